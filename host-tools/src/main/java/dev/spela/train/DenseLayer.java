@@ -1,0 +1,127 @@
+package dev.spela.train;
+
+import java.util.SplittableRandom;
+
+/**
+ * A dense layer in float32 with its kernels. Weights are stored input-major, {@code w[i * out +
+ * j]}, so that both the forward pass and the rank-1 update are axpy loops over a contiguous row of
+ * outputs per input: the JIT vectorises them, and inputs that are zero (most MNIST pixels, many
+ * ReLU outputs) are skipped whole.
+ *
+ * <p>Every kernel works on an output slice {@code [from, to)} so that threads can share a layer
+ * without sharing a cache line of results.
+ */
+public final class DenseLayer {
+  private final int in;
+  private final int out;
+  private final float[] w;
+  private final float[] b;
+
+  public DenseLayer(int in, int out) {
+    this(in, out, new float[in * out], new float[out]);
+  }
+
+  DenseLayer(int in, int out, float[] weights, float[] biases) {
+    if (weights.length != in * out || biases.length != out) {
+      throw new IllegalArgumentException("weights and biases do not match a " + in + "x" + out + " layer");
+    }
+    this.in = in;
+    this.out = out;
+    this.w = weights;
+    this.b = biases;
+  }
+
+  /** Kaiming-normal weights N(0, 2/in), the ReLU initialisation the paper's norms imply, zero biases. */
+  void initialise(SplittableRandom random) {
+    double std = Math.sqrt(2.0 / in);
+    for (int k = 0; k < w.length; k++) {
+      w[k] = (float) (random.nextGaussian() * std);
+    }
+    java.util.Arrays.fill(b, 0f);
+  }
+
+  public int inputs() {
+    return in;
+  }
+
+  public int outputs() {
+    return out;
+  }
+
+  /** The weights, input-major; shared, not copied. */
+  public float[] weights() {
+    return w;
+  }
+
+  public float[] biases() {
+    return b;
+  }
+
+  /** {@code z[from..to) = b + sum over the listed inputs of x[i] * w[i][..]}. */
+  void forward(float[] x, int[] active, int activeCount, float[] z, int from, int to) {
+    System.arraycopy(b, from, z, from, to - from);
+    int t = 0;
+    // Four input rows per pass: a quarter of the loads and stores of z.
+    for (; t + 4 <= activeCount; t += 4) {
+      int i0 = active[t];
+      int i1 = active[t + 1];
+      int i2 = active[t + 2];
+      int i3 = active[t + 3];
+      float x0 = x[i0];
+      float x1 = x[i1];
+      float x2 = x[i2];
+      float x3 = x[i3];
+      int r0 = i0 * out;
+      int r1 = i1 * out;
+      int r2 = i2 * out;
+      int r3 = i3 * out;
+      for (int j = from; j < to; j++) {
+        z[j] += x0 * w[r0 + j] + x1 * w[r1 + j] + x2 * w[r2 + j] + x3 * w[r3 + j];
+      }
+    }
+    for (; t < activeCount; t++) {
+      int i = active[t];
+      float xi = x[i];
+      int row = i * out;
+      for (int j = from; j < to; j++) {
+        z[j] += xi * w[row + j];
+      }
+    }
+  }
+
+  /** {@code w[i][from..to) += scale * x[i] * g[from..to)} for the listed inputs, and the biases. */
+  void update(float[] x, int[] active, int activeCount, float[] g, float scale, int from, int to) {
+    for (int t = 0; t < activeCount; t++) {
+      int i = active[t];
+      float a = scale * x[i];
+      int row = i * out;
+      for (int j = from; j < to; j++) {
+        w[row + j] += a * g[j];
+      }
+    }
+    for (int j = from; j < to; j++) {
+      b[j] += scale * g[j];
+    }
+  }
+
+  /** {@code dx[i] = sum_j w[i][j] * g[j]} for inputs {@code i} in {@code [from, to)}: backpropagation only. */
+  void backward(float[] g, float[] dx, int from, int to) {
+    for (int i = from; i < to; i++) {
+      int row = i * out;
+      float sum = 0f;
+      for (int j = 0; j < out; j++) {
+        sum += w[row + j] * g[j];
+      }
+      dx[i] = sum;
+    }
+  }
+
+  /** The Frobenius norm of the weights, for reports. */
+  public double weightNorm() {
+    double sum = 0;
+    for (float v : w) {
+      sum += (double) v * v;
+    }
+    return Math.sqrt(sum);
+  }
+}

@@ -1,0 +1,215 @@
+package dev.spela.train;
+
+import java.util.SplittableRandom;
+
+/**
+ * A feed-forward stack of dense layers trained by some rule. Subclasses say how a batch trains and
+ * which layers answer; this class holds the layers and the inference path shared by every rule.
+ */
+public abstract class Network {
+  protected final DenseLayer[] layers;
+  protected final int classes;
+  private Batch batch;
+
+  protected Network(int[] sizes, int classes) {
+    if (sizes.length < 2) {
+      throw new IllegalArgumentException("a network needs an input size and at least one layer");
+    }
+    this.layers = new DenseLayer[sizes.length - 1];
+    for (int k = 0; k < layers.length; k++) {
+      layers[k] = new DenseLayer(sizes[k], sizes[k + 1]);
+    }
+    this.classes = classes;
+  }
+
+  /** Kaiming-normal weights and zero biases, drawn from {@code seed}: same seed, same network. */
+  public void initialise(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    for (DenseLayer layer : layers) {
+      layer.initialise(random);
+    }
+  }
+
+  public DenseLayer[] layers() {
+    return layers;
+  }
+
+  public int classes() {
+    return classes;
+  }
+
+  public int inputSize() {
+    return layers[0].inputs();
+  }
+
+  /** The training rule's name, as the CLI spells it. */
+  public abstract String algorithm();
+
+  /** How many layers give a prediction (and so an accuracy). */
+  public abstract int answeringLayers();
+
+  /**
+   * One SGD step on samples {@code order[from..from+count)}: the gradient is averaged over them.
+   * Adds each answering layer's summed loss to {@code lossSums}.
+   */
+  public abstract void trainBatch(
+      Samples data, int[] order, int from, int count, float learningRate, ParallelRanges pool, double[] lossSums);
+
+  /** Whether each layer's input is divided by its norm (SPELA) or used as it is (backpropagation). */
+  protected abstract boolean normalisesLayerInputs();
+
+  /** Whether layer {@code k}'s output goes through ReLU. */
+  protected abstract boolean rectifies(int k);
+
+  /**
+   * The class that layer {@code k}'s output {@code h} predicts, or -1 if that layer does not
+   * answer.
+   */
+  protected abstract int predict(int k, float[] h);
+
+  /** Buffers for inference on one thread. */
+  public final class Inference {
+    private final float[][] x = new float[layers.length][];
+    private final int[][] active = new int[layers.length][];
+    private final float[][] h = new float[layers.length][];
+
+    Inference() {
+      for (int k = 0; k < layers.length; k++) {
+        x[k] = new float[layers[k].inputs()];
+        active[k] = new int[layers[k].inputs()];
+        h[k] = new float[layers[k].outputs()];
+      }
+    }
+
+    /** Runs sample {@code sample} and writes each answering layer's predicted class into {@code predictions}. */
+    public void run(Samples data, int sample, int[] predictions) {
+      int activeCount = data.load(sample, x[0], active[0], normalisesLayerInputs());
+      int answer = 0;
+      for (int k = 0; k < layers.length; k++) {
+        DenseLayer layer = layers[k];
+        layer.forward(x[k], active[k], activeCount, h[k], 0, layer.outputs());
+        if (rectifies(k)) {
+          relu(h[k], 0, layer.outputs());
+        }
+        int predicted = predict(k, h[k]);
+        if (predicted >= 0) {
+          predictions[answer++] = predicted;
+        }
+        if (k + 1 < layers.length) {
+          activeCount = nextInput(h[k], x[k + 1], active[k + 1], normalisesLayerInputs());
+        }
+      }
+    }
+  }
+
+  /** Loads samples {@code order[from..from+count)} as the first layer's inputs of a reusable batch. */
+  protected Batch loadBatch(Samples data, int[] order, int from, int count) {
+    if (batch == null || batch.label.length < count) {
+      batch = new Batch(count);
+    }
+    for (int s = 0; s < count; s++) {
+      int sample = order[from + s];
+      batch.label[s] = data.label(sample);
+      batch.activeCount[0][s] = data.load(sample, batch.x[0][s], batch.active[0][s], normalisesLayerInputs());
+    }
+    return batch;
+  }
+
+  /** Layer {@code k}'s forward pass for the first {@code count} samples of the batch, split by outputs. */
+  protected void forward(Batch batch, int k, int count, ParallelRanges pool) {
+    DenseLayer layer = layers[k];
+    boolean rectify = rectifies(k);
+    pool.run(layer.outputs(), (worker, lo, hi) -> {
+      for (int s = 0; s < count; s++) {
+        float[] h = batch.h[k][s];
+        layer.forward(batch.x[k][s], batch.active[k][s], batch.activeCount[k][s], h, lo, hi);
+        if (rectify) {
+          relu(h, lo, hi);
+        }
+      }
+    });
+  }
+
+  /** Hands layer {@code k}'s outputs to layer {@code k + 1} as its inputs. */
+  protected void passOn(Batch batch, int k, int count) {
+    for (int s = 0; s < count; s++) {
+      batch.activeCount[k + 1][s] =
+          nextInput(batch.h[k][s], batch.x[k + 1][s], batch.active[k + 1][s], normalisesLayerInputs());
+    }
+  }
+
+  /** Per-sample inputs and outputs of every layer for one batch, reused from step to step. */
+  protected final class Batch {
+    final int[] label;
+    final float[][][] x;
+    final int[][][] active;
+    final int[][] activeCount;
+    final float[][][] h;
+
+    private Batch(int size) {
+      label = new int[size];
+      x = new float[layers.length][size][];
+      active = new int[layers.length][size][];
+      activeCount = new int[layers.length][size];
+      h = new float[layers.length][size][];
+      for (int k = 0; k < layers.length; k++) {
+        for (int s = 0; s < size; s++) {
+          x[k][s] = new float[layers[k].inputs()];
+          active[k][s] = new int[layers[k].inputs()];
+          h[k][s] = new float[layers[k].outputs()];
+        }
+      }
+    }
+  }
+
+  public Inference newInference() {
+    return new Inference();
+  }
+
+  static void relu(float[] h, int from, int to) {
+    for (int j = from; j < to; j++) {
+      h[j] = Math.max(h[j], 0f);
+    }
+  }
+
+  /** Copies a layer's output into the next layer's input (normalised or not), listing the non-zero entries. */
+  static int nextInput(float[] h, float[] x, int[] active, boolean normalise) {
+    double sumSquares = 0;
+    int count = 0;
+    for (int i = 0; i < h.length; i++) {
+      float v = h[i];
+      if (v != 0f) {
+        active[count++] = i;
+        sumSquares += (double) v * v;
+      }
+    }
+    float scale = normalise && count > 0 ? (float) (1.0 / Math.sqrt(sumSquares)) : 1f;
+    for (int i = 0; i < h.length; i++) {
+      x[i] = h[i] * scale;
+    }
+    return count;
+  }
+
+  /** The index of the largest dot product of {@code h} with the rows of {@code vectors}. */
+  static int argmaxDot(float[] h, float[] vectors, int rows) {
+    int dim = h.length;
+    int best = 0;
+    double bestDot = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < rows; c++) {
+      double dot = dot(h, vectors, c * dim);
+      if (dot > bestDot) {
+        bestDot = dot;
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  static double dot(float[] h, float[] vectors, int offset) {
+    float sum = 0f;
+    for (int j = 0; j < h.length; j++) {
+      sum += h[j] * vectors[offset + j];
+    }
+    return sum;
+  }
+}
