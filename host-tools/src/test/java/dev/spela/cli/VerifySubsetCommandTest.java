@@ -1,0 +1,112 @@
+package dev.spela.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spela.protocols.subset.InitPhase;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Runs {@code spela verify-subset} on real class files: the protocols module (device code, which
+ * the build keeps clean) and this module's own classes (Java 17 host code, full of violations).
+ */
+class VerifySubsetCommandTest {
+
+  @TempDir Path work;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine commandLine = SpelaCommand.newCommandLine();
+    commandLine.setOut(new PrintWriter(out));
+    commandLine.setErr(new PrintWriter(err));
+    return commandLine.execute(args);
+  }
+
+  /** The folder or jar the class was loaded from. */
+  private static Path classesOf(Class<?> type) throws URISyntaxException {
+    return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+  }
+
+  @Test
+  void deviceClassesPassWithExitZero() throws URISyntaxException {
+    assertEquals(0, run("verify-subset", classesOf(InitPhase.class).toString()), err::toString);
+    assertTrue(out.toString().strip().matches("\\d+ class(es)? checked, 0 violations"), out::toString);
+  }
+
+  @Test
+  void hostClassesFailWithExitOneListingEachViolation() throws URISyntaxException {
+    Path hostClasses = classesOf(VerifySubsetCommand.class);
+    assertEquals(1, run("verify-subset", hostClasses.toString()), err::toString);
+    List<String> lines = out.toString().lines().toList();
+    assertTrue(
+        lines.contains(
+            "dev.spela.cli.VerifySubsetCommand: CLASS_VERSION: class file version 61 (Java 17);"
+                + " device classes must be version 52 (Java 8) or older"),
+        out::toString);
+    assertTrue(
+        lines.stream()
+            .anyMatch(
+                line ->
+                    line.startsWith("dev.spela.cli.VerifySubsetCommand.call()Ljava/lang/Integer; [line ")
+                        && line.contains(": INVOKEDYNAMIC: ")),
+        out::toString);
+    String summary = lines.get(lines.size() - 1);
+    assertEquals(
+        "%d classes checked, %d violations".formatted(countClasses(hostClasses), lines.size() - 1),
+        summary);
+  }
+
+  @Test
+  void jsonPrintsOneObjectPerViolationThenTheSummary() throws Exception {
+    assertEquals(1, run("verify-subset", "--json", classesOf(VerifySubsetCommand.class).toString()));
+    List<String> lines = out.toString().lines().toList();
+    JsonNode first = Json.mapper().readTree(lines.get(0));
+    for (String field : List.of("className", "member", "line", "rule", "detail")) {
+      assertTrue(first.has(field), () -> "no " + field + " in " + first);
+    }
+    JsonNode summary = Json.mapper().readTree(lines.get(lines.size() - 1));
+    assertEquals(lines.size() - 1, summary.get("violations").asInt());
+    assertTrue(summary.get("classesChecked").asInt() > 0, summary::toString);
+  }
+
+  @Test
+  void badPathsAreUsageErrorsWithExitTwo() throws IOException {
+    Path missing = work.resolve("missing");
+    assertEquals(2, run("verify-subset", missing.toString()));
+    assertTrue(err.toString().startsWith("spela: " + missing + ": no such file or directory"), err::toString);
+    assertEquals("", out.toString());
+
+    Path text = Files.writeString(work.resolve("notes.txt"), "not a class");
+    assertEquals(2, run("verify-subset", text.toString()));
+    assertTrue(err.toString().contains(text + ": not a directory, .class file or .jar file"), err::toString);
+
+    assertEquals(2, run("verify-subset"));
+  }
+
+  @Test
+  void unreadableClassFilesFailWithExitOne() throws IOException {
+    Path corrupt = Files.write(work.resolve("Corrupt.class"), new byte[] {1, 2, 3});
+    assertEquals(1, run("verify-subset", corrupt.toString()));
+    assertTrue(err.toString().startsWith("spela: " + corrupt + ": not a valid class file"), err::toString);
+  }
+
+  private static long countClasses(Path folder) {
+    try (var files = Files.walk(folder)) {
+      return files.filter(file -> file.toString().endsWith(".class")).count();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.spela.subset;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.tools.JavaCompiler;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+
+/** Compiles Java sources at test time, the way Maven compiles the device modules. */
+final class JavaSources {
+
+  /** The InitPhase mark, compiled from source because subset-check cannot depend on protocols. */
+  static final String INIT_PHASE =
+      """
+      package dev.spela.protocols.subset;
+
+      import java.lang.annotation.ElementType;
+      import java.lang.annotation.Retention;
+      import java.lang.annotation.RetentionPolicy;
+      import java.lang.annotation.Target;
+
+      @Retention(RetentionPolicy.CLASS)
+      @Target(ElementType.METHOD)
+      public @interface InitPhase {}
+      """;
+
+  private JavaSources() {}
+
+  /**
+   * Compiles the sources (binary class name to source text) with {@code --release} and debug
+   * information into {@code out}, failing the test with the compiler's messages if they do not
+   * compile.
+   */
+  static void compile(Path out, int release, Map<String, String> sources) throws IOException {
+    JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
+    assertNotNull(compiler, "tests need a JDK, not a JRE");
+    Files.createDirectories(out);
+    Path sourceRoot = Files.createTempDirectory(out.getParent(), "src");
+    List<Path> files = new ArrayList<>();
+    for (Map.Entry<String, String> source : sources.entrySet()) {
+      Path file = sourceRoot.resolve(source.getKey().replace('.', '/') + ".java");
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, source.getValue());
+      files.add(file);
+    }
+    List<String> options =
+        List.of("--release", Integer.toString(release), "-g", "-proc:none", "-d", out.toString());
+    StringWriter messages = new StringWriter();
+    try (StandardJavaFileManager fileManager = compiler.getStandardFileManager(null, null, null)) {
+      boolean compiled =
+          compiler
+              .getTask(
+                  messages, fileManager, null, options, null,
+                  fileManager.getJavaFileObjectsFromPaths(files))
+              .call();
+      assertTrue(compiled, () -> "test sources do not compile:\n" + messages);
+    }
+  }
+
+  /** The 1-based line of the first line of {@code source} containing {@code marker}. */
+  static int lineOf(String source, String marker) {
+    String[] lines = source.split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      if (lines[i].contains(marker)) {
+        return i + 1;
+      }
+    }
+    throw new IllegalArgumentException("no line contains " + marker);
+  }
+}
