@@ -69,8 +69,7 @@ public final class DataCommand implements Runnable {
         "  spela data fetch mnist --force                 (replace the cached copy)"
       })
   void fetch(
-      @Parameters(paramLabel = "NAME", description = "mnist or fashion-mnist.")
-          String name,
+      @Parameters(paramLabel = "NAME", description = "mnist or fashion-mnist.") String name,
       @Option(
               names = "--from",
               paramLabel = "DIR",
@@ -85,7 +84,11 @@ public final class DataCommand implements Runnable {
     PrintWriter out = spec.commandLine().getOut();
     DatasetCatalogue.Status status = catalogue.status(dataset);
     if (status.cached() && !force) {
-      out.println(dataset.id() + " is already cached in " + status.location() + " (--force fetches it again)");
+      out.println(
+          dataset.id()
+              + " is already cached in "
+              + status.location()
+              + " (--force fetches it again)");
       out.flush();
       return;
     }
@@ -121,7 +124,9 @@ public final class DataCommand implements Runnable {
       },
       footerHeading = "%nExamples:%n",
       footer = {"  spela data list", "  spela data list --json    (one JSON object per line)"})
-  void list(@Option(names = "--json", description = "One JSON object per dataset and line.") boolean json) {
+  void list(
+      @Option(names = "--json", description = "One JSON object per dataset and line.")
+          boolean json) {
     PrintWriter out = spec.commandLine().getOut();
     String row = "%-14s %-8s %7s %7s %9s  %s%n";
     if (!json) {
@@ -162,6 +167,8 @@ public final class DataCommand implements Runnable {
   private static KnownDataset known(String name) {
     return KnownDataset.byId(name)
         .orElseThrow(
-            () -> CliException.usage("unknown dataset '" + name + "' (known: " + KnownDataset.ids() + ")"));
+            () ->
+                CliException.usage(
+                    "unknown dataset '" + name + "' (known: " + KnownDataset.ids() + ")"));
   }
 }

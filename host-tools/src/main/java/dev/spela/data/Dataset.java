@@ -10,7 +10,10 @@ import java.util.Optional;
 
 /** An image classification dataset held in memory: a name, a train split and a test split. */
 public final class Dataset {
-  /** Labels are below this; 255 stays free as a "no label" marker for the device side. */
+  /**
+   * The most classes a dataset may have, so that a label and the class count fit in an unsigned
+   * byte.
+   */
   public static final int MAX_CLASSES = 255;
 
   private final String name;
@@ -45,7 +48,9 @@ public final class Dataset {
     return read(name, dir, Map.of());
   }
 
-  /** As {@link #read(String, Path)}, also checking the SHA-256 of each file named in {@code sha256}. */
+  /**
+   * As {@link #read(String, Path)}, also checking the SHA-256 of each file named in {@code sha256}.
+   */
   static Dataset read(String name, Path dir, Map<StandardFile, String> sha256)
       throws DatasetException {
     Map<StandardFile, Path> files = locateAll(dir);

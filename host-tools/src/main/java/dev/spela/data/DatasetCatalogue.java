@@ -14,10 +14,10 @@ import java.util.stream.Stream;
 import org.tinylog.Logger;
 
 /**
- * The user's dataset cache and the digests that guard it. A known dataset lives in {@code
- * <cache root>/datasets/<id>/} as its four standard files; it gets there only through {@link
- * #install} or {@link #download}, which verify every file's SHA-256 first and then move the folder
- * into place in one step, so the cache never holds a partial or unverified dataset.
+ * The user's dataset cache and the digests that guard it. A known dataset lives in {@code <cache
+ * root>/datasets/<id>/} as its four standard files; it gets there only through {@link #install} or
+ * {@link #download}, which verify every file's SHA-256 first and then move the folder into place in
+ * one step, so the cache never holds a partial or unverified dataset.
  */
 public final class DatasetCatalogue {
   private final Path cacheRoot;
@@ -34,8 +34,8 @@ public final class DatasetCatalogue {
       String problem) {}
 
   /**
-   * A catalogue over {@code cacheRoot}, accepting only files whose uncompressed SHA-256 (hex) is the
-   * one {@code sha256} gives. Tests pass a temporary root and the digests of their own fixture.
+   * A catalogue over {@code cacheRoot}, accepting only files whose uncompressed SHA-256 (hex) is
+   * the one {@code sha256} gives. Tests pass a temporary root and the digests of their own fixture.
    *
    * @throws IllegalArgumentException if a known dataset lacks a digest for one of its files
    */

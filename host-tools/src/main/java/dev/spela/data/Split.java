@@ -5,8 +5,8 @@ import java.util.Objects;
 /**
  * The images and labels of one split (train or test), kept as the unsigned bytes of the IDX files:
  * {@code pixels} holds {@code count} images of {@code rows x cols} one after the other, each row by
- * row; {@code labels} holds one class index per image. The arrays are shared, not copied: treat them
- * as read-only.
+ * row; {@code labels} holds one class index per image. The arrays are shared, not copied: treat
+ * them as read-only.
  */
 public final class Split {
   /** Pixel byte value to [0,1]; a table keeps the conversion exact and branch-free. */
@@ -33,7 +33,12 @@ public final class Split {
   public Split(int count, int rows, int cols, byte[] pixels, byte[] labels) {
     if (count < 1 || rows < 1 || cols < 1) {
       throw new IllegalArgumentException(
-          "a split needs at least one image of at least 1x1, not " + count + " of " + rows + "x" + cols);
+          "a split needs at least one image of at least 1x1, not "
+              + count
+              + " of "
+              + rows
+              + "x"
+              + cols);
     }
     if ((long) count * rows * cols != pixels.length || labels.length != count) {
       throw new IllegalArgumentException(
@@ -74,7 +79,10 @@ public final class Split {
     return rows * cols;
   }
 
-  /** All images as unsigned bytes (0 black .. 255 white), image {@code i} at {@code i * pixelsPerSample()}. */
+  /**
+   * All images as unsigned bytes (0 black .. 255 white), image {@code i} at {@code i *
+   * pixelsPerSample()}.
+   */
   public byte[] pixels() {
     return pixels;
   }
@@ -103,7 +111,10 @@ public final class Split {
     }
   }
 
-  /** All images scaled to [0,1], laid out as {@link #pixels()}: a new array of {@code count * rows * cols} floats. */
+  /**
+   * All images scaled to [0,1], laid out as {@link #pixels()}: a new array of {@code count * rows *
+   * cols} floats.
+   */
   public float[] toFloats() {
     float[] out = new float[pixels.length];
     for (int i = 0; i < out.length; i++) {
