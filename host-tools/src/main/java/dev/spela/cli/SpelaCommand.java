@@ -16,7 +16,13 @@ import picocli.CommandLine.ScopeType;
       "SPELA Edge: on-device learning with a single forward pass.",
       "Datasets, class-vector priors, training, model images and device fleets."
     },
-    subcommands = {CommandLine.HelpCommand.class, VerifySubsetCommand.class},
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      DataCommand.class,
+      PriorsCommand.class,
+      TrainCommand.class,
+      VerifySubsetCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:failure (bad data, failed run)", "2:usage error"})
 public final class SpelaCommand implements Runnable {
@@ -54,8 +60,16 @@ public final class SpelaCommand implements Runnable {
 
   /** A command line wired with the project's error handling, for main and for tests. */
   public static CommandLine newCommandLine() {
+    return newCommandLine(CommandLine.defaultFactory());
+  }
+
+  /**
+   * As {@link #newCommandLine()}, with commands and mixins created by {@code factory}: tests use it
+   * to hand commands a temporary cache (see {@link DatasetOptions#factory}).
+   */
+  public static CommandLine newCommandLine(CommandLine.IFactory factory) {
     verbose = false;
-    CommandLine commandLine = new CommandLine(new SpelaCommand());
+    CommandLine commandLine = new CommandLine(new SpelaCommand(), factory);
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setExecutionStrategy(
         parseResult -> {

@@ -1,0 +1,99 @@
+package dev.spela.cli;
+
+import dev.spela.data.Dataset;
+import dev.spela.data.DatasetCatalogue;
+import dev.spela.data.DatasetException;
+import dev.spela.data.KnownDataset;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code --dataset NAME [--data-dir DIR]} options of every command that reads a dataset: add it
+ * to a command as {@code @Mixin DatasetOptions dataset;} (left null, so that picocli creates it
+ * with the command line's factory) and call {@link #load()}.
+ */
+public final class DatasetOptions {
+  private final DatasetCatalogue catalogue;
+
+  @Option(
+      names = "--dataset",
+      required = true,
+      paramLabel = "NAME",
+      description =
+          "Dataset: mnist or fashion-mnist, read from the cache (see 'spela data fetch'); with"
+              + " --data-dir, any name, which then only labels the results.")
+  private String name;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Read the dataset from DIR instead of the cache: train-images-idx3-ubyte,"
+              + " train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte,"
+              + " each raw or gzip (.gz).")
+  private Path dataDir;
+
+  /** Options that read from the user's cache. */
+  public DatasetOptions() {
+    this(DatasetCatalogue.standard());
+  }
+
+  /** Options that read from {@code catalogue}'s cache (tests pass a temporary one). */
+  public DatasetOptions(DatasetCatalogue catalogue) {
+    this.catalogue = catalogue;
+  }
+
+  /** The --dataset value. */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Reads the dataset: from --data-dir when given, else from the cache.
+   *
+   * @throws CliException a usage error for an unknown name without --data-dir; a failure, saying
+   *     how to fetch it, for a dataset that is not cached; a failure naming the file and the
+   *     problem for invalid files
+   */
+  public Dataset load() {
+    try {
+      if (dataDir != null) {
+        return Dataset.read(name, dataDir);
+      }
+      Optional<KnownDataset> known = KnownDataset.byId(name);
+      if (known.isEmpty()) {
+        throw CliException.usage(
+            "unknown dataset '"
+                + name
+                + "' (known: "
+                + KnownDataset.ids()
+                + "); pass --data-dir DIR to read another dataset's IDX files");
+      }
+      return catalogue.load(known.get());
+    } catch (DatasetException e) {
+      throw CliException.failure(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A picocli factory that gives {@link DataCommand} and every {@code DatasetOptions} mixin {@code
+   * catalogue} instead of the user's cache; use with {@link SpelaCommand#newCommandLine(
+   * CommandLine.IFactory)} in tests.
+   */
+  public static CommandLine.IFactory factory(DatasetCatalogue catalogue) {
+    return new CommandLine.IFactory() {
+      @Override
+      public <K> K create(Class<K> type) throws Exception {
+        if (type == DatasetOptions.class) {
+          return type.cast(new DatasetOptions(catalogue));
+        }
+        if (type == DataCommand.class) {
+          return type.cast(new DataCommand(catalogue));
+        }
+        return CommandLine.defaultFactory().create(type);
+      }
+    };
+  }
+}
