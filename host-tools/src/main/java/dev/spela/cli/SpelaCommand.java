@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
       "SPELA Edge: on-device learning with a single forward pass.",
       "Datasets, class-vector priors, training, model images and device fleets."
     },
-    subcommands = {CommandLine.HelpCommand.class},
+    subcommands = {CommandLine.HelpCommand.class, PriorsCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:failure (bad data, failed run)", "2:usage error"})
 public final class SpelaCommand implements Runnable {
