@@ -1,16 +1,19 @@
 package dev.spela.train;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs a task over slices of an index range on a fixed set of threads, the calling thread
- * included. Per-sample training has phases of tens of microseconds, far shorter than a thread
- * wake-up from a blocking queue, so idle workers spin briefly before they park.
+ * Runs a task over an index range cut into fixed chunks, on a fixed set of threads, the calling
+ * thread included. Per-sample training has phases of tens of microseconds, far shorter than a
+ * thread wake-up from a blocking queue, so idle workers spin briefly before they park.
  *
- * <p>Slices are contiguous and every index is handled by exactly one thread; callers keep their
- * results independent of the split (no floating-point reductions across slices), so the numbers
- * are the same for any thread count.
+ * <p>Threads claim chunks from a shared cursor rather than owning a fixed share, so a worker that
+ * the operating system has descheduled (another process wants the core) delays a phase by one
+ * chunk at most: the caller takes over the rest. Chunk boundaries depend only on the range, and
+ * callers keep results independent of which thread runs a chunk (no floating-point reductions
+ * across chunks), so the numbers are the same for any thread count.
  */
 public final class ParallelRanges implements AutoCloseable {
 
@@ -20,19 +23,20 @@ public final class ParallelRanges implements AutoCloseable {
     void run(int worker, int from, int to);
   }
 
-  /** Below this many indices per thread a split costs more than it saves. */
-  private static final int MIN_SLICE = 64;
-  /** Slices start at multiples of this, so vector loops start aligned. */
-  private static final int ALIGN = 16;
+  /** Indices per chunk: a multiple of 16 so vector loops start aligned, large enough to pay for a claim. */
+  private static final int CHUNK = 128;
   private static final int SPINS_BEFORE_PARK = 1 << 14;
 
   private final int threads;
   private final Worker[] workers;
-  private final AtomicInteger pending = new AtomicInteger();
-  private volatile RangeTask task;
-  private volatile int length;
+  /** The phase's generation in the high half, the next unclaimed chunk in the low half. */
+  private final AtomicLong cursor = new AtomicLong();
+  private final AtomicInteger chunksDone = new AtomicInteger();
+  private RangeTask task;
+  private int length;
+  private int chunks;
   private volatile boolean closed;
-  private Throwable failure;
+  private volatile Throwable failure;
 
   public ParallelRanges(int threads) {
     if (threads < 1) {
@@ -50,41 +54,65 @@ public final class ParallelRanges implements AutoCloseable {
     return threads;
   }
 
-  /** Runs {@code task} over {@code [0, n)} split across the threads, and returns when all are done. */
+  /** Runs {@code task} over {@code [0, n)} and returns when every chunk is done. */
   public void run(int n, RangeTask task) {
-    int used = Math.min(threads, Math.max(1, n / MIN_SLICE));
-    if (used == 1) {
+    int chunkCount = (n + CHUNK - 1) / CHUNK;
+    if (threads == 1 || chunkCount < 2) {
       task.run(0, 0, n);
       return;
     }
     this.task = task;
     this.length = n;
-    pending.set(used - 1);
-    for (int w = 0; w < used - 1; w++) {
-      workers[w].release(used);
+    this.chunks = chunkCount;
+    chunksDone.set(0);
+    long generation = (cursor.get() >>> 32) + 1;
+    cursor.set(generation << 32); // publishes the fields above
+    for (Worker worker : workers) {
+      if (worker.parked) {
+        LockSupport.unpark(worker);
+      }
     }
-    task.run(0, 0, sliceEnd(0, n, used));
+    work(0, generation);
     int spins = 0;
-    while (pending.get() != 0) {
+    while (chunksDone.get() != chunkCount) {
       if (++spins < SPINS_BEFORE_PARK) {
         Thread.onSpinWait();
       } else {
         Thread.yield();
       }
     }
-    if (failure != null) {
-      Throwable t = failure;
+    Throwable thrown = failure;
+    if (thrown != null) {
       failure = null;
-      throw new IllegalStateException("a training thread failed: " + t, t);
+      throw new IllegalStateException("a training thread failed: " + thrown, thrown);
     }
   }
 
-  private static int sliceEnd(int slice, int n, int slices) {
-    if (slice == slices - 1) {
-      return n;
+  /** Claims and runs chunks of phase {@code generation} until none is left. */
+  private void work(int worker, long generation) {
+    while (true) {
+      long current = cursor.get();
+      int chunk = (int) current;
+      if (current >>> 32 != generation) {
+        return;
+      }
+      RangeTask phaseTask = task;
+      int n = length;
+      if (chunk >= chunks) {
+        return;
+      }
+      // A successful claim proves the fields read above belong to this generation: the next one
+      // cannot be published before this chunk is done.
+      if (!cursor.compareAndSet(current, current + 1)) {
+        continue;
+      }
+      try {
+        phaseTask.run(worker, chunk * CHUNK, Math.min(n, (chunk + 1) * CHUNK));
+      } catch (Throwable t) {
+        failure = t;
+      }
+      chunksDone.incrementAndGet();
     }
-    long end = (long) n * (slice + 1) / slices;
-    return (int) (end / ALIGN * ALIGN);
   }
 
   @Override
@@ -97,10 +125,8 @@ public final class ParallelRanges implements AutoCloseable {
 
   private final class Worker extends Thread {
     private final int index;
-    private volatile int generation;
-    private volatile int slices;
-    private volatile boolean parked;
-    private int seen;
+    volatile boolean parked;
+    private long seenGeneration;
 
     Worker(int index) {
       super("spela-train-" + index);
@@ -108,49 +134,26 @@ public final class ParallelRanges implements AutoCloseable {
       setDaemon(true);
     }
 
-    void release(int slicesInUse) {
-      slices = slicesInUse;
-      generation++;
-      if (parked) {
-        LockSupport.unpark(this);
-      }
-    }
-
     @Override
     public void run() {
-      while (!closed) {
-        if (!awaitWork()) {
-          return;
-        }
-        seen = generation;
-        int n = length;
-        int used = slices;
-        try {
-          task.run(index, sliceEnd(index - 1, n, used), sliceEnd(index, n, used));
-        } catch (Throwable t) {
-          failure = t;
-        }
-        pending.decrementAndGet();
-      }
-    }
-
-    private boolean awaitWork() {
       int spins = 0;
-      while (generation == seen) {
-        if (closed) {
-          return false;
-        }
-        if (++spins < SPINS_BEFORE_PARK) {
+      while (!closed) {
+        long generation = cursor.get() >>> 32;
+        if (generation != seenGeneration) {
+          seenGeneration = generation;
+          work(index, generation);
+          spins = 0;
+        } else if (++spins < SPINS_BEFORE_PARK) {
           Thread.onSpinWait();
         } else {
           parked = true;
-          if (generation == seen && !closed) {
+          if (cursor.get() >>> 32 == seenGeneration && !closed) {
             LockSupport.park(this);
           }
           parked = false;
+          spins = 0;
         }
       }
-      return true;
     }
   }
 }

@@ -1,0 +1,43 @@
+package dev.spela.train;
+
+import dev.spela.priors.PriorMethod;
+import java.util.SplittableRandom;
+
+/** Small synthetic datasets and class vectors for trainer tests. */
+final class ToyData {
+  private ToyData() {}
+
+  /**
+   * {@code classes} linearly separable classes of {@code inputs} pixels: class c is bright on its
+   * own block of pixels and dim elsewhere, with noise.
+   */
+  static Samples blocks(int count, int inputs, int classes, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    byte[] pixels = new byte[count * inputs];
+    byte[] labels = new byte[count];
+    int block = inputs / classes;
+    for (int s = 0; s < count; s++) {
+      int label = random.nextInt(classes);
+      labels[s] = (byte) label;
+      for (int i = 0; i < inputs; i++) {
+        boolean bright = i / block == label;
+        pixels[s * inputs + i] = (byte) (bright ? 150 + random.nextInt(106) : random.nextInt(60));
+      }
+    }
+    return new Samples(pixels, labels, count, inputs, classes);
+  }
+
+  static float[][] riesz(int[] sizes, int classes, long seed) {
+    float[][] priors = new float[sizes.length - 1][];
+    for (int k = 0; k < priors.length; k++) {
+      priors[k] = PriorMethod.RIESZ.generate(classes, sizes[k + 1], seed + k).toFloatArray();
+    }
+    return priors;
+  }
+
+  static SpelaNetwork spela(int[] sizes, int classes, long seed) {
+    SpelaNetwork network = new SpelaNetwork(sizes, classes, riesz(sizes, classes, seed), LocalLoss.COSINE);
+    network.initialise(seed);
+    return network;
+  }
+}

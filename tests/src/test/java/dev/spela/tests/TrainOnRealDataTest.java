@@ -1,0 +1,62 @@
+package dev.spela.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spela.cli.Json;
+import dev.spela.cli.SpelaCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code spela train} learns the real MNIST and Fashion-MNIST: one epoch on a third of the training
+ * set, judged on the whole test set. The floors sit well below what the runs reach (see
+ * docs/results.md) and far above chance (10%), so a broken update rule fails them.
+ */
+class TrainOnRealDataTest {
+
+  private static JsonNode trainOneEpoch(String dataset, String... options) throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine commandLine = SpelaCommand.newCommandLine();
+    commandLine.setOut(new PrintWriter(out, true));
+    commandLine.setErr(new PrintWriter(err, true));
+    String[] args = new String[options.length + 8];
+    String[] common = {"train", "--dataset", dataset, "--data-dir",
+        RealDatasetsTest.sharedDatasets().resolve(dataset).toString(), "--train-samples", "20000", "--json"};
+    System.arraycopy(common, 0, args, 0, common.length);
+    System.arraycopy(options, 0, args, common.length, options.length);
+    assertEquals(0, commandLine.execute(args), err.toString());
+    return Json.mapper().readTree(out.toString());
+  }
+
+  @Test
+  void spelaLearnsMnistAtBothLayers() throws Exception {
+    JsonNode epoch = trainOneEpoch("mnist", "--layers", "784,128,34");
+    assertTrue(epoch.get("layerAccuracy").get(0).asDouble() > 0.85, epoch.toString());
+    assertTrue(epoch.get("layerAccuracy").get(1).asDouble() > 0.85, epoch.toString());
+  }
+
+  @Test
+  void spelaLearnsFashionMnist() throws Exception {
+    JsonNode epoch = trainOneEpoch("fashion-mnist", "--layers", "784,128,34");
+    assertTrue(epoch.get("layerAccuracy").get(1).asDouble() > 0.70, epoch.toString());
+  }
+
+  @Test
+  void backpropagationBaselineLearnsMnist() throws Exception {
+    JsonNode epoch = trainOneEpoch("mnist", "--layers", "784,128,10", "--algo", "bp");
+    assertTrue(epoch.get("layerAccuracy").get(0).asDouble() > 0.92, epoch.toString());
+  }
+
+  @Test
+  void randomPriorsAndTheEuclideanLossStillLearn() throws Exception {
+    JsonNode random = trainOneEpoch("mnist", "--layers", "784,128,34", "--priors", "random");
+    assertTrue(random.get("layerAccuracy").get(1).asDouble() > 0.75, random.toString());
+    JsonNode euclidean = trainOneEpoch("mnist", "--layers", "784,128,34", "--loss", "euclidean");
+    assertTrue(euclidean.get("layerAccuracy").get(1).asDouble() > 0.5, euclidean.toString());
+  }
+}
