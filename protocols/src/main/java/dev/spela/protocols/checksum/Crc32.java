@@ -2,23 +2,27 @@ package dev.spela.protocols.checksum;
 
 /**
  * CRC-32 as in ISO-HDLC / zip / PNG (reflected polynomial 0xEDB88320, initial value and final xor
- * 0xFFFFFFFF). Table-driven; allocates only its table, in the constructor.
+ * 0xFFFFFFFF). Table-driven; the table is shared by all instances, so an instance allocates nothing.
  */
 public final class Crc32 {
 
     private static final int POLYNOMIAL = 0xEDB88320;
 
-    private final int[] table = new int[256];
-    private int state;
+    private static final int[] TABLE = new int[256];
 
-    public Crc32() {
+    static {
         for (int n = 0; n < 256; n++) {
             int c = n;
             for (int k = 0; k < 8; k++) {
                 c = (c & 1) != 0 ? (c >>> 1) ^ POLYNOMIAL : c >>> 1;
             }
-            table[n] = c;
+            TABLE[n] = c;
         }
+    }
+
+    private int state;
+
+    public Crc32() {
         reset();
     }
 
@@ -30,7 +34,7 @@ public final class Crc32 {
         int c = state;
         int end = offset + length;
         for (int i = offset; i < end; i++) {
-            c = table[(c ^ data[i]) & 0xFF] ^ (c >>> 8);
+            c = TABLE[(c ^ data[i]) & 0xFF] ^ (c >>> 8);
         }
         state = c;
     }
