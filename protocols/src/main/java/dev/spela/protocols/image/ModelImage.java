@@ -138,14 +138,14 @@ public final class ModelImage {
 
     /**
      * The largest input fraction bits f for a layer with {@code inputs} inputs such that the forward
-     * accumulator cannot overflow int32: 2^14 * (ceilSqrt(inputs) * 2^f + ceil(inputs / 2)) <= 2^30,
+     * accumulator cannot overflow int32: 2^14 * (ceilSqrt(inputs) * 2^f + ceil(inputs / 2)) < 2^30,
      * capped at 15. Returns 0 if no f >= 1 is safe.
      */
     public static int maxInputFracBits(int inputs) {
         long root = ceilSqrt(inputs);
         long half = (inputs + 1L) / 2;
         for (int f = 15; f >= 1; f--) {
-            if (root * (1L << f) + half <= (1L << 16)) {
+            if (root * (1L << f) + half < (1L << 16)) {
                 return f;
             }
         }

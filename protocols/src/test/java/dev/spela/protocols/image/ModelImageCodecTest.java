@@ -73,7 +73,7 @@ class ModelImageCodecTest {
             int f = maxInputFracBits(m);
             assertTrue(f >= 1, "width " + m);
             long bound = (long) MAX_ABS_WEIGHT * (ceilSqrt(m) * (1L << f) + (m + 1) / 2);
-            assertTrue(bound + MAX_ABS_BIAS <= Integer.MAX_VALUE + 1L, "width " + m);
+            assertTrue(bound + MAX_ABS_BIAS <= Integer.MAX_VALUE, "width " + m);
         }
         assertEquals(0, maxInputFracBits(200_000));
     }
