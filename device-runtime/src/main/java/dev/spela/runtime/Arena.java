@@ -1,0 +1,69 @@
+package dev.spela.runtime;
+
+/**
+ * Every buffer of the runtime, allocated once from a {@link MemoryPlan} (the capacity) and reused
+ * for every model loaded afterwards. Layers' weights, biases and priors are packed one after the
+ * other; {@link #layerInfo} holds each layer's offsets and number formats.
+ */
+final class Arena {
+
+    static final int INPUTS = 0;
+    static final int OUTPUTS = 1;
+    static final int WEIGHT_OFFSET = 2;
+    static final int BIAS_OFFSET = 3;
+    static final int PRIOR_OFFSET = 4;
+    static final int WEIGHT_EXPONENT = 5;
+    static final int INPUT_FRAC_BITS = 6;
+    static final int FROZEN = 7;
+    /** Upper bound of the layer's largest |weight q| since the last exact scan. */
+    static final int WEIGHT_BOUND = 8;
+    static final int LAYER_FIELDS = 9;
+
+    static final int PREDICTED = 0;
+    static final int BEST_COSINE = 1;
+    static final int SECOND_COSINE = 2;
+    static final int LOSS = 3;
+    static final int RESULT_FIELDS = 4;
+
+    final short[] weights;
+    final int[] biases;
+    final short[] priors;
+    /** A layer's raw input (pixels, or the previous layer's scaled output), then its own scaled output. */
+    final int[] vector;
+    /** A layer's input normalised to unit length. */
+    final short[] normalised;
+    /** Pre-activations, then the per-unit update coefficients. */
+    final int[] accumulator;
+    /** Rounding offsets in [0, 2^30): uniform random (stochastic rounding) or all 2^29 (nearest). */
+    final int[] noise;
+    final int[] layerInfo;
+    final int[] results;
+
+    Arena(MemoryPlan plan) {
+        weights = new short[plan.weightElements()];
+        biases = new int[plan.biasElements()];
+        priors = new short[plan.priorElements()];
+        vector = new int[plan.vectorElements()];
+        normalised = new short[plan.maxInputs()];
+        accumulator = new int[plan.maxOutputs()];
+        noise = new int[plan.noiseElements()];
+        layerInfo = new int[plan.layerInfoElements()];
+        results = new int[plan.resultElements()];
+    }
+
+    int info(int layer, int field) {
+        return layerInfo[layer * LAYER_FIELDS + field];
+    }
+
+    void setInfo(int layer, int field, int value) {
+        layerInfo[layer * LAYER_FIELDS + field] = value;
+    }
+
+    int result(int layer, int field) {
+        return results[layer * RESULT_FIELDS + field];
+    }
+
+    void setResult(int layer, int field, int value) {
+        results[layer * RESULT_FIELDS + field] = value;
+    }
+}

@@ -1,0 +1,564 @@
+package dev.spela.runtime;
+
+import static dev.spela.runtime.Arena.*;
+
+import dev.spela.protocols.image.ImageStatus;
+import dev.spela.protocols.image.ModelImage;
+import dev.spela.protocols.image.ModelImageDecoder;
+import dev.spela.protocols.image.ModelImageEncoder;
+import dev.spela.protocols.image.ModelImageValidator;
+import dev.spela.protocols.subset.InitPhase;
+import dev.spela.runtime.kernels.DenseKernels;
+
+/**
+ * Fixed-point SPELA on a fixed arena: load a model image, train one sample at a time, predict at
+ * any layer or with early exit, write the trained state back as an image. Every buffer is
+ * allocated by the constructor from a {@link MemoryPlan}; no other method allocates or throws on
+ * bad input — they return {@link RuntimeStatus} / {@link ImageStatus} codes. Not thread-safe.
+ *
+ * <p>Numbers: see device-runtime/NUMERICS.md. Cosines and losses are Q15 ints (32768 = 1.0), the
+ * learning rate is Q24 (16777216 = 1.0).
+ */
+public final class SpelaRuntime {
+
+    private static final int PIXEL_SHIFT = 7;
+    private static final int COEFFICIENT_BITS = 14;
+    private static final int MAX_UPDATE_SHIFT = DenseKernels.NOISE_BITS;
+    /** 24 (learning rate) + 15 (update direction) fraction bits, see NUMERICS.md. */
+    private static final int UPDATE_SCALE_BITS = ModelImage.LEARNING_RATE_FRAC_BITS + 15;
+
+    private final MemoryPlan capacity = new MemoryPlan();
+    private MemoryPlan model = new MemoryPlan();
+    private MemoryPlan candidate = new MemoryPlan();
+    private final Arena arena;
+    private final ModelImageValidator validator = new ModelImageValidator();
+    private final ModelImageDecoder decoder = new ModelImageDecoder();
+    private final ModelImageEncoder encoder = new ModelImageEncoder();
+
+    private boolean loaded;
+    private int learningRate;
+    private int earlyExitMargin;
+    private int roundingMode;
+    private long seed;
+    private long samplesSeen;
+    private int exitLayer = -1;
+
+    /** Allocates the arena for the largest model this runtime will ever hold. */
+    public SpelaRuntime(MemoryPlan capacity) {
+        this.capacity.copyFrom(capacity);
+        arena = new Arena(this.capacity);
+    }
+
+    /** Convenience for hosts: a runtime whose capacity is exactly the given image's model, loaded. */
+    @InitPhase
+    public static SpelaRuntime forImage(byte[] image, int offset, int length) {
+        MemoryPlan plan = new MemoryPlan();
+        if (plan.setFromImage(image, offset, length) != ImageStatus.OK) {
+            return null;
+        }
+        SpelaRuntime runtime = new SpelaRuntime(plan);
+        return runtime.load(image, offset, length) == ImageStatus.OK ? runtime : null;
+    }
+
+    // ------------------------------------------------------------------ loading and saving
+
+    /**
+     * Validates the whole image, then (only if valid and within capacity) replaces the current model.
+     *
+     * @return {@link ImageStatus#OK} or the first failed check; on failure nothing changes
+     */
+    public int load(byte[] image, int offset, int length) {
+        int status = validator.validate(image, offset, length);
+        if (status != ImageStatus.OK) {
+            return status;
+        }
+        decoder.wrap(image, offset, length);
+        status = candidate.setFrom(decoder);
+        if (status != ImageStatus.OK) {
+            return status;
+        }
+        if (!candidate.fitsIn(capacity)) {
+            return ImageStatus.DOES_NOT_FIT;
+        }
+        MemoryPlan previous = model;
+        model = candidate;
+        candidate = previous;
+        int weightOffset = 0;
+        int biasOffset = 0;
+        int priorOffset = 0;
+        for (int k = 0; k < model.layers(); k++) {
+            int in = model.inputs(k);
+            int out = model.outputs(k);
+            arena.setInfo(k, INPUTS, in);
+            arena.setInfo(k, OUTPUTS, out);
+            arena.setInfo(k, WEIGHT_OFFSET, weightOffset);
+            arena.setInfo(k, BIAS_OFFSET, biasOffset);
+            arena.setInfo(k, PRIOR_OFFSET, priorOffset);
+            arena.setInfo(k, WEIGHT_EXPONENT, decoder.weightExponent(k));
+            arena.setInfo(k, INPUT_FRAC_BITS, decoder.inputFracBits(k));
+            arena.setInfo(k, FROZEN, decoder.frozen(k) ? 1 : 0);
+            decoder.copyWeights(k, arena.weights, weightOffset);
+            decoder.copyBiases(k, arena.biases, biasOffset);
+            decoder.copyPriors(k, arena.priors, priorOffset);
+            arena.setInfo(k, WEIGHT_BOUND, DenseKernels.maxAbs(arena.weights, weightOffset, in * out));
+            weightOffset += in * out;
+            biasOffset += out;
+            priorOffset += model.classes() * out;
+        }
+        learningRate = decoder.learningRate();
+        earlyExitMargin = decoder.earlyExitMargin();
+        roundingMode = decoder.roundingMode();
+        seed = decoder.rngSeed();
+        samplesSeen = decoder.samplesSeen();
+        decoder.wrap(null, 0, 0);
+        fillNoise();
+        clearResults();
+        exitLayer = -1;
+        loaded = true;
+        return ImageStatus.OK;
+    }
+
+    /** Exact size of the image {@link #writeImage} writes, or {@link RuntimeStatus#NO_MODEL}. */
+    public int imageSize() {
+        if (!loaded) {
+            return RuntimeStatus.NO_MODEL;
+        }
+        return ModelImage.imageSize(model.inputSize(), model.classes(), model.outputsArray(), model.layers());
+    }
+
+    /**
+     * Writes the current model and training state as a v1 image at {@code out[offset..]}.
+     *
+     * @return the number of bytes written, or a negative status
+     */
+    public int writeImage(byte[] out, int offset) {
+        int size = imageSize();
+        if (size < 0) {
+            return size;
+        }
+        if (out == null || offset < 0 || offset > out.length - size) {
+            return RuntimeStatus.BUFFER_TOO_SMALL;
+        }
+        encoder.wrap(out, offset, size);
+        encoder.layout(model.inputSize(), model.classes(), model.outputsArray(), model.layers());
+        encoder.learningRate(learningRate).earlyExitMargin(earlyExitMargin).roundingMode(roundingMode)
+                .rngSeed(seed).samplesSeen(samplesSeen);
+        for (int k = 0; k < model.layers(); k++) {
+            encoder.layerFormat(k, arena.info(k, WEIGHT_EXPONENT), arena.info(k, INPUT_FRAC_BITS),
+                    arena.info(k, FROZEN) != 0);
+            encoder.putWeights(k, arena.weights, arena.info(k, WEIGHT_OFFSET));
+            encoder.putBiases(k, arena.biases, arena.info(k, BIAS_OFFSET));
+            encoder.putPriors(k, arena.priors, arena.info(k, PRIOR_OFFSET));
+        }
+        encoder.seal();
+        encoder.wrap(null, 0, 0);
+        return size;
+    }
+
+    // ------------------------------------------------------------------ training and inference
+
+    /**
+     * One SPELA training step on one sample: every layer normalises its input, computes its output,
+     * records its prediction, cosine and loss, and (unless frozen) updates itself from its own
+     * cosine loss; its output (computed before the update) feeds the next layer.
+     *
+     * @param pixels {@code inputSize} unsigned bytes from {@code offset}
+     */
+    public int train(byte[] pixels, int offset, int label) {
+        int status = checkInput(pixels, offset);
+        if (status != RuntimeStatus.OK) {
+            return status;
+        }
+        if (label < 0 || label >= model.classes()) {
+            return RuntimeStatus.BAD_LABEL;
+        }
+        int rng = stepRandomState();
+        loadInput(pixels, offset);
+        for (int k = 0; k < model.layers(); k++) {
+            rng = runLayer(k, label, rng);
+        }
+        samplesSeen++;
+        return RuntimeStatus.OK;
+    }
+
+    /** The class layer {@code layer} predicts (layers 0 .. layer run), or a negative status. */
+    public int predict(byte[] pixels, int offset, int layer) {
+        int status = checkInput(pixels, offset);
+        if (status != RuntimeStatus.OK) {
+            return status;
+        }
+        if (layer < 0 || layer >= model.layers()) {
+            return RuntimeStatus.BAD_LAYER;
+        }
+        loadInput(pixels, offset);
+        for (int k = 0; k <= layer; k++) {
+            runLayer(k, -1, 0);
+        }
+        exitLayer = layer;
+        return arena.result(layer, PREDICTED);
+    }
+
+    /**
+     * The class from the first layer whose best cosine beats its second best by at least the
+     * early-exit margin, else from the last layer; {@link #exitLayer()} tells which layer answered.
+     */
+    public int predictEarlyExit(byte[] pixels, int offset) {
+        int status = checkInput(pixels, offset);
+        if (status != RuntimeStatus.OK) {
+            return status;
+        }
+        loadInput(pixels, offset);
+        int last = model.layers() - 1;
+        for (int k = 0; k < last; k++) {
+            runLayer(k, -1, 0);
+            if (arena.result(k, BEST_COSINE) - arena.result(k, SECOND_COSINE) >= earlyExitMargin) {
+                exitLayer = k;
+                return arena.result(k, PREDICTED);
+            }
+        }
+        runLayer(last, -1, 0);
+        exitLayer = last;
+        return arena.result(last, PREDICTED);
+    }
+
+    private int checkInput(byte[] pixels, int offset) {
+        if (!loaded) {
+            return RuntimeStatus.NO_MODEL;
+        }
+        if (pixels == null || offset < 0 || offset > pixels.length - model.inputSize()) {
+            return RuntimeStatus.BAD_INPUT;
+        }
+        return RuntimeStatus.OK;
+    }
+
+    private void loadInput(byte[] pixels, int offset) {
+        int[] vector = arena.vector;
+        int n = model.inputSize();
+        for (int i = 0; i < n; i++) {
+            vector[i] = (pixels[offset + i] & 0xFF) << PIXEL_SHIFT;
+        }
+    }
+
+    /**
+     * Runs layer k on {@code arena.vector} (its raw input), leaves the scaled output there, records
+     * the layer's results and, if {@code label >= 0} and the layer is not frozen, updates it.
+     *
+     * @return the advanced random state
+     */
+    private int runLayer(int k, int label, int rng) {
+        int in = arena.info(k, INPUTS);
+        int out = arena.info(k, OUTPUTS);
+        int weightOffset = arena.info(k, WEIGHT_OFFSET);
+        int biasOffset = arena.info(k, BIAS_OFFSET);
+        int priorOffset = arena.info(k, PRIOR_OFFSET);
+        int frac = arena.info(k, INPUT_FRAC_BITS);
+        int[] vector = arena.vector;
+        int[] acc = arena.accumulator;
+        if (DenseKernels.normalise(vector, in, arena.normalised, frac) == 0) {
+            for (int j = 0; j < out; j++) {
+                vector[j] = 0;
+            }
+            setResults(k, 0, 0, 0, 0);
+            return rng;
+        }
+        DenseKernels.forward(arena.weights, weightOffset, in, out, arena.normalised, arena.biases, biasOffset, acc);
+        int outputShift = DenseKernels.reluScaled(acc, out, vector);
+        if (outputShift == DenseKernels.NO_ACTIVITY) {
+            setResults(k, 0, 0, 0, 0);
+            return rng;
+        }
+        int norm = DenseKernels.norm(vector, out);
+        long reciprocal = DenseKernels.reciprocal(norm);
+        int best = -1;
+        int bestCosine = Integer.MIN_VALUE;
+        int secondCosine = Integer.MIN_VALUE;
+        int labelCosine = 0;
+        for (int c = 0; c < model.classes(); c++) {
+            int cosine = DenseKernels.cosine(vector, out, reciprocal, arena.priors, priorOffset + c * out);
+            if (cosine > bestCosine) {
+                secondCosine = bestCosine;
+                bestCosine = cosine;
+                best = c;
+            } else if (cosine > secondCosine) {
+                secondCosine = cosine;
+            }
+            if (c == label) {
+                labelCosine = cosine;
+            }
+        }
+        setResults(k, best, bestCosine, secondCosine, label < 0 ? 0 : -labelCosine);
+        if (label < 0 || arena.info(k, FROZEN) != 0) {
+            return rng;
+        }
+        int maxDirection = DenseKernels.direction(acc, vector, out, reciprocal, arena.priors,
+                priorOffset + label * out, labelCosine);
+        if (maxDirection == 0) {
+            return rng;
+        }
+        return updateLayer(k, in, out, weightOffset, biasOffset, frac, outputShift, norm, maxDirection, rng);
+    }
+
+    /**
+     * Turns the directions in the accumulator into int coefficients g with one shared shift S such
+     * that the weight update is {@code (g_j * x_i) * 2^-S} (NUMERICS.md, "Update"), makes room for
+     * it (halving the layer while the update could saturate int16), applies it to weights and biases
+     * with the configured rounding, and renormalises the layer if its weights passed 2^14.
+     */
+    private int updateLayer(int k, int in, int out, int weightOffset, int biasOffset, int frac, int outputShift,
+            int norm, int maxDirection, int rng) {
+        int count = in * out;
+        int exponent = arena.info(k, WEIGHT_EXPONENT);
+        int precision = 31 + bitLength(norm) - bitLength(learningRate);
+        long factor = ((long) learningRate << precision) / norm;
+        long maxProduct = factor * maxDirection;
+        int coefficientShift = Math.max(0, bitLength(maxProduct) - COEFFICIENT_BITS);
+        long maxCoefficient = (maxProduct + (1L << coefficientShift >> 1)) >> coefficientShift;
+        // The output was computed at the current exponent; each halving below adds one to the shift.
+        int shift = UPDATE_SCALE_BITS + precision + 2 * exponent + outputShift - coefficientShift;
+        int bound = arena.info(k, WEIGHT_BOUND);
+        while (exponent < ModelImage.MAX_WEIGHT_EXPONENT
+                && (shift < 1 || bound + maxGrowth(maxCoefficient, frac, shift) > Short.MAX_VALUE)) {
+            DenseKernels.halve(arena.weights, weightOffset, count);
+            DenseKernels.halve(arena.biases, biasOffset, out);
+            exponent++;
+            shift++;
+            bound = halfToEven(bound);
+        }
+        arena.setInfo(k, WEIGHT_EXPONENT, exponent);
+        if (shift > MAX_UPDATE_SHIFT) {
+            coefficientShift += shift - MAX_UPDATE_SHIFT;
+            shift = MAX_UPDATE_SHIFT;
+        }
+        if (coefficientShift > 62) {
+            arena.setInfo(k, WEIGHT_BOUND, bound);
+            return rng;
+        }
+        shift = Math.max(1, shift); // only at the top exponent: saturation is then unavoidable
+        int[] coefficients = arena.accumulator;
+        DenseKernels.scale(coefficients, out, factor, coefficientShift);
+        int noiseShift = DenseKernels.NOISE_BITS - shift;
+        int rotationMask = roundingMode == ModelImage.ROUNDING_STOCHASTIC ? DenseKernels.NOISE_MASK : 0;
+        int state = DenseKernels.update(arena.weights, weightOffset, in, out, arena.normalised, coefficients, shift,
+                arena.noise, noiseShift, rotationMask, rng);
+        state = DenseKernels.xorshift(state);
+        int ringOffset = state & (DenseKernels.NOISE_RING - 1);
+        state = DenseKernels.xorshift(state);
+        DenseKernels.updateBias(arena.biases, biasOffset, out, coefficients, 2 * frac, shift, arena.noise,
+                ringOffset, state & rotationMask, noiseShift);
+        maxCoefficient = (maxProduct + (1L << coefficientShift >> 1)) >> coefficientShift;
+        bound = (int) Math.min(Short.MAX_VALUE, bound + maxGrowth(maxCoefficient, frac, shift));
+        arena.setInfo(k, WEIGHT_BOUND, bound);
+        if (bound > ModelImage.MAX_ABS_WEIGHT) {
+            renormalise(k, count, weightOffset, biasOffset, out);
+        }
+        return state;
+    }
+
+    /** Upper bound of |(g * x + r) >> shift| for |g| <= maxCoefficient, x <= 2^frac, r < 2^shift. */
+    private static long maxGrowth(long maxCoefficient, int frac, int shift) {
+        return ((maxCoefficient << frac) >> shift) + 1;
+    }
+
+    private static int halfToEven(int v) {
+        return (v + ((v >> 1) & 1)) >> 1;
+    }
+
+    /**
+     * Restores |weight q| <= 2^14 after updates: halves weights and biases and raises the exponent
+     * when the exact maximum is above the limit (at the top exponent, clamps instead).
+     */
+    private void renormalise(int k, int count, int weightOffset, int biasOffset, int out) {
+        int max = DenseKernels.maxAbs(arena.weights, weightOffset, count);
+        if (max > ModelImage.MAX_ABS_WEIGHT) {
+            int exponent = arena.info(k, WEIGHT_EXPONENT);
+            if (exponent < ModelImage.MAX_WEIGHT_EXPONENT) {
+                DenseKernels.halve(arena.weights, weightOffset, count);
+                DenseKernels.halve(arena.biases, biasOffset, out);
+                arena.setInfo(k, WEIGHT_EXPONENT, exponent + 1);
+                max = halfToEven(max);
+            } else {
+                DenseKernels.clamp(arena.weights, weightOffset, count, ModelImage.MAX_ABS_WEIGHT);
+                max = ModelImage.MAX_ABS_WEIGHT;
+            }
+        }
+        arena.setInfo(k, WEIGHT_BOUND, max);
+    }
+
+    private static int bitLength(long v) {
+        return 64 - Long.numberOfLeadingZeros(v);
+    }
+
+    private void setResults(int k, int predicted, int bestCosine, int secondCosine, int loss) {
+        arena.setResult(k, PREDICTED, predicted);
+        arena.setResult(k, BEST_COSINE, bestCosine);
+        arena.setResult(k, SECOND_COSINE, secondCosine);
+        arena.setResult(k, LOSS, loss);
+    }
+
+    private void clearResults() {
+        for (int k = 0; k < model.layers(); k++) {
+            setResults(k, 0, 0, 0, 0);
+        }
+    }
+
+    /**
+     * Per-step generator state, a function of the seed and the step number only, so that training
+     * resumed from a written-back image continues exactly as if it had never stopped.
+     */
+    private int stepRandomState() {
+        int state = (int) mix(seed + samplesSeen * 0x9E3779B97F4A7C15L);
+        return state == 0 ? 1 : state;
+    }
+
+    private void fillNoise() {
+        int[] noise = arena.noise;
+        if (roundingMode == ModelImage.ROUNDING_NEAREST) {
+            for (int k = 0; k < noise.length; k++) {
+                noise[k] = 1 << (DenseKernels.NOISE_BITS - 1);
+            }
+            return;
+        }
+        long state = seed;
+        for (int k = 0; k < noise.length; k++) {
+            state += 0x9E3779B97F4A7C15L;
+            noise[k] = (int) (mix(state) >>> (64 - DenseKernels.NOISE_BITS));
+        }
+    }
+
+    /** SplitMix64 finaliser. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    // ------------------------------------------------------------------ hyper-parameters
+
+    /** Sets the learning rate, Q24 (1 .. 2^24); {@link RuntimeStatus#BAD_PARAMETER} otherwise. */
+    public int setLearningRate(int rateQ24) {
+        if (rateQ24 < 1 || rateQ24 > ModelImage.MAX_LEARNING_RATE) {
+            return RuntimeStatus.BAD_PARAMETER;
+        }
+        learningRate = rateQ24;
+        return RuntimeStatus.OK;
+    }
+
+    /** Sets the early-exit margin, Q15 cosine difference (0 .. 65536). */
+    public int setEarlyExitMargin(int marginQ15) {
+        if (marginQ15 < 0 || marginQ15 > ModelImage.MAX_EARLY_EXIT_MARGIN) {
+            return RuntimeStatus.BAD_PARAMETER;
+        }
+        earlyExitMargin = marginQ15;
+        return RuntimeStatus.OK;
+    }
+
+    /** Sets {@link ModelImage#ROUNDING_NEAREST} or {@link ModelImage#ROUNDING_STOCHASTIC}. */
+    public int setRoundingMode(int mode) {
+        if (mode != ModelImage.ROUNDING_NEAREST && mode != ModelImage.ROUNDING_STOCHASTIC) {
+            return RuntimeStatus.BAD_PARAMETER;
+        }
+        if (!loaded) {
+            return RuntimeStatus.NO_MODEL;
+        }
+        roundingMode = mode;
+        fillNoise();
+        return RuntimeStatus.OK;
+    }
+
+    // ------------------------------------------------------------------ state and telemetry
+
+    public boolean loaded() {
+        return loaded;
+    }
+
+    /** The arena's plan (largest model accepted). */
+    public MemoryPlan capacity() {
+        return capacity;
+    }
+
+    /** The loaded model's plan (meaningful once {@link #loaded()}). */
+    public MemoryPlan model() {
+        return model;
+    }
+
+    public int layers() {
+        return loaded ? model.layers() : 0;
+    }
+
+    public int classes() {
+        return model.classes();
+    }
+
+    public int inputSize() {
+        return model.inputSize();
+    }
+
+    public int learningRate() {
+        return learningRate;
+    }
+
+    public int earlyExitMargin() {
+        return earlyExitMargin;
+    }
+
+    public int roundingMode() {
+        return roundingMode;
+    }
+
+    public long samplesSeen() {
+        return samplesSeen;
+    }
+
+    /** Layer that answered the last {@link #predict} or {@link #predictEarlyExit} (-1 before any). */
+    public int exitLayer() {
+        return exitLayer;
+    }
+
+    /** Class predicted by layer k in the last step. */
+    public int layerPrediction(int k) {
+        return arena.result(k, PREDICTED);
+    }
+
+    /** Q15 cosine of layer k's output with its predicted class's prior in the last step. */
+    public int layerBestCosine(int k) {
+        return arena.result(k, BEST_COSINE);
+    }
+
+    /** Q15 cosine with the runner-up class (the early-exit margin compares the two). */
+    public int layerSecondCosine(int k) {
+        return arena.result(k, SECOND_COSINE);
+    }
+
+    /** Q15 loss -cos(h, v_label) of layer k in the last training step (0 after a prediction). */
+    public int layerLoss(int k) {
+        return arena.result(k, LOSS);
+    }
+
+    /** Layer k's power-of-two weight exponent: real weight = q * 2^exponent. */
+    public int weightExponent(int k) {
+        return arena.info(k, WEIGHT_EXPONENT);
+    }
+
+    public boolean frozen(int k) {
+        return arena.info(k, FROZEN) != 0;
+    }
+
+    /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0), saturated at Long.MAX_VALUE. */
+    public long weightNormQ16(int k) {
+        int offset = arena.info(k, WEIGHT_OFFSET);
+        int count = arena.info(k, INPUTS) * arena.info(k, OUTPUTS);
+        long sumSquares = 0;
+        short[] w = arena.weights;
+        for (int i = offset; i < offset + count; i++) {
+            sumSquares += w[i] * w[i];
+        }
+        // Take the root with 16 more fraction bits than q for precision: sqrt(sum * 2^32) = norm * 2^16.
+        int headroom = Math.min(32, Long.numberOfLeadingZeros(sumSquares) - 1) & ~1;
+        long root = ModelImage.floorSqrt(sumSquares << headroom);
+        int shift = arena.info(k, WEIGHT_EXPONENT) + 16 - headroom / 2;
+        if (shift >= 0) {
+            return shift >= Long.numberOfLeadingZeros(root) - 1 ? Long.MAX_VALUE : root << shift;
+        }
+        return -shift >= 63 ? 0 : root >> -shift;
+    }
+}
