@@ -18,6 +18,7 @@ import picocli.CommandLine.ScopeType;
     },
     subcommands = {
       CommandLine.HelpCommand.class,
+      BrokerCommand.class,
       DataCommand.class,
       PriorsCommand.class,
       TrainCommand.class,
