@@ -30,10 +30,13 @@ public final class EmulatedFlash {
   private final Properties state = new Properties();
 
   /** An image transfer in progress into {@code slot}: bytes below {@code offset} are written. */
-  public record Transfer(int slot, byte[] sha256, int length, int blockSize, int offset) {}
+  public record Transfer(int transferId, int slot, byte[] sha256, int length, int blockLog2, int offset) {}
 
   /** The checkpoint's training position, beside the image it saved. */
-  public record Checkpoint(byte[] baseSha256, byte[] image, long records, long cursor, int epoch) {}
+  public record Checkpoint(byte[] baseSha256, byte[] image, long cursor, int epoch) {}
+
+  /** The outcome of a transfer, kept until the device has reported it (PROTOCOL.md, VERDICT). */
+  public record PendingVerdict(int transferId, int outcome, int reason, int detail) {}
 
   private EmulatedFlash(Path dir, long slotBytes) {
     this.dir = dir;
@@ -92,6 +95,53 @@ public final class EmulatedFlash {
     return boot;
   }
 
+  /**
+   * Starts a new MQTT session: adds one to the persisted {@code bdSeq} (before every connection,
+   * so a DEATH is always tied to its BIRTH) and returns it.
+   */
+  public int nextSession() throws IOException {
+    int session = intValue("bdseq", 0) + 1;
+    state.setProperty("bdseq", Integer.toString(session));
+    save();
+    return session;
+  }
+
+  /** Training state to come back to after a restart (the protocol's STOPPED, TRAINING, PAUSED). */
+  public int trainingState() {
+    return intValue("training", 0);
+  }
+
+  public void trainingState(int trainingState) throws IOException {
+    if (trainingState != trainingState()) {
+      state.setProperty("training", Integer.toString(trainingState));
+      save();
+    }
+  }
+
+  /** The verdict the device still has to publish, or null. */
+  public PendingVerdict pendingVerdict() {
+    String id = state.getProperty("verdict.transfer");
+    return id == null
+        ? null
+        : new PendingVerdict(
+            Integer.parseInt(id), intValue("verdict.outcome", 0), intValue("verdict.reason", 0),
+            intValue("verdict.detail", 0));
+  }
+
+  public void pendingVerdict(PendingVerdict verdict) throws IOException {
+    if (verdict == null) {
+      for (String key : new String[] {"transfer", "outcome", "reason", "detail"}) {
+        state.remove("verdict." + key);
+      }
+    } else {
+      state.setProperty("verdict.transfer", Integer.toString(verdict.transferId()));
+      state.setProperty("verdict.outcome", Integer.toString(verdict.outcome()));
+      state.setProperty("verdict.reason", Integer.toString(verdict.reason()));
+      state.setProperty("verdict.detail", Integer.toString(verdict.detail()));
+    }
+    save();
+  }
+
   public int inactiveSlot() {
     return activeSlot() == 0 ? 1 : 0;
   }
@@ -123,19 +173,24 @@ public final class EmulatedFlash {
     Files.move(temp, slotFile(slot), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     setSlot(slot, image.length, sha256);
     state.setProperty("active", Integer.toString(slot));
-    state.remove("trial");
-    state.remove("trial.started");
+    clearTrial();
     clearTransfer();
     save();
   }
 
-  /** Marks a verified slot as on trial: the next boot tries it once. */
-  public void markTrial(int slot, int length, byte[] sha256) throws IOException {
+  /** Marks a verified slot as on trial for transfer {@code transferId}: the next boot tries it once. */
+  public void markTrial(int slot, int length, byte[] sha256, int transferId) throws IOException {
     setSlot(slot, length, sha256);
     state.setProperty("trial", Integer.toString(slot));
+    state.setProperty("trial.transfer", Integer.toString(transferId));
     state.setProperty("trial.started", "0");
     clearTransfer();
     save();
+  }
+
+  /** The transfer that brought the trial image. */
+  public int trialTransferId() {
+    return intValue("trial.transfer", 0);
   }
 
   /** Records that this boot runs the trial image (not yet confirmed). */
@@ -151,8 +206,7 @@ public final class EmulatedFlash {
       return;
     }
     state.setProperty("active", Integer.toString(slot));
-    state.remove("trial");
-    state.remove("trial.started");
+    clearTrial();
     save();
   }
 
@@ -164,8 +218,7 @@ public final class EmulatedFlash {
     }
     state.remove("slot" + slot + ".length");
     state.remove("slot" + slot + ".sha256");
-    state.remove("trial");
-    state.remove("trial.started");
+    clearTrial();
     save();
   }
 
@@ -178,29 +231,23 @@ public final class EmulatedFlash {
       return null;
     }
     return new Transfer(
+        intValue("transfer.id", 0),
         intValue("transfer.slot", 0),
         HEX.parseHex(sha),
         intValue("transfer.length", 0),
-        intValue("transfer.block", 0),
+        intValue("transfer.blocklog2", 0),
         intValue("transfer.offset", 0));
   }
 
   /**
-   * Starts receiving an image into the inactive slot, or continues the transfer of the same image
-   * (same SHA-256 and length) from where it stopped.
+   * Starts receiving an image into the inactive slot: erases the slot and records the transfer
+   * with no byte written. (Whether an offer resumes the kept transfer instead is the protocol's
+   * decision, {@code ImageReceiver}.)
    *
-   * @return the transfer, whose offset says where to continue
    * @throws IOException if the image is larger than a slot
    */
-  public Transfer beginTransfer(byte[] sha256, int length, int blockSize) throws IOException {
+  public Transfer beginTransfer(int transferId, byte[] sha256, int length, int blockLog2) throws IOException {
     checkFits(length);
-    Transfer current = transfer();
-    if (current != null
-        && current.length() == length
-        && current.blockSize() == blockSize
-        && java.util.Arrays.equals(current.sha256(), sha256)) {
-      return current;
-    }
     int slot = inactiveSlot();
     if (slot == trialSlot()) {
       rollBack();
@@ -210,10 +257,11 @@ public final class EmulatedFlash {
     try (RandomAccessFile file = new RandomAccessFile(slotFile(slot).toFile(), "rw")) {
       file.setLength(0); // erase
     }
+    state.setProperty("transfer.id", Integer.toString(transferId));
     state.setProperty("transfer.slot", Integer.toString(slot));
     state.setProperty("transfer.sha256", HEX.formatHex(sha256));
     state.setProperty("transfer.length", Integer.toString(length));
-    state.setProperty("transfer.block", Integer.toString(blockSize));
+    state.setProperty("transfer.blocklog2", Integer.toString(blockLog2));
     state.setProperty("transfer.offset", "0");
     save();
     return transfer();
@@ -258,7 +306,7 @@ public final class EmulatedFlash {
   // ------------------------------------------------------------------ checkpoint
 
   /** Saves a checkpoint of the model trained from the image whose SHA-256 is {@code baseSha256}. */
-  public void writeCheckpoint(byte[] baseSha256, byte[] image, int length, long records, long cursor, int epoch)
+  public void writeCheckpoint(byte[] baseSha256, byte[] image, int length, long cursor, int epoch)
       throws IOException {
     int next = intValue("checkpoint.file", 1) == 0 ? 1 : 0;
     Path file = dir.resolve("checkpoint" + next + ".img");
@@ -268,7 +316,6 @@ public final class EmulatedFlash {
     state.setProperty("checkpoint.file", Integer.toString(next));
     state.setProperty("checkpoint.length", Integer.toString(length));
     state.setProperty("checkpoint.base", HEX.formatHex(baseSha256));
-    state.setProperty("checkpoint.records", Long.toString(records));
     state.setProperty("checkpoint.cursor", Long.toString(cursor));
     state.setProperty("checkpoint.epoch", Integer.toString(epoch));
     save();
@@ -288,13 +335,12 @@ public final class EmulatedFlash {
     return new Checkpoint(
         HEX.parseHex(base),
         image,
-        longValue("checkpoint.records", 0),
         longValue("checkpoint.cursor", 0),
         intValue("checkpoint.epoch", 0));
   }
 
   public void eraseCheckpoint() throws IOException {
-    for (String key : new String[] {"base", "length", "records", "cursor", "epoch"}) {
+    for (String key : new String[] {"base", "length", "cursor", "epoch"}) {
       state.remove("checkpoint." + key);
     }
     save();
@@ -308,13 +354,19 @@ public final class EmulatedFlash {
     }
   }
 
+  private void clearTrial() {
+    state.remove("trial");
+    state.remove("trial.started");
+    state.remove("trial.transfer");
+  }
+
   private void setSlot(int slot, int length, byte[] sha256) {
     state.setProperty("slot" + slot + ".length", Integer.toString(length));
     state.setProperty("slot" + slot + ".sha256", HEX.formatHex(sha256));
   }
 
   private void clearTransfer() {
-    for (String key : new String[] {"slot", "sha256", "length", "block", "offset"}) {
+    for (String key : new String[] {"id", "slot", "sha256", "length", "blocklog2", "offset"}) {
       state.remove("transfer." + key);
     }
   }

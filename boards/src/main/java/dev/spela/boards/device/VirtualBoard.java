@@ -1,6 +1,7 @@
 package dev.spela.boards.device;
 
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.fleet.VerdictMessage;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.runtime.MemoryPlan;
 import dev.spela.runtime.RuntimeStatus;
@@ -23,20 +24,6 @@ public final class VirtualBoard {
   @FunctionalInterface
   public interface FitRule {
     String refusal(MemoryPlan model);
-  }
-
-  /** Outcome of installing a received image. */
-  public enum Verdict {
-    /** Verified, booted on trial and confirmed: the new image runs. */
-    CONFIRMED,
-    /** The received bytes do not have the announced SHA-256; the old image keeps running. */
-    BAD_DIGEST,
-    /** The image is not a valid model image; the old image keeps running. */
-    INVALID_IMAGE,
-    /** The model does not fit this board's memory; the old image keeps running. */
-    DOES_NOT_FIT,
-    /** The trial boot failed and was rolled back; the old image keeps running. */
-    ROLLED_BACK
   }
 
   /** Per-layer sums of one telemetry window. */
@@ -70,7 +57,7 @@ public final class VirtualBoard {
   private byte[] checkpointBuffer;
   private Window window;
   private long bootCounter;
-  private long records;
+  private int lastStatus;
   private long cursor;
   private int epoch;
   private boolean resumed;
@@ -95,7 +82,11 @@ public final class VirtualBoard {
     if (flash.trialSlot() != EmulatedFlash.NO_SLOT) {
       if (flash.trialStarted()) {
         Logger.warn("trial image in slot {} never confirmed: rolling back", flash.trialSlot());
+        int transferId = flash.trialTransferId();
         flash.rollBack();
+        flash.pendingVerdict(
+            new EmulatedFlash.PendingVerdict(
+                transferId, VerdictMessage.ROLLED_BACK, VerdictMessage.TRIAL_FAILED, 0));
       } else {
         tryTrial();
       }
@@ -107,7 +98,6 @@ public final class VirtualBoard {
     runtime = null;
     runningSha256 = null;
     resumed = false;
-    records = 0;
     cursor = 0;
     epoch = 0;
     int slot = flash.activeSlot();
@@ -121,7 +111,6 @@ public final class VirtualBoard {
       SpelaRuntime restored = start(checkpoint.image());
       if (restored != null) {
         adopt(restored, imageSha);
-        records = checkpoint.records();
         cursor = checkpoint.cursor();
         epoch = checkpoint.epoch();
         resumed = true;
@@ -137,17 +126,26 @@ public final class VirtualBoard {
     return true;
   }
 
+  /** Boots the trial image once; confirms or rolls it back and keeps the verdict to report. */
   private void tryTrial() throws IOException {
     int slot = flash.trialSlot();
+    int transferId = flash.trialTransferId();
     flash.startTrial();
     byte[] image = flash.readSlot(slot);
     SpelaRuntime candidate = image == null ? null : start(image);
     if (candidate != null && selfTest(candidate)) {
       flash.confirmTrial();
       flash.eraseCheckpoint();
+      flash.trainingState(0);
+      flash.pendingVerdict(
+          new EmulatedFlash.PendingVerdict(transferId, VerdictMessage.CONFIRMED, VerdictMessage.NONE, 0));
     } else {
       Logger.warn("trial image in slot {} failed its boot: rolling back", slot);
       flash.rollBack();
+      int detail = candidate == null ? lastStatus : RuntimeStatus.BAD_INPUT;
+      flash.pendingVerdict(
+          new EmulatedFlash.PendingVerdict(
+              transferId, VerdictMessage.ROLLED_BACK, VerdictMessage.TRIAL_FAILED, detail));
     }
   }
 
@@ -162,17 +160,20 @@ public final class VirtualBoard {
   private SpelaRuntime start(byte[] image) {
     MemoryPlan plan = new MemoryPlan();
     int status = plan.setFromImage(image, 0, image.length);
+    lastStatus = status;
     if (status != ImageStatus.OK) {
       Logger.warn("image refused: {}", RuntimeStatus.name(status));
       return null;
     }
     String refusal = fitRule.refusal(plan);
     if (refusal != null) {
+      lastStatus = ImageStatus.DOES_NOT_FIT;
       Logger.warn("image refused: {}", refusal);
       return null;
     }
     SpelaRuntime loaded = new SpelaRuntime(plan);
     status = loaded.load(image, 0, image.length);
+    lastStatus = status;
     if (status != ImageStatus.OK) {
       Logger.warn("image refused: {}", RuntimeStatus.name(status));
       return null;
@@ -228,10 +229,9 @@ public final class VirtualBoard {
     return window;
   }
 
-  /** Ends the telemetry window: its record gets the next record number. */
-  public long closeWindow() {
+  /** Starts a new telemetry window. */
+  public void closeWindow() {
     window.clear();
-    return records++;
   }
 
   /** Saves the model and training position to the checkpoint area. */
@@ -243,7 +243,7 @@ public final class VirtualBoard {
     if (length < 0) {
       throw new IOException("runtime could not write its image: " + RuntimeStatus.name(length));
     }
-    flash.writeCheckpoint(runningSha256, checkpointBuffer, length, records, cursor, epoch);
+    flash.writeCheckpoint(runningSha256, checkpointBuffer, length, cursor, epoch);
   }
 
   /** Accuracy of every layer and of early exit on the held-out samples. */
@@ -276,11 +276,16 @@ public final class VirtualBoard {
   // ------------------------------------------------------------------ image installation
 
   /**
-   * Installs a completely received image: checks its SHA-256 against the announced one, then
-   * marks it for trial and reboots; the trial boot confirms it or rolls it back. The running image
-   * is untouched unless the verdict is {@link Verdict#CONFIRMED}.
+   * Checks a completely received image (PROTOCOL.md, "Complete"): its SHA-256 against the
+   * offer's, that it is a valid model image and that it fits this board. If so, checkpoints the
+   * running model (its progress survives a rollback) and marks the image for a trial boot: the
+   * caller then reboots ({@link #boot}), which confirms or rolls it back and keeps the verdict.
+   * Otherwise the transfer is forgotten and the running image is untouched.
+   *
+   * @return {@link VerdictMessage#NONE} (reboot now), or the refusal reason: BAD_DIGEST,
+   *     INVALID_IMAGE or DOES_NOT_FIT, with {@link #lastStatus} as its detail
    */
-  public Verdict install() throws IOException {
+  public int install() throws IOException {
     EmulatedFlash.Transfer transfer = flash.transfer();
     byte[] image = flash.readTransfer();
     if (transfer == null || image == null) {
@@ -290,26 +295,31 @@ public final class VirtualBoard {
     sha.reset();
     sha.update(image, 0, image.length);
     sha.finish(digest, 0);
-    if (!Arrays.equals(digest, transfer.sha256())) {
-      flash.abandonTransfer();
-      return Verdict.BAD_DIGEST;
-    }
+    int reason = VerdictMessage.NONE;
     MemoryPlan plan = new MemoryPlan();
-    if (plan.setFromImage(image, 0, image.length) != ImageStatus.OK) {
-      flash.abandonTransfer();
-      return Verdict.INVALID_IMAGE;
+    lastStatus = 0;
+    if (!Arrays.equals(digest, transfer.sha256())) {
+      reason = VerdictMessage.BAD_DIGEST;
+    } else if ((lastStatus = plan.setFromImage(image, 0, image.length)) != ImageStatus.OK) {
+      reason = VerdictMessage.INVALID_IMAGE;
+    } else if (fitRule.refusal(plan) != null) {
+      lastStatus = ImageStatus.DOES_NOT_FIT;
+      reason = VerdictMessage.DOES_NOT_FIT;
     }
-    if (fitRule.refusal(plan) != null) {
+    if (reason != VerdictMessage.NONE) {
       flash.abandonTransfer();
-      return Verdict.DOES_NOT_FIT;
+      return reason;
     }
     if (runtime != null) {
-      checkpoint(); // the old image's progress survives a rollback
+      checkpoint();
     }
-    flash.markTrial(transfer.slot(), image.length, digest);
-    int trial = transfer.slot();
-    boot();
-    return flash.activeSlot() == trial && runtime != null ? Verdict.CONFIRMED : Verdict.ROLLED_BACK;
+    flash.markTrial(transfer.slot(), image.length, digest, transfer.transferId());
+    return VerdictMessage.NONE;
+  }
+
+  /** Status behind the last refusal or failed load (the VERDICT's detail). */
+  public int lastStatus() {
+    return lastStatus;
   }
 
   // ------------------------------------------------------------------ state
@@ -329,11 +339,6 @@ public final class VirtualBoard {
 
   public long bootCounter() {
     return bootCounter;
-  }
-
-  /** Number the next telemetry record will carry. */
-  public long records() {
-    return records;
   }
 
   /** Samples trained since the image was installed (position in the shard stream). */

@@ -22,8 +22,8 @@ class EmulatedFlashTest {
     flash.program(0, image, TestModels.sha256(image));
     flash.countBoot();
     flash.countBoot();
-    flash.writeCheckpoint(TestModels.sha256(image), new byte[] {9, 9, 7}, 2, 5, 123, 1);
-    flash.writeCheckpoint(TestModels.sha256(image), new byte[] {8, 8, 8}, 3, 6, 456, 2);
+    flash.writeCheckpoint(TestModels.sha256(image), new byte[] {9, 9, 7}, 2, 123, 1);
+    flash.writeCheckpoint(TestModels.sha256(image), new byte[] {8, 8, 8}, 3, 456, 2);
 
     EmulatedFlash reopened = EmulatedFlash.open(dir, 1024);
     assertEquals(0, reopened.activeSlot());
@@ -32,26 +32,27 @@ class EmulatedFlashTest {
     assertArrayEquals(image, reopened.readSlot(0));
     EmulatedFlash.Checkpoint checkpoint = reopened.readCheckpoint();
     assertArrayEquals(new byte[] {8, 8, 8}, checkpoint.image());
-    assertEquals(6, checkpoint.records());
     assertEquals(456, checkpoint.cursor());
     assertEquals(2, checkpoint.epoch());
   }
 
   @Test
-  void aTransferContinuesFromItsLastWrittenBlockAfterReopening() throws IOException {
+  void aTransferKeepsItsProgressAcrossReopeningAndLeavesTheRunningSlotAlone() throws IOException {
     EmulatedFlash flash = EmulatedFlash.open(dir, 4096);
     byte[] old = {7};
     flash.program(0, old, TestModels.sha256(old));
     byte[] image = new byte[3000];
     Arrays.fill(image, (byte) 5);
     byte[] sha = TestModels.sha256(image);
-    flash.beginTransfer(sha, image.length, 1024);
+    flash.beginTransfer(9, sha, image.length, 10);
     flash.writeBlock(0, image, 0, 1024);
 
     EmulatedFlash reopened = EmulatedFlash.open(dir, 4096);
-    EmulatedFlash.Transfer resumed = reopened.beginTransfer(sha, image.length, 1024);
-    assertEquals(1, resumed.slot());
-    assertEquals(1024, resumed.offset());
+    EmulatedFlash.Transfer kept = reopened.transfer();
+    assertEquals(9, kept.transferId());
+    assertEquals(1, kept.slot());
+    assertEquals(1024, kept.offset());
+    assertArrayEquals(sha, kept.sha256());
     assertThrows(IllegalStateException.class, () -> reopened.writeBlock(2048, image, 2048, 952));
     reopened.writeBlock(1024, image, 1024, 1024);
     assertNull(reopened.readTransfer(), "incomplete");
@@ -61,13 +62,23 @@ class EmulatedFlashTest {
   }
 
   @Test
-  void anotherImageRestartsTheTransferAndOversizedImagesAreRefused() throws IOException {
+  void oversizedImagesAreRefused() throws IOException {
     EmulatedFlash flash = EmulatedFlash.open(dir, 2048);
-    flash.beginTransfer(new byte[32], 2000, 1024);
-    flash.writeBlock(0, new byte[1024], 0, 1024);
-    byte[] other = new byte[32];
-    other[0] = 1;
-    assertEquals(0, flash.beginTransfer(other, 2000, 1024).offset());
-    assertThrows(IOException.class, () -> flash.beginTransfer(other, 2049, 1024));
+    assertThrows(IOException.class, () -> flash.beginTransfer(1, new byte[32], 2049, 10));
+  }
+
+  @Test
+  void sessionCounterTrainingStateAndPendingVerdictArePersisted() throws IOException {
+    EmulatedFlash flash = EmulatedFlash.open(dir, 2048);
+    assertEquals(1, flash.nextSession());
+    assertEquals(2, flash.nextSession());
+    flash.trainingState(2);
+    flash.pendingVerdict(new EmulatedFlash.PendingVerdict(5, 2, 8, -3));
+    EmulatedFlash reopened = EmulatedFlash.open(dir, 2048);
+    assertEquals(3, reopened.nextSession());
+    assertEquals(2, reopened.trainingState());
+    assertEquals(new EmulatedFlash.PendingVerdict(5, 2, 8, -3), reopened.pendingVerdict());
+    reopened.pendingVerdict(null);
+    assertNull(EmulatedFlash.open(dir, 2048).pendingVerdict());
   }
 }

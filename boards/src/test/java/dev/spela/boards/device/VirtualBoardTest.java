@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.protocols.fleet.VerdictMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,6 @@ class VirtualBoardTest {
     byte[] image = TestModels.image(INPUT, CLASSES, new int[] {32, 8}, 2);
     VirtualBoard first = board(image);
     first.train(250);
-    first.closeWindow();
     first.checkpoint();
     long samples = first.runtime().samplesSeen();
     first.train(40); // lost: the board dies before the next checkpoint
@@ -62,7 +62,6 @@ class VirtualBoardTest {
     assertTrue(second.resumed());
     assertEquals(2, second.bootCounter());
     assertEquals(250, second.cursor());
-    assertEquals(1, second.records());
     assertEquals(samples, second.runtime().samplesSeen());
   }
 
@@ -71,7 +70,7 @@ class VirtualBoardTest {
     byte[] large = TestModels.image(INPUT, CLASSES, new int[] {256, 8}, 3);
     assertFalse(board(large).running());
     VirtualBoard board = board(null);
-    assertEquals(VirtualBoard.Verdict.DOES_NOT_FIT, receive(board, large, TestModels.sha256(large)));
+    assertEquals(VerdictMessage.DOES_NOT_FIT, receive(board, large, TestModels.sha256(large)));
   }
 
   @Test
@@ -81,11 +80,15 @@ class VirtualBoardTest {
     byte[] next = TestModels.image(INPUT, CLASSES, new int[] {16, 8}, 5);
     byte[] wrong = TestModels.sha256(next);
     wrong[0] ^= 1;
-    assertEquals(VirtualBoard.Verdict.BAD_DIGEST, receive(board, next, wrong));
+    assertEquals(VerdictMessage.BAD_DIGEST, receive(board, next, wrong));
     assertArrayEquals(TestModels.sha256(old), board.runningSha256());
     assertEquals(32, board.runtime().model().outputs(0));
 
-    assertEquals(VirtualBoard.Verdict.CONFIRMED, receive(board, next, TestModels.sha256(next)));
+    assertEquals(VerdictMessage.NONE, receive(board, next, TestModels.sha256(next)));
+    board.boot();
+    assertEquals(
+        new EmulatedFlash.PendingVerdict(77, VerdictMessage.CONFIRMED, VerdictMessage.NONE, 0),
+        board.flash().pendingVerdict());
     assertArrayEquals(TestModels.sha256(next), board.runningSha256());
     assertEquals(1, board.flash().activeSlot());
     assertEquals(16, board.runtime().model().outputs(0));
@@ -97,10 +100,13 @@ class VirtualBoardTest {
     VirtualBoard board = board(old);
     byte[] next = TestModels.image(INPUT, CLASSES, new int[] {16, 8}, 7);
     EmulatedFlash flash = board.flash();
-    flash.markTrial(1, next.length, TestModels.sha256(next));
+    flash.markTrial(1, next.length, TestModels.sha256(next), 78);
     flash.startTrial(); // the board died while running the trial image
     VirtualBoard rebooted = board(null);
     assertEquals(0, rebooted.flash().activeSlot());
+    assertEquals(
+        new EmulatedFlash.PendingVerdict(78, VerdictMessage.ROLLED_BACK, VerdictMessage.TRIAL_FAILED, 0),
+        rebooted.flash().pendingVerdict());
     assertArrayEquals(TestModels.sha256(old), rebooted.runningSha256());
   }
 
@@ -110,13 +116,15 @@ class VirtualBoardTest {
     VirtualBoard board = board(old);
     // Valid, fits, but reads 32 inputs: the board's sensor gives 64, so the self-test fails.
     byte[] mismatched = TestModels.image(32, CLASSES, new int[] {16, 8}, 9);
-    assertEquals(VirtualBoard.Verdict.ROLLED_BACK, receive(board, mismatched, TestModels.sha256(mismatched)));
+    assertEquals(VerdictMessage.NONE, receive(board, mismatched, TestModels.sha256(mismatched)));
+    board.boot();
+    assertEquals(VerdictMessage.ROLLED_BACK, board.flash().pendingVerdict().outcome());
     assertArrayEquals(TestModels.sha256(old), board.runningSha256());
   }
 
-  private static VirtualBoard.Verdict receive(VirtualBoard board, byte[] image, byte[] sha) throws IOException {
+  private static int receive(VirtualBoard board, byte[] image, byte[] sha) throws IOException {
     EmulatedFlash flash = board.flash();
-    flash.beginTransfer(sha, image.length, 1024);
+    flash.beginTransfer(77, sha, image.length, 10);
     for (int at = 0; at < image.length; at += 1024) {
       flash.writeBlock(at, image, at, Math.min(1024, image.length - at));
     }
