@@ -246,9 +246,15 @@ public final class VirtualBoard {
     flash.writeCheckpoint(runningSha256, checkpointBuffer, length, cursor, epoch);
   }
 
-  /** Accuracy of every layer and of early exit on the held-out samples. */
+  /** Accuracy of every layer and of early exit on all held-out samples. */
   public Evaluation evaluate() {
+    return evaluate(0);
+  }
+
+  /** As {@link #evaluate()} on at most {@code maxSamples} held-out samples (0: all). */
+  public Evaluation evaluate(int maxSamples) {
     Samples heldOut = data.heldOut();
+    int count = maxSamples > 0 ? Math.min(maxSamples, heldOut.count()) : heldOut.count();
     if (runtime == null || heldOut.count() == 0) {
       return new Evaluation(0, new int[runtime == null ? 0 : runtime.layers()], 0, 0);
     }
@@ -256,7 +262,7 @@ public final class VirtualBoard {
     int[] correct = new int[layers];
     int earlyCorrect = 0;
     long exitSum = 0;
-    for (int s = 0; s < heldOut.count(); s++) {
+    for (int s = 0; s < count; s++) {
       int label = heldOut.label(s);
       int offset = heldOut.offset(s);
       runtime.predict(heldOut.pixels(), offset, layers - 1);
@@ -270,7 +276,7 @@ public final class VirtualBoard {
       }
       exitSum += runtime.exitLayer();
     }
-    return new Evaluation(heldOut.count(), correct, earlyCorrect, exitSum);
+    return new Evaluation(count, correct, earlyCorrect, exitSum);
   }
 
   // ------------------------------------------------------------------ image installation
