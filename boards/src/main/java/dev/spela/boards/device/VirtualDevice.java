@@ -88,9 +88,9 @@ public final class VirtualDevice implements AutoCloseable {
 
   private final Config config;
   private final VirtualBoard board;
-  private final Name deviceName = new Name();
-  private final Name groupName = new Name();
-  private final Name hostName = new Name();
+  private final Name deviceName;
+  private final Name groupName;
+  private final Name hostName;
   private final String stateTopic;
   private final String commandTopic;
   private final String imageTopic;
@@ -152,9 +152,9 @@ public final class VirtualDevice implements AutoCloseable {
   private VirtualDevice(Config config, VirtualBoard board) {
     this.config = config;
     this.board = board;
-    set(deviceName, config.deviceId());
-    set(groupName, config.group());
-    set(hostName, config.hostId());
+    deviceName = Names.of(config.deviceId());
+    groupName = Names.of(config.group());
+    hostName = Names.of(config.hostId());
     stateTopic = topic(Topic.STATE, hostName);
     commandTopic = topic(Topic.COMMAND, deviceName);
     imageTopic = topic(Topic.IMAGE, deviceName);
@@ -706,8 +706,7 @@ public final class VirtualDevice implements AutoCloseable {
     SpelaRuntime runtime = board.runtime();
     BoardLimits limits = config.limits();
     birth.wrapForEncode(out, 0, out.length, 0, bdSeq);
-    Name boardName = new Name();
-    set(boardName, limits.board().id());
+    Name boardName = Names.of(limits.board().id());
     int capabilities = BirthMessage.CAN_TRAIN | BirthMessage.CAN_CHECKPOINT | BirthMessage.CAN_RECEIVE_IMAGES
         | BirthMessage.HAS_WALL_CLOCK | (board.data().heldOut().count() > 0 ? BirthMessage.CAN_EVALUATE : 0);
     birth.board(boardName).runtimeVersion(RUNTIME_MAJOR, RUNTIME_MINOR).capabilities(capabilities)
@@ -912,14 +911,6 @@ public final class VirtualDevice implements AutoCloseable {
     byte[] bytes = new byte[message.encodedLength()];
     System.arraycopy(message.buffer(), message.offset(), bytes, 0, bytes.length);
     return bytes;
-  }
-
-  private static void set(Name name, String value) {
-    byte[] bytes = value.getBytes(StandardCharsets.US_ASCII);
-    if (name.set(bytes, 0, bytes.length) != FleetStatus.OK) {
-      throw new IllegalArgumentException(
-          "'" + value + "' is not a valid name: 1 to 32 characters from A-Z a-z 0-9 . _ -");
-    }
   }
 
   /** Paho's callback: events for the device thread, nothing else. */

@@ -1,0 +1,598 @@
+package dev.spela.fleet;
+
+import dev.spela.boards.device.Names;
+import dev.spela.boards.device.VerdictNames;
+import dev.spela.protocols.fleet.AckMessage;
+import dev.spela.protocols.fleet.BirthMessage;
+import dev.spela.protocols.fleet.BlockMessage;
+import dev.spela.protocols.fleet.BlockRequestMessage;
+import dev.spela.protocols.fleet.CommandMessage;
+import dev.spela.protocols.fleet.DataMessage;
+import dev.spela.protocols.fleet.DeathMessage;
+import dev.spela.protocols.fleet.DropCounters;
+import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.FleetStatus;
+import dev.spela.protocols.fleet.HostStateMessage;
+import dev.spela.protocols.fleet.Message;
+import dev.spela.protocols.fleet.Name;
+import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.fleet.Topic;
+import dev.spela.protocols.fleet.VerdictMessage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.tinylog.Logger;
+
+/**
+ * The host side of fleet protocol v1 (protocols/PROTOCOL.md) on one MQTT 5 connection: host STATE
+ * (will and retained online message), the live device table from BIRTH and DEATH, telemetry,
+ * commands with their ACKs, and image transfers. Every message is decoded by the protocol's
+ * flyweights on the connection's single worker thread; anything malformed, unknown or addressed to
+ * another session is counted and dropped with a log line.
+ *
+ * <p>A <em>primary</em> host (monitor, demo, provision) publishes STATE offline when it closes and
+ * re-asserts online if it ever sees offline while running. A short-lived command is secondary: it
+ * publishes STATE online with a new session (so that every device publishes a fresh BIRTH it can
+ * read) and, on closing, leaves the online STATE in place so that devices keep reporting to the
+ * primary host.
+ */
+public final class FleetHost implements AutoCloseable {
+
+  public static final String DEFAULT_BROKER = "tcp://127.0.0.1:1883";
+  public static final String DEFAULT_HOST_ID = "spela-host";
+
+  /** Receives fleet events on the connection's worker thread; must not block. */
+  public interface Listener {
+    default void onBirth(DeviceView device) {}
+
+    default void onDeath(DeviceView device) {}
+
+    default void onTelemetry(TelemetryRecord record) {}
+
+    default void onVerdict(String device, Verdict verdict) {}
+  }
+
+  /** What to subscribe to. {@code sharedGroup} non-null: DATA through {@code $share/<group>/...}. */
+  public record Options(boolean primary, boolean telemetry, String sharedGroup) {
+    public static Options secondary() {
+      return new Options(false, false, null);
+    }
+
+    public static Options primary(boolean telemetry, String sharedGroup) {
+      return new Options(true, telemetry, sharedGroup);
+    }
+  }
+
+  /** A device's answer to a command; {@code accuracyQ15} is filled for a successful EVALUATE. */
+  public record Ack(String device, long commandId, int code, int status, long evaluatedSamples, int[] accuracyQ15) {
+    public boolean ok() {
+      return status == 0;
+    }
+
+    public String statusName() {
+      return VerdictNames.ackStatus(status);
+    }
+  }
+
+  /** The end of an image transfer. */
+  public record Verdict(long transferId, int outcome, int reason, int detail, String runningSha256) {
+    public boolean confirmed() {
+      return outcome == VerdictMessage.CONFIRMED;
+    }
+
+    public String describe() {
+      return VerdictNames.describe(outcome, reason);
+    }
+  }
+
+  private final HostConnection connection;
+  private final Name hostName;
+  private final long session;
+  private final Options options;
+  private final Map<String, DeviceView> devices = new ConcurrentHashMap<>();
+  private final Map<String, Integer> expectedSeq = new ConcurrentHashMap<>();
+  private final Map<String, Long> rebirthAsked = new ConcurrentHashMap<>();
+  private final Map<String, ImageTransfer> transfers = new ConcurrentHashMap<>();
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final List<Ack> acks = new ArrayList<>();
+  private final DropCounters drops = new DropCounters();
+  private final AtomicInteger gaps = new AtomicInteger();
+  private final AtomicInteger nextCommandId = new AtomicInteger(ThreadLocalRandom.current().nextInt(1, 1 << 30));
+  private final Object changes = new Object();
+  private volatile boolean closing;
+
+  // Decoding flyweights: used on the worker thread only.
+  private final Topic topic = new Topic();
+  private final Name name = new Name();
+  private final BirthMessage birth = new BirthMessage();
+  private final DeathMessage death = new DeathMessage();
+  private final DataMessage data = new DataMessage();
+  private final AckMessage ack = new AckMessage();
+  private final BlockRequestMessage blockRequest = new BlockRequestMessage();
+  private final VerdictMessage verdict = new VerdictMessage();
+  private final HostStateMessage stateIn = new HostStateMessage();
+
+  private FleetHost(String brokerUrl, String hostId, Options options) throws IOException {
+    this.hostName = Names.of(hostId);
+    this.options = options;
+    this.session = System.currentTimeMillis();
+    HostConnection.Will will =
+        new HostConnection.Will(topic(Topic.STATE, null, hostName), stateMessage(false), true);
+    this.connection = HostConnection.connect(brokerUrl, clientId(hostId), will, new Router());
+  }
+
+  /**
+   * Connects, subscribes and announces the host online: every device waiting for this host id
+   * then publishes a BIRTH, which fills the device table.
+   */
+  public static FleetHost open(String brokerUrl, String hostId, Options options, Listener... listeners)
+      throws IOException {
+    FleetHost host = new FleetHost(brokerUrl, hostId, options);
+    try {
+      host.listeners.addAll(List.of(listeners));
+      HostConnection c = host.connection;
+      for (String token : new String[] {"BIRTH", "DEATH", "ACK", "IMGRSP"}) {
+        c.subscribe("spela/v1/+/" + token + "/+", 1);
+      }
+      if (options.telemetry()) {
+        String filter = "spela/v1/+/DATA/+";
+        c.subscribe(options.sharedGroup() == null ? filter : "$share/" + options.sharedGroup() + "/" + filter, 1);
+      }
+      c.subscribe(host.topic(Topic.STATE, null, host.hostName), 1);
+      host.announce();
+      return host;
+    } catch (IOException | RuntimeException e) {
+      host.connection.close();
+      throw e;
+    }
+  }
+
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+  }
+
+  private static String clientId(String hostId) {
+    return hostId + "-" + Long.toString(System.nanoTime() & 0xFFFFFFFFL, 36);
+  }
+
+  private void announce() throws IOException {
+    connection.publish(topic(Topic.STATE, null, hostName), stateMessage(true), 1, true);
+  }
+
+  private byte[] stateMessage(boolean online) {
+    HostStateMessage state = new HostStateMessage();
+    byte[] buffer = new byte[FleetProtocol.HEADER_LENGTH + 12];
+    state.wrapForEncode(buffer, 0, buffer.length, 0, 0);
+    state.state(online, session);
+    return buffer;
+  }
+
+  /** Publishes STATE offline (primary hosts) and disconnects. */
+  @Override
+  public void close() {
+    closing = true;
+    transfers.values().forEach(ImageTransfer::cancel);
+    if (options.primary()) {
+      try {
+        connection.publish(topic(Topic.STATE, null, hostName), stateMessage(false), 1, true);
+      } catch (IOException e) {
+        Logger.debug("publishing STATE offline: {}", e.getMessage());
+      }
+    }
+    connection.close();
+  }
+
+  // ------------------------------------------------------------------ the device table
+
+  /** Devices seen, by id. */
+  public List<DeviceView> devices() {
+    List<DeviceView> list = new ArrayList<>(devices.values());
+    list.sort(Comparator.comparing(DeviceView::id));
+    return list;
+  }
+
+  public Optional<DeviceView> device(String id) {
+    return Optional.ofNullable(devices.get(id));
+  }
+
+  /**
+   * Waits until {@code condition} holds for the device table (re-checked after every change).
+   *
+   * @return true if it held within the timeout
+   */
+  public boolean await(Predicate<FleetHost> condition, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (changes) {
+      while (!condition.test(this)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        changes.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
+  }
+
+  /** Waits for a BIRTH of the device that satisfies {@code condition}. */
+  public Optional<DeviceView> awaitDevice(String id, Predicate<DeviceView> condition, Duration timeout)
+      throws InterruptedException {
+    await(h -> h.device(id).filter(d -> d.online() && condition.test(d)).isPresent(), timeout);
+    return device(id).filter(d -> d.online() && condition.test(d));
+  }
+
+  private void changed() {
+    synchronized (changes) {
+      changes.notifyAll();
+    }
+  }
+
+  public int dropped(int status) {
+    synchronized (drops) {
+      return drops.count(status);
+    }
+  }
+
+  public int droppedTotal() {
+    synchronized (drops) {
+      return drops.total();
+    }
+  }
+
+  /** Messages found missing from the sequence numbers. */
+  public int gaps() {
+    return gaps.get();
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  /**
+   * Sends a command to an online device and waits for its ACK, resending the same command id
+   * every few seconds (the device executes an id once, and answers repeats with the kept ACK).
+   *
+   * @throws IOException if the device is unknown or offline, or does not answer in time
+   */
+  public Ack command(String deviceId, int code, int argument, Duration timeout)
+      throws IOException, InterruptedException {
+    long commandId = nextCommandId.getAndIncrement() & 0xFFFFFFFFL;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long resendNanos = Duration.ofSeconds(3).toNanos();
+    while (true) {
+      DeviceView device = devices.get(deviceId);
+      if (device == null || !device.online()) {
+        throw new IOException("device " + deviceId + " is not online");
+      }
+      byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH];
+      CommandMessage cmd = new CommandMessage();
+      cmd.wrapForEncode(payload, 0, payload.length, 0, (int) device.bdSeq());
+      cmd.command((int) commandId, code, argument);
+      connection.publish(topic(Topic.COMMAND, Names.of(device.group()), Names.of(deviceId)), payload, 1, false);
+      long until = Math.min(deadline, System.nanoTime() + resendNanos);
+      synchronized (changes) {
+        while (true) {
+          for (Ack a : acks) {
+            if (a.device().equals(deviceId) && a.commandId() == commandId) {
+              return a;
+            }
+          }
+          long left = until - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          changes.wait(Math.max(1, left / 1_000_000));
+        }
+      }
+      if (System.nanoTime() >= deadline) {
+        throw new IOException("device " + deviceId + " did not acknowledge the command in "
+            + timeout.toSeconds() + " s");
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ image transfers
+
+  /**
+   * Offers an image to a device and serves its block requests until its VERDICT. One transfer per
+   * device at a time; a new one replaces it.
+   */
+  public ImageTransfer offer(String deviceId, byte[] image, int blockLog2, ImageTransfer.Tamper tamper)
+      throws IOException {
+    DeviceView device = devices.get(deviceId);
+    if (device == null || !device.online()) {
+      throw new IOException("device " + deviceId + " is not online");
+    }
+    if ((device.capabilities() & BirthMessage.CAN_RECEIVE_IMAGES) == 0) {
+      throw new IOException("device " + deviceId + " cannot receive images");
+    }
+    int log2 = Math.min(blockLog2, device.maxBlockLog2());
+    ImageTransfer transfer = new ImageTransfer(this, device, image, log2, tamper);
+    ImageTransfer previous = transfers.put(deviceId, transfer);
+    if (previous != null) {
+      previous.cancel();
+    }
+    transfer.start();
+    return transfer;
+  }
+
+  void publishOffer(ImageTransfer transfer) throws IOException {
+    DeviceView device = devices.getOrDefault(transfer.deviceId(), transfer.device());
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + 44];
+    OfferMessage offer = new OfferMessage();
+    offer.wrapForEncode(payload, 0, payload.length, 0, (int) device.bdSeq());
+    offer.offer((int) transfer.transferId(), transfer.image().length, transfer.blockLog2(), transfer.sha256(), 0);
+    connection.publish(imageTopic(device), payload, 1, false);
+  }
+
+  void publishBlock(ImageTransfer transfer, long bdSeq, int offset, byte[] data, int length) throws IOException {
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + BlockMessage.DATA + length];
+    BlockMessage message = new BlockMessage();
+    message.wrapForEncode(payload, 0, payload.length, 0, (int) bdSeq);
+    message.block((int) transfer.transferId(), offset, transfer.image(), offset, length);
+    if (data != transfer.image()) {
+      // A tampered copy: the CRC above is of the true data, the bytes sent are not.
+      System.arraycopy(data, 0, payload, message.dataOffset(), length);
+    }
+    connection.publish(imageTopic(transfer.device()), payload, 0, false);
+  }
+
+  void finished(ImageTransfer transfer) {
+    transfers.remove(transfer.deviceId(), transfer);
+  }
+
+  private String imageTopic(DeviceView device) {
+    return topic(Topic.IMAGE, Names.of(device.group()), Names.of(device.id()));
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  private final class Router implements HostConnection.Handler {
+    @Override
+    public void onMessage(String topicName, byte[] payload) {
+      receive(topicName, payload);
+    }
+
+    @Override
+    public void onReconnected() {
+      try {
+        announce(); // our will may have told the devices we were gone
+      } catch (IOException e) {
+        Logger.warn("re-announcing host: {}", e.getMessage());
+      }
+    }
+  }
+
+  private void receive(String topicName, byte[] payload) {
+    byte[] t = topicName.getBytes(StandardCharsets.UTF_8);
+    int status = topic.parse(t, 0, t.length);
+    if (status != FleetStatus.OK) {
+      drop(topicName, status);
+      return;
+    }
+    if (payload.length > FleetProtocol.MAX_MESSAGE_LENGTH) {
+      drop(topicName, FleetStatus.OVERSIZED);
+      return;
+    }
+    int type = Message.peekType(payload, 0, payload.length);
+    if (type > 0 && FleetProtocol.topicOf(type) != topic.kind()) {
+      type = FleetStatus.BAD_TOPIC;
+    }
+    if (type < 0) {
+      drop(topicName, type);
+      return;
+    }
+    if (type == FleetProtocol.HOST_STATE) {
+      onHostState(topicName, payload);
+      return;
+    }
+    if (!FleetProtocol.fromDevice(type) || type == FleetProtocol.CLAIM) {
+      return; // our own host messages, or provisioning (handled by the provisioner's connection)
+    }
+    topic.id(name);
+    String deviceId = Names.toString(name);
+    topic.group(name);
+    String group = Names.toString(name);
+    switch (type) {
+      case FleetProtocol.BIRTH -> onBirth(topicName, payload, deviceId, group);
+      case FleetProtocol.DEATH -> onDeath(topicName, payload, deviceId);
+      case FleetProtocol.DATA -> onData(topicName, payload, deviceId, group);
+      case FleetProtocol.ACK -> onAck(topicName, payload, deviceId);
+      case FleetProtocol.BLOCK_REQUEST -> onBlockRequest(topicName, payload, deviceId);
+      case FleetProtocol.VERDICT -> onVerdict(topicName, payload, deviceId);
+      default -> drop(topicName, FleetStatus.BAD_TOPIC);
+    }
+  }
+
+  private void drop(String topicName, int status) {
+    synchronized (drops) {
+      drops.drop(status);
+    }
+    Logger.warn("dropped a message on {}: {}", topicName, FleetStatus.name(status));
+  }
+
+  private boolean decode(Message message, String topicName, byte[] payload) {
+    int status = message.wrap(payload, 0, payload.length);
+    if (status != FleetStatus.OK) {
+      drop(topicName, status);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Session and sequence checks for device messages other than BIRTH and DEATH (PROTOCOL.md, "Host
+   * view of a device"). Returns false for a message of another session (counted STALE_SESSION,
+   * and a REBIRTH is asked for once); its content may still be used by the caller.
+   */
+  private boolean inSession(Message message, String topicName, String deviceId) {
+    DeviceView device = devices.get(deviceId);
+    long bdSeq = message.bdSeq() & 0xFFFFFFFFL;
+    if (device == null || device.bdSeq() != bdSeq) {
+      drop(topicName, FleetStatus.STALE_SESSION);
+      if (device != null && !Long.valueOf(bdSeq).equals(rebirthAsked.put(deviceId, bdSeq))) {
+        askRebirth(device, bdSeq);
+      }
+      return false;
+    }
+    int expected = expectedSeq.getOrDefault(deviceId, 1);
+    int distance = FleetProtocol.seqDistance(expected, message.seq());
+    if (distance > 0 && distance < 128) {
+      gaps.addAndGet(distance);
+      Logger.debug("{}: {} message(s) missing before seq {}", deviceId, distance, message.seq());
+    }
+    if (distance < 128) {
+      expectedSeq.put(deviceId, (message.seq() + 1) & 0xFF);
+    }
+    return true;
+  }
+
+  private void askRebirth(DeviceView device, long bdSeq) {
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH];
+    CommandMessage cmd = new CommandMessage();
+    cmd.wrapForEncode(payload, 0, payload.length, 0, (int) bdSeq);
+    cmd.command(nextCommandId.getAndIncrement(), CommandMessage.REBIRTH, 0);
+    try {
+      connection.publish(topic(Topic.COMMAND, Names.of(device.group()), Names.of(device.id())), payload, 1, false);
+    } catch (IOException e) {
+      Logger.debug("asking {} for a BIRTH: {}", device.id(), e.getMessage());
+    }
+  }
+
+  private void onHostState(String topicName, byte[] payload) {
+    if (!decode(stateIn, topicName, payload)) {
+      return;
+    }
+    if (!stateIn.online() && options.primary() && !closing) {
+      try {
+        announce(); // a late will (ours or another host command's) must not silence the devices
+      } catch (IOException e) {
+        Logger.warn("re-announcing host: {}", e.getMessage());
+      }
+    }
+  }
+
+  private void onBirth(String topicName, byte[] payload, String deviceId, String group) {
+    if (!decode(birth, topicName, payload)) {
+      return;
+    }
+    birth.boardId(name);
+    byte[] sha = new byte[32];
+    birth.imageSha256(sha, 0);
+    DeviceView view = new DeviceView(deviceId, group, Names.toString(name), birth.bdSeq() & 0xFFFFFFFFL,
+        birth.bootCount() & 0xFFFFFFFFL, true, birth.capabilities(), birth.trainingState(), birth.samplesSeen(),
+        birth.layerCount(), birth.classCount(), birth.learningRate(), birth.ramBudget() & 0xFFFFFFFFL,
+        birth.ramUsed() & 0xFFFFFFFFL, birth.flashBudget() & 0xFFFFFFFFL, birth.flashUsed() & 0xFFFFFFFFL,
+        birth.imageSlotBytes(), birth.maxBlockLog2(), birth.imageLength(),
+        DeviceView.hex(sha, birth.imageState() != BirthMessage.IMAGE_NONE),
+        birth.pendingTransferId() & 0xFFFFFFFFL, birth.pendingOffset() & 0xFFFFFFFFL, System.currentTimeMillis());
+    devices.put(deviceId, view);
+    expectedSeq.put(deviceId, 1);
+    rebirthAsked.remove(deviceId);
+    listeners.forEach(l -> l.onBirth(view));
+    changed();
+  }
+
+  private void onDeath(String topicName, byte[] payload, String deviceId) {
+    if (!decode(death, topicName, payload)) {
+      return;
+    }
+    DeviceView device = devices.get(deviceId);
+    if (device == null || device.bdSeq() != (death.bdSeq() & 0xFFFFFFFFL)) {
+      drop(topicName, FleetStatus.STALE_SESSION); // the late will of an older session
+      return;
+    }
+    DeviceView offline = device.offline();
+    devices.put(deviceId, offline);
+    listeners.forEach(l -> l.onDeath(offline));
+    changed();
+  }
+
+  private void onData(String topicName, byte[] payload, String deviceId, String group) {
+    if (!decode(data, topicName, payload)) {
+      return;
+    }
+    inSession(data, topicName, deviceId); // stored either way: its key does not need the BIRTH
+    List<TelemetryRecord.Layer> layers = new ArrayList<>(data.layerCount());
+    for (int k = 0; k < data.layerCount(); k++) {
+      layers.add(new TelemetryRecord.Layer(data.accuracy(k), data.loss(k), data.weightNorm(k)));
+    }
+    TelemetryRecord record = new TelemetryRecord(deviceId, group, data.bdSeq() & 0xFFFFFFFFL,
+        data.recordCounter() & 0xFFFFFFFFL, data.trainingState(), data.deviceTimeMs(), data.samplesSeen(),
+        data.epoch() & 0xFFFFFFFFL, data.stepMicros() & 0xFFFFFFFFL, data.ramUsed() & 0xFFFFFFFFL,
+        data.learningRate(), List.copyOf(layers));
+    listeners.forEach(l -> l.onTelemetry(record));
+    changed();
+  }
+
+  private void onAck(String topicName, byte[] payload, String deviceId) {
+    if (!decode(ack, topicName, payload)) {
+      return;
+    }
+    inSession(ack, topicName, deviceId);
+    int[] accuracy = new int[ack.layerCount()];
+    for (int k = 0; k < accuracy.length; k++) {
+      accuracy[k] = ack.accuracy(k);
+    }
+    Ack answer = new Ack(deviceId, ack.commandId() & 0xFFFFFFFFL, ack.code(), ack.status(),
+        ack.evaluatedSamples() & 0xFFFFFFFFL, accuracy);
+    synchronized (changes) {
+      acks.add(answer);
+      if (acks.size() > 4096) {
+        acks.subList(0, 2048).clear();
+      }
+      changes.notifyAll();
+    }
+  }
+
+  private void onBlockRequest(String topicName, byte[] payload, String deviceId) {
+    if (!decode(blockRequest, topicName, payload)) {
+      return;
+    }
+    inSession(blockRequest, topicName, deviceId); // answered with the request's own bdSeq
+    ImageTransfer transfer = transfers.get(deviceId);
+    if (transfer == null || transfer.transferId() != (blockRequest.transferId() & 0xFFFFFFFFL)) {
+      drop(topicName, FleetStatus.WRONG_TRANSFER);
+      return;
+    }
+    int status = transfer.serve(blockRequest.bdSeq() & 0xFFFFFFFFL, blockRequest.imageOffset(),
+        blockRequest.blockCount());
+    if (status != FleetStatus.OK) {
+      drop(topicName, status);
+    }
+  }
+
+  private void onVerdict(String topicName, byte[] payload, String deviceId) {
+    if (!decode(verdict, topicName, payload)) {
+      return;
+    }
+    inSession(verdict, topicName, deviceId);
+    byte[] sha = new byte[32];
+    verdict.runningSha256(sha, 0);
+    Verdict result = new Verdict(verdict.transferId() & 0xFFFFFFFFL, verdict.outcome(), verdict.reason(),
+        verdict.detail(), DeviceView.hex(sha, true));
+    ImageTransfer transfer = transfers.get(deviceId);
+    if (transfer != null && transfer.transferId() == result.transferId()) {
+      transfer.complete(result);
+    }
+    listeners.forEach(l -> l.onVerdict(deviceId, result));
+    changed();
+  }
+
+  private String topic(int kind, Name group, Name id) {
+    byte[] buffer = new byte[Topic.MAX_LENGTH];
+    int length = Topic.write(buffer, 0, kind, group, id);
+    if (length < 0) {
+      throw new IllegalArgumentException("cannot form a topic: " + FleetStatus.name(length));
+    }
+    return new String(buffer, 0, length, StandardCharsets.US_ASCII);
+  }
+}

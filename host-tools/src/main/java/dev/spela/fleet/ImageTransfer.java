@@ -1,0 +1,202 @@
+package dev.spela.fleet;
+
+import dev.spela.protocols.fleet.BlockRequestMessage;
+import dev.spela.protocols.fleet.FleetStatus;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.tinylog.Logger;
+
+/**
+ * The host's side of one image transfer (PROTOCOL.md, "Image transfer", Host): the OFFER, the
+ * BLOCKs the device pulls, the OFFER again after {@value #REOFFER_SECONDS} s without a request or
+ * verdict, and the VERDICT that ends it. Progress is the highest offset the device has asked for:
+ * everything below it has been written to the device's slot.
+ */
+public final class ImageTransfer {
+
+  /** Changes what is sent, to test the device's checks (corrupted blocks, a wrong digest). */
+  public interface Tamper {
+    /** The bytes to send for the block at {@code offset}: {@code image} itself, or a changed copy of the block. */
+    default byte[] block(int offset, byte[] image, int length) {
+      return image;
+    }
+
+    /** The SHA-256 announced in the OFFER. */
+    default byte[] announcedSha256(byte[] real) {
+      return real;
+    }
+  }
+
+  /** No tampering. */
+  public static final Tamper NONE = new Tamper() {};
+
+  static final long REOFFER_SECONDS = 10;
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread thread = new Thread(r, "image-transfer-timer");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  private final FleetHost host;
+  private final DeviceView device;
+  private final byte[] image;
+  private final byte[] sha256;
+  private final int blockLog2;
+  private final long transferId;
+  private final Tamper tamper;
+  private final CompletableFuture<FleetHost.Verdict> verdict = new CompletableFuture<>();
+  private final AtomicLong confirmed = new AtomicLong();
+  private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong requests = new AtomicLong();
+  private volatile long lastHeardNanos = System.nanoTime();
+  private volatile ScheduledFuture<?> watchdog;
+
+  ImageTransfer(FleetHost host, DeviceView device, byte[] image, int blockLog2, Tamper tamper) {
+    this.host = host;
+    this.device = device;
+    this.image = image;
+    this.tamper = tamper == null ? NONE : tamper;
+    this.sha256 = this.tamper.announcedSha256(sha256(image));
+    this.blockLog2 = blockLog2;
+    // One id names one image (PROTOCOL.md): derived from its digest, so offering the same image
+    // again, from this or another host command, resumes the device's transfer.
+    long id = ((sha256[0] & 0xFFL) << 24 | (sha256[1] & 0xFFL) << 16 | (sha256[2] & 0xFFL) << 8 | (sha256[3] & 0xFFL));
+    this.transferId = id == 0 ? 1 : id;
+  }
+
+  void start() throws IOException {
+    host.publishOffer(this);
+    watchdog = TIMER.scheduleWithFixedDelay(this::reofferIfSilent, 1, 1, TimeUnit.SECONDS);
+  }
+
+  private void reofferIfSilent() {
+    if (verdict.isDone()) {
+      return;
+    }
+    if (System.nanoTime() - lastHeardNanos >= TimeUnit.SECONDS.toNanos(REOFFER_SECONDS)) {
+      lastHeardNanos = System.nanoTime();
+      try {
+        Logger.info("{}: no block request for {} s, offering the image again", device.id(), REOFFER_SECONDS);
+        host.publishOffer(this);
+      } catch (IOException e) {
+        Logger.warn("{}: offering the image again: {}", device.id(), e.getMessage());
+      }
+    }
+  }
+
+  /** Answers a BLOCK_REQUEST with its blocks; returns a drop status for a bad request. */
+  int serve(long bdSeq, int offset, int blockCount) {
+    int block = 1 << blockLog2;
+    if (offset < 0 || offset >= image.length || (offset & (block - 1)) != 0
+        || blockCount < 1 || blockCount > BlockRequestMessage.MAX_BLOCK_COUNT) {
+      return FleetStatus.BAD_FIELD;
+    }
+    lastHeardNanos = System.nanoTime();
+    requests.incrementAndGet();
+    confirmed.accumulateAndGet(offset, Math::max);
+    try {
+      for (int k = 0, at = offset; k < blockCount && at < image.length; k++, at += block) {
+        int length = Math.min(block, image.length - at);
+        host.publishBlock(this, bdSeq, at, tamper.block(at, image, length), length);
+        bytesSent.addAndGet(length);
+      }
+    } catch (IOException e) {
+      Logger.warn("{}: sending image blocks: {}", device.id(), e.getMessage());
+    }
+    return FleetStatus.OK;
+  }
+
+  void complete(FleetHost.Verdict result) {
+    confirmed.set(result.confirmed() ? image.length : confirmed.get());
+    cancel();
+    verdict.complete(result);
+  }
+
+  void cancel() {
+    ScheduledFuture<?> w = watchdog;
+    if (w != null) {
+      w.cancel(false);
+    }
+    host.finished(this);
+  }
+
+  /** Waits for the device's verdict. */
+  public FleetHost.Verdict await(Duration timeout) throws IOException, InterruptedException {
+    try {
+      return verdict.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      cancel();
+      throw new IOException("no verdict from " + device.id() + " within " + timeout.toSeconds() + " s (device at "
+          + confirmed.get() + " of " + image.length + " bytes)");
+    } catch (ExecutionException e) {
+      throw new IOException(e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  public CompletableFuture<FleetHost.Verdict> verdict() {
+    return verdict;
+  }
+
+  /** The announced SHA-256 (as offered). */
+  public byte[] announcedSha256() {
+    return sha256.clone();
+  }
+
+  /** Bytes the device has confirmed writing (the offset of its latest request). */
+  public long confirmedBytes() {
+    return confirmed.get();
+  }
+
+  /** Block data bytes sent so far, repeats included. */
+  public long bytesSent() {
+    return bytesSent.get();
+  }
+
+  public long requests() {
+    return requests.get();
+  }
+
+  public String deviceId() {
+    return device.id();
+  }
+
+  DeviceView device() {
+    return device;
+  }
+
+  public long transferId() {
+    return transferId;
+  }
+
+  byte[] image() {
+    return image;
+  }
+
+  byte[] sha256() {
+    return sha256;
+  }
+
+  public int blockLog2() {
+    return blockLog2;
+  }
+
+  static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
