@@ -58,6 +58,11 @@ public final class DatasetOptions {
    *     problem for invalid files
    */
   public Dataset load() {
+    return load(catalogue, name, dataDir);
+  }
+
+  /** As {@link #load()}, for commands whose dataset option has another name (spela device run --data). */
+  public static Dataset load(DatasetCatalogue catalogue, String name, Path dataDir) {
     try {
       if (dataDir != null) {
         return Dataset.read(name, dataDir);

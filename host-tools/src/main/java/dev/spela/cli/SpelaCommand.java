@@ -19,6 +19,10 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
       CommandLine.HelpCommand.class,
       BrokerCommand.class,
+      DeviceCommand.class,
+      DevicesCommand.class,
+      FlashCommand.class,
+      FleetCommand.class,
       DataCommand.class,
       PriorsCommand.class,
       TrainCommand.class,

@@ -109,6 +109,7 @@ public final class FleetHost implements AutoCloseable {
   private final AtomicInteger gaps = new AtomicInteger();
   private final AtomicInteger nextCommandId = new AtomicInteger(ThreadLocalRandom.current().nextInt(1, 1 << 30));
   private final Object changes = new Object();
+  private volatile long lastBirthNanos = System.nanoTime();
   private volatile boolean closing;
 
   // Decoding flyweights: used on the worker thread only.
@@ -166,6 +167,7 @@ public final class FleetHost implements AutoCloseable {
   }
 
   private void announce() throws IOException {
+    lastBirthNanos = System.nanoTime(); // answers take a moment: quiet is counted from here
     connection.publish(topic(Topic.STATE, null, hostName), stateMessage(true), 1, true);
   }
 
@@ -229,6 +231,26 @@ public final class FleetHost implements AutoCloseable {
       throws InterruptedException {
     await(h -> h.device(id).filter(d -> d.online() && condition.test(d)).isPresent(), timeout);
     return device(id).filter(d -> d.online() && condition.test(d));
+  }
+
+  /**
+   * Waits until no BIRTH has arrived for {@code quiet} (devices answer the host's STATE with a
+   * BIRTH each), at most {@code max} from now: the device table is then complete as far as the
+   * network can tell.
+   */
+  public void awaitSettled(Duration quiet, Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (true) {
+      long now = System.nanoTime();
+      long quietUntil = lastBirthNanos + quiet.toNanos();
+      if (now >= quietUntil || now >= deadline) {
+        return;
+      }
+      long wait = Math.min(quietUntil, deadline) - now;
+      synchronized (changes) {
+        changes.wait(Math.max(1, wait / 1_000_000));
+      }
+    }
   }
 
   private void changed() {
@@ -495,6 +517,7 @@ public final class FleetHost implements AutoCloseable {
         DeviceView.hex(sha, birth.imageState() != BirthMessage.IMAGE_NONE),
         birth.pendingTransferId() & 0xFFFFFFFFL, birth.pendingOffset() & 0xFFFFFFFFL, System.currentTimeMillis());
     devices.put(deviceId, view);
+    lastBirthNanos = System.nanoTime();
     expectedSeq.put(deviceId, 1);
     rebirthAsked.remove(deviceId);
     listeners.forEach(l -> l.onBirth(view));

@@ -1,0 +1,115 @@
+package dev.spela.cli;
+
+import dev.spela.fleet.FleetHost;
+import dev.spela.fleet.ImageTransfer;
+import dev.spela.protocols.image.ImageStatus;
+import dev.spela.protocols.image.ModelImageValidator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code spela flash}: send a model image to a device over the air and report its verdict. */
+@Command(
+    name = "flash",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Send a model image to a device: the device pulls it block by block into its inactive flash slot,",
+      "checks every block's CRC-32 and the image's SHA-256, boots it on trial and confirms it or rolls",
+      "back. A transfer cut by a disconnection resumes where it stopped (also when flash is run again).",
+      "Exit 0 if the device confirmed the image, 1 otherwise."
+    })
+public final class FlashCommand implements Runnable {
+
+  @Spec CommandSpec spec;
+
+  @Mixin BrokerOptions broker;
+
+  @Option(names = "--device", required = true, paramLabel = "ID", description = "The device.")
+  String device;
+
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "Model image file (spela compile).")
+  Path imageFile;
+
+  @Option(names = "--block-log2", defaultValue = "12", paramLabel = "B",
+      description = "Blocks of 2^B bytes, 10..12, at most what the device takes (default: ${DEFAULT-VALUE}).")
+  int blockLog2;
+
+  @Option(names = "--timeout", defaultValue = "300", paramLabel = "S",
+      description = "Give up after S seconds (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Override
+  public void run() {
+    if (blockLog2 < 10 || blockLog2 > 12) {
+      throw CliException.usage("--block-log2 must be 10, 11 or 12, got " + blockLog2);
+    }
+    byte[] image;
+    try {
+      image = Files.readAllBytes(imageFile);
+    } catch (IOException e) {
+      throw CliException.failure(imageFile + ": cannot read: " + e.getMessage(), e);
+    }
+    int status = new ModelImageValidator().validate(image, 0, image.length);
+    if (status != ImageStatus.OK) {
+      throw CliException.failure(imageFile + ": not a valid model image: " + ImageStatus.name(status));
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (FleetHost host = broker.open(FleetHost.Options.secondary())) {
+      Duration timeout = Duration.ofSeconds(timeoutSeconds);
+      if (host.awaitDevice(device, d -> true, Duration.ofSeconds(20)).isEmpty()) {
+        throw CliException.failure("device " + device + " did not answer on " + broker.url());
+      }
+      long start = System.nanoTime();
+      ImageTransfer transfer = host.offer(device, image, blockLog2, null);
+      FleetHost.Verdict verdict = follow(transfer, image.length, timeout);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      out.printf(Locale.ROOT, "%s: %s, %d bytes in %.1f s (%.0f bytes/s), running %s%n", device,
+          verdict.describe(), image.length, seconds, image.length / seconds,
+          verdict.runningSha256().substring(0, 16));
+      out.flush();
+      if (!verdict.confirmed()) {
+        throw CliException.failure("device " + device + " did not take the image: " + verdict.describe());
+      }
+    } catch (IOException e) {
+      throw CliException.failure(e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CliException.failure("interrupted");
+    }
+  }
+
+  /** Draws the device's progress until its verdict. */
+  static FleetHost.Verdict follow(ImageTransfer transfer, long length, Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (ProgressBar bar = new ProgressBar("flash " + transfer.deviceId(), length)) {
+      long shown = 0;
+      while (true) {
+        try {
+          return transfer.verdict().get(200, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          long now = transfer.confirmedBytes();
+          bar.advance(now - shown);
+          shown = now;
+          if (System.nanoTime() > deadline) {
+            return transfer.await(Duration.ZERO);
+          }
+        } catch (ExecutionException e) {
+          throw new IOException(e.getCause().getMessage(), e.getCause());
+        }
+      }
+    }
+  }
+}
