@@ -23,7 +23,9 @@ import picocli.CommandLine.ScopeType;
       DevicesCommand.class,
       FlashCommand.class,
       FleetCommand.class,
+      MonitorCommand.class,
       DataCommand.class,
+      DemoCommand.class,
       PriorsCommand.class,
       TrainCommand.class,
       VerifySubsetCommand.class

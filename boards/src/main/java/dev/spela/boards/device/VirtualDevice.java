@@ -264,7 +264,7 @@ public final class VirtualDevice implements AutoCloseable {
       board.flash().abandonTransfer();
     }
     windowStartNanos = System.nanoTime();
-    Logger.info("{}: booted (boot {}), {}", config.deviceId(), board.bootCounter(),
+    Logger.debug("{}: booted (boot {}), {}", config.deviceId(), board.bootCounter(),
         board.running() ? "model " + describeModel() + (board.resumed() ? ", resumed from checkpoint at sample "
             + board.cursor() : "") : "no model");
   }
@@ -418,7 +418,7 @@ public final class VirtualDevice implements AutoCloseable {
       publish(Topic.DEATH, death, true);
     }
     closeClient(true);
-    Logger.info("{}: shut down", config.deviceId());
+    Logger.debug("{}: shut down", config.deviceId());
   }
 
   /** Disconnects (politely, waiting for in-flight messages, if {@code clean}) and closes the client. */
@@ -630,7 +630,7 @@ public final class VirtualDevice implements AutoCloseable {
   }
 
   private void reboot() throws IOException {
-    Logger.info("{}: rebooting", config.deviceId());
+    Logger.debug("{}: rebooting", config.deviceId());
     if (board.running()) {
       board.checkpoint();
     }
@@ -657,7 +657,7 @@ public final class VirtualDevice implements AutoCloseable {
       return;
     }
     if (config.epochs() > 0 && board.epoch() >= config.epochs()) {
-      Logger.info("{}: {} epochs done", config.deviceId(), board.epoch());
+      Logger.debug("{}: {} epochs done", config.deviceId(), board.epoch());
       train(STOPPED);
       return;
     }
@@ -741,7 +741,7 @@ public final class VirtualDevice implements AutoCloseable {
     verdict.wrapForEncode(out, 0, out.length, 0, bdSeq);
     verdict.verdict(transferId, outcome, reason, detail, running == null ? new byte[32] : running, 0);
     publish(Topic.IMAGE_REPLY, verdict, false);
-    Logger.info("{}: image transfer {}: {}", config.deviceId(), Integer.toUnsignedString(transferId),
+    Logger.debug("{}: image transfer {}: {}", config.deviceId(), Integer.toUnsignedString(transferId),
         VerdictNames.describe(outcome, reason));
   }
 
@@ -783,7 +783,7 @@ public final class VirtualDevice implements AutoCloseable {
           publishVerdict(id, VerdictMessage.REFUSED, VerdictMessage.WRITE_FAILED, 0);
           return;
         }
-        Logger.info("{}: receiving image transfer {} ({} bytes)", config.deviceId(), Integer.toUnsignedString(id),
+        Logger.debug("{}: receiving image transfer {} ({} bytes)", config.deviceId(), Integer.toUnsignedString(id),
             receiver.imageLength());
         startRequests();
       }

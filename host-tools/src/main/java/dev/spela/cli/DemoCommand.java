@@ -1,0 +1,109 @@
+package dev.spela.cli;
+
+import dev.spela.boards.BoardCatalogue;
+import dev.spela.data.Dataset;
+import dev.spela.data.DatasetCatalogue;
+import dev.spela.data.DatasetException;
+import dev.spela.data.KnownDataset;
+import dev.spela.fleet.FleetData;
+import dev.spela.fleet.FleetDemo;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code spela demo}: a fleet of virtual boards learning MNIST on one machine. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Start an MQTT broker and N virtual devices on different boards, flash each a model that fits",
+      "it, train every device on its shard of MNIST with live progress, then evaluate each on its",
+      "held-out samples and write the run's report. Fetches MNIST first if it is not cached.",
+      "Exit 1 if any device failed."
+    })
+public final class DemoCommand implements Runnable {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--devices", defaultValue = "4", paramLabel = "N", description = "Virtual devices (default: ${DEFAULT-VALUE}).")
+  int devices;
+
+  @Option(names = "--epochs", defaultValue = "1", paramLabel = "E", description = "Passes over each shard (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(names = "--max-train", defaultValue = "60000", paramLabel = "N",
+      description = "At most N training samples per device (default: its whole shard).")
+  int maxTrain;
+
+  @Option(names = "--held-out", defaultValue = "1000", paramLabel = "N",
+      description = "Held-out samples per device for the final evaluation (default: ${DEFAULT-VALUE}).")
+  int heldOut;
+
+  @Option(names = "--lr", defaultValue = "0.01", paramLabel = "RATE", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+  double learningRate;
+
+  @Option(names = "--run", paramLabel = "DIR", description = "Run folder (default: runs/demo-DATE-TIME).")
+  Path run;
+
+  @Option(names = "--broker", paramLabel = "URL", description = "Use this MQTT broker instead of an embedded one.")
+  String brokerUrl;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Read MNIST's IDX files from DIR instead of the cache.")
+  Path dataDir;
+
+  @Override
+  public void run() {
+    if (devices < 1 || devices > 64 || epochs < 1 || maxTrain < 1 || heldOut < 1) {
+      throw CliException.usage("--devices must be 1..64; --epochs, --max-train and --held-out positive");
+    }
+    if (!(learningRate > 0 && learningRate <= 1)) {
+      throw CliException.usage("--lr must be in (0, 1], got " + learningRate);
+    }
+    Path runDir = run != null ? run
+        : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Dataset mnist = loadMnist();
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("demo: %d virtual devices, %d epoch(s) on MNIST shards, run folder %s%n", devices, epochs, runDir);
+    out.flush();
+    FleetDemo.Result result;
+    try {
+      result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, BoardCatalogue.standard().boards(), mnist,
+          runDir, brokerUrl, maxTrain, heldOut, 500, learningRate, System.console() != null ? System.err : null));
+    } catch (IOException e) {
+      throw CliException.failure("demo failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CliException.failure("interrupted");
+    }
+    out.println();
+    for (FleetDemo.Outcome outcome : result.outcomes()) {
+      out.println(FleetDemo.describe(outcome));
+    }
+    out.printf(Locale.ROOT, "%d telemetry records stored (%d duplicates ignored) in %.0f s%n", result.recordsStored(),
+        result.duplicates(), result.seconds());
+    out.println("report: " + result.report());
+    out.flush();
+    long failed = result.outcomes().stream().filter(o -> !o.ok()).count();
+    if (failed > 0) {
+      throw CliException.failure(failed + " of " + devices + " devices failed");
+    }
+  }
+
+  private Dataset loadMnist() {
+    if (dataDir != null) {
+      return DatasetOptions.load(DatasetCatalogue.standard(), "mnist", dataDir);
+    }
+    try {
+      return FleetData.loadOrFetch(DatasetCatalogue.standard(), KnownDataset.MNIST);
+    } catch (DatasetException e) {
+      throw CliException.failure(e.getMessage(), e);
+    }
+  }
+}

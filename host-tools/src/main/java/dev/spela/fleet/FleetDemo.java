@@ -1,0 +1,213 @@
+package dev.spela.fleet;
+
+import dev.spela.boards.BoardProfile;
+import dev.spela.boards.device.BoardLimits;
+import dev.spela.boards.device.VirtualDevice;
+import dev.spela.data.Dataset;
+import dev.spela.protocols.fleet.CommandMessage;
+import dev.spela.protocols.image.ImageStatus;
+import dev.spela.runtime.MemoryPlan;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.tinylog.Logger;
+
+/**
+ * The whole loop on one machine: an embedded broker, virtual devices on different boards, a model
+ * that fits each board flashed over the air, training on each device's shard of the data with live
+ * telemetry, then an on-device evaluation and the run's report.
+ */
+public final class FleetDemo {
+
+  /** Model shapes tried for a board, largest first; the first that fits is used. */
+  static final int[][] SHAPES = {{784, 128, 34}, {784, 64, 34}, {784, 32, 16}};
+
+  public static final String HOST_ID = "spela-demo";
+  public static final String GROUP = "demo";
+
+  /**
+   * @param brokerUrl an external broker, or null for an embedded one
+   * @param maxTrain training samples per device (its shard, capped)
+   * @param screen where the live view is drawn, or null
+   */
+  public record Settings(
+      int devices,
+      int epochs,
+      List<BoardProfile> boards,
+      Dataset dataset,
+      Path runDir,
+      String brokerUrl,
+      int maxTrain,
+      int maxHeldOut,
+      int recordEvery,
+      double learningRate,
+      PrintStream screen) {}
+
+  /** How one device did: {@code failure} is null if it trained and evaluated. */
+  public record Outcome(
+      String device, String board, String model, String verdict, long evaluatedSamples, double[] accuracy,
+      String failure) {
+    public boolean ok() {
+      return failure == null;
+    }
+
+    /** The best layer's held-out accuracy. */
+    public double bestAccuracy() {
+      return Arrays.stream(accuracy).max().orElse(0);
+    }
+  }
+
+  /** The run's result. */
+  public record Result(List<Outcome> outcomes, Path report, long recordsStored, long duplicates, double seconds) {
+    public boolean ok() {
+      return outcomes.stream().allMatch(Outcome::ok);
+    }
+  }
+
+  private FleetDemo() {}
+
+  /** The first of {@link #SHAPES} that the board's fit rule accepts, or null. */
+  public static int[] modelFor(BoardProfile board, int classes) {
+    BoardLimits limits = new BoardLimits(board);
+    for (int[] shape : SHAPES) {
+      MemoryPlan plan = new MemoryPlan();
+      int[] outputs = Arrays.copyOfRange(shape, 1, shape.length);
+      if (plan.setShape(shape[0], classes, outputs, outputs.length, 0) == ImageStatus.OK
+          && limits.fitRule().refusal(plan) == null) {
+        return shape;
+      }
+    }
+    return null;
+  }
+
+  static String shapeName(int[] shape) {
+    return Arrays.stream(shape).mapToObj(Integer::toString).collect(Collectors.joining("-"));
+  }
+
+  public static Result run(Settings settings) throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    EmbeddedBroker broker = settings.brokerUrl() == null ? EmbeddedBroker.start() : null;
+    String url = broker != null ? broker.url() : settings.brokerUrl();
+    TelemetryStore store = new TelemetryStore(settings.runDir());
+    List<VirtualDevice> running = new ArrayList<>();
+    List<Outcome> outcomes = new ArrayList<>();
+    try (FleetMonitor monitor = new FleetMonitor(store, settings.screen());
+        FleetHost host = FleetHost.open(url, HOST_ID, FleetHost.Options.primary(true, null), monitor)) {
+      int n = settings.devices();
+      String[] ids = new String[n];
+      BoardProfile[] boards = new BoardProfile[n];
+      int[][] shapes = new int[n][];
+      for (int i = 0; i < n; i++) {
+        ids[i] = String.format(Locale.ROOT, "vd-%02d", i + 1);
+        boards[i] = settings.boards().get(i % settings.boards().size());
+        shapes[i] = modelFor(boards[i], settings.dataset().numClasses());
+        running.add(VirtualDevice.start(new VirtualDevice.Config(ids[i], GROUP, HOST_ID, url,
+            settings.runDir().resolve("devices"), new BoardLimits(boards[i]),
+            FleetData.shard(settings.dataset(), i, n, settings.maxTrain(), settings.maxHeldOut()),
+            settings.recordEvery(), 4, settings.epochs())));
+      }
+      Duration answer = Duration.ofSeconds(60);
+      if (!host.await(h -> Arrays.stream(ids).allMatch(id -> h.device(id).filter(DeviceView::online).isPresent()),
+          answer)) {
+        throw new IOException("not every virtual device came online");
+      }
+      // Flash every device at once, then wait for every verdict.
+      String[] failures = new String[n];
+      String[] verdicts = new String[n];
+      ImageTransfer[] transfers = new ImageTransfer[n];
+      for (int i = 0; i < n; i++) {
+        if (shapes[i] == null) {
+          failures[i] = "no model shape fits " + boards[i].id();
+          continue;
+        }
+        byte[] image = StarterImage.build(shapes[i], settings.dataset().numClasses(), settings.learningRate(), i + 1);
+        transfers[i] = host.offer(ids[i], image, 12, null);
+      }
+      for (int i = 0; i < n; i++) {
+        if (transfers[i] == null) {
+          continue;
+        }
+        FleetHost.Verdict verdict = transfers[i].await(Duration.ofMinutes(5));
+        verdicts[i] = verdict.describe();
+        if (!verdict.confirmed()) {
+          failures[i] = "image refused: " + verdict.describe();
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        if (failures[i] == null) {
+          FleetHost.Ack ack = host.command(ids[i], CommandMessage.START, 0, answer);
+          if (!ack.ok()) {
+            failures[i] = "start: " + ack.statusName();
+          }
+        }
+      }
+      long trainSamples = (long) settings.epochs() * Math.min(settings.maxTrain(), (60000 + n - 1) / n);
+      Duration trainingTimeout = Duration.ofSeconds(120 + trainSamples / 200);
+      boolean finished = host.await(h -> {
+        for (int i = 0; i < n; i++) {
+          TelemetryRecord last = monitor.latest(ids[i]);
+          boolean done = last != null && last.trainingState() == 0 && last.epoch() >= settings.epochs();
+          if (failures[i] == null && !done) {
+            return false;
+          }
+        }
+        return true;
+      }, trainingTimeout);
+      for (int i = 0; i < n; i++) {
+        if (failures[i] == null && !finished) {
+          TelemetryRecord last = monitor.latest(ids[i]);
+          if (last == null || last.trainingState() != 0) {
+            failures[i] = "did not finish training in " + trainingTimeout.toSeconds() + " s";
+          }
+        }
+        double[] accuracy = new double[0];
+        long evaluated = 0;
+        if (failures[i] == null) {
+          FleetHost.Ack ack = host.command(ids[i], CommandMessage.EVALUATE, 0, answer);
+          if (ack.ok()) {
+            evaluated = ack.evaluatedSamples();
+            accuracy = Arrays.stream(ack.accuracyQ15()).mapToDouble(q -> q / 32768.0).toArray();
+          } else {
+            failures[i] = "evaluate: " + ack.statusName();
+          }
+        }
+        outcomes.add(new Outcome(ids[i], boards[i].id(), shapes[i] == null ? "-" : shapeName(shapes[i]),
+            verdicts[i], evaluated, accuracy, failures[i]));
+      }
+    } finally {
+      for (VirtualDevice device : running) {
+        device.close();
+      }
+      if (broker != null) {
+        broker.close();
+      }
+    }
+    List<String> summary = new ArrayList<>();
+    for (Outcome o : outcomes) {
+      summary.add(describe(o));
+    }
+    Path report = FleetReport.write(settings.runDir(), "SPELA fleet demo: " + settings.devices() + " devices, "
+        + settings.dataset().name() + ", " + settings.epochs() + " epoch(s)", summary);
+    Logger.debug("demo report: {}", report);
+    return new Result(outcomes, report, store.stored(), store.duplicates(), (System.nanoTime() - start) / 1e9);
+  }
+
+  /** One line: device, board, model and held-out accuracy per layer, or what went wrong. */
+  public static String describe(Outcome o) {
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-6s %-10s %-11s", o.device(), o.board(),
+        o.model()));
+    if (!o.ok()) {
+      return line.append(" FAILED: ").append(o.failure()).toString();
+    }
+    for (int k = 0; k < o.accuracy().length; k++) {
+      line.append(String.format(Locale.ROOT, "  layer %d %5.1f%%", k, o.accuracy()[k] * 100));
+    }
+    return line.append(String.format(Locale.ROOT, "  (%d held-out samples)", o.evaluatedSamples())).toString();
+  }
+}
