@@ -2,15 +2,18 @@ package dev.spela.cli;
 
 import dev.spela.boards.BoardCatalogue;
 import dev.spela.boards.device.BoardLimits;
+import dev.spela.boards.device.Claimant;
 import dev.spela.boards.device.DataShard;
 import dev.spela.boards.device.VirtualDevice;
 import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
 import dev.spela.fleet.FleetData;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,8 +53,26 @@ public final class DeviceCommand implements Runnable {
     @Option(names = "--board", required = true, paramLabel = "BOARD", description = "Board profile (spela boards).")
     String board;
 
-    @Option(names = "--id", required = true, paramLabel = "ID", description = "Device id (1-32 of A-Z a-z 0-9 . _ -).")
-    String id;
+    static final class Identity {
+      @Option(names = "--id", required = true, paramLabel = "ID", description = "Device id (1-32 of A-Z a-z 0-9 . _ -).")
+      String id;
+
+      @ArgGroup(exclusive = false)
+      Claim claim;
+    }
+
+    static final class Claim {
+      @Option(names = "--claim", required = true, paramLabel = "CLAIM_ID",
+          description = "Instead of --id: ask the host (spela provision) for an identity with this claim id,"
+              + " once; it is kept in --state-dir.")
+      String claimId;
+
+      @Option(names = "--claim-secret", required = true, paramLabel = "SECRET", description = "The batch's claim secret.")
+      String secret;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Identity identity;
 
     @Option(names = "--group", defaultValue = "lab", paramLabel = "GROUP", description = "Device group (default: ${DEFAULT-VALUE}).")
     String group;
@@ -93,6 +114,23 @@ public final class DeviceCommand implements Runnable {
         throw CliException.usage(e.getMessage());
       }
       Dataset dataset = DatasetOptions.load(DatasetCatalogue.standard(), data, dataDir);
+      String id = identity.id;
+      if (identity.claim != null) {
+        try {
+          Claimant.Identity claimed = Claimant.claim(broker.url(), stateDir.resolve(identity.claim.claimId),
+              identity.claim.claimId, board, identity.claim.secret.getBytes(StandardCharsets.UTF_8), 120_000);
+          id = claimed.deviceId();
+          group = claimed.group();
+          spec.commandLine().getOut().printf("claim %s: provisioned as %s/%s%n", identity.claim.claimId, group, id);
+        } catch (IOException e) {
+          throw CliException.failure(e.getMessage(), e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw CliException.failure("interrupted");
+        } catch (IllegalArgumentException e) {
+          throw CliException.usage(e.getMessage());
+        }
+      }
       DataShard shardData = FleetData.shard(dataset, part[0], part[1], maxTrain, maxHeldOut);
       VirtualDevice device;
       try {
@@ -108,8 +146,9 @@ public final class DeviceCommand implements Runnable {
         device.close();
         stopped.countDown();
       }, "device-shutdown"));
+      final String deviceId = id;
       spec.commandLine().getOut().printf("device %s (%s, %s %d/%d: %d training, %d held-out samples) on %s%n",
-          id, board, dataset.name(), part[0], part[1], shardData.train().count(), shardData.heldOut().count(),
+          deviceId, board, dataset.name(), part[0], part[1], shardData.train().count(), shardData.heldOut().count(),
           broker.url());
       spec.commandLine().getOut().flush();
       try {

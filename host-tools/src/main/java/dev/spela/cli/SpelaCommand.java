@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
       DataCommand.class,
       DemoCommand.class,
       PriorsCommand.class,
+      ProvisionCommand.class,
       TrainCommand.class,
       VerifySubsetCommand.class
     },
