@@ -439,6 +439,7 @@ public final class FleetHost implements AutoCloseable {
       drops.drop(status);
     }
     Logger.warn("dropped a message on {}: {}", topicName, FleetStatus.name(status));
+    changed();
   }
 
   private boolean decode(Message message, String topicName, byte[] payload) {
@@ -583,7 +584,11 @@ public final class FleetHost implements AutoCloseable {
     inSession(blockRequest, topicName, deviceId); // answered with the request's own bdSeq
     ImageTransfer transfer = transfers.get(deviceId);
     if (transfer == null || transfer.transferId() != (blockRequest.transferId() & 0xFFFFFFFFL)) {
-      drop(topicName, FleetStatus.WRONG_TRANSFER);
+      // Usual when another host command serves the transfer: counted, logged only in detail.
+      synchronized (drops) {
+        drops.drop(FleetStatus.WRONG_TRANSFER);
+      }
+      Logger.debug("block request on {} for a transfer this host does not serve", topicName);
       return;
     }
     int status = transfer.serve(blockRequest.bdSeq() & 0xFFFFFFFFL, blockRequest.imageOffset(),

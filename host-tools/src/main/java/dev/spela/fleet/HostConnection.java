@@ -47,7 +47,8 @@ public final class HostConnection implements AutoCloseable {
 
   private final MqttAsyncClient client;
   private final ExecutorService worker;
-  private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+  /** Sized at connection from the broker's Receive Maximum (Mosquitto: 20), never above ours. */
+  private final Semaphore inFlight = new Semaphore(0);
   private final Handler handler;
   private final List<MqttSubscription> subscriptions = new CopyOnWriteArrayList<>();
   private volatile boolean closing;
@@ -90,7 +91,12 @@ public final class HostConnection implements AutoCloseable {
       options.setWill(will.topic(), message);
     }
     try {
-      client.connect(options).waitForCompletion(TIMEOUT_MS);
+      IMqttToken token = client.connect(options);
+      token.waitForCompletion(TIMEOUT_MS);
+      // Paho refuses a publish beyond the broker's window ("too many publishes in progress").
+      Integer brokerWindow = token.getResponseProperties() == null ? null
+          : token.getResponseProperties().getReceiveMaximum();
+      connection.inFlight.release(brokerWindow == null ? MAX_IN_FLIGHT : Math.min(MAX_IN_FLIGHT, brokerWindow));
     } catch (MqttException e) {
       connection.closeClient();
       throw new IOException("cannot connect to MQTT broker " + brokerUrl + ": " + describe(e), e);
@@ -118,7 +124,7 @@ public final class HostConnection implements AutoCloseable {
   }
 
   /**
-   * Publishes, waiting while {@value #MAX_IN_FLIGHT} publishes are already in flight.
+   * Publishes, waiting while the broker's window (at most {@value #MAX_IN_FLIGHT}) is full.
    *
    * @throws IOException if the client is disconnected or interrupted
    */

@@ -31,6 +31,12 @@ public final class TelemetryStore {
       "device,group,bdSeq,record,state,deviceTimeMs,samplesSeen,epoch,stepMicros,ramUsed,learningRateQ24,"
           + "layer,accuracy,loss,weightNorm\n";
 
+  /**
+   * File locks are held by the whole JVM: stores of one process that share a file take turns here
+   * first (a second lock from the same JVM would fail instead of waiting).
+   */
+  private static final Map<Path, Object> IN_PROCESS = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Path dir;
   private final Map<String, Known> files = new HashMap<>();
   private long stored;
@@ -58,6 +64,12 @@ public final class TelemetryStore {
   public synchronized boolean store(TelemetryRecord record) throws IOException {
     Path file = dir.resolve(record.device() + ".csv");
     Known known = files.computeIfAbsent(record.device(), d -> new Known());
+    synchronized (IN_PROCESS.computeIfAbsent(file.toAbsolutePath().normalize(), f -> new Object())) {
+      return append(file, known, record);
+    }
+  }
+
+  private boolean append(Path file, Known known, TelemetryRecord record) throws IOException {
     try (FileChannel channel =
             FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock = channel.lock()) {

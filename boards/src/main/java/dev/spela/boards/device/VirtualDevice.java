@@ -149,6 +149,8 @@ public final class VirtualDevice implements AutoCloseable {
 
   private record Wake() implements Event {}
 
+  private record Drop() implements Event {}
+
   private VirtualDevice(Config config, VirtualBoard board) {
     this.config = config;
     this.board = board;
@@ -229,16 +231,12 @@ public final class VirtualDevice implements AutoCloseable {
     awaitQuietly();
   }
 
-  /** Network loss (for tests): the connection drops without DISCONNECT; the device reconnects. */
+  /**
+   * Network loss (for tests): the device thread drops the connection without a DISCONNECT (the
+   * broker publishes the DEATH will) and reconnects as after any lost connection.
+   */
   public void dropConnection() {
-    MqttAsyncClient current = client;
-    if (current != null) {
-      try {
-        current.disconnectForcibly(0, 100, false);
-      } catch (MqttException e) {
-        Logger.debug("{}: forced disconnect: {}", config.deviceId(), e.getMessage());
-      }
-    }
+    events.add(new Drop());
   }
 
   private void awaitQuietly() {
@@ -327,6 +325,11 @@ public final class VirtualDevice implements AutoCloseable {
       receive(incoming.topic(), incoming.payload());
     } else if (event instanceof Connected c && c.client() == client) {
       onConnected();
+    } else if (event instanceof Drop) {
+      Logger.info("{}: dropping the connection", config.deviceId());
+      closeClient(false);
+      hostOnline = false;
+      scheduleReconnect();
     } else if (event instanceof Lost lost && lost.client() == client) {
       Logger.warn("{}: connection lost ({}), reconnecting", config.deviceId(), lost.why());
       connected = false;

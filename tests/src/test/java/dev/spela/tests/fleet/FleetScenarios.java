@@ -1,0 +1,432 @@
+package dev.spela.tests.fleet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spela.boards.BoardCatalogue;
+import dev.spela.boards.device.BoardLimits;
+import dev.spela.boards.device.Claimant;
+import dev.spela.boards.device.VirtualDevice;
+import dev.spela.data.Dataset;
+import dev.spela.fleet.DeviceView;
+import dev.spela.fleet.FleetData;
+import dev.spela.fleet.FleetHost;
+import dev.spela.fleet.FleetMonitor;
+import dev.spela.fleet.HostConnection;
+import dev.spela.fleet.ImageTransfer;
+import dev.spela.fleet.Provisioner;
+import dev.spela.fleet.StarterImage;
+import dev.spela.fleet.TelemetryRecord;
+import dev.spela.fleet.TelemetryStore;
+import dev.spela.protocols.fleet.BlockMessage;
+import dev.spela.protocols.fleet.CommandMessage;
+import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.FleetStatus;
+import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.fleet.VerdictMessage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fleet end to end against a real broker (each subclass brings one): provisioning, image
+ * transfer and its failure modes, training with telemetry stored exactly once, evaluation, a
+ * killed device, malformed messages, and a third-party client reading the topics. Small shards of
+ * the real MNIST and small models keep each scenario to seconds. Nothing sleeps to synchronise:
+ * every wait is for a condition, with a timeout.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class FleetScenarios {
+
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static final int[] SMALL_MODEL = {784, 32, 16};
+  static final byte[] SECRET = "batch-7-secret".getBytes(StandardCharsets.UTF_8);
+
+  private Dataset mnist;
+  private String url;
+
+  /** Starts the broker; returns its URL. */
+  abstract String startBroker(Path dir) throws Exception;
+
+  abstract void stopBroker() throws Exception;
+
+  /** The broker's port, for mosquitto_sub. */
+  abstract int port();
+
+  @BeforeAll
+  void setUp(@TempDir Path dir) throws Exception {
+    mnist = Dataset.read("mnist", sharedMnist());
+    url = startBroker(dir);
+  }
+
+  @AfterAll
+  void tearDown() throws Exception {
+    stopBroker();
+  }
+
+  static Path sharedMnist() {
+    Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+    return module.toAbsolutePath().getParent().resolve("../shared/datasets/mnist").normalize();
+  }
+
+  private VirtualDevice device(Path dir, String id, String group, String hostId, String board, int shard,
+      int maxTrain, int recordEvery, int checkpointEvery, int epochs) throws Exception {
+    return VirtualDevice.start(new VirtualDevice.Config(id, group, hostId, url, dir, limits(board),
+        FleetData.shard(mnist, shard, 16, maxTrain, 300), recordEvery, checkpointEvery, epochs));
+  }
+
+  private static BoardLimits limits(String board) {
+    return new BoardLimits(BoardCatalogue.standard().byId(board));
+  }
+
+  private static byte[] image(long seed) {
+    return StarterImage.build(SMALL_MODEL, 10, 0.01, seed);
+  }
+
+  private static String sha(byte[] data) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+  }
+
+  // ------------------------------------------------------------------ the main path
+
+  @Test
+  void provisionFlashTrainStoreTelemetryOnceAndEvaluate(@TempDir Path dir) throws Exception {
+    String host = "host-main";
+    List<FleetHost.Verdict> verdicts = new CopyOnWriteArrayList<>();
+    CountDownLatch trained = new CountDownLatch(1);
+    FleetHost.Listener end = new FleetHost.Listener() {
+      @Override
+      public void onTelemetry(TelemetryRecord record) {
+        if (stopped(record)) {
+          trained.countDown();
+        }
+      }
+    };
+    try (Provisioner provisioner = Provisioner.start(url, SECRET, "e2e", Pattern.compile("SN-.*"),
+            dir.resolve("registry.properties"), p -> {});
+        MosquittoSub thirdParty = MosquittoSub.start(port(), "spela/v1/e2e/BIRTH/+", "spela/v1/e2e/DATA/+")) {
+      Claimant.Identity identity = Claimant.claim(url, dir.resolve("SN-1"), "SN-1", "nrf52840", SECRET, 30_000);
+      assertEquals(new Claimant.Identity("dev-0001", "e2e"), identity);
+      // The same claim id asking again (it lost its identity) gets the same identity.
+      assertEquals(identity, Claimant.claim(url, dir.resolve("SN-1-again"), "SN-1", "nrf52840", SECRET, 30_000));
+
+      // Two collectors share the telemetry through an MQTT 5 shared subscription, into one run folder.
+      Path run = dir.resolve("run");
+      FleetMonitor first = new FleetMonitor(new TelemetryStore(run), null);
+      FleetMonitor second = new FleetMonitor(new TelemetryStore(run), null);
+      try (FleetHost primary = FleetHost.open(url, host, FleetHost.Options.primary(true, "collectors"), first, end,
+              new FleetHost.Listener() {
+                @Override
+                public void onVerdict(String device, FleetHost.Verdict verdict) {
+                  verdicts.add(verdict);
+                }
+              });
+          FleetHost collector =
+              FleetHost.open(url, host, new FleetHost.Options(false, true, "collectors"), second, end)) {
+        VirtualDevice device = device(dir, identity.deviceId(), identity.group(), host, "nrf52840", 0, 1200, 100, 4, 1);
+        try {
+          assertTrue(primary.awaitDevice("dev-0001", d -> true, WAIT).isPresent());
+          byte[] image = image(1);
+          FleetHost.Verdict verdict = primary.offer("dev-0001", image, 12, null).await(WAIT);
+          assertEquals(VerdictMessage.CONFIRMED, verdict.outcome(), verdict.describe());
+          assertEquals(sha(image), verdict.runningSha256());
+          DeviceView flashed = primary.awaitDevice("dev-0001", d -> d.layers() == 2, WAIT).orElseThrow();
+          assertEquals(sha(image), flashed.imageSha256());
+          assertEquals(1024, 1 << flashed.maxBlockLog2(), "nrf52840 buffers 1 KiB blocks");
+
+          assertTrue(primary.command("dev-0001", CommandMessage.START, 0, WAIT).ok());
+          // The last record may reach either collector: wait for it on both.
+          assertTrue(trained.await(WAIT.toSeconds(), TimeUnit.SECONDS), "training ends after one epoch");
+          long session = primary.device("dev-0001").orElseThrow().bdSeq();
+
+          // Every record of the session exactly once: 1200 samples, one record per 100.
+          Map<String, List<TelemetryStore.Row>> stored = TelemetryStore.read(run);
+          Map<Long, Integer> rowsPerRecord = new HashMap<>();
+          for (TelemetryStore.Row row : stored.get("dev-0001")) {
+            assertEquals(session, row.bdSeq());
+            rowsPerRecord.merge(row.record(), 1, Integer::sum);
+          }
+          assertEquals(12, rowsPerRecord.size(), "records stored: " + rowsPerRecord.keySet());
+          for (long r = 0; r < 12; r++) {
+            assertEquals(2, rowsPerRecord.get(r), "record " + r + " once, one row per layer");
+          }
+          assertEquals(12, first.store().stored() + second.store().stored());
+
+          FleetHost.Ack evaluation = primary.command("dev-0001", CommandMessage.EVALUATE, 0, WAIT);
+          assertTrue(evaluation.ok(), evaluation.statusName());
+          assertEquals(300, evaluation.evaluatedSamples());
+          double accuracy = evaluation.accuracyQ15()[0] / 32768.0;
+          assertTrue(accuracy > 0.35, "held-out accuracy of layer 0 after 1200 MNIST samples (chance: 0.1): " + accuracy);
+
+          // The third-party client read the same records, decoded here from PROTOCOL.md's tables.
+          Set<Long> seenByThirdParty = new HashSet<>();
+          String board = null;
+          for (MosquittoSub.Received m : thirdParty.received()) {
+            ByteBuffer b = ByteBuffer.wrap(m.payload()).order(ByteOrder.LITTLE_ENDIAN);
+            assertEquals(1, b.get(0), "version");
+            long bdSeq = b.getInt(4) & 0xFFFFFFFFL;
+            assertEquals(m.payload().length, 12 + b.getInt(8), "bodyLength");
+            if (m.topic().equals("spela/v1/e2e/BIRTH/dev-0001") && bdSeq == session) {
+              assertEquals(0x01, b.get(1));
+              board = new String(m.payload(), 12, 8, StandardCharsets.US_ASCII);
+            } else if (m.topic().equals("spela/v1/e2e/DATA/dev-0001") && bdSeq == session) {
+              assertEquals(0x03, b.get(1));
+              assertEquals(2, b.getShort(12 + 6), "layerCount");
+              assertEquals(m.payload().length, 12 + 40 + 16 * 2);
+              long record = b.getInt(12) & 0xFFFFFFFFL;
+              long samples = b.getLong(12 + 16);
+              assertEquals(100 * (record + 1), samples, "samplesSeen of record " + record);
+              seenByThirdParty.add(record);
+            }
+          }
+          assertEquals("nrf52840", board);
+          assertEquals(rowsPerRecord.keySet(), seenByThirdParty);
+          assertTrue(verdicts.stream().anyMatch(v -> v.outcome() == VerdictMessage.CONFIRMED));
+        } finally {
+          device.close();
+          first.close();
+          second.close();
+        }
+      }
+    }
+  }
+
+  private static boolean stopped(TelemetryRecord record) {
+    return record != null && record.trainingState() == 0 && record.epoch() >= 1;
+  }
+
+  // ------------------------------------------------------------------ image transfer failures
+
+  @Test
+  void aCorruptedBlockIsDetectedAndFetchedAgain(@TempDir Path dir) throws Exception {
+    String host = "host-crc";
+    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(false, null))) {
+      VirtualDevice device = device(dir, "crc-1", "e2e", host, "stm32f746", 1, 200, 100, 4, 0);
+      try {
+        assertTrue(fleet.awaitDevice("crc-1", d -> true, WAIT).isPresent());
+        byte[] image = image(2);
+        AtomicBoolean corrupted = new AtomicBoolean();
+        ImageTransfer transfer = fleet.offer("crc-1", image, 12, new ImageTransfer.Tamper() {
+          @Override
+          public byte[] block(int offset, byte[] all, int length) {
+            if (offset == 2 * 4096 && corrupted.compareAndSet(false, true)) {
+              byte[] copy = java.util.Arrays.copyOfRange(all, offset, offset + length);
+              copy[100] ^= 0x5A;
+              return copy;
+            }
+            return all;
+          }
+        });
+        FleetHost.Verdict verdict = transfer.await(WAIT);
+        assertEquals(VerdictMessage.CONFIRMED, verdict.outcome(), verdict.describe());
+        assertEquals(sha(image), verdict.runningSha256());
+        assertTrue(corrupted.get());
+        assertEquals(1, device.dropped(FleetStatus.BAD_CRC));
+      } finally {
+        device.close();
+      }
+    }
+  }
+
+  @Test
+  void aWrongDigestIsRefusedAndTheOldImageKeepsRunning(@TempDir Path dir) throws Exception {
+    String host = "host-sha";
+    byte[] old = image(3);
+    VirtualDevice.program(dir, "sha-1", limits("esp32"), old);
+    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(false, null))) {
+      VirtualDevice device = device(dir, "sha-1", "e2e", host, "esp32", 2, 200, 100, 4, 0);
+      try {
+        assertEquals(sha(old), fleet.awaitDevice("sha-1", d -> true, WAIT).orElseThrow().imageSha256());
+        byte[] next = image(4);
+        FleetHost.Verdict verdict = fleet.offer("sha-1", next, 12, new ImageTransfer.Tamper() {
+          @Override
+          public byte[] announcedSha256(byte[] real) {
+            byte[] wrong = real.clone();
+            wrong[31] ^= 1;
+            return wrong;
+          }
+        }).await(WAIT);
+        assertEquals(VerdictMessage.REFUSED, verdict.outcome());
+        assertEquals(VerdictMessage.BAD_DIGEST, verdict.reason(), verdict.describe());
+        assertEquals(sha(old), verdict.runningSha256());
+        assertTrue(fleet.command("sha-1", CommandMessage.REBIRTH, 0, WAIT).ok());
+        assertTrue(fleet.awaitDevice("sha-1", d -> d.layers() == 2, WAIT).isPresent());
+        assertEquals(sha(old), fleet.device("sha-1").orElseThrow().imageSha256());
+        assertTrue(fleet.command("sha-1", CommandMessage.EVALUATE, 50, WAIT).ok(), "the old model still runs");
+      } finally {
+        device.close();
+      }
+    }
+  }
+
+  @Test
+  void aDisconnectHalfwayResumesFromTheLastConfirmedOffset(@TempDir Path dir) throws Exception {
+    String host = "host-resume";
+    List<DeviceView> births = new CopyOnWriteArrayList<>();
+    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(false, null),
+        new FleetHost.Listener() {
+          @Override
+          public void onBirth(DeviceView device) {
+            births.add(device);
+          }
+        })) {
+      VirtualDevice device = device(dir, "resume-1", "e2e", host, "rp2040", 3, 200, 100, 4, 0);
+      try {
+        assertTrue(fleet.awaitDevice("resume-1", d -> true, WAIT).isPresent());
+        byte[] image = image(5);
+        int half = image.length / 2;
+        AtomicBoolean dropped = new AtomicBoolean();
+        ImageTransfer transfer = fleet.offer("resume-1", image, 10, new ImageTransfer.Tamper() {
+          @Override
+          public byte[] block(int offset, byte[] all, int length) {
+            if (offset >= half && dropped.compareAndSet(false, true)) {
+              device.dropConnection(); // the network goes away in the middle of the transfer
+            }
+            return all;
+          }
+        });
+        FleetHost.Verdict verdict = transfer.await(WAIT);
+        assertEquals(VerdictMessage.CONFIRMED, verdict.outcome(), verdict.describe());
+        assertTrue(dropped.get());
+        DeviceView resumed = births.stream().filter(b -> b.pendingTransferId() == transfer.transferId())
+            .findFirst().orElseThrow(() -> new AssertionError("no BIRTH reported the unfinished transfer"));
+        assertTrue(resumed.pendingOffset() >= half - 4 * 1024 && resumed.pendingOffset() <= half + 1024,
+            "resumed at " + resumed.pendingOffset() + " of " + image.length);
+        assertTrue(transfer.bytesSent() < image.length + image.length / 4,
+            "sent " + transfer.bytesSent() + " bytes for an image of " + image.length);
+      } finally {
+        device.close();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ a killed device
+
+  @Test
+  void aKilledDeviceRestartsFromItsLastCheckpoint(@TempDir Path dir) throws Exception {
+    String host = "host-kill";
+    VirtualDevice.program(dir, "kill-1", limits("stm32h743"), image(6));
+    List<TelemetryRecord> records = new CopyOnWriteArrayList<>();
+    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(true, null),
+        new FleetHost.Listener() {
+          @Override
+          public void onTelemetry(TelemetryRecord record) {
+            records.add(record);
+          }
+        })) {
+      VirtualDevice first = device(dir, "kill-1", "e2e", host, "stm32h743", 4, 2000, 100, 2, 0);
+      assertTrue(fleet.awaitDevice("kill-1", d -> true, WAIT).isPresent());
+      assertTrue(fleet.command("kill-1", CommandMessage.START, 0, WAIT).ok());
+      assertTrue(fleet.await(h -> records.stream().anyMatch(r -> r.samplesSeen() >= 700), WAIT));
+      first.kill();
+      assertTrue(fleet.await(h -> h.device("kill-1").filter(d -> !d.online()).isPresent(), WAIT),
+          "the broker published the device's DEATH will");
+      long lastReported = records.stream().mapToLong(TelemetryRecord::samplesSeen).max().orElseThrow();
+
+      VirtualDevice second = device(dir, "kill-1", "e2e", host, "stm32h743", 4, 2000, 100, 2, 0);
+      try {
+        DeviceView reborn = fleet.awaitDevice("kill-1", d -> d.bootCount() == 2, WAIT).orElseThrow();
+        assertEquals("training", reborn.trainingStateName(), "it goes on training after the restart");
+        // It trains from the checkpoint at once, reporting when connected: record r of the new
+        // session was taken 100 * (r + 1) samples after the checkpoint.
+        assertTrue(fleet.await(h -> records.stream().anyMatch(r -> r.bdSeq() == reborn.bdSeq()), WAIT));
+        TelemetryRecord firstAfter = records.stream().filter(r -> r.bdSeq() == reborn.bdSeq()).findFirst().orElseThrow();
+        long checkpoint = firstAfter.samplesSeen() - 100 * (firstAfter.recordCounter() + 1);
+        assertEquals(0, checkpoint % 200, "checkpoints are taken every 2 records of 100 samples: " + checkpoint);
+        assertTrue(checkpoint >= 600 && checkpoint <= lastReported + 200,
+            "restarted from " + checkpoint + ", last reported " + lastReported);
+      } finally {
+        second.close();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ malformed messages
+
+  @Test
+  void malformedOversizedUnknownStaleAndOutOfOrderMessagesAreCountedAndDropped(@TempDir Path dir) throws Exception {
+    String host = "host-junk";
+    VirtualDevice.program(dir, "junk-1", limits("nrf52840"), image(7));
+    BlockingQueue<byte[]> replies = new ArrayBlockingQueue<>(64);
+    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(true, null));
+        HostConnection raw = HostConnection.connect(url, "raw-junk", null, (t, p) -> replies.add(p))) {
+      raw.subscribe("spela/v1/e2e/ACK/junk-1", 1);
+      raw.subscribe("spela/v1/e2e/IMGRSP/junk-1", 1);
+      VirtualDevice device = device(dir, "junk-1", "e2e", host, "nrf52840", 5, 200, 100, 4, 0);
+      try {
+        int bdSeq = (int) fleet.awaitDevice("junk-1", d -> true, WAIT).orElseThrow().bdSeq();
+        String cmd = "spela/v1/e2e/CMD/junk-1";
+        String img = "spela/v1/e2e/IMG/junk-1";
+        raw.publish(cmd, new byte[5], 1, false);
+        byte[] badVersion = command(bdSeq, 1, CommandMessage.REBIRTH);
+        badVersion[0] = 2;
+        raw.publish(cmd, badVersion, 1, false);
+        byte[] unknownType = command(bdSeq, 2, CommandMessage.REBIRTH);
+        unknownType[1] = 0x7F;
+        raw.publish(cmd, unknownType, 1, false);
+        raw.publish(cmd, new byte[FleetProtocol.MAX_MESSAGE_LENGTH + 1], 1, false);
+        raw.publish(cmd, command(bdSeq + 1, 3, CommandMessage.REBIRTH), 1, false);
+        // A transfer, then a block beyond the device's progress.
+        byte[] offer = new byte[FleetProtocol.HEADER_LENGTH + 44];
+        OfferMessage o = new OfferMessage();
+        o.wrapForEncode(offer, 0, offer.length, 0, bdSeq);
+        o.offer(77, 3000, 10, new byte[32], 0);
+        raw.publish(img, offer, 1, false);
+        assertEquals(FleetProtocol.BLOCK_REQUEST, replies.poll(60, TimeUnit.SECONDS)[1]);
+        byte[] block = new byte[FleetProtocol.HEADER_LENGTH + BlockMessage.DATA + 1024];
+        BlockMessage b = new BlockMessage();
+        b.wrapForEncode(block, 0, block.length, 0, bdSeq);
+        b.block(77, 2048, new byte[1024], 0, 1024);
+        raw.publish(img, block, 1, false);
+        // A valid command on the same connection: once it is answered, everything before it was handled.
+        raw.publish(cmd, command(bdSeq, 4, CommandMessage.CHECKPOINT), 1, false);
+        byte[] ack = replies.poll(60, TimeUnit.SECONDS);
+        assertEquals(FleetProtocol.ACK, ack[1]);
+        assertEquals(1, device.dropped(FleetStatus.TRUNCATED));
+        assertEquals(1, device.dropped(FleetStatus.UNSUPPORTED_VERSION));
+        assertEquals(1, device.dropped(FleetStatus.UNKNOWN_TYPE));
+        assertEquals(1, device.dropped(FleetStatus.OVERSIZED));
+        assertEquals(1, device.dropped(FleetStatus.STALE_SESSION));
+        assertEquals(1, device.dropped(FleetStatus.OUT_OF_ORDER));
+        assertEquals(6, device.droppedTotal());
+
+        // The host counts what it cannot use as well.
+        raw.publish("spela/v1/e2e/DATA/junk-1", new byte[3], 1, false);
+        raw.publish("spela/v1/e2e/BIRTH/junk-1", command(bdSeq, 5, CommandMessage.START), 1, false);
+        assertTrue(fleet.await(h -> h.dropped(FleetStatus.TRUNCATED) == 1 && h.dropped(FleetStatus.BAD_TOPIC) == 1,
+            WAIT), "host drops: " + fleet.droppedTotal());
+      } finally {
+        device.close();
+      }
+    }
+  }
+
+  private static byte[] command(int bdSeq, int id, int code) {
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH];
+    CommandMessage c = new CommandMessage();
+    c.wrapForEncode(payload, 0, payload.length, 0, bdSeq);
+    c.command(id, code, 0);
+    return payload;
+  }
+}

@@ -1,0 +1,97 @@
+package dev.spela.tests.fleet;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Mosquitto broker on a free loopback port, started from {@code /usr/sbin/mosquitto} (the
+ * Debian package; .ci/run installs it). A missing Mosquitto fails the tests: it does not skip them.
+ */
+final class Mosquitto implements AutoCloseable {
+
+  static final Path BINARY = Path.of("/usr/sbin/mosquitto");
+
+  private final Process process;
+  private final int port;
+  private final BlockingQueue<String> output = new LinkedBlockingQueue<>();
+
+  private Mosquitto(Process process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  static Mosquitto start(Path dir) throws IOException, InterruptedException {
+    assertTrue(Files.isExecutable(BINARY),
+        BINARY + " is missing: install Mosquitto (apt-get install mosquitto mosquitto-clients, as .ci/run does)");
+    int port;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    Path conf = dir.resolve("mosquitto.conf");
+    Files.writeString(conf, String.join("\n",
+        "listener " + port + " 127.0.0.1",
+        "allow_anonymous true",
+        "persistence false",
+        "log_dest stderr",
+        "log_type error",
+        "log_type warning",
+        "log_type notice",
+        "log_type information",
+        "max_queued_messages 10000",
+        ""));
+    Process process = new ProcessBuilder(BINARY.toString(), "-c", conf.toString()).redirectErrorStream(true).start();
+    Mosquitto mosquitto = new Mosquitto(process, port);
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          mosquitto.output.add(line);
+        }
+      } catch (IOException e) {
+        mosquitto.output.add("(output ended: " + e.getMessage() + ")");
+      }
+    }, "mosquitto-output");
+    reader.setDaemon(true);
+    reader.start();
+    // Mosquitto logs "mosquitto version X running" (type information) once its listener is open.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    StringBuilder seen = new StringBuilder();
+    while (true) {
+      String line = mosquitto.output.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (line == null) {
+        mosquitto.close();
+        throw new AssertionError("mosquitto did not start on port " + port + ": " + seen);
+      }
+      seen.append(line).append('\n');
+      if (line.contains(" running")) {
+        return mosquitto;
+      }
+    }
+  }
+
+  int port() {
+    return port;
+  }
+
+  String url() {
+    return "tcp://127.0.0.1:" + port;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+}
