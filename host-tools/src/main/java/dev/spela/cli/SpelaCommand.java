@@ -21,6 +21,8 @@ import picocli.CommandLine.ScopeType;
       DataCommand.class,
       PriorsCommand.class,
       TrainCommand.class,
+      BoardsCommand.class,
+      PlanCommand.class,
       VerifySubsetCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -1,0 +1,236 @@
+package dev.spela.boards;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.spela.protocols.image.ModelImage;
+import dev.spela.runtime.MemoryPlan;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.StringJoiner;
+
+/**
+ * What training one model on one board takes, and whether it fits: the single place the fit rule
+ * lives (boards/BOARDS.md, "The plan"). Built from the runtime's own {@link MemoryPlan}, so the
+ * byte counts are the ones the runtime allocates.
+ *
+ * <p>RAM holds the runtime's arena (less frozen weights, which are read in place from the image in
+ * flash), the runtime's fixed arrays, the protocol buffers and the board's system reservation; it
+ * fits if the total is at most the board's SRAM. Flash holds the firmware, two image slots (the
+ * running image and the one being received) and one checkpoint area, each rounded up to whole erase
+ * sectors; it fits if the total is at most the board's flash.
+ *
+ * @param board the board's id
+ * @param model the layer widths, input first, as {@code 784-128-34}
+ * @param reason why it does not fit (RAM, flash or both), or null when it fits
+ */
+public record BoardPlan(
+    String board,
+    String model,
+    int inputSize,
+    int classes,
+    List<Layer> layers,
+    Ram ram,
+    Flash flash,
+    Backprop backprop,
+    Time time,
+    boolean fits,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String reason) {
+
+  /** Image slots: the model in use and the one being received (A/B, as in MCUboot). */
+  public static final int IMAGE_SLOTS = 2;
+
+  /**
+   * One layer: its arena bytes and its multiply-accumulates per sample. Forward MACs are the dense
+   * product (inputs x outputs) and the cosines against every class's prior (classes x outputs);
+   * update MACs are the weight update (inputs x outputs) and the bias update (outputs), none when
+   * frozen.
+   */
+  public record Layer(
+      int index,
+      int inputs,
+      int outputs,
+      boolean frozen,
+      long weightBytes,
+      long biasBytes,
+      long priorBytes,
+      long forwardMacs,
+      long updateMacs) {}
+
+  /**
+   * RAM in bytes. {@code weights} counts trainable layers only; the arena parts come from {@link
+   * MemoryPlan}, {@code runtimeFixed} is {@link MemoryPlan#FIXED_BYTES}, {@code system} the board's
+   * reservation; {@code capacity} is the board's SRAM.
+   */
+  public record Ram(
+      long weights,
+      long biases,
+      long priors,
+      long activations,
+      long noise,
+      long bookkeeping,
+      long runtimeFixed,
+      long protocolBuffers,
+      long system,
+      long total,
+      long capacity,
+      boolean fits) {}
+
+  /**
+   * Flash in bytes: {@code firmware} (the board's reservation), {@code imageSlots} slots and one
+   * checkpoint area of {@code slot} bytes each ({@code image} rounded up to whole sectors). {@code
+   * frozenWeights} are read in place from the running image: they are part of it, not extra.
+   */
+  public record Flash(
+      long firmware,
+      long image,
+      long slot,
+      int imageSlots,
+      long checkpoint,
+      long total,
+      long capacity,
+      boolean fits,
+      long frozenWeights) {}
+
+  /**
+   * Per-sample backpropagation on the same network and number formats instead ({@link
+   * MemoryPlan#backpropBytes}): {@code model} bytes plus the same runtime, protocol and system RAM
+   * make {@code total}.
+   */
+  public record Backprop(long model, long total, boolean fits) {}
+
+  /** Time per sample at the board's MAC rate and clock. */
+  public record Time(
+      double macsPerCycle,
+      long clockHz,
+      long trainMacs,
+      long inferenceMacs,
+      double trainStepMillis,
+      double inferenceMillis) {}
+
+  /**
+   * The plan for the model shaped as {@code model} (read once: later changes to it do not reach the
+   * result) on {@code board}.
+   *
+   * @throws IllegalArgumentException if {@code model} has no shape set
+   */
+  public static BoardPlan of(BoardProfile board, MemoryPlan model) {
+    int count = model.layers();
+    if (count < 1) {
+      throw new IllegalArgumentException("the memory plan has no model shape");
+    }
+    int[] outputs = new int[count];
+    List<Layer> layers = new ArrayList<>(count);
+    StringJoiner shape = new StringJoiner("-").add(Integer.toString(model.inputSize()));
+    long forwardMacs = 0;
+    long updateMacs = 0;
+    for (int k = 0; k < count; k++) {
+      int in = model.inputs(k);
+      int out = model.outputs(k);
+      outputs[k] = out;
+      shape.add(Integer.toString(out));
+      long forward = (long) in * out + (long) model.classes() * out;
+      long update = model.frozen(k) ? 0 : (long) in * out + out;
+      forwardMacs += forward;
+      updateMacs += update;
+      layers.add(
+          new Layer(
+              k,
+              in,
+              out,
+              model.frozen(k),
+              model.weightBytes(k),
+              model.biasBytes(k),
+              model.priorBytes(k),
+              forward,
+              update));
+    }
+
+    long protocol = board.protocolBuffers().bytes();
+    long system = board.reservedRamBytes();
+    long overhead = MemoryPlan.FIXED_BYTES + protocol + system;
+    long ramTotal = model.ramBytes() + overhead;
+    Ram ram =
+        new Ram(
+            model.weightBytes() - model.flashBytes(),
+            model.biasBytes(),
+            model.priorBytes(),
+            model.activationBytes(),
+            model.noiseBytes(),
+            model.bookkeepingBytes(),
+            MemoryPlan.FIXED_BYTES,
+            protocol,
+            system,
+            ramTotal,
+            board.sramBytes(),
+            ramTotal <= board.sramBytes());
+
+    long image = ModelImage.imageSize(model.inputSize(), model.classes(), outputs, count);
+    long slot = roundUp(image, board.flashSectorBytes());
+    long flashTotal = board.reservedFlashBytes() + (IMAGE_SLOTS + 1) * slot;
+    Flash flash =
+        new Flash(
+            board.reservedFlashBytes(),
+            image,
+            slot,
+            IMAGE_SLOTS,
+            slot,
+            flashTotal,
+            board.flashBytes(),
+            flashTotal <= board.flashBytes(),
+            model.flashBytes());
+
+    long backpropTotal = model.backpropBytes() + overhead;
+    Backprop backprop =
+        new Backprop(model.backpropBytes(), backpropTotal, backpropTotal <= board.sramBytes());
+
+    double macsPerSecond = board.macsPerCycle() * board.clockHz();
+    Time time =
+        new Time(
+            board.macsPerCycle(),
+            board.clockHz(),
+            forwardMacs + updateMacs,
+            forwardMacs,
+            1000.0 * (forwardMacs + updateMacs) / macsPerSecond,
+            1000.0 * forwardMacs / macsPerSecond);
+
+    StringJoiner reason = new StringJoiner("; ");
+    if (!ram.fits()) {
+      reason.add(
+          String.format(
+              Locale.ROOT,
+              "RAM: needs %,d bytes, the board has %,d (over by %,d)",
+              ramTotal,
+              board.sramBytes(),
+              ramTotal - board.sramBytes()));
+    }
+    if (!flash.fits()) {
+      reason.add(
+          String.format(
+              Locale.ROOT,
+              "flash: needs %,d bytes (firmware, %d image slots and a checkpoint of %,d bytes"
+                  + " each), the board has %,d (over by %,d)",
+              flashTotal,
+              IMAGE_SLOTS,
+              slot,
+              board.flashBytes(),
+              flashTotal - board.flashBytes()));
+    }
+    boolean fits = ram.fits() && flash.fits();
+    return new BoardPlan(
+        board.id(),
+        shape.toString(),
+        model.inputSize(),
+        model.classes(),
+        List.copyOf(layers),
+        ram,
+        flash,
+        backprop,
+        time,
+        fits,
+        fits ? null : reason.toString());
+  }
+
+  private static long roundUp(long bytes, long unit) {
+    return (bytes + unit - 1) / unit * unit;
+  }
+}
