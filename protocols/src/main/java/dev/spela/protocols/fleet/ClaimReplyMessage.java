@@ -55,6 +55,10 @@ public final class ClaimReplyMessage extends Message {
         return i16(STATUS);
     }
 
+    public void nonce(byte[] out, int outOffset) {
+        copyOut(NONCE, out, outOffset, ClaimMessage.NONCE_LENGTH);
+    }
+
     /** True if the reply echoes {@code nonce[nonceOffset..+16)}. */
     public boolean nonceEquals(byte[] nonce, int nonceOffset) {
         int diff = 0;

@@ -28,6 +28,8 @@ public final class ImageReceiver {
     private int blockLog2;
     private int nextOffset;
     private int refusal;
+    private int hashed;
+    private int trailerDiff;
 
     /**
      * @param slotBytes size of the inactive slot (0: this device receives no images)
@@ -65,11 +67,11 @@ public final class ImageReceiver {
                 && offer.blockLog2() == blockLog2 && offer.sha256Equals(sha, 0)) {
             return RESUME;
         }
+        clear();
         transferId = offer.transferId();
         imageLength = offer.imageLength();
         blockLog2 = offer.blockLog2();
         offer.sha256(sha, 0);
-        nextOffset = 0;
         return START;
     }
 
@@ -123,14 +125,31 @@ public final class ImageReceiver {
         return transferId != 0 && nextOffset == imageLength;
     }
 
-    /** Feeds slot bytes (in order, {@link #imageLength} in all) to the whole-image check. */
+    /**
+     * Feeds the slot's bytes, in order, to the whole-image check: all {@link #imageLength} of them,
+     * in as many calls as convenient (a flash slot is read in chunks).
+     */
     public void hash(byte[] data, int offset, int length) {
-        digest.update(data, offset, length);
+        int digestLength = imageLength - Sha256.DIGEST_LENGTH;
+        int n = Math.max(0, Math.min(length, digestLength - hashed));
+        digest.update(data, offset, n);
+        for (int k = n; k < length && hashed + k < imageLength; k++) {
+            trailerDiff |= data[offset + k] ^ sha[hashed + k - digestLength];
+        }
+        hashed += length;
     }
 
-    /** True if the bytes fed to {@link #hash} have the offered SHA-256; starts a new check. */
+    /**
+     * True if exactly {@link #imageLength} bytes were fed, the SHA-256 of all but the last 32
+     * equals the offered one, and the last 32 are that digest (as a model image ends); starts a
+     * new check.
+     */
     public boolean hashMatches() {
-        return digest.finishAndCompare(sha, 0);
+        boolean digestMatches = digest.finishAndCompare(sha, 0);
+        boolean matches = digestMatches && trailerDiff == 0 && hashed == imageLength;
+        hashed = 0;
+        trailerDiff = 0;
+        return matches;
     }
 
     /**
@@ -141,7 +160,7 @@ public final class ImageReceiver {
     public int restore(int transferId, int imageLength, int blockLog2, byte[] sha, int shaOffset, int nextOffset) {
         clear();
         boolean aligned = nextOffset == imageLength || (nextOffset & ((1 << (blockLog2 & 31)) - 1)) == 0;
-        if (transferId == 0 || slotBytes == 0 || imageLength < 1 || imageLength > slotBytes
+        if (transferId == 0 || slotBytes == 0 || imageLength <= Sha256.DIGEST_LENGTH || imageLength > slotBytes
                 || blockLog2 < FleetProtocol.MIN_BLOCK_LOG2 || blockLog2 > maxBlockLog2
                 || nextOffset < 0 || nextOffset > imageLength || !aligned) {
             return FleetStatus.BAD_FIELD;
@@ -164,6 +183,8 @@ public final class ImageReceiver {
             sha[k] = 0;
         }
         digest.reset();
+        hashed = 0;
+        trailerDiff = 0;
     }
 
     /** The current transfer's id, 0 if none. */

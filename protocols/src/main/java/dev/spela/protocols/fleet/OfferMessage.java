@@ -4,7 +4,8 @@ import dev.spela.protocols.checksum.Sha256;
 
 /**
  * OFFER (host -> device, type 0x83): announces an image transfer: its id, length, block size and
- * the SHA-256 of the whole image (for a model image, its own last 32 bytes).
+ * digest: the SHA-256 of all but the image's last 32 bytes, which hold that same digest (the model
+ * image's own trailer, MODEL_FORMAT.md), so every byte is checked and the digest names the image.
  */
 public final class OfferMessage extends Message {
 
@@ -21,7 +22,7 @@ public final class OfferMessage extends Message {
     @Override
     protected int checkBody() {
         int log2 = blockLog2();
-        return require(transferId() != 0 && imageLength() > 0
+        return require(transferId() != 0 && imageLength() > Sha256.DIGEST_LENGTH
                 && log2 >= FleetProtocol.MIN_BLOCK_LOG2 && log2 <= FleetProtocol.MAX_BLOCK_LOG2
                 && zeros(BLOCK_LOG2 + 1, 3));
     }
@@ -31,7 +32,7 @@ public final class OfferMessage extends Message {
         return i32(TRANSFER_ID);
     }
 
-    /** 1 .. 2^31 - 1 bytes. */
+    /** 33 .. 2^31 - 1 bytes. */
     public int imageLength() {
         return i32(IMAGE_LENGTH);
     }
