@@ -29,7 +29,6 @@ public final class ImageReceiver {
     private int nextOffset;
     private int refusal;
     private int hashed;
-    private int trailerDiff;
 
     /**
      * @param slotBytes size of the inactive slot (0: this device receives no images)
@@ -130,25 +129,17 @@ public final class ImageReceiver {
      * in as many calls as convenient (a flash slot is read in chunks).
      */
     public void hash(byte[] data, int offset, int length) {
-        int digestLength = imageLength - Sha256.DIGEST_LENGTH;
-        int n = Math.max(0, Math.min(length, digestLength - hashed));
-        digest.update(data, offset, n);
-        for (int k = n; k < length && hashed + k < imageLength; k++) {
-            trailerDiff |= data[offset + k] ^ sha[hashed + k - digestLength];
-        }
+        digest.update(data, offset, length);
         hashed += length;
     }
 
     /**
-     * True if exactly {@link #imageLength} bytes were fed, the SHA-256 of all but the last 32
-     * equals the offered one, and the last 32 are that digest (as a model image ends); starts a
-     * new check.
+     * True if exactly {@link #imageLength} bytes were fed and their SHA-256 is the offered one;
+     * starts a new check.
      */
     public boolean hashMatches() {
-        boolean digestMatches = digest.finishAndCompare(sha, 0);
-        boolean matches = digestMatches && trailerDiff == 0 && hashed == imageLength;
+        boolean matches = digest.finishAndCompare(sha, 0) && hashed == imageLength;
         hashed = 0;
-        trailerDiff = 0;
         return matches;
     }
 
@@ -160,7 +151,7 @@ public final class ImageReceiver {
     public int restore(int transferId, int imageLength, int blockLog2, byte[] sha, int shaOffset, int nextOffset) {
         clear();
         boolean aligned = nextOffset == imageLength || (nextOffset & ((1 << (blockLog2 & 31)) - 1)) == 0;
-        if (transferId == 0 || slotBytes == 0 || imageLength <= Sha256.DIGEST_LENGTH || imageLength > slotBytes
+        if (transferId == 0 || slotBytes == 0 || imageLength < 1 || imageLength > slotBytes
                 || blockLog2 < FleetProtocol.MIN_BLOCK_LOG2 || blockLog2 > maxBlockLog2
                 || nextOffset < 0 || nextOffset > imageLength || !aligned) {
             return FleetStatus.BAD_FIELD;
@@ -184,7 +175,6 @@ public final class ImageReceiver {
         }
         digest.reset();
         hashed = 0;
-        trailerDiff = 0;
     }
 
     /** The current transfer's id, 0 if none. */

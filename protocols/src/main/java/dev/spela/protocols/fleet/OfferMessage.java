@@ -4,8 +4,7 @@ import dev.spela.protocols.checksum.Sha256;
 
 /**
  * OFFER (host -> device, type 0x83): announces an image transfer: its id, length, block size and
- * digest: the SHA-256 of all but the image's last 32 bytes, which hold that same digest (the model
- * image's own trailer, MODEL_FORMAT.md), so every byte is checked and the digest names the image.
+ * the SHA-256 of the whole image (as {@code sha256sum} prints it; it names the image everywhere).
  */
 public final class OfferMessage extends Message {
 
@@ -22,7 +21,7 @@ public final class OfferMessage extends Message {
     @Override
     protected int checkBody() {
         int log2 = blockLog2();
-        return require(transferId() != 0 && imageLength() > Sha256.DIGEST_LENGTH
+        return require(transferId() != 0 && imageLength() > 0
                 && log2 >= FleetProtocol.MIN_BLOCK_LOG2 && log2 <= FleetProtocol.MAX_BLOCK_LOG2
                 && zeros(BLOCK_LOG2 + 1, 3));
     }
@@ -32,7 +31,7 @@ public final class OfferMessage extends Message {
         return i32(TRANSFER_ID);
     }
 
-    /** 33 .. 2^31 - 1 bytes. */
+    /** 1 .. 2^31 - 1 bytes. */
     public int imageLength() {
         return i32(IMAGE_LENGTH);
     }

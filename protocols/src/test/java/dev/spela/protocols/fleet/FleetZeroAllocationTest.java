@@ -43,21 +43,18 @@ class FleetZeroAllocationTest {
     // What arrives from the host, prepared before measuring.
     private final byte[] commandIn = SampleMessages.sample(FleetProtocol.COMMAND);
     private final byte[] commandTopic = SampleMessages.ascii("spela/v1/lab/CMD/vd-0001");
-    private final byte[] offerIn = offerBytes();
     private final byte[][] blocksIn = blockBytes();
     private final byte[] replyIn = SampleMessages.sample(FleetProtocol.CLAIM_REPLY);
     private int seq;
 
     private static final byte[] IMAGE = image();
+    private final byte[] offerIn = offerBytes();
 
     private static byte[] image() {
         byte[] image = new byte[5000];
         for (int k = 0; k < image.length; k++) {
             image[k] = (byte) (k * 7 + 1);
         }
-        dev.spela.protocols.checksum.Sha256 sha = new dev.spela.protocols.checksum.Sha256();
-        sha.update(image, 0, image.length - 32);
-        sha.finish(image, image.length - 32);
         return image;
     }
 
@@ -65,7 +62,7 @@ class FleetZeroAllocationTest {
         byte[] bytes = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH];
         OfferMessage encoder = new OfferMessage();
         encoder.wrapForEncode(bytes, 0, bytes.length, 0, 1);
-        encoder.offer(11, IMAGE.length, 10, IMAGE, IMAGE.length - 32);
+        encoder.offer(11, IMAGE.length, 10, ImageReceiverTest.sha(IMAGE), 0);
         return bytes;
     }
 

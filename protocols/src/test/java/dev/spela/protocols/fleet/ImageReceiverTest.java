@@ -28,10 +28,13 @@ class ImageReceiverTest {
     private final BlockMessage block = new BlockMessage();
     private final BlockRequestMessage request = new BlockRequestMessage();
 
-    private static byte[] sha(byte[] image) {
-        byte[] sha = new byte[32];
-        System.arraycopy(image, image.length - 32, sha, 0, 32);
-        return sha;
+    /** The image SHA-256 an OFFER announces: of the whole image. */
+    static byte[] sha(byte[] image) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(image);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private OfferMessage offer(int transferId, byte[] image, int blockLog2) {
