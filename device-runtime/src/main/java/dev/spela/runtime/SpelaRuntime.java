@@ -23,6 +23,11 @@ public final class SpelaRuntime {
 
     private static final int PIXEL_SHIFT = 7;
     private static final int COEFFICIENT_BITS = 14;
+    /**
+     * A scan that finds the largest |weight q| above 3/4 of 2^14 halves the layer at once, so that
+     * the next scan is at least 2^12 of growth away (NUMERICS.md, "Renormalisation").
+     */
+    private static final int HALVE_ABOVE = 3 << 12;
     /** 24 (learning rate) + 15 (update direction) fraction bits, see NUMERICS.md. */
     private static final int UPDATE_SCALE_BITS = ModelImage.LEARNING_RATE_FRAC_BITS + 15;
 
@@ -401,22 +406,21 @@ public final class SpelaRuntime {
     }
 
     /**
-     * Restores |weight q| <= 2^14 after updates: halves weights and biases and raises the exponent
-     * when the exact maximum is above the limit (at the top exponent, clamps instead).
+     * Called when the layer's bound passed 2^14: scans for the exact maximum and halves weights and
+     * biases (raising the exponent) if it is above {@link #HALVE_ABOVE}; at the top exponent, clamps
+     * to 2^14 instead. Either way |weight q| <= 2^14 afterwards.
      */
     private void renormalise(int k, int count, int weightOffset, int biasOffset, int out) {
         int max = DenseKernels.maxAbs(arena.weights, weightOffset, count);
-        if (max > ModelImage.MAX_ABS_WEIGHT) {
-            int exponent = arena.info(k, WEIGHT_EXPONENT);
-            if (exponent < ModelImage.MAX_WEIGHT_EXPONENT) {
-                DenseKernels.halveWeights(arena.weights, weightOffset, count);
-                DenseKernels.halveBiases(arena.biases, biasOffset, out);
-                arena.setInfo(k, WEIGHT_EXPONENT, exponent + 1);
-                max = DenseKernels.halfToEven(max);
-            } else {
-                DenseKernels.clamp(arena.weights, weightOffset, count, ModelImage.MAX_ABS_WEIGHT);
-                max = ModelImage.MAX_ABS_WEIGHT;
-            }
+        int exponent = arena.info(k, WEIGHT_EXPONENT);
+        if (max > HALVE_ABOVE && exponent < ModelImage.MAX_WEIGHT_EXPONENT) {
+            DenseKernels.halveWeights(arena.weights, weightOffset, count);
+            DenseKernels.halveBiases(arena.biases, biasOffset, out);
+            arena.setInfo(k, WEIGHT_EXPONENT, exponent + 1);
+            max = DenseKernels.halfToEven(max);
+        } else if (max > ModelImage.MAX_ABS_WEIGHT) {
+            DenseKernels.clamp(arena.weights, weightOffset, count, ModelImage.MAX_ABS_WEIGHT);
+            max = ModelImage.MAX_ABS_WEIGHT;
         }
         arena.setInfo(k, WEIGHT_BOUND, max);
     }

@@ -283,7 +283,12 @@ public final class DenseKernels {
         for (int j = 0; j < out; j++) {
             int r = (noise[j] + rotation) >>> noiseShift;
             long v = b[bOffset + j] + (((long) g[j] << inputShift) + r >> shift);
-            b[bOffset + j] = (int) Math.max(-ModelImage.MAX_ABS_BIAS, Math.min(ModelImage.MAX_ABS_BIAS, v));
+            if (v > ModelImage.MAX_ABS_BIAS) {
+                v = ModelImage.MAX_ABS_BIAS;
+            } else if (v < -ModelImage.MAX_ABS_BIAS) {
+                v = -ModelImage.MAX_ABS_BIAS;
+            }
+            b[bOffset + j] = (int) v;
         }
     }
 
