@@ -203,6 +203,19 @@ class ImageCommandsTest {
   }
 
   @Test
+  void theFixedEngineStartsFromTheImageCompileMakesForTheSameSeed() throws Exception {
+    Path compiled = dir.resolve("compiled.img");
+    assertEquals(0, spela("compile", "--layers", "784,20,12", "--seed", "4", "-o", compiled.toString()), err.toString());
+    Path fromCompiled = dir.resolve("from-compiled.img");
+    assertEquals(0, spela(withData("train", "--engine", "fixed", "--init", compiled.toString(), "--seed", "4",
+        "--lr", "0.01", "--save", fromCompiled.toString())), err.toString());
+    Path fresh = dir.resolve("fresh.img");
+    assertEquals(0, spela(withData("train", "--engine", "fixed", "--layers", "784,20,12", "--seed", "4",
+        "--save", fresh.toString())), err.toString());
+    assertArrayEquals(Files.readAllBytes(fresh), Files.readAllBytes(fromCompiled));
+  }
+
+  @Test
   void theFixedEngineRefusesWhatTheRuntimeDoesNotDo() throws Exception {
     Path save = dir.resolve("never.img");
     String[] fixed = {"--layers", "784,20,12", "--engine", "fixed", "--save", save.toString()};
