@@ -26,11 +26,13 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     modelTransformer = DatasetOptions.MnistByDefault.class,
     description = {
-      "Measure SPELA training speed (samples per second) of the float engine and of the fixed-point",
-      "device runtime, on the same real data, from the same initial model, in the same sample order.",
-      "Each engine first trains on warm-up samples (so the JIT has compiled its kernels), then the",
-      "two take turns over timed rounds; the median round is reported. Both engines get the same",
-      "thread count; the fixed engine trains on one thread whatever it is, as a device does."
+      "Measure training speed of the float and the fixed-point engine side by side.",
+      "Both engines train on the same real data, from the same initial model, in",
+      "the same sample order, one sample per step. Each first trains on warm-up",
+      "samples (so the JIT has compiled its kernels), then the two take turns over",
+      "timed rounds; the median round is reported in samples per second. The float",
+      "engine gets --threads; the fixed engine trains on one thread whatever it is,",
+      "as a device does."
     },
     footerHeading = "%nExamples:%n",
     footer = {

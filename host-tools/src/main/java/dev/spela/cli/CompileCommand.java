@@ -26,11 +26,13 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     modelTransformer = DatasetOptions.NotRequired.class,
     description = {
-      "Make a model image for the device runtime (protocols/MODEL_FORMAT.md): either a fresh SPELA",
-      "model (Kaiming weights and class vectors from --seed, exactly what 'spela train' starts",
-      "from), or the float weights 'spela train --save' wrote, quantised to 16-bit weights with one",
-      "power-of-two exponent per layer, 32-bit biases and Q15 class vectors.",
-      "Prints the image's size and SHA-256 digest (the hash announced when it is sent to a device)."
+      "Make a device model image from a fresh model or from trained float weights.",
+      "The image (protocols/MODEL_FORMAT.md) holds either a fresh SPELA model",
+      "(Kaiming weights and class vectors from --seed, exactly what 'spela train'",
+      "starts from) or the float weights 'spela train --save' wrote, quantised to",
+      "16-bit weights with one power-of-two exponent per layer, 32-bit biases and",
+      "Q15 class vectors. Prints the image's size and SHA-256 digest (the hash",
+      "announced when it is sent to a device)."
     },
     footerHeading = "%nExamples:%n",
     footer = {

@@ -21,10 +21,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Check a model image (every rule of protocols/MODEL_FORMAT.md) and print its header, its",
-      "layer table and the memory the device runtime needs to train it, part by part in bytes,",
-      "beside what backpropagation would need for the same network and number formats.",
-      "An invalid image exits with 1 and names the first check it fails."
+      "Check a model image; show its header, layers and memory plan.",
+      "Checks every rule of protocols/MODEL_FORMAT.md, then prints the header, the",
+      "layer table and the memory the device runtime needs to train the model, part",
+      "by part in bytes, beside what backpropagation would need for the same",
+      "network and number formats. An invalid image exits with 1 and names the",
+      "first check it fails."
     },
     footerHeading = "%nExamples:%n",
     footer = {"  spela inspect model.img", "  spela inspect model.img --json"})

@@ -37,14 +37,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Train a network on a dataset with SPELA or backpropagation and print each answering",
-      "layer's test accuracy after every epoch.",
-      "SPELA trains each layer against fixed class vectors with a local cosine loss, in a single",
-      "forward pass; every layer can answer. Backpropagation (--algo bp) is the baseline: its last",
-      "layer must have one unit per class and only that layer answers.",
-      "--engine fixed trains with the device runtime's integer arithmetic instead of float, one",
-      "sample at a time on one thread, from exactly the float engine's initial model (quantised)",
-      "for the same seed, and sees the samples in the same order."
+      "Train a network on a dataset; print every layer's test accuracy per epoch.",
+      "SPELA trains each layer against fixed class vectors with a local cosine",
+      "loss, in a single forward pass; every layer can answer. Backpropagation",
+      "(--algo bp) is the baseline: its last layer must have one unit per class and",
+      "only that layer answers. --engine fixed trains with the device runtime's",
+      "integer arithmetic instead of float, one sample at a time on one thread,",
+      "from exactly the float engine's initial model (quantised) for the same seed,",
+      "and sees the samples in the same order."
     },
     footerHeading = "%nExamples:%n",
     footer = {
