@@ -21,6 +21,9 @@ import picocli.CommandLine.ScopeType;
       DataCommand.class,
       PriorsCommand.class,
       TrainCommand.class,
+      CompileCommand.class,
+      InspectCommand.class,
+      BenchCommand.class,
       BoardsCommand.class,
       PlanCommand.class,
       VerifySubsetCommand.class
