@@ -31,8 +31,8 @@ import picocli.CommandLine.Spec;
       "(Kaiming weights and class vectors from --seed, exactly what 'spela train'",
       "starts from) or the float weights 'spela train --save' wrote, quantised to",
       "16-bit weights with one power-of-two exponent per layer, 32-bit biases and",
-      "Q15 class vectors. Prints the image's size and SHA-256 digest (the hash",
-      "announced when it is sent to a device)."
+      "Q15 class vectors. Prints the image's size and the SHA-256 of the file (as",
+      "sha256sum prints it; the hash announced when it is sent to a device)."
     },
     footerHeading = "%nExamples:%n",
     footer = {

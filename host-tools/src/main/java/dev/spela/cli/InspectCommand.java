@@ -93,7 +93,7 @@ public final class InspectCommand implements Runnable {
       shape.append('-').append(layer.outputs());
     }
     out.printf(Locale.ROOT, "%s: valid model image, format version %d, %,d bytes%n", r.file(), r.version(), r.bytes());
-    out.printf(Locale.ROOT, "  SHA-256       %s%n", r.sha256());
+    out.printf(Locale.ROOT, "  file SHA-256  %s%n", r.sha256());
     out.printf(Locale.ROOT, "  network       %s, %d classes, input %d unsigned bytes (value / 255)%n",
         shape, r.classes(), r.inputSize());
     out.printf(Locale.ROOT, "  training      learning rate %s (Q24 %d), %s rounding, rounding seed %d%n",

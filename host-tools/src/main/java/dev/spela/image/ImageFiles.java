@@ -8,6 +8,8 @@ import dev.spela.protocols.image.ModelImageValidator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Model image files on the host: reading, checking, explaining a rejection, writing atomically. */
@@ -35,9 +37,17 @@ public final class ImageFiles {
     AtomicFile.write(file, image);
   }
 
-  /** The image's SHA-256 digest (its last 32 bytes, the hash an over-the-air transfer announces), in hex. */
+  /**
+   * The SHA-256 of the whole image file, in hex: what {@code sha256sum} prints and the hash an
+   * over-the-air transfer announces (PROTOCOL.md, OFFER). The image's own trailing digest covers
+   * every byte before it and is checked by validation.
+   */
   public static String digest(byte[] image) {
-    return HexFormat.of().formatHex(image, image.length - ModelImage.DIGEST_LENGTH, image.length);
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
   }
 
   /** The network's sizes, input first ({@code 784, 128, 34}), of a valid image. */
