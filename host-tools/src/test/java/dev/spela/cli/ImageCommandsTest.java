@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spela.data.Fixture;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code spela compile}, {@code inspect}, {@code train --engine fixed} and {@code bench} on the tiny
@@ -33,10 +31,7 @@ class ImageCommandsTest {
   private int spela(String... args) {
     out = new StringWriter();
     err = new StringWriter();
-    CommandLine commandLine = SpelaCommand.newCommandLine();
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    return commandLine.execute(args);
+    return SpelaCommand.execute(out, err, args);
   }
 
   private String[] withData(String command, String... args) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spela.cli.Json;
 import dev.spela.cli.SpelaCommand;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The fixed-point engine (the device runtime) on real MNIST, 784-128-34, one epoch on the first
@@ -38,10 +36,7 @@ class FixedEngineOnRealDataTest {
   private static JsonNode spela(String... args) throws Exception {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine commandLine = SpelaCommand.newCommandLine();
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    assertEquals(0, commandLine.execute(args), err.toString());
+    assertEquals(0, SpelaCommand.execute(out, err, args), err.toString());
     return args[0].equals("train") ? Json.mapper().readTree(out.toString()) : null;
   }
 
