@@ -13,11 +13,11 @@ import java.util.StringJoiner;
  * lives (boards/BOARDS.md, "The plan"). Built from the runtime's own {@link MemoryPlan}, so the
  * byte counts are the ones the runtime allocates.
  *
- * <p>RAM holds the runtime's arena (less frozen weights, which are read in place from the image
- * in flash), the runtime's fixed arrays, the protocol buffers and the board's system reservation;
- * it fits if the total is at most the board's SRAM. Flash holds the firmware, two image slots (the
- * running image and the one being received) and one checkpoint area, each rounded up to whole
- * erase sectors; it fits if the total is at most the board's flash.
+ * <p>RAM holds the runtime's arena (less frozen weights, which are read in place from the image in
+ * flash), the runtime's fixed arrays, the protocol buffers and the board's system reservation; it
+ * fits if the total is at most the board's SRAM. Flash holds the firmware, two image slots (the
+ * running image and the one being received) and one checkpoint area, each rounded up to whole erase
+ * sectors; it fits if the total is at most the board's flash.
  *
  * @param board the board's id
  * @param model the layer widths, input first, as {@code 784-128-34}
@@ -57,9 +57,9 @@ public record BoardPlan(
       long updateMacs) {}
 
   /**
-   * RAM in bytes. {@code weights} counts trainable layers only; the arena parts come from
-   * {@link MemoryPlan}, {@code runtimeFixed} is {@link MemoryPlan#FIXED_BYTES}, {@code system} the
-   * board's reservation; {@code capacity} is the board's SRAM.
+   * RAM in bytes. {@code weights} counts trainable layers only; the arena parts come from {@link
+   * MemoryPlan}, {@code runtimeFixed} is {@link MemoryPlan#FIXED_BYTES}, {@code system} the board's
+   * reservation; {@code capacity} is the board's SRAM.
    */
   public record Ram(
       long weights,
@@ -77,8 +77,8 @@ public record BoardPlan(
 
   /**
    * Flash in bytes: {@code firmware} (the board's reservation), {@code imageSlots} slots and one
-   * checkpoint area of {@code slot} bytes each ({@code image} rounded up to whole sectors).
-   * {@code frozenWeights} are read in place from the running image: they are part of it, not extra.
+   * checkpoint area of {@code slot} bytes each ({@code image} rounded up to whole sectors). {@code
+   * frozenWeights} are read in place from the running image: they are part of it, not extra.
    */
   public record Flash(
       long firmware,
@@ -92,9 +92,9 @@ public record BoardPlan(
       long frozenWeights) {}
 
   /**
-   * Per-sample backpropagation on the same network and number formats instead
-   * ({@link MemoryPlan#backpropBytes}): {@code model} bytes plus the same runtime, protocol and
-   * system RAM make {@code total}.
+   * Per-sample backpropagation on the same network and number formats instead ({@link
+   * MemoryPlan#backpropBytes}): {@code model} bytes plus the same runtime, protocol and system RAM
+   * make {@code total}.
    */
   public record Backprop(long model, long total, boolean fits) {}
 
@@ -108,8 +108,8 @@ public record BoardPlan(
       double inferenceMillis) {}
 
   /**
-   * The plan for the model shaped as {@code model} (read once: later changes to it do not reach
-   * the result) on {@code board}.
+   * The plan for the model shaped as {@code model} (read once: later changes to it do not reach the
+   * result) on {@code board}.
    *
    * @throws IllegalArgumentException if {@code model} has no shape set
    */
@@ -207,8 +207,8 @@ public record BoardPlan(
       reason.add(
           String.format(
               Locale.ROOT,
-              "flash: needs %,d bytes (firmware, %d image slots and a checkpoint of %,d bytes each),"
-                  + " the board has %,d (over by %,d)",
+              "flash: needs %,d bytes (firmware, %d image slots and a checkpoint of %,d bytes"
+                  + " each), the board has %,d (over by %,d)",
               flashTotal,
               IMAGE_SLOTS,
               slot,

@@ -56,6 +56,10 @@ public record BoardProfile(
   /** Ids are what users type: lower-case letters, digits and dashes. */
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
 
+  /** Jackson's wording for an absent field, whose name it gives no other way. */
+  private static final Pattern MISSING =
+      Pattern.compile("Missing (?:required )?creator property '([^']+)'");
+
   private static final ObjectMapper MAPPER =
       JsonMapper.builder()
           .enable(
@@ -73,7 +77,8 @@ public record BoardProfile(
       requireText("item", item);
       requireText("basis", basis);
       if (bytes < 0) {
-        throw new IllegalArgumentException("reservation '" + item + "' has negative bytes: " + bytes);
+        throw new IllegalArgumentException(
+            "reservation '" + item + "' has negative bytes: " + bytes);
       }
     }
   }
@@ -178,8 +183,8 @@ public record BoardProfile(
   }
 
   /**
-   * Reads a profile from a stream; {@code source} names it in error messages. If the source ends
-   * in {@code .json}, its base name must equal the profile's id.
+   * Reads a profile from a stream; {@code source} names it in error messages. If the source ends in
+   * {@code .json}, its base name must equal the profile's id.
    *
    * @throws BoardProfileException naming the source and the problem, on one line
    */
@@ -198,7 +203,10 @@ public record BoardProfile(
     String fileName = Path.of(source).getFileName().toString();
     if (fileName.endsWith(".json") && !fileName.equals(profile.id() + ".json")) {
       throw new BoardProfileException(
-          source + ": a profile file must be named after its id: expected " + profile.id() + ".json");
+          source
+              + ": a profile file must be named after its id: expected "
+              + profile.id()
+              + ".json");
     }
     return profile;
   }
@@ -221,8 +229,6 @@ public record BoardProfile(
     }
     return message;
   }
-
-  private static final Pattern MISSING = Pattern.compile("Missing (?:required )?creator property '([^']+)'");
 
   private static String path(JsonMappingException e) {
     StringBuilder path = new StringBuilder();
@@ -254,7 +260,11 @@ public record BoardProfile(
   private static String where(JsonProcessingException e) {
     return e.getLocation() == null
         ? ""
-        : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        : " (line "
+            + e.getLocation().getLineNr()
+            + ", column "
+            + e.getLocation().getColumnNr()
+            + ")";
   }
 
   private static long sum(List<Reservation> reservations) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,8 +30,7 @@ class BoardCatalogueTest {
   void standardCatalogueHasTheFiveBoardsWithTheirDatasheetFigures() {
     BoardCatalogue catalogue = BoardCatalogue.standard();
 
-    assertEquals(
-        List.of("nrf52840", "stm32f746", "stm32h743", "esp32", "rp2040"), catalogue.ids());
+    assertEquals(List.of("nrf52840", "stm32f746", "stm32h743", "esp32", "rp2040"), catalogue.ids());
     assertBoard(catalogue.byId("nrf52840"), "Arm Cortex-M4F", 64, 256 * KB, 1 * MB, false);
     assertBoard(catalogue.byId("stm32f746"), "Arm Cortex-M7", 216, 320 * KB, 1 * MB, false);
     assertBoard(catalogue.byId("stm32h743"), "Arm Cortex-M7", 480, 1 * MB, 2 * MB, false);
@@ -93,27 +93,48 @@ class BoardCatalogueTest {
   /** What is wrong, text of the shipped profile replaced, its replacement, expected message. */
   static Stream<Arguments> malformations() {
     return Stream.of(
-        Arguments.of("negative clock", "\"clockHz\": 64000000", "\"clockHz\": -64",
+        Arguments.of(
+            "negative clock",
+            "\"clockHz\": 64000000",
+            "\"clockHz\": -64",
             "clockHz must be positive, got -64"),
-        Arguments.of("clock as text", "\"clockHz\": 64000000", "\"clockHz\": \"64 MHz\"",
+        Arguments.of(
+            "clock as text",
+            "\"clockHz\": 64000000",
+            "\"clockHz\": \"64 MHz\"",
             "field 'clockHz' must be a whole number"),
-        Arguments.of("fractional SRAM", "\"sramBytes\": 262144", "\"sramBytes\": 262144.5",
+        Arguments.of(
+            "fractional SRAM",
+            "\"sramBytes\": 262144",
+            "\"sramBytes\": 262144.5",
             "field 'sramBytes' must be a whole number"),
         Arguments.of("missing field", "\"sramBytes\": 262144,", "", "missing field 'sramBytes'"),
-        Arguments.of("unknown field", "\"notes\"", "\"note\": \"\", \"notes\"",
-            "unknown field 'note'"),
-        Arguments.of("odd sector", "\"flashSectorBytes\": 4096", "\"flashSectorBytes\": 3000",
+        Arguments.of(
+            "unknown field", "\"notes\"", "\"note\": \"\", \"notes\"", "unknown field 'note'"),
+        Arguments.of(
+            "odd sector",
+            "\"flashSectorBytes\": 4096",
+            "\"flashSectorBytes\": 3000",
             "flashSectorBytes must be a power of two"),
-        Arguments.of("zero MAC rate", "\"macsPerCycle\": 0.6", "\"macsPerCycle\": 0",
+        Arguments.of(
+            "zero MAC rate",
+            "\"macsPerCycle\": 0.6",
+            "\"macsPerCycle\": 0",
             "macsPerCycle must be a number above 0"),
-        Arguments.of("odd block", "\"imageBlockBytes\": 1024", "\"imageBlockBytes\": 1000",
+        Arguments.of(
+            "odd block",
+            "\"imageBlockBytes\": 1024",
+            "\"imageBlockBytes\": 1000",
             "imageBlockBytes must be a power of two"),
-        Arguments.of("capital id", "\"id\": \"nrf52840\"", "\"id\": \"NRF52840\"",
-            "id must be lower-case"),
-        Arguments.of("blank source", "\"sources\": [", "\"sources\": [ \"\",",
+        Arguments.of(
+            "capital id", "\"id\": \"nrf52840\"", "\"id\": \"NRF52840\"", "id must be lower-case"),
+        Arguments.of(
+            "blank source",
+            "\"sources\": [",
+            "\"sources\": [ \"\",",
             "sources must list at least one non-blank source"),
-        Arguments.of("null name", "\"name\": \"Nordic nRF52840 (nRF52840 DK)\"", "\"name\": null",
-            "name"),
+        Arguments.of(
+            "null name", "\"name\": \"Nordic nRF52840 (nRF52840 DK)\"", "\"name\": null", "name"),
         Arguments.of("broken syntax", "\"notes\"", "}", "line "));
   }
 
@@ -166,7 +187,7 @@ class BoardCatalogueTest {
 
   private static String shipped(String id) throws IOException {
     try (InputStream in = BoardCatalogueTest.class.getResourceAsStream(id + ".json")) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class BoardPlanTest {
@@ -16,13 +17,14 @@ class BoardPlanTest {
   private static final BoardCatalogue BOARDS = BoardCatalogue.standard();
   private static final BoardProfile NRF = BOARDS.byId("nrf52840");
 
-  /** A memory plan for widths {@code input, layer 0, layer 1, ...}, the first {@code frozen} frozen. */
+  /**
+   * A memory plan for widths {@code input, layer 0, layer 1, ...}, the first {@code frozen} frozen.
+   */
   static MemoryPlan model(int classes, int frozen, int... widths) {
-    int[] outputs = java.util.Arrays.copyOfRange(widths, 1, widths.length);
+    int[] outputs = Arrays.copyOfRange(widths, 1, widths.length);
     MemoryPlan plan = new MemoryPlan();
     long mask = (1L << frozen) - 1;
-    assertEquals(
-        ImageStatus.OK, plan.setShape(widths[0], classes, outputs, outputs.length, mask));
+    assertEquals(ImageStatus.OK, plan.setShape(widths[0], classes, outputs, outputs.length, mask));
     return plan;
   }
 
@@ -40,7 +42,11 @@ class BoardPlanTest {
     assertEquals(model.bookkeepingBytes(), ram.bookkeeping());
     assertEquals(
         model.ramBytes(),
-        ram.weights() + ram.biases() + ram.priors() + ram.activations() + ram.noise()
+        ram.weights()
+            + ram.biases()
+            + ram.priors()
+            + ram.activations()
+            + ram.noise()
             + ram.bookkeeping());
     assertEquals(MemoryPlan.FIXED_BYTES, ram.runtimeFixed());
     assertEquals(1024 + 256, ram.protocolBuffers());
@@ -53,11 +59,9 @@ class BoardPlanTest {
     assertEquals(image, plan.flash().image());
     assertEquals((image + 4095) / 4096 * 4096, plan.flash().slot());
     assertEquals(plan.flash().slot(), plan.flash().checkpoint());
-    assertEquals(
-        NRF.reservedFlashBytes() + 3 * plan.flash().slot(), plan.flash().total());
+    assertEquals(NRF.reservedFlashBytes() + 3 * plan.flash().slot(), plan.flash().total());
     assertEquals(model.backpropBytes(), plan.backprop().model());
-    assertEquals(
-        model.backpropBytes() + ram.total() - model.ramBytes(), plan.backprop().total());
+    assertEquals(model.backpropBytes() + ram.total() - model.ramBytes(), plan.backprop().total());
     assertEquals("784-128-34", plan.model());
     assertEquals("nrf52840", plan.board());
   }
@@ -91,15 +95,15 @@ class BoardPlanTest {
     assertEquals(trained.ram().total() - layer0Weights, frozen.ram().total());
     assertEquals(0, trained.flash().frozenWeights());
     assertEquals(layer0Weights, frozen.flash().frozenWeights());
-    assertEquals(trained.flash().total(), frozen.flash().total(), "frozen weights stay in the image");
+    assertEquals(
+        trained.flash().total(), frozen.flash().total(), "frozen weights stay in the image");
     assertFalse(trained.fits(), "784-128-34 does not fit the ESP32's DRAM");
     assertTrue(frozen.fits(), frozen.reason());
 
     assertTrue(frozen.layers().get(0).frozen());
     assertEquals(0, frozen.layers().get(0).updateMacs());
     assertEquals(trained.time().inferenceMacs(), frozen.time().inferenceMacs());
-    assertEquals(
-        trained.time().trainMacs() - (784L * 128 + 128), frozen.time().trainMacs());
+    assertEquals(trained.time().trainMacs() - (784L * 128 + 128), frozen.time().trainMacs());
   }
 
   @Test

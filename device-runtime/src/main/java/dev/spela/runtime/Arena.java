@@ -25,28 +25,35 @@ final class Arena {
     static final int LOSS = 3;
     static final int RESULT_FIELDS = 4;
 
-    final short[] weights;
+    /** Packed input-pair weights (DenseKernels): layer k holds pairs(in_k) rows of out_k ints. */
+    final int[] weights;
     final int[] biases;
     final short[] priors;
     /** A layer's raw input (pixels, or the previous layer's scaled output), then its own scaled output. */
     final int[] vector;
-    /** A layer's input normalised to unit length. */
+    /** A layer's input normalised to unit length, padded with a zero to an even length. */
     final short[] normalised;
     /** Pre-activations, then the per-unit update coefficients. */
     final int[] accumulator;
-    /** Rounding offsets in [0, 2^30): uniform random (stochastic rounding) or all 2^29 (nearest). */
+    /** One weight row, copied here so that the kernels' inner loops index every array from 0. */
+    final int[] row;
+    /** Rounding words: uniform random 32-bit (stochastic rounding) or all 2^31 (nearest). */
     final int[] noise;
+    /** The step's window of {@link #noise}, from a random offset, indexed from 0 like {@link #row}. */
+    final int[] noiseWindow;
     final int[] layerInfo;
     final int[] results;
 
     Arena(MemoryPlan plan) {
-        weights = new short[plan.weightElements()];
+        weights = new int[plan.weightElements()];
         biases = new int[plan.biasElements()];
         priors = new short[plan.priorElements()];
         vector = new int[plan.vectorElements()];
-        normalised = new short[plan.maxInputs()];
+        normalised = new short[plan.normalisedElements()];
         accumulator = new int[plan.maxOutputs()];
+        row = new int[plan.maxOutputs()];
         noise = new int[plan.noiseElements()];
+        noiseWindow = new int[plan.maxOutputs()];
         layerInfo = new int[plan.layerInfoElements()];
         results = new int[plan.resultElements()];
     }

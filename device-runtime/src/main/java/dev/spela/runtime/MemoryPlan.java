@@ -110,10 +110,11 @@ public final class MemoryPlan {
 
     // ---- element counts of the arena arrays ----
 
+    /** Ints of packed weights: each holds the weights of two inputs (a pair) to one output. */
     public int weightElements() {
         long n = 0;
         for (int k = 0; k < layers; k++) {
-            n += (long) inputs(k) * outputs[k];
+            n += (long) DenseKernels.pairs(inputs(k)) * outputs[k];
         }
         return (int) n;
     }
@@ -146,6 +147,11 @@ public final class MemoryPlan {
         return n;
     }
 
+    /** The normalised input (int16), padded to an even length: two inputs per weight pair. */
+    public int normalisedElements() {
+        return 2 * DenseKernels.pairs(maxInputs());
+    }
+
     /** The shared int32 vector holding a layer's raw input, then its scaled output. */
     public int vectorElements() {
         return Math.max(maxInputs(), maxOutputs());
@@ -165,8 +171,9 @@ public final class MemoryPlan {
 
     // ---- bytes ----
 
+    /** Two bytes per weight, plus one padding weight per output when the layer has an odd input count. */
     public long weightBytes(int layer) {
-        return 2L * inputs(layer) * outputs[layer];
+        return 4L * DenseKernels.pairs(inputs(layer)) * outputs[layer];
     }
 
     public long biasBytes(int layer) {
@@ -179,14 +186,16 @@ public final class MemoryPlan {
 
     /**
      * Working memory one layer's training step touches: raw input vector (int32), normalised input
-     * (int16), accumulator (int32), scaled output (int32, reusing the raw-input vector's storage).
+     * (int16, even length), accumulator (int32), scaled output (int32, reusing the raw-input vector's
+     * storage), one weight row of scratch (int32).
      */
     public long activationBytes(int layer) {
-        return 4L * Math.max(inputs(layer), outputs[layer]) + 2L * inputs(layer) + 4L * outputs[layer];
+        return 4L * Math.max(inputs(layer), outputs[layer]) + 4L * DenseKernels.pairs(inputs(layer))
+                + 8L * outputs[layer];
     }
 
     public long weightBytes() {
-        return 2L * weightElements();
+        return 4L * weightElements();
     }
 
     public long biasBytes() {
@@ -197,13 +206,14 @@ public final class MemoryPlan {
         return 2L * priorElements();
     }
 
-    /** Shared activation and scratch buffers: vector, normalised input, accumulator. */
+    /** Shared activation and scratch buffers: vector, normalised input, accumulator, weight row. */
     public long activationBytes() {
-        return 4L * vectorElements() + 2L * maxInputs() + 4L * maxOutputs();
+        return 4L * vectorElements() + 2L * normalisedElements() + 8L * maxOutputs();
     }
 
+    /** The noise ring and the step's window of it. */
     public long noiseBytes() {
-        return 4L * noiseElements();
+        return 4L * (noiseElements() + maxOutputs());
     }
 
     /** Per-layer metadata and per-layer results of the last step. */

@@ -23,7 +23,11 @@ public final class SpelaRuntime {
 
     private static final int PIXEL_SHIFT = 7;
     private static final int COEFFICIENT_BITS = 14;
-    private static final int MAX_UPDATE_SHIFT = DenseKernels.NOISE_BITS;
+    /**
+     * A scan that finds the largest |weight q| above 3/4 of 2^14 halves the layer at once, so that
+     * the next scan is at least 2^12 of growth away (NUMERICS.md, "Renormalisation").
+     */
+    private static final int HALVE_ABOVE = 3 << 12;
     /** 24 (learning rate) + 15 (update direction) fraction bits, see NUMERICS.md. */
     private static final int UPDATE_SCALE_BITS = ModelImage.LEARNING_RATE_FRAC_BITS + 15;
 
@@ -97,11 +101,12 @@ public final class SpelaRuntime {
             arena.setInfo(k, WEIGHT_EXPONENT, decoder.weightExponent(k));
             arena.setInfo(k, INPUT_FRAC_BITS, decoder.inputFracBits(k));
             arena.setInfo(k, FROZEN, decoder.frozen(k) ? 1 : 0);
-            decoder.copyWeights(k, arena.weights, weightOffset);
+            int count = DenseKernels.pairs(in) * out;
+            packWeights(k, in, out, weightOffset);
             decoder.copyBiases(k, arena.biases, biasOffset);
             decoder.copyPriors(k, arena.priors, priorOffset);
-            arena.setInfo(k, WEIGHT_BOUND, DenseKernels.maxAbs(arena.weights, weightOffset, in * out));
-            weightOffset += in * out;
+            arena.setInfo(k, WEIGHT_BOUND, DenseKernels.maxAbs(arena.weights, weightOffset, count));
+            weightOffset += count;
             biasOffset += out;
             priorOffset += model.classes() * out;
         }
@@ -116,6 +121,34 @@ public final class SpelaRuntime {
         exitLayer = -1;
         loaded = true;
         return ImageStatus.OK;
+    }
+
+    /** Copies layer k's input-major weights from the image into input-pair rows (DenseKernels). */
+    private void packWeights(int k, int in, int out, int weightOffset) {
+        int[] w = arena.weights;
+        for (int p = 0; p < DenseKernels.pairs(in); p++) {
+            int even = 2 * p * out;
+            boolean hasOdd = 2 * p + 1 < in;
+            for (int j = 0; j < out; j++) {
+                int high = hasOdd ? decoder.weight(k, even + out + j) : 0;
+                w[weightOffset + p * out + j] = DenseKernels.pack(decoder.weight(k, even + j), high);
+            }
+        }
+    }
+
+    /** Writes layer k's input-pair rows back as the image's input-major weights. */
+    private void unpackWeights(int k) {
+        int in = arena.info(k, INPUTS);
+        int out = arena.info(k, OUTPUTS);
+        int offset = arena.info(k, WEIGHT_OFFSET);
+        int[] w = arena.weights;
+        for (int i = 0; i < in; i++) {
+            int at = offset + (i >> 1) * out;
+            for (int j = 0; j < out; j++) {
+                int v = w[at + j];
+                encoder.weight(k, i * out + j, (i & 1) == 0 ? DenseKernels.low(v) : DenseKernels.high(v));
+            }
+        }
     }
 
     /** Exact size of the image {@link #writeImage} writes, or {@link RuntimeStatus#NO_MODEL}. */
@@ -146,7 +179,7 @@ public final class SpelaRuntime {
         for (int k = 0; k < model.layers(); k++) {
             encoder.layerFormat(k, arena.info(k, WEIGHT_EXPONENT), arena.info(k, INPUT_FRAC_BITS),
                     arena.info(k, FROZEN) != 0);
-            encoder.putWeights(k, arena.weights, arena.info(k, WEIGHT_OFFSET));
+            unpackWeights(k);
             encoder.putBiases(k, arena.biases, arena.info(k, BIAS_OFFSET));
             encoder.putPriors(k, arena.priors, arena.info(k, PRIOR_OFFSET));
         }
@@ -261,7 +294,11 @@ public final class SpelaRuntime {
             setResults(k, 0, 0, 0, 0);
             return rng;
         }
-        DenseKernels.forward(arena.weights, weightOffset, in, out, arena.normalised, arena.biases, biasOffset, acc);
+        if ((in & 1) != 0) {
+            arena.normalised[in] = 0; // the padding input of an odd-sized layer's last pair
+        }
+        int maxInput = DenseKernels.forward(arena.weights, weightOffset, DenseKernels.pairs(in), out, arena.normalised,
+                arena.biases, biasOffset, acc, arena.row);
         int outputShift = DenseKernels.reluScaled(acc, out, vector);
         if (outputShift == DenseKernels.NO_ACTIVITY) {
             setResults(k, 0, 0, 0, 0);
@@ -295,58 +332,62 @@ public final class SpelaRuntime {
         if (maxDirection == 0) {
             return rng;
         }
-        return updateLayer(k, in, out, weightOffset, biasOffset, frac, outputShift, norm, maxDirection, rng);
+        return updateLayer(k, DenseKernels.pairs(in), out, weightOffset, biasOffset, frac, maxInput, outputShift, norm,
+                maxDirection, rng);
     }
 
     /**
      * Turns the directions in the accumulator into int coefficients g with one shared shift S such
      * that the weight update is {@code (g_j * x_i) * 2^-S} (NUMERICS.md, "Update"), makes room for
-     * it (halving the layer while the update could saturate int16), applies it to weights and biases
+     * it (halving the layer while the update could leave int16), applies it to weights and biases
      * with the configured rounding, and renormalises the layer if its weights passed 2^14.
      */
-    private int updateLayer(int k, int in, int out, int weightOffset, int biasOffset, int frac, int outputShift,
-            int norm, int maxDirection, int rng) {
-        int count = in * out;
+    private int updateLayer(int k, int pairs, int out, int weightOffset, int biasOffset, int frac, int maxInput,
+            int outputShift, int norm, int maxDirection, int rng) {
+        int count = pairs * out;
         int exponent = arena.info(k, WEIGHT_EXPONENT);
         int precision = 31 + bitLength(norm) - bitLength(learningRate);
         long factor = ((long) learningRate << precision) / norm;
         long maxProduct = factor * maxDirection;
         int coefficientShift = Math.max(0, bitLength(maxProduct) - COEFFICIENT_BITS);
-        long maxCoefficient = (maxProduct + (1L << coefficientShift >> 1)) >> coefficientShift;
+        long maxCoefficient = roundShift(maxProduct, coefficientShift);
         // The output was computed at the current exponent; each halving below adds one to the shift.
         int shift = UPDATE_SCALE_BITS + precision + 2 * exponent + outputShift - coefficientShift;
         int bound = arena.info(k, WEIGHT_BOUND);
         while (exponent < ModelImage.MAX_WEIGHT_EXPONENT
-                && (shift < 1 || bound + maxGrowth(maxCoefficient, frac, shift) > Short.MAX_VALUE)) {
-            DenseKernels.halve(arena.weights, weightOffset, count);
-            DenseKernels.halve(arena.biases, biasOffset, out);
+                && (shift < 1 || bound + maxGrowth(maxCoefficient, maxInput, shift) > Short.MAX_VALUE)) {
+            DenseKernels.halveWeights(arena.weights, weightOffset, count);
+            DenseKernels.halveBiases(arena.biases, biasOffset, out);
             exponent++;
             shift++;
-            bound = halfToEven(bound);
+            bound = DenseKernels.halfToEven(bound);
         }
         arena.setInfo(k, WEIGHT_EXPONENT, exponent);
-        if (shift > MAX_UPDATE_SHIFT) {
-            coefficientShift += shift - MAX_UPDATE_SHIFT;
-            shift = MAX_UPDATE_SHIFT;
+        // Shifts outside [1, MAX_SHIFT] move into the coefficients (S < 1 only at the top exponent).
+        int excess = shift < 1 ? shift - 1 : Math.max(0, shift - DenseKernels.MAX_SHIFT);
+        coefficientShift += excess;
+        shift -= excess;
+        maxCoefficient = roundShift(maxProduct, coefficientShift);
+        // Only at the top exponent can the update still be too large: shrink it rather than let weights wrap.
+        while (coefficientShift <= 62 && bound + maxGrowth(maxCoefficient, maxInput, shift) > Short.MAX_VALUE) {
+            coefficientShift++;
+            maxCoefficient = roundShift(maxProduct, coefficientShift);
         }
         if (coefficientShift > 62) {
             arena.setInfo(k, WEIGHT_BOUND, bound);
             return rng;
         }
-        shift = Math.max(1, shift); // only at the top exponent: saturation is then unavoidable
         int[] coefficients = arena.accumulator;
         DenseKernels.scale(coefficients, out, factor, coefficientShift);
-        int noiseShift = DenseKernels.NOISE_BITS - shift;
-        int rotationMask = roundingMode == ModelImage.ROUNDING_STOCHASTIC ? DenseKernels.NOISE_MASK : 0;
-        int state = DenseKernels.update(arena.weights, weightOffset, in, out, arena.normalised, coefficients, shift,
-                arena.noise, noiseShift, rotationMask, rng);
+        int rotationMask = roundingMode == ModelImage.ROUNDING_STOCHASTIC ? DenseKernels.STOCHASTIC_ROTATION : 0;
+        int state = DenseKernels.xorshift(rng);
+        System.arraycopy(arena.noise, state & (DenseKernels.NOISE_RING - 1), arena.noiseWindow, 0, out);
+        state = DenseKernels.update(arena.weights, weightOffset, pairs, out, arena.normalised, coefficients, shift,
+                arena.noiseWindow, rotationMask, state, arena.row);
         state = DenseKernels.xorshift(state);
-        int ringOffset = state & (DenseKernels.NOISE_RING - 1);
-        state = DenseKernels.xorshift(state);
-        DenseKernels.updateBias(arena.biases, biasOffset, out, coefficients, 2 * frac, shift, arena.noise,
-                ringOffset, state & rotationMask, noiseShift);
-        maxCoefficient = (maxProduct + (1L << coefficientShift >> 1)) >> coefficientShift;
-        bound = (int) Math.min(Short.MAX_VALUE, bound + maxGrowth(maxCoefficient, frac, shift));
+        DenseKernels.updateBias(arena.biases, biasOffset, out, coefficients, 2 * frac, shift, arena.noiseWindow,
+                state & rotationMask);
+        bound = (int) Math.min(Short.MAX_VALUE, bound + maxGrowth(maxCoefficient, maxInput, shift));
         arena.setInfo(k, WEIGHT_BOUND, bound);
         if (bound > ModelImage.MAX_ABS_WEIGHT) {
             renormalise(k, count, weightOffset, biasOffset, out);
@@ -354,32 +395,32 @@ public final class SpelaRuntime {
         return state;
     }
 
-    /** Upper bound of |(g * x + r) >> shift| for |g| <= maxCoefficient, x <= 2^frac, r < 2^shift. */
-    private static long maxGrowth(long maxCoefficient, int frac, int shift) {
-        return ((maxCoefficient << frac) >> shift) + 1;
+    /** {@code v * 2^-shift} rounded to nearest, for v >= 0 and 0 <= shift <= 62. */
+    private static long roundShift(long v, int shift) {
+        return (v + (1L << shift >> 1)) >> shift;
     }
 
-    private static int halfToEven(int v) {
-        return (v + ((v >> 1) & 1)) >> 1;
+    /** Upper bound of |(g * x + r) >> shift| for |g| <= maxCoefficient, 0 <= x <= maxInput, r < 2^shift. */
+    private static long maxGrowth(long maxCoefficient, int maxInput, int shift) {
+        return ((maxCoefficient * maxInput) >> shift) + 1;
     }
 
     /**
-     * Restores |weight q| <= 2^14 after updates: halves weights and biases and raises the exponent
-     * when the exact maximum is above the limit (at the top exponent, clamps instead).
+     * Called when the layer's bound passed 2^14: scans for the exact maximum and halves weights and
+     * biases (raising the exponent) if it is above {@link #HALVE_ABOVE}; at the top exponent, clamps
+     * to 2^14 instead. Either way |weight q| <= 2^14 afterwards.
      */
     private void renormalise(int k, int count, int weightOffset, int biasOffset, int out) {
         int max = DenseKernels.maxAbs(arena.weights, weightOffset, count);
-        if (max > ModelImage.MAX_ABS_WEIGHT) {
-            int exponent = arena.info(k, WEIGHT_EXPONENT);
-            if (exponent < ModelImage.MAX_WEIGHT_EXPONENT) {
-                DenseKernels.halve(arena.weights, weightOffset, count);
-                DenseKernels.halve(arena.biases, biasOffset, out);
-                arena.setInfo(k, WEIGHT_EXPONENT, exponent + 1);
-                max = halfToEven(max);
-            } else {
-                DenseKernels.clamp(arena.weights, weightOffset, count, ModelImage.MAX_ABS_WEIGHT);
-                max = ModelImage.MAX_ABS_WEIGHT;
-            }
+        int exponent = arena.info(k, WEIGHT_EXPONENT);
+        if (max > HALVE_ABOVE && exponent < ModelImage.MAX_WEIGHT_EXPONENT) {
+            DenseKernels.halveWeights(arena.weights, weightOffset, count);
+            DenseKernels.halveBiases(arena.biases, biasOffset, out);
+            arena.setInfo(k, WEIGHT_EXPONENT, exponent + 1);
+            max = DenseKernels.halfToEven(max);
+        } else if (max > ModelImage.MAX_ABS_WEIGHT) {
+            DenseKernels.clamp(arena.weights, weightOffset, count, ModelImage.MAX_ABS_WEIGHT);
+            max = ModelImage.MAX_ABS_WEIGHT;
         }
         arena.setInfo(k, WEIGHT_BOUND, max);
     }
@@ -414,14 +455,14 @@ public final class SpelaRuntime {
         int[] noise = arena.noise;
         if (roundingMode == ModelImage.ROUNDING_NEAREST) {
             for (int k = 0; k < noise.length; k++) {
-                noise[k] = 1 << (DenseKernels.NOISE_BITS - 1);
+                noise[k] = DenseKernels.NEAREST_NOISE;
             }
             return;
         }
         long state = seed;
         for (int k = 0; k < noise.length; k++) {
             state += 0x9E3779B97F4A7C15L;
-            noise[k] = (int) (mix(state) >>> (64 - DenseKernels.NOISE_BITS));
+            noise[k] = (int) (mix(state) >>> 32);
         }
     }
 
@@ -546,11 +587,13 @@ public final class SpelaRuntime {
     /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0), saturated at Long.MAX_VALUE. */
     public long weightNormQ16(int k) {
         int offset = arena.info(k, WEIGHT_OFFSET);
-        int count = arena.info(k, INPUTS) * arena.info(k, OUTPUTS);
+        int count = DenseKernels.pairs(arena.info(k, INPUTS)) * arena.info(k, OUTPUTS);
         long sumSquares = 0;
-        short[] w = arena.weights;
+        int[] w = arena.weights;
         for (int i = offset; i < offset + count; i++) {
-            sumSquares += w[i] * w[i];
+            long low = DenseKernels.low(w[i]);
+            long high = DenseKernels.high(w[i]);
+            sumSquares += low * low + high * high;
         }
         // Take the root with 16 more fraction bits than q for precision: sqrt(sum * 2^32) = norm * 2^16.
         int headroom = Math.min(32, Long.numberOfLeadingZeros(sumSquares) - 1) & ~1;

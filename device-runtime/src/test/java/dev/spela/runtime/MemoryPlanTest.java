@@ -20,12 +20,14 @@ class MemoryPlanTest {
         assertEquals(2L * (784 * 128 + 128 * 34), plan.weightBytes());
         assertEquals(4L * (128 + 34), plan.biasBytes());
         assertEquals(2L * 10 * (128 + 34), plan.priorBytes());
-        assertEquals(4L * 784 + 2L * 784 + 4L * 128, plan.activationBytes());
-        assertEquals(4L * (1024 + 128), plan.noiseBytes());
+        // vector, normalised input, accumulator and one weight row of scratch
+        assertEquals(4L * 784 + 2L * 784 + 4L * 128 + 4L * 128, plan.activationBytes());
+        // ring and the step's window of it
+        assertEquals(4L * (1024 + 128 + 128), plan.noiseBytes());
         assertEquals(2L * 784 * 128, plan.flashBytes());
         assertEquals(plan.arenaBytes() - plan.flashBytes(), plan.ramBytes());
-        assertEquals(4L * 784 + 2L * 784 + 4L * 128, plan.activationBytes(0));
-        assertEquals(4L * 128 + 2L * 128 + 4L * 34, plan.activationBytes(1));
+        assertEquals(4L * 784 + 2L * 784 + 8L * 128, plan.activationBytes(0));
+        assertEquals(4L * 128 + 2L * 128 + 8L * 34, plan.activationBytes(1));
         // backprop keeps every layer's input and pre-activation plus two gradient vectors
         long kept = 2L * 784 + 4L * 128 + 2L * 128 + 4L * 34;
         assertEquals(plan.weightBytes() + plan.biasBytes() + kept + 8L * 784, plan.backpropBytes());

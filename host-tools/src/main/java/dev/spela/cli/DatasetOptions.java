@@ -50,6 +50,42 @@ public final class DatasetOptions {
     return name;
   }
 
+  /** Whether a dataset was named (always, unless the command relaxed the option, see {@link NotRequired}). */
+  public boolean given() {
+    return name != null;
+  }
+
+  /**
+   * For a command whose data can come from elsewhere: its {@code --dataset} is optional ({@code
+   * @Command(modelTransformer = DatasetOptions.NotRequired.class)}).
+   */
+  public static final class NotRequired implements CommandLine.IModelTransformer {
+    @Override
+    public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+      return relax(spec, null);
+    }
+  }
+
+  /** For a command that reads MNIST unless told otherwise. */
+  public static final class MnistByDefault implements CommandLine.IModelTransformer {
+    @Override
+    public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+      return relax(spec, KnownDataset.MNIST.id());
+    }
+  }
+
+  /** Replaces the command's --dataset option by one that is not required, with an optional default. */
+  private static CommandLine.Model.CommandSpec relax(CommandLine.Model.CommandSpec spec, String defaultName) {
+    CommandLine.Model.OptionSpec option = spec.findOption("--dataset");
+    CommandLine.Model.OptionSpec.Builder relaxed = option.toBuilder().required(false);
+    if (defaultName != null) {
+      relaxed.defaultValue(defaultName).description(option.description()[0] + " Default: " + defaultName + ".");
+    }
+    spec.remove(option);
+    spec.addOption(relaxed.build());
+    return spec;
+  }
+
   /**
    * Reads the dataset: from --data-dir when given, else from the cache.
    *

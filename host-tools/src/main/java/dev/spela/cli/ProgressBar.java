@@ -16,7 +16,8 @@ public final class ProgressBar implements AutoCloseable {
   private final String label;
   private final long total;
   private final long startNanos = System.nanoTime();
-  private long lastDrawNanos;
+  /** The first draw waits a redraw period too, so that the rate and ETA mean something. */
+  private long lastDrawNanos = startNanos;
   private long done;
 
   public ProgressBar(String label, long total) {

@@ -1,6 +1,7 @@
 package dev.spela.cli;
 
 import java.io.PrintWriter;
+import java.io.Writer;
 import org.tinylog.configuration.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,6 +30,11 @@ import picocli.CommandLine.ScopeType;
       PriorsCommand.class,
       ProvisionCommand.class,
       TrainCommand.class,
+      CompileCommand.class,
+      InspectCommand.class,
+      BenchCommand.class,
+      BoardsCommand.class,
+      PlanCommand.class,
       VerifySubsetCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -64,6 +70,22 @@ public final class SpelaCommand implements Runnable {
   /** Runs one command line and returns its exit code; the tests call this directly. */
   public static int execute(String... args) {
     return newCommandLine().execute(args);
+  }
+
+  /**
+   * Runs one command line with commands created by {@code factory} and its output and errors
+   * written to {@code out} and {@code err}: how tests drive the CLI.
+   */
+  public static int execute(CommandLine.IFactory factory, Writer out, Writer err, String... args) {
+    CommandLine commandLine = newCommandLine(factory);
+    commandLine.setOut(new PrintWriter(out, true));
+    commandLine.setErr(new PrintWriter(err, true));
+    return commandLine.execute(args);
+  }
+
+  /** As {@link #execute(CommandLine.IFactory, Writer, Writer, String...)} with the default factory. */
+  public static int execute(Writer out, Writer err, String... args) {
+    return execute(CommandLine.defaultFactory(), out, err, args);
   }
 
   /** A command line wired with the project's error handling, for main and for tests. */

@@ -2,9 +2,15 @@ package dev.spela.cli;
 
 import dev.spela.data.Dataset;
 import dev.spela.data.Split;
+import dev.spela.image.ImageCompiler;
+import dev.spela.image.ImageFiles;
 import dev.spela.priors.PriorMethod;
+import dev.spela.protocols.image.ModelImage;
+import dev.spela.protocols.image.ModelImageDecoder;
 import dev.spela.train.BackpropNetwork;
+import dev.spela.train.Engine;
 import dev.spela.train.EpochReport;
+import dev.spela.train.FixedEngine;
 import dev.spela.train.LocalLoss;
 import dev.spela.train.Network;
 import dev.spela.train.Samples;
@@ -15,6 +21,7 @@ import dev.spela.train.WeightsFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -30,30 +37,45 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Train a network on a dataset with SPELA or backpropagation and print each answering",
-      "layer's test accuracy after every epoch.",
-      "SPELA trains each layer against fixed class vectors with a local cosine loss, in a single",
-      "forward pass; every layer can answer. Backpropagation (--algo bp) is the baseline: its last",
-      "layer must have one unit per class and only that layer answers."
+      "Train a network on a dataset; print every layer's test accuracy per epoch.",
+      "SPELA trains each layer against fixed class vectors with a local cosine",
+      "loss, in a single forward pass; every layer can answer. Backpropagation",
+      "(--algo bp) is the baseline: its last layer must have one unit per class and",
+      "only that layer answers. --engine fixed trains with the device runtime's",
+      "integer arithmetic instead of float, one sample at a time on one thread,",
+      "from exactly the float engine's initial model (quantised) for the same seed,",
+      "and sees the samples in the same order."
     },
     footerHeading = "%nExamples:%n",
     footer = {
       "  spela train --dataset mnist --layers 784,1000,34 --epochs 10",
       "  spela train --dataset fashion-mnist --layers 784,1024,10 --algo bp --json",
-      "  spela train --dataset mnist --layers 784,128,34 --save model.splw"
+      "  spela train --dataset mnist --layers 784,128,34 --save model.splw",
+      "  spela train --dataset mnist --layers 784,128,34 --engine fixed --save model.img",
+      "  spela train --dataset mnist --engine fixed --init model.img --epochs 2"
     })
 public final class TrainCommand implements Runnable {
 
   /** Which training rule to use. */
   enum Algorithm { spela, bp }
 
+  /** Which arithmetic trains: float32 on the host, or the device runtime's fixed point. */
+  enum EngineKind { FLOAT, FIXED }
+
+  /** The learning rate unless --lr (or, with --init, the image) says otherwise. */
+  static final float DEFAULT_LEARNING_RATE = 0.01f;
+
   @Spec CommandSpec spec;
 
   @Mixin DatasetOptions dataset;
 
-  @Option(names = "--layers", required = true, paramLabel = "N,N,...", split = ",",
-      description = "Layer sizes, input first: 784,1000,34 is 784 inputs, 1000 units, then 34.")
+  @Option(names = "--layers", paramLabel = "N,N,...", split = ",",
+      description = "Layer sizes, input first: 784,1000,34 is 784 inputs, 1000 units, then 34. Required unless --init.")
   int[] layers;
+
+  @Option(names = "--engine", defaultValue = "float", paramLabel = "float|fixed",
+      description = "Arithmetic: float (host float32) or fixed (the device runtime's integers) (default: float).")
+  EngineKind engineKind;
 
   @Option(names = "--algo", defaultValue = "spela", paramLabel = "spela|bp",
       description = "Training rule: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -62,8 +84,9 @@ public final class TrainCommand implements Runnable {
   @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--lr", defaultValue = "0.01", description = "SGD learning rate, constant (default: ${DEFAULT-VALUE}).")
-  float learningRate;
+  @Option(names = "--lr", paramLabel = "RATE",
+      description = "SGD learning rate, constant (default: 0.01, or with --init the image's rate).")
+  Float learningRate;
 
   @Option(names = "--batch", defaultValue = "1",
       description = "Samples per update; 1 is per-sample SGD, as on a device (default: ${DEFAULT-VALUE}).")
@@ -74,7 +97,7 @@ public final class TrainCommand implements Runnable {
   long seed;
 
   @Option(names = "--threads", paramLabel = "N",
-      description = "Threads to train and evaluate with (default: all cores, here ${DEFAULT-VALUE}).")
+      description = "Threads to train and evaluate with; the fixed engine trains on one (default: all cores, here ${DEFAULT-VALUE}).")
   int threads = Runtime.getRuntime().availableProcessors();
 
   @Option(names = "--loss", defaultValue = "cosine", paramLabel = "cosine|euclidean",
@@ -89,11 +112,20 @@ public final class TrainCommand implements Runnable {
       description = "Train on the first N training samples only (default: all).")
   Integer trainSamples;
 
-  @Option(names = "--save", paramLabel = "FILE", description = "Save the trained float weights (docs/weights-format.md).")
+  @Option(names = "--init", paramLabel = "IMAGE",
+      description = "With --engine fixed: start from this model image (see 'spela compile') instead of a fresh model.")
+  Path init;
+
+  @Option(names = "--save", paramLabel = "FILE",
+      description = "Save the trained model: float weights (docs/weights-format.md), or with --engine fixed a model image"
+          + " (protocols/MODEL_FORMAT.md).")
   Path save;
 
   @Option(names = "--json", description = "Print one JSON object per epoch instead of text.")
   boolean json;
+
+  /** The network's sizes, input first: --layers, or the --init image's shape. */
+  private int[] sizes;
 
   @Override
   public void run() {
@@ -101,40 +133,38 @@ public final class TrainCommand implements Runnable {
     Dataset data = dataset.load();
     Samples train = samples(data.train(), data.numClasses(), trainSamples);
     Samples test = samples(data.test(), data.numClasses(), null);
+    byte[] initial = init == null ? null : readInitialImage();
+    float rate = learningRate != null ? learningRate
+        : initial != null ? initialRate(initial) : DEFAULT_LEARNING_RATE;
     checkShape(data, train);
-    Network network = newNetwork(data.numClasses());
-    network.initialise(seed);
-    TrainingOptions options = new TrainingOptions(epochs, learningRate, batch, seed, threads);
+    Engine engine = newEngine(data.numClasses(), rate, initial);
+    TrainingOptions options = new TrainingOptions(epochs, rate, batch, seed, threads);
     PrintWriter out = spec.commandLine().getOut();
     if (!json) {
-      out.printf(Locale.ROOT, "Training %s with %s on %s: %,d training and %,d test samples, %d epoch%s, lr %s, batch %d, seed %d, %d thread%s%n",
-          layerList(), algorithm == Algorithm.spela ? "SPELA" : "backpropagation", dataset.name(),
-          train.count(), test.count(), epochs, epochs == 1 ? "" : "s", learningRate, batch, seed, threads, threads == 1 ? "" : "s");
+      out.printf(Locale.ROOT, "Training %s%s with %s%s on %s: %,d training and %,d test samples, %d epoch%s, lr %s, batch %d, seed %d, %d thread%s%s%n",
+          layerList(), init == null ? "" : " from " + init, algorithm == Algorithm.spela ? "SPELA" : "backpropagation",
+          engineKind == EngineKind.FIXED ? " (fixed-point engine)" : "", dataset.name(),
+          train.count(), test.count(), epochs, epochs == 1 ? "" : "s", rate, batch, seed, threads, threads == 1 ? "" : "s",
+          engineKind == EngineKind.FIXED ? " to evaluate, 1 to train" : "");
       out.flush();
     }
-    new Trainer(network, train, test, options).run(new Reporter(out));
+    new Trainer(engine, train, test, options).run(new Reporter(out));
     if (save != null) {
-      try {
-        WeightsFile.write(save, network, seed, epochs);
-      } catch (IOException e) {
-        throw CliException.failure("cannot save the weights to " + save + ": " + e.getMessage(), e);
-      }
+      save(engine);
       if (!json) {
-        out.println("Saved weights to " + save);
+        out.println((engineKind == EngineKind.FIXED ? "Saved the model image to " : "Saved weights to ") + save);
       }
     }
   }
 
   private void checkOptions() {
-    if (layers.length < 2) {
-      throw CliException.usage("--layers needs an input size and at least one layer, e.g. 784,1000,34");
+    if (layers == null && init == null) {
+      throw CliException.usage("--layers is required (or, with --engine fixed, --init IMAGE)");
     }
-    for (int size : layers) {
-      if (size < 1) {
-        throw CliException.usage("--layers sizes must be positive, got " + layerList());
-      }
+    if (layers != null) {
+      checkLayers(layers);
     }
-    if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
+    if (learningRate != null && (!(learningRate > 0) || Float.isInfinite(learningRate))) {
       throw CliException.usage("--lr must be a positive number, got " + learningRate);
     }
     if (epochs < 1) {
@@ -149,50 +179,135 @@ public final class TrainCommand implements Runnable {
     if (trainSamples != null && trainSamples < 1) {
       throw CliException.usage("--train-samples must be at least 1, got " + trainSamples);
     }
+    if (engineKind == EngineKind.FIXED) {
+      checkFixedEngineOptions();
+    } else if (init != null) {
+      throw CliException.usage("--init starts the fixed engine from an image: add --engine fixed");
+    }
   }
 
-  private void checkShape(Dataset data, Samples train) {
-    if (layers[0] != train.inputSize()) {
-      throw CliException.usage(String.format(Locale.ROOT,
-          "--layers starts with %d inputs but %s samples have %d values (%dx%d pixels)",
-          layers[0], dataset.name(), train.inputSize(), data.train().rows(), data.train().cols()));
+  /** The device runtime does per-sample cosine SPELA only. */
+  private void checkFixedEngineOptions() {
+    if (algorithm == Algorithm.bp) {
+      throw CliException.usage("--engine fixed trains with SPELA only, not --algo bp");
     }
-    int classes = data.numClasses();
-    if (algorithm == Algorithm.bp && layers[layers.length - 1] != classes) {
-      throw CliException.usage(String.format(Locale.ROOT,
-          "backpropagation's last layer needs one unit per class: %s has %d classes, --layers ends with %d",
-          dataset.name(), classes, layers[layers.length - 1]));
+    if (loss != LocalLoss.COSINE) {
+      throw CliException.usage("--engine fixed trains with the cosine loss only, not --loss " + loss.name().toLowerCase(Locale.ROOT));
     }
-    if (algorithm == Algorithm.spela) {
-      for (int k = 1; k < layers.length; k++) {
-        // C evenly spread unit vectors (a regular simplex) need C - 1 dimensions.
-        if (layers[k] < classes - 1) {
-          throw CliException.usage(String.format(Locale.ROOT,
-              "layer %d has %d units, too few to hold %d class vectors (it needs at least %d)",
-              k, layers[k], classes, classes - 1));
-        }
+    if (batch != 1) {
+      throw CliException.usage("--engine fixed trains one sample at a time, as a device does: --batch must be 1, got " + batch);
+    }
+    if (learningRate != null) {
+      try {
+        FixedEngine.learningRateQ24(learningRate);
+      } catch (IllegalArgumentException e) {
+        throw CliException.usage("--lr: " + e.getMessage());
       }
     }
   }
 
-  private Network newNetwork(int classes) {
-    if (algorithm == Algorithm.bp) {
-      return new BackpropNetwork(layers, classes);
+  /** Checks that --layers lists an input size and at least one positive layer size. */
+  static void checkLayers(int[] layers) {
+    if (layers.length < 2) {
+      throw CliException.usage("--layers needs an input size and at least one layer, e.g. 784,1000,34");
     }
-    float[][] classVectors = new float[layers.length - 1][];
-    for (int k = 0; k < classVectors.length; k++) {
-      classVectors[k] = priors.generate(classes, layers[k + 1], seed + k).toFloatArray();
+    for (int size : layers) {
+      if (size < 1) {
+        throw CliException.usage("--layers sizes must be positive, got " + layerList(layers));
+      }
     }
-    return new SpelaNetwork(layers, classes, classVectors, loss);
   }
 
-  private static Samples samples(Split split, int classes, Integer limit) {
+  /** Reads and validates the --init image, and takes the network's shape from it. */
+  private byte[] readInitialImage() {
+    byte[] image = ImageArguments.readValid(init);
+    int[] shape = ImageFiles.layerSizes(image);
+    if (layers != null && !Arrays.equals(layers, shape)) {
+      throw CliException.usage("--layers " + layerList(layers) + " does not match the shape of " + init + ", "
+          + layerList(shape) + " (leave --layers out to use the image's)");
+    }
+    layers = shape;
+    return image;
+  }
+
+  private static float initialRate(byte[] image) {
+    return new ModelImageDecoder().wrap(image, 0, image.length).learningRate() / (float) ModelImage.MAX_LEARNING_RATE;
+  }
+
+  private void checkShape(Dataset data, Samples train) {
+    sizes = layers;
+    if (sizes[0] != train.inputSize()) {
+      throw CliException.usage(String.format(Locale.ROOT,
+          "%s starts with %d inputs but %s samples have %d values (%dx%d pixels)",
+          init == null ? "--layers" : init.toString(), sizes[0], dataset.name(), train.inputSize(),
+          data.train().rows(), data.train().cols()));
+    }
+    int classes = data.numClasses();
+    if (algorithm == Algorithm.bp && sizes[sizes.length - 1] != classes) {
+      throw CliException.usage(String.format(Locale.ROOT,
+          "backpropagation's last layer needs one unit per class: %s has %d classes, --layers ends with %d",
+          dataset.name(), classes, sizes[sizes.length - 1]));
+    }
+  }
+
+  private Engine newEngine(int classes, float rate, byte[] initial) {
+    if (algorithm == Algorithm.bp) {
+      BackpropNetwork network = new BackpropNetwork(sizes, classes);
+      network.initialise(seed);
+      return network;
+    }
+    if (initial != null) {
+      FixedEngine engine = new FixedEngine(initial);
+      if (engine.runtime().classes() != classes) {
+        throw CliException.usage(String.format(Locale.ROOT, "%s has %d classes but %s has %d",
+            init, engine.runtime().classes(), dataset.name(), classes));
+      }
+      return engine;
+    }
+    SpelaNetwork network;
+    try {
+      network = SpelaNetwork.fresh(sizes, classes, priors, loss, seed);
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage(e.getMessage());
+    }
+    if (engineKind == EngineKind.FLOAT) {
+      return network;
+    }
+    return fixedEngine(network, rate, seed);
+  }
+
+  /** The fixed engine starting from {@code network}'s weights and priors, quantised. */
+  static FixedEngine fixedEngine(SpelaNetwork network, float rate, long seed) {
+    try {
+      return new FixedEngine(ImageCompiler.compile(network, ImageCompiler.Settings.of(rate, seed)));
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage("cannot run this network on the fixed engine: " + e.getMessage());
+    }
+  }
+
+  private void save(Engine engine) {
+    try {
+      if (engine instanceof FixedEngine fixed) {
+        ImageArguments.write(save, fixed.image());
+      } else {
+        WeightsFile.write(save, (Network) engine, seed, epochs);
+      }
+    } catch (IOException e) {
+      throw CliException.failure("cannot save the model to " + save + ": " + e.getMessage(), e);
+    }
+  }
+
+  static Samples samples(Split split, int classes, Integer limit) {
     int count = limit == null ? split.count() : Math.min(limit, split.count());
     return new Samples(split.pixels(), split.labels(), count, split.pixelsPerSample(), classes);
   }
 
   private String layerList() {
-    return IntStream.of(layers).mapToObj(Integer::toString).collect(Collectors.joining("-"));
+    return layerList(sizes);
+  }
+
+  static String layerList(int[] sizes) {
+    return IntStream.of(sizes).mapToObj(Integer::toString).collect(Collectors.joining("-"));
   }
 
   /** Prints a progress bar during an epoch and its results after it. */
@@ -225,7 +340,7 @@ public final class TrainCommand implements Runnable {
             report.seconds(), report.samplesPerSecond()));
         double[] accuracy = report.layerAccuracy();
         for (int k = 0; k < accuracy.length; k++) {
-          int layer = algorithm == Algorithm.bp ? layers.length - 1 : k + 1;
+          int layer = algorithm == Algorithm.bp ? sizes.length - 1 : k + 1;
           line.append(String.format(Locale.ROOT, "  layer %d %.2f%%", layer, 100 * accuracy[k]));
         }
         out.println(line);

@@ -6,10 +6,11 @@ import java.util.SplittableRandom;
  * A feed-forward stack of dense layers trained by some rule. Subclasses say how a batch trains and
  * which layers answer; this class holds the layers and the inference path shared by every rule.
  */
-public abstract class Network {
+public abstract class Network implements Engine {
   protected final DenseLayer[] layers;
   protected final int classes;
   private Batch batch;
+  private Inference[] inference = new Inference[0];
 
   protected Network(int[] sizes, int classes) {
     if (sizes.length < 2) {
@@ -38,22 +39,48 @@ public abstract class Network {
     return classes;
   }
 
+  @Override
   public int inputSize() {
     return layers[0].inputs();
+  }
+
+  @Override
+  public String engine() {
+    return "float";
+  }
+
+  @Override
+  public int trainingThreads(ParallelRanges pool) {
+    return pool.threads();
   }
 
   /** The training rule's name, as the CLI spells it. */
   public abstract String algorithm();
 
-  /** How many layers give a prediction (and so an accuracy). */
-  public abstract int answeringLayers();
-
-  /**
-   * One SGD step on samples {@code order[from..from+count)}: the gradient is averaged over them.
-   * Adds each answering layer's summed loss to {@code lossSums}.
-   */
-  public abstract void trainBatch(
-      Samples data, int[] order, int from, int count, float learningRate, ParallelRanges pool, double[] lossSums);
+  /** The samples are split across the pool's threads, each with its own inference buffers. */
+  @Override
+  public double[] accuracy(Samples data, ParallelRanges pool) {
+    if (inference.length < pool.threads()) {
+      inference = new Inference[pool.threads()];
+      for (int w = 0; w < inference.length; w++) {
+        inference[w] = new Inference();
+      }
+    }
+    int answering = answeringLayers();
+    int[][] correct = new int[pool.threads()][answering];
+    pool.run(data.count(), (worker, from, to) -> {
+      int[] predictions = new int[answering];
+      for (int sample = from; sample < to; sample++) {
+        inference[worker].run(data, sample, predictions);
+        for (int k = 0; k < answering; k++) {
+          if (predictions[k] == data.label(sample)) {
+            correct[worker][k]++;
+          }
+        }
+      }
+    });
+    return Trainer.fractions(correct, data.count());
+  }
 
   /** Whether each layer's input is divided by its norm (SPELA) or used as it is (backpropagation). */
   protected abstract boolean normalisesLayerInputs();
@@ -68,12 +95,12 @@ public abstract class Network {
   protected abstract int predict(int k, float[] h);
 
   /** Buffers for inference on one thread. */
-  public final class Inference {
+  private final class Inference {
     private final float[][] x = new float[layers.length][];
     private final int[][] active = new int[layers.length][];
     private final float[][] h = new float[layers.length][];
 
-    Inference() {
+    private Inference() {
       for (int k = 0; k < layers.length; k++) {
         x[k] = new float[layers[k].inputs()];
         active[k] = new int[layers[k].inputs()];
@@ -82,7 +109,7 @@ public abstract class Network {
     }
 
     /** Runs sample {@code sample} and writes each answering layer's predicted class into {@code predictions}. */
-    public void run(Samples data, int sample, int[] predictions) {
+    void run(Samples data, int sample, int[] predictions) {
       int activeCount = data.load(sample, x[0], active[0], normalisesLayerInputs());
       int answer = 0;
       for (int k = 0; k < layers.length; k++) {
@@ -160,10 +187,6 @@ public abstract class Network {
         }
       }
     }
-  }
-
-  public Inference newInference() {
-    return new Inference();
   }
 
   static void relu(float[] h, int from, int to) {

@@ -1,5 +1,8 @@
 package dev.spela.train;
 
+import dev.spela.priors.PriorMethod;
+import java.util.Locale;
+
 /**
  * SPELA(O): every layer learns from a local loss between its ReLU output and a fixed class vector
  * (prior) of its own, in one forward pass. Nothing flows backwards and no activation outlives its
@@ -25,6 +28,31 @@ public final class SpelaNetwork extends Network {
     }
     this.priors = priors;
     this.loss = loss;
+  }
+
+  /**
+   * A network ready to train from {@code seed}: Kaiming-normal weights and zero biases drawn from
+   * {@code seed}, and layer k's class vectors from {@code priors.generate(classes, width, seed + k)}
+   * (k from 0). Every engine starts from this network, so the same seed gives them the same start.
+   *
+   * @throws IllegalArgumentException if a layer is too narrow to hold the class vectors
+   */
+  public static SpelaNetwork fresh(int[] sizes, int classes, PriorMethod priors, LocalLoss loss, long seed) {
+    for (int k = 1; k < sizes.length; k++) {
+      // C evenly spread unit vectors (a regular simplex) need C - 1 dimensions.
+      if (sizes[k] < classes - 1) {
+        throw new IllegalArgumentException(String.format(Locale.ROOT,
+            "layer %d has %d units, too few to hold %d class vectors (it needs at least %d)",
+            k, sizes[k], classes, classes - 1));
+      }
+    }
+    float[][] classVectors = new float[sizes.length - 1][];
+    for (int k = 0; k < classVectors.length; k++) {
+      classVectors[k] = priors.generate(classes, sizes[k + 1], seed + k).toFloatArray();
+    }
+    SpelaNetwork network = new SpelaNetwork(sizes, classes, classVectors, loss);
+    network.initialise(seed);
+    return network;
   }
 
   public float[][] priors() {

@@ -3,9 +3,10 @@ package dev.spela.train;
 import java.util.SplittableRandom;
 
 /**
- * Trains a network epoch by epoch on shuffled training samples and measures every answering
+ * Trains an engine epoch by epoch on shuffled training samples and measures every answering
  * layer's accuracy on the test samples after each epoch. The shuffle depends only on the seed,
- * so two runs with the same seed see the same samples in the same order, whatever the rule.
+ * so two runs with the same seed see the same samples in the same order, whatever the rule or
+ * engine.
  */
 public final class Trainer {
 
@@ -21,17 +22,17 @@ public final class Trainer {
   /** Seeds the shuffle apart from the weight initialisation. */
   private static final long SHUFFLE_SEED_SALT = 0x5E1A_5EEDL;
 
-  private final Network network;
+  private final Engine engine;
   private final Samples train;
   private final Samples test;
   private final TrainingOptions options;
 
-  public Trainer(Network network, Samples train, Samples test, TrainingOptions options) {
-    if (train.inputSize() != network.inputSize() || test.inputSize() != network.inputSize()) {
+  public Trainer(Engine engine, Samples train, Samples test, TrainingOptions options) {
+    if (train.inputSize() != engine.inputSize() || test.inputSize() != engine.inputSize()) {
       throw new IllegalArgumentException(
-          "the network takes " + network.inputSize() + " inputs but the data has " + train.inputSize());
+          "the network takes " + engine.inputSize() + " inputs but the data has " + train.inputSize());
     }
-    this.network = network;
+    this.engine = engine;
     this.train = train;
     this.test = test;
     this.options = options;
@@ -43,20 +44,16 @@ public final class Trainer {
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
-    SplittableRandom shuffle = new SplittableRandom(options.seed() ^ SHUFFLE_SEED_SALT);
+    SplittableRandom shuffle = shuffle(options.seed());
     try (ParallelRanges pool = new ParallelRanges(options.threads())) {
-      Network.Inference[] inference = new Network.Inference[pool.threads()];
-      for (int w = 0; w < inference.length; w++) {
-        inference[w] = network.newInference();
-      }
       for (int epoch = 1; epoch <= options.epochs(); epoch++) {
         shuffle(order, shuffle);
         listener.epochStarted(epoch, order.length);
-        double[] lossSums = new double[network.answeringLayers()];
+        double[] lossSums = new double[engine.answeringLayers()];
         long start = System.nanoTime();
         for (int from = 0; from < order.length; from += options.batchSize()) {
           int count = Math.min(options.batchSize(), order.length - from);
-          network.trainBatch(train, order, from, count, options.learningRate(), pool, lossSums);
+          engine.trainBatch(train, order, from, count, options.learningRate(), pool, lossSums);
           listener.progressed(count);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -64,40 +61,33 @@ public final class Trainer {
         for (int k = 0; k < lossSums.length; k++) {
           meanLoss[k] = lossSums[k] / order.length;
         }
-        listener.epochFinished(new EpochReport(
-            epoch, seconds, order.length / seconds, pool.threads(), accuracy(network, test, pool, inference), meanLoss));
+        listener.epochFinished(new EpochReport(engine.engine(), epoch, seconds, order.length / seconds,
+            engine.trainingThreads(pool), engine.accuracy(test, pool), meanLoss));
       }
     }
   }
 
-  /** Each answering layer's accuracy on {@code data}, with the samples split across the threads. */
-  public static double[] accuracy(Network network, Samples data, ParallelRanges pool, Network.Inference[] inference) {
-    int layers = network.answeringLayers();
-    int[][] correct = new int[pool.threads()][layers];
-    pool.run(data.count(), (worker, from, to) -> {
-      int[] predictions = new int[layers];
-      for (int sample = from; sample < to; sample++) {
-        inference[worker].run(data, sample, predictions);
-        for (int k = 0; k < layers; k++) {
-          if (predictions[k] == data.label(sample)) {
-            correct[worker][k]++;
-          }
-        }
-      }
-    });
-    double[] accuracy = new double[layers];
-    for (int[] counts : correct) {
-      for (int k = 0; k < layers; k++) {
+  /** The generator of the epochs' shuffles for {@code seed}: the same for every engine. */
+  public static SplittableRandom shuffle(long seed) {
+    return new SplittableRandom(seed ^ SHUFFLE_SEED_SALT);
+  }
+
+  /** Per-worker counts of correct answers per layer, summed and divided by {@code samples}. */
+  static double[] fractions(int[][] correctPerWorker, int samples) {
+    double[] accuracy = new double[correctPerWorker[0].length];
+    for (int[] counts : correctPerWorker) {
+      for (int k = 0; k < accuracy.length; k++) {
         accuracy[k] += counts[k];
       }
     }
-    for (int k = 0; k < layers; k++) {
-      accuracy[k] /= data.count();
+    for (int k = 0; k < accuracy.length; k++) {
+      accuracy[k] /= samples;
     }
     return accuracy;
   }
 
-  private static void shuffle(int[] order, SplittableRandom random) {
+  /** Shuffles {@code order} in place (Fisher-Yates), the next epoch's order from {@code random}. */
+  public static void shuffle(int[] order, SplittableRandom random) {
     for (int i = order.length - 1; i > 0; i--) {
       int j = random.nextInt(i + 1);
       int t = order[i];

@@ -1,5 +1,6 @@
 package dev.spela.train;
 
+import dev.spela.io.AtomicFile;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -7,10 +8,8 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
@@ -18,8 +17,8 @@ import java.util.zip.CheckedOutputStream;
 /**
  * Float weights saved by the host trainer, in the format of {@code docs/weights-format.md}: a
  * header, then per layer its weights (input-major), biases and, for SPELA, its class vectors, then
- * a CRC-32 of everything before it. Files are written to a temporary name and moved into place, so a
- * failed save leaves no partial file.
+ * a CRC-32 of everything before it. Files are written atomically ({@link AtomicFile}): a failed save
+ * leaves no partial file.
  */
 public final class WeightsFile {
   static final int MAGIC = 0x53504C57; // "SPLW"
@@ -33,21 +32,13 @@ public final class WeightsFile {
   public record Saved(Network network, long seed, int epochs) {}
 
   public static void write(Path file, Network network, long seed, int epochs) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path temp = Files.createTempFile(parent, file.getFileName().toString(), ".part");
-    try {
-      try (OutputStream raw = Files.newOutputStream(temp)) {
-        CRC32 crc = new CRC32();
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new CheckedOutputStream(raw, crc), 1 << 16));
-        writeBody(out, network, seed, epochs);
-        out.flush();
-        new DataOutputStream(raw).writeInt((int) crc.getValue());
-      }
-      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    AtomicFile.write(file, raw -> {
+      CRC32 crc = new CRC32();
+      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new CheckedOutputStream(raw, crc), 1 << 16));
+      writeBody(out, network, seed, epochs);
+      out.flush();
+      new DataOutputStream(raw).writeInt((int) crc.getValue());
+    });
   }
 
   private static void writeBody(DataOutputStream out, Network network, long seed, int epochs) throws IOException {

@@ -11,7 +11,6 @@ import dev.spela.data.DatasetCatalogue;
 import dev.spela.data.Fixture;
 import dev.spela.data.KnownDataset;
 import dev.spela.data.StandardFile;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +33,7 @@ class DataCommandTest {
   }
 
   private int run(DatasetCatalogue catalogue, String... args) {
-    CommandLine commandLine = SpelaCommand.newCommandLine(DatasetOptions.factory(catalogue));
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    return commandLine.execute(args);
+    return SpelaCommand.execute(DatasetOptions.factory(catalogue), out, err, args);
   }
 
   @Test

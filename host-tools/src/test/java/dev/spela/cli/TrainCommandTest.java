@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spela.data.Fixture;
 import dev.spela.train.WeightsFile;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code spela train} on the tiny committed fixture: output, determinism, saving and bad input. */
 class TrainCommandTest {
@@ -25,9 +23,6 @@ class TrainCommandTest {
   private int train(String... args) {
     out = new StringWriter();
     err = new StringWriter();
-    CommandLine commandLine = SpelaCommand.newCommandLine();
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
     String[] full = new String[args.length + 5];
     full[0] = "train";
     full[1] = "--dataset";
@@ -35,7 +30,7 @@ class TrainCommandTest {
     full[3] = "--data-dir";
     full[4] = Fixture.dir().toString();
     System.arraycopy(args, 0, full, 5, args.length);
-    return commandLine.execute(full);
+    return SpelaCommand.execute(out, err, full);
   }
 
   @Test
@@ -127,10 +122,7 @@ class TrainCommandTest {
     Files.write(labels, java.util.Arrays.copyOf(bytes, bytes.length - 3));
     out = new StringWriter();
     err = new StringWriter();
-    CommandLine commandLine = SpelaCommand.newCommandLine();
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    int exit = commandLine.execute("train", "--dataset", "mnist", "--data-dir", broken.toString(), "--layers", "784,20,12");
+    int exit = SpelaCommand.execute(out, err, "train", "--dataset", "mnist", "--data-dir", broken.toString(), "--layers", "784,20,12");
     assertOneLineError(1, exit, "train-labels-idx1-ubyte");
   }
 }

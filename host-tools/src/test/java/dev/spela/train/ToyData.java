@@ -27,17 +27,7 @@ final class ToyData {
     return new Samples(pixels, labels, count, inputs, classes);
   }
 
-  static float[][] riesz(int[] sizes, int classes, long seed) {
-    float[][] priors = new float[sizes.length - 1][];
-    for (int k = 0; k < priors.length; k++) {
-      priors[k] = PriorMethod.RIESZ.generate(classes, sizes[k + 1], seed + k).toFloatArray();
-    }
-    return priors;
-  }
-
   static SpelaNetwork spela(int[] sizes, int classes, long seed) {
-    SpelaNetwork network = new SpelaNetwork(sizes, classes, riesz(sizes, classes, seed), LocalLoss.COSINE);
-    network.initialise(seed);
-    return network;
+    return SpelaNetwork.fresh(sizes, classes, PriorMethod.RIESZ, LocalLoss.COSINE, seed);
   }
 }

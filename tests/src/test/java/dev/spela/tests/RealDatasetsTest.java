@@ -11,13 +11,11 @@ import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
 import dev.spela.data.KnownDataset;
 import dev.spela.data.Split;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Fetches the real MNIST and Fashion-MNIST from the project's shared folder ({@code
@@ -47,10 +45,7 @@ class RealDatasetsTest {
   }
 
   private int spela(String... args) {
-    CommandLine commandLine = SpelaCommand.newCommandLine(DatasetOptions.factory(catalogue()));
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    return commandLine.execute(args);
+    return SpelaCommand.execute(DatasetOptions.factory(catalogue()), out, err, args);
   }
 
   private Dataset fetchAndLoad(KnownDataset known) throws Exception {

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spela.cli.Json;
 import dev.spela.cli.SpelaCommand;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * {@code spela train} learns the real MNIST and Fashion-MNIST: one epoch on a third of the training
@@ -21,15 +19,12 @@ class TrainOnRealDataTest {
   private static JsonNode trainOneEpoch(String dataset, String... options) throws Exception {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine commandLine = SpelaCommand.newCommandLine();
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
     String[] args = new String[options.length + 8];
     String[] common = {"train", "--dataset", dataset, "--data-dir",
         RealDatasetsTest.sharedDatasets().resolve(dataset).toString(), "--train-samples", "20000", "--json"};
     System.arraycopy(common, 0, args, 0, common.length);
     System.arraycopy(options, 0, args, common.length, options.length);
-    assertEquals(0, commandLine.execute(args), err.toString());
+    assertEquals(0, SpelaCommand.execute(out, err, args), err.toString());
     return Json.mapper().readTree(out.toString());
   }
 

@@ -4,9 +4,14 @@ import dev.spela.protocols.image.ModelImage;
 
 /**
  * Fixed-point building blocks of a SPELA layer step (device-runtime/NUMERICS.md gives the formats
- * and the proofs that nothing overflows). Inner loops are plain contiguous array loops over the
- * output dimension, so an interpreter runs them as simple bytecode and a JIT can vectorise them.
- * Weights are input-major: row i (input i) holds the weights to all outputs, contiguous.
+ * and the proofs that nothing overflows; its "Kernels" section the loop shapes and why).
+ *
+ * <p>Weights are int16 stored as <em>input pairs</em>: row p of a layer holds, for every output j,
+ * one int {@code pack(w[2p][j], w[2p+1][j])} (low half: input 2p, high half: input 2p+1; a missing
+ * last input of an odd-sized layer has weight 0). Inner loops run over a row with every int array
+ * indexed from 0 (the row is first copied to a scratch array), so that they contain only int
+ * arithmetic on arrays HotSpot can tell apart: its SuperWord vectoriser then uses SIMD, while an
+ * interpreter runs the same loops as plain bytecode.
  */
 public final class DenseKernels {
 
@@ -14,11 +19,16 @@ public final class DenseKernels {
     public static final int NO_ACTIVITY = Integer.MIN_VALUE;
     /** Largest value of a scaled output: outputs are block-scaled so their maximum is in [2^14, 2^15]. */
     public static final int OUTPUT_ONE = 1 << 15;
-    /** Row offsets into the noise table are taken modulo this; the table holds NOISE_RING + width values. */
+    /** Per-step window offsets into the noise ring are taken modulo this; the ring holds NOISE_RING + width values. */
     public static final int NOISE_RING = 1024;
-    /** Noise values are uniform in [0, 2^NOISE_BITS); round-to-nearest uses 2^(NOISE_BITS-1) everywhere. */
-    public static final int NOISE_BITS = 30;
-    public static final int NOISE_MASK = (1 << NOISE_BITS) - 1;
+    /** Noise values are 32-bit words, uniform for stochastic rounding, 2^31 for round-to-nearest. */
+    public static final int NEAREST_NOISE = Integer.MIN_VALUE;
+    /** Rotation mask of stochastic rounding: any 32-bit rotation; round-to-nearest uses 0 (no rotation). */
+    public static final int STOCHASTIC_ROTATION = -1;
+    /** Largest update shift S: then |g x| + r < 2^29 + 2^30 fits an int. */
+    public static final int MAX_SHIFT = 30;
+    private static final int LOW_MASK = 0xFFFF;
+    private static final int HIGH_MASK = 0xFFFF0000;
     private static final int RECIPROCAL_BITS = 45;
     private static final int Q15_BITS = 15;
 
@@ -54,23 +64,57 @@ public final class DenseKernels {
         return (int) norm;
     }
 
+    /** Number of input pairs (rows) of a layer with {@code inputs} inputs. */
+    public static int pairs(int inputs) {
+        return (inputs + 1) >> 1;
+    }
+
+    /** Packs two int16 weights into one int: {@code low} in bits 0-15, {@code high} in bits 16-31. */
+    public static int pack(int low, int high) {
+        return (high << 16) | (low & LOW_MASK);
+    }
+
+    /** The weight of the pair's even input. */
+    public static int low(int packed) {
+        return packed << 16 >> 16;
+    }
+
+    /** The weight of the pair's odd input. */
+    public static int high(int packed) {
+        return packed >> 16;
+    }
+
     /**
-     * {@code acc[j] = bias[biasOffset + j] + sum_i w[wOffset + i * out + j] * x[i]}; zero inputs are
-     * skipped. The caller guarantees |w| <= 2^14, |bias| <= 2^30 and x a unit vector with at most
-     * {@code maxInputFracBits(in)} fraction bits, which keeps every partial sum inside int32.
+     * {@code acc[j] = bias[biasOffset + j] + sum_i w_ij * x[i]} over the {@code pairs} rows of packed
+     * weights from {@code w[wOffset]}; a pair whose two inputs are zero is skipped. {@code x} has
+     * {@code 2 * pairs} entries (a padding input is 0). The caller guarantees |w| <= 2^14,
+     * |bias| <= 2^30 and x a unit vector with at most {@code maxInputFracBits(in)} fraction bits,
+     * which keeps every partial sum inside int32. {@code row} is scratch of {@code out} ints.
+     *
+     * @return the largest input (it bounds the update's change of any weight)
      */
-    public static void forward(short[] w, int wOffset, int in, int out, short[] x, int[] bias, int biasOffset,
-            int[] acc) {
+    public static int forward(int[] w, int wOffset, int pairs, int out, short[] x, int[] bias, int biasOffset,
+            int[] acc, int[] row) {
         System.arraycopy(bias, biasOffset, acc, 0, out);
-        for (int i = 0; i < in; i++) {
-            int xi = x[i];
-            if (xi == 0) {
+        int maxInput = 0;
+        for (int p = 0; p < pairs; p++) {
+            int x0 = x[2 * p];
+            int x1 = x[2 * p + 1];
+            if ((x0 | x1) == 0) {
                 continue;
             }
-            int row = wOffset + i * out;
-            for (int j = 0; j < out; j++) {
-                acc[j] += w[row + j] * xi;
-            }
+            maxInput = Math.max(maxInput, Math.max(x0, x1));
+            System.arraycopy(w, wOffset + p * out, row, 0, out);
+            forwardRow(row, out, x0, x1, acc);
+        }
+        return maxInput;
+    }
+
+    /** {@code acc[j] += low(row[j]) * x0 + high(row[j]) * x1}: the vectorisable inner loop of {@link #forward}. */
+    private static void forwardRow(int[] row, int out, int x0, int x1, int[] acc) {
+        for (int j = 0; j < out; j++) {
+            int v = row[j];
+            acc[j] += (v << 16 >> 16) * x0 + (v >> 16) * x1;
         }
     }
 
@@ -176,79 +220,111 @@ public final class DenseKernels {
     }
 
     /**
-     * Rank-one update {@code w[i][j] += (g[j] * x[i] + r) >> shift}, saturated to int16, for every
-     * non-zero input i. The rounding offset is {@code r = ((noise[o + j] + t) mod 2^30) >>> noiseShift}
-     * with a random ring offset o and a random rotation t drawn per row ({@code t = 0} when
-     * {@code rotationMask} is 0). A uniformly random rotation makes every offset exactly uniform,
-     * whatever the ring holds, so stochastic rounding is unbiased; the ring only decorrelates
-     * neighbouring outputs. Requires |g| <= 2^14, x <= 2^15, 1 <= shift <= 30 and
-     * {@code noiseShift = 30 - shift}, so that the sum stays inside int32.
+     * Rank-one update {@code w_ij += (g[j] * x[i] + r_ij) >> shift} over the {@code pairs} rows of
+     * packed weights from {@code w[wOffset]}, skipping pairs whose two inputs are zero (a zero input
+     * gets {@code (0 + r) >> shift = 0}: unchanged). The rounding offset is
+     * {@code r_ij = (noise[j] + t_i) >>> (32 - shift)} with a random 32-bit rotation t_i drawn per
+     * input ({@code t = 0} when {@code rotationMask} is 0). A uniformly random rotation makes every
+     * offset exactly uniform in [0, 2^shift), whatever {@code noise} holds, so stochastic rounding is
+     * unbiased, and independent from input to input; {@code noise} only decorrelates neighbouring
+     * outputs. Requires |g| <= 2^14, 0 <= x <= 2^15 - 1 and 1 <= shift <= {@link #MAX_SHIFT}, so that
+     * the sum stays inside int32, and that no weight leaves int16 (the caller's bound, NUMERICS.md
+     * "Making room"): the halves are added without saturation. {@code row} is scratch of {@code out} ints.
      *
      * @return the advanced xorshift state
      */
-    public static int update(short[] w, int wOffset, int in, int out, short[] x, int[] g, int shift, int[] noise,
-            int noiseShift, int rotationMask, int rng) {
+    public static int update(int[] w, int wOffset, int pairs, int out, short[] x, int[] g, int shift, int[] noise,
+            int rotationMask, int rng, int[] row) {
         int state = rng;
-        for (int i = 0; i < in; i++) {
-            int xi = x[i];
-            if (xi == 0) {
+        int noiseShift = 32 - shift;
+        for (int p = 0; p < pairs; p++) {
+            int x0 = x[2 * p];
+            int x1 = x[2 * p + 1];
+            if ((x0 | x1) == 0) {
                 continue;
             }
             state = xorshift(state);
-            int o = state & (NOISE_RING - 1);
+            int t0 = state & rotationMask;
             state = xorshift(state);
-            int t = state & rotationMask;
-            int row = wOffset + i * out;
-            for (int j = 0; j < out; j++) {
-                int r = ((noise[o + j] + t) & NOISE_MASK) >>> noiseShift;
-                int v = w[row + j] + ((g[j] * xi + r) >> shift);
-                w[row + j] = (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, v));
-            }
+            int t1 = state & rotationMask;
+            int at = wOffset + p * out;
+            System.arraycopy(w, at, row, 0, out);
+            updateRow(row, out, x0, x1, g, shift, noise, t0, t1, noiseShift);
+            System.arraycopy(row, 0, w, at, out);
         }
         return state;
     }
 
     /**
-     * Bias update {@code b[j] += (g[j] * 2^inputShift + r) >> shift}, saturated to +-2^30, with
-     * {@code r = ((noise[noiseOffset + j] + rotation) mod 2^30) >>> noiseShift} as in {@link #update}.
-     * The bias acts as a weight whose input is 1.0, and its scale is 2^inputShift finer than the
-     * weight-times-input products.
+     * The vectorisable inner loop of {@link #update}. Each half gets its own change d; the low half
+     * is added modulo 2^16 and the high half above it, which is exact while both stay in int16.
      */
-    public static void updateBias(int[] b, int bOffset, int out, int[] g, int inputShift, int shift, int[] noise,
-            int noiseOffset, int rotation, int noiseShift) {
+    private static void updateRow(int[] row, int out, int x0, int x1, int[] g, int shift, int[] noise, int t0,
+            int t1, int noiseShift) {
         for (int j = 0; j < out; j++) {
-            int r = ((noise[noiseOffset + j] + rotation) & NOISE_MASK) >>> noiseShift;
-            long v = b[bOffset + j] + (((long) g[j] << inputShift) + r >> shift);
-            b[bOffset + j] = (int) Math.max(-ModelImage.MAX_ABS_BIAS, Math.min(ModelImage.MAX_ABS_BIAS, v));
+            int gj = g[j];
+            int n = noise[j];
+            int d0 = (gj * x0 + ((n + t0) >>> noiseShift)) >> shift;
+            int d1 = (gj * x1 + ((n + t1) >>> noiseShift)) >> shift;
+            int v = row[j];
+            row[j] = ((v & HIGH_MASK) + (d1 << 16)) | ((v + d0) & LOW_MASK);
         }
     }
 
-    /** Largest |w| over {@code w[offset..offset+n)}. */
-    public static int maxAbs(short[] w, int offset, int n) {
+    /**
+     * Bias update {@code b[j] += (g[j] * 2^inputShift + r) >> shift}, saturated to +-2^30, with
+     * {@code r = (noise[j] + rotation) >>> (32 - shift)} as in {@link #update}. The bias acts as a
+     * weight whose input is 1.0, and its scale is 2^inputShift finer than the weight-times-input
+     * products.
+     */
+    public static void updateBias(int[] b, int bOffset, int out, int[] g, int inputShift, int shift, int[] noise,
+            int rotation) {
+        int noiseShift = 32 - shift;
+        for (int j = 0; j < out; j++) {
+            int r = (noise[j] + rotation) >>> noiseShift;
+            long v = b[bOffset + j] + (((long) g[j] << inputShift) + r >> shift);
+            if (v > ModelImage.MAX_ABS_BIAS) {
+                v = ModelImage.MAX_ABS_BIAS;
+            } else if (v < -ModelImage.MAX_ABS_BIAS) {
+                v = -ModelImage.MAX_ABS_BIAS;
+            }
+            b[bOffset + j] = (int) v;
+        }
+    }
+
+    /** Largest |weight| over the packed weights {@code w[offset..offset+n)}. */
+    public static int maxAbs(int[] w, int offset, int n) {
         int max = 0;
         for (int k = offset; k < offset + n; k++) {
-            max = Math.max(max, Math.abs(w[k]));
+            int v = w[k];
+            max = Math.max(max, Math.max(Math.abs(low(v)), Math.abs(high(v))));
         }
         return max;
     }
 
-    /** Clamps {@code w[offset..offset+n)} to [-limit, limit]. */
-    public static void clamp(short[] w, int offset, int n, int limit) {
-        for (int k = offset; k < offset + n; k++) {
-            w[k] = (short) Math.max(-limit, Math.min(limit, w[k]));
-        }
-    }
-
-    /** Halves {@code w[offset..offset+n)} in place, rounding half to even (no drift either way). */
-    public static void halve(short[] w, int offset, int n) {
+    /** Clamps every weight of the packed {@code w[offset..offset+n)} to [-limit, limit]. */
+    public static void clamp(int[] w, int offset, int n, int limit) {
         for (int k = offset; k < offset + n; k++) {
             int v = w[k];
-            w[k] = (short) ((v + ((v >> 1) & 1)) >> 1);
+            w[k] = pack(Math.max(-limit, Math.min(limit, low(v))), Math.max(-limit, Math.min(limit, high(v))));
         }
     }
 
-    /** Halves {@code b[offset..offset+n)} in place, rounding half to even. */
-    public static void halve(int[] b, int offset, int n) {
+    /** Halves every weight of the packed {@code w[offset..offset+n)}, rounding half to even (no drift). */
+    public static void halveWeights(int[] w, int offset, int n) {
+        for (int k = offset; k < offset + n; k++) {
+            int v = w[k];
+            w[k] = pack(halfToEven(low(v)), halfToEven(high(v)));
+        }
+    }
+
+    /** {@code v / 2} rounded half to even, for v in int16. */
+    public static int halfToEven(int v) {
+        return (v + ((v >> 1) & 1)) >> 1;
+    }
+
+    /** Halves the biases {@code b[offset..offset+n)} in place, rounding half to even. */
+    public static void halveBiases(int[] b, int offset, int n) {
         for (int k = offset; k < offset + n; k++) {
             int v = b[k];
             b[k] = (int) (((long) v + ((v >> 1) & 1)) >> 1);

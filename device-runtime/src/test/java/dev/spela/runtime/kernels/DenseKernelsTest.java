@@ -8,11 +8,11 @@ import org.junit.jupiter.api.Test;
 
 class DenseKernelsTest {
 
-    private static int[] uniformNoise(long seed) {
+    private static int[] uniformNoise(int length, long seed) {
         Random random = new Random(seed);
-        int[] noise = new int[DenseKernels.NOISE_RING + 64];
-        for (int k = 0; k < noise.length; k++) {
-            noise[k] = random.nextInt(1 << DenseKernels.NOISE_BITS);
+        int[] noise = new int[length];
+        for (int k = 0; k < length; k++) {
+            noise[k] = random.nextInt();
         }
         return noise;
     }
@@ -22,46 +22,73 @@ class DenseKernelsTest {
         // g * x * 2^-S = 3 * 1000 / 2^16 = 0.0458 LSB per step: nearest rounding would drop all of it.
         int out = 64;
         int shift = 16;
-        short[] w = new short[out];
-        short[] x = {1000};
+        int[] w = new int[out];
+        int[] row = new int[out];
+        short[] x = {1000, 1000};
         int[] g = new int[out];
         java.util.Arrays.fill(g, 3);
         g[1] = -3;
-        int[] noise = uniformNoise(1);
+        int[] noise = uniformNoise(out, 1);
         int rng = 12345;
         int steps = 20_000;
         for (int s = 0; s < steps; s++) {
-            rng = DenseKernels.update(w, 0, 1, out, x, g, shift, noise, DenseKernels.NOISE_BITS - shift,
-                    DenseKernels.NOISE_MASK, rng);
+            rng = DenseKernels.update(w, 0, 1, out, x, g, shift, noise, DenseKernels.STOCHASTIC_ROTATION, rng, row);
         }
         double expected = steps * 3 * 1000 / 65536.0; // 915.5
-        double mean = 0;
+        double meanLow = 0;
+        double meanHigh = 0;
         for (int j = 2; j < out; j++) {
-            mean += w[j];
+            meanLow += DenseKernels.low(w[j]);
+            meanHigh += DenseKernels.high(w[j]);
         }
-        mean /= out - 2;
-        assertEquals(expected, mean, 0.01 * expected);
-        assertEquals(-expected, w[1], 0.1 * expected);
+        meanLow /= out - 2;
+        meanHigh /= out - 2;
+        assertEquals(expected, meanLow, 0.01 * expected);
+        assertEquals(expected, meanHigh, 0.01 * expected);
+        assertEquals(-expected, DenseKernels.low(w[1]), 0.1 * expected);
+        assertEquals(-expected, DenseKernels.high(w[1]), 0.1 * expected);
 
-        int[] nearest = new int[noise.length];
-        java.util.Arrays.fill(nearest, 1 << (DenseKernels.NOISE_BITS - 1));
-        short[] w2 = new short[out];
+        int[] nearest = new int[out];
+        java.util.Arrays.fill(nearest, DenseKernels.NEAREST_NOISE);
+        int[] w2 = new int[out];
         for (int s = 0; s < 1000; s++) {
-            DenseKernels.update(w2, 0, 1, out, x, g, shift, nearest, DenseKernels.NOISE_BITS - shift, 0, rng);
+            DenseKernels.update(w2, 0, 1, out, x, g, shift, nearest, 0, rng, row);
         }
         assertEquals(0, w2[5], "round-to-nearest loses sub-half-LSB updates");
+    }
+
+    @Test
+    void stochasticRoundingIsExactlyUniformWhateverTheNoiseHolds() {
+        // A constant noise word: the per-input rotation alone makes the rounding unbiased.
+        int out = 16;
+        int[] constant = new int[out];
+        java.util.Arrays.fill(constant, 0x12345678);
+        int[] w = new int[out];
+        int[] g = new int[out];
+        java.util.Arrays.fill(g, 1);
+        short[] x = {16, 0};
+        int rng = 99;
+        int steps = 64_000;
+        for (int s = 0; s < steps; s++) {
+            // 1 * 16 / 2^10 = 1/64 LSB per step
+            rng = DenseKernels.update(w, 0, 1, out, x, g, 10, constant, DenseKernels.STOCHASTIC_ROTATION, rng,
+                    new int[out]);
+        }
+        for (int v : w) {
+            assertEquals(1000, DenseKernels.low(v), 100); // binomial(64000, 1/64), sd 31
+            assertEquals(0, DenseKernels.high(v), "a zero input leaves its weights unchanged");
+        }
     }
 
     @Test
     void biasUpdateIsUnbiasedToo() {
         int[] b = new int[8];
         int[] g = {1, 1, 1, 1, 1, 1, 1, 1};
-        int[] noise = uniformNoise(2);
+        int[] noise = uniformNoise(8, 2);
         Random random = new Random(3);
         // 1 * 2^4 / 2^10 = 1/64 LSB per step
         for (int s = 0; s < 64_000; s++) {
-            DenseKernels.updateBias(b, 0, 8, g, 4, 10, noise, random.nextInt(DenseKernels.NOISE_RING),
-                    random.nextInt(1 << DenseKernels.NOISE_BITS), 20);
+            DenseKernels.updateBias(b, 0, 8, g, 4, 10, noise, random.nextInt());
         }
         // each bias: binomial(64000, 1/64), sd 31
         for (int v : b) {
@@ -70,12 +97,59 @@ class DenseKernelsTest {
     }
 
     @Test
-    void updatesSaturateInsteadOfWrapping() {
-        short[] w = {32000, -32000};
-        DenseKernels.update(w, 0, 1, 2, new short[] {1 << 12}, new int[] {1 << 14, -(1 << 14)}, 1,
-                new int[DenseKernels.NOISE_RING + 2], 29, 0, 1);
-        assertEquals(Short.MAX_VALUE, w[0]);
-        assertEquals(Short.MIN_VALUE, w[1]);
+    void packedHalvesStayIndependentThroughUpdates() {
+        int[][] halves = {{-1, 5}, {0, -1}, {32767, -32765}, {-32768, 32764}, {-200, -300}, {12345, 0}};
+        int out = halves.length;
+        int[] w = new int[out];
+        for (int j = 0; j < out; j++) {
+            w[j] = DenseKernels.pack(halves[j][0], halves[j][1]);
+            assertEquals(halves[j][0], DenseKernels.low(w[j]));
+            assertEquals(halves[j][1], DenseKernels.high(w[j]));
+        }
+        // shift 1, round to nearest: change = (g * x + 1) >> 1 = g * x / 2 for even g; the results
+        // reach both ends of int16 and cross zero in the low half, which must not disturb the high one
+        int[] g = {2, 2, -2, 2, 2, -2};
+        int[] nearest = new int[out];
+        java.util.Arrays.fill(nearest, DenseKernels.NEAREST_NOISE);
+        short[] x = {1, 3};
+        DenseKernels.update(w, 0, 1, out, x, g, 1, nearest, 0, 1, new int[out]);
+        for (int j = 0; j < out; j++) {
+            int low = halves[j][0] + g[j] / 2 * x[0];
+            int high = halves[j][1] + g[j] / 2 * x[1];
+            assertEquals(low, DenseKernels.low(w[j]), "low half of output " + j);
+            assertEquals(high, DenseKernels.high(w[j]), "high half of output " + j);
+        }
+    }
+
+    @Test
+    void forwardSkipsZeroPairsAndPadsAnOddInput() {
+        Random random = new Random(4);
+        int in = 7;
+        int out = 5;
+        int pairs = DenseKernels.pairs(in);
+        short[][] weights = new short[in][out];
+        int[] w = new int[3 + pairs * out];
+        for (int p = 0; p < pairs; p++) {
+            for (int j = 0; j < out; j++) {
+                weights[2 * p][j] = (short) (random.nextInt(1 << 15) - (1 << 14));
+                if (2 * p + 1 < in) {
+                    weights[2 * p + 1][j] = (short) (random.nextInt(1 << 15) - (1 << 14));
+                }
+                int high = 2 * p + 1 < in ? weights[2 * p + 1][j] : 0;
+                w[3 + p * out + j] = DenseKernels.pack(weights[2 * p][j], high);
+            }
+        }
+        short[] x = {0, 0, 300, 0, 0, 2000, 700, 0}; // the last entry is the odd layer's padding
+        int[] bias = {9, 1, 2, 3, 4, 5};
+        int[] acc = new int[out];
+        DenseKernels.forward(w, 3, pairs, out, x, bias, 1, acc, new int[out]);
+        for (int j = 0; j < out; j++) {
+            int expected = bias[1 + j];
+            for (int i = 0; i < in; i++) {
+                expected += weights[i][j] * x[i];
+            }
+            assertEquals(expected, acc[j], "output " + j);
+        }
     }
 
     @Test
@@ -109,11 +183,17 @@ class DenseKernelsTest {
 
     @Test
     void halvingRoundsHalfToEvenSymmetrically() {
-        short[] w = {1, 3, -1, -3, 32767, -32768, 5, -5};
-        DenseKernels.halve(w, 0, w.length);
-        assertEquals("[0, 2, 0, -2, 16384, -16384, 2, -2]", java.util.Arrays.toString(w));
+        int[] w = {DenseKernels.pack(1, 3), DenseKernels.pack(-1, -3), DenseKernels.pack(32767, -32768),
+            DenseKernels.pack(5, -5)};
+        DenseKernels.halveWeights(w, 0, w.length);
+        int[] halves = new int[8];
+        for (int k = 0; k < 4; k++) {
+            halves[2 * k] = DenseKernels.low(w[k]);
+            halves[2 * k + 1] = DenseKernels.high(w[k]);
+        }
+        assertEquals("[0, 2, 0, -2, 16384, -16384, 2, -2]", java.util.Arrays.toString(halves));
         int[] b = {Integer.MAX_VALUE, Integer.MIN_VALUE, 7};
-        DenseKernels.halve(b, 0, 3);
+        DenseKernels.halveBiases(b, 0, 3);
         assertEquals(1 << 30, b[0]);
         assertEquals(-(1 << 30), b[1]);
         assertEquals(4, b[2]);

@@ -43,16 +43,21 @@ public final class ClaimReplyMessage extends Message {
     }
 
     private int checkGroup() {
-        int check = scratch.readField(buffer, at(GROUP));
+        int check = Name.checkField(buffer, at(GROUP));
         if (check != FleetStatus.OK) {
             return check;
         }
         // A reserved group could never appear in the device's topics: reject it here already.
-        return require(Name.checkField(buffer, at(GROUP)) == FleetStatus.OK && !Topic.isReservedGroup(scratch));
+        scratch.readField(buffer, at(GROUP));
+        return require(!Topic.isReservedGroup(scratch));
     }
 
     public int status() {
         return i16(STATUS);
+    }
+
+    public void nonce(byte[] out, int outOffset) {
+        copyOut(NONCE, out, outOffset, ClaimMessage.NONCE_LENGTH);
     }
 
     /** True if the reply echoes {@code nonce[nonceOffset..+16)}. */

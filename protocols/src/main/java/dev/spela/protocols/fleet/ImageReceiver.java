@@ -28,6 +28,7 @@ public final class ImageReceiver {
     private int blockLog2;
     private int nextOffset;
     private int refusal;
+    private int hashed;
 
     /**
      * @param slotBytes size of the inactive slot (0: this device receives no images)
@@ -65,11 +66,11 @@ public final class ImageReceiver {
                 && offer.blockLog2() == blockLog2 && offer.sha256Equals(sha, 0)) {
             return RESUME;
         }
+        clear();
         transferId = offer.transferId();
         imageLength = offer.imageLength();
         blockLog2 = offer.blockLog2();
         offer.sha256(sha, 0);
-        nextOffset = 0;
         return START;
     }
 
@@ -123,14 +124,23 @@ public final class ImageReceiver {
         return transferId != 0 && nextOffset == imageLength;
     }
 
-    /** Feeds slot bytes (in order, {@link #imageLength} in all) to the whole-image check. */
+    /**
+     * Feeds the slot's bytes, in order, to the whole-image check: all {@link #imageLength} of them,
+     * in as many calls as convenient (a flash slot is read in chunks).
+     */
     public void hash(byte[] data, int offset, int length) {
         digest.update(data, offset, length);
+        hashed += length;
     }
 
-    /** True if the bytes fed to {@link #hash} have the offered SHA-256; starts a new check. */
+    /**
+     * True if exactly {@link #imageLength} bytes were fed and their SHA-256 is the offered one;
+     * starts a new check.
+     */
     public boolean hashMatches() {
-        return digest.finishAndCompare(sha, 0);
+        boolean matches = digest.finishAndCompare(sha, 0) && hashed == imageLength;
+        hashed = 0;
+        return matches;
     }
 
     /**
@@ -164,6 +174,7 @@ public final class ImageReceiver {
             sha[k] = 0;
         }
         digest.reset();
+        hashed = 0;
     }
 
     /** The current transfer's id, 0 if none. */

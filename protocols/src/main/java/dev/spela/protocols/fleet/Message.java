@@ -238,7 +238,7 @@ public abstract class Message {
     }
 
     protected final boolean zeros(int field, int length) {
-        return Name.checkZeros(buffer, at(field), length);
+        return Name.allZero(buffer, at(field), length);
     }
 
     protected final void copyIn(int field, byte[] src, int srcOffset, int length) {

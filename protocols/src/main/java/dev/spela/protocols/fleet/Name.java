@@ -109,10 +109,10 @@ public final class Name {
 
     /** True if the 32-byte field is all zero (an absent name). */
     public static boolean isEmptyField(byte[] src, int offset) {
-        return fieldLength(src, offset) == 0 && checkZeros(src, offset, FIELD_LENGTH);
+        return fieldLength(src, offset) == 0 && allZero(src, offset, FIELD_LENGTH);
     }
 
-    static boolean checkZeros(byte[] src, int offset, int length) {
+    static boolean allZero(byte[] src, int offset, int length) {
         int bits = 0;
         for (int k = 0; k < length; k++) {
             bits |= src[offset + k];

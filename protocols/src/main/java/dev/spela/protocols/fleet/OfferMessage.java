@@ -4,7 +4,7 @@ import dev.spela.protocols.checksum.Sha256;
 
 /**
  * OFFER (host -> device, type 0x83): announces an image transfer: its id, length, block size and
- * the SHA-256 of the whole image (for a model image, its own last 32 bytes).
+ * the SHA-256 of the whole image (as {@code sha256sum} prints it; it names the image everywhere).
  */
 public final class OfferMessage extends Message {
 

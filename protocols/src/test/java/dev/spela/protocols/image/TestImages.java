@@ -3,16 +3,16 @@ package dev.spela.protocols.image;
 import java.util.Random;
 
 /** Valid v1 images with deterministic pseudo-random integer contents, for codec and validator tests. */
-final class TestImages {
+public final class TestImages {
 
     private TestImages() {}
 
     /** A valid image: input 12, layers 8 and 4, 3 classes (priors are basis vectors). */
-    static byte[] small(long seed) {
+    public static byte[] small(long seed) {
         return build(12, 3, new int[] {8, 4}, seed);
     }
 
-    static byte[] build(int inputSize, int classes, int[] outputs, long seed) {
+    public static byte[] build(int inputSize, int classes, int[] outputs, long seed) {
         Random random = new Random(seed);
         int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length);
         byte[] image = new byte[size];

@@ -1,0 +1,144 @@
+package dev.spela.train;
+
+import dev.spela.protocols.image.ImageStatus;
+import dev.spela.protocols.image.ModelImage;
+import dev.spela.protocols.image.ModelImageValidator;
+import dev.spela.runtime.RuntimeStatus;
+import dev.spela.runtime.SpelaRuntime;
+
+/**
+ * The device runtime ({@link SpelaRuntime}, integer SPELA) as a training engine on the host: it
+ * trains one sample at a time on the calling thread, exactly as a device would, and evaluates with
+ * one runtime per pool thread, each loaded from the same image (a runtime's scratch buffers are its
+ * own, so runtimes cannot be shared between threads).
+ */
+public final class FixedEngine implements Engine {
+  private static final double Q15_ONE = ModelImage.Q15_ONE;
+
+  private final SpelaRuntime runtime;
+  /** Evaluation runtimes of workers 1 and up; worker 0 (the calling thread) uses {@link #runtime}. */
+  private SpelaRuntime[] evaluators = new SpelaRuntime[0];
+
+  /**
+   * Loads {@code image} into a runtime sized for it.
+   *
+   * @throws IllegalArgumentException naming the {@link ImageStatus} if the image is invalid
+   */
+  public FixedEngine(byte[] image) {
+    SpelaRuntime loaded = SpelaRuntime.forImage(image, 0, image.length);
+    if (loaded == null) {
+      int status = new ModelImageValidator().validate(image, 0, image.length);
+      throw new IllegalArgumentException("not a valid model image: " + ImageStatus.name(status));
+    }
+    this.runtime = loaded;
+  }
+
+  /** The real learning rate {@code rate} as the runtime's Q24 value, rounded to nearest. */
+  public static int learningRateQ24(double rate) {
+    double q = Math.rint(rate * ModelImage.MAX_LEARNING_RATE);
+    if (!(q >= 1 && q <= ModelImage.MAX_LEARNING_RATE)) {
+      throw new IllegalArgumentException(
+          "the fixed-point learning rate must be between 2^-24 and 1.0, got " + rate);
+    }
+    return (int) q;
+  }
+
+  /** The runtime that trains; its state is the engine's model. */
+  public SpelaRuntime runtime() {
+    return runtime;
+  }
+
+  /** The current model and training state as a v1 image. */
+  public byte[] image() {
+    byte[] image = new byte[runtime.imageSize()];
+    check(runtime.writeImage(image, 0), "write the image");
+    return image;
+  }
+
+  @Override
+  public String engine() {
+    return "fixed";
+  }
+
+  @Override
+  public int inputSize() {
+    return runtime.inputSize();
+  }
+
+  @Override
+  public int answeringLayers() {
+    return runtime.layers();
+  }
+
+  /** One sample per step, as on a device: {@code count} must be 1. */
+  @Override
+  public void trainBatch(
+      Samples data, int[] order, int from, int count, float learningRate, ParallelRanges pool, double[] lossSums) {
+    if (count != 1) {
+      throw new IllegalArgumentException("the fixed engine trains one sample at a time, not batches of " + count);
+    }
+    int rate = learningRateQ24(learningRate);
+    if (rate != runtime.learningRate()) {
+      check(runtime.setLearningRate(rate), "set the learning rate");
+    }
+    int sample = order[from];
+    check(runtime.train(data.pixels(), sample * data.inputSize(), data.label(sample)), "train");
+    for (int k = 0; k < lossSums.length; k++) {
+      lossSums[k] += runtime.layerLoss(k) / Q15_ONE;
+    }
+  }
+
+  /**
+   * Runs every sample through all layers once; each layer's prediction of that pass counts for
+   * that layer.
+   */
+  @Override
+  public double[] accuracy(Samples data, ParallelRanges pool) {
+    prepareEvaluators(pool.threads());
+    int layers = runtime.layers();
+    int last = layers - 1;
+    int inputs = data.inputSize();
+    int[][] correct = new int[pool.threads()][layers];
+    pool.run(data.count(), (worker, from, to) -> {
+      SpelaRuntime evaluator = worker == 0 ? runtime : evaluators[worker - 1];
+      for (int sample = from; sample < to; sample++) {
+        check(evaluator.predict(data.pixels(), sample * inputs, last), "predict");
+        for (int k = 0; k < layers; k++) {
+          if (evaluator.layerPrediction(k) == data.label(sample)) {
+            correct[worker][k]++;
+          }
+        }
+      }
+    });
+    return Trainer.fractions(correct, data.count());
+  }
+
+  /** Loads the current model into one evaluation runtime per extra thread. */
+  private void prepareEvaluators(int threads) {
+    if (threads < 2) {
+      return;
+    }
+    byte[] image = image();
+    if (evaluators.length < threads - 1) {
+      evaluators = new SpelaRuntime[threads - 1];
+    }
+    for (int w = 0; w < threads - 1; w++) {
+      if (evaluators[w] == null) {
+        evaluators[w] = SpelaRuntime.forImage(image, 0, image.length);
+      } else {
+        check(evaluators[w].load(image, 0, image.length), "load the image for evaluation");
+      }
+    }
+  }
+
+  @Override
+  public int trainingThreads(ParallelRanges pool) {
+    return 1;
+  }
+
+  private static void check(int status, String what) {
+    if (status < 0) {
+      throw new IllegalStateException("the fixed-point runtime could not " + what + ": " + RuntimeStatus.name(status));
+    }
+  }
+}

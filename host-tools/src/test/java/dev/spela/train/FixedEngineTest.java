@@ -1,0 +1,76 @@
+package dev.spela.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spela.image.ImageCompiler;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FixedEngineTest {
+  private static final int[] SIZES = {64, 48, 12};
+
+  private static FixedEngine fixed(SpelaNetwork network) {
+    return new FixedEngine(ImageCompiler.compile(network, ImageCompiler.Settings.of(0.01, 5)));
+  }
+
+  private static List<EpochReport> train(Engine engine, Samples train, Samples test, int epochs, int threads) {
+    List<EpochReport> reports = new ArrayList<>();
+    new Trainer(engine, train, test, new TrainingOptions(epochs, 0.01f, 1, 7, threads)).run(reports::add);
+    return reports;
+  }
+
+  @Test
+  void fixedAndFloatLearnTheSameFromTheSameStart() {
+    Samples train = ToyData.blocks(600, 64, 4, 1);
+    Samples test = ToyData.blocks(200, 64, 4, 2);
+    SpelaNetwork network = ToyData.spela(SIZES, 4, 3);
+    FixedEngine fixed = fixed(network);
+    List<EpochReport> fixedReports = train(fixed, train, test, 3, 1);
+    List<EpochReport> floatReports = train(network, train, test, 3, 1);
+    // The first layer sees the same inputs in both engines, so its loss follows float's closely; the
+    // second layer's inputs carry the first layer's rounding, and its dead units can differ.
+    for (int e = 0; e < 3; e++) {
+      assertEquals(floatReports.get(e).trainLoss()[0], fixedReports.get(e).trainLoss()[0], 0.005, "epoch " + e);
+    }
+    assertArrayEquals(new double[] {1.0, 1.0}, fixedReports.get(2).layerAccuracy());
+    assertEquals("fixed", fixedReports.get(0).engine());
+    assertEquals(3 * 600, fixed.runtime().samplesSeen());
+  }
+
+  @Test
+  void evaluationGivesTheSameAnswersOnAnyNumberOfThreads() {
+    Samples train = ToyData.blocks(300, 64, 4, 1);
+    Samples test = ToyData.blocks(700, 64, 4, 2);
+    FixedEngine fixed = fixed(ToyData.spela(SIZES, 4, 3));
+    List<EpochReport> reports = train(fixed, train, test, 1, 3);
+    assertEquals(1, reports.get(0).threads(), "the fixed engine trains on one thread");
+    try (ParallelRanges one = new ParallelRanges(1)) {
+      assertArrayEquals(reports.get(0).layerAccuracy(), fixed.accuracy(test, one));
+    }
+  }
+
+  @Test
+  void itTrainsOneSampleAtATime() {
+    Samples train = ToyData.blocks(10, 64, 4, 1);
+    FixedEngine fixed = fixed(ToyData.spela(SIZES, 4, 3));
+    try (ParallelRanges pool = new ParallelRanges(1)) {
+      assertThrows(IllegalArgumentException.class,
+          () -> fixed.trainBatch(train, new int[] {0, 1}, 0, 2, 0.01f, pool, new double[2]));
+    }
+    assertEquals(167772, FixedEngine.learningRateQ24(0.01));
+    assertThrows(IllegalArgumentException.class, () -> FixedEngine.learningRateQ24(0));
+    assertTrue(FixedEngine.learningRateQ24(1.0) == 1 << 24);
+  }
+
+  @Test
+  void anInvalidImageIsRefusedWithItsStatus() {
+    byte[] image = ImageCompiler.compile(ToyData.spela(SIZES, 4, 3), ImageCompiler.Settings.of(0.01, 5));
+    image[image.length / 2] ^= 1;
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FixedEngine(image));
+    assertTrue(e.getMessage().contains("BAD_DIGEST"), e.getMessage());
+  }
+}
