@@ -4,9 +4,13 @@ import dev.spela.boards.BoardProfile;
 import dev.spela.boards.device.BoardLimits;
 import dev.spela.boards.device.VirtualDevice;
 import dev.spela.data.Dataset;
+import dev.spela.image.ImageCompiler;
+import dev.spela.priors.PriorMethod;
 import dev.spela.protocols.fleet.CommandMessage;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.runtime.MemoryPlan;
+import dev.spela.train.LocalLoss;
+import dev.spela.train.SpelaNetwork;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -86,6 +90,12 @@ public final class FleetDemo {
     return null;
   }
 
+  /** A fresh SPELA network (Kaiming weights, Riesz priors) compiled to an image, as spela compile does. */
+  public static byte[] untrainedImage(int[] shape, int classes, double learningRate, long seed) {
+    return ImageCompiler.compile(SpelaNetwork.fresh(shape, classes, PriorMethod.RIESZ, LocalLoss.COSINE, seed),
+        ImageCompiler.Settings.of(learningRate, seed));
+  }
+
   static String shapeName(int[] shape) {
     return Arrays.stream(shape).mapToObj(Integer::toString).collect(Collectors.joining("-"));
   }
@@ -126,7 +136,7 @@ public final class FleetDemo {
           failures[i] = "no model shape fits " + boards[i].id();
           continue;
         }
-        byte[] image = StarterImage.build(shapes[i], settings.dataset().numClasses(), settings.learningRate(), i + 1);
+        byte[] image = untrainedImage(shapes[i], settings.dataset().numClasses(), settings.learningRate(), i + 1);
         transfers[i] = host.offer(ids[i], image, 12, null);
       }
       for (int i = 0; i < n; i++) {

@@ -10,12 +10,12 @@ import dev.spela.boards.device.VirtualDevice;
 import dev.spela.data.Dataset;
 import dev.spela.fleet.DeviceView;
 import dev.spela.fleet.FleetData;
+import dev.spela.fleet.FleetDemo;
 import dev.spela.fleet.FleetHost;
 import dev.spela.fleet.FleetMonitor;
 import dev.spela.fleet.HostConnection;
 import dev.spela.fleet.ImageTransfer;
 import dev.spela.fleet.Provisioner;
-import dev.spela.fleet.StarterImage;
 import dev.spela.fleet.TelemetryRecord;
 import dev.spela.fleet.TelemetryStore;
 import dev.spela.protocols.fleet.BlockMessage;
@@ -101,7 +101,7 @@ abstract class FleetScenarios {
   }
 
   private static byte[] image(long seed) {
-    return StarterImage.build(SMALL_MODEL, 10, 0.01, seed);
+    return FleetDemo.untrainedImage(SMALL_MODEL, 10, 0.01, seed);
   }
 
   private static String sha(byte[] data) throws Exception {
