@@ -1,6 +1,7 @@
 package dev.spela.cli;
 
 import dev.spela.boards.BoardCatalogue;
+import dev.spela.boards.BoardProfile;
 import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
 import dev.spela.data.DatasetException;
@@ -12,7 +13,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -49,6 +52,14 @@ public final class DemoCommand implements Runnable {
   @Option(names = "--lr", defaultValue = "0.01", paramLabel = "RATE", description = "Learning rate (default: ${DEFAULT-VALUE}).")
   double learningRate;
 
+  @Option(names = "--record-every", defaultValue = "500", paramLabel = "N",
+      description = "Training samples per telemetry record (default: ${DEFAULT-VALUE}).")
+  int recordEvery;
+
+  @Option(names = "--boards", split = ",", paramLabel = "ID,ID...",
+      description = "Boards the devices run on, in turn (default: every board of spela boards).")
+  List<String> boardIds;
+
   @Option(names = "--run", paramLabel = "DIR", description = "Run folder (default: runs/demo-DATE-TIME).")
   Path run;
 
@@ -60,8 +71,15 @@ public final class DemoCommand implements Runnable {
 
   @Override
   public void run() {
-    if (devices < 1 || devices > 64 || epochs < 1 || maxTrain < 1 || heldOut < 1) {
-      throw CliException.usage("--devices must be 1..64; --epochs, --max-train and --held-out positive");
+    if (devices < 1 || devices > 64 || epochs < 1 || maxTrain < 1 || heldOut < 1 || recordEvery < 1) {
+      throw CliException.usage("--devices must be 1..64; --epochs, --max-train, --held-out and --record-every positive");
+    }
+    List<BoardProfile> boards;
+    try {
+      boards = boardIds == null ? BoardCatalogue.standard().boards()
+          : boardIds.stream().map(BoardCatalogue.standard()::byId).toList();
+    } catch (NoSuchElementException e) {
+      throw CliException.usage(e.getMessage());
     }
     if (!(learningRate > 0 && learningRate <= 1)) {
       throw CliException.usage("--lr must be in (0, 1], got " + learningRate);
@@ -74,8 +92,8 @@ public final class DemoCommand implements Runnable {
     out.flush();
     FleetDemo.Result result;
     try {
-      result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, BoardCatalogue.standard().boards(), mnist,
-          runDir, brokerUrl, maxTrain, heldOut, 500, learningRate, System.console() != null ? System.err : null));
+      result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, boards, mnist, runDir, brokerUrl, maxTrain, heldOut,
+          recordEvery, learningRate, System.console() != null ? System.err : null));
     } catch (IOException e) {
       throw CliException.failure("demo failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -86,8 +104,12 @@ public final class DemoCommand implements Runnable {
     for (FleetDemo.Outcome outcome : result.outcomes()) {
       out.println(FleetDemo.describe(outcome));
     }
-    out.printf(Locale.ROOT, "%d telemetry records stored (%d duplicates ignored) in %.0f s%n", result.recordsStored(),
-        result.duplicates(), result.seconds());
+    out.printf(Locale.ROOT, "flashed %d bytes to %d devices at once in %.1f s (%.0f bytes/s)%n", result.imageBytes(),
+        devices, result.flashSeconds(), result.imageBytes() / Math.max(1e-9, result.flashSeconds()));
+    out.printf(Locale.ROOT, "%d telemetry records stored, %d duplicates ignored, %s; %.0f s in all%n",
+        result.recordsStored(), result.duplicates(),
+        result.missingRecords() == 0 ? "every record present exactly once" : result.missingRecords() + " records missing",
+        result.seconds());
     out.println("report: " + result.report());
     out.flush();
     long failed = result.outcomes().stream().filter(o -> !o.ok()).count();

@@ -13,12 +13,15 @@ import dev.spela.train.LocalLoss;
 import dev.spela.train.SpelaNetwork;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.tinylog.Logger;
 
@@ -67,8 +70,19 @@ public final class FleetDemo {
     }
   }
 
-  /** The run's result. */
-  public record Result(List<Outcome> outcomes, Path report, long recordsStored, long duplicates, double seconds) {
+  /**
+   * The run's result. {@code missingRecords}: records numbered below a device's last one that are
+   * not in the store (lost, or skipped by the device when its publish window was full).
+   */
+  public record Result(
+      List<Outcome> outcomes,
+      Path report,
+      long recordsStored,
+      long duplicates,
+      long missingRecords,
+      long imageBytes,
+      double flashSeconds,
+      double seconds) {
     public boolean ok() {
       return outcomes.stream().allMatch(Outcome::ok);
     }
@@ -102,6 +116,8 @@ public final class FleetDemo {
 
   public static Result run(Settings settings) throws IOException, InterruptedException {
     long start = System.nanoTime();
+    long imageBytes = 0;
+    double flashSeconds = 0;
     EmbeddedBroker broker = settings.brokerUrl() == null ? EmbeddedBroker.start() : null;
     String url = broker != null ? broker.url() : settings.brokerUrl();
     TelemetryStore store = new TelemetryStore(settings.runDir());
@@ -131,12 +147,16 @@ public final class FleetDemo {
       String[] failures = new String[n];
       String[] verdicts = new String[n];
       ImageTransfer[] transfers = new ImageTransfer[n];
+      Path images = Files.createDirectories(settings.runDir().resolve("images"));
+      long flashStart = System.nanoTime();
       for (int i = 0; i < n; i++) {
         if (shapes[i] == null) {
           failures[i] = "no model shape fits " + boards[i].id();
           continue;
         }
         byte[] image = untrainedImage(shapes[i], settings.dataset().numClasses(), settings.learningRate(), i + 1);
+        Files.write(images.resolve(ids[i] + ".img"), image);
+        imageBytes += image.length;
         transfers[i] = host.offer(ids[i], image, 12, null);
       }
       for (int i = 0; i < n; i++) {
@@ -149,6 +169,7 @@ public final class FleetDemo {
           failures[i] = "image refused: " + verdict.describe();
         }
       }
+      flashSeconds = (System.nanoTime() - flashStart) / 1e9;
       for (int i = 0; i < n; i++) {
         if (failures[i] == null) {
           FleetHost.Ack ack = host.command(ids[i], CommandMessage.START, 0, answer);
@@ -205,7 +226,21 @@ public final class FleetDemo {
     Path report = FleetReport.write(settings.runDir(), "SPELA fleet demo: " + settings.devices() + " devices, "
         + settings.dataset().name() + ", " + settings.epochs() + " epoch(s)", summary);
     Logger.debug("demo report: {}", report);
-    return new Result(outcomes, report, store.stored(), store.duplicates(), (System.nanoTime() - start) / 1e9);
+    return new Result(outcomes, report, store.stored(), store.duplicates(), missingRecords(settings.runDir()),
+        imageBytes, flashSeconds, (System.nanoTime() - start) / 1e9);
+  }
+
+  /** Per device, the records numbered 0 .. last of its last session that the store lacks. */
+  static long missingRecords(Path runDir) throws IOException {
+    long missing = 0;
+    for (List<TelemetryStore.Row> rows : TelemetryStore.read(runDir).values()) {
+      long session = rows.stream().mapToLong(TelemetryStore.Row::bdSeq).max().orElse(0);
+      Set<Long> records = new HashSet<>();
+      rows.stream().filter(r -> r.bdSeq() == session).forEach(r -> records.add(r.record()));
+      long last = records.stream().mapToLong(Long::longValue).max().orElse(-1);
+      missing += last + 1 - records.size();
+    }
+    return missing;
   }
 
   /** One line: device, board, model and held-out accuracy per layer, or what went wrong. */
