@@ -13,8 +13,9 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "broker",
     mixinStandardHelpOptions = true,
     description = {
-      "Run an MQTT 3.1.1/5 broker (HiveMQ CE, embedded) on 127.0.0.1, in memory, until Ctrl-C.",
-      "Any other MQTT broker works with the fleet commands too (see --broker)."
+      "Run an MQTT broker on 127.0.0.1 until Ctrl-C.",
+      "HiveMQ CE, embedded, MQTT 3.1.1 and 5, everything in memory. The fleet",
+      "commands work with any other MQTT broker too (see their --broker)."
     })
 public final class BrokerCommand implements Runnable {
 

@@ -26,10 +26,11 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Start an MQTT broker and N virtual devices on different boards, flash each a model that fits",
-      "it, train every device on its shard of MNIST with live progress, then evaluate each on its",
-      "held-out samples and write the run's report. Fetches MNIST first if it is not cached.",
-      "Exit 1 if any device failed."
+      "Train a fleet of virtual boards on MNIST, end to end, on this machine.",
+      "Starts an MQTT broker and N virtual devices on different boards, flashes",
+      "each a model that fits it, trains every device on its shard of MNIST with",
+      "live progress, evaluates each on held-out samples and writes the run's",
+      "report. Fetches MNIST first if it is not cached. Exit 1 if a device failed."
     })
 public final class DemoCommand implements Runnable {
 

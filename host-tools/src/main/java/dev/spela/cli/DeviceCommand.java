@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "device",
     mixinStandardHelpOptions = true,
-    description = "Virtual devices: a board's runtime, flash and sensor data, speaking the fleet protocol.",
+    description = "Run virtual devices: a board's runtime, flash and data on MQTT.",
     subcommands = {DeviceCommand.Run.class})
 public final class DeviceCommand implements Runnable {
 
@@ -39,10 +39,11 @@ public final class DeviceCommand implements Runnable {
       name = "run",
       mixinStandardHelpOptions = true,
       description = {
-        "Run a virtual device: the SPELA runtime within the board's RAM, an emulated flash (two image",
-        "slots and a checkpoint, kept in --state-dir/ID across restarts), a shard of a dataset as its",
-        "sensor, and MQTT to the broker. It waits for the host, then trains, reports and takes images",
-        "as the host commands (spela fleet, spela flash). Ctrl-C shuts it down cleanly."
+        "Run one virtual device until Ctrl-C.",
+        "The SPELA runtime within the board's RAM, an emulated flash (two image",
+        "slots and a checkpoint, kept in --state-dir/ID across restarts), a shard",
+        "of a dataset as its sensor, and MQTT to the broker. It waits for the",
+        "host, then trains, reports and takes images as the host commands."
       })
   static final class Run implements Runnable {
 

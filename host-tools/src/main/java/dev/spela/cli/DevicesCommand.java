@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
     name = "devices",
     mixinStandardHelpOptions = true,
     description = {
-      "List the devices on the broker: the host announces itself, every device answers with a BIRTH",
-      "(board, image, model, training state, memory); devices that died since are shown offline."
+      "List the devices on the broker, from their BIRTH and DEATH messages.",
+      "The host announces itself and every device answers with a BIRTH (board,",
+      "image, model, training state, memory); dead devices show as offline."
     })
 public final class DevicesCommand implements Runnable {
 

@@ -25,10 +25,11 @@ import picocli.CommandLine.Spec;
     name = "flash",
     mixinStandardHelpOptions = true,
     description = {
-      "Send a model image to a device: the device pulls it block by block into its inactive flash slot,",
-      "checks every block's CRC-32 and the image's SHA-256, boots it on trial and confirms it or rolls",
-      "back. A transfer cut by a disconnection resumes where it stopped (also when flash is run again).",
-      "Exit 0 if the device confirmed the image, 1 otherwise."
+      "Send a model image to a device over the air and report its verdict.",
+      "The device pulls the image block by block into its inactive flash slot,",
+      "checks each block's CRC-32 and the image's SHA-256, boots it on trial and",
+      "confirms it or rolls back. A transfer cut by a disconnection resumes where",
+      "it stopped. Exit 0 if the device confirmed the image, 1 otherwise."
     })
 public final class FlashCommand implements Runnable {
 

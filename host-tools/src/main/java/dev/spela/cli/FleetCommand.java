@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
     name = "fleet",
     mixinStandardHelpOptions = true,
     description = {
-      "Command devices: start, pause, resume or stop training, or evaluate on their held-out data.",
-      "Each device answers with an ACK; eval prints the accuracy of every layer."
+      "Start, pause, resume, stop or evaluate devices.",
+      "Each device answers with an ACK; eval prints the held-out accuracy of",
+      "every layer."
     })
 public final class FleetCommand implements Runnable {
 

@@ -23,9 +23,10 @@ import picocli.CommandLine.Spec;
     name = "monitor",
     mixinStandardHelpOptions = true,
     description = {
-      "Watch the fleet: one progress line per device, live. Every telemetry record is stored under the",
-      "run folder (telemetry/DEVICE.csv), once per (device, session, record) however often it arrives;",
-      "on exit (Ctrl-C, or --duration) the run's HTML report with learning curves is written."
+      "Watch the fleet live and record its telemetry and learning curves.",
+      "One progress line per device. Every telemetry record is stored once under",
+      "the run folder (telemetry/DEVICE.csv), however often it arrives; on exit",
+      "(Ctrl-C or --duration) the run's HTML report is written."
     })
 public final class MonitorCommand implements Runnable {
 

@@ -19,9 +19,10 @@ import picocli.CommandLine.Spec;
     name = "provision",
     mixinStandardHelpOptions = true,
     description = {
-      "Answer provisioning claims: a device that proves the batch's claim secret (HMAC-SHA256) gets a",
-      "device id and group, the same each time it asks (kept in --registry). Runs until Ctrl-C or",
-      "until --count claims were answered."
+      "Give devices that claim with the batch secret their identities.",
+      "A claim must carry an HMAC-SHA256 made with the claim secret; the answer",
+      "is a device id and group, the same each time the same claim id asks",
+      "(kept in --registry). Runs until Ctrl-C or until --count claims."
     })
 public final class ProvisionCommand implements Runnable {
 
