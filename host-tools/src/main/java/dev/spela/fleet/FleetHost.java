@@ -97,7 +97,8 @@ public final class FleetHost implements AutoCloseable {
 
   private final HostConnection connection;
   private final Name hostName;
-  private final long session;
+  /** The host session (PROTOCOL.md, section 2); a primary host moves it on when it re-announces. */
+  private volatile long session;
   private final Options options;
   private final Map<String, DeviceView> devices = new ConcurrentHashMap<>();
   private final Map<String, Integer> expectedSeq = new ConcurrentHashMap<>();
@@ -490,13 +491,22 @@ public final class FleetHost implements AutoCloseable {
     }
   }
 
+  /**
+   * A primary host that sees STATE offline while it runs (the will of a host command that died, or
+   * its own late will) announces itself again, with a session larger than the offline one: devices
+   * ignore an online STATE older than the last one they saw. (Its will keeps the session it
+   * connected with, so after this, devices do not learn of this host's own death.)
+   */
   private void onHostState(String topicName, byte[] payload) {
     if (!decode(stateIn, topicName, payload)) {
       return;
     }
-    if (!stateIn.online() && options.primary() && !closing) {
+    // An offline STATE older than ours is stale for every device that saw ours (the retained one a
+    // previous host left, for instance).
+    if (!stateIn.online() && stateIn.session() >= session && options.primary() && !closing) {
+      session = Math.max(System.currentTimeMillis(), stateIn.session() + 1);
       try {
-        announce(); // a late will (ours or another host command's) must not silence the devices
+        announce();
       } catch (IOException e) {
         Logger.warn("re-announcing host: {}", e.getMessage());
       }
