@@ -71,13 +71,15 @@ public final class MonitorCommand implements Runnable {
     PrintWriter out = spec.commandLine().getOut();
     try (FleetMonitor monitor = new FleetMonitor(store, System.console() != null ? System.err : null);
         FleetHost host = broker.open(FleetHost.Options.primary(true, shared), monitor)) {
-      out.println("monitoring " + broker.url() + ", recording to " + runDir);
+      out.println("monitoring " + broker.url() + " as host " + broker.hostId() + ", recording to " + runDir);
       out.flush();
       if (durationSeconds > 0) {
         stop.await(durationSeconds, TimeUnit.SECONDS);
       } else {
         stop.await();
       }
+      long devices = host.devices().size();
+      out.println(devices + " device(s) seen");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {

@@ -145,7 +145,8 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   /** HiveMQ reports a listener that failed to bind in its log only, so check that it answers. */
   private static boolean listening(int port) {
-    try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+    try {
+      new java.net.Socket(InetAddress.getLoopbackAddress(), port).close();
       return true;
     } catch (IOException e) {
       return false;

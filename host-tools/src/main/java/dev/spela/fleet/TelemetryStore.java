@@ -3,7 +3,6 @@ package dev.spela.fleet;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,8 +70,8 @@ public final class TelemetryStore {
 
   private boolean append(Path file, Known known, TelemetryRecord record) throws IOException {
     try (FileChannel channel =
-            FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        FileLock lock = channel.lock()) {
+        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      channel.lock(); // held until the channel closes
       catchUp(channel, known);
       if (known.keys.contains(record.key())) {
         duplicates++;

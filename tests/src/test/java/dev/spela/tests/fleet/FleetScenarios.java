@@ -130,6 +130,7 @@ abstract class FleetScenarios {
       assertEquals(new Claimant.Identity("dev-0001", "e2e"), identity);
       // The same claim id asking again (it lost its identity) gets the same identity.
       assertEquals(identity, Claimant.claim(url, dir.resolve("SN-1-again"), "SN-1", "nrf52840", SECRET, 30_000));
+      assertEquals(2, provisioner.answered());
 
       // Two collectors share the telemetry through an MQTT 5 shared subscription, into one run folder.
       Path run = dir.resolve("run");
@@ -172,6 +173,7 @@ abstract class FleetScenarios {
             assertEquals(2, rowsPerRecord.get(r), "record " + r + " once, one row per layer");
           }
           assertEquals(12, first.store().stored() + second.store().stored());
+          assertTrue(collector.device("dev-0001").isPresent(), "the second collector follows the device too");
 
           FleetHost.Ack evaluation = primary.command("dev-0001", CommandMessage.EVALUATE, 0, WAIT);
           assertTrue(evaluation.ok(), evaluation.statusName());

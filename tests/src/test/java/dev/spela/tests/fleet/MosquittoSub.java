@@ -91,8 +91,12 @@ final class MosquittoSub implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    process.destroy();
-    process.waitFor(10, TimeUnit.SECONDS);
+  public void close() {
+    try {
+      process.destroy();
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
