@@ -254,6 +254,15 @@ public final class VirtualDevice implements AutoCloseable {
   private void bootBoard() throws IOException {
     board.boot();
     trainingState = board.running() ? board.flash().trainingState() : STOPPED;
+    restoreReceiver();
+    windowStartNanos = System.nanoTime();
+    Logger.debug("{}: booted (boot {}), {}", config.deviceId(), board.bootCounter(),
+        board.running() ? "model " + describeModel() + (board.resumed() ? ", resumed from checkpoint at sample "
+            + board.cursor() : "") : "no model");
+  }
+
+  /** Rebuilds the image receiver from the transfer progress kept in flash (none: cleared). */
+  private void restoreReceiver() throws IOException {
     EmulatedFlash.Transfer transfer = board.flash().transfer();
     receiver.clear();
     if (transfer != null
@@ -261,10 +270,6 @@ public final class VirtualDevice implements AutoCloseable {
             transfer.sha256(), 0, transfer.offset()) != FleetStatus.OK) {
       board.flash().abandonTransfer();
     }
-    windowStartNanos = System.nanoTime();
-    Logger.debug("{}: booted (boot {}), {}", config.deviceId(), board.bootCounter(),
-        board.running() ? "model " + describeModel() + (board.resumed() ? ", resumed from checkpoint at sample "
-            + board.cursor() : "") : "no model");
   }
 
   private String describeModel() {
@@ -759,14 +764,16 @@ public final class VirtualDevice implements AutoCloseable {
       publishVerdict(id, VerdictMessage.REFUSED, VerdictMessage.BUSY, 0);
       return;
     }
+    int previous = receiver.transferId();
+    boolean unfinished = previous != 0 && !receiver.complete();
+    int decision = receiver.offer(offer); // checks slot, block size and length first (PROTOCOL.md order)
     byte[] running = board.runningSha256();
-    if (running != null && offer.sha256Equals(running, 0)) {
+    if (decision != ImageReceiver.REFUSE && running != null && offer.sha256Equals(running, 0)) {
+      restoreReceiver(); // nothing to transfer: keep the progress of any unfinished transfer
       publishVerdict(id, VerdictMessage.CONFIRMED, VerdictMessage.ALREADY_RUNNING, 0);
       return;
     }
-    int previous = receiver.transferId();
-    boolean unfinished = previous != 0 && !receiver.complete();
-    switch (receiver.offer(offer)) {
+    switch (decision) {
       case ImageReceiver.REFUSE -> publishVerdict(id, VerdictMessage.REFUSED, receiver.refusal(), 0);
       case ImageReceiver.RESUME -> {
         Logger.info("{}: resuming image transfer {} at {}", config.deviceId(), Integer.toUnsignedString(id),

@@ -276,6 +276,9 @@ abstract class FleetScenarios {
         assertTrue(fleet.awaitDevice("sha-1", d -> d.layers() == 2, WAIT).isPresent());
         assertEquals(sha(old), fleet.device("sha-1").orElseThrow().imageSha256());
         assertTrue(fleet.command("sha-1", CommandMessage.EVALUATE, 50, WAIT).ok(), "the old model still runs");
+        FleetHost.Verdict again = fleet.offer("sha-1", old, 12, null).await(WAIT);
+        assertEquals(VerdictMessage.ALREADY_RUNNING, again.reason(), "the running image is not sent again");
+        assertEquals(0, fleet.device("sha-1").orElseThrow().pendingTransferId());
       } finally {
         device.close();
       }
