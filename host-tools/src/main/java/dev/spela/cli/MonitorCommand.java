@@ -78,8 +78,8 @@ public final class MonitorCommand implements Runnable {
       } else {
         stop.await();
       }
-      long devices = host.devices().size();
-      out.println(devices + " device(s) seen");
+      out.printf("%d device(s) seen, %d message(s) missed (sequence gaps), %d dropped%n", host.devices().size(),
+          host.gaps(), host.droppedTotal());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {

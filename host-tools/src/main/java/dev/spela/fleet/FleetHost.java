@@ -159,9 +159,6 @@ public final class FleetHost implements AutoCloseable {
     }
   }
 
-  public void addListener(Listener listener) {
-    listeners.add(listener);
-  }
 
   private static String clientId(String hostId) {
     return hostId + "-" + Long.toString(System.nanoTime() & 0xFFFFFFFFL, 36);

@@ -145,9 +145,6 @@ public final class HostConnection implements AutoCloseable {
     }
   }
 
-  public boolean isConnected() {
-    return client.isConnected();
-  }
 
   /** Disconnects (flushing what is in flight, bounded), closes the client and stops the worker. */
   @Override

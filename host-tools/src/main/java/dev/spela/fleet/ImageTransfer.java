@@ -59,7 +59,6 @@ public final class ImageTransfer {
   private final CompletableFuture<FleetHost.Verdict> verdict = new CompletableFuture<>();
   private final AtomicLong confirmed = new AtomicLong();
   private final AtomicLong bytesSent = new AtomicLong();
-  private final AtomicLong requests = new AtomicLong();
   private volatile long lastHeardNanos = System.nanoTime();
   private volatile ScheduledFuture<?> watchdog;
 
@@ -104,7 +103,6 @@ public final class ImageTransfer {
       return FleetStatus.BAD_FIELD;
     }
     lastHeardNanos = System.nanoTime();
-    requests.incrementAndGet();
     confirmed.accumulateAndGet(offset, Math::max);
     try {
       for (int k = 0, at = offset; k < blockCount && at < image.length; k++, at += block) {
@@ -149,11 +147,6 @@ public final class ImageTransfer {
     return verdict;
   }
 
-  /** The announced SHA-256 (as offered). */
-  public byte[] announcedSha256() {
-    return sha256.clone();
-  }
-
   /** Bytes the device has confirmed writing (the offset of its latest request). */
   public long confirmedBytes() {
     return confirmed.get();
@@ -164,9 +157,6 @@ public final class ImageTransfer {
     return bytesSent.get();
   }
 
-  public long requests() {
-    return requests.get();
-  }
 
   public String deviceId() {
     return device.id();

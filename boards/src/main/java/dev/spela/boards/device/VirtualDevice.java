@@ -204,11 +204,6 @@ public final class VirtualDevice implements AutoCloseable {
     return drops.total();
   }
 
-  /** Waits until the device thread has ended. */
-  public boolean awaitFinished(long timeout, TimeUnit unit) throws InterruptedException {
-    return finished.await(timeout, unit);
-  }
-
   /**
    * Clean shutdown: checkpoints, publishes DEATH (SHUTDOWN), disconnects, closes the client and
    * ends the device thread.
