@@ -10,12 +10,14 @@ import dev.spela.fleet.FleetData;
 import dev.spela.fleet.FleetDemo;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -87,6 +89,10 @@ public final class DemoCommand implements Runnable {
     }
     Path runDir = run != null ? run
         : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    if (Files.isDirectory(runDir) && !isEmpty(runDir)) {
+      // Its devices' flash would start from the last run's models: a demo starts from scratch.
+      throw CliException.usage("run folder " + runDir + " is not empty: choose a new one");
+    }
     Dataset mnist = loadMnist();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("demo: %d virtual devices, %d epoch(s) on MNIST shards, run folder %s%n", devices, epochs, runDir);
@@ -116,6 +122,14 @@ public final class DemoCommand implements Runnable {
     long failed = result.outcomes().stream().filter(o -> !o.ok()).count();
     if (failed > 0) {
       throw CliException.failure(failed + " of " + devices + " devices failed");
+    }
+  }
+
+  private static boolean isEmpty(Path dir) {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    } catch (IOException e) {
+      throw CliException.failure("cannot read run folder " + dir + ": " + e.getMessage(), e);
     }
   }
 

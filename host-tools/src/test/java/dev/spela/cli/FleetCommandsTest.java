@@ -58,6 +58,12 @@ class FleetCommandsTest {
   }
 
   @Test
+  void theDemoStartsFromScratchInANewRunFolder(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("report.html"), "an earlier run");
+    assertOneLineError(SpelaCommand.EXIT_USAGE, run("demo", "--run", dir.toString()), "is not empty");
+  }
+
+  @Test
   void anInvalidDeviceNameIsAUsageError() {
     assertOneLineError(SpelaCommand.EXIT_USAGE, run("devices", "--host-id", "no spaces"), "not a valid name");
   }
