@@ -90,7 +90,7 @@ public final class BenchCommand implements Runnable {
       throw CliException.usage("--lr must be in (0, 1], got " + learningRate);
     }
     Dataset data = dataset.load();
-    Samples train = TrainCommand.samples(data.train(), data.numClasses(), null);
+    Samples train = TrainCommand.samples(data.train(), data.numClasses(), null, null);
     for (int[] sizes : networks) {
       if (sizes[0] != train.inputSize()) {
         throw CliException.usage(String.format(Locale.ROOT, "--layers %s starts with %d inputs but %s samples have %d",

@@ -112,6 +112,16 @@ public final class TrainCommand implements Runnable {
       description = "Train on the first N training samples only (default: all).")
   Integer trainSamples;
 
+  @Option(names = "--shard", paramLabel = "I/N",
+      description = "Train and test on shard I of N only (samples I, I+N, I+2N, ... of each split), the data"
+          + " a virtual device with --shard I/N learns from.")
+  String shard;
+
+  @Option(names = "--in-order",
+      description = "Take the training samples in their stored order every epoch instead of shuffling them,"
+          + " as a device's sensor delivers them.")
+  boolean inOrder;
+
   @Option(names = "--init", paramLabel = "IMAGE",
       description = "With --engine fixed: start from this model image (see 'spela compile') instead of a fresh model.")
   Path init;
@@ -131,14 +141,15 @@ public final class TrainCommand implements Runnable {
   public void run() {
     checkOptions();
     Dataset data = dataset.load();
-    Samples train = samples(data.train(), data.numClasses(), trainSamples);
-    Samples test = samples(data.test(), data.numClasses(), null);
+    int[] shardOf = shardOption();
+    Samples train = samples(data.train(), data.numClasses(), shardOf, trainSamples);
+    Samples test = samples(data.test(), data.numClasses(), shardOf, null);
     byte[] initial = init == null ? null : readInitialImage();
     float rate = learningRate != null ? learningRate
         : initial != null ? initialRate(initial) : DEFAULT_LEARNING_RATE;
     checkShape(data, train);
     Engine engine = newEngine(data.numClasses(), rate, initial);
-    TrainingOptions options = new TrainingOptions(epochs, rate, batch, seed, threads);
+    TrainingOptions options = new TrainingOptions(epochs, rate, batch, seed, threads, !inOrder);
     PrintWriter out = spec.commandLine().getOut();
     if (!json) {
       out.printf(Locale.ROOT, "Training %s%s with %s%s on %s: %,d training and %,d test samples, %d epoch%s, lr %s, batch %d, seed %d, %d thread%s%s%n",
@@ -297,9 +308,39 @@ public final class TrainCommand implements Runnable {
     }
   }
 
-  static Samples samples(Split split, int classes, Integer limit) {
-    int count = limit == null ? split.count() : Math.min(limit, split.count());
-    return new Samples(split.pixels(), split.labels(), count, split.pixelsPerSample(), classes);
+  /** The split, or its shard {@code shardOf[0]} of {@code shardOf[1]} as a device takes it, cut to {@code limit}. */
+  static Samples samples(Split split, int classes, int[] shardOf, Integer limit) {
+    byte[] pixels = split.pixels();
+    byte[] labels = split.labels();
+    int count = split.count();
+    if (shardOf != null) {
+      dev.spela.boards.device.Samples shard = new dev.spela.boards.device.Samples(split.pixelsPerSample(), pixels, labels)
+          .shard(shardOf[0], shardOf[1], Integer.MAX_VALUE);
+      pixels = shard.pixels();
+      labels = shard.labels();
+      count = shard.count();
+    }
+    if (limit != null) {
+      count = Math.min(limit, count);
+    }
+    return new Samples(pixels, labels, count, split.pixelsPerSample(), classes);
+  }
+
+  private int[] shardOption() {
+    if (shard == null) {
+      return null;
+    }
+    String[] parts = shard.split("/", -1);
+    try {
+      int index = Integer.parseInt(parts[0]);
+      int count = Integer.parseInt(parts[1]);
+      if (parts.length == 2 && count >= 1 && index >= 0 && index < count) {
+        return new int[] {index, count};
+      }
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      // reported below
+    }
+    throw CliException.usage("--shard takes I/N with 0 <= I < N, e.g. 0/16; got '" + shard + "'");
   }
 
   private String layerList() {

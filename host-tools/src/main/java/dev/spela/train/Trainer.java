@@ -3,7 +3,7 @@ package dev.spela.train;
 import java.util.SplittableRandom;
 
 /**
- * Trains an engine epoch by epoch on shuffled training samples and measures every answering
+ * Trains an engine epoch by epoch on shuffled (or ordered) training samples and measures every answering
  * layer's accuracy on the test samples after each epoch. The shuffle depends only on the seed,
  * so two runs with the same seed see the same samples in the same order, whatever the rule or
  * engine.
@@ -47,7 +47,9 @@ public final class Trainer {
     SplittableRandom shuffle = shuffle(options.seed());
     try (ParallelRanges pool = new ParallelRanges(options.threads())) {
       for (int epoch = 1; epoch <= options.epochs(); epoch++) {
-        shuffle(order, shuffle);
+        if (options.shuffle()) {
+          shuffle(order, shuffle);
+        }
         listener.epochStarted(epoch, order.length);
         double[] lossSums = new double[engine.answeringLayers()];
         long start = System.nanoTime();

@@ -79,6 +79,14 @@ class TrainCommandTest {
     assertFalse(java.util.Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(b)));
   }
 
+  @Test
+  void aShardIsWhatADeviceWithThatShardSees() {
+    assertEquals(0, train("--layers", "784,20,12", "--shard", "1/2", "--in-order"), err.toString());
+    assertTrue(out.toString().contains(": 6 training and 3 test samples"), out.toString());
+    assertOneLineError(2, train("--layers", "784,20,12", "--shard", "2/2"), "--shard takes I/N");
+    assertOneLineError(2, train("--layers", "784,20,12", "--shard", "x"), "--shard takes I/N");
+  }
+
   private void assertOneLineError(int expectedExit, int exit, String fragment) {
     assertEquals(expectedExit, exit, err.toString());
     String first = err.toString().lines().findFirst().orElse("");

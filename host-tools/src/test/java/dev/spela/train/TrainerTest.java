@@ -2,6 +2,7 @@ package dev.spela.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -54,6 +55,25 @@ class TrainerTest {
     }
     assertArrayEquals(a.get(1).layerAccuracy(), b.get(1).layerAccuracy());
     assertEquals(2, b.get(0).threads());
+  }
+
+  @Test
+  void inOrderTrainsTheSamplesAsTheyCome() {
+    Samples train = ToyData.blocks(200, 64, 4, 1);
+    Samples test = ToyData.blocks(50, 64, 4, 2);
+    SpelaNetwork trained = ToyData.spela(SIZES, 4, 3);
+    new Trainer(trained, train, test, new TrainingOptions(1, 0.01f, 1, 7, 1, false)).run(report -> {});
+    SpelaNetwork byHand = ToyData.spela(SIZES, 4, 3);
+    int[] fileOrder = java.util.stream.IntStream.range(0, train.count()).toArray();
+    try (ParallelRanges pool = new ParallelRanges(1)) {
+      for (int i = 0; i < fileOrder.length; i++) {
+        byHand.trainBatch(train, fileOrder, i, 1, 0.01f, pool, new double[2]);
+      }
+    }
+    assertArrayEquals(byHand.layers()[0].weights(), trained.layers()[0].weights());
+    SpelaNetwork shuffled = ToyData.spela(SIZES, 4, 3);
+    new Trainer(shuffled, train, test, new TrainingOptions(1, 0.01f, 1, 7, 1)).run(report -> {});
+    assertFalse(java.util.Arrays.equals(byHand.layers()[0].weights(), shuffled.layers()[0].weights()));
   }
 
   @Test
