@@ -10,7 +10,9 @@ import dev.spela.runtime.kernels.DenseKernels;
 /**
  * Exact memory needs, in bytes, of one model shape on this runtime (the allocator's plan, as in
  * TFLite Micro). {@link Arena} allocates exactly what a plan lists; a runtime built for one plan
- * (its capacity) accepts any model whose plan {@link #fitsIn fits in it}.
+ * (its capacity) accepts any model whose plan {@link #fitsIn fits in it}, layer by layer: each layer's
+ * weights live in rows of their own (one array per input pair, as wide as the layer), so a model's
+ * layer k must be no wider and have no more inputs than the capacity's layer k.
  *
  * <p>Buffers shared by all layers are sized for the widest layer; per-layer figures say what each
  * layer's step touches. Weights of frozen layers are counted as flash (they are never written), the
@@ -119,6 +121,15 @@ public final class MemoryPlan {
         return (int) n;
     }
 
+    /** Weight rows (arrays): one per input pair of every layer, each {@code outputs(k)} ints. */
+    public int weightRows() {
+        int n = 0;
+        for (int k = 0; k < layers; k++) {
+            n += DenseKernels.pairs(inputs(k));
+        }
+        return n;
+    }
+
     public int biasElements() {
         int n = 0;
         for (int k = 0; k < layers; k++) {
@@ -187,11 +198,11 @@ public final class MemoryPlan {
     /**
      * Working memory one layer's training step touches: raw input vector (int32), normalised input
      * (int16, even length), accumulator (int32), scaled output (int32, reusing the raw-input vector's
-     * storage), one weight row of scratch (int32).
+     * storage).
      */
     public long activationBytes(int layer) {
         return 4L * Math.max(inputs(layer), outputs[layer]) + 4L * DenseKernels.pairs(inputs(layer))
-                + 8L * outputs[layer];
+                + 4L * outputs[layer];
     }
 
     public long weightBytes() {
@@ -206,9 +217,9 @@ public final class MemoryPlan {
         return 2L * priorElements();
     }
 
-    /** Shared activation and scratch buffers: vector, normalised input, accumulator, weight row. */
+    /** Shared activation buffers: vector, normalised input, accumulator. */
     public long activationBytes() {
-        return 4L * vectorElements() + 2L * normalisedElements() + 8L * maxOutputs();
+        return 4L * vectorElements() + 2L * normalisedElements() + 4L * maxOutputs();
     }
 
     /** The noise ring and the step's window of it. */
@@ -216,9 +227,12 @@ public final class MemoryPlan {
         return 4L * (noiseElements() + maxOutputs());
     }
 
-    /** Per-layer metadata and per-layer results of the last step. */
+    /**
+     * Per-layer metadata, per-layer results of the last step, and the table of weight rows (one
+     * 32-bit reference per row, the size of a reference on a 32-bit device).
+     */
     public long bookkeepingBytes() {
-        return 4L * (layerInfoElements() + resultElements());
+        return 4L * (layerInfoElements() + resultElements() + weightRows());
     }
 
     /** Everything {@link Arena} allocates for this plan. */
@@ -259,11 +273,22 @@ public final class MemoryPlan {
         return weightBytes() + biasBytes() + kept + 2L * 4 * vectorElements();
     }
 
-    /** True if a runtime whose arena was planned as {@code capacity} can hold this model. */
+    /**
+     * True if a runtime whose arena was planned as {@code capacity} can hold this model: no more
+     * layers, and every layer no wider and with no more input pairs than the capacity's same layer
+     * (its weight rows are that layer's).
+     */
     public boolean fitsIn(MemoryPlan capacity) {
-        return layers <= capacity.layers
-                && weightElements() <= capacity.weightElements()
-                && biasElements() <= capacity.biasElements()
+        if (layers > capacity.layers) {
+            return false;
+        }
+        for (int k = 0; k < layers; k++) {
+            if (outputs[k] > capacity.outputs[k]
+                    || DenseKernels.pairs(inputs(k)) > DenseKernels.pairs(capacity.inputs(k))) {
+                return false;
+            }
+        }
+        return biasElements() <= capacity.biasElements()
                 && priorElements() <= capacity.priorElements()
                 && maxInputs() <= capacity.maxInputs()
                 && maxOutputs() <= capacity.maxOutputs()

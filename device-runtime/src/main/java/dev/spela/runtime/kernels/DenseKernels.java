@@ -8,10 +8,9 @@ import dev.spela.protocols.image.ModelImage;
  *
  * <p>Weights are int16 stored as <em>input pairs</em>: row p of a layer holds, for every output j,
  * one int {@code pack(w[2p][j], w[2p+1][j])} (low half: input 2p, high half: input 2p+1; a missing
- * last input of an odd-sized layer has weight 0). Inner loops run over a row with every int array
- * indexed from 0 (the row is first copied to a scratch array), so that they contain only int
- * arithmetic on arrays HotSpot can tell apart: its SuperWord vectoriser then uses SIMD, while an
- * interpreter runs the same loops as plain bytecode.
+ * last input of an odd-sized layer has weight 0). Each row is its own array, so inner loops run with
+ * every int array indexed from 0 and contain only int arithmetic on arrays HotSpot can tell apart:
+ * its SuperWord vectoriser then uses SIMD, while an interpreter runs the same loops as plain bytecode.
  */
 public final class DenseKernels {
 
@@ -86,15 +85,15 @@ public final class DenseKernels {
 
     /**
      * {@code acc[j] = bias[biasOffset + j] + sum_i w_ij * x[i]} over the {@code pairs} rows of packed
-     * weights from {@code w[wOffset]}; a pair whose two inputs are zero is skipped. {@code x} has
-     * {@code 2 * pairs} entries (a padding input is 0). The caller guarantees |w| <= 2^14,
-     * |bias| <= 2^30 and x a unit vector with at most {@code maxInputFracBits(in)} fraction bits,
-     * which keeps every partial sum inside int32. {@code row} is scratch of {@code out} ints.
+     * weights {@code rows[firstRow..]} (each at least {@code out} long); a pair whose two inputs are
+     * zero is skipped. {@code x} has {@code 2 * pairs} entries (a padding input is 0). The caller
+     * guarantees |w| <= 2^14, |bias| <= 2^30 and x a unit vector with at most
+     * {@code maxInputFracBits(in)} fraction bits, which keeps every partial sum inside int32.
      *
      * @return the largest input (it bounds the update's change of any weight)
      */
-    public static int forward(int[] w, int wOffset, int pairs, int out, short[] x, int[] bias, int biasOffset,
-            int[] acc, int[] row) {
+    public static int forward(int[][] rows, int firstRow, int pairs, int out, short[] x, int[] bias, int biasOffset,
+            int[] acc) {
         System.arraycopy(bias, biasOffset, acc, 0, out);
         int maxInput = 0;
         for (int p = 0; p < pairs; p++) {
@@ -104,8 +103,7 @@ public final class DenseKernels {
                 continue;
             }
             maxInput = Math.max(maxInput, Math.max(x0, x1));
-            System.arraycopy(w, wOffset + p * out, row, 0, out);
-            forwardRow(row, out, x0, x1, acc);
+            forwardRow(rows[firstRow + p], out, x0, x1, acc);
         }
         return maxInput;
     }
@@ -221,7 +219,7 @@ public final class DenseKernels {
 
     /**
      * Rank-one update {@code w_ij += (g[j] * x[i] + r_ij) >> shift} over the {@code pairs} rows of
-     * packed weights from {@code w[wOffset]}, skipping pairs whose two inputs are zero (a zero input
+     * packed weights {@code rows[firstRow..]}, skipping pairs whose two inputs are zero (a zero input
      * gets {@code (0 + r) >> shift = 0}: unchanged). The rounding offset is
      * {@code r_ij = (noise[j] + t_i) >>> (32 - shift)} with a random 32-bit rotation t_i drawn per
      * input ({@code t = 0} when {@code rotationMask} is 0). A uniformly random rotation makes every
@@ -229,12 +227,12 @@ public final class DenseKernels {
      * unbiased, and independent from input to input; {@code noise} only decorrelates neighbouring
      * outputs. Requires |g| <= 2^14, 0 <= x <= 2^15 - 1 and 1 <= shift <= {@link #MAX_SHIFT}, so that
      * the sum stays inside int32, and that no weight leaves int16 (the caller's bound, NUMERICS.md
-     * "Making room"): the halves are added without saturation. {@code row} is scratch of {@code out} ints.
+     * "Making room"): the halves are added without saturation.
      *
      * @return the advanced xorshift state
      */
-    public static int update(int[] w, int wOffset, int pairs, int out, short[] x, int[] g, int shift, int[] noise,
-            int rotationMask, int rng, int[] row) {
+    public static int update(int[][] rows, int firstRow, int pairs, int out, short[] x, int[] g, int shift,
+            int[] noise, int rotationMask, int rng) {
         int state = rng;
         int noiseShift = 32 - shift;
         for (int p = 0; p < pairs; p++) {
@@ -247,10 +245,7 @@ public final class DenseKernels {
             int t0 = state & rotationMask;
             state = xorshift(state);
             int t1 = state & rotationMask;
-            int at = wOffset + p * out;
-            System.arraycopy(w, at, row, 0, out);
-            updateRow(row, out, x0, x1, g, shift, noise, t0, t1, noiseShift);
-            System.arraycopy(row, 0, w, at, out);
+            updateRow(rows[firstRow + p], out, x0, x1, g, shift, noise, t0, t1, noiseShift);
         }
         return state;
     }
@@ -292,29 +287,38 @@ public final class DenseKernels {
         }
     }
 
-    /** Largest |weight| over the packed weights {@code w[offset..offset+n)}. */
-    public static int maxAbs(int[] w, int offset, int n) {
+    /** Largest |weight| over the {@code pairs} packed rows {@code rows[firstRow..]}, {@code out} ints each. */
+    public static int maxAbs(int[][] rows, int firstRow, int pairs, int out) {
         int max = 0;
-        for (int k = offset; k < offset + n; k++) {
-            int v = w[k];
-            max = Math.max(max, Math.max(Math.abs(low(v)), Math.abs(high(v))));
+        for (int p = firstRow; p < firstRow + pairs; p++) {
+            int[] row = rows[p];
+            for (int j = 0; j < out; j++) {
+                int v = row[j];
+                max = Math.max(max, Math.max(Math.abs(low(v)), Math.abs(high(v))));
+            }
         }
         return max;
     }
 
-    /** Clamps every weight of the packed {@code w[offset..offset+n)} to [-limit, limit]. */
-    public static void clamp(int[] w, int offset, int n, int limit) {
-        for (int k = offset; k < offset + n; k++) {
-            int v = w[k];
-            w[k] = pack(Math.max(-limit, Math.min(limit, low(v))), Math.max(-limit, Math.min(limit, high(v))));
+    /** Clamps every weight of the packed rows (as in {@link #maxAbs}) to [-limit, limit]. */
+    public static void clamp(int[][] rows, int firstRow, int pairs, int out, int limit) {
+        for (int p = firstRow; p < firstRow + pairs; p++) {
+            int[] row = rows[p];
+            for (int j = 0; j < out; j++) {
+                int v = row[j];
+                row[j] = pack(Math.max(-limit, Math.min(limit, low(v))), Math.max(-limit, Math.min(limit, high(v))));
+            }
         }
     }
 
-    /** Halves every weight of the packed {@code w[offset..offset+n)}, rounding half to even (no drift). */
-    public static void halveWeights(int[] w, int offset, int n) {
-        for (int k = offset; k < offset + n; k++) {
-            int v = w[k];
-            w[k] = pack(halfToEven(low(v)), halfToEven(high(v)));
+    /** Halves every weight of the packed rows (as in {@link #maxAbs}), rounding half to even (no drift). */
+    public static void halveWeights(int[][] rows, int firstRow, int pairs, int out) {
+        for (int p = firstRow; p < firstRow + pairs; p++) {
+            int[] row = rows[p];
+            for (int j = 0; j < out; j++) {
+                int v = row[j];
+                row[j] = pack(halfToEven(low(v)), halfToEven(high(v)));
+            }
         }
     }
 

@@ -23,7 +23,6 @@ class DenseKernelsTest {
         int out = 64;
         int shift = 16;
         int[] w = new int[out];
-        int[] row = new int[out];
         short[] x = {1000, 1000};
         int[] g = new int[out];
         java.util.Arrays.fill(g, 3);
@@ -32,7 +31,7 @@ class DenseKernelsTest {
         int rng = 12345;
         int steps = 20_000;
         for (int s = 0; s < steps; s++) {
-            rng = DenseKernels.update(w, 0, 1, out, x, g, shift, noise, DenseKernels.STOCHASTIC_ROTATION, rng, row);
+            rng = DenseKernels.update(new int[][] {w}, 0, 1, out, x, g, shift, noise, DenseKernels.STOCHASTIC_ROTATION, rng);
         }
         double expected = steps * 3 * 1000 / 65536.0; // 915.5
         double meanLow = 0;
@@ -52,7 +51,7 @@ class DenseKernelsTest {
         java.util.Arrays.fill(nearest, DenseKernels.NEAREST_NOISE);
         int[] w2 = new int[out];
         for (int s = 0; s < 1000; s++) {
-            DenseKernels.update(w2, 0, 1, out, x, g, shift, nearest, 0, rng, row);
+            DenseKernels.update(new int[][] {w2}, 0, 1, out, x, g, shift, nearest, 0, rng);
         }
         assertEquals(0, w2[5], "round-to-nearest loses sub-half-LSB updates");
     }
@@ -71,8 +70,8 @@ class DenseKernelsTest {
         int steps = 64_000;
         for (int s = 0; s < steps; s++) {
             // 1 * 16 / 2^10 = 1/64 LSB per step
-            rng = DenseKernels.update(w, 0, 1, out, x, g, 10, constant, DenseKernels.STOCHASTIC_ROTATION, rng,
-                    new int[out]);
+            rng = DenseKernels.update(new int[][] {w}, 0, 1, out, x, g, 10, constant, DenseKernels.STOCHASTIC_ROTATION,
+                    rng);
         }
         for (int v : w) {
             assertEquals(1000, DenseKernels.low(v), 100); // binomial(64000, 1/64), sd 31
@@ -112,7 +111,7 @@ class DenseKernelsTest {
         int[] nearest = new int[out];
         java.util.Arrays.fill(nearest, DenseKernels.NEAREST_NOISE);
         short[] x = {1, 3};
-        DenseKernels.update(w, 0, 1, out, x, g, 1, nearest, 0, 1, new int[out]);
+        DenseKernels.update(new int[][] {w}, 0, 1, out, x, g, 1, nearest, 0, 1);
         for (int j = 0; j < out; j++) {
             int low = halves[j][0] + g[j] / 2 * x[0];
             int high = halves[j][1] + g[j] / 2 * x[1];
@@ -128,7 +127,8 @@ class DenseKernelsTest {
         int out = 5;
         int pairs = DenseKernels.pairs(in);
         short[][] weights = new short[in][out];
-        int[] w = new int[3 + pairs * out];
+        // rows one longer than the layer (a wider capacity) after three rows of another layer
+        int[][] rows = new int[3 + pairs][out + 1];
         for (int p = 0; p < pairs; p++) {
             for (int j = 0; j < out; j++) {
                 weights[2 * p][j] = (short) (random.nextInt(1 << 15) - (1 << 14));
@@ -136,13 +136,13 @@ class DenseKernelsTest {
                     weights[2 * p + 1][j] = (short) (random.nextInt(1 << 15) - (1 << 14));
                 }
                 int high = 2 * p + 1 < in ? weights[2 * p + 1][j] : 0;
-                w[3 + p * out + j] = DenseKernels.pack(weights[2 * p][j], high);
+                rows[3 + p][j] = DenseKernels.pack(weights[2 * p][j], high);
             }
         }
         short[] x = {0, 0, 300, 0, 0, 2000, 700, 0}; // the last entry is the odd layer's padding
         int[] bias = {9, 1, 2, 3, 4, 5};
         int[] acc = new int[out];
-        DenseKernels.forward(w, 3, pairs, out, x, bias, 1, acc, new int[out]);
+        DenseKernels.forward(rows, 3, pairs, out, x, bias, 1, acc);
         for (int j = 0; j < out; j++) {
             int expected = bias[1 + j];
             for (int i = 0; i < in; i++) {
@@ -185,7 +185,7 @@ class DenseKernelsTest {
     void halvingRoundsHalfToEvenSymmetrically() {
         int[] w = {DenseKernels.pack(1, 3), DenseKernels.pack(-1, -3), DenseKernels.pack(32767, -32768),
             DenseKernels.pack(5, -5)};
-        DenseKernels.halveWeights(w, 0, w.length);
+        DenseKernels.halveWeights(new int[][] {w}, 0, 1, w.length);
         int[] halves = new int[8];
         for (int k = 0; k < 4; k++) {
             halves[2 * k] = DenseKernels.low(w[k]);
