@@ -1,7 +1,5 @@
 package dev.spela.runtime;
 
-import dev.spela.runtime.kernels.DenseKernels;
-
 /**
  * Every buffer of the runtime, allocated once from a {@link MemoryPlan} (the capacity) and reused
  * for every model loaded afterwards. Layers' biases and priors are packed one after the other, their
@@ -31,16 +29,17 @@ final class Arena {
 
     /**
      * Packed input-pair weight rows (DenseKernels), each its own array so that the kernels' inner
-     * loops index every array from 0: capacity layer k has pairs(in_k) rows of out_k ints, after
-     * the rows of layers 0 .. k-1. A smaller model's layer k uses the first entries of layer k's rows.
+     * loops index every array from 0: capacity layer k has {@code plan.weightRows(k)} rows of
+     * {@code plan.rowLength(k)} ints (input-major or output-major, as the capacity's plan says), after
+     * the rows of layers 0 .. k-1. A smaller model's layer k uses the first rows and entries of them.
      */
     final int[][] weights;
     final int[] biases;
     final short[] priors;
     /** A layer's raw input (pixels, or the previous layer's scaled output), then its own scaled output. */
     final int[] vector;
-    /** A layer's input normalised to unit length, padded with a zero to an even length. */
-    final short[] normalised;
+    /** A layer's input normalised to unit length, int16 packed as input pairs (DenseKernels.normalise). */
+    final int[] normalised;
     /** Pre-activations, then the per-unit update coefficients. */
     final int[] accumulator;
     /** Rounding words: uniform random 32-bit (stochastic rounding) or all 2^31 (nearest). */
@@ -54,17 +53,17 @@ final class Arena {
         weights = new int[plan.weightRows()][];
         int row = 0;
         for (int k = 0; k < plan.layers(); k++) {
-            for (int p = 0; p < DenseKernels.pairs(plan.inputs(k)); p++) {
-                weights[row++] = new int[plan.outputs(k)];
+            for (int r = 0; r < plan.weightRows(k); r++) {
+                weights[row++] = new int[plan.rowLength(k)];
             }
         }
         biases = new int[plan.biasElements()];
         priors = new short[plan.priorElements()];
         vector = new int[plan.vectorElements()];
-        normalised = new short[plan.normalisedElements()];
+        normalised = new int[plan.normalisedElements()];
         accumulator = new int[plan.maxOutputs()];
         noise = new int[plan.noiseElements()];
-        noiseWindow = new int[plan.maxOutputs()];
+        noiseWindow = new int[plan.noiseWindowElements()];
         layerInfo = new int[plan.layerInfoElements()];
         results = new int[plan.resultElements()];
     }
@@ -73,7 +72,7 @@ final class Arena {
     static int firstRow(MemoryPlan capacity, int layer) {
         int row = 0;
         for (int k = 0; k < layer; k++) {
-            row += DenseKernels.pairs(capacity.inputs(k));
+            row += capacity.weightRows(k);
         }
         return row;
     }

@@ -11,8 +11,8 @@ import dev.spela.runtime.kernels.DenseKernels;
  * Exact memory needs, in bytes, of one model shape on this runtime (the allocator's plan, as in
  * TFLite Micro). {@link Arena} allocates exactly what a plan lists; a runtime built for one plan
  * (its capacity) accepts any model whose plan {@link #fitsIn fits in it}, layer by layer: each layer's
- * weights live in rows of their own (one array per input pair, as wide as the layer), so a model's
- * layer k must be no wider and have no more inputs than the capacity's layer k.
+ * weights live in rows of their own (one array per input pair, or per output for a narrow layer), so
+ * a model's layer k must be no wider and have no more inputs than the capacity's layer k.
  *
  * <p>Buffers shared by all layers are sized for the widest layer; per-layer figures say what each
  * layer's step touches. Weights of frozen layers are counted as flash (they are never written), the
@@ -21,6 +21,11 @@ import dev.spela.runtime.kernels.DenseKernels;
  */
 public final class MemoryPlan {
 
+    /**
+     * Layers with fewer outputs store their weights output-major (a row per output, along the input
+     * pairs): a loop over so few outputs is too short for a JIT's vector loop (NUMERICS.md, "Kernels").
+     */
+    public static final int OUTPUT_MAJOR_BELOW = 64;
     /** Length of the stochastic-rounding noise ring read at random row offsets. */
     public static final int NOISE_RING = DenseKernels.NOISE_RING;
     /** Bytes of arrays the runtime allocates besides the arena: two SHA-256 states, three plans. */
@@ -121,11 +126,26 @@ public final class MemoryPlan {
         return (int) n;
     }
 
-    /** Weight rows (arrays): one per input pair of every layer, each {@code outputs(k)} ints. */
+    /** True if layer k's weights are output-major (fewer than {@link #OUTPUT_MAJOR_BELOW} outputs). */
+    public boolean outputMajor(int layer) {
+        return outputs[layer] < OUTPUT_MAJOR_BELOW;
+    }
+
+    /** Layer k's weight rows (arrays): one per input pair, or one per output if output-major. */
+    public int weightRows(int layer) {
+        return outputMajor(layer) ? outputs[layer] : DenseKernels.pairs(inputs(layer));
+    }
+
+    /** Ints in each of layer k's weight rows: its outputs, or its input pairs if output-major. */
+    public int rowLength(int layer) {
+        return outputMajor(layer) ? DenseKernels.pairs(inputs(layer)) : outputs[layer];
+    }
+
+    /** Weight rows of all layers. */
     public int weightRows() {
         int n = 0;
         for (int k = 0; k < layers; k++) {
-            n += DenseKernels.pairs(inputs(k));
+            n += weightRows(k);
         }
         return n;
     }
@@ -158,9 +178,9 @@ public final class MemoryPlan {
         return n;
     }
 
-    /** The normalised input (int16), padded to an even length: two inputs per weight pair. */
+    /** The normalised input, int16 packed two per int (an input pair, like the weights). */
     public int normalisedElements() {
-        return 2 * DenseKernels.pairs(maxInputs());
+        return DenseKernels.pairs(maxInputs());
     }
 
     /** The shared int32 vector holding a layer's raw input, then its scaled output. */
@@ -168,8 +188,20 @@ public final class MemoryPlan {
         return Math.max(maxInputs(), maxOutputs());
     }
 
+    /**
+     * Noise words one step reads from the ring: one per output (input-major rows, biases) or per
+     * input pair (output-major rows).
+     */
+    public int noiseWindowElements() {
+        int n = 0;
+        for (int k = 0; k < layers; k++) {
+            n = Math.max(n, Math.max(outputs[k], rowLength(k)));
+        }
+        return n;
+    }
+
     public int noiseElements() {
-        return NOISE_RING + maxOutputs();
+        return NOISE_RING + noiseWindowElements();
     }
 
     public int layerInfoElements() {
@@ -219,12 +251,12 @@ public final class MemoryPlan {
 
     /** Shared activation buffers: vector, normalised input, accumulator. */
     public long activationBytes() {
-        return 4L * vectorElements() + 2L * normalisedElements() + 4L * maxOutputs();
+        return 4L * vectorElements() + 4L * normalisedElements() + 4L * maxOutputs();
     }
 
     /** The noise ring and the step's window of it. */
     public long noiseBytes() {
-        return 4L * (noiseElements() + maxOutputs());
+        return 4L * (noiseElements() + noiseWindowElements());
     }
 
     /**

@@ -104,7 +104,7 @@ public final class SpelaRuntime {
             packWeights(k, in, out, firstRow);
             decoder.copyBiases(k, arena.biases, biasOffset);
             decoder.copyPriors(k, arena.priors, priorOffset);
-            arena.setInfo(k, WEIGHT_BOUND, DenseKernels.maxAbs(arena.weights, firstRow, DenseKernels.pairs(in), out));
+            arena.setInfo(k, WEIGHT_BOUND, DenseKernels.maxAbs(arena.weights, firstRow, rowCount(k), rowLength(k)));
             biasOffset += out;
             priorOffset += model.classes() * out;
         }
@@ -121,17 +121,34 @@ public final class SpelaRuntime {
         return ImageStatus.OK;
     }
 
-    /** Copies layer k's input-major weights from the image into input-pair rows (DenseKernels). */
+    /** Copies layer k's input-major weights from the image into packed input-pair rows (DenseKernels). */
     private void packWeights(int k, int in, int out, int firstRow) {
+        boolean outputMajor = capacity.outputMajor(k);
         for (int p = 0; p < DenseKernels.pairs(in); p++) {
-            int[] row = arena.weights[firstRow + p];
             int even = 2 * p * out;
             boolean hasOdd = 2 * p + 1 < in;
             for (int j = 0; j < out; j++) {
                 int high = hasOdd ? decoder.weight(k, even + out + j) : 0;
-                row[j] = DenseKernels.pack(decoder.weight(k, even + j), high);
+                int packed = DenseKernels.pack(decoder.weight(k, even + j), high);
+                if (outputMajor) {
+                    arena.weights[firstRow + j][p] = packed;
+                } else {
+                    arena.weights[firstRow + p][j] = packed;
+                }
             }
         }
+    }
+
+    /** Rows layer k's weights use: its input pairs, or its outputs if output-major. */
+    private int rowCount(int k) {
+        int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
+        return capacity.outputMajor(k) ? arena.info(k, OUTPUTS) : pairs;
+    }
+
+    /** Ints layer k uses in each of its rows. */
+    private int rowLength(int k) {
+        int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
+        return capacity.outputMajor(k) ? pairs : arena.info(k, OUTPUTS);
     }
 
     /** Writes layer k's input-pair rows back as the image's input-major weights. */
@@ -139,10 +156,10 @@ public final class SpelaRuntime {
         int in = arena.info(k, INPUTS);
         int out = arena.info(k, OUTPUTS);
         int firstRow = arena.info(k, FIRST_ROW);
+        boolean outputMajor = capacity.outputMajor(k);
         for (int i = 0; i < in; i++) {
-            int[] row = arena.weights[firstRow + (i >> 1)];
             for (int j = 0; j < out; j++) {
-                int v = row[j];
+                int v = outputMajor ? arena.weights[firstRow + j][i >> 1] : arena.weights[firstRow + (i >> 1)][j];
                 encoder.weight(k, i * out + j, (i & 1) == 0 ? DenseKernels.low(v) : DenseKernels.high(v));
             }
         }
@@ -291,11 +308,16 @@ public final class SpelaRuntime {
             setResults(k, 0, 0, 0, 0);
             return rng;
         }
-        if ((in & 1) != 0) {
-            arena.normalised[in] = 0; // the padding input of an odd-sized layer's last pair
+        int pairs = DenseKernels.pairs(in);
+        int maxInput;
+        if (capacity.outputMajor(k)) {
+            DenseKernels.forwardOutputMajor(arena.weights, firstRow, pairs, out, arena.normalised, arena.biases,
+                    biasOffset, acc);
+            maxInput = label < 0 ? 0 : DenseKernels.largestInput(arena.normalised, pairs);
+        } else {
+            maxInput = DenseKernels.forward(arena.weights, firstRow, pairs, out, arena.normalised, arena.biases,
+                    biasOffset, acc);
         }
-        int maxInput = DenseKernels.forward(arena.weights, firstRow, DenseKernels.pairs(in), out, arena.normalised,
-                arena.biases, biasOffset, acc);
         int outputShift = DenseKernels.reluScaled(acc, out, vector);
         if (outputShift == DenseKernels.NO_ACTIVITY) {
             setResults(k, 0, 0, 0, 0);
@@ -329,7 +351,7 @@ public final class SpelaRuntime {
         if (maxDirection == 0) {
             return rng;
         }
-        return updateLayer(k, DenseKernels.pairs(in), out, firstRow, biasOffset, frac, maxInput, outputShift, norm,
+        return updateLayer(k, pairs, out, firstRow, biasOffset, frac, maxInput, outputShift, norm,
                 maxDirection, rng);
     }
 
@@ -352,7 +374,7 @@ public final class SpelaRuntime {
         int bound = arena.info(k, WEIGHT_BOUND);
         while (exponent < ModelImage.MAX_WEIGHT_EXPONENT
                 && (shift < 1 || bound + maxGrowth(maxCoefficient, maxInput, shift) > Short.MAX_VALUE)) {
-            DenseKernels.halveWeights(arena.weights, firstRow, pairs, out);
+            DenseKernels.halveWeights(arena.weights, firstRow, rowCount(k), rowLength(k));
             DenseKernels.halveBiases(arena.biases, biasOffset, out);
             exponent++;
             shift++;
@@ -377,16 +399,23 @@ public final class SpelaRuntime {
         DenseKernels.scale(coefficients, out, factor, coefficientShift);
         int rotationMask = roundingMode == ModelImage.ROUNDING_STOCHASTIC ? DenseKernels.STOCHASTIC_ROTATION : 0;
         int state = DenseKernels.xorshift(rng);
-        System.arraycopy(arena.noise, state & (DenseKernels.NOISE_RING - 1), arena.noiseWindow, 0, out);
-        state = DenseKernels.update(arena.weights, firstRow, pairs, out, arena.normalised, coefficients, shift,
-                arena.noiseWindow, rotationMask, state);
+        boolean outputMajor = capacity.outputMajor(k);
+        System.arraycopy(arena.noise, state & (DenseKernels.NOISE_RING - 1), arena.noiseWindow, 0,
+                outputMajor ? Math.max(out, pairs) : out);
+        if (outputMajor) {
+            state = DenseKernels.updateOutputMajor(arena.weights, firstRow, pairs, out, arena.normalised, coefficients,
+                    shift, arena.noiseWindow, rotationMask, state);
+        } else {
+            state = DenseKernels.update(arena.weights, firstRow, pairs, out, arena.normalised, coefficients, shift,
+                    arena.noiseWindow, rotationMask, state);
+        }
         state = DenseKernels.xorshift(state);
         DenseKernels.updateBias(arena.biases, biasOffset, out, coefficients, 2 * frac, shift, arena.noiseWindow,
                 state & rotationMask);
         bound = (int) Math.min(Short.MAX_VALUE, bound + maxGrowth(maxCoefficient, maxInput, shift));
         arena.setInfo(k, WEIGHT_BOUND, bound);
         if (bound > ModelImage.MAX_ABS_WEIGHT) {
-            renormalise(k, pairs, out, firstRow, biasOffset);
+            renormalise(k, firstRow, biasOffset, out);
         }
         return state;
     }
@@ -406,16 +435,18 @@ public final class SpelaRuntime {
      * biases (raising the exponent) if it is above {@link #HALVE_ABOVE}; at the top exponent, clamps
      * to 2^14 instead. Either way |weight q| <= 2^14 afterwards.
      */
-    private void renormalise(int k, int pairs, int out, int firstRow, int biasOffset) {
-        int max = DenseKernels.maxAbs(arena.weights, firstRow, pairs, out);
+    private void renormalise(int k, int firstRow, int biasOffset, int out) {
+        int rows = rowCount(k);
+        int length = rowLength(k);
+        int max = DenseKernels.maxAbs(arena.weights, firstRow, rows, length);
         int exponent = arena.info(k, WEIGHT_EXPONENT);
         if (max > HALVE_ABOVE && exponent < ModelImage.MAX_WEIGHT_EXPONENT) {
-            DenseKernels.halveWeights(arena.weights, firstRow, pairs, out);
+            DenseKernels.halveWeights(arena.weights, firstRow, rows, length);
             DenseKernels.halveBiases(arena.biases, biasOffset, out);
             arena.setInfo(k, WEIGHT_EXPONENT, exponent + 1);
             max = DenseKernels.halfToEven(max);
         } else if (max > ModelImage.MAX_ABS_WEIGHT) {
-            DenseKernels.clamp(arena.weights, firstRow, pairs, out, ModelImage.MAX_ABS_WEIGHT);
+            DenseKernels.clamp(arena.weights, firstRow, rows, length, ModelImage.MAX_ABS_WEIGHT);
             max = ModelImage.MAX_ABS_WEIGHT;
         }
         arena.setInfo(k, WEIGHT_BOUND, max);
@@ -583,12 +614,12 @@ public final class SpelaRuntime {
     /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0), saturated at Long.MAX_VALUE. */
     public long weightNormQ16(int k) {
         int firstRow = arena.info(k, FIRST_ROW);
-        int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
-        int out = arena.info(k, OUTPUTS);
+        int rows = rowCount(k);
+        int length = rowLength(k);
         long sumSquares = 0;
-        for (int p = firstRow; p < firstRow + pairs; p++) {
+        for (int p = firstRow; p < firstRow + rows; p++) {
             int[] row = arena.weights[p];
-            for (int j = 0; j < out; j++) {
+            for (int j = 0; j < length; j++) {
                 long low = DenseKernels.low(row[j]);
                 long high = DenseKernels.high(row[j]);
                 sumSquares += low * low + high * high;

@@ -28,9 +28,9 @@ class MemoryPlanTest {
         assertEquals(plan.arenaBytes() - plan.flashBytes(), plan.ramBytes());
         assertEquals(4L * 784 + 2L * 784 + 4L * 128, plan.activationBytes(0));
         assertEquals(4L * 128 + 2L * 128 + 4L * 34, plan.activationBytes(1));
-        // layer info, results, and one row reference per input pair
-        assertEquals(392 + 64, plan.weightRows());
-        assertEquals(4L * (2 * 9 + 2 * 4 + 392 + 64), plan.bookkeepingBytes());
+        // layer info, results, and one row reference per input pair (layer 0) or per output (layer 1, narrow)
+        assertEquals(392 + 34, plan.weightRows());
+        assertEquals(4L * (2 * Arena.LAYER_FIELDS + 2 * Arena.RESULT_FIELDS + 392 + 34), plan.bookkeepingBytes());
         // backprop keeps every layer's input and pre-activation plus two gradient vectors
         long kept = 2L * 784 + 4L * 128 + 2L * 128 + 4L * 34;
         assertEquals(plan.weightBytes() + plan.biasBytes() + kept + 8L * 784, plan.backpropBytes());

@@ -35,32 +35,49 @@ public final class DenseKernels {
 
     /**
      * Writes {@code src[0..n)} (non-negative, each at most 2^15) divided by its Euclidean norm into
-     * {@code dst} with {@code fracBits} fraction bits, never above 32767. The norm used is the
-     * ceiling of the true norm, so the result never exceeds a unit vector.
+     * {@code dst} as input pairs, {@code dst[p] = pack(x[2p], x[2p+1])} (a missing last input is 0),
+     * with {@code fracBits} fraction bits, never above 32767. The norm used is the ceiling of the
+     * true norm, so the result never exceeds a unit vector.
      *
      * @return that norm, or 0 if the vector is zero (then {@code dst} is all zero)
      */
-    public static int normalise(int[] src, int n, short[] dst, int fracBits) {
+    public static int normalise(int[] src, int n, int[] dst, int fracBits) {
         long sumSquares = 0;
         for (int i = 0; i < n; i++) {
             long v = src[i];
             sumSquares += v * v;
         }
+        int pairs = pairs(n);
         if (sumSquares == 0) {
-            for (int i = 0; i < n; i++) {
-                dst[i] = 0;
+            for (int p = 0; p < pairs; p++) {
+                dst[p] = 0;
             }
             return 0;
         }
         long norm = ModelImage.ceilSqrt(sumSquares);
         long reciprocal = (1L << RECIPROCAL_BITS) / norm;
         int shift = RECIPROCAL_BITS - fracBits;
-        long half = 1L << (shift - 1);
-        for (int i = 0; i < n; i++) {
-            long v = (src[i] * reciprocal + half) >> shift;
-            dst[i] = (short) Math.min(v, Short.MAX_VALUE);
+        for (int p = 0; p < n >> 1; p++) {
+            dst[p] = pack(quantise(src[2 * p], reciprocal, shift), quantise(src[2 * p + 1], reciprocal, shift));
+        }
+        if ((n & 1) != 0) {
+            dst[n >> 1] = quantise(src[n - 1], reciprocal, shift);
         }
         return (int) norm;
+    }
+
+    /** {@code v * reciprocal * 2^-shift} rounded to nearest, at most 32767. */
+    private static int quantise(int v, long reciprocal, int shift) {
+        return (int) Math.min((v * reciprocal + (1L << (shift - 1))) >> shift, Short.MAX_VALUE);
+    }
+
+    /** The largest input of the packed pairs {@code x[0..pairs)} (inputs are non-negative). */
+    public static int largestInput(int[] x, int pairs) {
+        int max = 0;
+        for (int p = 0; p < pairs; p++) {
+            max = Math.max(max, Math.max(low(x[p]), high(x[p])));
+        }
+        return max;
     }
 
     /** Number of input pairs (rows) of a layer with {@code inputs} inputs. */
@@ -85,23 +102,25 @@ public final class DenseKernels {
 
     /**
      * {@code acc[j] = bias[biasOffset + j] + sum_i w_ij * x[i]} over the {@code pairs} rows of packed
-     * weights {@code rows[firstRow..]} (each at least {@code out} long); a pair whose two inputs are
-     * zero is skipped. {@code x} has {@code 2 * pairs} entries (a padding input is 0). The caller
+     * weights {@code rows[firstRow..]} (input-major: row p holds pair p for every output, each row at
+     * least {@code out} long); a pair whose two inputs are zero is skipped. {@code x} holds the
+     * inputs as {@code pairs} packed pairs (as {@link #normalise} writes them). The caller
      * guarantees |w| <= 2^14, |bias| <= 2^30 and x a unit vector with at most
      * {@code maxInputFracBits(in)} fraction bits, which keeps every partial sum inside int32.
      *
      * @return the largest input (it bounds the update's change of any weight)
      */
-    public static int forward(int[][] rows, int firstRow, int pairs, int out, short[] x, int[] bias, int biasOffset,
+    public static int forward(int[][] rows, int firstRow, int pairs, int out, int[] x, int[] bias, int biasOffset,
             int[] acc) {
         System.arraycopy(bias, biasOffset, acc, 0, out);
         int maxInput = 0;
         for (int p = 0; p < pairs; p++) {
-            int x0 = x[2 * p];
-            int x1 = x[2 * p + 1];
-            if ((x0 | x1) == 0) {
+            int xp = x[p];
+            if (xp == 0) {
                 continue;
             }
+            int x0 = low(xp);
+            int x1 = high(xp);
             maxInput = Math.max(maxInput, Math.max(x0, x1));
             forwardRow(rows[firstRow + p], out, x0, x1, acc);
         }
@@ -114,6 +133,31 @@ public final class DenseKernels {
             int v = row[j];
             acc[j] += (v << 16 >> 16) * x0 + (v >> 16) * x1;
         }
+    }
+
+    /**
+     * {@link #forward} for output-major weights, the layout of narrow layers (where a loop over the
+     * outputs is too short for a JIT's vector loop): row j of {@code rows[firstRow..]} holds output
+     * j's weights as {@code pairs} packed input pairs, and {@code acc[j]} is one dot product along it.
+     * Zero inputs are not skipped (the loop runs over all pairs, vectorised). The same bounds hold:
+     * the proof bounds the sum of |w x| in any order.
+     */
+    public static void forwardOutputMajor(int[][] rows, int firstRow, int pairs, int out, int[] x, int[] bias,
+            int biasOffset, int[] acc) {
+        for (int j = 0; j < out; j++) {
+            acc[j] = bias[biasOffset + j] + dot(rows[firstRow + j], x, pairs);
+        }
+    }
+
+    /** {@code sum_p low(w[p]) * low(x[p]) + high(w[p]) * high(x[p])}: the vectorisable reduction. */
+    private static int dot(int[] w, int[] x, int pairs) {
+        int sum = 0;
+        for (int p = 0; p < pairs; p++) {
+            int v = w[p];
+            int u = x[p];
+            sum += (v << 16 >> 16) * (u << 16 >> 16) + (v >> 16) * (u >> 16);
+        }
+        return sum;
     }
 
     /**
@@ -231,16 +275,17 @@ public final class DenseKernels {
      *
      * @return the advanced xorshift state
      */
-    public static int update(int[][] rows, int firstRow, int pairs, int out, short[] x, int[] g, int shift,
+    public static int update(int[][] rows, int firstRow, int pairs, int out, int[] x, int[] g, int shift,
             int[] noise, int rotationMask, int rng) {
         int state = rng;
         int noiseShift = 32 - shift;
         for (int p = 0; p < pairs; p++) {
-            int x0 = x[2 * p];
-            int x1 = x[2 * p + 1];
-            if ((x0 | x1) == 0) {
+            int xp = x[p];
+            if (xp == 0) {
                 continue;
             }
+            int x0 = low(xp);
+            int x1 = high(xp);
             state = xorshift(state);
             int t0 = state & rotationMask;
             state = xorshift(state);
@@ -267,6 +312,47 @@ public final class DenseKernels {
     }
 
     /**
+     * {@link #update} for output-major weights (see {@link #forwardOutputMajor}): row j gets
+     * {@code w_ij += (g[j] * x[i] + r_ij) >> shift} along its pairs, skipping outputs whose
+     * coefficient is zero (inactive units: {@code (0 + r) >> shift = 0}). The roles of inputs and
+     * outputs in the rounding are swapped: {@code r_ij = (noise[p] + t_j) >>> (32 - shift)} with
+     * random rotations t_j per output (one for each half of the pairs), so the offsets are again
+     * exactly uniform and independent from output to output. {@code noise} has {@code pairs} words.
+     *
+     * @return the advanced xorshift state
+     */
+    public static int updateOutputMajor(int[][] rows, int firstRow, int pairs, int out, int[] x, int[] g, int shift,
+            int[] noise, int rotationMask, int rng) {
+        int state = rng;
+        int noiseShift = 32 - shift;
+        for (int j = 0; j < out; j++) {
+            int gj = g[j];
+            if (gj == 0) {
+                continue;
+            }
+            state = xorshift(state);
+            int t0 = state & rotationMask;
+            state = xorshift(state);
+            int t1 = state & rotationMask;
+            updateColumn(rows[firstRow + j], pairs, gj, x, shift, noise, t0, t1, noiseShift);
+        }
+        return state;
+    }
+
+    /** The vectorisable inner loop of {@link #updateOutputMajor}, halves added as in {@link #updateRow}. */
+    private static void updateColumn(int[] row, int pairs, int g, int[] x, int shift, int[] noise, int t0, int t1,
+            int noiseShift) {
+        for (int p = 0; p < pairs; p++) {
+            int u = x[p];
+            int n = noise[p];
+            int d0 = (g * (u << 16 >> 16) + ((n + t0) >>> noiseShift)) >> shift;
+            int d1 = (g * (u >> 16) + ((n + t1) >>> noiseShift)) >> shift;
+            int v = row[p];
+            row[p] = ((v & HIGH_MASK) + (d1 << 16)) | ((v + d0) & LOW_MASK);
+        }
+    }
+
+    /**
      * Bias update {@code b[j] += (g[j] * 2^inputShift + r) >> shift}, saturated to +-2^30, with
      * {@code r = (noise[j] + rotation) >>> (32 - shift)} as in {@link #update}. The bias acts as a
      * weight whose input is 1.0, and its scale is 2^inputShift finer than the weight-times-input
@@ -287,12 +373,12 @@ public final class DenseKernels {
         }
     }
 
-    /** Largest |weight| over the {@code pairs} packed rows {@code rows[firstRow..]}, {@code out} ints each. */
-    public static int maxAbs(int[][] rows, int firstRow, int pairs, int out) {
+    /** Largest |weight| over the {@code count} packed rows {@code rows[firstRow..]}, {@code length} ints each. */
+    public static int maxAbs(int[][] rows, int firstRow, int count, int length) {
         int max = 0;
-        for (int p = firstRow; p < firstRow + pairs; p++) {
+        for (int p = firstRow; p < firstRow + count; p++) {
             int[] row = rows[p];
-            for (int j = 0; j < out; j++) {
+            for (int j = 0; j < length; j++) {
                 int v = row[j];
                 max = Math.max(max, Math.max(Math.abs(low(v)), Math.abs(high(v))));
             }
@@ -301,10 +387,10 @@ public final class DenseKernels {
     }
 
     /** Clamps every weight of the packed rows (as in {@link #maxAbs}) to [-limit, limit]. */
-    public static void clamp(int[][] rows, int firstRow, int pairs, int out, int limit) {
-        for (int p = firstRow; p < firstRow + pairs; p++) {
+    public static void clamp(int[][] rows, int firstRow, int count, int length, int limit) {
+        for (int p = firstRow; p < firstRow + count; p++) {
             int[] row = rows[p];
-            for (int j = 0; j < out; j++) {
+            for (int j = 0; j < length; j++) {
                 int v = row[j];
                 row[j] = pack(Math.max(-limit, Math.min(limit, low(v))), Math.max(-limit, Math.min(limit, high(v))));
             }
@@ -312,10 +398,10 @@ public final class DenseKernels {
     }
 
     /** Halves every weight of the packed rows (as in {@link #maxAbs}), rounding half to even (no drift). */
-    public static void halveWeights(int[][] rows, int firstRow, int pairs, int out) {
-        for (int p = firstRow; p < firstRow + pairs; p++) {
+    public static void halveWeights(int[][] rows, int firstRow, int count, int length) {
+        for (int p = firstRow; p < firstRow + count; p++) {
             int[] row = rows[p];
-            for (int j = 0; j < out; j++) {
+            for (int j = 0; j < length; j++) {
                 int v = row[j];
                 row[j] = pack(halfToEven(low(v)), halfToEven(high(v)));
             }
