@@ -346,7 +346,7 @@ public final class SpelaRuntime {
         if (label < 0 || arena.info(k, FROZEN) != 0) {
             return rng;
         }
-        int maxDirection = DenseKernels.direction(acc, vector, out, reciprocal, arena.priors,
+        int maxDirection = DenseKernels.direction(acc, vector, out, norm, arena.priors,
                 priorOffset + label * out, labelCosine);
         if (maxDirection == 0) {
             return rng;

@@ -178,16 +178,17 @@ public final class DenseKernels {
             return NO_ACTIVITY;
         }
         int shift = (32 - Integer.numberOfLeadingZeros(max)) - Q15_BITS;
+        // max(a, 0) is a & ~(a >> 31); rounding (a + 2^(s-1)) >> s is ((a >> (s-1)) + 1) >> 1, which cannot wrap
         if (shift > 0) {
-            int half = 1 << (shift - 1);
+            int firstShift = shift - 1;
             for (int j = 0; j < out; j++) {
                 int a = acc[j];
-                h[j] = a > 0 ? (int) (((long) a + half) >> shift) : 0;
+                h[j] = (((a & ~(a >> 31)) >> firstShift) + 1) >> 1;
             }
         } else {
             for (int j = 0; j < out; j++) {
                 int a = acc[j];
-                h[j] = a > 0 ? a << -shift : 0;
+                h[j] = (a & ~(a >> 31)) << -shift;
             }
         }
         return shift;
@@ -225,19 +226,25 @@ public final class DenseKernels {
      * Replaces the pre-activations in {@code acc} by the Q15 direction of the update of each unit,
      * {@code d_j = v_j - c * u_j} where the unit is active ({@code acc[j] > 0}) and 0 elsewhere, with
      * {@code u = h / norm} and {@code c = cos(h, v)} in Q15. This is minus the gradient of
-     * {@code -cos(h, v)} with respect to the pre-activation, times the norm.
+     * {@code -cos(h, v)} with respect to the pre-activation, times the norm. {@code norm} is h's
+     * norm as from {@link #norm}, at least 2^14 (the largest h is, see {@link #reluScaled}).
      *
      * @return the largest |d_j| (at most 2^16)
      */
-    public static int direction(int[] acc, int[] h, int out, long reciprocalNorm, short[] priors, int priorOffset,
+    public static int direction(int[] acc, int[] h, int out, int norm, short[] priors, int priorOffset,
             int cosineQ15) {
+        // u = h * 2^15 / norm as h * r >> (m - 1) with r = 2^(14 + m) / norm in (2^14, 2^15], m the
+        // norm's bit length: h <= 2^15 keeps h * r <= 2^30, all in int (NUMERICS.md, "Update").
+        int m = 32 - Integer.numberOfLeadingZeros(norm);
+        int r = (int) ((1L << (14 + m)) / norm);
+        int uShift = m - 1;
+        int uHalf = 1 << (m - 2);
         int maxAbs = 0;
         for (int j = 0; j < out; j++) {
-            int d = 0;
-            if (acc[j] > 0) {
-                long u = (h[j] * reciprocalNorm + (1L << 29)) >> 30;
-                d = priors[priorOffset + j] - (int) ((cosineQ15 * u + (1 << 14)) >> Q15_BITS);
-            }
+            int u = (h[j] * r + uHalf) >> uShift;
+            int d = priors[priorOffset + j] - ((cosineQ15 * u + (1 << 14)) >> Q15_BITS);
+            // active units (acc > 0; acc > -2^31, so -acc does not wrap) keep d, the others get 0
+            d &= -acc[j] >> 31;
             acc[j] = d;
             maxAbs = Math.max(maxAbs, Math.abs(d));
         }
