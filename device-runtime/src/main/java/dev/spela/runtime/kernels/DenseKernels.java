@@ -363,20 +363,27 @@ public final class DenseKernels {
      * Bias update {@code b[j] += (g[j] * 2^inputShift + r) >> shift}, saturated to +-2^30, with
      * {@code r = (noise[j] + rotation) >>> (32 - shift)} as in {@link #update}. The bias acts as a
      * weight whose input is 1.0, and its scale is 2^inputShift finer than the weight-times-input
-     * products.
+     * products. Computed in int as {@code (g[j] + r') >> (shift - inputShift)} with
+     * {@code r' = r >> inputShift = (noise[j] + rotation) >>> (32 - shift + inputShift)}, which is
+     * exactly the same (the low bits of r cannot carry into g * 2^inputShift); when
+     * {@code shift <= inputShift} the change is exactly {@code g[j] << (inputShift - shift)}.
      */
     public static void updateBias(int[] b, int bOffset, int out, int[] g, int inputShift, int shift, int[] noise,
             int rotation) {
-        int noiseShift = 32 - shift;
-        for (int j = 0; j < out; j++) {
-            int r = (noise[j] + rotation) >>> noiseShift;
-            long v = b[bOffset + j] + (((long) g[j] << inputShift) + r >> shift);
-            if (v > ModelImage.MAX_ABS_BIAS) {
-                v = ModelImage.MAX_ABS_BIAS;
-            } else if (v < -ModelImage.MAX_ABS_BIAS) {
-                v = -ModelImage.MAX_ABS_BIAS;
+        int fineShift = shift - inputShift;
+        int limit = ModelImage.MAX_ABS_BIAS;
+        if (fineShift < 1) {
+            for (int j = 0; j < out; j++) {
+                long v = b[bOffset + j] + ((long) g[j] << -fineShift);
+                b[bOffset + j] = (int) Math.max(-limit, Math.min(limit, v));
             }
-            b[bOffset + j] = (int) v;
+            return;
+        }
+        // |g| <= 2^14 and r' < 2^fineShift <= 2^30: the sum fits, and |b| <= 2^30 plus a change of at most 2^14 too
+        int noiseShift = 32 - fineShift;
+        for (int j = 0; j < out; j++) {
+            int change = (g[j] + ((noise[j] + rotation) >>> noiseShift)) >> fineShift;
+            b[bOffset + j] = Math.max(-limit, Math.min(limit, b[bOffset + j] + change));
         }
     }
 
