@@ -40,6 +40,8 @@ final class Arena {
     final int[] vector;
     /** A layer's input normalised to unit length, int16 packed as input pairs (DenseKernels.normalise). */
     final int[] normalised;
+    /** Indices of the input pairs with a non-zero input (input-major layers' forward and update). */
+    final int[] activePairs;
     /** Pre-activations, then the per-unit update coefficients. */
     final int[] accumulator;
     /** Rounding words: uniform random 32-bit (stochastic rounding) or all 2^31 (nearest). */
@@ -61,6 +63,7 @@ final class Arena {
         priors = new short[plan.priorElements()];
         vector = new int[plan.vectorElements()];
         normalised = new int[plan.normalisedElements()];
+        activePairs = new int[plan.normalisedElements()];
         accumulator = new int[plan.maxOutputs()];
         noise = new int[plan.noiseElements()];
         noiseWindow = new int[plan.noiseWindowElements()];

@@ -229,11 +229,11 @@ public final class MemoryPlan {
 
     /**
      * Working memory one layer's training step touches: raw input vector (int32), normalised input
-     * (int16, even length), accumulator (int32), scaled output (int32, reusing the raw-input vector's
-     * storage).
+     * (int16, even length), the list of active input pairs (int32 per pair), accumulator (int32),
+     * scaled output (int32, reusing the raw-input vector's storage).
      */
     public long activationBytes(int layer) {
-        return 4L * Math.max(inputs(layer), outputs[layer]) + 4L * DenseKernels.pairs(inputs(layer))
+        return 4L * Math.max(inputs(layer), outputs[layer]) + 8L * DenseKernels.pairs(inputs(layer))
                 + 4L * outputs[layer];
     }
 
@@ -249,9 +249,9 @@ public final class MemoryPlan {
         return 2L * priorElements();
     }
 
-    /** Shared activation buffers: vector, normalised input, accumulator. */
+    /** Shared activation buffers: vector, normalised input, list of active input pairs, accumulator. */
     public long activationBytes() {
-        return 4L * vectorElements() + 4L * normalisedElements() + 4L * maxOutputs();
+        return 4L * vectorElements() + 8L * normalisedElements() + 4L * maxOutputs();
     }
 
     /** The noise ring and the step's window of it. */

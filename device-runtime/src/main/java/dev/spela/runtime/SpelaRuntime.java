@@ -309,14 +309,16 @@ public final class SpelaRuntime {
             return rng;
         }
         int pairs = DenseKernels.pairs(in);
+        int active = 0;
         int maxInput;
         if (capacity.outputMajor(k)) {
             DenseKernels.forwardOutputMajor(arena.weights, firstRow, pairs, out, arena.normalised, arena.biases,
                     biasOffset, acc);
             maxInput = label < 0 ? 0 : DenseKernels.largestInput(arena.normalised, pairs);
         } else {
-            maxInput = DenseKernels.forward(arena.weights, firstRow, pairs, out, arena.normalised, arena.biases,
-                    biasOffset, acc);
+            active = DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
+            maxInput = DenseKernels.forward(arena.weights, firstRow, arena.activePairs, active, out, arena.normalised,
+                    arena.biases, biasOffset, acc);
         }
         int outputShift = DenseKernels.reluScaled(acc, out, vector);
         if (outputShift == DenseKernels.NO_ACTIVITY) {
@@ -351,7 +353,7 @@ public final class SpelaRuntime {
         if (maxDirection == 0) {
             return rng;
         }
-        return updateLayer(k, pairs, out, firstRow, biasOffset, frac, maxInput, outputShift, norm,
+        return updateLayer(k, pairs, active, out, firstRow, biasOffset, frac, maxInput, outputShift, norm,
                 maxDirection, rng);
     }
 
@@ -361,7 +363,7 @@ public final class SpelaRuntime {
      * it (halving the layer while the update could leave int16), applies it to weights and biases
      * with the configured rounding, and renormalises the layer if its weights passed 2^14.
      */
-    private int updateLayer(int k, int pairs, int out, int firstRow, int biasOffset, int frac, int maxInput,
+    private int updateLayer(int k, int pairs, int active, int out, int firstRow, int biasOffset, int frac, int maxInput,
             int outputShift, int norm, int maxDirection, int rng) {
         int exponent = arena.info(k, WEIGHT_EXPONENT);
         int precision = 31 + bitLength(norm) - bitLength(learningRate);
@@ -406,8 +408,8 @@ public final class SpelaRuntime {
             state = DenseKernels.updateOutputMajor(arena.weights, firstRow, pairs, out, arena.normalised, coefficients,
                     shift, arena.noiseWindow, rotationMask, state);
         } else {
-            state = DenseKernels.update(arena.weights, firstRow, pairs, out, arena.normalised, coefficients, shift,
-                    arena.noiseWindow, rotationMask, state);
+            state = DenseKernels.update(arena.weights, firstRow, arena.activePairs, active, out, arena.normalised,
+                    coefficients, shift, arena.noiseWindow, rotationMask, state);
         }
         state = DenseKernels.xorshift(state);
         DenseKernels.updateBias(arena.biases, biasOffset, out, coefficients, 2 * frac, shift, arena.noiseWindow,

@@ -20,14 +20,14 @@ class MemoryPlanTest {
         assertEquals(2L * (784 * 128 + 128 * 34), plan.weightBytes());
         assertEquals(4L * (128 + 34), plan.biasBytes());
         assertEquals(2L * 10 * (128 + 34), plan.priorBytes());
-        // vector, normalised input and accumulator
-        assertEquals(4L * 784 + 2L * 784 + 4L * 128, plan.activationBytes());
+        // vector, normalised input, active-pair list and accumulator
+        assertEquals(4L * 784 + 2L * 784 + 4L * 392 + 4L * 128, plan.activationBytes());
         // ring and the step's window of it
         assertEquals(4L * (1024 + 128 + 128), plan.noiseBytes());
         assertEquals(2L * 784 * 128, plan.flashBytes());
         assertEquals(plan.arenaBytes() - plan.flashBytes(), plan.ramBytes());
-        assertEquals(4L * 784 + 2L * 784 + 4L * 128, plan.activationBytes(0));
-        assertEquals(4L * 128 + 2L * 128 + 4L * 34, plan.activationBytes(1));
+        assertEquals(4L * 784 + 2L * 784 + 4L * 392 + 4L * 128, plan.activationBytes(0));
+        assertEquals(4L * 128 + 2L * 128 + 4L * 64 + 4L * 34, plan.activationBytes(1));
         // layer info, results, and one row reference per input pair (layer 0) or per output (layer 1, narrow)
         assertEquals(392 + 34, plan.weightRows());
         assertEquals(4L * (2 * Arena.LAYER_FIELDS + 2 * Arena.RESULT_FIELDS + 392 + 34), plan.bookkeepingBytes());

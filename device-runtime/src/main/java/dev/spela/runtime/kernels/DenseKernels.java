@@ -71,6 +71,20 @@ public final class DenseKernels {
         return (int) Math.min((v * reciprocal + (1L << (shift - 1))) >> shift, Short.MAX_VALUE);
     }
 
+    /**
+     * Writes the indices of the pairs of {@code x[0..pairs)} with a non-zero input, in order, to
+     * {@code active} (at least {@code pairs} long) and returns their number. Branch-free: a packed
+     * pair of non-negative inputs is a non-negative int, non-zero exactly when {@code -x >>> 31} is 1.
+     */
+    public static int activePairs(int[] x, int pairs, int[] active) {
+        int count = 0;
+        for (int p = 0; p < pairs; p++) {
+            active[count] = p;
+            count += -x[p] >>> 31;
+        }
+        return count;
+    }
+
     /** The largest input of the packed pairs {@code x[0..pairs)} (inputs are non-negative). */
     public static int largestInput(int[] x, int pairs) {
         int max = 0;
@@ -101,24 +115,23 @@ public final class DenseKernels {
     }
 
     /**
-     * {@code acc[j] = bias[biasOffset + j] + sum_i w_ij * x[i]} over the {@code pairs} rows of packed
-     * weights {@code rows[firstRow..]} (input-major: row p holds pair p for every output, each row at
-     * least {@code out} long); a pair whose two inputs are zero is skipped. {@code x} holds the
-     * inputs as {@code pairs} packed pairs (as {@link #normalise} writes them). The caller
+     * {@code acc[j] = bias[biasOffset + j] + sum_i w_ij * x[i]} over the rows of packed weights
+     * {@code rows[firstRow..]} (input-major: row p holds pair p for every output, each row at least
+     * {@code out} long) of the {@code count} pairs listed in {@code active} (those with a non-zero
+     * input, from {@link #activePairs}; the others add nothing). {@code x} holds the inputs as packed
+     * pairs (as {@link #normalise} writes them). The caller
      * guarantees |w| <= 2^14, |bias| <= 2^30 and x a unit vector with at most
      * {@code maxInputFracBits(in)} fraction bits, which keeps every partial sum inside int32.
      *
      * @return the largest input (it bounds the update's change of any weight)
      */
-    public static int forward(int[][] rows, int firstRow, int pairs, int out, int[] x, int[] bias, int biasOffset,
-            int[] acc) {
+    public static int forward(int[][] rows, int firstRow, int[] active, int count, int out, int[] x, int[] bias,
+            int biasOffset, int[] acc) {
         System.arraycopy(bias, biasOffset, acc, 0, out);
         int maxInput = 0;
-        for (int p = 0; p < pairs; p++) {
+        for (int k = 0; k < count; k++) {
+            int p = active[k];
             int xp = x[p];
-            if (xp == 0) {
-                continue;
-            }
             int x0 = low(xp);
             int x1 = high(xp);
             maxInput = Math.max(maxInput, Math.max(x0, x1));
@@ -269,9 +282,9 @@ public final class DenseKernels {
     }
 
     /**
-     * Rank-one update {@code w_ij += (g[j] * x[i] + r_ij) >> shift} over the {@code pairs} rows of
-     * packed weights {@code rows[firstRow..]}, skipping pairs whose two inputs are zero (a zero input
-     * gets {@code (0 + r) >> shift = 0}: unchanged). The rounding offset is
+     * Rank-one update {@code w_ij += (g[j] * x[i] + r_ij) >> shift} over the rows of packed weights
+     * {@code rows[firstRow..]} of the {@code count} pairs listed in {@code active}, as in
+     * {@link #forward} (a pair of zero inputs would get {@code (0 + r) >> shift = 0}: unchanged). The rounding offset is
      * {@code r_ij = (noise[j] + t_i) >>> (32 - shift)} with a random 32-bit rotation t_i drawn per
      * input ({@code t = 0} when {@code rotationMask} is 0). A uniformly random rotation makes every
      * offset exactly uniform in [0, 2^shift), whatever {@code noise} holds, so stochastic rounding is
@@ -282,15 +295,13 @@ public final class DenseKernels {
      *
      * @return the advanced xorshift state
      */
-    public static int update(int[][] rows, int firstRow, int pairs, int out, int[] x, int[] g, int shift,
-            int[] noise, int rotationMask, int rng) {
+    public static int update(int[][] rows, int firstRow, int[] active, int count, int out, int[] x, int[] g,
+            int shift, int[] noise, int rotationMask, int rng) {
         int state = rng;
         int noiseShift = 32 - shift;
-        for (int p = 0; p < pairs; p++) {
+        for (int k = 0; k < count; k++) {
+            int p = active[k];
             int xp = x[p];
-            if (xp == 0) {
-                continue;
-            }
             int x0 = low(xp);
             int x1 = high(xp);
             state = xorshift(state);

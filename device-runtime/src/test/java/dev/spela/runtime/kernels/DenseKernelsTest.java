@@ -8,6 +8,9 @@ import org.junit.jupiter.api.Test;
 
 class DenseKernelsTest {
 
+    /** The active-pair list of a one-row layer whose pair is active. */
+    private static final int[] ONE_PAIR = {0};
+
     private static int[] uniformNoise(int length, long seed) {
         Random random = new Random(seed);
         int[] noise = new int[length];
@@ -31,7 +34,7 @@ class DenseKernelsTest {
         int rng = 12345;
         int steps = 20_000;
         for (int s = 0; s < steps; s++) {
-            rng = DenseKernels.update(new int[][] {w}, 0, 1, out, x, g, shift, noise, DenseKernels.STOCHASTIC_ROTATION, rng);
+            rng = DenseKernels.update(new int[][] {w}, 0, ONE_PAIR, 1, out, x, g, shift, noise, DenseKernels.STOCHASTIC_ROTATION, rng);
         }
         double expected = steps * 3 * 1000 / 65536.0; // 915.5
         double meanLow = 0;
@@ -51,7 +54,7 @@ class DenseKernelsTest {
         java.util.Arrays.fill(nearest, DenseKernels.NEAREST_NOISE);
         int[] w2 = new int[out];
         for (int s = 0; s < 1000; s++) {
-            DenseKernels.update(new int[][] {w2}, 0, 1, out, x, g, shift, nearest, 0, rng);
+            DenseKernels.update(new int[][] {w2}, 0, ONE_PAIR, 1, out, x, g, shift, nearest, 0, rng);
         }
         assertEquals(0, w2[5], "round-to-nearest loses sub-half-LSB updates");
     }
@@ -70,7 +73,7 @@ class DenseKernelsTest {
         int steps = 64_000;
         for (int s = 0; s < steps; s++) {
             // 1 * 16 / 2^10 = 1/64 LSB per step
-            rng = DenseKernels.update(new int[][] {w}, 0, 1, out, x, g, 10, constant, DenseKernels.STOCHASTIC_ROTATION,
+            rng = DenseKernels.update(new int[][] {w}, 0, ONE_PAIR, 1, out, x, g, 10, constant, DenseKernels.STOCHASTIC_ROTATION,
                     rng);
         }
         for (int v : w) {
@@ -111,7 +114,7 @@ class DenseKernelsTest {
         int[] nearest = new int[out];
         java.util.Arrays.fill(nearest, DenseKernels.NEAREST_NOISE);
         int[] x = {DenseKernels.pack(1, 3)};
-        DenseKernels.update(new int[][] {w}, 0, 1, out, x, g, 1, nearest, 0, 1);
+        DenseKernels.update(new int[][] {w}, 0, ONE_PAIR, 1, out, x, g, 1, nearest, 0, 1);
         for (int j = 0; j < out; j++) {
             int low = halves[j][0] + g[j] / 2 * 1;
             int high = halves[j][1] + g[j] / 2 * 3;
@@ -143,7 +146,10 @@ class DenseKernelsTest {
         int[] x = packPairs(inputs);
         int[] bias = {9, 1, 2, 3, 4, 5};
         int[] acc = new int[out];
-        DenseKernels.forward(rows, 3, pairs, out, x, bias, 1, acc);
+        int[] active = new int[pairs];
+        assertEquals(3, DenseKernels.activePairs(x, pairs, active));
+        assertEquals("[1, 2, 3]", java.util.Arrays.toString(java.util.Arrays.copyOf(active, 3)));
+        DenseKernels.forward(rows, 3, active, 3, out, x, bias, 1, acc);
         for (int j = 0; j < out; j++) {
             int expected = bias[1 + j];
             for (int i = 0; i < in; i++) {
@@ -192,7 +198,9 @@ class DenseKernelsTest {
         int[] bias = {1, -2, 3, -4, 5, -6, 7, 8};
         int[] expected = new int[out];
         int[] acc = new int[out];
-        int largest = DenseKernels.forward(inputMajor, 0, pairs, out, x, bias, 1, expected);
+        int[] active = new int[pairs];
+        int count = DenseKernels.activePairs(x, pairs, active);
+        int largest = DenseKernels.forward(inputMajor, 0, active, count, out, x, bias, 1, expected);
         DenseKernels.forwardOutputMajor(outputMajor, 2, pairs, out, x, bias, 1, acc);
         assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(acc));
         assertEquals(largest, DenseKernels.largestInput(x, pairs));
@@ -200,7 +208,7 @@ class DenseKernelsTest {
         int[] g = {-300, 0, 5, 16384, -16384, 1, 77};
         int[] nearest = new int[Math.max(out, pairs)];
         java.util.Arrays.fill(nearest, DenseKernels.NEAREST_NOISE);
-        DenseKernels.update(inputMajor, 0, pairs, out, x, g, 9, nearest, 0, 1);
+        DenseKernels.update(inputMajor, 0, active, count, out, x, g, 9, nearest, 0, 1);
         DenseKernels.updateOutputMajor(outputMajor, 2, pairs, out, x, g, 9, nearest, 0, 1);
         for (int p = 0; p < pairs; p++) {
             for (int j = 0; j < out; j++) {
