@@ -22,8 +22,9 @@ import dev.spela.runtime.kernels.DenseKernels;
 public final class MemoryPlan {
 
     /**
-     * Layers with fewer outputs store their weights output-major (a row per output, along the input
-     * pairs): a loop over so few outputs is too short for a JIT's vector loop (NUMERICS.md, "Kernels").
+     * Layers with fewer outputs but at least this many input pairs store their weights output-major
+     * (a row per output, along the input pairs): a loop over so few outputs is too short for a JIT's
+     * vector loop, one over the pairs is long enough (NUMERICS.md, "Kernels").
      */
     public static final int OUTPUT_MAJOR_BELOW = 64;
     /** Length of the stochastic-rounding noise ring read at random row offsets. */
@@ -126,9 +127,12 @@ public final class MemoryPlan {
         return (int) n;
     }
 
-    /** True if layer k's weights are output-major (fewer than {@link #OUTPUT_MAJOR_BELOW} outputs). */
+    /**
+     * True if layer k's weights are output-major: fewer than {@link #OUTPUT_MAJOR_BELOW} outputs and
+     * at least as many input pairs.
+     */
     public boolean outputMajor(int layer) {
-        return outputs[layer] < OUTPUT_MAJOR_BELOW;
+        return outputs[layer] < OUTPUT_MAJOR_BELOW && DenseKernels.pairs(inputs(layer)) >= OUTPUT_MAJOR_BELOW;
     }
 
     /** Layer k's weight rows (arrays): one per input pair, or one per output if output-major. */
