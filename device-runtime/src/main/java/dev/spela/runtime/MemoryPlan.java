@@ -10,7 +10,9 @@ import dev.spela.runtime.kernels.DenseKernels;
 /**
  * Exact memory needs, in bytes, of one model shape on this runtime (the allocator's plan, as in
  * TFLite Micro). {@link Arena} allocates exactly what a plan lists; a runtime built for one plan
- * (its capacity) accepts any model whose plan {@link #fitsIn fits in it}.
+ * (its capacity) accepts any model whose plan {@link #fitsIn fits in it}, layer by layer: each layer's
+ * weights live in rows of their own (one array per input pair, or per output for a narrow layer), so
+ * a model's layer k must be no wider and have no more inputs than the capacity's layer k.
  *
  * <p>Buffers shared by all layers are sized for the widest layer; per-layer figures say what each
  * layer's step touches. Weights of frozen layers are counted as flash (they are never written), the
@@ -19,6 +21,12 @@ import dev.spela.runtime.kernels.DenseKernels;
  */
 public final class MemoryPlan {
 
+    /**
+     * Layers with fewer outputs but at least this many input pairs store their weights output-major
+     * (a row per output, along the input pairs): a loop over so few outputs is too short for a JIT's
+     * vector loop, one over the pairs is long enough (NUMERICS.md, "Kernels").
+     */
+    public static final int OUTPUT_MAJOR_BELOW = 64;
     /** Length of the stochastic-rounding noise ring read at random row offsets. */
     public static final int NOISE_RING = DenseKernels.NOISE_RING;
     /** Bytes of arrays the runtime allocates besides the arena: two SHA-256 states, three plans. */
@@ -119,6 +127,33 @@ public final class MemoryPlan {
         return (int) n;
     }
 
+    /**
+     * True if layer k's weights are output-major: fewer than {@link #OUTPUT_MAJOR_BELOW} outputs and
+     * at least as many input pairs.
+     */
+    public boolean outputMajor(int layer) {
+        return outputs[layer] < OUTPUT_MAJOR_BELOW && DenseKernels.pairs(inputs(layer)) >= OUTPUT_MAJOR_BELOW;
+    }
+
+    /** Layer k's weight rows (arrays): one per input pair, or one per output if output-major. */
+    public int weightRows(int layer) {
+        return outputMajor(layer) ? outputs[layer] : DenseKernels.pairs(inputs(layer));
+    }
+
+    /** Ints in each of layer k's weight rows: its outputs, or its input pairs if output-major. */
+    public int rowLength(int layer) {
+        return outputMajor(layer) ? DenseKernels.pairs(inputs(layer)) : outputs[layer];
+    }
+
+    /** Weight rows of all layers. */
+    public int weightRows() {
+        int n = 0;
+        for (int k = 0; k < layers; k++) {
+            n += weightRows(k);
+        }
+        return n;
+    }
+
     public int biasElements() {
         int n = 0;
         for (int k = 0; k < layers; k++) {
@@ -147,9 +182,9 @@ public final class MemoryPlan {
         return n;
     }
 
-    /** The normalised input (int16), padded to an even length: two inputs per weight pair. */
+    /** The normalised input, int16 packed two per int (an input pair, like the weights). */
     public int normalisedElements() {
-        return 2 * DenseKernels.pairs(maxInputs());
+        return DenseKernels.pairs(maxInputs());
     }
 
     /** The shared int32 vector holding a layer's raw input, then its scaled output. */
@@ -157,8 +192,20 @@ public final class MemoryPlan {
         return Math.max(maxInputs(), maxOutputs());
     }
 
+    /**
+     * Noise words one step reads from the ring: one per output (input-major rows, biases) or per
+     * input pair (output-major rows).
+     */
+    public int noiseWindowElements() {
+        int n = 0;
+        for (int k = 0; k < layers; k++) {
+            n = Math.max(n, Math.max(outputs[k], rowLength(k)));
+        }
+        return n;
+    }
+
     public int noiseElements() {
-        return NOISE_RING + maxOutputs();
+        return NOISE_RING + noiseWindowElements();
     }
 
     public int layerInfoElements() {
@@ -186,12 +233,12 @@ public final class MemoryPlan {
 
     /**
      * Working memory one layer's training step touches: raw input vector (int32), normalised input
-     * (int16, even length), accumulator (int32), scaled output (int32, reusing the raw-input vector's
-     * storage), one weight row of scratch (int32).
+     * (int16, even length), the list of active input pairs (int32 per pair), accumulator (int32),
+     * scaled output (int32, reusing the raw-input vector's storage).
      */
     public long activationBytes(int layer) {
-        return 4L * Math.max(inputs(layer), outputs[layer]) + 4L * DenseKernels.pairs(inputs(layer))
-                + 8L * outputs[layer];
+        return 4L * Math.max(inputs(layer), outputs[layer]) + 8L * DenseKernels.pairs(inputs(layer))
+                + 4L * outputs[layer];
     }
 
     public long weightBytes() {
@@ -206,19 +253,22 @@ public final class MemoryPlan {
         return 2L * priorElements();
     }
 
-    /** Shared activation and scratch buffers: vector, normalised input, accumulator, weight row. */
+    /** Shared activation buffers: vector, normalised input, list of active input pairs, accumulator. */
     public long activationBytes() {
-        return 4L * vectorElements() + 2L * normalisedElements() + 8L * maxOutputs();
+        return 4L * vectorElements() + 8L * normalisedElements() + 4L * maxOutputs();
     }
 
     /** The noise ring and the step's window of it. */
     public long noiseBytes() {
-        return 4L * (noiseElements() + maxOutputs());
+        return 4L * (noiseElements() + noiseWindowElements());
     }
 
-    /** Per-layer metadata and per-layer results of the last step. */
+    /**
+     * Per-layer metadata, per-layer results of the last step, and the table of weight rows (one
+     * 32-bit reference per row, the size of a reference on a 32-bit device).
+     */
     public long bookkeepingBytes() {
-        return 4L * (layerInfoElements() + resultElements());
+        return 4L * (layerInfoElements() + resultElements() + weightRows());
     }
 
     /** Everything {@link Arena} allocates for this plan. */
@@ -259,11 +309,22 @@ public final class MemoryPlan {
         return weightBytes() + biasBytes() + kept + 2L * 4 * vectorElements();
     }
 
-    /** True if a runtime whose arena was planned as {@code capacity} can hold this model. */
+    /**
+     * True if a runtime whose arena was planned as {@code capacity} can hold this model: no more
+     * layers, and every layer no wider and with no more input pairs than the capacity's same layer
+     * (its weight rows are that layer's).
+     */
     public boolean fitsIn(MemoryPlan capacity) {
-        return layers <= capacity.layers
-                && weightElements() <= capacity.weightElements()
-                && biasElements() <= capacity.biasElements()
+        if (layers > capacity.layers) {
+            return false;
+        }
+        for (int k = 0; k < layers; k++) {
+            if (outputs[k] > capacity.outputs[k]
+                    || DenseKernels.pairs(inputs(k)) > DenseKernels.pairs(capacity.inputs(k))) {
+                return false;
+            }
+        }
+        return biasElements() <= capacity.biasElements()
                 && priorElements() <= capacity.priorElements()
                 && maxInputs() <= capacity.maxInputs()
                 && maxOutputs() <= capacity.maxOutputs()

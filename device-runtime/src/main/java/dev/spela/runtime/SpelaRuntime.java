@@ -87,7 +87,6 @@ public final class SpelaRuntime {
         MemoryPlan previous = model;
         model = candidate;
         candidate = previous;
-        int weightOffset = 0;
         int biasOffset = 0;
         int priorOffset = 0;
         for (int k = 0; k < model.layers(); k++) {
@@ -95,18 +94,17 @@ public final class SpelaRuntime {
             int out = model.outputs(k);
             arena.setInfo(k, INPUTS, in);
             arena.setInfo(k, OUTPUTS, out);
-            arena.setInfo(k, WEIGHT_OFFSET, weightOffset);
+            int firstRow = Arena.firstRow(capacity, k);
+            arena.setInfo(k, FIRST_ROW, firstRow);
             arena.setInfo(k, BIAS_OFFSET, biasOffset);
             arena.setInfo(k, PRIOR_OFFSET, priorOffset);
             arena.setInfo(k, WEIGHT_EXPONENT, decoder.weightExponent(k));
             arena.setInfo(k, INPUT_FRAC_BITS, decoder.inputFracBits(k));
             arena.setInfo(k, FROZEN, decoder.frozen(k) ? 1 : 0);
-            int count = DenseKernels.pairs(in) * out;
-            packWeights(k, in, out, weightOffset);
+            packWeights(k, in, out, firstRow);
             decoder.copyBiases(k, arena.biases, biasOffset);
             decoder.copyPriors(k, arena.priors, priorOffset);
-            arena.setInfo(k, WEIGHT_BOUND, DenseKernels.maxAbs(arena.weights, weightOffset, count));
-            weightOffset += count;
+            arena.setInfo(k, WEIGHT_BOUND, DenseKernels.maxAbs(arena.weights, firstRow, rowCount(k), rowLength(k)));
             biasOffset += out;
             priorOffset += model.classes() * out;
         }
@@ -123,29 +121,45 @@ public final class SpelaRuntime {
         return ImageStatus.OK;
     }
 
-    /** Copies layer k's input-major weights from the image into input-pair rows (DenseKernels). */
-    private void packWeights(int k, int in, int out, int weightOffset) {
-        int[] w = arena.weights;
+    /** Copies layer k's input-major weights from the image into packed input-pair rows (DenseKernels). */
+    private void packWeights(int k, int in, int out, int firstRow) {
+        boolean outputMajor = capacity.outputMajor(k);
         for (int p = 0; p < DenseKernels.pairs(in); p++) {
             int even = 2 * p * out;
             boolean hasOdd = 2 * p + 1 < in;
             for (int j = 0; j < out; j++) {
                 int high = hasOdd ? decoder.weight(k, even + out + j) : 0;
-                w[weightOffset + p * out + j] = DenseKernels.pack(decoder.weight(k, even + j), high);
+                int packed = DenseKernels.pack(decoder.weight(k, even + j), high);
+                if (outputMajor) {
+                    arena.weights[firstRow + j][p] = packed;
+                } else {
+                    arena.weights[firstRow + p][j] = packed;
+                }
             }
         }
+    }
+
+    /** Rows layer k's weights use: its input pairs, or its outputs if output-major. */
+    private int rowCount(int k) {
+        int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
+        return capacity.outputMajor(k) ? arena.info(k, OUTPUTS) : pairs;
+    }
+
+    /** Ints layer k uses in each of its rows. */
+    private int rowLength(int k) {
+        int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
+        return capacity.outputMajor(k) ? pairs : arena.info(k, OUTPUTS);
     }
 
     /** Writes layer k's input-pair rows back as the image's input-major weights. */
     private void unpackWeights(int k) {
         int in = arena.info(k, INPUTS);
         int out = arena.info(k, OUTPUTS);
-        int offset = arena.info(k, WEIGHT_OFFSET);
-        int[] w = arena.weights;
+        int firstRow = arena.info(k, FIRST_ROW);
+        boolean outputMajor = capacity.outputMajor(k);
         for (int i = 0; i < in; i++) {
-            int at = offset + (i >> 1) * out;
             for (int j = 0; j < out; j++) {
-                int v = w[at + j];
+                int v = outputMajor ? arena.weights[firstRow + j][i >> 1] : arena.weights[firstRow + (i >> 1)][j];
                 encoder.weight(k, i * out + j, (i & 1) == 0 ? DenseKernels.low(v) : DenseKernels.high(v));
             }
         }
@@ -281,7 +295,7 @@ public final class SpelaRuntime {
     private int runLayer(int k, int label, int rng) {
         int in = arena.info(k, INPUTS);
         int out = arena.info(k, OUTPUTS);
-        int weightOffset = arena.info(k, WEIGHT_OFFSET);
+        int firstRow = arena.info(k, FIRST_ROW);
         int biasOffset = arena.info(k, BIAS_OFFSET);
         int priorOffset = arena.info(k, PRIOR_OFFSET);
         int frac = arena.info(k, INPUT_FRAC_BITS);
@@ -294,11 +308,18 @@ public final class SpelaRuntime {
             setResults(k, 0, 0, 0, 0);
             return rng;
         }
-        if ((in & 1) != 0) {
-            arena.normalised[in] = 0; // the padding input of an odd-sized layer's last pair
+        int pairs = DenseKernels.pairs(in);
+        int active = 0;
+        int maxInput;
+        if (capacity.outputMajor(k)) {
+            DenseKernels.forwardOutputMajor(arena.weights, firstRow, pairs, out, arena.normalised, arena.biases,
+                    biasOffset, acc);
+            maxInput = label < 0 ? 0 : DenseKernels.largestInput(arena.normalised, pairs);
+        } else {
+            active = DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
+            maxInput = DenseKernels.forward(arena.weights, firstRow, arena.activePairs, active, out, arena.normalised,
+                    arena.biases, biasOffset, acc);
         }
-        int maxInput = DenseKernels.forward(arena.weights, weightOffset, DenseKernels.pairs(in), out, arena.normalised,
-                arena.biases, biasOffset, acc, arena.row);
         int outputShift = DenseKernels.reluScaled(acc, out, vector);
         if (outputShift == DenseKernels.NO_ACTIVITY) {
             setResults(k, 0, 0, 0, 0);
@@ -327,12 +348,12 @@ public final class SpelaRuntime {
         if (label < 0 || arena.info(k, FROZEN) != 0) {
             return rng;
         }
-        int maxDirection = DenseKernels.direction(acc, vector, out, reciprocal, arena.priors,
+        int maxDirection = DenseKernels.direction(acc, vector, out, norm, arena.priors,
                 priorOffset + label * out, labelCosine);
         if (maxDirection == 0) {
             return rng;
         }
-        return updateLayer(k, DenseKernels.pairs(in), out, weightOffset, biasOffset, frac, maxInput, outputShift, norm,
+        return updateLayer(k, pairs, active, out, firstRow, biasOffset, frac, maxInput, outputShift, norm,
                 maxDirection, rng);
     }
 
@@ -342,9 +363,8 @@ public final class SpelaRuntime {
      * it (halving the layer while the update could leave int16), applies it to weights and biases
      * with the configured rounding, and renormalises the layer if its weights passed 2^14.
      */
-    private int updateLayer(int k, int pairs, int out, int weightOffset, int biasOffset, int frac, int maxInput,
+    private int updateLayer(int k, int pairs, int active, int out, int firstRow, int biasOffset, int frac, int maxInput,
             int outputShift, int norm, int maxDirection, int rng) {
-        int count = pairs * out;
         int exponent = arena.info(k, WEIGHT_EXPONENT);
         int precision = 31 + bitLength(norm) - bitLength(learningRate);
         long factor = ((long) learningRate << precision) / norm;
@@ -356,7 +376,7 @@ public final class SpelaRuntime {
         int bound = arena.info(k, WEIGHT_BOUND);
         while (exponent < ModelImage.MAX_WEIGHT_EXPONENT
                 && (shift < 1 || bound + maxGrowth(maxCoefficient, maxInput, shift) > Short.MAX_VALUE)) {
-            DenseKernels.halveWeights(arena.weights, weightOffset, count);
+            DenseKernels.halveWeights(arena.weights, firstRow, rowCount(k), rowLength(k));
             DenseKernels.halveBiases(arena.biases, biasOffset, out);
             exponent++;
             shift++;
@@ -381,16 +401,23 @@ public final class SpelaRuntime {
         DenseKernels.scale(coefficients, out, factor, coefficientShift);
         int rotationMask = roundingMode == ModelImage.ROUNDING_STOCHASTIC ? DenseKernels.STOCHASTIC_ROTATION : 0;
         int state = DenseKernels.xorshift(rng);
-        System.arraycopy(arena.noise, state & (DenseKernels.NOISE_RING - 1), arena.noiseWindow, 0, out);
-        state = DenseKernels.update(arena.weights, weightOffset, pairs, out, arena.normalised, coefficients, shift,
-                arena.noiseWindow, rotationMask, state, arena.row);
+        boolean outputMajor = capacity.outputMajor(k);
+        System.arraycopy(arena.noise, state & (DenseKernels.NOISE_RING - 1), arena.noiseWindow, 0,
+                outputMajor ? Math.max(out, pairs) : out);
+        if (outputMajor) {
+            state = DenseKernels.updateOutputMajor(arena.weights, firstRow, pairs, out, arena.normalised, coefficients,
+                    shift, arena.noiseWindow, rotationMask, state);
+        } else {
+            state = DenseKernels.update(arena.weights, firstRow, arena.activePairs, active, out, arena.normalised,
+                    coefficients, shift, arena.noiseWindow, rotationMask, state);
+        }
         state = DenseKernels.xorshift(state);
         DenseKernels.updateBias(arena.biases, biasOffset, out, coefficients, 2 * frac, shift, arena.noiseWindow,
                 state & rotationMask);
         bound = (int) Math.min(Short.MAX_VALUE, bound + maxGrowth(maxCoefficient, maxInput, shift));
         arena.setInfo(k, WEIGHT_BOUND, bound);
         if (bound > ModelImage.MAX_ABS_WEIGHT) {
-            renormalise(k, count, weightOffset, biasOffset, out);
+            renormalise(k, firstRow, biasOffset, out);
         }
         return state;
     }
@@ -410,16 +437,18 @@ public final class SpelaRuntime {
      * biases (raising the exponent) if it is above {@link #HALVE_ABOVE}; at the top exponent, clamps
      * to 2^14 instead. Either way |weight q| <= 2^14 afterwards.
      */
-    private void renormalise(int k, int count, int weightOffset, int biasOffset, int out) {
-        int max = DenseKernels.maxAbs(arena.weights, weightOffset, count);
+    private void renormalise(int k, int firstRow, int biasOffset, int out) {
+        int rows = rowCount(k);
+        int length = rowLength(k);
+        int max = DenseKernels.maxAbs(arena.weights, firstRow, rows, length);
         int exponent = arena.info(k, WEIGHT_EXPONENT);
         if (max > HALVE_ABOVE && exponent < ModelImage.MAX_WEIGHT_EXPONENT) {
-            DenseKernels.halveWeights(arena.weights, weightOffset, count);
+            DenseKernels.halveWeights(arena.weights, firstRow, rows, length);
             DenseKernels.halveBiases(arena.biases, biasOffset, out);
             arena.setInfo(k, WEIGHT_EXPONENT, exponent + 1);
             max = DenseKernels.halfToEven(max);
         } else if (max > ModelImage.MAX_ABS_WEIGHT) {
-            DenseKernels.clamp(arena.weights, weightOffset, count, ModelImage.MAX_ABS_WEIGHT);
+            DenseKernels.clamp(arena.weights, firstRow, rows, length, ModelImage.MAX_ABS_WEIGHT);
             max = ModelImage.MAX_ABS_WEIGHT;
         }
         arena.setInfo(k, WEIGHT_BOUND, max);
@@ -586,14 +615,17 @@ public final class SpelaRuntime {
 
     /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0), saturated at Long.MAX_VALUE. */
     public long weightNormQ16(int k) {
-        int offset = arena.info(k, WEIGHT_OFFSET);
-        int count = DenseKernels.pairs(arena.info(k, INPUTS)) * arena.info(k, OUTPUTS);
+        int firstRow = arena.info(k, FIRST_ROW);
+        int rows = rowCount(k);
+        int length = rowLength(k);
         long sumSquares = 0;
-        int[] w = arena.weights;
-        for (int i = offset; i < offset + count; i++) {
-            long low = DenseKernels.low(w[i]);
-            long high = DenseKernels.high(w[i]);
-            sumSquares += low * low + high * high;
+        for (int p = firstRow; p < firstRow + rows; p++) {
+            int[] row = arena.weights[p];
+            for (int j = 0; j < length; j++) {
+                long low = DenseKernels.low(row[j]);
+                long high = DenseKernels.high(row[j]);
+                sumSquares += low * low + high * high;
+            }
         }
         // Take the root with 16 more fraction bits than q for precision: sqrt(sum * 2^32) = norm * 2^16.
         int headroom = Math.min(32, Long.numberOfLeadingZeros(sumSquares) - 1) & ~1;

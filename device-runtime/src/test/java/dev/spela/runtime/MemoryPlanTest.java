@@ -20,14 +20,17 @@ class MemoryPlanTest {
         assertEquals(2L * (784 * 128 + 128 * 34), plan.weightBytes());
         assertEquals(4L * (128 + 34), plan.biasBytes());
         assertEquals(2L * 10 * (128 + 34), plan.priorBytes());
-        // vector, normalised input, accumulator and one weight row of scratch
-        assertEquals(4L * 784 + 2L * 784 + 4L * 128 + 4L * 128, plan.activationBytes());
+        // vector, normalised input, active-pair list and accumulator
+        assertEquals(4L * 784 + 2L * 784 + 4L * 392 + 4L * 128, plan.activationBytes());
         // ring and the step's window of it
         assertEquals(4L * (1024 + 128 + 128), plan.noiseBytes());
         assertEquals(2L * 784 * 128, plan.flashBytes());
         assertEquals(plan.arenaBytes() - plan.flashBytes(), plan.ramBytes());
-        assertEquals(4L * 784 + 2L * 784 + 8L * 128, plan.activationBytes(0));
-        assertEquals(4L * 128 + 2L * 128 + 8L * 34, plan.activationBytes(1));
+        assertEquals(4L * 784 + 2L * 784 + 4L * 392 + 4L * 128, plan.activationBytes(0));
+        assertEquals(4L * 128 + 2L * 128 + 4L * 64 + 4L * 34, plan.activationBytes(1));
+        // layer info, results, and one row reference per input pair (layer 0) or per output (layer 1, narrow)
+        assertEquals(392 + 34, plan.weightRows());
+        assertEquals(4L * (2 * Arena.LAYER_FIELDS + 2 * Arena.RESULT_FIELDS + 392 + 34), plan.bookkeepingBytes());
         // backprop keeps every layer's input and pre-activation plus two gradient vectors
         long kept = 2L * 784 + 4L * 128 + 2L * 128 + 4L * 34;
         assertEquals(plan.weightBytes() + plan.biasBytes() + kept + 8L * 784, plan.backpropBytes());
@@ -43,9 +46,21 @@ class MemoryPlanTest {
         small.setShape(64, 4, new int[] {16}, 1, 0);
         MemoryPlan wide = new MemoryPlan();
         wide.setShape(64, 4, new int[] {40}, 1, 0);
+        // fewer weights, as many biases, no wider: but layer 1 is wider than the capacity's layer 1
+        MemoryPlan reshaped = new MemoryPlan();
+        reshaped.setShape(64, 4, new int[] {16, 32}, 2, 0);
+        MemoryPlan deep = new MemoryPlan();
+        deep.setShape(64, 4, new int[] {32, 16, 8}, 3, 0);
+        MemoryPlan narrower = new MemoryPlan();
+        narrower.setShape(63, 4, new int[] {31, 16}, 2, 0);
         assertTrue(small.fitsIn(big));
+        assertTrue(narrower.fitsIn(big));
         assertFalse(big.fitsIn(small));
         assertFalse(wide.fitsIn(big));
+        assertTrue(reshaped.weightElements() < big.weightElements());
+        assertFalse(reshaped.fitsIn(big));
+        assertTrue(big.fitsIn(deep));
+        assertFalse(deep.fitsIn(big));
     }
 
     @Test
@@ -62,7 +77,10 @@ class MemoryPlanTest {
         assertEquals(plan.totalBytes(), arrayBytes(runtime, image, new IdentityHashMap<>()));
     }
 
-    /** Bytes of every primitive array reachable from {@code root} through project objects. */
+    /**
+     * Element bytes of every array reachable from {@code root} through project objects: a primitive
+     * array's elements, an array of arrays' references at 4 bytes (a 32-bit device) plus its arrays.
+     */
     private static long arrayBytes(Object root, Object exclude, Map<Object, Boolean> seen) throws Exception {
         if (root == null || root == exclude || seen.put(root, true) != null) {
             return 0;
@@ -71,7 +89,14 @@ class MemoryPlanTest {
         if (type.isArray()) {
             int length = java.lang.reflect.Array.getLength(root);
             Class<?> c = type.getComponentType();
-            assertTrue(c.isPrimitive(), "only primitive arrays");
+            if (c.isArray()) {
+                long sum = 4L * length;
+                for (Object element : (Object[]) root) {
+                    sum += arrayBytes(element, exclude, seen);
+                }
+                return sum;
+            }
+            assertTrue(c.isPrimitive(), "only primitive arrays and arrays of them");
             int size = c == byte.class || c == boolean.class ? 1 : c == short.class || c == char.class ? 2
                     : c == int.class || c == float.class ? 4 : 8;
             return (long) length * size;

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class SpelaRuntimeTest {
 
-    private static final int[] WIDTHS = {32, 16};
+    /** Layer 0 is input-major, layer 1 (64 input pairs, 16 outputs) output-major: both layouts run. */
+    private static final int[] WIDTHS = {128, 16};
 
     private static FloatModel model(long seed) {
         return FloatModel.kaiming(64, 4, WIDTHS, seed);
@@ -62,6 +63,7 @@ class SpelaRuntimeTest {
         initial.rounding = ModelImage.ROUNDING_NEAREST;
         byte[] image = initial.toImage();
         SpelaRuntime runtime = SpelaRuntime.forImage(image, 0, image.length);
+        assertTrue(!runtime.model().outputMajor(0) && runtime.model().outputMajor(1), "both weight layouts");
         FloatModel reference = FloatModel.fromImage(image);
         FloatModel before = FloatModel.fromImage(image);
         Prototypes data = new Prototypes(64, 4, 4);

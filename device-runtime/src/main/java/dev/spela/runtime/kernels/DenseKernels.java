@@ -8,10 +8,9 @@ import dev.spela.protocols.image.ModelImage;
  *
  * <p>Weights are int16 stored as <em>input pairs</em>: row p of a layer holds, for every output j,
  * one int {@code pack(w[2p][j], w[2p+1][j])} (low half: input 2p, high half: input 2p+1; a missing
- * last input of an odd-sized layer has weight 0). Inner loops run over a row with every int array
- * indexed from 0 (the row is first copied to a scratch array), so that they contain only int
- * arithmetic on arrays HotSpot can tell apart: its SuperWord vectoriser then uses SIMD, while an
- * interpreter runs the same loops as plain bytecode.
+ * last input of an odd-sized layer has weight 0). Each row is its own array, so inner loops run with
+ * every int array indexed from 0 and contain only int arithmetic on arrays HotSpot can tell apart:
+ * its SuperWord vectoriser then uses SIMD, while an interpreter runs the same loops as plain bytecode.
  */
 public final class DenseKernels {
 
@@ -36,32 +35,63 @@ public final class DenseKernels {
 
     /**
      * Writes {@code src[0..n)} (non-negative, each at most 2^15) divided by its Euclidean norm into
-     * {@code dst} with {@code fracBits} fraction bits, never above 32767. The norm used is the
-     * ceiling of the true norm, so the result never exceeds a unit vector.
+     * {@code dst} as input pairs, {@code dst[p] = pack(x[2p], x[2p+1])} (a missing last input is 0),
+     * with {@code fracBits} fraction bits, never above 32767. The norm used is the ceiling of the
+     * true norm, so the result never exceeds a unit vector.
      *
      * @return that norm, or 0 if the vector is zero (then {@code dst} is all zero)
      */
-    public static int normalise(int[] src, int n, short[] dst, int fracBits) {
+    public static int normalise(int[] src, int n, int[] dst, int fracBits) {
         long sumSquares = 0;
         for (int i = 0; i < n; i++) {
             long v = src[i];
             sumSquares += v * v;
         }
+        int pairs = pairs(n);
         if (sumSquares == 0) {
-            for (int i = 0; i < n; i++) {
-                dst[i] = 0;
+            for (int p = 0; p < pairs; p++) {
+                dst[p] = 0;
             }
             return 0;
         }
         long norm = ModelImage.ceilSqrt(sumSquares);
         long reciprocal = (1L << RECIPROCAL_BITS) / norm;
         int shift = RECIPROCAL_BITS - fracBits;
-        long half = 1L << (shift - 1);
-        for (int i = 0; i < n; i++) {
-            long v = (src[i] * reciprocal + half) >> shift;
-            dst[i] = (short) Math.min(v, Short.MAX_VALUE);
+        for (int p = 0; p < n >> 1; p++) {
+            dst[p] = pack(quantise(src[2 * p], reciprocal, shift), quantise(src[2 * p + 1], reciprocal, shift));
+        }
+        if ((n & 1) != 0) {
+            dst[n >> 1] = quantise(src[n - 1], reciprocal, shift);
         }
         return (int) norm;
+    }
+
+    /** {@code v * reciprocal * 2^-shift} rounded to nearest, at most 32767. */
+    private static int quantise(int v, long reciprocal, int shift) {
+        return (int) Math.min((v * reciprocal + (1L << (shift - 1))) >> shift, Short.MAX_VALUE);
+    }
+
+    /**
+     * Writes the indices of the pairs of {@code x[0..pairs)} with a non-zero input, in order, to
+     * {@code active} (at least {@code pairs} long) and returns their number. Branch-free: a packed
+     * pair of non-negative inputs is a non-negative int, non-zero exactly when {@code -x >>> 31} is 1.
+     */
+    public static int activePairs(int[] x, int pairs, int[] active) {
+        int count = 0;
+        for (int p = 0; p < pairs; p++) {
+            active[count] = p;
+            count += -x[p] >>> 31;
+        }
+        return count;
+    }
+
+    /** The largest input of the packed pairs {@code x[0..pairs)} (inputs are non-negative). */
+    public static int largestInput(int[] x, int pairs) {
+        int max = 0;
+        for (int p = 0; p < pairs; p++) {
+            max = Math.max(max, Math.max(low(x[p]), high(x[p])));
+        }
+        return max;
     }
 
     /** Number of input pairs (rows) of a layer with {@code inputs} inputs. */
@@ -85,27 +115,27 @@ public final class DenseKernels {
     }
 
     /**
-     * {@code acc[j] = bias[biasOffset + j] + sum_i w_ij * x[i]} over the {@code pairs} rows of packed
-     * weights from {@code w[wOffset]}; a pair whose two inputs are zero is skipped. {@code x} has
-     * {@code 2 * pairs} entries (a padding input is 0). The caller guarantees |w| <= 2^14,
-     * |bias| <= 2^30 and x a unit vector with at most {@code maxInputFracBits(in)} fraction bits,
-     * which keeps every partial sum inside int32. {@code row} is scratch of {@code out} ints.
+     * {@code acc[j] = bias[biasOffset + j] + sum_i w_ij * x[i]} over the rows of packed weights
+     * {@code rows[firstRow..]} (input-major: row p holds pair p for every output, each row at least
+     * {@code out} long) of the {@code count} pairs listed in {@code active} (those with a non-zero
+     * input, from {@link #activePairs}; the others add nothing). {@code x} holds the inputs as packed
+     * pairs (as {@link #normalise} writes them). The caller
+     * guarantees |w| <= 2^14, |bias| <= 2^30 and x a unit vector with at most
+     * {@code maxInputFracBits(in)} fraction bits, which keeps every partial sum inside int32.
      *
      * @return the largest input (it bounds the update's change of any weight)
      */
-    public static int forward(int[] w, int wOffset, int pairs, int out, short[] x, int[] bias, int biasOffset,
-            int[] acc, int[] row) {
+    public static int forward(int[][] rows, int firstRow, int[] active, int count, int out, int[] x, int[] bias,
+            int biasOffset, int[] acc) {
         System.arraycopy(bias, biasOffset, acc, 0, out);
         int maxInput = 0;
-        for (int p = 0; p < pairs; p++) {
-            int x0 = x[2 * p];
-            int x1 = x[2 * p + 1];
-            if ((x0 | x1) == 0) {
-                continue;
-            }
+        for (int k = 0; k < count; k++) {
+            int p = active[k];
+            int xp = x[p];
+            int x0 = low(xp);
+            int x1 = high(xp);
             maxInput = Math.max(maxInput, Math.max(x0, x1));
-            System.arraycopy(w, wOffset + p * out, row, 0, out);
-            forwardRow(row, out, x0, x1, acc);
+            forwardRow(rows[firstRow + p], out, x0, x1, acc);
         }
         return maxInput;
     }
@@ -116,6 +146,31 @@ public final class DenseKernels {
             int v = row[j];
             acc[j] += (v << 16 >> 16) * x0 + (v >> 16) * x1;
         }
+    }
+
+    /**
+     * {@link #forward} for output-major weights, the layout of narrow layers (where a loop over the
+     * outputs is too short for a JIT's vector loop): row j of {@code rows[firstRow..]} holds output
+     * j's weights as {@code pairs} packed input pairs, and {@code acc[j]} is one dot product along it.
+     * Zero inputs are not skipped (the loop runs over all pairs, vectorised). The same bounds hold:
+     * the proof bounds the sum of |w x| in any order.
+     */
+    public static void forwardOutputMajor(int[][] rows, int firstRow, int pairs, int out, int[] x, int[] bias,
+            int biasOffset, int[] acc) {
+        for (int j = 0; j < out; j++) {
+            acc[j] = bias[biasOffset + j] + dot(rows[firstRow + j], x, pairs);
+        }
+    }
+
+    /** {@code sum_p low(w[p]) * low(x[p]) + high(w[p]) * high(x[p])}: the vectorisable reduction. */
+    private static int dot(int[] w, int[] x, int pairs) {
+        int sum = 0;
+        for (int p = 0; p < pairs; p++) {
+            int v = w[p];
+            int u = x[p];
+            sum += (v << 16 >> 16) * (u << 16 >> 16) + (v >> 16) * (u >> 16);
+        }
+        return sum;
     }
 
     /**
@@ -136,16 +191,17 @@ public final class DenseKernels {
             return NO_ACTIVITY;
         }
         int shift = (32 - Integer.numberOfLeadingZeros(max)) - Q15_BITS;
+        // max(a, 0) is a & ~(a >> 31); rounding (a + 2^(s-1)) >> s is ((a >> (s-1)) + 1) >> 1, which cannot wrap
         if (shift > 0) {
-            int half = 1 << (shift - 1);
+            int firstShift = shift - 1;
             for (int j = 0; j < out; j++) {
                 int a = acc[j];
-                h[j] = a > 0 ? (int) (((long) a + half) >> shift) : 0;
+                h[j] = (((a & ~(a >> 31)) >> firstShift) + 1) >> 1;
             }
         } else {
             for (int j = 0; j < out; j++) {
                 int a = acc[j];
-                h[j] = a > 0 ? a << -shift : 0;
+                h[j] = (a & ~(a >> 31)) << -shift;
             }
         }
         return shift;
@@ -183,19 +239,25 @@ public final class DenseKernels {
      * Replaces the pre-activations in {@code acc} by the Q15 direction of the update of each unit,
      * {@code d_j = v_j - c * u_j} where the unit is active ({@code acc[j] > 0}) and 0 elsewhere, with
      * {@code u = h / norm} and {@code c = cos(h, v)} in Q15. This is minus the gradient of
-     * {@code -cos(h, v)} with respect to the pre-activation, times the norm.
+     * {@code -cos(h, v)} with respect to the pre-activation, times the norm. {@code norm} is h's
+     * norm as from {@link #norm}, at least 2^14 (the largest h is, see {@link #reluScaled}).
      *
      * @return the largest |d_j| (at most 2^16)
      */
-    public static int direction(int[] acc, int[] h, int out, long reciprocalNorm, short[] priors, int priorOffset,
+    public static int direction(int[] acc, int[] h, int out, int norm, short[] priors, int priorOffset,
             int cosineQ15) {
+        // u = h * 2^15 / norm as h * r >> (m - 1) with r = 2^(14 + m) / norm in (2^14, 2^15], m the
+        // norm's bit length: h <= 2^15 keeps h * r <= 2^30, all in int (NUMERICS.md, "Update").
+        int m = 32 - Integer.numberOfLeadingZeros(norm);
+        int r = (int) ((1L << (14 + m)) / norm);
+        int uShift = m - 1;
+        int uHalf = 1 << (m - 2);
         int maxAbs = 0;
         for (int j = 0; j < out; j++) {
-            int d = 0;
-            if (acc[j] > 0) {
-                long u = (h[j] * reciprocalNorm + (1L << 29)) >> 30;
-                d = priors[priorOffset + j] - (int) ((cosineQ15 * u + (1 << 14)) >> Q15_BITS);
-            }
+            int u = (h[j] * r + uHalf) >> uShift;
+            int d = priors[priorOffset + j] - ((cosineQ15 * u + (1 << 14)) >> Q15_BITS);
+            // active units (acc > 0; acc > -2^31, so -acc does not wrap) keep d, the others get 0
+            d &= -acc[j] >> 31;
             acc[j] = d;
             maxAbs = Math.max(maxAbs, Math.abs(d));
         }
@@ -220,37 +282,33 @@ public final class DenseKernels {
     }
 
     /**
-     * Rank-one update {@code w_ij += (g[j] * x[i] + r_ij) >> shift} over the {@code pairs} rows of
-     * packed weights from {@code w[wOffset]}, skipping pairs whose two inputs are zero (a zero input
-     * gets {@code (0 + r) >> shift = 0}: unchanged). The rounding offset is
+     * Rank-one update {@code w_ij += (g[j] * x[i] + r_ij) >> shift} over the rows of packed weights
+     * {@code rows[firstRow..]} of the {@code count} pairs listed in {@code active}, as in
+     * {@link #forward} (a pair of zero inputs would get {@code (0 + r) >> shift = 0}: unchanged). The rounding offset is
      * {@code r_ij = (noise[j] + t_i) >>> (32 - shift)} with a random 32-bit rotation t_i drawn per
      * input ({@code t = 0} when {@code rotationMask} is 0). A uniformly random rotation makes every
      * offset exactly uniform in [0, 2^shift), whatever {@code noise} holds, so stochastic rounding is
      * unbiased, and independent from input to input; {@code noise} only decorrelates neighbouring
      * outputs. Requires |g| <= 2^14, 0 <= x <= 2^15 - 1 and 1 <= shift <= {@link #MAX_SHIFT}, so that
      * the sum stays inside int32, and that no weight leaves int16 (the caller's bound, NUMERICS.md
-     * "Making room"): the halves are added without saturation. {@code row} is scratch of {@code out} ints.
+     * "Making room"): the halves are added without saturation.
      *
      * @return the advanced xorshift state
      */
-    public static int update(int[] w, int wOffset, int pairs, int out, short[] x, int[] g, int shift, int[] noise,
-            int rotationMask, int rng, int[] row) {
+    public static int update(int[][] rows, int firstRow, int[] active, int count, int out, int[] x, int[] g,
+            int shift, int[] noise, int rotationMask, int rng) {
         int state = rng;
         int noiseShift = 32 - shift;
-        for (int p = 0; p < pairs; p++) {
-            int x0 = x[2 * p];
-            int x1 = x[2 * p + 1];
-            if ((x0 | x1) == 0) {
-                continue;
-            }
+        for (int k = 0; k < count; k++) {
+            int p = active[k];
+            int xp = x[p];
+            int x0 = low(xp);
+            int x1 = high(xp);
             state = xorshift(state);
             int t0 = state & rotationMask;
             state = xorshift(state);
             int t1 = state & rotationMask;
-            int at = wOffset + p * out;
-            System.arraycopy(w, at, row, 0, out);
-            updateRow(row, out, x0, x1, g, shift, noise, t0, t1, noiseShift);
-            System.arraycopy(row, 0, w, at, out);
+            updateRow(rows[firstRow + p], out, x0, x1, g, shift, noise, t0, t1, noiseShift);
         }
         return state;
     }
@@ -272,49 +330,106 @@ public final class DenseKernels {
     }
 
     /**
-     * Bias update {@code b[j] += (g[j] * 2^inputShift + r) >> shift}, saturated to +-2^30, with
-     * {@code r = (noise[j] + rotation) >>> (32 - shift)} as in {@link #update}. The bias acts as a
-     * weight whose input is 1.0, and its scale is 2^inputShift finer than the weight-times-input
-     * products.
+     * {@link #update} for output-major weights (see {@link #forwardOutputMajor}): row j gets
+     * {@code w_ij += (g[j] * x[i] + r_ij) >> shift} along its pairs, skipping outputs whose
+     * coefficient is zero (inactive units: {@code (0 + r) >> shift = 0}). The roles of inputs and
+     * outputs in the rounding are swapped: {@code r_ij = (noise[p] + t_j) >>> (32 - shift)} with
+     * random rotations t_j per output (one for each half of the pairs), so the offsets are again
+     * exactly uniform and independent from output to output. {@code noise} has {@code pairs} words.
+     *
+     * @return the advanced xorshift state
      */
-    public static void updateBias(int[] b, int bOffset, int out, int[] g, int inputShift, int shift, int[] noise,
-            int rotation) {
+    public static int updateOutputMajor(int[][] rows, int firstRow, int pairs, int out, int[] x, int[] g, int shift,
+            int[] noise, int rotationMask, int rng) {
+        int state = rng;
         int noiseShift = 32 - shift;
         for (int j = 0; j < out; j++) {
-            int r = (noise[j] + rotation) >>> noiseShift;
-            long v = b[bOffset + j] + (((long) g[j] << inputShift) + r >> shift);
-            if (v > ModelImage.MAX_ABS_BIAS) {
-                v = ModelImage.MAX_ABS_BIAS;
-            } else if (v < -ModelImage.MAX_ABS_BIAS) {
-                v = -ModelImage.MAX_ABS_BIAS;
+            int gj = g[j];
+            if (gj == 0) {
+                continue;
             }
-            b[bOffset + j] = (int) v;
+            state = xorshift(state);
+            int t0 = state & rotationMask;
+            state = xorshift(state);
+            int t1 = state & rotationMask;
+            updateColumn(rows[firstRow + j], pairs, gj, x, shift, noise, t0, t1, noiseShift);
+        }
+        return state;
+    }
+
+    /** The vectorisable inner loop of {@link #updateOutputMajor}, halves added as in {@link #updateRow}. */
+    private static void updateColumn(int[] row, int pairs, int g, int[] x, int shift, int[] noise, int t0, int t1,
+            int noiseShift) {
+        for (int p = 0; p < pairs; p++) {
+            int u = x[p];
+            int n = noise[p];
+            int d0 = (g * (u << 16 >> 16) + ((n + t0) >>> noiseShift)) >> shift;
+            int d1 = (g * (u >> 16) + ((n + t1) >>> noiseShift)) >> shift;
+            int v = row[p];
+            row[p] = ((v & HIGH_MASK) + (d1 << 16)) | ((v + d0) & LOW_MASK);
         }
     }
 
-    /** Largest |weight| over the packed weights {@code w[offset..offset+n)}. */
-    public static int maxAbs(int[] w, int offset, int n) {
+    /**
+     * Bias update {@code b[j] += (g[j] * 2^inputShift + r) >> shift}, saturated to +-2^30, with
+     * {@code r = (noise[j] + rotation) >>> (32 - shift)} as in {@link #update}. The bias acts as a
+     * weight whose input is 1.0, and its scale is 2^inputShift finer than the weight-times-input
+     * products. Computed in int as {@code (g[j] + r') >> (shift - inputShift)} with
+     * {@code r' = r >> inputShift = (noise[j] + rotation) >>> (32 - shift + inputShift)}, which is
+     * exactly the same (the low bits of r cannot carry into g * 2^inputShift); when
+     * {@code shift <= inputShift} the change is exactly {@code g[j] << (inputShift - shift)}.
+     */
+    public static void updateBias(int[] b, int bOffset, int out, int[] g, int inputShift, int shift, int[] noise,
+            int rotation) {
+        int fineShift = shift - inputShift;
+        int limit = ModelImage.MAX_ABS_BIAS;
+        if (fineShift < 1) {
+            for (int j = 0; j < out; j++) {
+                long v = b[bOffset + j] + ((long) g[j] << -fineShift);
+                b[bOffset + j] = (int) Math.max(-limit, Math.min(limit, v));
+            }
+            return;
+        }
+        // |g| <= 2^14 and r' < 2^fineShift <= 2^30: the sum fits, and |b| <= 2^30 plus a change of at most 2^14 too
+        int noiseShift = 32 - fineShift;
+        for (int j = 0; j < out; j++) {
+            int change = (g[j] + ((noise[j] + rotation) >>> noiseShift)) >> fineShift;
+            b[bOffset + j] = Math.max(-limit, Math.min(limit, b[bOffset + j] + change));
+        }
+    }
+
+    /** Largest |weight| over the {@code count} packed rows {@code rows[firstRow..]}, {@code length} ints each. */
+    public static int maxAbs(int[][] rows, int firstRow, int count, int length) {
         int max = 0;
-        for (int k = offset; k < offset + n; k++) {
-            int v = w[k];
-            max = Math.max(max, Math.max(Math.abs(low(v)), Math.abs(high(v))));
+        for (int p = firstRow; p < firstRow + count; p++) {
+            int[] row = rows[p];
+            for (int j = 0; j < length; j++) {
+                int v = row[j];
+                max = Math.max(max, Math.max(Math.abs(low(v)), Math.abs(high(v))));
+            }
         }
         return max;
     }
 
-    /** Clamps every weight of the packed {@code w[offset..offset+n)} to [-limit, limit]. */
-    public static void clamp(int[] w, int offset, int n, int limit) {
-        for (int k = offset; k < offset + n; k++) {
-            int v = w[k];
-            w[k] = pack(Math.max(-limit, Math.min(limit, low(v))), Math.max(-limit, Math.min(limit, high(v))));
+    /** Clamps every weight of the packed rows (as in {@link #maxAbs}) to [-limit, limit]. */
+    public static void clamp(int[][] rows, int firstRow, int count, int length, int limit) {
+        for (int p = firstRow; p < firstRow + count; p++) {
+            int[] row = rows[p];
+            for (int j = 0; j < length; j++) {
+                int v = row[j];
+                row[j] = pack(Math.max(-limit, Math.min(limit, low(v))), Math.max(-limit, Math.min(limit, high(v))));
+            }
         }
     }
 
-    /** Halves every weight of the packed {@code w[offset..offset+n)}, rounding half to even (no drift). */
-    public static void halveWeights(int[] w, int offset, int n) {
-        for (int k = offset; k < offset + n; k++) {
-            int v = w[k];
-            w[k] = pack(halfToEven(low(v)), halfToEven(high(v)));
+    /** Halves every weight of the packed rows (as in {@link #maxAbs}), rounding half to even (no drift). */
+    public static void halveWeights(int[][] rows, int firstRow, int count, int length) {
+        for (int p = firstRow; p < firstRow + count; p++) {
+            int[] row = rows[p];
+            for (int j = 0; j < length; j++) {
+                int v = row[j];
+                row[j] = pack(halfToEven(low(v)), halfToEven(high(v)));
+            }
         }
     }
 

@@ -8,6 +8,9 @@ import org.junit.jupiter.api.Test;
 
 class DenseKernelsTest {
 
+    /** The active-pair list of a one-row layer whose pair is active. */
+    private static final int[] ONE_PAIR = {0};
+
     private static int[] uniformNoise(int length, long seed) {
         Random random = new Random(seed);
         int[] noise = new int[length];
@@ -23,8 +26,7 @@ class DenseKernelsTest {
         int out = 64;
         int shift = 16;
         int[] w = new int[out];
-        int[] row = new int[out];
-        short[] x = {1000, 1000};
+        int[] x = {DenseKernels.pack(1000, 1000)};
         int[] g = new int[out];
         java.util.Arrays.fill(g, 3);
         g[1] = -3;
@@ -32,7 +34,7 @@ class DenseKernelsTest {
         int rng = 12345;
         int steps = 20_000;
         for (int s = 0; s < steps; s++) {
-            rng = DenseKernels.update(w, 0, 1, out, x, g, shift, noise, DenseKernels.STOCHASTIC_ROTATION, rng, row);
+            rng = DenseKernels.update(new int[][] {w}, 0, ONE_PAIR, 1, out, x, g, shift, noise, DenseKernels.STOCHASTIC_ROTATION, rng);
         }
         double expected = steps * 3 * 1000 / 65536.0; // 915.5
         double meanLow = 0;
@@ -52,7 +54,7 @@ class DenseKernelsTest {
         java.util.Arrays.fill(nearest, DenseKernels.NEAREST_NOISE);
         int[] w2 = new int[out];
         for (int s = 0; s < 1000; s++) {
-            DenseKernels.update(w2, 0, 1, out, x, g, shift, nearest, 0, rng, row);
+            DenseKernels.update(new int[][] {w2}, 0, ONE_PAIR, 1, out, x, g, shift, nearest, 0, rng);
         }
         assertEquals(0, w2[5], "round-to-nearest loses sub-half-LSB updates");
     }
@@ -66,13 +68,13 @@ class DenseKernelsTest {
         int[] w = new int[out];
         int[] g = new int[out];
         java.util.Arrays.fill(g, 1);
-        short[] x = {16, 0};
+        int[] x = {DenseKernels.pack(16, 0)};
         int rng = 99;
         int steps = 64_000;
         for (int s = 0; s < steps; s++) {
             // 1 * 16 / 2^10 = 1/64 LSB per step
-            rng = DenseKernels.update(w, 0, 1, out, x, g, 10, constant, DenseKernels.STOCHASTIC_ROTATION, rng,
-                    new int[out]);
+            rng = DenseKernels.update(new int[][] {w}, 0, ONE_PAIR, 1, out, x, g, 10, constant, DenseKernels.STOCHASTIC_ROTATION,
+                    rng);
         }
         for (int v : w) {
             assertEquals(1000, DenseKernels.low(v), 100); // binomial(64000, 1/64), sd 31
@@ -111,11 +113,11 @@ class DenseKernelsTest {
         int[] g = {2, 2, -2, 2, 2, -2};
         int[] nearest = new int[out];
         java.util.Arrays.fill(nearest, DenseKernels.NEAREST_NOISE);
-        short[] x = {1, 3};
-        DenseKernels.update(w, 0, 1, out, x, g, 1, nearest, 0, 1, new int[out]);
+        int[] x = {DenseKernels.pack(1, 3)};
+        DenseKernels.update(new int[][] {w}, 0, ONE_PAIR, 1, out, x, g, 1, nearest, 0, 1);
         for (int j = 0; j < out; j++) {
-            int low = halves[j][0] + g[j] / 2 * x[0];
-            int high = halves[j][1] + g[j] / 2 * x[1];
+            int low = halves[j][0] + g[j] / 2 * 1;
+            int high = halves[j][1] + g[j] / 2 * 3;
             assertEquals(low, DenseKernels.low(w[j]), "low half of output " + j);
             assertEquals(high, DenseKernels.high(w[j]), "high half of output " + j);
         }
@@ -128,7 +130,8 @@ class DenseKernelsTest {
         int out = 5;
         int pairs = DenseKernels.pairs(in);
         short[][] weights = new short[in][out];
-        int[] w = new int[3 + pairs * out];
+        // rows one longer than the layer (a wider capacity) after three rows of another layer
+        int[][] rows = new int[3 + pairs][out + 1];
         for (int p = 0; p < pairs; p++) {
             for (int j = 0; j < out; j++) {
                 weights[2 * p][j] = (short) (random.nextInt(1 << 15) - (1 << 14));
@@ -136,17 +139,21 @@ class DenseKernelsTest {
                     weights[2 * p + 1][j] = (short) (random.nextInt(1 << 15) - (1 << 14));
                 }
                 int high = 2 * p + 1 < in ? weights[2 * p + 1][j] : 0;
-                w[3 + p * out + j] = DenseKernels.pack(weights[2 * p][j], high);
+                rows[3 + p][j] = DenseKernels.pack(weights[2 * p][j], high);
             }
         }
-        short[] x = {0, 0, 300, 0, 0, 2000, 700, 0}; // the last entry is the odd layer's padding
+        short[] inputs = {0, 0, 300, 0, 0, 2000, 700, 0}; // the last entry is the odd layer's padding
+        int[] x = packPairs(inputs);
         int[] bias = {9, 1, 2, 3, 4, 5};
         int[] acc = new int[out];
-        DenseKernels.forward(w, 3, pairs, out, x, bias, 1, acc, new int[out]);
+        int[] active = new int[pairs];
+        assertEquals(3, DenseKernels.activePairs(x, pairs, active));
+        assertEquals("[1, 2, 3]", java.util.Arrays.toString(java.util.Arrays.copyOf(active, 3)));
+        DenseKernels.forward(rows, 3, active, 3, out, x, bias, 1, acc);
         for (int j = 0; j < out; j++) {
             int expected = bias[1 + j];
             for (int i = 0; i < in; i++) {
-                expected += weights[i][j] * x[i];
+                expected += weights[i][j] * inputs[i];
             }
             assertEquals(expected, acc[j], "output " + j);
         }
@@ -155,15 +162,87 @@ class DenseKernelsTest {
     @Test
     void normaliseGivesAUnitVectorNeverAboveOne() {
         int[] src = {3 << 7, 4 << 7, 0, 0};
-        short[] dst = new short[4];
+        int[] dst = {-1, -1};
         int norm = DenseKernels.normalise(src, 4, dst, 15);
         assertEquals(5 << 7, norm);
-        assertEquals(Math.round(0.6 * 32768), dst[0]);
-        assertEquals(Math.round(0.8 * 32768), dst[1]);
+        assertEquals(Math.round(0.6 * 32768), DenseKernels.low(dst[0]));
+        assertEquals(Math.round(0.8 * 32768), DenseKernels.high(dst[0]));
+        assertEquals(0, dst[1]);
         int[] single = {1};
         DenseKernels.normalise(single, 1, dst, 15);
-        assertEquals(Short.MAX_VALUE, dst[0]);
+        assertEquals(Short.MAX_VALUE, DenseKernels.low(dst[0]));
+        assertEquals(0, DenseKernels.high(dst[0]), "an odd input count is padded with a zero input");
         assertEquals(0, DenseKernels.normalise(new int[3], 3, dst, 12));
+        assertEquals(0, dst[0] | dst[1]);
+    }
+
+    @Test
+    void outputMajorKernelsComputeWhatInputMajorOnesDo() {
+        Random random = new Random(5);
+        int pairs = 9;
+        int out = 7;
+        int[][] inputMajor = new int[pairs][out];
+        int[][] outputMajor = new int[2 + out][pairs + 3]; // after two rows of another layer, longer rows
+        for (int p = 0; p < pairs; p++) {
+            for (int j = 0; j < out; j++) {
+                int packed = DenseKernels.pack(random.nextInt(1 << 15) - (1 << 14), random.nextInt(1 << 15) - (1 << 14));
+                inputMajor[p][j] = packed;
+                outputMajor[2 + j][p] = packed;
+            }
+        }
+        short[] inputs = new short[2 * pairs];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = (short) (i % 3 == 0 ? 0 : random.nextInt(3000));
+        }
+        int[] x = packPairs(inputs);
+        int[] bias = {1, -2, 3, -4, 5, -6, 7, 8};
+        int[] expected = new int[out];
+        int[] acc = new int[out];
+        int[] active = new int[pairs];
+        int count = DenseKernels.activePairs(x, pairs, active);
+        int largest = DenseKernels.forward(inputMajor, 0, active, count, out, x, bias, 1, expected);
+        DenseKernels.forwardOutputMajor(outputMajor, 2, pairs, out, x, bias, 1, acc);
+        assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(acc));
+        assertEquals(largest, DenseKernels.largestInput(x, pairs));
+        // round to nearest: no rotations, so both layouts make exactly the same change
+        int[] g = {-300, 0, 5, 16384, -16384, 1, 77};
+        int[] nearest = new int[Math.max(out, pairs)];
+        java.util.Arrays.fill(nearest, DenseKernels.NEAREST_NOISE);
+        DenseKernels.update(inputMajor, 0, active, count, out, x, g, 9, nearest, 0, 1);
+        DenseKernels.updateOutputMajor(outputMajor, 2, pairs, out, x, g, 9, nearest, 0, 1);
+        for (int p = 0; p < pairs; p++) {
+            for (int j = 0; j < out; j++) {
+                assertEquals(inputMajor[p][j], outputMajor[2 + j][p], "pair " + p + ", output " + j);
+            }
+        }
+    }
+
+    @Test
+    void outputMajorStochasticRoundingIsUnbiased() {
+        // 1 * 16 / 2^10 = 1/64 LSB per step on every weight of one output, with a constant noise table
+        int pairs = 16;
+        int[][] rows = {new int[pairs]};
+        int[] x = new int[pairs];
+        java.util.Arrays.fill(x, DenseKernels.pack(16, 16));
+        int[] constant = new int[pairs];
+        java.util.Arrays.fill(constant, 0x12345678);
+        int rng = 7;
+        for (int s = 0; s < 64_000; s++) {
+            rng = DenseKernels.updateOutputMajor(rows, 0, pairs, 1, x, new int[] {1}, 10, constant,
+                    DenseKernels.STOCHASTIC_ROTATION, rng);
+        }
+        for (int v : rows[0]) {
+            assertEquals(1000, DenseKernels.low(v), 100); // binomial(64000, 1/64), sd 31
+            assertEquals(1000, DenseKernels.high(v), 100);
+        }
+    }
+
+    private static int[] packPairs(short[] inputs) {
+        int[] x = new int[inputs.length / 2];
+        for (int p = 0; p < x.length; p++) {
+            x[p] = DenseKernels.pack(inputs[2 * p], inputs[2 * p + 1]);
+        }
+        return x;
     }
 
     @Test
@@ -185,7 +264,7 @@ class DenseKernelsTest {
     void halvingRoundsHalfToEvenSymmetrically() {
         int[] w = {DenseKernels.pack(1, 3), DenseKernels.pack(-1, -3), DenseKernels.pack(32767, -32768),
             DenseKernels.pack(5, -5)};
-        DenseKernels.halveWeights(w, 0, w.length);
+        DenseKernels.halveWeights(new int[][] {w}, 0, 1, w.length);
         int[] halves = new int[8];
         for (int k = 0; k < 4; k++) {
             halves[2 * k] = DenseKernels.low(w[k]);
