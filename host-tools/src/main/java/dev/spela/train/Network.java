@@ -134,12 +134,22 @@ public abstract class Network implements Engine {
     if (batch == null || batch.label.length < count) {
       batch = new Batch(count);
     }
+    load(batch, data, order, from, count);
+    return batch;
+  }
+
+  /** A batch's buffers for up to {@code size} samples. */
+  protected Batch newBatch(int size) {
+    return new Batch(size);
+  }
+
+  /** Loads samples {@code order[from..from+count)} as the first layer's inputs of {@code batch}. */
+  protected void load(Batch batch, Samples data, int[] order, int from, int count) {
     for (int s = 0; s < count; s++) {
       int sample = order[from + s];
       batch.label[s] = data.label(sample);
       batch.activeCount[0][s] = data.load(sample, batch.x[0][s], batch.active[0][s], normalisesLayerInputs());
     }
-    return batch;
   }
 
   /** Layer {@code k}'s forward pass for the first {@code count} samples of the batch, split by outputs. */

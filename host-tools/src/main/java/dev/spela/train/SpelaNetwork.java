@@ -1,5 +1,7 @@
 package dev.spela.train;
 
+import java.util.function.IntConsumer;
+
 import dev.spela.priors.PriorMethod;
 import java.util.Locale;
 
@@ -93,25 +95,161 @@ public final class SpelaNetwork extends Network {
       Samples data, int[] order, int from, int count, float learningRate, ParallelRanges pool, double[] lossSums) {
     Batch batch = loadBatch(data, order, from, count);
     Gradients gradients = gradients(count);
-    float scale = -learningRate / count;
     for (int k = 0; k < layers.length; k++) {
-      int layerIndex = k;
-      DenseLayer layer = layers[k];
-      forward(batch, k, count, pool);
+      trainLayer(k, batch, gradients, count, learningRate, pool, lossSums);
+    }
+  }
+
+  /** Layer {@code k}'s step on a loaded batch: forward, local gradient, hand-on to layer k+1, update. */
+  private void trainLayer(int k, Batch batch, Gradients gradients, int count, float learningRate, ParallelRanges pool,
+      double[] lossSums) {
+    DenseLayer layer = layers[k];
+    float scale = -learningRate / count;
+    forward(batch, k, count, pool);
+    for (int s = 0; s < count; s++) {
+      lossSums[k] += prepareGradient(k, s, batch, gradients);
+    }
+    if (k + 1 < layers.length) {
+      passOn(batch, k, count);
+    }
+    pool.run(layer.outputs(), (worker, lo, hi) -> {
       for (int s = 0; s < count; s++) {
-        lossSums[k] += prepareGradient(k, s, batch, gradients);
+        if (gradient(k, s, batch, gradients, lo, hi)) {
+          layer.update(batch.x[k][s], batch.active[k][s], batch.activeCount[k][s], gradients.g[s], scale, lo, hi);
+        }
       }
-      if (k + 1 < layers.length) {
-        passOn(batch, k, count);
+    });
+  }
+
+  /**
+   * With two or more threads the layers are a pipeline: each thread owns a run of layers and takes
+   * the batches one after the other, as soon as the thread before it has handed on the batch's
+   * input to its first layer. No layer's step depends on a later layer (there is no backward
+   * pass), so every layer sees exactly the inputs and weights it would see batch after batch: the
+   * result is the same as on one thread. Splitting a step's units across threads instead does not
+   * pay: a per-sample step is too short.
+   */
+  @Override
+  public void trainEpoch(Samples data, int[] order, int batchSize, float learningRate, ParallelRanges pool,
+      double[] lossSums, IntConsumer progressed) {
+    int stages = Math.min(pool.threads(), layers.length);
+    if (stages < 2) {
+      Engine.trainInTurn(this, data, order, batchSize, learningRate, pool, lossSums, progressed);
+      return;
+    }
+    new Pipeline(stages, data, order, batchSize, learningRate, lossSums, progressed).run();
+  }
+
+  @Override
+  public int trainingThreads(ParallelRanges pool) {
+    return Math.min(pool.threads(), layers.length);
+  }
+
+  /** One epoch as a pipeline of layer runs, each on its own thread, batches passed on through a ring of slots. */
+  private final class Pipeline {
+    /** Batches in flight at once: enough that a stage rarely waits for a free slot. */
+    private static final int DEPTH = 8;
+    private static final int SPINS_BEFORE_YIELD = 1 << 12;
+
+    private final int stages;
+    private final Samples data;
+    private final int[] order;
+    private final int batchSize;
+    private final float learningRate;
+    private final double[] lossSums;
+    private final IntConsumer progressed;
+    private final Slot[] slots = new Slot[DEPTH];
+    private volatile Throwable failure;
+
+    Pipeline(int stages, Samples data, int[] order, int batchSize, float learningRate, double[] lossSums,
+        IntConsumer progressed) {
+      this.stages = stages;
+      this.data = data;
+      this.order = order;
+      this.batchSize = batchSize;
+      this.learningRate = learningRate;
+      this.lossSums = lossSums;
+      this.progressed = progressed;
+      for (int i = 0; i < DEPTH; i++) {
+        slots[i] = new Slot(newBatch(batchSize), new Gradients(batchSize));
       }
-      pool.run(layer.outputs(), (worker, lo, hi) -> {
-        for (int s = 0; s < count; s++) {
-          if (gradient(layerIndex, s, batch, gradients, lo, hi)) {
-            layer.update(batch.x[layerIndex][s], batch.active[layerIndex][s], batch.activeCount[layerIndex][s],
-                gradients.g[s], scale, lo, hi);
+    }
+
+    void run() {
+      Thread[] threads = new Thread[stages - 1];
+      for (int stage = 1; stage < stages; stage++) {
+        int mine = stage;
+        threads[stage - 1] = new Thread(() -> runStage(mine), "spela-layers-" + stage);
+        threads[stage - 1].start();
+      }
+      runStage(0);
+      for (Thread thread : threads) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while training", e);
+        }
+      }
+      if (failure != null) {
+        throw new IllegalStateException("a training thread failed: " + failure, failure);
+      }
+    }
+
+    /** Stage {@code stage} trains layers {@code [stage * L / stages, (stage + 1) * L / stages)} on every batch. */
+    private void runStage(int stage) {
+      int firstLayer = stage * layers.length / stages;
+      int endLayer = (stage + 1) * layers.length / stages;
+      try (ParallelRanges serial = new ParallelRanges(1)) {
+        for (int b = 0, from = 0; from < order.length; b++, from += batchSize) {
+          int count = Math.min(batchSize, order.length - from);
+          Slot slot = slots[b % DEPTH];
+          // A slot's stages take their turns in order, use after use.
+          long turn = (long) (b / DEPTH) * stages + stage;
+          if (!awaitTurn(slot, turn)) {
+            return;
+          }
+          if (stage == 0) {
+            load(slot.batch, data, order, from, count);
+          }
+          for (int k = firstLayer; k < endLayer; k++) {
+            trainLayer(k, slot.batch, slot.gradients, count, learningRate, serial, lossSums);
+          }
+          slot.turn = turn + 1;
+          if (stage == stages - 1) {
+            progressed.accept(count);
           }
         }
-      });
+      } catch (Throwable t) {
+        failure = t;
+      }
+    }
+
+    private boolean awaitTurn(Slot slot, long turn) {
+      int spins = 0;
+      while (slot.turn != turn) {
+        if (failure != null) {
+          return false;
+        }
+        if (++spins < SPINS_BEFORE_YIELD) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
+      }
+      return true;
+    }
+  }
+
+  /** One batch in flight: its activations and gradients, and whose turn it is. */
+  private static final class Slot {
+    final Batch batch;
+    final Gradients gradients;
+    volatile long turn;
+
+    Slot(Batch batch, Gradients gradients) {
+      this.batch = batch;
+      this.gradients = gradients;
     }
   }
 

@@ -53,11 +53,8 @@ public final class Trainer {
         listener.epochStarted(epoch, order.length);
         double[] lossSums = new double[engine.answeringLayers()];
         long start = System.nanoTime();
-        for (int from = 0; from < order.length; from += options.batchSize()) {
-          int count = Math.min(options.batchSize(), order.length - from);
-          engine.trainBatch(train, order, from, count, options.learningRate(), pool, lossSums);
-          listener.progressed(count);
-        }
+        engine.trainEpoch(train, order, options.batchSize(), options.learningRate(), pool, lossSums,
+            listener::progressed);
         double seconds = (System.nanoTime() - start) / 1e9;
         double[] meanLoss = new double[lossSums.length];
         for (int k = 0; k < lossSums.length; k++) {
