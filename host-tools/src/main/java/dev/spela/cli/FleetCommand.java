@@ -118,7 +118,7 @@ public final class FleetCommand implements Runnable {
     }
     StringBuilder line = new StringBuilder(ack.device()).append(": accuracy");
     for (int k = 0; k < ack.accuracyQ15().length; k++) {
-      line.append(String.format(Locale.ROOT, " L%d %.1f%%", k, ack.accuracyQ15()[k] * 100.0 / 32768));
+      line.append(String.format(Locale.ROOT, " L%d %.1f%%", k + 1, ack.accuracyQ15()[k] * 100.0 / 32768));
     }
     return line.append(" (").append(ack.evaluatedSamples()).append(" held-out samples)").toString();
   }

@@ -251,7 +251,7 @@ public final class FleetDemo {
       return line.append(" FAILED: ").append(o.failure()).toString();
     }
     for (int k = 0; k < o.accuracy().length; k++) {
-      line.append(String.format(Locale.ROOT, "  layer %d %5.1f%%", k, o.accuracy()[k] * 100));
+      line.append(String.format(Locale.ROOT, "  layer %d %5.1f%%", k + 1, o.accuracy()[k] * 100));
     }
     return line.append(String.format(Locale.ROOT, "  (%d held-out samples)", o.evaluatedSamples())).toString();
   }

@@ -87,7 +87,7 @@ public final class FleetMonitor implements FleetHost.Listener, AutoCloseable {
       if (record != null) {
         line.append(String.format(Locale.ROOT, " epoch %d %,9d samples", record.epoch(), record.samplesSeen()));
         for (int k = 0; k < record.layers().size(); k++) {
-          line.append(String.format(Locale.ROOT, "  L%d %5.1f%%", k, record.layers().get(k).accuracy() * 100));
+          line.append(String.format(Locale.ROOT, "  L%d %5.1f%%", k + 1, record.layers().get(k).accuracy() * 100));
         }
         line.append(String.format(Locale.ROOT, "  %.2f ms/step", record.stepMicros() / 1000.0));
       }

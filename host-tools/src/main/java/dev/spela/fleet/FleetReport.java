@@ -134,7 +134,7 @@ public final class FleetReport {
           .append("\" stroke-width=\"1.5\"/>");
       svg.append(String.format(Locale.ROOT,
           "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"%s\">layer %d</text>",
-          PAD + 8 + 60 * layer.getKey(), HEIGHT - 8, colour, layer.getKey()));
+          PAD + 8 + 60 * layer.getKey(), HEIGHT - 8, colour, layer.getKey() + 1));
     }
     return svg.append("</svg>").toString();
   }
