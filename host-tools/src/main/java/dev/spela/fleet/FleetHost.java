@@ -452,7 +452,8 @@ public final class FleetHost implements AutoCloseable {
   /**
    * Session and sequence checks for device messages other than BIRTH and DEATH (PROTOCOL.md, "Host
    * view of a device"). Returns false for a message of another session (counted STALE_SESSION,
-   * and a REBIRTH is asked for once); its content may still be used by the caller.
+   * and a REBIRTH is asked for once); its content may still be used by the caller. A gap in the
+   * sequence asks for a REBIRTH too.
    */
   private boolean inSession(Message message, String topicName, String deviceId) {
     DeviceView device = devices.get(deviceId);
@@ -469,6 +470,12 @@ public final class FleetHost implements AutoCloseable {
     if (distance > 0 && distance < 128) {
       gaps.addAndGet(distance);
       Logger.debug("{}: {} message(s) missing before seq {}", deviceId, distance, message.seq());
+      // A lost ACK or VERDICT may have changed what the host should know: start afresh. Only a
+      // host that subscribes to all of a device's messages can tell a loss from a message it
+      // never asked for (DATA, or DATA that a shared subscription gave another collector).
+      if (options.telemetry() && options.sharedGroup() == null) {
+        askRebirth(device, bdSeq);
+      }
     }
     if (distance < 128) {
       expectedSeq.put(deviceId, (message.seq() + 1) & 0xFF);

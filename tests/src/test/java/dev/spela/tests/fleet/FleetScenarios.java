@@ -427,6 +427,49 @@ abstract class FleetScenarios {
     }
   }
 
+  @Test
+  void aGapInADevicesSequenceMakesTheHostAskForARebirth(@TempDir Path dir) throws Exception {
+    String host = "host-gap";
+    VirtualDevice.program(dir, "gap-1", limits("nrf52840"), image(7));
+    BlockingQueue<DeviceView> births = new java.util.concurrent.LinkedBlockingQueue<>();
+    BlockingQueue<byte[]> acks = new ArrayBlockingQueue<>(8);
+    FleetHost.Listener listener = new FleetHost.Listener() {
+      @Override
+      public void onBirth(DeviceView device) {
+        births.add(device);
+      }
+    };
+    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(true, null), listener);
+        HostConnection raw = HostConnection.connect(url, "raw-gap", null, (t, p) -> acks.add(p))) {
+      raw.subscribe("spela/v1/e2e/ACK/gap-1", 1);
+      VirtualDevice device = device(dir, "gap-1", "e2e", host, "nrf52840", 6, 200, 100, 4, 0);
+      try {
+        DeviceView born = births.poll(60, TimeUnit.SECONDS);
+        int bdSeq = (int) born.bdSeq();
+        // Once a command is answered the device is settled: any BIRTH after this one is a re-birth.
+        raw.publish("spela/v1/e2e/CMD/gap-1", command(bdSeq, 1, CommandMessage.CHECKPOINT), 1, false);
+        assertEquals(FleetProtocol.ACK, acks.poll(60, TimeUnit.SECONDS)[1]);
+        births.clear();
+        assertEquals(0, fleet.gaps());
+
+        // A DATA record ten messages ahead of what the host expects: nine were lost.
+        byte[] buffer = new byte[FleetProtocol.MAX_MESSAGE_LENGTH];
+        dev.spela.protocols.fleet.DataMessage data = new dev.spela.protocols.fleet.DataMessage();
+        data.wrapForEncode(buffer, 0, buffer.length, 12, bdSeq);
+        data.record(1_000, 0, 0).progress(0, 0, 0, 0, born.learningRateQ24());
+        assertEquals(FleetStatus.OK, data.layerCount(born.layers()));
+        raw.publish("spela/v1/e2e/DATA/gap-1", java.util.Arrays.copyOf(buffer, data.encodedLength()), 1, false);
+
+        DeviceView reborn = births.poll(60, TimeUnit.SECONDS);
+        assertTrue(reborn != null, "no re-birth after a gap");
+        assertEquals(born.bdSeq(), reborn.bdSeq(), "a re-birth keeps the session");
+        assertTrue(fleet.gaps() >= 9, "gaps counted: " + fleet.gaps());
+      } finally {
+        device.close();
+      }
+    }
+  }
+
   private static byte[] command(int bdSeq, int id, int code) {
     byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH];
     CommandMessage c = new CommandMessage();
