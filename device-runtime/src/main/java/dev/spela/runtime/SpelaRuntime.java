@@ -12,628 +12,716 @@ import dev.spela.runtime.kernels.DenseKernels;
 
 /**
  * Fixed-point SPELA on a fixed arena: load a model image, train one sample at a time, predict at
- * any layer or with early exit, write the trained state back as an image. Every buffer is
- * allocated by the constructor from a {@link MemoryPlan}; no other method allocates or throws on
- * bad input — they return {@link RuntimeStatus} / {@link ImageStatus} codes. Not thread-safe.
+ * any layer or with early exit, write the trained state back as an image. Every buffer is allocated
+ * by the constructor from a {@link MemoryPlan}; no other method allocates or throws on bad input —
+ * they return {@link RuntimeStatus} / {@link ImageStatus} codes. Not thread-safe.
  *
  * <p>Numbers: see device-runtime/NUMERICS.md. Cosines and losses are Q15 ints (32768 = 1.0), the
  * learning rate is Q24 (16777216 = 1.0).
  */
 public final class SpelaRuntime {
 
-    private static final int PIXEL_SHIFT = 7;
-    private static final int COEFFICIENT_BITS = 14;
-    /**
-     * A scan that finds the largest |weight q| above 3/4 of 2^14 halves the layer at once, so that
-     * the next scan is at least 2^12 of growth away (NUMERICS.md, "Renormalisation").
-     */
-    private static final int HALVE_ABOVE = 3 << 12;
-    /** 24 (learning rate) + 15 (update direction) fraction bits, see NUMERICS.md. */
-    private static final int UPDATE_SCALE_BITS = ModelImage.LEARNING_RATE_FRAC_BITS + 15;
+  private static final int PIXEL_SHIFT = 7;
+  private static final int COEFFICIENT_BITS = 14;
 
-    private final MemoryPlan capacity = new MemoryPlan();
-    private MemoryPlan model = new MemoryPlan();
-    private MemoryPlan candidate = new MemoryPlan();
-    private final Arena arena;
-    private final ModelImageValidator validator = new ModelImageValidator();
-    private final ModelImageDecoder decoder = new ModelImageDecoder();
-    private final ModelImageEncoder encoder = new ModelImageEncoder();
+  /**
+   * A scan that finds the largest |weight q| above 3/4 of 2^14 halves the layer at once, so that
+   * the next scan is at least 2^12 of growth away (NUMERICS.md, "Renormalisation").
+   */
+  private static final int HALVE_ABOVE = 3 << 12;
 
-    private boolean loaded;
-    private int learningRate;
-    private int earlyExitMargin;
-    private int roundingMode;
-    private long seed;
-    private long samplesSeen;
-    private int exitLayer = -1;
+  /** 24 (learning rate) + 15 (update direction) fraction bits, see NUMERICS.md. */
+  private static final int UPDATE_SCALE_BITS = ModelImage.LEARNING_RATE_FRAC_BITS + 15;
 
-    /** Allocates the arena for the largest model this runtime will ever hold. */
-    public SpelaRuntime(MemoryPlan capacity) {
-        this.capacity.copyFrom(capacity);
-        arena = new Arena(this.capacity);
+  private final MemoryPlan capacity = new MemoryPlan();
+  private MemoryPlan model = new MemoryPlan();
+  private MemoryPlan candidate = new MemoryPlan();
+  private final Arena arena;
+  private final ModelImageValidator validator = new ModelImageValidator();
+  private final ModelImageDecoder decoder = new ModelImageDecoder();
+  private final ModelImageEncoder encoder = new ModelImageEncoder();
+
+  private boolean loaded;
+  private int learningRate;
+  private int earlyExitMargin;
+  private int roundingMode;
+  private long seed;
+  private long samplesSeen;
+  private int exitLayer = -1;
+
+  /** Allocates the arena for the largest model this runtime will ever hold. */
+  public SpelaRuntime(MemoryPlan capacity) {
+    this.capacity.copyFrom(capacity);
+    arena = new Arena(this.capacity);
+  }
+
+  /** Convenience for hosts: a runtime whose capacity is exactly the given image's model, loaded. */
+  @InitPhase
+  public static SpelaRuntime forImage(byte[] image, int offset, int length) {
+    MemoryPlan plan = new MemoryPlan();
+    if (plan.setFromImage(image, offset, length) != ImageStatus.OK) {
+      return null;
     }
+    SpelaRuntime runtime = new SpelaRuntime(plan);
+    return runtime.load(image, offset, length) == ImageStatus.OK ? runtime : null;
+  }
 
-    /** Convenience for hosts: a runtime whose capacity is exactly the given image's model, loaded. */
-    @InitPhase
-    public static SpelaRuntime forImage(byte[] image, int offset, int length) {
-        MemoryPlan plan = new MemoryPlan();
-        if (plan.setFromImage(image, offset, length) != ImageStatus.OK) {
-            return null;
-        }
-        SpelaRuntime runtime = new SpelaRuntime(plan);
-        return runtime.load(image, offset, length) == ImageStatus.OK ? runtime : null;
+  // ------------------------------------------------------------------ loading and saving
+
+  /**
+   * Validates the whole image, then (only if valid and within capacity) replaces the current model.
+   *
+   * @return {@link ImageStatus#OK} or the first failed check; on failure nothing changes
+   */
+  public int load(byte[] image, int offset, int length) {
+    int status = validator.validate(image, offset, length);
+    if (status != ImageStatus.OK) {
+      return status;
     }
-
-    // ------------------------------------------------------------------ loading and saving
-
-    /**
-     * Validates the whole image, then (only if valid and within capacity) replaces the current model.
-     *
-     * @return {@link ImageStatus#OK} or the first failed check; on failure nothing changes
-     */
-    public int load(byte[] image, int offset, int length) {
-        int status = validator.validate(image, offset, length);
-        if (status != ImageStatus.OK) {
-            return status;
-        }
-        decoder.wrap(image, offset, length);
-        status = candidate.setFrom(decoder);
-        if (status != ImageStatus.OK) {
-            return status;
-        }
-        if (!candidate.fitsIn(capacity)) {
-            return ImageStatus.DOES_NOT_FIT;
-        }
-        MemoryPlan previous = model;
-        model = candidate;
-        candidate = previous;
-        int biasOffset = 0;
-        int priorOffset = 0;
-        for (int k = 0; k < model.layers(); k++) {
-            int in = model.inputs(k);
-            int out = model.outputs(k);
-            arena.setInfo(k, INPUTS, in);
-            arena.setInfo(k, OUTPUTS, out);
-            int firstRow = Arena.firstRow(capacity, k);
-            arena.setInfo(k, FIRST_ROW, firstRow);
-            arena.setInfo(k, BIAS_OFFSET, biasOffset);
-            arena.setInfo(k, PRIOR_OFFSET, priorOffset);
-            arena.setInfo(k, WEIGHT_EXPONENT, decoder.weightExponent(k));
-            arena.setInfo(k, INPUT_FRAC_BITS, decoder.inputFracBits(k));
-            arena.setInfo(k, FROZEN, decoder.frozen(k) ? 1 : 0);
-            packWeights(k, in, out, firstRow);
-            decoder.copyBiases(k, arena.biases, biasOffset);
-            decoder.copyPriors(k, arena.priors, priorOffset);
-            arena.setInfo(k, WEIGHT_BOUND, DenseKernels.maxAbs(arena.weights, firstRow, rowCount(k), rowLength(k)));
-            biasOffset += out;
-            priorOffset += model.classes() * out;
-        }
-        learningRate = decoder.learningRate();
-        earlyExitMargin = decoder.earlyExitMargin();
-        roundingMode = decoder.roundingMode();
-        seed = decoder.rngSeed();
-        samplesSeen = decoder.samplesSeen();
-        decoder.wrap(null, 0, 0);
-        fillNoise();
-        clearResults();
-        exitLayer = -1;
-        loaded = true;
-        return ImageStatus.OK;
+    decoder.wrap(image, offset, length);
+    status = candidate.setFrom(decoder);
+    if (status != ImageStatus.OK) {
+      return status;
     }
-
-    /** Copies layer k's input-major weights from the image into packed input-pair rows (DenseKernels). */
-    private void packWeights(int k, int in, int out, int firstRow) {
-        boolean outputMajor = capacity.outputMajor(k);
-        for (int p = 0; p < DenseKernels.pairs(in); p++) {
-            int even = 2 * p * out;
-            boolean hasOdd = 2 * p + 1 < in;
-            for (int j = 0; j < out; j++) {
-                int high = hasOdd ? decoder.weight(k, even + out + j) : 0;
-                int packed = DenseKernels.pack(decoder.weight(k, even + j), high);
-                if (outputMajor) {
-                    arena.weights[firstRow + j][p] = packed;
-                } else {
-                    arena.weights[firstRow + p][j] = packed;
-                }
-            }
-        }
+    if (!candidate.fitsIn(capacity)) {
+      return ImageStatus.DOES_NOT_FIT;
     }
-
-    /** Rows layer k's weights use: its input pairs, or its outputs if output-major. */
-    private int rowCount(int k) {
-        int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
-        return capacity.outputMajor(k) ? arena.info(k, OUTPUTS) : pairs;
+    MemoryPlan previous = model;
+    model = candidate;
+    candidate = previous;
+    int biasOffset = 0;
+    int priorOffset = 0;
+    for (int k = 0; k < model.layers(); k++) {
+      int in = model.inputs(k);
+      int out = model.outputs(k);
+      arena.setInfo(k, INPUTS, in);
+      arena.setInfo(k, OUTPUTS, out);
+      int firstRow = Arena.firstRow(capacity, k);
+      arena.setInfo(k, FIRST_ROW, firstRow);
+      arena.setInfo(k, BIAS_OFFSET, biasOffset);
+      arena.setInfo(k, PRIOR_OFFSET, priorOffset);
+      arena.setInfo(k, WEIGHT_EXPONENT, decoder.weightExponent(k));
+      arena.setInfo(k, INPUT_FRAC_BITS, decoder.inputFracBits(k));
+      arena.setInfo(k, FROZEN, decoder.frozen(k) ? 1 : 0);
+      packWeights(k, in, out, firstRow);
+      decoder.copyBiases(k, arena.biases, biasOffset);
+      decoder.copyPriors(k, arena.priors, priorOffset);
+      arena.setInfo(
+          k, WEIGHT_BOUND, DenseKernels.maxAbs(arena.weights, firstRow, rowCount(k), rowLength(k)));
+      biasOffset += out;
+      priorOffset += model.classes() * out;
     }
+    learningRate = decoder.learningRate();
+    earlyExitMargin = decoder.earlyExitMargin();
+    roundingMode = decoder.roundingMode();
+    seed = decoder.rngSeed();
+    samplesSeen = decoder.samplesSeen();
+    decoder.wrap(null, 0, 0);
+    fillNoise();
+    clearResults();
+    exitLayer = -1;
+    loaded = true;
+    return ImageStatus.OK;
+  }
 
-    /** Ints layer k uses in each of its rows. */
-    private int rowLength(int k) {
-        int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
-        return capacity.outputMajor(k) ? pairs : arena.info(k, OUTPUTS);
-    }
-
-    /** Writes layer k's input-pair rows back as the image's input-major weights. */
-    private void unpackWeights(int k) {
-        int in = arena.info(k, INPUTS);
-        int out = arena.info(k, OUTPUTS);
-        int firstRow = arena.info(k, FIRST_ROW);
-        boolean outputMajor = capacity.outputMajor(k);
-        for (int i = 0; i < in; i++) {
-            for (int j = 0; j < out; j++) {
-                int v = outputMajor ? arena.weights[firstRow + j][i >> 1] : arena.weights[firstRow + (i >> 1)][j];
-                encoder.weight(k, i * out + j, (i & 1) == 0 ? DenseKernels.low(v) : DenseKernels.high(v));
-            }
-        }
-    }
-
-    /** Exact size of the image {@link #writeImage} writes, or {@link RuntimeStatus#NO_MODEL}. */
-    public int imageSize() {
-        if (!loaded) {
-            return RuntimeStatus.NO_MODEL;
-        }
-        return ModelImage.imageSize(model.inputSize(), model.classes(), model.outputsArray(), model.layers());
-    }
-
-    /**
-     * Writes the current model and training state as a v1 image at {@code out[offset..]}.
-     *
-     * @return the number of bytes written, or a negative status
-     */
-    public int writeImage(byte[] out, int offset) {
-        int size = imageSize();
-        if (size < 0) {
-            return size;
-        }
-        if (out == null || offset < 0 || offset > out.length - size) {
-            return RuntimeStatus.BUFFER_TOO_SMALL;
-        }
-        encoder.wrap(out, offset, size);
-        encoder.layout(model.inputSize(), model.classes(), model.outputsArray(), model.layers());
-        encoder.learningRate(learningRate).earlyExitMargin(earlyExitMargin).roundingMode(roundingMode)
-                .rngSeed(seed).samplesSeen(samplesSeen);
-        for (int k = 0; k < model.layers(); k++) {
-            encoder.layerFormat(k, arena.info(k, WEIGHT_EXPONENT), arena.info(k, INPUT_FRAC_BITS),
-                    arena.info(k, FROZEN) != 0);
-            unpackWeights(k);
-            encoder.putBiases(k, arena.biases, arena.info(k, BIAS_OFFSET));
-            encoder.putPriors(k, arena.priors, arena.info(k, PRIOR_OFFSET));
-        }
-        encoder.seal();
-        encoder.wrap(null, 0, 0);
-        return size;
-    }
-
-    // ------------------------------------------------------------------ training and inference
-
-    /**
-     * One SPELA training step on one sample: every layer normalises its input, computes its output,
-     * records its prediction, cosine and loss, and (unless frozen) updates itself from its own
-     * cosine loss; its output (computed before the update) feeds the next layer.
-     *
-     * @param pixels {@code inputSize} unsigned bytes from {@code offset}
-     */
-    public int train(byte[] pixels, int offset, int label) {
-        int status = checkInput(pixels, offset);
-        if (status != RuntimeStatus.OK) {
-            return status;
-        }
-        if (label < 0 || label >= model.classes()) {
-            return RuntimeStatus.BAD_LABEL;
-        }
-        int rng = stepRandomState();
-        loadInput(pixels, offset);
-        for (int k = 0; k < model.layers(); k++) {
-            rng = runLayer(k, label, rng);
-        }
-        samplesSeen++;
-        return RuntimeStatus.OK;
-    }
-
-    /** The class layer {@code layer} predicts (layers 0 .. layer run), or a negative status. */
-    public int predict(byte[] pixels, int offset, int layer) {
-        int status = checkInput(pixels, offset);
-        if (status != RuntimeStatus.OK) {
-            return status;
-        }
-        if (layer < 0 || layer >= model.layers()) {
-            return RuntimeStatus.BAD_LAYER;
-        }
-        loadInput(pixels, offset);
-        for (int k = 0; k <= layer; k++) {
-            runLayer(k, -1, 0);
-        }
-        exitLayer = layer;
-        return arena.result(layer, PREDICTED);
-    }
-
-    /**
-     * The class from the first layer whose best cosine beats its second best by at least the
-     * early-exit margin, else from the last layer; {@link #exitLayer()} tells which layer answered.
-     */
-    public int predictEarlyExit(byte[] pixels, int offset) {
-        int status = checkInput(pixels, offset);
-        if (status != RuntimeStatus.OK) {
-            return status;
-        }
-        loadInput(pixels, offset);
-        int last = model.layers() - 1;
-        for (int k = 0; k < last; k++) {
-            runLayer(k, -1, 0);
-            if (arena.result(k, BEST_COSINE) - arena.result(k, SECOND_COSINE) >= earlyExitMargin) {
-                exitLayer = k;
-                return arena.result(k, PREDICTED);
-            }
-        }
-        runLayer(last, -1, 0);
-        exitLayer = last;
-        return arena.result(last, PREDICTED);
-    }
-
-    private int checkInput(byte[] pixels, int offset) {
-        if (!loaded) {
-            return RuntimeStatus.NO_MODEL;
-        }
-        if (pixels == null || offset < 0 || offset > pixels.length - model.inputSize()) {
-            return RuntimeStatus.BAD_INPUT;
-        }
-        return RuntimeStatus.OK;
-    }
-
-    private void loadInput(byte[] pixels, int offset) {
-        int[] vector = arena.vector;
-        int n = model.inputSize();
-        for (int i = 0; i < n; i++) {
-            vector[i] = (pixels[offset + i] & 0xFF) << PIXEL_SHIFT;
-        }
-    }
-
-    /**
-     * Runs layer k on {@code arena.vector} (its raw input), leaves the scaled output there, records
-     * the layer's results and, if {@code label >= 0} and the layer is not frozen, updates it.
-     *
-     * @return the advanced random state
-     */
-    private int runLayer(int k, int label, int rng) {
-        int in = arena.info(k, INPUTS);
-        int out = arena.info(k, OUTPUTS);
-        int firstRow = arena.info(k, FIRST_ROW);
-        int biasOffset = arena.info(k, BIAS_OFFSET);
-        int priorOffset = arena.info(k, PRIOR_OFFSET);
-        int frac = arena.info(k, INPUT_FRAC_BITS);
-        int[] vector = arena.vector;
-        int[] acc = arena.accumulator;
-        if (DenseKernels.normalise(vector, in, arena.normalised, frac) == 0) {
-            for (int j = 0; j < out; j++) {
-                vector[j] = 0;
-            }
-            setResults(k, 0, 0, 0, 0);
-            return rng;
-        }
-        int pairs = DenseKernels.pairs(in);
-        int active = 0;
-        int maxInput;
-        if (capacity.outputMajor(k)) {
-            DenseKernels.forwardOutputMajor(arena.weights, firstRow, pairs, out, arena.normalised, arena.biases,
-                    biasOffset, acc);
-            maxInput = label < 0 ? 0 : DenseKernels.largestInput(arena.normalised, pairs);
-        } else {
-            active = DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
-            maxInput = DenseKernels.forward(arena.weights, firstRow, arena.activePairs, active, out, arena.normalised,
-                    arena.biases, biasOffset, acc);
-        }
-        int outputShift = DenseKernels.reluScaled(acc, out, vector);
-        if (outputShift == DenseKernels.NO_ACTIVITY) {
-            setResults(k, 0, 0, 0, 0);
-            return rng;
-        }
-        int norm = DenseKernels.norm(vector, out);
-        long reciprocal = DenseKernels.reciprocal(norm);
-        int best = -1;
-        int bestCosine = Integer.MIN_VALUE;
-        int secondCosine = Integer.MIN_VALUE;
-        int labelCosine = 0;
-        for (int c = 0; c < model.classes(); c++) {
-            int cosine = DenseKernels.cosine(vector, out, reciprocal, arena.priors, priorOffset + c * out);
-            if (cosine > bestCosine) {
-                secondCosine = bestCosine;
-                bestCosine = cosine;
-                best = c;
-            } else if (cosine > secondCosine) {
-                secondCosine = cosine;
-            }
-            if (c == label) {
-                labelCosine = cosine;
-            }
-        }
-        setResults(k, best, bestCosine, secondCosine, label < 0 ? 0 : -labelCosine);
-        if (label < 0 || arena.info(k, FROZEN) != 0) {
-            return rng;
-        }
-        int maxDirection = DenseKernels.direction(acc, vector, out, norm, arena.priors,
-                priorOffset + label * out, labelCosine);
-        if (maxDirection == 0) {
-            return rng;
-        }
-        return updateLayer(k, pairs, active, out, firstRow, biasOffset, frac, maxInput, outputShift, norm,
-                maxDirection, rng);
-    }
-
-    /**
-     * Turns the directions in the accumulator into int coefficients g with one shared shift S such
-     * that the weight update is {@code (g_j * x_i) * 2^-S} (NUMERICS.md, "Update"), makes room for
-     * it (halving the layer while the update could leave int16), applies it to weights and biases
-     * with the configured rounding, and renormalises the layer if its weights passed 2^14.
-     */
-    private int updateLayer(int k, int pairs, int active, int out, int firstRow, int biasOffset, int frac, int maxInput,
-            int outputShift, int norm, int maxDirection, int rng) {
-        int exponent = arena.info(k, WEIGHT_EXPONENT);
-        int precision = 31 + bitLength(norm) - bitLength(learningRate);
-        long factor = ((long) learningRate << precision) / norm;
-        long maxProduct = factor * maxDirection;
-        int coefficientShift = Math.max(0, bitLength(maxProduct) - COEFFICIENT_BITS);
-        long maxCoefficient = roundShift(maxProduct, coefficientShift);
-        // The output was computed at the current exponent; each halving below adds one to the shift.
-        int shift = UPDATE_SCALE_BITS + precision + 2 * exponent + outputShift - coefficientShift;
-        int bound = arena.info(k, WEIGHT_BOUND);
-        while (exponent < ModelImage.MAX_WEIGHT_EXPONENT
-                && (shift < 1 || bound + maxGrowth(maxCoefficient, maxInput, shift) > Short.MAX_VALUE)) {
-            DenseKernels.halveWeights(arena.weights, firstRow, rowCount(k), rowLength(k));
-            DenseKernels.halveBiases(arena.biases, biasOffset, out);
-            exponent++;
-            shift++;
-            bound = DenseKernels.halfToEven(bound);
-        }
-        arena.setInfo(k, WEIGHT_EXPONENT, exponent);
-        // Shifts outside [1, MAX_SHIFT] move into the coefficients (S < 1 only at the top exponent).
-        int excess = shift < 1 ? shift - 1 : Math.max(0, shift - DenseKernels.MAX_SHIFT);
-        coefficientShift += excess;
-        shift -= excess;
-        maxCoefficient = roundShift(maxProduct, coefficientShift);
-        // Only at the top exponent can the update still be too large: shrink it rather than let weights wrap.
-        while (coefficientShift <= 62 && bound + maxGrowth(maxCoefficient, maxInput, shift) > Short.MAX_VALUE) {
-            coefficientShift++;
-            maxCoefficient = roundShift(maxProduct, coefficientShift);
-        }
-        if (coefficientShift > 62) {
-            arena.setInfo(k, WEIGHT_BOUND, bound);
-            return rng;
-        }
-        int[] coefficients = arena.accumulator;
-        DenseKernels.scale(coefficients, out, factor, coefficientShift);
-        int rotationMask = roundingMode == ModelImage.ROUNDING_STOCHASTIC ? DenseKernels.STOCHASTIC_ROTATION : 0;
-        int state = DenseKernels.xorshift(rng);
-        boolean outputMajor = capacity.outputMajor(k);
-        System.arraycopy(arena.noise, state & (DenseKernels.NOISE_RING - 1), arena.noiseWindow, 0,
-                outputMajor ? Math.max(out, pairs) : out);
+  /**
+   * Copies layer k's input-major weights from the image into packed input-pair rows (DenseKernels).
+   */
+  private void packWeights(int k, int in, int out, int firstRow) {
+    boolean outputMajor = capacity.outputMajor(k);
+    for (int p = 0; p < DenseKernels.pairs(in); p++) {
+      int even = 2 * p * out;
+      boolean hasOdd = 2 * p + 1 < in;
+      for (int j = 0; j < out; j++) {
+        int high = hasOdd ? decoder.weight(k, even + out + j) : 0;
+        int packed = DenseKernels.pack(decoder.weight(k, even + j), high);
         if (outputMajor) {
-            state = DenseKernels.updateOutputMajor(arena.weights, firstRow, pairs, out, arena.normalised, coefficients,
-                    shift, arena.noiseWindow, rotationMask, state);
+          arena.weights[firstRow + j][p] = packed;
         } else {
-            state = DenseKernels.update(arena.weights, firstRow, arena.activePairs, active, out, arena.normalised,
-                    coefficients, shift, arena.noiseWindow, rotationMask, state);
+          arena.weights[firstRow + p][j] = packed;
         }
-        state = DenseKernels.xorshift(state);
-        DenseKernels.updateBias(arena.biases, biasOffset, out, coefficients, 2 * frac, shift, arena.noiseWindow,
-                state & rotationMask);
-        bound = (int) Math.min(Short.MAX_VALUE, bound + maxGrowth(maxCoefficient, maxInput, shift));
-        arena.setInfo(k, WEIGHT_BOUND, bound);
-        if (bound > ModelImage.MAX_ABS_WEIGHT) {
-            renormalise(k, firstRow, biasOffset, out);
-        }
-        return state;
+      }
     }
+  }
 
-    /** {@code v * 2^-shift} rounded to nearest, for v >= 0 and 0 <= shift <= 62. */
-    private static long roundShift(long v, int shift) {
-        return (v + (1L << shift >> 1)) >> shift;
+  /** Rows layer k's weights use: its input pairs, or its outputs if output-major. */
+  private int rowCount(int k) {
+    int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
+    return capacity.outputMajor(k) ? arena.info(k, OUTPUTS) : pairs;
+  }
+
+  /** Ints layer k uses in each of its rows. */
+  private int rowLength(int k) {
+    int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
+    return capacity.outputMajor(k) ? pairs : arena.info(k, OUTPUTS);
+  }
+
+  /** Writes layer k's input-pair rows back as the image's input-major weights. */
+  private void unpackWeights(int k) {
+    int in = arena.info(k, INPUTS);
+    int out = arena.info(k, OUTPUTS);
+    int firstRow = arena.info(k, FIRST_ROW);
+    boolean outputMajor = capacity.outputMajor(k);
+    for (int i = 0; i < in; i++) {
+      for (int j = 0; j < out; j++) {
+        int v =
+            outputMajor
+                ? arena.weights[firstRow + j][i >> 1]
+                : arena.weights[firstRow + (i >> 1)][j];
+        encoder.weight(k, i * out + j, (i & 1) == 0 ? DenseKernels.low(v) : DenseKernels.high(v));
+      }
     }
+  }
 
-    /** Upper bound of |(g * x + r) >> shift| for |g| <= maxCoefficient, 0 <= x <= maxInput, r < 2^shift. */
-    private static long maxGrowth(long maxCoefficient, int maxInput, int shift) {
-        return ((maxCoefficient * maxInput) >> shift) + 1;
+  /** Exact size of the image {@link #writeImage} writes, or {@link RuntimeStatus#NO_MODEL}. */
+  public int imageSize() {
+    if (!loaded) {
+      return RuntimeStatus.NO_MODEL;
     }
+    return ModelImage.imageSize(
+        model.inputSize(), model.classes(), model.outputsArray(), model.layers());
+  }
 
-    /**
-     * Called when the layer's bound passed 2^14: scans for the exact maximum and halves weights and
-     * biases (raising the exponent) if it is above {@link #HALVE_ABOVE}; at the top exponent, clamps
-     * to 2^14 instead. Either way |weight q| <= 2^14 afterwards.
-     */
-    private void renormalise(int k, int firstRow, int biasOffset, int out) {
-        int rows = rowCount(k);
-        int length = rowLength(k);
-        int max = DenseKernels.maxAbs(arena.weights, firstRow, rows, length);
-        int exponent = arena.info(k, WEIGHT_EXPONENT);
-        if (max > HALVE_ABOVE && exponent < ModelImage.MAX_WEIGHT_EXPONENT) {
-            DenseKernels.halveWeights(arena.weights, firstRow, rows, length);
-            DenseKernels.halveBiases(arena.biases, biasOffset, out);
-            arena.setInfo(k, WEIGHT_EXPONENT, exponent + 1);
-            max = DenseKernels.halfToEven(max);
-        } else if (max > ModelImage.MAX_ABS_WEIGHT) {
-            DenseKernels.clamp(arena.weights, firstRow, rows, length, ModelImage.MAX_ABS_WEIGHT);
-            max = ModelImage.MAX_ABS_WEIGHT;
-        }
-        arena.setInfo(k, WEIGHT_BOUND, max);
+  /**
+   * Writes the current model and training state as a v1 image at {@code out[offset..]}.
+   *
+   * @return the number of bytes written, or a negative status
+   */
+  public int writeImage(byte[] out, int offset) {
+    int size = imageSize();
+    if (size < 0) {
+      return size;
     }
-
-    private static int bitLength(long v) {
-        return 64 - Long.numberOfLeadingZeros(v);
+    if (out == null || offset < 0 || offset > out.length - size) {
+      return RuntimeStatus.BUFFER_TOO_SMALL;
     }
-
-    private void setResults(int k, int predicted, int bestCosine, int secondCosine, int loss) {
-        arena.setResult(k, PREDICTED, predicted);
-        arena.setResult(k, BEST_COSINE, bestCosine);
-        arena.setResult(k, SECOND_COSINE, secondCosine);
-        arena.setResult(k, LOSS, loss);
+    encoder.wrap(out, offset, size);
+    encoder.layout(model.inputSize(), model.classes(), model.outputsArray(), model.layers());
+    encoder
+        .learningRate(learningRate)
+        .earlyExitMargin(earlyExitMargin)
+        .roundingMode(roundingMode)
+        .rngSeed(seed)
+        .samplesSeen(samplesSeen);
+    for (int k = 0; k < model.layers(); k++) {
+      encoder.layerFormat(
+          k,
+          arena.info(k, WEIGHT_EXPONENT),
+          arena.info(k, INPUT_FRAC_BITS),
+          arena.info(k, FROZEN) != 0);
+      unpackWeights(k);
+      encoder.putBiases(k, arena.biases, arena.info(k, BIAS_OFFSET));
+      encoder.putPriors(k, arena.priors, arena.info(k, PRIOR_OFFSET));
     }
+    encoder.seal();
+    encoder.wrap(null, 0, 0);
+    return size;
+  }
 
-    private void clearResults() {
-        for (int k = 0; k < model.layers(); k++) {
-            setResults(k, 0, 0, 0, 0);
-        }
+  // ------------------------------------------------------------------ training and inference
+
+  /**
+   * One SPELA training step on one sample: every layer normalises its input, computes its output,
+   * records its prediction, cosine and loss, and (unless frozen) updates itself from its own cosine
+   * loss; its output (computed before the update) feeds the next layer.
+   *
+   * @param pixels {@code inputSize} unsigned bytes from {@code offset}
+   */
+  public int train(byte[] pixels, int offset, int label) {
+    int status = checkInput(pixels, offset);
+    if (status != RuntimeStatus.OK) {
+      return status;
     }
-
-    /**
-     * Per-step generator state, a function of the seed and the step number only, so that training
-     * resumed from a written-back image continues exactly as if it had never stopped.
-     */
-    private int stepRandomState() {
-        int state = (int) mix(seed + samplesSeen * 0x9E3779B97F4A7C15L);
-        return state == 0 ? 1 : state;
+    if (label < 0 || label >= model.classes()) {
+      return RuntimeStatus.BAD_LABEL;
     }
-
-    private void fillNoise() {
-        int[] noise = arena.noise;
-        if (roundingMode == ModelImage.ROUNDING_NEAREST) {
-            for (int k = 0; k < noise.length; k++) {
-                noise[k] = DenseKernels.NEAREST_NOISE;
-            }
-            return;
-        }
-        long state = seed;
-        for (int k = 0; k < noise.length; k++) {
-            state += 0x9E3779B97F4A7C15L;
-            noise[k] = (int) (mix(state) >>> 32);
-        }
+    int rng = stepRandomState();
+    loadInput(pixels, offset);
+    for (int k = 0; k < model.layers(); k++) {
+      rng = runLayer(k, label, rng);
     }
+    samplesSeen++;
+    return RuntimeStatus.OK;
+  }
 
-    /** SplitMix64 finaliser. */
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+  /** The class layer {@code layer} predicts (layers 0 .. layer run), or a negative status. */
+  public int predict(byte[] pixels, int offset, int layer) {
+    int status = checkInput(pixels, offset);
+    if (status != RuntimeStatus.OK) {
+      return status;
     }
-
-    // ------------------------------------------------------------------ hyper-parameters
-
-    /** Sets the learning rate, Q24 (1 .. 2^24); {@link RuntimeStatus#BAD_PARAMETER} otherwise. */
-    public int setLearningRate(int rateQ24) {
-        if (rateQ24 < 1 || rateQ24 > ModelImage.MAX_LEARNING_RATE) {
-            return RuntimeStatus.BAD_PARAMETER;
-        }
-        learningRate = rateQ24;
-        return RuntimeStatus.OK;
+    if (layer < 0 || layer >= model.layers()) {
+      return RuntimeStatus.BAD_LAYER;
     }
-
-    /** Sets the early-exit margin, Q15 cosine difference (0 .. 65536). */
-    public int setEarlyExitMargin(int marginQ15) {
-        if (marginQ15 < 0 || marginQ15 > ModelImage.MAX_EARLY_EXIT_MARGIN) {
-            return RuntimeStatus.BAD_PARAMETER;
-        }
-        earlyExitMargin = marginQ15;
-        return RuntimeStatus.OK;
+    loadInput(pixels, offset);
+    for (int k = 0; k <= layer; k++) {
+      runLayer(k, -1, 0);
     }
+    exitLayer = layer;
+    return arena.result(layer, PREDICTED);
+  }
 
-    /** Sets {@link ModelImage#ROUNDING_NEAREST} or {@link ModelImage#ROUNDING_STOCHASTIC}. */
-    public int setRoundingMode(int mode) {
-        if (mode != ModelImage.ROUNDING_NEAREST && mode != ModelImage.ROUNDING_STOCHASTIC) {
-            return RuntimeStatus.BAD_PARAMETER;
-        }
-        if (!loaded) {
-            return RuntimeStatus.NO_MODEL;
-        }
-        roundingMode = mode;
-        fillNoise();
-        return RuntimeStatus.OK;
+  /**
+   * The class from the first layer whose best cosine beats its second best by at least the
+   * early-exit margin, else from the last layer; {@link #exitLayer()} tells which layer answered.
+   */
+  public int predictEarlyExit(byte[] pixels, int offset) {
+    int status = checkInput(pixels, offset);
+    if (status != RuntimeStatus.OK) {
+      return status;
     }
-
-    // ------------------------------------------------------------------ state and telemetry
-
-    public boolean loaded() {
-        return loaded;
-    }
-
-    /** The arena's plan (largest model accepted). */
-    public MemoryPlan capacity() {
-        return capacity;
-    }
-
-    /** The loaded model's plan (meaningful once {@link #loaded()}). */
-    public MemoryPlan model() {
-        return model;
-    }
-
-    public int layers() {
-        return loaded ? model.layers() : 0;
-    }
-
-    public int classes() {
-        return model.classes();
-    }
-
-    public int inputSize() {
-        return model.inputSize();
-    }
-
-    public int learningRate() {
-        return learningRate;
-    }
-
-    public int earlyExitMargin() {
-        return earlyExitMargin;
-    }
-
-    public int roundingMode() {
-        return roundingMode;
-    }
-
-    public long samplesSeen() {
-        return samplesSeen;
-    }
-
-    /** Layer that answered the last {@link #predict} or {@link #predictEarlyExit} (-1 before any). */
-    public int exitLayer() {
-        return exitLayer;
-    }
-
-    /** Class predicted by layer k in the last step. */
-    public int layerPrediction(int k) {
+    loadInput(pixels, offset);
+    int last = model.layers() - 1;
+    for (int k = 0; k < last; k++) {
+      runLayer(k, -1, 0);
+      if (arena.result(k, BEST_COSINE) - arena.result(k, SECOND_COSINE) >= earlyExitMargin) {
+        exitLayer = k;
         return arena.result(k, PREDICTED);
+      }
     }
+    runLayer(last, -1, 0);
+    exitLayer = last;
+    return arena.result(last, PREDICTED);
+  }
 
-    /** Q15 cosine of layer k's output with its predicted class's prior in the last step. */
-    public int layerBestCosine(int k) {
-        return arena.result(k, BEST_COSINE);
+  private int checkInput(byte[] pixels, int offset) {
+    if (!loaded) {
+      return RuntimeStatus.NO_MODEL;
     }
+    if (pixels == null || offset < 0 || offset > pixels.length - model.inputSize()) {
+      return RuntimeStatus.BAD_INPUT;
+    }
+    return RuntimeStatus.OK;
+  }
 
-    /** Q15 cosine with the runner-up class (the early-exit margin compares the two). */
-    public int layerSecondCosine(int k) {
-        return arena.result(k, SECOND_COSINE);
+  private void loadInput(byte[] pixels, int offset) {
+    int[] vector = arena.vector;
+    int n = model.inputSize();
+    for (int i = 0; i < n; i++) {
+      vector[i] = (pixels[offset + i] & 0xFF) << PIXEL_SHIFT;
     }
+  }
 
-    /** Q15 loss -cos(h, v_label) of layer k in the last training step (0 after a prediction). */
-    public int layerLoss(int k) {
-        return arena.result(k, LOSS);
+  /**
+   * Runs layer k on {@code arena.vector} (its raw input), leaves the scaled output there, records
+   * the layer's results and, if {@code label >= 0} and the layer is not frozen, updates it.
+   *
+   * @return the advanced random state
+   */
+  private int runLayer(int k, int label, int rng) {
+    int in = arena.info(k, INPUTS);
+    int out = arena.info(k, OUTPUTS);
+    int firstRow = arena.info(k, FIRST_ROW);
+    int biasOffset = arena.info(k, BIAS_OFFSET);
+    int priorOffset = arena.info(k, PRIOR_OFFSET);
+    int frac = arena.info(k, INPUT_FRAC_BITS);
+    int[] vector = arena.vector;
+    int[] acc = arena.accumulator;
+    if (DenseKernels.normalise(vector, in, arena.normalised, frac) == 0) {
+      for (int j = 0; j < out; j++) {
+        vector[j] = 0;
+      }
+      setResults(k, 0, 0, 0, 0);
+      return rng;
     }
+    int pairs = DenseKernels.pairs(in);
+    int active = 0;
+    int maxInput;
+    if (capacity.outputMajor(k)) {
+      DenseKernels.forwardOutputMajor(
+          arena.weights, firstRow, pairs, out, arena.normalised, arena.biases, biasOffset, acc);
+      maxInput = label < 0 ? 0 : DenseKernels.largestInput(arena.normalised, pairs);
+    } else {
+      active = DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
+      maxInput =
+          DenseKernels.forward(
+              arena.weights,
+              firstRow,
+              arena.activePairs,
+              active,
+              out,
+              arena.normalised,
+              arena.biases,
+              biasOffset,
+              acc);
+    }
+    int outputShift = DenseKernels.reluScaled(acc, out, vector);
+    if (outputShift == DenseKernels.NO_ACTIVITY) {
+      setResults(k, 0, 0, 0, 0);
+      return rng;
+    }
+    int norm = DenseKernels.norm(vector, out);
+    long reciprocal = DenseKernels.reciprocal(norm);
+    int best = -1;
+    int bestCosine = Integer.MIN_VALUE;
+    int secondCosine = Integer.MIN_VALUE;
+    int labelCosine = 0;
+    for (int c = 0; c < model.classes(); c++) {
+      int cosine =
+          DenseKernels.cosine(vector, out, reciprocal, arena.priors, priorOffset + c * out);
+      if (cosine > bestCosine) {
+        secondCosine = bestCosine;
+        bestCosine = cosine;
+        best = c;
+      } else if (cosine > secondCosine) {
+        secondCosine = cosine;
+      }
+      if (c == label) {
+        labelCosine = cosine;
+      }
+    }
+    setResults(k, best, bestCosine, secondCosine, label < 0 ? 0 : -labelCosine);
+    if (label < 0 || arena.info(k, FROZEN) != 0) {
+      return rng;
+    }
+    int maxDirection =
+        DenseKernels.direction(
+            acc, vector, out, norm, arena.priors, priorOffset + label * out, labelCosine);
+    if (maxDirection == 0) {
+      return rng;
+    }
+    return updateLayer(
+        k,
+        pairs,
+        active,
+        out,
+        firstRow,
+        biasOffset,
+        frac,
+        maxInput,
+        outputShift,
+        norm,
+        maxDirection,
+        rng);
+  }
 
-    /** Layer k's power-of-two weight exponent: real weight = q * 2^exponent. */
-    public int weightExponent(int k) {
-        return arena.info(k, WEIGHT_EXPONENT);
+  /**
+   * Turns the directions in the accumulator into int coefficients g with one shared shift S such
+   * that the weight update is {@code (g_j * x_i) * 2^-S} (NUMERICS.md, "Update"), makes room for it
+   * (halving the layer while the update could leave int16), applies it to weights and biases with
+   * the configured rounding, and renormalises the layer if its weights passed 2^14.
+   */
+  private int updateLayer(
+      int k,
+      int pairs,
+      int active,
+      int out,
+      int firstRow,
+      int biasOffset,
+      int frac,
+      int maxInput,
+      int outputShift,
+      int norm,
+      int maxDirection,
+      int rng) {
+    int exponent = arena.info(k, WEIGHT_EXPONENT);
+    int precision = 31 + bitLength(norm) - bitLength(learningRate);
+    long factor = ((long) learningRate << precision) / norm;
+    long maxProduct = factor * maxDirection;
+    int coefficientShift = Math.max(0, bitLength(maxProduct) - COEFFICIENT_BITS);
+    long maxCoefficient = roundShift(maxProduct, coefficientShift);
+    // The output was computed at the current exponent; each halving below adds one to the shift.
+    int shift = UPDATE_SCALE_BITS + precision + 2 * exponent + outputShift - coefficientShift;
+    int bound = arena.info(k, WEIGHT_BOUND);
+    while (exponent < ModelImage.MAX_WEIGHT_EXPONENT
+        && (shift < 1 || bound + maxGrowth(maxCoefficient, maxInput, shift) > Short.MAX_VALUE)) {
+      DenseKernels.halveWeights(arena.weights, firstRow, rowCount(k), rowLength(k));
+      DenseKernels.halveBiases(arena.biases, biasOffset, out);
+      exponent++;
+      shift++;
+      bound = DenseKernels.halfToEven(bound);
     }
+    arena.setInfo(k, WEIGHT_EXPONENT, exponent);
+    // Shifts outside [1, MAX_SHIFT] move into the coefficients (S < 1 only at the top exponent).
+    int excess = shift < 1 ? shift - 1 : Math.max(0, shift - DenseKernels.MAX_SHIFT);
+    coefficientShift += excess;
+    shift -= excess;
+    maxCoefficient = roundShift(maxProduct, coefficientShift);
+    // Only at the top exponent can the update still be too large: shrink it rather than let weights
+    // wrap.
+    while (coefficientShift <= 62
+        && bound + maxGrowth(maxCoefficient, maxInput, shift) > Short.MAX_VALUE) {
+      coefficientShift++;
+      maxCoefficient = roundShift(maxProduct, coefficientShift);
+    }
+    if (coefficientShift > 62) {
+      arena.setInfo(k, WEIGHT_BOUND, bound);
+      return rng;
+    }
+    int[] coefficients = arena.accumulator;
+    DenseKernels.scale(coefficients, out, factor, coefficientShift);
+    int rotationMask =
+        roundingMode == ModelImage.ROUNDING_STOCHASTIC ? DenseKernels.STOCHASTIC_ROTATION : 0;
+    int state = DenseKernels.xorshift(rng);
+    boolean outputMajor = capacity.outputMajor(k);
+    System.arraycopy(
+        arena.noise,
+        state & (DenseKernels.NOISE_RING - 1),
+        arena.noiseWindow,
+        0,
+        outputMajor ? Math.max(out, pairs) : out);
+    if (outputMajor) {
+      state =
+          DenseKernels.updateOutputMajor(
+              arena.weights,
+              firstRow,
+              pairs,
+              out,
+              arena.normalised,
+              coefficients,
+              shift,
+              arena.noiseWindow,
+              rotationMask,
+              state);
+    } else {
+      state =
+          DenseKernels.update(
+              arena.weights,
+              firstRow,
+              arena.activePairs,
+              active,
+              out,
+              arena.normalised,
+              coefficients,
+              shift,
+              arena.noiseWindow,
+              rotationMask,
+              state);
+    }
+    state = DenseKernels.xorshift(state);
+    DenseKernels.updateBias(
+        arena.biases,
+        biasOffset,
+        out,
+        coefficients,
+        2 * frac,
+        shift,
+        arena.noiseWindow,
+        state & rotationMask);
+    bound = (int) Math.min(Short.MAX_VALUE, bound + maxGrowth(maxCoefficient, maxInput, shift));
+    arena.setInfo(k, WEIGHT_BOUND, bound);
+    if (bound > ModelImage.MAX_ABS_WEIGHT) {
+      renormalise(k, firstRow, biasOffset, out);
+    }
+    return state;
+  }
 
-    public boolean frozen(int k) {
-        return arena.info(k, FROZEN) != 0;
-    }
+  /** {@code v * 2^-shift} rounded to nearest, for v >= 0 and 0 <= shift <= 62. */
+  private static long roundShift(long v, int shift) {
+    return (v + (1L << shift >> 1)) >> shift;
+  }
 
-    /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0), saturated at Long.MAX_VALUE. */
-    public long weightNormQ16(int k) {
-        int firstRow = arena.info(k, FIRST_ROW);
-        int rows = rowCount(k);
-        int length = rowLength(k);
-        long sumSquares = 0;
-        for (int p = firstRow; p < firstRow + rows; p++) {
-            int[] row = arena.weights[p];
-            for (int j = 0; j < length; j++) {
-                long low = DenseKernels.low(row[j]);
-                long high = DenseKernels.high(row[j]);
-                sumSquares += low * low + high * high;
-            }
-        }
-        // Take the root with 16 more fraction bits than q for precision: sqrt(sum * 2^32) = norm * 2^16.
-        int headroom = Math.min(32, Long.numberOfLeadingZeros(sumSquares) - 1) & ~1;
-        long root = ModelImage.floorSqrt(sumSquares << headroom);
-        int shift = arena.info(k, WEIGHT_EXPONENT) + 16 - headroom / 2;
-        if (shift >= 0) {
-            return shift >= Long.numberOfLeadingZeros(root) - 1 ? Long.MAX_VALUE : root << shift;
-        }
-        return -shift >= 63 ? 0 : root >> -shift;
+  /**
+   * Upper bound of |(g * x + r) >> shift| for |g| <= maxCoefficient, 0 <= x <= maxInput, r <
+   * 2^shift.
+   */
+  private static long maxGrowth(long maxCoefficient, int maxInput, int shift) {
+    return ((maxCoefficient * maxInput) >> shift) + 1;
+  }
+
+  /**
+   * Called when the layer's bound passed 2^14: scans for the exact maximum and halves weights and
+   * biases (raising the exponent) if it is above {@link #HALVE_ABOVE}; at the top exponent, clamps
+   * to 2^14 instead. Either way |weight q| <= 2^14 afterwards.
+   */
+  private void renormalise(int k, int firstRow, int biasOffset, int out) {
+    int rows = rowCount(k);
+    int length = rowLength(k);
+    int max = DenseKernels.maxAbs(arena.weights, firstRow, rows, length);
+    int exponent = arena.info(k, WEIGHT_EXPONENT);
+    if (max > HALVE_ABOVE && exponent < ModelImage.MAX_WEIGHT_EXPONENT) {
+      DenseKernels.halveWeights(arena.weights, firstRow, rows, length);
+      DenseKernels.halveBiases(arena.biases, biasOffset, out);
+      arena.setInfo(k, WEIGHT_EXPONENT, exponent + 1);
+      max = DenseKernels.halfToEven(max);
+    } else if (max > ModelImage.MAX_ABS_WEIGHT) {
+      DenseKernels.clamp(arena.weights, firstRow, rows, length, ModelImage.MAX_ABS_WEIGHT);
+      max = ModelImage.MAX_ABS_WEIGHT;
     }
+    arena.setInfo(k, WEIGHT_BOUND, max);
+  }
+
+  private static int bitLength(long v) {
+    return 64 - Long.numberOfLeadingZeros(v);
+  }
+
+  private void setResults(int k, int predicted, int bestCosine, int secondCosine, int loss) {
+    arena.setResult(k, PREDICTED, predicted);
+    arena.setResult(k, BEST_COSINE, bestCosine);
+    arena.setResult(k, SECOND_COSINE, secondCosine);
+    arena.setResult(k, LOSS, loss);
+  }
+
+  private void clearResults() {
+    for (int k = 0; k < model.layers(); k++) {
+      setResults(k, 0, 0, 0, 0);
+    }
+  }
+
+  /**
+   * Per-step generator state, a function of the seed and the step number only, so that training
+   * resumed from a written-back image continues exactly as if it had never stopped.
+   */
+  private int stepRandomState() {
+    int state = (int) mix(seed + samplesSeen * 0x9E3779B97F4A7C15L);
+    return state == 0 ? 1 : state;
+  }
+
+  private void fillNoise() {
+    int[] noise = arena.noise;
+    if (roundingMode == ModelImage.ROUNDING_NEAREST) {
+      for (int k = 0; k < noise.length; k++) {
+        noise[k] = DenseKernels.NEAREST_NOISE;
+      }
+      return;
+    }
+    long state = seed;
+    for (int k = 0; k < noise.length; k++) {
+      state += 0x9E3779B97F4A7C15L;
+      noise[k] = (int) (mix(state) >>> 32);
+    }
+  }
+
+  /** SplitMix64 finaliser. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  // ------------------------------------------------------------------ hyper-parameters
+
+  /** Sets the learning rate, Q24 (1 .. 2^24); {@link RuntimeStatus#BAD_PARAMETER} otherwise. */
+  public int setLearningRate(int rateQ24) {
+    if (rateQ24 < 1 || rateQ24 > ModelImage.MAX_LEARNING_RATE) {
+      return RuntimeStatus.BAD_PARAMETER;
+    }
+    learningRate = rateQ24;
+    return RuntimeStatus.OK;
+  }
+
+  /** Sets the early-exit margin, Q15 cosine difference (0 .. 65536). */
+  public int setEarlyExitMargin(int marginQ15) {
+    if (marginQ15 < 0 || marginQ15 > ModelImage.MAX_EARLY_EXIT_MARGIN) {
+      return RuntimeStatus.BAD_PARAMETER;
+    }
+    earlyExitMargin = marginQ15;
+    return RuntimeStatus.OK;
+  }
+
+  /** Sets {@link ModelImage#ROUNDING_NEAREST} or {@link ModelImage#ROUNDING_STOCHASTIC}. */
+  public int setRoundingMode(int mode) {
+    if (mode != ModelImage.ROUNDING_NEAREST && mode != ModelImage.ROUNDING_STOCHASTIC) {
+      return RuntimeStatus.BAD_PARAMETER;
+    }
+    if (!loaded) {
+      return RuntimeStatus.NO_MODEL;
+    }
+    roundingMode = mode;
+    fillNoise();
+    return RuntimeStatus.OK;
+  }
+
+  // ------------------------------------------------------------------ state and telemetry
+
+  public boolean loaded() {
+    return loaded;
+  }
+
+  /** The arena's plan (largest model accepted). */
+  public MemoryPlan capacity() {
+    return capacity;
+  }
+
+  /** The loaded model's plan (meaningful once {@link #loaded()}). */
+  public MemoryPlan model() {
+    return model;
+  }
+
+  public int layers() {
+    return loaded ? model.layers() : 0;
+  }
+
+  public int classes() {
+    return model.classes();
+  }
+
+  public int inputSize() {
+    return model.inputSize();
+  }
+
+  public int learningRate() {
+    return learningRate;
+  }
+
+  public int earlyExitMargin() {
+    return earlyExitMargin;
+  }
+
+  public int roundingMode() {
+    return roundingMode;
+  }
+
+  public long samplesSeen() {
+    return samplesSeen;
+  }
+
+  /** Layer that answered the last {@link #predict} or {@link #predictEarlyExit} (-1 before any). */
+  public int exitLayer() {
+    return exitLayer;
+  }
+
+  /** Class predicted by layer k in the last step. */
+  public int layerPrediction(int k) {
+    return arena.result(k, PREDICTED);
+  }
+
+  /** Q15 cosine of layer k's output with its predicted class's prior in the last step. */
+  public int layerBestCosine(int k) {
+    return arena.result(k, BEST_COSINE);
+  }
+
+  /** Q15 cosine with the runner-up class (the early-exit margin compares the two). */
+  public int layerSecondCosine(int k) {
+    return arena.result(k, SECOND_COSINE);
+  }
+
+  /** Q15 loss -cos(h, v_label) of layer k in the last training step (0 after a prediction). */
+  public int layerLoss(int k) {
+    return arena.result(k, LOSS);
+  }
+
+  /** Layer k's power-of-two weight exponent: real weight = q * 2^exponent. */
+  public int weightExponent(int k) {
+    return arena.info(k, WEIGHT_EXPONENT);
+  }
+
+  public boolean frozen(int k) {
+    return arena.info(k, FROZEN) != 0;
+  }
+
+  /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0), saturated at Long.MAX_VALUE. */
+  public long weightNormQ16(int k) {
+    int firstRow = arena.info(k, FIRST_ROW);
+    int rows = rowCount(k);
+    int length = rowLength(k);
+    long sumSquares = 0;
+    for (int p = firstRow; p < firstRow + rows; p++) {
+      int[] row = arena.weights[p];
+      for (int j = 0; j < length; j++) {
+        long low = DenseKernels.low(row[j]);
+        long high = DenseKernels.high(row[j]);
+        sumSquares += low * low + high * high;
+      }
+    }
+    // Take the root with 16 more fraction bits than q for precision: sqrt(sum * 2^32) = norm *
+    // 2^16.
+    int headroom = Math.min(32, Long.numberOfLeadingZeros(sumSquares) - 1) & ~1;
+    long root = ModelImage.floorSqrt(sumSquares << headroom);
+    int shift = arena.info(k, WEIGHT_EXPONENT) + 16 - headroom / 2;
+    if (shift >= 0) {
+      return shift >= Long.numberOfLeadingZeros(root) - 1 ? Long.MAX_VALUE : root << shift;
+    }
+    return -shift >= 63 ? 0 : root >> -shift;
+  }
 }

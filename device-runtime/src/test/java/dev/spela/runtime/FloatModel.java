@@ -12,229 +12,236 @@ import java.util.Random;
  */
 final class FloatModel {
 
-    final int inputSize;
-    final int classes;
-    final int[] outputs;
-    final double[][] w; // input-major
-    final double[][] b;
-    final double[][] v; // class-major
-    double learningRate = 0.01;
-    long seed;
-    int rounding = ModelImage.ROUNDING_STOCHASTIC;
-    double margin = 0.1;
-    boolean[] frozen;
+  final int inputSize;
+  final int classes;
+  final int[] outputs;
+  final double[][] w; // input-major
+  final double[][] b;
+  final double[][] v; // class-major
+  double learningRate = 0.01;
+  long seed;
+  int rounding = ModelImage.ROUNDING_STOCHASTIC;
+  double margin = 0.1;
+  boolean[] frozen;
 
-    FloatModel(int inputSize, int classes, int[] outputs) {
-        this.inputSize = inputSize;
-        this.classes = classes;
-        this.outputs = outputs.clone();
-        w = new double[outputs.length][];
-        b = new double[outputs.length][];
-        v = new double[outputs.length][];
-        frozen = new boolean[outputs.length];
-        for (int k = 0; k < outputs.length; k++) {
-            w[k] = new double[inputs(k) * outputs[k]];
-            b[k] = new double[outputs[k]];
-            v[k] = new double[classes * outputs[k]];
-        }
+  FloatModel(int inputSize, int classes, int[] outputs) {
+    this.inputSize = inputSize;
+    this.classes = classes;
+    this.outputs = outputs.clone();
+    w = new double[outputs.length][];
+    b = new double[outputs.length][];
+    v = new double[outputs.length][];
+    frozen = new boolean[outputs.length];
+    for (int k = 0; k < outputs.length; k++) {
+      w[k] = new double[inputs(k) * outputs[k]];
+      b[k] = new double[outputs[k]];
+      v[k] = new double[classes * outputs[k]];
     }
+  }
 
-    int inputs(int k) {
-        return k == 0 ? inputSize : outputs[k - 1];
-    }
+  int inputs(int k) {
+    return k == 0 ? inputSize : outputs[k - 1];
+  }
 
-    static FloatModel kaiming(int inputSize, int classes, int[] outputs, long seed) {
-        FloatModel m = new FloatModel(inputSize, classes, outputs);
-        m.seed = seed;
-        Random random = new Random(seed);
-        for (int k = 0; k < outputs.length; k++) {
-            double sd = Math.sqrt(2.0 / m.inputs(k));
-            for (int i = 0; i < m.w[k].length; i++) {
-                m.w[k][i] = random.nextGaussian() * sd;
-            }
-            priors(m.v[k], classes, outputs[k], random);
-        }
-        return m;
+  static FloatModel kaiming(int inputSize, int classes, int[] outputs, long seed) {
+    FloatModel m = new FloatModel(inputSize, classes, outputs);
+    m.seed = seed;
+    Random random = new Random(seed);
+    for (int k = 0; k < outputs.length; k++) {
+      double sd = Math.sqrt(2.0 / m.inputs(k));
+      for (int i = 0; i < m.w[k].length; i++) {
+        m.w[k][i] = random.nextGaussian() * sd;
+      }
+      priors(m.v[k], classes, outputs[k], random);
     }
+    return m;
+  }
 
-    /**
-     * A regular simplex (pairwise cosine -1/(C-1), the Riesz optimum for C <= d+1) turned by a
-     * random orthonormal embedding so that every unit takes part; random unit vectors if C > d.
-     */
-    static void priors(double[] v, int classes, int out, Random random) {
-        if (classes > out) {
-            for (int i = 0; i < v.length; i++) {
-                v[i] = random.nextGaussian();
-            }
-        } else {
-            double[][] basis = new double[classes][out];
-            for (int a = 0; a < classes; a++) {
-                for (int j = 0; j < out; j++) {
-                    basis[a][j] = random.nextGaussian();
-                }
-                for (int p = 0; p < a; p++) {
-                    double dot = 0;
-                    for (int j = 0; j < out; j++) {
-                        dot += basis[a][j] * basis[p][j];
-                    }
-                    for (int j = 0; j < out; j++) {
-                        basis[a][j] -= dot * basis[p][j];
-                    }
-                }
-                double n = norm(basis[a]);
-                for (int j = 0; j < out; j++) {
-                    basis[a][j] /= n;
-                }
-            }
-            for (int c = 0; c < classes; c++) {
-                for (int a = 0; a < classes; a++) {
-                    double s = (a == c ? 1 : 0) - 1.0 / classes;
-                    for (int j = 0; j < out; j++) {
-                        v[c * out + j] += s * basis[a][j];
-                    }
-                }
-            }
+  /**
+   * A regular simplex (pairwise cosine -1/(C-1), the Riesz optimum for C <= d+1) turned by a random
+   * orthonormal embedding so that every unit takes part; random unit vectors if C > d.
+   */
+  static void priors(double[] v, int classes, int out, Random random) {
+    if (classes > out) {
+      for (int i = 0; i < v.length; i++) {
+        v[i] = random.nextGaussian();
+      }
+    } else {
+      double[][] basis = new double[classes][out];
+      for (int a = 0; a < classes; a++) {
+        for (int j = 0; j < out; j++) {
+          basis[a][j] = random.nextGaussian();
         }
-        for (int c = 0; c < classes; c++) {
-            double norm = 0;
-            for (int j = 0; j < out; j++) {
-                norm += v[c * out + j] * v[c * out + j];
-            }
-            for (int j = 0; j < out; j++) {
-                v[c * out + j] /= Math.sqrt(norm);
-            }
+        for (int p = 0; p < a; p++) {
+          double dot = 0;
+          for (int j = 0; j < out; j++) {
+            dot += basis[a][j] * basis[p][j];
+          }
+          for (int j = 0; j < out; j++) {
+            basis[a][j] -= dot * basis[p][j];
+          }
         }
+        double n = norm(basis[a]);
+        for (int j = 0; j < out; j++) {
+          basis[a][j] /= n;
+        }
+      }
+      for (int c = 0; c < classes; c++) {
+        for (int a = 0; a < classes; a++) {
+          double s = (a == c ? 1 : 0) - 1.0 / classes;
+          for (int j = 0; j < out; j++) {
+            v[c * out + j] += s * basis[a][j];
+          }
+        }
+      }
     }
+    for (int c = 0; c < classes; c++) {
+      double norm = 0;
+      for (int j = 0; j < out; j++) {
+        norm += v[c * out + j] * v[c * out + j];
+      }
+      for (int j = 0; j < out; j++) {
+        v[c * out + j] /= Math.sqrt(norm);
+      }
+    }
+  }
 
-    byte[] toImage() {
-        int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length);
-        byte[] image = new byte[size];
-        ModelImageEncoder e = new ModelImageEncoder().wrap(image, 0, size);
-        e.layout(inputSize, classes, outputs, outputs.length);
-        e.learningRate((int) Math.round(learningRate * (1 << 24))).earlyExitMargin((int) Math.round(margin * 32768))
-                .roundingMode(rounding).rngSeed(seed).samplesSeen(0);
-        for (int k = 0; k < outputs.length; k++) {
-            int f = ModelImage.maxInputFracBits(inputs(k));
-            double max = 0;
-            for (double x : w[k]) {
-                max = Math.max(max, Math.abs(x));
-            }
-            int exponent = max == 0 ? -30 : (int) Math.ceil(Math.log(max / ModelImage.MAX_ABS_WEIGHT) / Math.log(2));
-            while (max > ModelImage.MAX_ABS_WEIGHT * Math.pow(2, exponent)) {
-                exponent++;
-            }
-            e.layerFormat(k, exponent, f, frozen[k]);
-            for (int i = 0; i < w[k].length; i++) {
-                e.weight(k, i, (int) Math.round(w[k][i] / Math.pow(2, exponent)));
-            }
-            for (int j = 0; j < outputs[k]; j++) {
-                long q = Math.round(b[k][j] / Math.pow(2, exponent - f));
-                e.bias(k, j, (int) Math.max(-ModelImage.MAX_ABS_BIAS, Math.min(ModelImage.MAX_ABS_BIAS, q)));
-            }
-            for (int i = 0; i < v[k].length; i++) {
-                e.prior(k, i, (int) Math.max(-32768, Math.min(32767, Math.round(v[k][i] * 32768))));
-            }
-        }
-        e.seal();
-        return image;
+  byte[] toImage() {
+    int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length);
+    byte[] image = new byte[size];
+    ModelImageEncoder e = new ModelImageEncoder().wrap(image, 0, size);
+    e.layout(inputSize, classes, outputs, outputs.length);
+    e.learningRate((int) Math.round(learningRate * (1 << 24)))
+        .earlyExitMargin((int) Math.round(margin * 32768))
+        .roundingMode(rounding)
+        .rngSeed(seed)
+        .samplesSeen(0);
+    for (int k = 0; k < outputs.length; k++) {
+      int f = ModelImage.maxInputFracBits(inputs(k));
+      double max = 0;
+      for (double x : w[k]) {
+        max = Math.max(max, Math.abs(x));
+      }
+      int exponent =
+          max == 0 ? -30 : (int) Math.ceil(Math.log(max / ModelImage.MAX_ABS_WEIGHT) / Math.log(2));
+      while (max > ModelImage.MAX_ABS_WEIGHT * Math.pow(2, exponent)) {
+        exponent++;
+      }
+      e.layerFormat(k, exponent, f, frozen[k]);
+      for (int i = 0; i < w[k].length; i++) {
+        e.weight(k, i, (int) Math.round(w[k][i] / Math.pow(2, exponent)));
+      }
+      for (int j = 0; j < outputs[k]; j++) {
+        long q = Math.round(b[k][j] / Math.pow(2, exponent - f));
+        e.bias(
+            k, j, (int) Math.max(-ModelImage.MAX_ABS_BIAS, Math.min(ModelImage.MAX_ABS_BIAS, q)));
+      }
+      for (int i = 0; i < v[k].length; i++) {
+        e.prior(k, i, (int) Math.max(-32768, Math.min(32767, Math.round(v[k][i] * 32768))));
+      }
     }
+    e.seal();
+    return image;
+  }
 
-    static FloatModel fromImage(byte[] image) {
-        ModelImageDecoder d = new ModelImageDecoder().wrap(image, 0, image.length);
-        int[] outputs = new int[d.layerCount()];
-        for (int k = 0; k < outputs.length; k++) {
-            outputs[k] = d.outputs(k);
-        }
-        FloatModel m = new FloatModel(d.inputSize(), d.classCount(), outputs);
-        m.learningRate = d.learningRate() / (double) (1 << 24);
-        for (int k = 0; k < outputs.length; k++) {
-            double ws = Math.pow(2, d.weightExponent(k));
-            double bs = Math.pow(2, d.biasExponent(k));
-            for (int i = 0; i < m.w[k].length; i++) {
-                m.w[k][i] = d.weight(k, i) * ws;
-            }
-            for (int j = 0; j < outputs[k]; j++) {
-                m.b[k][j] = d.bias(k, j) * bs;
-            }
-            for (int i = 0; i < m.v[k].length; i++) {
-                m.v[k][i] = d.prior(k, i) / 32768.0;
-            }
-            m.frozen[k] = d.frozen(k);
-        }
-        return m;
+  static FloatModel fromImage(byte[] image) {
+    ModelImageDecoder d = new ModelImageDecoder().wrap(image, 0, image.length);
+    int[] outputs = new int[d.layerCount()];
+    for (int k = 0; k < outputs.length; k++) {
+      outputs[k] = d.outputs(k);
     }
+    FloatModel m = new FloatModel(d.inputSize(), d.classCount(), outputs);
+    m.learningRate = d.learningRate() / (double) (1 << 24);
+    for (int k = 0; k < outputs.length; k++) {
+      double ws = Math.pow(2, d.weightExponent(k));
+      double bs = Math.pow(2, d.biasExponent(k));
+      for (int i = 0; i < m.w[k].length; i++) {
+        m.w[k][i] = d.weight(k, i) * ws;
+      }
+      for (int j = 0; j < outputs[k]; j++) {
+        m.b[k][j] = d.bias(k, j) * bs;
+      }
+      for (int i = 0; i < m.v[k].length; i++) {
+        m.v[k][i] = d.prior(k, i) / 32768.0;
+      }
+      m.frozen[k] = d.frozen(k);
+    }
+    return m;
+  }
 
-    /** Output h of every layer for one sample; with {@code label >= 0} also applies the SPELA update. */
-    double[][] step(byte[] pixels, int label) {
-        double[] x = new double[inputSize];
-        for (int i = 0; i < inputSize; i++) {
-            x[i] = (pixels[i] & 0xFF) / 255.0;
-        }
-        double[][] hs = new double[outputs.length][];
-        for (int k = 0; k < outputs.length; k++) {
-            int in = inputs(k);
-            int out = outputs[k];
-            double[] h = new double[out];
-            double xn = norm(x);
-            hs[k] = h;
-            if (xn == 0) {
-                x = h;
-                continue;
-            }
-            double[] hin = new double[in];
-            for (int i = 0; i < in; i++) {
-                hin[i] = x[i] / xn;
-            }
-            double[] z = b[k].clone();
-            for (int i = 0; i < in; i++) {
-                for (int j = 0; j < out; j++) {
-                    z[j] += w[k][i * out + j] * hin[i];
-                }
-            }
-            for (int j = 0; j < out; j++) {
-                h[j] = Math.max(z[j], 0);
-            }
-            double n = norm(h);
-            if (label >= 0 && n > 0 && !frozen[k]) {
-                double c = 0;
-                for (int j = 0; j < out; j++) {
-                    c += h[j] / n * v[k][label * out + j];
-                }
-                for (int j = 0; j < out; j++) {
-                    double g = z[j] > 0 ? -(v[k][label * out + j] - c * h[j] / n) / n : 0;
-                    for (int i = 0; i < in; i++) {
-                        w[k][i * out + j] -= learningRate * g * hin[i];
-                    }
-                    b[k][j] -= learningRate * g;
-                }
-            }
-            x = h;
-        }
-        return hs;
+  /**
+   * Output h of every layer for one sample; with {@code label >= 0} also applies the SPELA update.
+   */
+  double[][] step(byte[] pixels, int label) {
+    double[] x = new double[inputSize];
+    for (int i = 0; i < inputSize; i++) {
+      x[i] = (pixels[i] & 0xFF) / 255.0;
     }
+    double[][] hs = new double[outputs.length][];
+    for (int k = 0; k < outputs.length; k++) {
+      int in = inputs(k);
+      int out = outputs[k];
+      double[] h = new double[out];
+      double xn = norm(x);
+      hs[k] = h;
+      if (xn == 0) {
+        x = h;
+        continue;
+      }
+      double[] hin = new double[in];
+      for (int i = 0; i < in; i++) {
+        hin[i] = x[i] / xn;
+      }
+      double[] z = b[k].clone();
+      for (int i = 0; i < in; i++) {
+        for (int j = 0; j < out; j++) {
+          z[j] += w[k][i * out + j] * hin[i];
+        }
+      }
+      for (int j = 0; j < out; j++) {
+        h[j] = Math.max(z[j], 0);
+      }
+      double n = norm(h);
+      if (label >= 0 && n > 0 && !frozen[k]) {
+        double c = 0;
+        for (int j = 0; j < out; j++) {
+          c += h[j] / n * v[k][label * out + j];
+        }
+        for (int j = 0; j < out; j++) {
+          double g = z[j] > 0 ? -(v[k][label * out + j] - c * h[j] / n) / n : 0;
+          for (int i = 0; i < in; i++) {
+            w[k][i * out + j] -= learningRate * g * hin[i];
+          }
+          b[k][j] -= learningRate * g;
+        }
+      }
+      x = h;
+    }
+    return hs;
+  }
 
-    int predict(double[] h, int k) {
-        int out = outputs[k];
-        int best = 0;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < classes; c++) {
-            double s = 0;
-            for (int j = 0; j < out; j++) {
-                s += h[j] * v[k][c * out + j];
-            }
-            if (s > bestScore) {
-                bestScore = s;
-                best = c;
-            }
-        }
-        return best;
+  int predict(double[] h, int k) {
+    int out = outputs[k];
+    int best = 0;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < classes; c++) {
+      double s = 0;
+      for (int j = 0; j < out; j++) {
+        s += h[j] * v[k][c * out + j];
+      }
+      if (s > bestScore) {
+        bestScore = s;
+        best = c;
+      }
     }
+    return best;
+  }
 
-    static double norm(double[] x) {
-        double s = 0;
-        for (double a : x) {
-            s += a * a;
-        }
-        return Math.sqrt(s);
+  static double norm(double[] x) {
+    double s = 0;
+    for (double a : x) {
+      s += a * a;
     }
+    return Math.sqrt(s);
+  }
 }

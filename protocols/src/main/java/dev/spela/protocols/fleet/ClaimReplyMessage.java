@@ -10,101 +10,104 @@ import dev.spela.protocols.checksum.HmacSha256;
  */
 public final class ClaimReplyMessage extends Message {
 
-    public static final int STATUS = 0;
-    public static final int NONCE = 4;
-    public static final int DEVICE_ID = 20;
-    public static final int GROUP = 52;
-    public static final int MAC = 84;
-    public static final int BODY_LENGTH = MAC + HmacSha256.MAC_LENGTH;
+  public static final int STATUS = 0;
+  public static final int NONCE = 4;
+  public static final int DEVICE_ID = 20;
+  public static final int GROUP = 52;
+  public static final int MAC = 84;
+  public static final int BODY_LENGTH = MAC + HmacSha256.MAC_LENGTH;
 
-    public static final int ACCEPTED = 0;
-    /** The claim's MAC did not match, or the host does not hand out identities to this claim. */
-    public static final int REFUSED = -1;
+  public static final int ACCEPTED = 0;
 
-    private final Name scratch = new Name();
+  /** The claim's MAC did not match, or the host does not hand out identities to this claim. */
+  public static final int REFUSED = -1;
 
-    public ClaimReplyMessage() {
-        super(FleetProtocol.CLAIM_REPLY, BODY_LENGTH, BODY_LENGTH);
+  private final Name scratch = new Name();
+
+  public ClaimReplyMessage() {
+    super(FleetProtocol.CLAIM_REPLY, BODY_LENGTH, BODY_LENGTH);
+  }
+
+  @Override
+  protected int checkBody() {
+    if (!zeros(STATUS + 2, 2)) {
+      return FleetStatus.BAD_FIELD;
     }
-
-    @Override
-    protected int checkBody() {
-        if (!zeros(STATUS + 2, 2)) {
-            return FleetStatus.BAD_FIELD;
-        }
-        if (status() == REFUSED) {
-            return require(Name.isEmptyField(buffer, at(DEVICE_ID)) && Name.isEmptyField(buffer, at(GROUP)));
-        }
-        if (status() != ACCEPTED) {
-            return FleetStatus.BAD_FIELD;
-        }
-        int check = Name.checkField(buffer, at(DEVICE_ID));
-        return check != FleetStatus.OK ? check : checkGroup();
+    if (status() == REFUSED) {
+      return require(
+          Name.isEmptyField(buffer, at(DEVICE_ID)) && Name.isEmptyField(buffer, at(GROUP)));
     }
-
-    private int checkGroup() {
-        int check = Name.checkField(buffer, at(GROUP));
-        if (check != FleetStatus.OK) {
-            return check;
-        }
-        // A reserved group could never appear in the device's topics: reject it here already.
-        scratch.readField(buffer, at(GROUP));
-        return require(!Topic.isReservedGroup(scratch));
+    if (status() != ACCEPTED) {
+      return FleetStatus.BAD_FIELD;
     }
+    int check = Name.checkField(buffer, at(DEVICE_ID));
+    return check != FleetStatus.OK ? check : checkGroup();
+  }
 
-    public int status() {
-        return i16(STATUS);
+  private int checkGroup() {
+    int check = Name.checkField(buffer, at(GROUP));
+    if (check != FleetStatus.OK) {
+      return check;
     }
+    // A reserved group could never appear in the device's topics: reject it here already.
+    scratch.readField(buffer, at(GROUP));
+    return require(!Topic.isReservedGroup(scratch));
+  }
 
-    public void nonce(byte[] out, int outOffset) {
-        copyOut(NONCE, out, outOffset, ClaimMessage.NONCE_LENGTH);
-    }
+  public int status() {
+    return i16(STATUS);
+  }
 
-    /** True if the reply echoes {@code nonce[nonceOffset..+16)}. */
-    public boolean nonceEquals(byte[] nonce, int nonceOffset) {
-        int diff = 0;
-        for (int k = 0; k < ClaimMessage.NONCE_LENGTH; k++) {
-            diff |= buffer[at(NONCE + k)] ^ nonce[nonceOffset + k];
-        }
-        return diff == 0;
-    }
+  public void nonce(byte[] out, int outOffset) {
+    copyOut(NONCE, out, outOffset, ClaimMessage.NONCE_LENGTH);
+  }
 
-    public int deviceId(Name out) {
-        return out.readField(buffer, at(DEVICE_ID));
+  /** True if the reply echoes {@code nonce[nonceOffset..+16)}. */
+  public boolean nonceEquals(byte[] nonce, int nonceOffset) {
+    int diff = 0;
+    for (int k = 0; k < ClaimMessage.NONCE_LENGTH; k++) {
+      diff |= buffer[at(NONCE + k)] ^ nonce[nonceOffset + k];
     }
+    return diff == 0;
+  }
 
-    public int group(Name out) {
-        return out.readField(buffer, at(GROUP));
-    }
+  public int deviceId(Name out) {
+    return out.readField(buffer, at(DEVICE_ID));
+  }
 
-    /** Writes an accepted reply (identity), then the MAC with {@code keyedMac} (claim secret). */
-    public ClaimReplyMessage accept(byte[] nonce, int nonceOffset, Name deviceId, Name group, HmacSha256 keyedMac) {
-        put16(STATUS, ACCEPTED);
-        copyIn(NONCE, nonce, nonceOffset, ClaimMessage.NONCE_LENGTH);
-        deviceId.writeField(buffer, at(DEVICE_ID));
-        group.writeField(buffer, at(GROUP));
-        return sign(keyedMac);
-    }
+  public int group(Name out) {
+    return out.readField(buffer, at(GROUP));
+  }
 
-    /** Writes a refusal (no identity), then the MAC. */
-    public ClaimReplyMessage refuse(byte[] nonce, int nonceOffset, HmacSha256 keyedMac) {
-        put16(STATUS, REFUSED);
-        copyIn(NONCE, nonce, nonceOffset, ClaimMessage.NONCE_LENGTH);
-        for (int k = DEVICE_ID; k < MAC; k++) {
-            put8(k, 0);
-        }
-        return sign(keyedMac);
-    }
+  /** Writes an accepted reply (identity), then the MAC with {@code keyedMac} (claim secret). */
+  public ClaimReplyMessage accept(
+      byte[] nonce, int nonceOffset, Name deviceId, Name group, HmacSha256 keyedMac) {
+    put16(STATUS, ACCEPTED);
+    copyIn(NONCE, nonce, nonceOffset, ClaimMessage.NONCE_LENGTH);
+    deviceId.writeField(buffer, at(DEVICE_ID));
+    group.writeField(buffer, at(GROUP));
+    return sign(keyedMac);
+  }
 
-    /** True if the MAC matches with {@code keyedMac} (claim secret); otherwise drop as BAD_MAC. */
-    public boolean macMatches(HmacSha256 keyedMac) {
-        keyedMac.update(buffer, at(0), MAC);
-        return keyedMac.finishAndCompare(buffer, at(MAC));
+  /** Writes a refusal (no identity), then the MAC. */
+  public ClaimReplyMessage refuse(byte[] nonce, int nonceOffset, HmacSha256 keyedMac) {
+    put16(STATUS, REFUSED);
+    copyIn(NONCE, nonce, nonceOffset, ClaimMessage.NONCE_LENGTH);
+    for (int k = DEVICE_ID; k < MAC; k++) {
+      put8(k, 0);
     }
+    return sign(keyedMac);
+  }
 
-    private ClaimReplyMessage sign(HmacSha256 keyedMac) {
-        keyedMac.update(buffer, at(0), MAC);
-        keyedMac.finish(buffer, at(MAC));
-        return this;
-    }
+  /** True if the MAC matches with {@code keyedMac} (claim secret); otherwise drop as BAD_MAC. */
+  public boolean macMatches(HmacSha256 keyedMac) {
+    keyedMac.update(buffer, at(0), MAC);
+    return keyedMac.finishAndCompare(buffer, at(MAC));
+  }
+
+  private ClaimReplyMessage sign(HmacSha256 keyedMac) {
+    keyedMac.update(buffer, at(0), MAC);
+    keyedMac.finish(buffer, at(MAC));
+    return this;
+  }
 }

@@ -8,90 +8,104 @@ import dev.spela.protocols.image.ModelImage;
  */
 public final class FleetProtocol {
 
-    public static final int VERSION = 1;
+  public static final int VERSION = 1;
 
-    // Common header, at the start of every message (all little-endian).
-    public static final int HEADER_LENGTH = 12;
-    public static final int H_VERSION = 0;
-    public static final int H_TYPE = 1;
-    public static final int H_SEQ = 2;
-    public static final int H_FLAGS = 3;
-    public static final int H_BD_SEQ = 4;
-    public static final int H_BODY_LENGTH = 8;
+  // Common header, at the start of every message (all little-endian).
+  public static final int HEADER_LENGTH = 12;
+  public static final int H_VERSION = 0;
+  public static final int H_TYPE = 1;
+  public static final int H_SEQ = 2;
+  public static final int H_FLAGS = 3;
+  public static final int H_BD_SEQ = 4;
+  public static final int H_BODY_LENGTH = 8;
 
-    // Device -> host message types.
-    public static final int BIRTH = 0x01;
-    public static final int DEATH = 0x02;
-    public static final int DATA = 0x03;
-    public static final int ACK = 0x04;
-    public static final int BLOCK_REQUEST = 0x05;
-    public static final int VERDICT = 0x06;
-    public static final int CLAIM = 0x07;
-    // Host -> device message types (high bit set).
-    public static final int HOST_STATE = 0x81;
-    public static final int COMMAND = 0x82;
-    public static final int OFFER = 0x83;
-    public static final int BLOCK = 0x84;
-    public static final int CLAIM_REPLY = 0x85;
+  // Device -> host message types.
+  public static final int BIRTH = 0x01;
+  public static final int DEATH = 0x02;
+  public static final int DATA = 0x03;
+  public static final int ACK = 0x04;
+  public static final int BLOCK_REQUEST = 0x05;
+  public static final int VERDICT = 0x06;
+  public static final int CLAIM = 0x07;
+  // Host -> device message types (high bit set).
+  public static final int HOST_STATE = 0x81;
+  public static final int COMMAND = 0x82;
+  public static final int OFFER = 0x83;
+  public static final int BLOCK = 0x84;
+  public static final int CLAIM_REPLY = 0x85;
 
-    /** Per-layer arrays (telemetry, evaluation) hold at most this many layers, as model images. */
-    public static final int MAX_LAYERS = ModelImage.MAX_LAYERS;
-    /** Image blocks are 2^10 .. 2^12 bytes. */
-    public static final int MIN_BLOCK_LOG2 = 10;
-    public static final int MAX_BLOCK_LOG2 = 12;
-    public static final int MAX_BLOCK_LENGTH = 1 << MAX_BLOCK_LOG2;
-    /** The longest v1 message: a BLOCK of 4096 data bytes. */
-    public static final int MAX_MESSAGE_LENGTH = HEADER_LENGTH + BlockMessage.DATA + MAX_BLOCK_LENGTH;
+  /** Per-layer arrays (telemetry, evaluation) hold at most this many layers, as model images. */
+  public static final int MAX_LAYERS = ModelImage.MAX_LAYERS;
 
-    private FleetProtocol() {}
+  /** Image blocks are 2^10 .. 2^12 bytes. */
+  public static final int MIN_BLOCK_LOG2 = 10;
 
-    /** True for the twelve v1 message types. */
-    public static boolean isKnownType(int type) {
-        return type >= BIRTH && type <= CLAIM || type >= HOST_STATE && type <= CLAIM_REPLY;
+  public static final int MAX_BLOCK_LOG2 = 12;
+  public static final int MAX_BLOCK_LENGTH = 1 << MAX_BLOCK_LOG2;
+
+  /** The longest v1 message: a BLOCK of 4096 data bytes. */
+  public static final int MAX_MESSAGE_LENGTH = HEADER_LENGTH + BlockMessage.DATA + MAX_BLOCK_LENGTH;
+
+  private FleetProtocol() {}
+
+  /** True for the twelve v1 message types. */
+  public static boolean isKnownType(int type) {
+    return type >= BIRTH && type <= CLAIM || type >= HOST_STATE && type <= CLAIM_REPLY;
+  }
+
+  /** True for messages a device sends. */
+  public static boolean fromDevice(int type) {
+    return type >= BIRTH && type <= CLAIM;
+  }
+
+  /** The topic kind ({@link Topic#BIRTH} ...) a message type is published on, or 0 if unknown. */
+  public static int topicOf(int type) {
+    switch (type) {
+      case BIRTH:
+        return Topic.BIRTH;
+      case DEATH:
+        return Topic.DEATH;
+      case DATA:
+        return Topic.DATA;
+      case ACK:
+        return Topic.ACK;
+      case BLOCK_REQUEST:
+      case VERDICT:
+        return Topic.IMAGE_REPLY;
+      case CLAIM:
+        return Topic.CLAIM_REQUEST;
+      case HOST_STATE:
+        return Topic.STATE;
+      case COMMAND:
+        return Topic.COMMAND;
+      case OFFER:
+      case BLOCK:
+        return Topic.IMAGE;
+      case CLAIM_REPLY:
+        return Topic.CLAIM_REPLY;
+      default:
+        return 0;
     }
+  }
 
-    /** True for messages a device sends. */
-    public static boolean fromDevice(int type) {
-        return type >= BIRTH && type <= CLAIM;
-    }
+  /**
+   * MQTT QoS of a message type: 0 for image blocks and block requests (the device's retry timer
+   * recovers a lost one, and a broker must not queue stale 4 KB blocks), 1 for everything else.
+   */
+  public static int qos(int type) {
+    return type == BLOCK || type == BLOCK_REQUEST ? 0 : 1;
+  }
 
-    /** The topic kind ({@link Topic#BIRTH} ...) a message type is published on, or 0 if unknown. */
-    public static int topicOf(int type) {
-        switch (type) {
-            case BIRTH: return Topic.BIRTH;
-            case DEATH: return Topic.DEATH;
-            case DATA: return Topic.DATA;
-            case ACK: return Topic.ACK;
-            case BLOCK_REQUEST:
-            case VERDICT: return Topic.IMAGE_REPLY;
-            case CLAIM: return Topic.CLAIM_REQUEST;
-            case HOST_STATE: return Topic.STATE;
-            case COMMAND: return Topic.COMMAND;
-            case OFFER:
-            case BLOCK: return Topic.IMAGE;
-            case CLAIM_REPLY: return Topic.CLAIM_REPLY;
-            default: return 0;
-        }
-    }
+  /** Only the host STATE is retained: devices that connect later must learn it at once. */
+  public static boolean retained(int type) {
+    return type == HOST_STATE;
+  }
 
-    /**
-     * MQTT QoS of a message type: 0 for image blocks and block requests (the device's retry timer
-     * recovers a lost one, and a broker must not queue stale 4 KB blocks), 1 for everything else.
-     */
-    public static int qos(int type) {
-        return type == BLOCK || type == BLOCK_REQUEST ? 0 : 1;
-    }
-
-    /** Only the host STATE is retained: devices that connect later must learn it at once. */
-    public static boolean retained(int type) {
-        return type == HOST_STATE;
-    }
-
-    /**
-     * How far a received sequence number is ahead of the expected one, modulo 256: 0 in order,
-     * 1 .. 127 that many messages missing, 128 .. 255 an old or repeated message.
-     */
-    public static int seqDistance(int expected, int received) {
-        return (received - expected) & 0xFF;
-    }
+  /**
+   * How far a received sequence number is ahead of the expected one, modulo 256: 0 in order, 1 ..
+   * 127 that many messages missing, 128 .. 255 an old or repeated message.
+   */
+  public static int seqDistance(int expected, int received) {
+    return (received - expected) & 0xFF;
+  }
 }

@@ -1,135 +1,139 @@
 package dev.spela.protocols.fleet;
 
 /**
- * A protocol name (group, device id, host id, claim id, board id): 1 .. 32 ASCII bytes from
- * {@code A-Z a-z 0-9 . _ -}. Names appear raw as topic segments and, in message bodies, as 32-byte
- * fields padded with zero bytes. A Name owns its bytes, so it can be kept and compared without
- * allocation.
+ * A protocol name (group, device id, host id, claim id, board id): 1 .. 32 ASCII bytes from {@code
+ * A-Z a-z 0-9 . _ -}. Names appear raw as topic segments and, in message bodies, as 32-byte fields
+ * padded with zero bytes. A Name owns its bytes, so it can be kept and compared without allocation.
  */
 public final class Name {
 
-    public static final int MAX_LENGTH = 32;
-    /** Length of a name field in a message body. */
-    public static final int FIELD_LENGTH = MAX_LENGTH;
+  public static final int MAX_LENGTH = 32;
 
-    private final byte[] bytes = new byte[MAX_LENGTH];
-    private int length;
+  /** Length of a name field in a message body. */
+  public static final int FIELD_LENGTH = MAX_LENGTH;
 
-    /** Copies a name; {@link FleetStatus#BAD_FIELD} (and this name unchanged) if it is not valid. */
-    public int set(byte[] src, int offset, int length) {
-        if (!isValid(src, offset, length)) {
-            return FleetStatus.BAD_FIELD;
-        }
-        System.arraycopy(src, offset, bytes, 0, length);
-        this.length = length;
-        return FleetStatus.OK;
+  private final byte[] bytes = new byte[MAX_LENGTH];
+  private int length;
+
+  /** Copies a name; {@link FleetStatus#BAD_FIELD} (and this name unchanged) if it is not valid. */
+  public int set(byte[] src, int offset, int length) {
+    if (!isValid(src, offset, length)) {
+      return FleetStatus.BAD_FIELD;
     }
+    System.arraycopy(src, offset, bytes, 0, length);
+    this.length = length;
+    return FleetStatus.OK;
+  }
 
-    public int set(Name other) {
-        return set(other.bytes, 0, other.length);
-    }
+  public int set(Name other) {
+    return set(other.bytes, 0, other.length);
+  }
 
-    /** Reads a zero-padded name field; {@link FleetStatus#BAD_FIELD} if it holds no valid name. */
-    public int readField(byte[] src, int offset) {
-        return set(src, offset, fieldLength(src, offset));
-    }
+  /** Reads a zero-padded name field; {@link FleetStatus#BAD_FIELD} if it holds no valid name. */
+  public int readField(byte[] src, int offset) {
+    return set(src, offset, fieldLength(src, offset));
+  }
 
-    /** Writes this name as a 32-byte zero-padded field. */
-    public void writeField(byte[] dst, int offset) {
-        System.arraycopy(bytes, 0, dst, offset, length);
-        for (int k = length; k < FIELD_LENGTH; k++) {
-            dst[offset + k] = 0;
-        }
+  /** Writes this name as a 32-byte zero-padded field. */
+  public void writeField(byte[] dst, int offset) {
+    System.arraycopy(bytes, 0, dst, offset, length);
+    for (int k = length; k < FIELD_LENGTH; k++) {
+      dst[offset + k] = 0;
     }
+  }
 
-    /** Writes the raw bytes; returns the number written. The caller checks space. */
-    public int writeRaw(byte[] dst, int offset) {
-        System.arraycopy(bytes, 0, dst, offset, length);
-        return length;
-    }
+  /** Writes the raw bytes; returns the number written. The caller checks space. */
+  public int writeRaw(byte[] dst, int offset) {
+    System.arraycopy(bytes, 0, dst, offset, length);
+    return length;
+  }
 
-    /** 0 for an empty (unset) name. */
-    public int length() {
-        return length;
-    }
+  /** 0 for an empty (unset) name. */
+  public int length() {
+    return length;
+  }
 
-    public int byteAt(int index) {
-        return bytes[index];
-    }
+  public int byteAt(int index) {
+    return bytes[index];
+  }
 
-    public void clear() {
-        length = 0;
-    }
+  public void clear() {
+    length = 0;
+  }
 
-    public boolean equalTo(byte[] other, int offset, int length) {
-        if (length != this.length) {
-            return false;
-        }
-        for (int k = 0; k < length; k++) {
-            if (other[offset + k] != bytes[k]) {
-                return false;
-            }
-        }
-        return true;
+  public boolean equalTo(byte[] other, int offset, int length) {
+    if (length != this.length) {
+      return false;
     }
+    for (int k = 0; k < length; k++) {
+      if (other[offset + k] != bytes[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
 
-    public boolean equalTo(Name other) {
-        return equalTo(other.bytes, 0, other.length);
-    }
+  public boolean equalTo(Name other) {
+    return equalTo(other.bytes, 0, other.length);
+  }
 
-    /** Checks a raw name: 1 .. 32 bytes, each a letter, digit, '.', '_' or '-'. */
-    public static boolean isValid(byte[] src, int offset, int length) {
-        if (length < 1 || length > MAX_LENGTH) {
-            return false;
-        }
-        for (int k = 0; k < length; k++) {
-            if (!isNameByte(src[offset + k])) {
-                return false;
-            }
-        }
-        return true;
+  /** Checks a raw name: 1 .. 32 bytes, each a letter, digit, '.', '_' or '-'. */
+  public static boolean isValid(byte[] src, int offset, int length) {
+    if (length < 1 || length > MAX_LENGTH) {
+      return false;
     }
+    for (int k = 0; k < length; k++) {
+      if (!isNameByte(src[offset + k])) {
+        return false;
+      }
+    }
+    return true;
+  }
 
-    /**
-     * Checks a 32-byte name field: a valid name followed only by zero bytes. Returns
-     * {@link FleetStatus#OK} or {@link FleetStatus#BAD_FIELD}.
-     */
-    public static int checkField(byte[] src, int offset) {
-        int length = fieldLength(src, offset);
-        if (!isValid(src, offset, length)) {
-            return FleetStatus.BAD_FIELD;
-        }
-        for (int k = length; k < FIELD_LENGTH; k++) {
-            if (src[offset + k] != 0) {
-                return FleetStatus.BAD_FIELD;
-            }
-        }
-        return FleetStatus.OK;
+  /**
+   * Checks a 32-byte name field: a valid name followed only by zero bytes. Returns {@link
+   * FleetStatus#OK} or {@link FleetStatus#BAD_FIELD}.
+   */
+  public static int checkField(byte[] src, int offset) {
+    int length = fieldLength(src, offset);
+    if (!isValid(src, offset, length)) {
+      return FleetStatus.BAD_FIELD;
     }
+    for (int k = length; k < FIELD_LENGTH; k++) {
+      if (src[offset + k] != 0) {
+        return FleetStatus.BAD_FIELD;
+      }
+    }
+    return FleetStatus.OK;
+  }
 
-    /** True if the 32-byte field is all zero (an absent name). */
-    public static boolean isEmptyField(byte[] src, int offset) {
-        return fieldLength(src, offset) == 0 && allZero(src, offset, FIELD_LENGTH);
-    }
+  /** True if the 32-byte field is all zero (an absent name). */
+  public static boolean isEmptyField(byte[] src, int offset) {
+    return fieldLength(src, offset) == 0 && allZero(src, offset, FIELD_LENGTH);
+  }
 
-    static boolean allZero(byte[] src, int offset, int length) {
-        int bits = 0;
-        for (int k = 0; k < length; k++) {
-            bits |= src[offset + k];
-        }
-        return bits == 0;
+  static boolean allZero(byte[] src, int offset, int length) {
+    int bits = 0;
+    for (int k = 0; k < length; k++) {
+      bits |= src[offset + k];
     }
+    return bits == 0;
+  }
 
-    private static int fieldLength(byte[] src, int offset) {
-        int n = 0;
-        while (n < FIELD_LENGTH && src[offset + n] != 0) {
-            n++;
-        }
-        return n;
+  private static int fieldLength(byte[] src, int offset) {
+    int n = 0;
+    while (n < FIELD_LENGTH && src[offset + n] != 0) {
+      n++;
     }
+    return n;
+  }
 
-    private static boolean isNameByte(int c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                || c == '.' || c == '_' || c == '-';
-    }
+  private static boolean isNameByte(int c) {
+    return c >= 'a' && c <= 'z'
+        || c >= 'A' && c <= 'Z'
+        || c >= '0' && c <= '9'
+        || c == '.'
+        || c == '_'
+        || c == '-';
+  }
 }

@@ -10,12 +10,12 @@ import java.lang.annotation.Target;
  * Marks a device-side method that runs only at initialisation: allocation is allowed here; call
  * only at initialisation.
  *
- * <p>Device code allocates every buffer once, before training or inference starts. Constructors
- * and static initialisers may allocate anyway; this mark extends the same permission to a method
- * (for example one that sizes buffers from a model header). The embedded-subset check
- * (subset-check) recognises it by its descriptor {@code Ldev/spela/protocols/subset/InitPhase;} and
- * reports allocation in every other method. Class retention keeps the mark in the class file for
- * the check while the device VM never needs to load this type.
+ * <p>Device code allocates every buffer once, before training or inference starts. Constructors and
+ * static initialisers may allocate anyway; this mark extends the same permission to a method (for
+ * example one that sizes buffers from a model header). The embedded-subset check (subset-check)
+ * recognises it by its descriptor {@code Ldev/spela/protocols/subset/InitPhase;} and reports
+ * allocation in every other method. Class retention keeps the mark in the class file for the check
+ * while the device VM never needs to load this type.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)
