@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
     name = "priors",
     mixinStandardHelpOptions = true,
     description = {
-      "Generate the class vectors (priors) of one SPELA layer: C unit vectors in R^D,",
-      "fixed during training, and print how evenly they spread: their Riesz energy",
+      "Generate one SPELA layer's class vectors (priors) and show how evenly they spread.",
+      "The priors are C unit vectors in R^D, fixed during training. Printed: their Riesz energy",
       "(sum over pairs of 1/distance, lower is more even) and the smallest and",
       "largest cosine between two of them. The same method, sizes and seed always",
       "give the same vectors.",

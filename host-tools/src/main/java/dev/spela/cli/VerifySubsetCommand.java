@@ -19,9 +19,9 @@ import picocli.CommandLine.Spec;
     name = "verify-subset",
     mixinStandardHelpOptions = true,
     description = {
-      "Checks that class files stay inside the embedded Java subset that device code",
-      "(protocols, device-runtime) must follow to run on CLDC 8 / MicroEJ VMs, and",
-      "lists every violation.",
+      "Check that class files stay inside the embedded Java subset.",
+      "Device code (protocols, device-runtime) must follow it to run on CLDC 8 /",
+      "MicroEJ VMs; every violation is listed.",
       "",
       "Rules:",
       "  JDK_API         a java.*, javax.*, sun.* or jdk.* type or member missing from",
