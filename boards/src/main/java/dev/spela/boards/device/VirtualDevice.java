@@ -462,14 +462,7 @@ public final class VirtualDevice implements AutoCloseable {
       drop(topicName, status);
       return;
     }
-    if (payload.length > FleetProtocol.MAX_MESSAGE_LENGTH) {
-      drop(topicName, FleetStatus.OVERSIZED);
-      return;
-    }
-    int type = Message.peekType(payload, 0, payload.length);
-    if (type > 0 && FleetProtocol.topicOf(type) != topic.kind()) {
-      type = FleetStatus.BAD_TOPIC;
-    }
+    int type = FleetProtocol.receivedType(topic.kind(), payload, payload.length);
     if (type < 0) {
       drop(topicName, type);
       return;

@@ -58,6 +58,24 @@ public final class FleetProtocol {
     return type >= BIRTH && type <= CLAIM;
   }
 
+  /**
+   * The first checks every receiver makes (PROTOCOL.md, section 11), before it decodes: the
+   * message is at most {@link #MAX_MESSAGE_LENGTH} bytes, has a v1 header with a known type, and
+   * that type belongs on the topic kind it arrived on.
+   *
+   * @return the message type, or a negative {@link FleetStatus} code to count and drop
+   */
+  public static int receivedType(int topicKind, byte[] payload, int length) {
+    if (length > MAX_MESSAGE_LENGTH) {
+      return FleetStatus.OVERSIZED;
+    }
+    int type = Message.peekType(payload, 0, length);
+    if (type > 0 && topicOf(type) != topicKind) {
+      return FleetStatus.BAD_TOPIC;
+    }
+    return type;
+  }
+
   /** The topic kind ({@link Topic#BIRTH} ...) a message type is published on, or 0 if unknown. */
   public static int topicOf(int type) {
     switch (type) {
