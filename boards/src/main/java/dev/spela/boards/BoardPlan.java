@@ -13,9 +13,10 @@ import java.util.StringJoiner;
  * lives (boards/BOARDS.md, "The plan"). Built from the runtime's own {@link MemoryPlan}, so the
  * byte counts are the ones the runtime allocates.
  *
- * <p>RAM holds the runtime's arena (less frozen weights, which are read in place from the image in
- * flash), the runtime's fixed arrays, the protocol buffers and the board's system reservation; it
- * fits if the total is at most the board's SRAM. Flash holds the firmware, two image slots (the
+ * <p>RAM holds everything the runtime allocates ({@link MemoryPlan#ramBytes}: its arena, I/O
+ * buffers and fixed arrays; priors and frozen weights are read in place from the image in flash),
+ * the protocol buffers and the board's system reservation; it fits if the total is at most the
+ * board's SRAM. Flash holds the firmware, two image slots (the
  * running image and the one being received) and one checkpoint area, each rounded up to whole erase
  * sectors; it fits if the total is at most the board's flash.
  *
@@ -57,17 +58,18 @@ public record BoardPlan(
       long updateMacs) {}
 
   /**
-   * RAM in bytes. {@code weights} counts trainable layers only; the arena parts come from {@link
-   * MemoryPlan}, {@code runtimeFixed} is {@link MemoryPlan#FIXED_BYTES}, {@code system} the board's
-   * reservation; {@code capacity} is the board's SRAM.
+   * RAM in bytes. {@code weights} counts trainable layers only; the arena parts and {@code
+   * ioBuffers} come from {@link MemoryPlan}, {@code runtimeFixed} is {@link
+   * MemoryPlan#FIXED_BYTES}, {@code system} the board's reservation; {@code capacity} is the
+   * board's SRAM.
    */
   public record Ram(
       long weights,
       long biases,
-      long priors,
       long activations,
       long noise,
       long bookkeeping,
+      long ioBuffers,
       long runtimeFixed,
       long protocolBuffers,
       long system,
@@ -78,7 +80,8 @@ public record BoardPlan(
   /**
    * Flash in bytes: {@code firmware} (the board's reservation), {@code imageSlots} slots and one
    * checkpoint area of {@code slot} bytes each ({@code image} rounded up to whole sectors). {@code
-   * frozenWeights} are read in place from the running image: they are part of it, not extra.
+   * readInPlace} (frozen layers' weights and every prior) is read from the running image: part of
+   * it, not extra.
    */
   public record Flash(
       long firmware,
@@ -89,12 +92,12 @@ public record BoardPlan(
       long total,
       long capacity,
       boolean fits,
-      long frozenWeights) {}
+      long readInPlace) {}
 
   /**
    * Per-sample backpropagation on the same network and number formats instead ({@link
-   * MemoryPlan#backpropBytes}): {@code model} bytes plus the same runtime, protocol and system RAM
-   * make {@code total}.
+   * MemoryPlan#backpropBytes}): {@code model} bytes plus the same I/O buffers, fixed arrays,
+   * protocol and system RAM make {@code total}.
    */
   public record Backprop(long model, long total, boolean fits) {}
 
@@ -147,16 +150,16 @@ public record BoardPlan(
 
     long protocol = board.protocolBuffers().bytes();
     long system = board.reservedRamBytes();
-    long overhead = MemoryPlan.FIXED_BYTES + protocol + system;
-    long ramTotal = model.ramBytes() + overhead;
+    long overhead = MemoryPlan.FIXED_BYTES + model.ioBufferBytes() + protocol + system;
+    long ramTotal = model.ramBytes() + protocol + system;
     Ram ram =
         new Ram(
-            model.weightBytes() - model.flashBytes(),
+            model.weightBytes(),
             model.biasBytes(),
-            model.priorBytes(),
             model.activationBytes(),
             model.noiseBytes(),
             model.bookkeepingBytes(),
+            model.ioBufferBytes(),
             MemoryPlan.FIXED_BYTES,
             protocol,
             system,

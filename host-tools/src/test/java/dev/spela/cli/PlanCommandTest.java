@@ -53,7 +53,7 @@ class PlanCommandTest {
     assertEquals(10, json.get("classes").asInt());
     assertEquals(model.weightBytes(), ram.get("weights").asLong());
     assertEquals(model.biasBytes(), ram.get("biases").asLong());
-    assertEquals(model.priorBytes(), ram.get("priors").asLong());
+    assertEquals(model.ioBufferBytes(), ram.get("ioBuffers").asLong());
     assertEquals(model.activationBytes(), ram.get("activations").asLong());
     assertEquals(model.noiseBytes(), ram.get("noise").asLong());
     assertEquals(model.bookkeepingBytes(), ram.get("bookkeeping").asLong());
@@ -61,7 +61,7 @@ class PlanCommandTest {
     long system = BoardCatalogue.standard().byId("nrf52840").reservedRamBytes();
     assertEquals(system, ram.get("system").asLong());
     assertEquals(
-        model.ramBytes() + MemoryPlan.FIXED_BYTES + ram.get("protocolBuffers").asLong() + system,
+        model.ramBytes() + ram.get("protocolBuffers").asLong() + system,
         ram.get("total").asLong());
     assertEquals(262144, ram.get("capacity").asLong());
     assertEquals(
@@ -108,8 +108,11 @@ class PlanCommandTest {
         trained.get("ram").get("weights").asLong() - layer0,
         frozen.get("ram").get("weights").asLong());
     assertEquals(
-        trained.get("ram").get("total").asLong() - layer0, frozen.get("ram").get("total").asLong());
-    assertEquals(layer0, frozen.get("flash").get("frozenWeights").asLong());
+        trained.get("ram").get("total").asLong() - layer0 - 4L * 392,
+        frozen.get("ram").get("total").asLong(),
+        "the frozen layer's weights and its 392 row references leave RAM");
+    assertEquals(
+        layer0 + 2L * 10 * (128 + 34), frozen.get("flash").get("readInPlace").asLong(), "frozen weights, priors");
     assertEquals(trained.get("flash").get("total"), frozen.get("flash").get("total"));
     assertTrue(frozen.get("layers").get(0).get("frozen").asBoolean());
     assertEquals(0, frozen.get("layers").get(0).get("updateMacs").asLong());

@@ -168,9 +168,9 @@ public final class DenseKernels {
 
   /**
    * {@code acc[j] += low(row[j]) * x0 + high(row[j]) * x1}: the vectorisable inner loop of {@link
-   * #forward}.
+   * #forward}, also run alone on a row read from flash (a frozen layer's).
    */
-  private static void forwardRow(int[] row, int out, int x0, int x1, int[] acc) {
+  public static void forwardRow(int[] row, int out, int x0, int x1, int[] acc) {
     for (int j = 0; j < out; j++) {
       int v = row[j];
       acc[j] += (v << 16 >> 16) * x0 + (v >> 16) * x1;
