@@ -19,8 +19,8 @@ import dev.spela.runtime.kernels.DenseKernels;
  * (trainable weights, biases) into the arena, reading the rest in place a row at a time while the
  * model runs (every layer's priors, frozen layers' weights), and streaming the trained model back
  * as an image. The image a model was loaded from (its <em>source</em>) must stay unchanged in flash
- * while the model runs, until {@link #rebase} moves the source to an image this runtime wrote.
- * Allocates only in its constructor.
+ * while the model runs, until {@link #rebase} moves the source to another image with the same
+ * constant sections. Allocates only in its constructor.
  */
 final class ImageBinding {
 
@@ -35,6 +35,7 @@ final class ImageBinding {
 
   private FlashRegion source;
   private int sourceOffset;
+  private boolean compareFailed;
 
   ImageBinding(MemoryPlan capacity, Arena arena) {
     this.capacity = capacity;
@@ -254,33 +255,85 @@ final class ImageBinding {
   }
 
   /**
-   * Makes the image at {@code region[offset..]}, {@code size} bytes, the source, if it is the one
-   * the writer last finished (its digest matches): then the region the model was loaded from may be
-   * erased. Returns {@link ImageStatus#OK}, {@link RuntimeStatus#NOT_WRITTEN} or a flash status.
+   * Makes the image at {@code region[offset, offset + length)} the source, if it holds this model's
+   * constant sections byte for byte (same shape, same priors, same frozen weights): a checkpoint
+   * this runtime wrote, or the image a checkpoint was trained from. The region the model was read
+   * from may then be erased. The new image's header must be sound (it was validated, or written by
+   * this runtime); its sections are compared with the source's, a chunk at a time.
+   *
+   * @return {@link ImageStatus#OK}, {@link RuntimeStatus#DIFFERENT_IMAGE}, or {@link
+   *     ImageStatus#READ_FAILED}
    */
-  int rebase(FlashRegion region, int offset, int size, MemoryPlan model) {
-    if (region == null || !FlashStatus.inside(offset, size, region.size())) {
-      return RuntimeStatus.NOT_WRITTEN;
+  int rebase(FlashRegion region, int offset, int length, MemoryPlan model) {
+    if (region == null || !FlashStatus.inside(offset, length, region.size())) {
+      return RuntimeStatus.DIFFERENT_IMAGE;
     }
-    int status =
-        region.read(offset + size - ModelImage.DIGEST_LENGTH, row, 0, ModelImage.DIGEST_LENGTH);
-    if (status != FlashStatus.OK) {
-      return status;
+    decoder.wrap(region, offset, length);
+    boolean same =
+        decoder.layerCount() == model.layers()
+            && decoder.classCount() == model.classes()
+            && decoder.inputSize() == model.inputSize();
+    for (int k = 0; same && k < model.layers(); k++) {
+      int in = model.inputs(k);
+      int out = model.outputs(k);
+      same =
+          decoder.outputs(k) == out
+              && decoder.frozen(k) == model.frozen(k)
+              && decoder.priorsLength(k) == ModelImage.priorsLength(model.classes(), out)
+              && sameBytes(
+                  arena.info(k, PRIORS_AT),
+                  region,
+                  offset + decoder.priorsOffset(k),
+                  decoder.priorsLength(k))
+              && (!model.frozen(k)
+                  || decoder.weightsLength(k) == ModelImage.weightsLength(in, out)
+                      && sameBytes(
+                          arena.info(k, WEIGHTS_AT),
+                          region,
+                          offset + decoder.weightsOffset(k),
+                          decoder.weightsLength(k)));
     }
-    if (!writer.digestEquals(row, 0)) {
-      return RuntimeStatus.NOT_WRITTEN;
+    if (decoder.reader().status() != ImageStatus.OK || compareFailed) {
+      compareFailed = false;
+      return ImageStatus.READ_FAILED;
     }
-    decoder.wrap(region, offset, size);
+    if (!same) {
+      return RuntimeStatus.DIFFERENT_IMAGE;
+    }
     for (int k = 0; k < model.layers(); k++) {
       arena.setInfo(k, WEIGHTS_AT, decoder.weightsOffset(k));
       arena.setInfo(k, PRIORS_AT, decoder.priorsOffset(k));
     }
-    if (decoder.reader().status() != ImageStatus.OK) {
-      return ImageStatus.READ_FAILED;
-    }
     source = region;
     sourceOffset = offset;
     return ImageStatus.OK;
+  }
+
+  /**
+   * True if {@code length} bytes of the source from {@code at} equal those of {@code other} from
+   * {@code otherAt} (halves of the row buffer hold a chunk of each).
+   */
+  private boolean sameBytes(int at, FlashRegion other, int otherAt, int length) {
+    int half = row.length / 2;
+    for (int done = 0; done < length; done += half) {
+      int n = Math.min(half, length - done);
+      if (source.read(sourceOffset + at + done, row, 0, n) != FlashStatus.OK
+          || other.read(otherAt + done, row, half, n) != FlashStatus.OK) {
+        compareFailed = true;
+        return false;
+      }
+      for (int k = 0; k < n; k++) {
+        if (row[k] != row[half + k]) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The length an image in flash declares (see the validator). */
+  int declaredLength(FlashRegion region, int offset) {
+    return validator.declaredLength(region, offset);
   }
 
   /** Copies the SHA-256 of the whole image last validated (see the validator) if it passed. */

@@ -27,8 +27,8 @@ public final class RuntimeStatus {
   /** The target region cannot hold the image at that offset. */
   public static final int BUFFER_TOO_SMALL = -36;
 
-  /** {@link SpelaRuntime#rebase} onto an image that is not the one last written. */
-  public static final int NOT_WRITTEN = -37;
+  /** {@link SpelaRuntime#rebase} onto an image whose priors, frozen weights or shape differ. */
+  public static final int DIFFERENT_IMAGE = -37;
 
   /** A flash read failed during a step (the image the model reads from is unreadable). */
   public static final int READ_FAILED = ImageStatus.READ_FAILED;
@@ -48,8 +48,8 @@ public final class RuntimeStatus {
         return "BAD_LAYER";
       case BUFFER_TOO_SMALL:
         return "BUFFER_TOO_SMALL";
-      case NOT_WRITTEN:
-        return "NOT_WRITTEN";
+      case DIFFERENT_IMAGE:
+        return "DIFFERENT_IMAGE";
       default:
         return status <= FlashStatus.OUT_OF_RANGE
             ? FlashStatus.name(status)

@@ -129,9 +129,28 @@ public final class SpelaRuntime {
   }
 
   /**
-   * The SHA-256 of the whole image last loaded, its digest included (the name an over-the-air
-   * transfer gives it), to {@code out[offset..]}; false (nothing copied) if the last load failed
-   * before its digest was checked.
+   * Validates the image at {@code region[offset, offset + length)} as {@link #load} would, and
+   * checks that it fits this runtime's capacity, without touching the model in use.
+   *
+   * @return {@link ImageStatus#OK}, the first failed check, or {@link ImageStatus#DOES_NOT_FIT}
+   */
+  public int validate(FlashRegion region, int offset, int length) {
+    return image.check(region, offset, length, candidate);
+  }
+
+  /**
+   * The length the image at {@code region[offset..]} declares, limited to the region (a longer
+   * declaration then validates as TRUNCATED), or a negative status: {@link ImageStatus#BAD_MAGIC}
+   * when no image starts there (an erased slot).
+   */
+  public int imageLengthAt(FlashRegion region, int offset) {
+    return image.declaredLength(region, offset);
+  }
+
+  /**
+   * The SHA-256 of the whole image last loaded or validated, its digest included (the name an
+   * over-the-air transfer gives it), to {@code out[offset..]}; false (nothing copied) if that
+   * failed before its digest was checked.
    */
   public boolean loadedImageSha256(byte[] out, int offset) {
     return image.wholeImageSha256(out, offset);
@@ -195,16 +214,18 @@ public final class SpelaRuntime {
   }
 
   /**
-   * Moves the model to the image {@link #writeImage} last wrote at {@code region[offset..]}: from
-   * now on its priors and frozen weights are read from there, so the image it was loaded from may
-   * be erased (a device that keeps checkpoints alternately writes one, then rebases onto it).
+   * Moves the model to the image at {@code region[offset, offset + length)}, which must hold the
+   * model's constant sections byte for byte (same shape, priors and frozen weights): a checkpoint
+   * this runtime wrote, or the image a loaded checkpoint was trained from. From then on the priors
+   * and frozen weights are read from there, so the image the model was loaded from may be erased (a
+   * device that loaded a checkpoint moves back to its slot before overwriting it). The new image
+   * must be one that was validated, or written by this runtime.
    *
-   * @return {@link ImageStatus#OK}; {@link RuntimeStatus#NOT_WRITTEN} if the image there is not the
-   *     last one written (its digest differs); a flash or image status if it cannot be read
+   * @return {@link ImageStatus#OK}; {@link RuntimeStatus#DIFFERENT_IMAGE} if its constant sections
+   *     differ (nothing changes); {@link ImageStatus#READ_FAILED}; {@link RuntimeStatus#NO_MODEL}
    */
-  public int rebase(FlashRegion region, int offset) {
-    int size = imageSize();
-    return size < 0 ? size : image.rebase(region, offset, size, model);
+  public int rebase(FlashRegion region, int offset, int length) {
+    return loaded ? image.rebase(region, offset, length, model) : RuntimeStatus.NO_MODEL;
   }
 
   // ------------------------------------------------------------------ training and inference

@@ -93,7 +93,7 @@ class InPlaceImageTest {
   }
 
   @Test
-  void aModelMovedToTheCheckpointItWroteTrainsOnAsIfItHadStayed() {
+  void aModelMovedToAnImageWithItsPriorsAndFrozenWeightsTrainsOnAsIfItHadStayed() {
     byte[] image = image(3, true, false);
     byte[][] x = samples(200, 4);
     ArrayFlash slot = new ArrayFlash(8 * 4096, 4096);
@@ -109,7 +109,7 @@ class InPlaceImageTest {
         int at = (n / 50 % 2) * 24576;
         assertEquals(FlashStatus.OK, checkpoints.erase(at, 24576));
         assertEquals(image.length, moving.writeImage(checkpoints, at));
-        assertEquals(ImageStatus.OK, moving.rebase(checkpoints, at));
+        assertEquals(ImageStatus.OK, moving.rebase(checkpoints, at, image.length));
         slot.erase(0, slot.size()); // the image it was loaded from is gone
       }
     }
@@ -118,8 +118,17 @@ class InPlaceImageTest {
     moving.writeImage(new ArrayFlash(a), 0);
     staying.writeImage(new ArrayFlash(b), 0);
     assertArrayEquals(b, a);
-    assertEquals(RuntimeStatus.NOT_WRITTEN, moving.rebase(new ArrayFlash(image), 0));
-    assertEquals(RuntimeStatus.NOT_WRITTEN, moving.rebase(checkpoints, 1));
+    byte[] other = image(4, true, false); // other weights and priors
+    assertEquals(
+        RuntimeStatus.DIFFERENT_IMAGE, moving.rebase(new ArrayFlash(other), 0, other.length));
+    assertEquals(RuntimeStatus.DIFFERENT_IMAGE, moving.rebase(checkpoints, 1, image.length));
+    // The image it was trained from has the same priors and frozen weights: it may go back there.
+    assertEquals(ImageStatus.OK, moving.rebase(new ArrayFlash(image), 0, image.length));
+    assertEquals(RuntimeStatus.OK, moving.train(x[0], 0, 0));
+    assertEquals(RuntimeStatus.OK, staying.train(x[0], 0, 0));
+    moving.writeImage(new ArrayFlash(a), 0);
+    staying.writeImage(new ArrayFlash(b), 0);
+    assertArrayEquals(b, a);
   }
 
   @Test

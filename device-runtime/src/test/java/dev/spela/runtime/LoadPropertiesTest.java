@@ -56,15 +56,25 @@ class LoadPropertiesTest {
   /** Wrapped around each try's image: nothing is allocated near the measurement. */
   private final ArrayFlash region = new ArrayFlash();
 
+  /**
+   * Loads and checks that the load allocated nothing. With the JIT on, a deoptimisation in the
+   * middle of a measurement now and then shows a few bytes that the VM itself allocated; an
+   * allocation of load's own would recur, so only a load that allocates twice in a row fails
+   * (ZeroAllocationTest proves the same under -Xint, where nothing can hide).
+   */
   private int loadMeasured(byte[] image, int length) {
     before = snapshot(runtime);
     region.wrap(image, 0, image.length);
-    long overhead = THREADS.getCurrentThreadAllocatedBytes();
-    overhead = THREADS.getCurrentThreadAllocatedBytes() - overhead;
-    long start = THREADS.getCurrentThreadAllocatedBytes();
-    int status = runtime.load(region, 0, length);
-    assertEquals(
-        0, THREADS.getCurrentThreadAllocatedBytes() - start - overhead, "bytes allocated by load");
+    int status = 0;
+    long bytes = 1;
+    for (int attempt = 0; attempt < 2 && bytes != 0; attempt++) {
+      long overhead = THREADS.getCurrentThreadAllocatedBytes();
+      overhead = THREADS.getCurrentThreadAllocatedBytes() - overhead;
+      long start = THREADS.getCurrentThreadAllocatedBytes();
+      status = runtime.load(region, 0, length);
+      bytes = THREADS.getCurrentThreadAllocatedBytes() - start - overhead;
+    }
+    assertEquals(0, bytes, "bytes allocated by load, twice in a row");
     return status;
   }
 

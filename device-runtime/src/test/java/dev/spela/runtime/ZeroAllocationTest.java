@@ -141,7 +141,7 @@ class ZeroAllocationTest {
       int at = (n % 2) * half;
       status |= checkpoints.erase(at, half);
       status |= runtime.writeImage(checkpoints, at) == length ? 0 : 1;
-      status |= runtime.rebase(checkpoints, at);
+      status |= runtime.rebase(checkpoints, at, length);
       status |= runtime.weightNormQ16(0) > 0 ? 0 : 1;
       status |= runtime.train(pixels, 64, labels[1]);
       long bytes = allocated() - before - overhead;

@@ -141,15 +141,6 @@ public final class ModelImageWriter {
     System.arraycopy(digest, 0, out, offset, DIGEST_LENGTH);
   }
 
-  /** True if {@code other[offset..offset+32)} equals the digest the last {@link #finish} wrote. */
-  public boolean digestEquals(byte[] other, int offset) {
-    int diff = 0;
-    for (int k = 0; k < DIGEST_LENGTH; k++) {
-      diff |= digest[k] ^ other[offset + k];
-    }
-    return diff == 0;
-  }
-
   /** Makes room for {@code bytes} in the buffer, sealing the header before the first section. */
   private void reserve(int bytes) {
     if (!headerSealed) {
