@@ -46,6 +46,32 @@ public final class AckMessage extends Message {
     super(FleetProtocol.ACK, FIXED_LENGTH, MAX_BODY_LENGTH);
   }
 
+  /** The name of a command status code, for logs and reports. */
+  public static String statusName(int status) {
+    switch (status) {
+      case OK:
+        return "OK";
+      case UNKNOWN_COMMAND:
+        return "UNKNOWN_COMMAND";
+      case BAD_ARGUMENT:
+        return "BAD_ARGUMENT";
+      case WRONG_STATE:
+        return "WRONG_STATE";
+      case NO_MODEL:
+        return "NO_MODEL";
+      case NO_DATA:
+        return "NO_DATA";
+      case UNSUPPORTED:
+        return "UNSUPPORTED";
+      case BUSY:
+        return "BUSY";
+      case FAILED:
+        return "FAILED";
+      default:
+        return "UNKNOWN";
+    }
+  }
+
   @Override
   protected int expectedBodyLength() {
     int layers = layerCount();

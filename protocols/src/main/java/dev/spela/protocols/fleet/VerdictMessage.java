@@ -59,6 +59,52 @@ public final class VerdictMessage extends Message {
     super(FleetProtocol.VERDICT, BODY_LENGTH, BODY_LENGTH);
   }
 
+  /** The name of an outcome code, for logs and reports. */
+  public static String outcomeName(int outcome) {
+    switch (outcome) {
+      case CONFIRMED:
+        return "CONFIRMED";
+      case ROLLED_BACK:
+        return "ROLLED_BACK";
+      case REFUSED:
+        return "REFUSED";
+      default:
+        return "UNKNOWN";
+    }
+  }
+
+  /** The name of a reason code, for logs and reports. */
+  public static String reasonName(int reason) {
+    switch (reason) {
+      case NONE:
+        return "NONE";
+      case NO_SLOT:
+        return "NO_SLOT";
+      case TOO_LARGE:
+        return "TOO_LARGE";
+      case BAD_BLOCK_SIZE:
+        return "BAD_BLOCK_SIZE";
+      case BAD_DIGEST:
+        return "BAD_DIGEST";
+      case INVALID_IMAGE:
+        return "INVALID_IMAGE";
+      case DOES_NOT_FIT:
+        return "DOES_NOT_FIT";
+      case WRITE_FAILED:
+        return "WRITE_FAILED";
+      case TRIAL_FAILED:
+        return "TRIAL_FAILED";
+      case ALREADY_RUNNING:
+        return "ALREADY_RUNNING";
+      case SUPERSEDED:
+        return "SUPERSEDED";
+      case BUSY:
+        return "BUSY";
+      default:
+        return "UNKNOWN";
+    }
+  }
+
   @Override
   protected int checkBody() {
     return require(
