@@ -10,7 +10,7 @@ import java.util.Random;
  * simplex (or random) unit priors, quantisation to a v1 image, dequantisation from one, and the
  * per-sample float step, in doubles.
  */
-final class FloatModel {
+public final class FloatModel {
 
   final int inputSize;
   final int classes;
@@ -43,7 +43,7 @@ final class FloatModel {
     return k == 0 ? inputSize : outputs[k - 1];
   }
 
-  static FloatModel kaiming(int inputSize, int classes, int[] outputs, long seed) {
+  public static FloatModel kaiming(int inputSize, int classes, int[] outputs, long seed) {
     FloatModel m = new FloatModel(inputSize, classes, outputs);
     m.seed = seed;
     Random random = new Random(seed);
@@ -106,7 +106,7 @@ final class FloatModel {
     }
   }
 
-  byte[] toImage() {
+  public byte[] toImage() {
     int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length);
     byte[] image = new byte[size];
     ModelImageEncoder e = new ModelImageEncoder().wrap(image, 0, size);

@@ -6,14 +6,14 @@ import java.util.Random;
  * A synthetic separable problem: noisy copies of one random u8 prototype per class, 40% zero
  * pixels.
  */
-final class Prototypes {
+public final class Prototypes {
 
   final int size;
   final int classes;
   final byte[][] prototypes;
   private final Random random;
 
-  Prototypes(int size, int classes, long seed) {
+  public Prototypes(int size, int classes, long seed) {
     this.size = size;
     this.classes = classes;
     random = new Random(seed);
@@ -26,7 +26,7 @@ final class Prototypes {
   }
 
   /** Writes a noisy sample of class {@code label} into {@code out[offset..]}. */
-  void sample(int label, byte[] out, int offset) {
+  public void sample(int label, byte[] out, int offset) {
     for (int i = 0; i < size; i++) {
       int p = prototypes[label][i] & 0xFF;
       int noisy = p == 0 ? 0 : p + (int) (random.nextGaussian() * 40);
@@ -34,7 +34,7 @@ final class Prototypes {
     }
   }
 
-  int label(int n) {
+  public int label(int n) {
     return n % classes;
   }
 }

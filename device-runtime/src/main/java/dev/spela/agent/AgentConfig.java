@@ -1,0 +1,99 @@
+package dev.spela.agent;
+
+import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.Name;
+import dev.spela.runtime.MemoryPlan;
+
+/**
+ * How a device agent is set up: its identity, its host, the board's figures it reports in BIRTH,
+ * the capacity its runtime's arena is allocated for, and the rhythm of telemetry and checkpoints.
+ * Filled once before the agent is built (setters return this); the agent copies what it keeps.
+ */
+public final class AgentConfig {
+
+  final Name deviceId = new Name();
+  final Name group = new Name();
+  final Name hostId = new Name();
+  final Name boardId = new Name();
+  final MemoryPlan capacity = new MemoryPlan();
+  int ramBudget;
+  int ramUsed;
+  int flashBudget;
+  int flashUsed;
+  int maxBlockLog2 = FleetProtocol.MAX_BLOCK_LOG2;
+  boolean wallClock = true;
+  int recordEvery = 500;
+  int checkpointEvery = 4;
+  int epochs;
+  int blocksPerRequest = 4;
+  long blockRetryMillis = 5_000;
+  int maxBlockRetries = 10;
+  int maxDataInFlight = 32;
+  int trainChunk = 32;
+  long maxReconnectMillis = 5_000;
+
+  /** Device id and group (the topics it uses) and the host id whose STATE it waits for. */
+  public AgentConfig identity(Name deviceId, Name group, Name hostId) {
+    this.deviceId.set(deviceId);
+    this.group.set(group);
+    this.hostId.set(hostId);
+    return this;
+  }
+
+  /** The board profile's name, as BIRTH reports it. */
+  public AgentConfig board(Name boardId) {
+    this.boardId.set(boardId);
+    return this;
+  }
+
+  /**
+   * The largest model this device runs: its runtime's arena is allocated for it once, and a model
+   * that does not fit in it is refused ({@code DOES_NOT_FIT}).
+   */
+  public AgentConfig capacity(MemoryPlan capacity) {
+    this.capacity.copyFrom(capacity);
+    return this;
+  }
+
+  /** RAM and flash SPELA may use and uses, in bytes, as BIRTH and DATA report them. */
+  public AgentConfig memory(int ramBudget, int ramUsed, int flashBudget, int flashUsed) {
+    this.ramBudget = ramBudget;
+    this.ramUsed = ramUsed;
+    this.flashBudget = flashBudget;
+    this.flashUsed = flashUsed;
+    return this;
+  }
+
+  /** log2 of the largest image block the device buffers, 10 .. 12. */
+  public AgentConfig maxBlockLog2(int log2) {
+    maxBlockLog2 = log2;
+    return this;
+  }
+
+  /** Whether {@link Clock#millis} is wall-clock time (BIRTH capability HAS_WALL_CLOCK). */
+  public AgentConfig wallClock(boolean wallClock) {
+    this.wallClock = wallClock;
+    return this;
+  }
+
+  /**
+   * Training samples per DATA record, DATA records per checkpoint, and passes over the sensor's
+   * training samples after which training stops by itself (0: never).
+   */
+  public AgentConfig telemetry(int recordEvery, int checkpointEvery, int epochs) {
+    this.recordEvery = recordEvery;
+    this.checkpointEvery = checkpointEvery;
+    this.epochs = epochs;
+    return this;
+  }
+
+  /**
+   * How long the device waits for an image block before asking again, and how many times (the
+   * protocol's reference: 5 s, 10).
+   */
+  public AgentConfig blockRetry(long millis, int maxRetries) {
+    blockRetryMillis = millis;
+    maxBlockRetries = maxRetries;
+    return this;
+  }
+}

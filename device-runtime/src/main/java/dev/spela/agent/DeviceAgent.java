@@ -1,0 +1,719 @@
+package dev.spela.agent;
+
+import static dev.spela.protocols.fleet.BirthMessage.PAUSED;
+import static dev.spela.protocols.fleet.BirthMessage.STOPPED;
+import static dev.spela.protocols.fleet.BirthMessage.TRAINING;
+
+import dev.spela.protocols.fleet.AckMessage;
+import dev.spela.protocols.fleet.BirthMessage;
+import dev.spela.protocols.fleet.BlockMessage;
+import dev.spela.protocols.fleet.BlockRequestMessage;
+import dev.spela.protocols.fleet.CommandMessage;
+import dev.spela.protocols.fleet.DataMessage;
+import dev.spela.protocols.fleet.DeathMessage;
+import dev.spela.protocols.fleet.DeviceSession;
+import dev.spela.protocols.fleet.DropCounters;
+import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.FleetStatus;
+import dev.spela.protocols.fleet.HostStateMessage;
+import dev.spela.protocols.fleet.ImageReceiver;
+import dev.spela.protocols.fleet.Message;
+import dev.spela.protocols.fleet.Name;
+import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.fleet.Topic;
+import dev.spela.protocols.fleet.VerdictMessage;
+import dev.spela.protocols.storage.FlashStatus;
+import dev.spela.runtime.RuntimeStatus;
+import dev.spela.runtime.SpelaRuntime;
+
+/**
+ * A device's side of fleet protocol v1 (protocols/PROTOCOL.md) as device code: lifecycle (host
+ * STATE, BIRTH and DEATH, {@code bdSeq} and {@code seq}), commands and their ACKs, image transfers
+ * into the inactive slot with trial and confirm, telemetry windows and DATA, checkpoints and the
+ * block-retry timer, over the {@link Board} it runs on.
+ *
+ * <p>Driven like Agrona's {@code Agent}: the adapter that owns the thread, the socket and the clock
+ * calls {@link #boot} once, then {@link #onConnected}, {@link #onConnectionLost} and {@link
+ * #onMessage} as they happen and {@link #doWork} in between, all on one thread; the agent answers
+ * through its ports ({@link Transport}, {@link Reports}). It allocates only in its constructor,
+ * never throws for any input, and counts what it drops ({@link #dropped}).
+ */
+public final class DeviceAgent {
+
+  public static final int RUNTIME_MAJOR = 0;
+  public static final int RUNTIME_MINOR = 1;
+
+  private static final long FIRST_RECONNECT_MILLIS = 250;
+
+  private final Transport transport;
+  private final Clock clock;
+  private final Reports reports;
+  private final Board board;
+  private final Name deviceId = new Name();
+  private final Name group = new Name();
+  private final Name hostId = new Name();
+  private final Name boardId = new Name();
+  private final int capabilities;
+  private final int ramBudget;
+  private final int ramUsed;
+  private final int flashBudget;
+  private final int flashUsed;
+  private final int maxBlockLog2;
+  private final int recordEvery;
+  private final int checkpointEvery;
+  private final int epochs;
+  private final int blocksPerRequest;
+  private final long blockRetryMillis;
+  private final int maxBlockRetries;
+  private final int maxDataInFlight;
+  private final int trainChunk;
+  private final long maxReconnectMillis;
+
+  private final DeviceSession session = new DeviceSession();
+  private final ImageReceiver receiver;
+  private final DropCounters drops = new DropCounters();
+
+  // One message is encoded at a time; the ACK of a command has its own buffer, as it is kept to
+  // answer a repeated command and executing the command may publish meanwhile.
+  private final byte[] out = new byte[FleetProtocol.MAX_MESSAGE_LENGTH];
+  private final byte[] ackBuffer =
+      new byte[FleetProtocol.HEADER_LENGTH + AckMessage.MAX_BODY_LENGTH];
+  private final byte[] topicBytes = new byte[Topic.MAX_LENGTH];
+  private final byte[] sha = new byte[32];
+  private final Topic topic = new Topic();
+  private final BirthMessage birth = new BirthMessage();
+  private final DeathMessage death = new DeathMessage();
+  private final DataMessage data = new DataMessage();
+  private final AckMessage ack = new AckMessage();
+  private final CommandMessage command = new CommandMessage();
+  private final HostStateMessage hostState = new HostStateMessage();
+  private final OfferMessage offer = new OfferMessage();
+  private final BlockMessage block = new BlockMessage();
+  private final BlockRequestMessage blockRequest = new BlockRequestMessage();
+  private final VerdictMessage verdict = new VerdictMessage();
+
+  private long now;
+  private boolean connecting;
+  private boolean connected;
+  private boolean hostOnline;
+  private long hostSession = Long.MIN_VALUE;
+  private long reconnectAt;
+  private long reconnectDelay = FIRST_RECONNECT_MILLIS;
+  private int trainingState;
+  private int recordsSinceCheckpoint;
+  private long windowStartMicros;
+  private int lastCommandId;
+  private int lastAckLength;
+  private int requestWindowEnd;
+  private long lastBlockAt;
+  private int blockRetries;
+
+  /** Builds the agent and its board (the runtime's arena for the configured capacity). */
+  public DeviceAgent(
+      AgentConfig config,
+      DeviceFlash flash,
+      Transport transport,
+      Sensor sensor,
+      Clock clock,
+      Reports reports) {
+    this.transport = transport;
+    this.clock = clock;
+    this.reports = reports;
+    board = new Board(flash, sensor, reports, config);
+    deviceId.set(config.deviceId);
+    group.set(config.group);
+    hostId.set(config.hostId);
+    boardId.set(config.boardId);
+    ramBudget = config.ramBudget;
+    ramUsed = config.ramUsed;
+    flashBudget = config.flashBudget;
+    flashUsed = config.flashUsed;
+    recordEvery = config.recordEvery;
+    checkpointEvery = config.checkpointEvery;
+    epochs = config.epochs;
+    blocksPerRequest = config.blocksPerRequest;
+    blockRetryMillis = config.blockRetryMillis;
+    maxBlockRetries = config.maxBlockRetries;
+    maxDataInFlight = config.maxDataInFlight;
+    trainChunk = config.trainChunk;
+    maxReconnectMillis = config.maxReconnectMillis;
+    int slotBytes = board.imageSlotBytes();
+    maxBlockLog2 = slotBytes > 0 ? config.maxBlockLog2 : 0;
+    receiver = new ImageReceiver(slotBytes, maxBlockLog2);
+    capabilities =
+        BirthMessage.CAN_TRAIN
+            | BirthMessage.CAN_CHECKPOINT
+            | (slotBytes > 0 ? BirthMessage.CAN_RECEIVE_IMAGES : 0)
+            | (config.wallClock ? BirthMessage.HAS_WALL_CLOCK : 0)
+            | (sensor.heldOutCount() > 0 ? BirthMessage.CAN_EVALUATE : 0);
+  }
+
+  // ------------------------------------------------------------------ driving
+
+  /** Boots the board (trial, slots, checkpoint); connecting starts at the next {@link #doWork}. */
+  public boolean boot() {
+    board.boot();
+    trainingState = board.running() ? board.trainingState() : STOPPED;
+    board.restoreTransfer(receiver);
+    board.closeWindow();
+    windowStartMicros = clock.micros();
+    lastAckLength = 0;
+    connected = false;
+    connecting = false;
+    hostOnline = false;
+    reconnectAt = now;
+    return board.running();
+  }
+
+  /**
+   * Does what is due at {@code nowMillis} (a monotonic clock): (re)connecting, the block-retry
+   * timer, a chunk of training.
+   *
+   * @return how much work was done (0: idle until a message or {@link #idleMillis})
+   */
+  public int doWork(long nowMillis) {
+    now = nowMillis;
+    int work = 0;
+    if (!connected && !connecting && now >= reconnectAt) {
+      connect();
+      work++;
+    }
+    if (connected
+        && hostOnline
+        && transferUnfinished()
+        && blockRetries < maxBlockRetries
+        && now - lastBlockAt >= blockRetryMillis) {
+      blockRetries++;
+      reports.report(AgentEvent.BLOCK_RETRY, receiver.nextOffset(), blockRetries);
+      requestBlocks();
+      work++;
+    }
+    if (trainingState == TRAINING && board.running()) {
+      trainChunk();
+      work++;
+    }
+    return work;
+  }
+
+  /** How long, from {@code nowMillis}, the agent has nothing to do unless a message comes. */
+  public long idleMillis(long nowMillis) {
+    if (trainingState == TRAINING && board.running()) {
+      return 0;
+    }
+    long wait = Long.MAX_VALUE;
+    if (!connected && !connecting) {
+      wait = reconnectAt - nowMillis;
+    }
+    if (connected && hostOnline && transferUnfinished() && blockRetries < maxBlockRetries) {
+      wait = Math.min(wait, lastBlockAt + blockRetryMillis - nowMillis);
+    }
+    return Math.max(0, wait);
+  }
+
+  /** The transport's connection is up: subscribe; publish nothing until the host is online. */
+  public void onConnected() {
+    connecting = false;
+    connected = true;
+    reconnectDelay = FIRST_RECONNECT_MILLIS;
+    transport.subscribe(topicBytes, Topic.write(topicBytes, 0, Topic.STATE, null, hostId));
+    transport.subscribe(topicBytes, Topic.write(topicBytes, 0, Topic.COMMAND, group, deviceId));
+    transport.subscribe(topicBytes, Topic.write(topicBytes, 0, Topic.IMAGE, group, deviceId));
+  }
+
+  /** The connection failed or dropped: reconnect later with a new session. */
+  public void onConnectionLost() {
+    if (connected || connecting) {
+      reports.report(AgentEvent.CONNECTION_LOST, 0, 0);
+    }
+    connecting = false;
+    connected = false;
+    hostOnline = false;
+    reconnectAt = now + reconnectDelay;
+    reconnectDelay = Math.min(maxReconnectMillis, reconnectDelay * 2);
+  }
+
+  /** A message arrived on {@code topic[0, topicLength)}; it is checked completely before use. */
+  public void onMessage(byte[] topicName, int topicLength, byte[] payload, int length) {
+    int status = topic.parse(topicName, 0, topicLength);
+    if (status == FleetStatus.OK && !addressedToMe()) {
+      status = FleetStatus.BAD_TOPIC;
+    }
+    int type =
+        status == FleetStatus.OK
+            ? FleetProtocol.receivedType(topic.kind(), payload, length)
+            : status;
+    switch (type) {
+      case FleetProtocol.HOST_STATE:
+        onHostState(payload, length);
+        break;
+      case FleetProtocol.COMMAND:
+        onCommand(payload, length);
+        break;
+      case FleetProtocol.OFFER:
+        onOffer(payload, length);
+        break;
+      case FleetProtocol.BLOCK:
+        onBlock(payload, length);
+        break;
+      default:
+        drop(type < 0 ? type : FleetStatus.BAD_TOPIC);
+    }
+  }
+
+  /**
+   * Clean shutdown: checkpoints, publishes DEATH (SHUTDOWN) if connected, disconnects. The agent
+   * stays usable: {@link #doWork} would connect again.
+   */
+  public void shutdown() {
+    if (board.running()) {
+      board.checkpoint();
+    }
+    disconnect(DeathMessage.SHUTDOWN);
+  }
+
+  // ------------------------------------------------------------------ state for the adapter
+
+  public Board board() {
+    return board;
+  }
+
+  public boolean connected() {
+    return connected;
+  }
+
+  public int trainingState() {
+    return trainingState;
+  }
+
+  /** Messages dropped with this status. */
+  public int dropped(int status) {
+    return drops.count(status);
+  }
+
+  public int droppedTotal() {
+    return drops.total();
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  private void connect() {
+    session.begin(board.nextSession());
+    hostOnline = false;
+    death.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
+    death.reason(DeathMessage.CONNECTION_LOST);
+    int topicLength = Topic.write(topicBytes, 0, Topic.DEATH, group, deviceId);
+    connecting = transport.connect(topicBytes, topicLength, out, death.encodedLength()) == 0;
+    if (!connecting) {
+      onConnectionLost();
+    }
+  }
+
+  private void disconnect(int reason) {
+    if (connected) {
+      death.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
+      death.reason(reason);
+      publish(Topic.DEATH, death);
+      transport.disconnect();
+    }
+    connected = false;
+    connecting = false;
+    hostOnline = false;
+  }
+
+  /** Checkpoints, says DEATH (REBOOT), and boots again (a trial image, or the same one). */
+  private void reboot() {
+    reports.report(AgentEvent.REBOOTING, 0, 0);
+    if (board.running()) {
+      board.checkpoint();
+    }
+    disconnect(DeathMessage.REBOOT);
+    boot();
+  }
+
+  private boolean addressedToMe() {
+    switch (topic.kind()) {
+      case Topic.STATE:
+        return topic.idIs(hostId);
+      case Topic.COMMAND:
+      case Topic.IMAGE:
+        return topic.groupIs(group) && topic.idIs(deviceId);
+      default:
+        return false;
+    }
+  }
+
+  private void drop(int status) {
+    drops.drop(status);
+    reports.report(AgentEvent.MESSAGE_DROPPED, status, 0);
+  }
+
+  /** Decodes into {@code message}; host messages other than STATE must address this session. */
+  private boolean decode(Message message, byte[] payload, int length) {
+    int status = message.wrap(payload, 0, length);
+    if (status == FleetStatus.OK
+        && message.type() != FleetProtocol.HOST_STATE
+        && message.bdSeq() != session.bdSeq()) {
+      status = FleetStatus.STALE_SESSION;
+    }
+    if (status != FleetStatus.OK) {
+      drop(status);
+      return false;
+    }
+    return true;
+  }
+
+  private void onHostState(byte[] payload, int length) {
+    if (!decode(hostState, payload, length)) {
+      return;
+    }
+    long hostSessionSeen = hostState.session();
+    if (hostSessionSeen < hostSession) {
+      drop(FleetStatus.STALE_SESSION);
+      return;
+    }
+    if (!hostState.online()) {
+      if (hostSessionSeen == hostSession) {
+        hostOnline = false; // keep training, publish nothing until the host is back
+      }
+      return;
+    }
+    if (!hostOnline || hostSessionSeen > hostSession) {
+      hostSession = hostSessionSeen;
+      hostOnline = true;
+      publishBirth();
+      publishPendingVerdict();
+      if (transferUnfinished()) {
+        requestBlocks();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  private void onCommand(byte[] payload, int length) {
+    if (!decode(command, payload, length) || !hostOnline) {
+      return;
+    }
+    int id = command.commandId();
+    if (lastAckLength > 0 && id == lastCommandId) {
+      ackBuffer[FleetProtocol.H_SEQ] = (byte) session.nextSeq();
+      send(Topic.ACK, ackBuffer, 0, lastAckLength, 1);
+      return;
+    }
+    int code = command.code();
+    ack.wrapForEncode(ackBuffer, 0, ackBuffer.length, 0, session.bdSeq());
+    ack.answer(id, code, execute(code, command.argument()));
+    lastCommandId = id;
+    lastAckLength = ack.encodedLength();
+    publish(Topic.ACK, ack);
+    if (code == CommandMessage.REBIRTH) {
+      publishBirth();
+    } else if (code == CommandMessage.REBOOT && ack.status() == 0) {
+      reboot();
+    }
+  }
+
+  /** Runs a command; fills the ACK's evaluation for EVALUATE; returns the ACK status. */
+  private int execute(int code, int argument) {
+    boolean model = board.running();
+    switch (code) {
+      case CommandMessage.START:
+        if (!model) {
+          return AckMessage.NO_MODEL;
+        }
+        return trainingState != STOPPED ? AckMessage.WRONG_STATE : train(TRAINING);
+      case CommandMessage.PAUSE:
+        return trainingState != TRAINING ? AckMessage.WRONG_STATE : train(PAUSED);
+      case CommandMessage.RESUME:
+        return trainingState != PAUSED ? AckMessage.WRONG_STATE : train(TRAINING);
+      case CommandMessage.STOP:
+        return trainingState == STOPPED ? AckMessage.WRONG_STATE : train(STOPPED);
+      case CommandMessage.SET_LEARNING_RATE:
+        if (!model) {
+          return AckMessage.NO_MODEL;
+        }
+        return board.runtime().setLearningRate(argument) == RuntimeStatus.OK
+            ? AckMessage.OK
+            : AckMessage.BAD_ARGUMENT;
+      case CommandMessage.EVALUATE:
+        return evaluate(argument);
+      case CommandMessage.CHECKPOINT:
+        if (!model) {
+          return AckMessage.NO_MODEL;
+        }
+        return board.checkpoint() == 0 ? AckMessage.OK : AckMessage.FAILED;
+      case CommandMessage.REBOOT:
+        return receiver.transferId() != 0 ? AckMessage.BUSY : AckMessage.OK;
+      case CommandMessage.REBIRTH:
+        return AckMessage.OK;
+      default:
+        return AckMessage.UNKNOWN_COMMAND;
+    }
+  }
+
+  private int train(int next) {
+    int previous = trainingState;
+    trainingState = next;
+    board.trainingState(next);
+    if (next == TRAINING && previous != TRAINING) {
+      board.closeWindow();
+      windowStartMicros = clock.micros();
+    } else if (previous == TRAINING) {
+      endWindow();
+      board.checkpoint();
+    }
+    return AckMessage.OK;
+  }
+
+  private int evaluate(int maxSamples) {
+    if (!board.running()) {
+      return AckMessage.NO_MODEL;
+    }
+    if (board.sensor().heldOutCount() == 0) {
+      return AckMessage.NO_DATA;
+    }
+    int samples = board.evaluate(maxSamples);
+    int layers = board.runtime().layers();
+    if (samples <= 0 || ack.result(samples, layers) != FleetStatus.OK) {
+      return AckMessage.FAILED;
+    }
+    for (int k = 0; k < layers; k++) {
+      ack.accuracy(k, (int) ((long) board.evaluatedCorrect(k) * DataMessage.Q15_ONE / samples));
+    }
+    return AckMessage.OK;
+  }
+
+  // ------------------------------------------------------------------ training and telemetry
+
+  private void trainChunk() {
+    int n = Math.min(trainChunk, recordEvery - board.windowSamples());
+    if (epochs > 0) {
+      long remaining = (long) epochs * board.sensor().trainingCount() - board.cursor();
+      n = (int) Math.min(n, remaining);
+    }
+    if (n > 0 && board.train(n) < n) {
+      reports.report(AgentEvent.TRAINING_FAILED, board.lastStatus(), 0);
+      train(STOPPED); // the record says so
+      return;
+    }
+    if (epochs > 0 && board.epoch() >= epochs) {
+      reports.report(AgentEvent.EPOCHS_DONE, board.epoch(), 0);
+      train(STOPPED);
+      return;
+    }
+    if (board.windowSamples() >= recordEvery) {
+      endWindow();
+      if (++recordsSinceCheckpoint >= checkpointEvery) {
+        recordsSinceCheckpoint = 0;
+        board.checkpoint();
+      }
+    }
+  }
+
+  /** Publishes the window's DATA record (or skips it if too many publishes are in flight). */
+  private void endWindow() {
+    int samples = board.windowSamples();
+    if (samples == 0 && trainingState == TRAINING) {
+      return;
+    }
+    int record = session.nextRecord();
+    long elapsed = clock.micros() - windowStartMicros;
+    if (connected && hostOnline && transport.inFlight() < maxDataInFlight) {
+      SpelaRuntime runtime = board.runtime();
+      int layers = runtime.layers();
+      int n = Math.max(1, samples);
+      data.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
+      data.record(record, trainingState, clock.millis());
+      data.progress(
+          runtime.samplesSeen(),
+          board.epoch(),
+          samples == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, elapsed / samples),
+          ramUsed,
+          runtime.learningRate());
+      data.layerCount(layers);
+      for (int k = 0; k < layers; k++) {
+        data.layer(
+            k,
+            (int) ((long) board.windowCorrect(k) * DataMessage.Q15_ONE / n),
+            (int) (board.windowLossSum(k) / n),
+            Math.max(0, runtime.weightNormQ16(k)));
+      }
+      publish(Topic.DATA, data);
+    }
+    board.closeWindow();
+    windowStartMicros = clock.micros();
+  }
+
+  private void publishBirth() {
+    SpelaRuntime runtime = board.runtime();
+    birth.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
+    birth
+        .board(boardId)
+        .runtimeVersion(RUNTIME_MAJOR, RUNTIME_MINOR)
+        .capabilities(capabilities)
+        .bootCount(board.state().bootCount())
+        .memory(ramBudget, ramUsed, flashBudget, flashUsed)
+        .imageSlot(maxBlockLog2 == 0 ? 0 : board.imageSlotBytes(), maxBlockLog2)
+        .trainingState(trainingState)
+        .deviceTimeMs(clock.millis());
+    if (board.running()) {
+      board.runningSha256(sha, 0);
+      birth.image(BirthMessage.IMAGE_CONFIRMED, board.runningSlot(), board.runningLength(), sha, 0);
+      birth.model(
+          runtime.layers(), runtime.classes(), runtime.learningRate(), runtime.samplesSeen());
+    }
+    if (transferUnfinished()) {
+      birth.pendingTransfer(receiver.transferId(), receiver.nextOffset());
+    }
+    publish(Topic.BIRTH, birth);
+  }
+
+  private void publishPendingVerdict() {
+    int transferId = board.pendingVerdictTransfer();
+    if (transferId != 0) {
+      publishVerdict(
+          transferId,
+          board.pendingVerdictOutcome(),
+          board.pendingVerdictReason(),
+          board.pendingVerdictDetail());
+      board.verdictReported();
+    }
+  }
+
+  private void publishVerdict(int transferId, int outcome, int reason, int detail) {
+    for (int k = 0; k < sha.length; k++) {
+      sha[k] = 0;
+    }
+    if (board.running()) {
+      board.runningSha256(sha, 0);
+    }
+    verdict.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
+    verdict.verdict(transferId, outcome, reason, detail, sha, 0);
+    publish(Topic.IMAGE_REPLY, verdict);
+    reports.report(AgentEvent.VERDICT, outcome, reason);
+  }
+
+  // ------------------------------------------------------------------ image transfer
+
+  private boolean transferUnfinished() {
+    return receiver.transferId() != 0 && !receiver.complete();
+  }
+
+  private void onOffer(byte[] payload, int length) {
+    if (!decode(offer, payload, length) || !hostOnline) {
+      return;
+    }
+    int id = offer.transferId();
+    if (board.trialPending()) {
+      publishVerdict(id, VerdictMessage.REFUSED, VerdictMessage.BUSY, 0);
+      return;
+    }
+    int previous = receiver.transferId();
+    boolean unfinished = transferUnfinished();
+    int decision = receiver.offer(offer); // slot, block size and length first (PROTOCOL.md order)
+    if (decision != ImageReceiver.REFUSE && board.running()) {
+      board.runningSha256(sha, 0);
+      if (offer.sha256Equals(sha, 0)) {
+        board.restoreTransfer(receiver); // nothing to send: keep any unfinished transfer
+        publishVerdict(id, VerdictMessage.CONFIRMED, VerdictMessage.ALREADY_RUNNING, 0);
+        return;
+      }
+    }
+    if (decision == ImageReceiver.REFUSE) {
+      publishVerdict(id, VerdictMessage.REFUSED, receiver.refusal(), 0);
+    } else if (decision == ImageReceiver.RESUME) {
+      reports.report(AgentEvent.TRANSFER_RESUMED, id, receiver.nextOffset());
+      startRequests();
+    } else {
+      if (unfinished && previous != id) {
+        publishVerdict(previous, VerdictMessage.REFUSED, VerdictMessage.SUPERSEDED, 0);
+      }
+      if (board.beginTransfer(receiver) != FlashStatus.OK) {
+        board.abandonTransfer();
+        receiver.clear();
+        publishVerdict(id, VerdictMessage.REFUSED, VerdictMessage.WRITE_FAILED, 0);
+        return;
+      }
+      reports.report(AgentEvent.RECEIVING, id, receiver.imageLength());
+      startRequests();
+    }
+  }
+
+  private void startRequests() {
+    blockRetries = 0;
+    requestBlocks();
+  }
+
+  private void requestBlocks() {
+    blockRequest.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
+    if (receiver.request(blockRequest, blocksPerRequest) != FleetStatus.OK) {
+      return;
+    }
+    requestWindowEnd =
+        blockRequest.imageOffset() + blockRequest.blockCount() * receiver.blockLength();
+    lastBlockAt = now;
+    publish(Topic.IMAGE_REPLY, blockRequest);
+  }
+
+  private void onBlock(byte[] payload, int length) {
+    if (!decode(block, payload, length)) {
+      return;
+    }
+    int status = receiver.accept(block);
+    if (status != FleetStatus.OK) {
+      drop(status);
+      if (status == FleetStatus.BAD_CRC || status == FleetStatus.BAD_FIELD) {
+        requestBlocks();
+      }
+      return;
+    }
+    if (board.writeBlock(
+            block.imageOffset(), block.buffer(), block.dataOffset(), block.dataLength())
+        != FlashStatus.OK) {
+      int id = receiver.transferId();
+      receiver.clear();
+      board.abandonTransfer();
+      publishVerdict(id, VerdictMessage.REFUSED, VerdictMessage.WRITE_FAILED, 0);
+      return;
+    }
+    lastBlockAt = now;
+    blockRetries = 0;
+    if (receiver.complete()) {
+      finishTransfer();
+    } else if (receiver.nextOffset() >= requestWindowEnd) {
+      requestBlocks();
+    }
+  }
+
+  private void finishTransfer() {
+    int id = receiver.transferId();
+    int reason = board.install(receiver);
+    receiver.clear();
+    if (reason != VerdictMessage.NONE) {
+      reports.report(AgentEvent.IMAGE_REFUSED, reason, board.lastStatus());
+      publishVerdict(id, VerdictMessage.REFUSED, reason, board.lastStatus());
+      return;
+    }
+    reboot(); // trial boot; the VERDICT follows the next BIRTH
+  }
+
+  // ------------------------------------------------------------------ publishing
+
+  /** Publishes the message just encoded on this device's topic of {@code kind}. */
+  private void publish(int kind, Message message) {
+    int type = message.type();
+    message.seq(
+        type == FleetProtocol.BIRTH
+            ? session.birthSeq()
+            : type == FleetProtocol.DEATH ? 0 : session.nextSeq());
+    send(
+        kind, message.buffer(), message.offset(), message.encodedLength(), FleetProtocol.qos(type));
+  }
+
+  private void send(int kind, byte[] payload, int offset, int length, int qos) {
+    if (connected) {
+      int topicLength = Topic.write(topicBytes, 0, kind, group, deviceId);
+      transport.publish(topicBytes, topicLength, payload, offset, length, qos);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package dev.spela.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spela.protocols.fleet.BlockMessage;
+import dev.spela.protocols.fleet.CommandMessage;
+import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.HostStateMessage;
+import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.fleet.Topic;
+import dev.spela.protocols.image.LittleEndian;
+import java.lang.management.ManagementFactory;
+import java.security.MessageDigest;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent allocates nothing in steady state: the host's STATE and the BIRTH it answers, commands
+ * and their ACKs, training with its DATA records and checkpoints, an evaluation, and a whole image
+ * transfer through the reboot, the trial boot and the BIRTH and VERDICT after it. Run under -Xint,
+ * with a transport that keeps nothing. Each sequence runs once before it is measured: the first run
+ * loads classes (a JVM allocates their mirrors on first use; an ahead-of-time compiled firmware has
+ * no such step).
+ */
+@Tag("zero-allocation")
+class AgentZeroAllocationTest {
+
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  /** Counts what the agent does with the network; keeps the session of the last will. */
+  private static final class CountingTransport implements Transport {
+    int published;
+    int connects;
+    int bdSeq;
+
+    @Override
+    public int connect(byte[] willTopic, int willTopicLength, byte[] willPayload, int willLength) {
+      connects++;
+      bdSeq = LittleEndian.i32(willPayload, FleetProtocol.H_BD_SEQ);
+      return 0;
+    }
+
+    @Override
+    public int subscribe(byte[] topic, int topicLength) {
+      return 0;
+    }
+
+    @Override
+    public int publish(
+        byte[] topic, int topicLength, byte[] payload, int offset, int length, int qos) {
+      published++;
+      return 0;
+    }
+
+    @Override
+    public int inFlight() {
+      return 0;
+    }
+
+    @Override
+    public int disconnect() {
+      return 0;
+    }
+  }
+
+  private final byte[] stateTopic = topic(Topic.STATE, "host-1");
+  private final byte[] commandTopic = topic(Topic.COMMAND, "vd-1");
+  private final byte[] imageTopic = topic(Topic.IMAGE, "vd-1");
+  private final CountingTransport transport = new CountingTransport();
+  private final byte[] state = new byte[FleetProtocol.HEADER_LENGTH + 12];
+  private final HostStateMessage online = new HostStateMessage();
+  private long hostSession = 1_700_000_000_000L;
+  private DeviceAgent agent;
+
+  private static byte[] topic(int kind, String id) {
+    byte[] topic = new byte[Topic.MAX_LENGTH];
+    int length =
+        kind == Topic.STATE
+            ? Topic.write(topic, 0, kind, null, TestDevice.name(id))
+            : Topic.write(topic, 0, kind, TestDevice.name("lab"), TestDevice.name(id));
+    return java.util.Arrays.copyOf(topic, length);
+  }
+
+  private static long allocated() {
+    return THREADS.getCurrentThreadAllocatedBytes();
+  }
+
+  /** A new host session says online: the agent answers with a BIRTH (and any VERDICT). */
+  private void hostOnline() {
+    online.wrapForEncode(state, 0, state.length, 0, 0);
+    online.state(true, hostSession++);
+  }
+
+  private byte[][] commands(int firstId, int session) {
+    int[][] list = {
+      {CommandMessage.START, 0},
+      {CommandMessage.PAUSE, 0},
+      {CommandMessage.PAUSE, 0},
+      {CommandMessage.EVALUATE, 50},
+      {CommandMessage.CHECKPOINT, 0},
+      {CommandMessage.RESUME, 0},
+      {CommandMessage.SET_LEARNING_RATE, 1 << 20},
+      {CommandMessage.STOP, 0},
+      {CommandMessage.REBIRTH, 0}
+    };
+    byte[][] payloads = new byte[list.length][];
+    for (int c = 0; c < list.length; c++) {
+      payloads[c] = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH];
+      CommandMessage command = new CommandMessage();
+      command.wrapForEncode(payloads[c], 0, payloads[c].length, 0, session);
+      command.command(firstId + (c == 2 ? 1 : c), list[c][0], list[c][1]); // 2: a repeat
+    }
+    return payloads;
+  }
+
+  /** An OFFER of {@code image} and its blocks, for the session {@code session}. */
+  private static byte[][] transfer(int id, byte[] image, int session) throws Exception {
+    byte[] sha = MessageDigest.getInstance("SHA-256").digest(image);
+    int blocks = (image.length + 1023) / 1024;
+    byte[][] payloads = new byte[blocks + 1][];
+    payloads[0] = new byte[FleetProtocol.HEADER_LENGTH + 44];
+    OfferMessage offer = new OfferMessage();
+    offer.wrapForEncode(payloads[0], 0, payloads[0].length, 0, session);
+    offer.offer(id, image.length, 10, sha, 0);
+    for (int b = 0; b < blocks; b++) {
+      int length = Math.min(1024, image.length - b * 1024);
+      payloads[b + 1] = new byte[FleetProtocol.HEADER_LENGTH + BlockMessage.DATA + length];
+      BlockMessage block = new BlockMessage();
+      block.wrapForEncode(payloads[b + 1], 0, payloads[b + 1].length, 0, session);
+      block.block(id, b * 1024, image, b * 1024, length);
+    }
+    return payloads;
+  }
+
+  /** Host STATE, the commands (with training in between), then the transfer and the reboot. */
+  private void session(byte[][] commands, byte[][] transfer) {
+    hostOnline();
+    agent.onMessage(stateTopic, stateTopic.length, state, state.length);
+    for (byte[] command : commands) {
+      agent.onMessage(commandTopic, commandTopic.length, command, command.length);
+      for (int n = 0; n < 30; n++) {
+        agent.doWork(n);
+      }
+    }
+    for (byte[] message : transfer) {
+      agent.onMessage(imageTopic, imageTopic.length, message, message.length);
+    }
+    agent.doWork(1_000); // connects after the reboot
+    agent.onConnected();
+  }
+
+  @Test
+  void theAgentAllocatesNothingInSteadyState() throws Exception {
+    TestDevice fixture = new TestDevice().program(TestDevice.image(1, 32, 8));
+    agent =
+        new DeviceAgent(
+            fixture.config,
+            fixture.flash,
+            transport,
+            fixture.sensor,
+            fixture.clock,
+            (e, a, b) -> {});
+    agent.boot();
+    agent.doWork(0);
+    agent.onConnected();
+    int first = transport.bdSeq;
+    session(commands(1, first), transfer(7, TestDevice.image(2, 16, 8), first));
+    int second = transport.bdSeq;
+    byte[][] commands = commands(20, second);
+    byte[][] transfer = transfer(8, TestDevice.image(3, 32, 8), second);
+    int published = transport.published;
+    long overhead = -allocated();
+    overhead += allocated();
+
+    long before = allocated();
+    session(commands, transfer);
+    long bytes = allocated() - before - overhead;
+
+    assertEquals(0, bytes, "bytes allocated by a session of commands, training and a transfer");
+    assertEquals(3, transport.connects);
+    assertEquals(0, agent.board().runningSlot(), "the third image runs, in slot 0");
+    assertEquals(32, agent.board().runtime().model().outputs(0));
+    assertTrue(transport.published - published > 20);
+  }
+}
