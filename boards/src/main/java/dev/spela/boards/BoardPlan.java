@@ -1,6 +1,7 @@
 package dev.spela.boards;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.spela.agent.Checkpoints;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
 import java.util.ArrayList;
@@ -79,7 +80,8 @@ public record BoardPlan(
 
   /**
    * Flash in bytes: {@code firmware} (the board's reservation), {@code imageSlots} slots and one
-   * checkpoint area of {@code slot} bytes each ({@code image} rounded up to whole sectors). {@code
+   * checkpoint area of {@code slot} bytes each ({@code image} and a checkpoint header rounded up to
+   * whole sectors; a device keeps a second checkpoint area where the flash has room). {@code
    * readInPlace} (frozen layers' weights and every prior) is read from the running image: part of
    * it, not extra.
    */
@@ -168,7 +170,8 @@ public record BoardPlan(
             ramTotal <= board.sramBytes());
 
     long image = ModelImage.imageSize(model.inputSize(), model.classes(), outputs, count);
-    long slot = roundUp(image, board.flashSectorBytes());
+    // A checkpoint area holds a header and the image; slots are the same size.
+    long slot = roundUp(image + Checkpoints.IMAGE_OFFSET, board.flashSectorBytes());
     long flashTotal = board.reservedFlashBytes() + (IMAGE_SLOTS + 1) * slot;
     Flash flash =
         new Flash(

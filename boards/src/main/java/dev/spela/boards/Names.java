@@ -1,4 +1,4 @@
-package dev.spela.boards.device;
+package dev.spela.boards;
 
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.Name;

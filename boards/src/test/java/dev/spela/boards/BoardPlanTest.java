@@ -57,7 +57,7 @@ class BoardPlanTest {
 
     int image = ModelImage.imageSize(784, 10, new int[] {128, 34}, 2);
     assertEquals(image, plan.flash().image());
-    assertEquals((image + 4095) / 4096 * 4096, plan.flash().slot());
+    assertEquals((image + 80 + 4095) / 4096 * 4096, plan.flash().slot(), "image and checkpoint header");
     assertEquals(plan.flash().slot(), plan.flash().checkpoint());
     assertEquals(NRF.reservedFlashBytes() + 3 * plan.flash().slot(), plan.flash().total());
     assertEquals(model.backpropBytes(), plan.backprop().model());

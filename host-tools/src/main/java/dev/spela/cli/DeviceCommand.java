@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.NoSuchElementException;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -142,21 +141,21 @@ public final class DeviceCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw CliException.usage(e.getMessage());
       }
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        device.close();
-        stopped.countDown();
-      }, "device-shutdown"));
-      final String deviceId = id;
+      Runtime.getRuntime().addShutdownHook(new Thread(device::close, "device-shutdown"));
       spec.commandLine().getOut().printf("device %s (%s, %s %d/%d: %d training, %d held-out samples) on %s%n",
-          deviceId, board, dataset.name(), part[0], part[1], shardData.train().count(), shardData.heldOut().count(),
+          id, board, dataset.name(), part[0], part[1], shardData.train().count(), shardData.heldOut().count(),
           broker.url());
       spec.commandLine().getOut().flush();
+      Throwable failure;
       try {
-        stopped.await();
+        failure = device.awaitEnd();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         device.close();
+        return;
+      }
+      if (failure != null) {
+        throw CliException.failure("device " + id + " stopped: " + failure.getMessage(), failure);
       }
     }
   }

@@ -97,7 +97,7 @@ public final class FleetDemo {
       MemoryPlan plan = new MemoryPlan();
       int[] outputs = Arrays.copyOfRange(shape, 1, shape.length);
       if (plan.setShape(shape[0], classes, outputs, outputs.length, 0) == ImageStatus.OK
-          && limits.fitRule().refusal(plan) == null) {
+          && limits.refusal(plan) == null) {
         return shape;
       }
     }

@@ -1,7 +1,6 @@
 package dev.spela.fleet;
 
-import dev.spela.boards.device.Names;
-import dev.spela.boards.device.VerdictNames;
+import dev.spela.boards.Names;
 import dev.spela.protocols.fleet.AckMessage;
 import dev.spela.protocols.fleet.BirthMessage;
 import dev.spela.protocols.fleet.BlockMessage;
@@ -80,7 +79,7 @@ public final class FleetHost implements AutoCloseable {
     }
 
     public String statusName() {
-      return VerdictNames.ackStatus(status);
+      return AckMessage.statusName(status);
     }
   }
 
@@ -91,7 +90,9 @@ public final class FleetHost implements AutoCloseable {
     }
 
     public String describe() {
-      return VerdictNames.describe(outcome, reason);
+      return reason == VerdictMessage.NONE
+          ? VerdictMessage.outcomeName(outcome)
+          : VerdictMessage.outcomeName(outcome) + "/" + VerdictMessage.reasonName(reason);
     }
   }
 
@@ -101,13 +102,11 @@ public final class FleetHost implements AutoCloseable {
   private volatile long session;
   private final Options options;
   private final Map<String, DeviceView> devices = new ConcurrentHashMap<>();
-  private final Map<String, Integer> expectedSeq = new ConcurrentHashMap<>();
-  private final Map<String, Long> rebirthAsked = new ConcurrentHashMap<>();
+  private final DeviceSessions sessions;
   private final Map<String, ImageTransfer> transfers = new ConcurrentHashMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final List<Ack> acks = new ArrayList<>();
   private final DropCounters drops = new DropCounters();
-  private final AtomicInteger gaps = new AtomicInteger();
   private final AtomicInteger nextCommandId = new AtomicInteger(ThreadLocalRandom.current().nextInt(1, 1 << 30));
   private final Object changes = new Object();
   private volatile long lastBirthNanos = System.nanoTime();
@@ -127,6 +126,8 @@ public final class FleetHost implements AutoCloseable {
   private FleetHost(String brokerUrl, String hostId, Options options) throws IOException {
     this.hostName = Names.of(hostId);
     this.options = options;
+    // Only a host that gets all of a device's messages can tell a loss from one it never asked for.
+    this.sessions = new DeviceSessions(options.telemetry() && options.sharedGroup() == null);
     this.session = System.currentTimeMillis();
     HostConnection.Will will =
         new HostConnection.Will(topic(Topic.STATE, null, hostName), stateMessage(false), true);
@@ -270,8 +271,8 @@ public final class FleetHost implements AutoCloseable {
   }
 
   /** Messages found missing from the sequence numbers. */
-  public int gaps() {
-    return gaps.get();
+  public long gaps() {
+    return sessions.missing();
   }
 
   // ------------------------------------------------------------------ commands
@@ -443,37 +444,23 @@ public final class FleetHost implements AutoCloseable {
   }
 
   /**
-   * Session and sequence checks for device messages other than BIRTH and DEATH (PROTOCOL.md, "Host
-   * view of a device"). Returns false for a message of another session (counted STALE_SESSION,
-   * and a REBIRTH is asked for once); its content may still be used by the caller. A gap in the
-   * sequence asks for a REBIRTH too.
+   * Session and sequence checks for device messages other than BIRTH and DEATH ({@link
+   * DeviceSessions}). Returns false for a message of another session (counted STALE_SESSION); its
+   * content may still be used by the caller. Asks for a REBIRTH when the rules say so.
    */
   private boolean inSession(Message message, String topicName, String deviceId) {
-    DeviceView device = devices.get(deviceId);
     long bdSeq = message.bdSeq() & 0xFFFFFFFFL;
-    if (device == null || device.bdSeq() != bdSeq) {
+    DeviceSessions.Check check = sessions.message(deviceId, bdSeq, message.seq());
+    if (!check.inSession()) {
       drop(topicName, FleetStatus.STALE_SESSION);
-      if (device != null && !Long.valueOf(bdSeq).equals(rebirthAsked.put(deviceId, bdSeq))) {
-        askRebirth(device, bdSeq);
-      }
-      return false;
+    } else if (check.missing() > 0) {
+      Logger.debug("{}: {} message(s) missing before seq {}", deviceId, check.missing(), message.seq());
     }
-    int expected = expectedSeq.getOrDefault(deviceId, 1);
-    int distance = FleetProtocol.seqDistance(expected, message.seq());
-    if (distance > 0 && distance < 128) {
-      gaps.addAndGet(distance);
-      Logger.debug("{}: {} message(s) missing before seq {}", deviceId, distance, message.seq());
-      // A lost ACK or VERDICT may have changed what the host should know: start afresh. Only a
-      // host that subscribes to all of a device's messages can tell a loss from a message it
-      // never asked for (DATA, or DATA that a shared subscription gave another collector).
-      if (options.telemetry() && options.sharedGroup() == null) {
-        askRebirth(device, bdSeq);
-      }
+    DeviceView device = devices.get(deviceId);
+    if (check.askRebirth() && device != null) {
+      askRebirth(device, bdSeq);
     }
-    if (distance < 128) {
-      expectedSeq.put(deviceId, (message.seq() + 1) & 0xFF);
-    }
-    return true;
+    return check.inSession();
   }
 
   private void askRebirth(DeviceView device, long bdSeq) {
@@ -526,8 +513,7 @@ public final class FleetHost implements AutoCloseable {
         birth.pendingTransferId() & 0xFFFFFFFFL, birth.pendingOffset() & 0xFFFFFFFFL, System.currentTimeMillis());
     devices.put(deviceId, view);
     lastBirthNanos = System.nanoTime();
-    expectedSeq.put(deviceId, 1);
-    rebirthAsked.remove(deviceId);
+    sessions.birth(deviceId, view.bdSeq());
     listeners.forEach(l -> l.onBirth(view));
     changed();
   }
@@ -537,7 +523,7 @@ public final class FleetHost implements AutoCloseable {
       return;
     }
     DeviceView device = devices.get(deviceId);
-    if (device == null || device.bdSeq() != (death.bdSeq() & 0xFFFFFFFFL)) {
+    if (device == null || !sessions.death(deviceId, death.bdSeq() & 0xFFFFFFFFL)) {
       drop(topicName, FleetStatus.STALE_SESSION); // the late will of an older session
       return;
     }

@@ -1,6 +1,6 @@
 package dev.spela.fleet;
 
-import dev.spela.boards.device.Names;
+import dev.spela.boards.Names;
 import dev.spela.protocols.checksum.HmacSha256;
 import dev.spela.protocols.fleet.ClaimMessage;
 import dev.spela.protocols.fleet.ClaimReplyMessage;

@@ -3,6 +3,7 @@ package dev.spela.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.data.Fixture;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -37,6 +38,15 @@ class FleetCommandsTest {
   void anUnknownBoardIsAUsageError() {
     assertOneLineError(SpelaCommand.EXIT_USAGE,
         run("device", "run", "--board", "pdp-11", "--id", "vd-1"), "unknown board 'pdp-11'");
+  }
+
+  @Test
+  void aDeviceWhoseThreadDiesEndsTheProcessWithAFailure(@TempDir Path dir) {
+    // The broker URL is checked when the device thread first connects: the thread dies there.
+    assertOneLineError(SpelaCommand.EXIT_FAILURE,
+        run("device", "run", "--board", "nrf52840", "--id", "vd-1", "--data-dir", Fixture.dir().toString(),
+            "--state-dir", dir.toString(), "--broker", "nonsense://nowhere"),
+        "device vd-1 stopped");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.spela.boards.device;
 
+import dev.spela.boards.Names;
 import dev.spela.protocols.checksum.HmacSha256;
 import dev.spela.protocols.fleet.ClaimMessage;
 import dev.spela.protocols.fleet.ClaimReplyMessage;

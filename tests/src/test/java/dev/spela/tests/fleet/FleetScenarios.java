@@ -365,7 +365,10 @@ abstract class FleetScenarios {
         TelemetryRecord firstAfter = records.stream().filter(r -> r.bdSeq() == reborn.bdSeq()).findFirst().orElseThrow();
         long checkpoint = firstAfter.samplesSeen() - 100 * (firstAfter.recordCounter() + 1);
         assertEquals(0, checkpoint % 200, "checkpoints are taken every 2 records of 100 samples: " + checkpoint);
-        assertTrue(checkpoint >= 600 && checkpoint <= lastReported + 200,
+        // The device had trained at least as far as its last record that reached the host, so its
+        // last checkpoint is at most one checkpoint interval behind that. (How far ahead it was
+        // when it died depends on the records still in flight, which a kill loses.)
+        assertTrue(checkpoint >= 600 && checkpoint >= lastReported - 200,
             "restarted from " + checkpoint + ", last reported " + lastReported);
       } finally {
         second.close();

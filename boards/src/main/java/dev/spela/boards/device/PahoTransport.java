@@ -1,0 +1,196 @@
+package dev.spela.boards.device;
+
+import dev.spela.agent.Transport;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.paho.client.mqttv3.IMqttActionListener;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.tinylog.Logger;
+
+/**
+ * The agent's {@link Transport} over MQTT 3.1.1 with the Paho {@code mqttv3} async client: a new
+ * client for every connection (each has its own will, naming its session), no automatic reconnect
+ * (the agent decides when, with a new session). Paho's callbacks only hand events to the device
+ * thread ({@link Events}), tagged with the client they came from so that the thread can ignore a
+ * closed client's late events.
+ */
+final class PahoTransport implements Transport {
+
+  /** Where the client's events go: the device thread's queue. Must not block. */
+  interface Events {
+    void connected(Object connection);
+
+    void lost(Object connection, String why);
+
+    void message(String topic, byte[] payload);
+  }
+
+  private static final int PAHO_MAX_IN_FLIGHT = 128;
+
+  private final String brokerUrl;
+  private final String clientId;
+  private final Events events;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final IMqttActionListener delivered = new IMqttActionListener() {
+    @Override
+    public void onSuccess(IMqttToken token) {
+      inFlight.decrementAndGet();
+    }
+
+    @Override
+    public void onFailure(IMqttToken token, Throwable exception) {
+      inFlight.decrementAndGet();
+    }
+  };
+  private MqttAsyncClient client;
+
+  PahoTransport(String brokerUrl, String clientId, Events events) {
+    this.brokerUrl = brokerUrl;
+    this.clientId = clientId;
+    this.events = events;
+  }
+
+  /** True if {@code connection} is the client of the current connection. */
+  boolean isCurrent(Object connection) {
+    return connection != null && connection == client;
+  }
+
+  @Override
+  public int connect(byte[] willTopic, int willTopicLength, byte[] willPayload, int willLength) {
+    drop();
+    MqttAsyncClient next;
+    try {
+      next = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
+    } catch (MqttException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("bad broker URL " + brokerUrl + ": " + e.getMessage(), e);
+    }
+    client = next;
+    next.setCallback(new MqttCallbackExtended() {
+      @Override
+      public void connectionLost(Throwable cause) {
+        events.lost(next, cause == null ? "closed" : String.valueOf(cause.getMessage()));
+      }
+
+      @Override
+      public void messageArrived(String topic, MqttMessage message) {
+        events.message(topic, message.getPayload());
+      }
+
+      @Override
+      public void deliveryComplete(IMqttDeliveryToken token) {}
+
+      @Override
+      public void connectComplete(boolean reconnect, String serverUri) {}
+    });
+    MqttConnectOptions options = new MqttConnectOptions();
+    options.setCleanSession(true);
+    options.setAutomaticReconnect(false);
+    options.setKeepAliveInterval(10);
+    options.setConnectionTimeout(10);
+    options.setMaxInflight(PAHO_MAX_IN_FLIGHT);
+    byte[] will = Arrays.copyOf(willPayload, willLength);
+    options.setWill(string(willTopic, willTopicLength), will, 1, false);
+    try {
+      next.connect(options, null, new IMqttActionListener() {
+        @Override
+        public void onSuccess(IMqttToken token) {
+          events.connected(next);
+        }
+
+        @Override
+        public void onFailure(IMqttToken token, Throwable exception) {
+          events.lost(next, exception == null ? "connect failed" : exception.getMessage());
+        }
+      });
+    } catch (MqttException e) {
+      events.lost(next, e.getMessage());
+    }
+    return 0;
+  }
+
+  @Override
+  public int subscribe(byte[] topic, int topicLength) {
+    MqttAsyncClient current = client;
+    try {
+      current.subscribe(string(topic, topicLength), 1);
+      return 0;
+    } catch (MqttException | RuntimeException e) {
+      events.lost(current, "subscribe failed: " + e.getMessage());
+      return -1;
+    }
+  }
+
+  @Override
+  public int publish(byte[] topic, int topicLength, byte[] payload, int offset, int length, int qos) {
+    MqttAsyncClient current = client;
+    if (current == null) {
+      return -1;
+    }
+    byte[] copy = Arrays.copyOfRange(payload, offset, offset + length);
+    if (qos > 0) {
+      inFlight.incrementAndGet();
+    }
+    try {
+      current.publish(string(topic, topicLength), copy, qos, false, null, qos > 0 ? delivered : null);
+      return 0;
+    } catch (MqttException | RuntimeException e) {
+      if (qos > 0) {
+        inFlight.decrementAndGet();
+      }
+      Logger.debug("{}: publish failed: {}", clientId, e.getMessage());
+      return -1;
+    }
+  }
+
+  @Override
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  @Override
+  public int disconnect() {
+    close(true);
+    return 0;
+  }
+
+  /** Drops the connection without a DISCONNECT: the broker publishes the will. */
+  void drop() {
+    close(false);
+  }
+
+  private void close(boolean clean) {
+    MqttAsyncClient current = client;
+    client = null;
+    if (current == null) {
+      return;
+    }
+    try {
+      if (current.isConnected()) {
+        if (clean) {
+          current.disconnect(2_000).waitForCompletion(5_000);
+        } else {
+          current.disconnectForcibly(0, 100, false);
+        }
+      }
+    } catch (MqttException e) {
+      Logger.debug("{}: disconnect: {}", clientId, e.getMessage());
+    }
+    try {
+      current.close(true);
+    } catch (MqttException e) {
+      Logger.debug("{}: close: {}", clientId, e.getMessage());
+    }
+  }
+
+  private static String string(byte[] bytes, int length) {
+    return new String(bytes, 0, length, StandardCharsets.US_ASCII);
+  }
+}
