@@ -73,21 +73,18 @@ public final class ArrayFlash implements FlashRegion {
 
   @Override
   public int read(int offset, byte[] dst, int dstOffset, int length) {
-    if (dst == null
-        || !FlashStatus.inside(offset, length, size)
-        || !FlashStatus.inside(dstOffset, length, dst.length)) {
-      return FlashStatus.OUT_OF_RANGE;
+    int status = FlashStatus.checkTransfer(offset, length, size, dst, dstOffset);
+    if (status == FlashStatus.OK) {
+      System.arraycopy(bytes, base + offset, dst, dstOffset, length);
     }
-    System.arraycopy(bytes, base + offset, dst, dstOffset, length);
-    return FlashStatus.OK;
+    return status;
   }
 
   @Override
   public int write(int offset, byte[] src, int srcOffset, int length) {
-    if (src == null
-        || !FlashStatus.inside(offset, length, size)
-        || !FlashStatus.inside(srcOffset, length, src.length)) {
-      return FlashStatus.OUT_OF_RANGE;
+    int status = FlashStatus.checkTransfer(offset, length, size, src, srcOffset);
+    if (status != FlashStatus.OK) {
+      return status;
     }
     if (strict) {
       for (int k = 0; k < length; k++) {
@@ -102,11 +99,9 @@ public final class ArrayFlash implements FlashRegion {
 
   @Override
   public int erase(int offset, int length) {
-    if (!FlashStatus.inside(offset, length, size)) {
-      return FlashStatus.OUT_OF_RANGE;
-    }
-    if (offset % sectorBytes != 0 || length % sectorBytes != 0) {
-      return FlashStatus.MISALIGNED;
+    int status = FlashStatus.checkErase(offset, length, size, sectorBytes);
+    if (status != FlashStatus.OK) {
+      return status;
     }
     for (int k = 0; k < length; k++) {
       bytes[base + offset + k] = (byte) FlashStatus.ERASED;

@@ -27,6 +27,31 @@ public final class FlashStatus {
     return offset >= 0 && length >= 0 && offset <= size - length;
   }
 
+  /**
+   * The argument check of a read or write of {@code length} bytes at {@code offset} of an area of
+   * {@code size} bytes, to or from {@code buffer[bufferOffset..]}: {@link #OK} or {@link
+   * #OUT_OF_RANGE}.
+   */
+  public static int checkTransfer(
+      int offset, int length, int size, byte[] buffer, int bufferOffset) {
+    return buffer != null
+            && inside(offset, length, size)
+            && inside(bufferOffset, length, buffer.length)
+        ? OK
+        : OUT_OF_RANGE;
+  }
+
+  /**
+   * The argument check of an erase: {@link #OK}, {@link #OUT_OF_RANGE} or {@link #MISALIGNED} (not
+   * whole sectors of {@code sectorBytes}).
+   */
+  public static int checkErase(int offset, int length, int size, int sectorBytes) {
+    if (!inside(offset, length, size)) {
+      return OUT_OF_RANGE;
+    }
+    return offset % sectorBytes != 0 || length % sectorBytes != 0 ? MISALIGNED : OK;
+  }
+
   public static String name(int status) {
     switch (status) {
       case OK:
