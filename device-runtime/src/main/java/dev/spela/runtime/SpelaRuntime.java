@@ -8,6 +8,7 @@ import dev.spela.protocols.image.ModelImageDecoder;
 import dev.spela.protocols.image.ModelImageEncoder;
 import dev.spela.protocols.image.ModelImageValidator;
 import dev.spela.protocols.subset.InitPhase;
+import dev.spela.protocols.subset.SteadyState;
 import dev.spela.runtime.kernels.DenseKernels;
 
 /**
@@ -19,6 +20,7 @@ import dev.spela.runtime.kernels.DenseKernels;
  * <p>Numbers: see device-runtime/NUMERICS.md. Cosines and losses are Q15 ints (32768 = 1.0), the
  * learning rate is Q24 (16777216 = 1.0).
  */
+@SteadyState
 public final class SpelaRuntime {
 
   private static final int PIXEL_SHIFT = 7;
@@ -414,6 +416,9 @@ public final class SpelaRuntime {
       int norm,
       int maxDirection,
       int rng) {
+    if (norm <= 0) {
+      return rng; // never (norm >= 2^14); shows the subset check the division below cannot throw
+    }
     int exponent = arena.info(k, WEIGHT_EXPONENT);
     int precision = 31 + bitLength(norm) - bitLength(learningRate);
     long factor = ((long) learningRate << precision) / norm;

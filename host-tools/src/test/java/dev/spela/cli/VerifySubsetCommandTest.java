@@ -37,7 +37,11 @@ class VerifySubsetCommandTest {
   @Test
   void deviceClassesPassWithExitZero() throws URISyntaxException {
     assertEquals(0, run("verify-subset", classesOf(InitPhase.class).toString()), err::toString);
-    assertTrue(out.toString().strip().matches("\\d+ class(es)? checked, 0 violations"), out::toString);
+    assertTrue(
+        out.toString()
+            .strip()
+            .matches("\\d+ classes checked, \\d+ steady-state entry points, 0 violations"),
+        out::toString);
   }
 
   @Test
@@ -59,7 +63,8 @@ class VerifySubsetCommandTest {
         out::toString);
     String summary = lines.get(lines.size() - 1);
     assertEquals(
-        "%d classes checked, %d violations".formatted(countClasses(hostClasses), lines.size() - 1),
+        "%d classes checked, 0 steady-state entry points, %d violations"
+            .formatted(countClasses(hostClasses), lines.size() - 1),
         summary);
   }
 
@@ -68,11 +73,12 @@ class VerifySubsetCommandTest {
     assertEquals(1, run("verify-subset", "--json", classesOf(VerifySubsetCommand.class).toString()));
     List<String> lines = out.toString().lines().toList();
     JsonNode first = Json.mapper().readTree(lines.get(0));
-    for (String field : List.of("className", "member", "line", "rule", "detail")) {
+    for (String field : List.of("className", "member", "line", "rule", "detail", "chain")) {
       assertTrue(first.has(field), () -> "no " + field + " in " + first);
     }
     JsonNode summary = Json.mapper().readTree(lines.get(lines.size() - 1));
     assertEquals(lines.size() - 1, summary.get("violations").asInt());
+    assertEquals(0, summary.get("entryPoints").asInt());
     assertTrue(summary.get("classesChecked").asInt() > 0, summary::toString);
   }
 

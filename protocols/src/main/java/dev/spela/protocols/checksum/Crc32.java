@@ -1,10 +1,13 @@
 package dev.spela.protocols.checksum;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * CRC-32 as in ISO-HDLC / zip / PNG (reflected polynomial 0xEDB88320, initial value and final xor
  * 0xFFFFFFFF). Table-driven; the table is shared by all instances, so an instance allocates
  * nothing.
  */
+@SteadyState
 public final class Crc32 {
 
   private static final int POLYNOMIAL = 0xEDB88320;

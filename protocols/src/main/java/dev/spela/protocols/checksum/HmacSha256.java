@@ -1,11 +1,14 @@
 package dev.spela.protocols.checksum;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * HMAC-SHA256 (RFC 2104, FIPS 198-1) on top of {@link Sha256}. Set the key once with {@link #key};
  * then each message is {@link #update} calls followed by {@link #finish} or {@link
  * #finishAndCompare}, after which the next message can start with the same key. All buffers are
  * allocated in the constructor.
  */
+@SteadyState
 public final class HmacSha256 {
 
   public static final int MAC_LENGTH = Sha256.DIGEST_LENGTH;

@@ -1,9 +1,12 @@
 package dev.spela.protocols.checksum;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * SHA-256 (FIPS 180-4). All buffers are allocated in the constructor; {@link #update} and {@link
  * #finish} allocate nothing, so an image can be hashed on a hot path.
  */
+@SteadyState
 public final class Sha256 {
 
   public static final int DIGEST_LENGTH = 32;

@@ -1,10 +1,13 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * ACK (device -> host, type 0x04): the outcome of one CMD, with its command id and code, a status
  * and, for a successful EVALUATE, the number of samples and each layer's accuracy (Q15, 4 bytes per
  * layer after the fixed part).
  */
+@SteadyState
 public final class AckMessage extends Message {
 
   public static final int COMMAND_ID = 0;

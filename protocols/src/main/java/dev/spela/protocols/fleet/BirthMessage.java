@@ -1,12 +1,14 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * BIRTH (device -> host, type 0x01): everything the device will report, published after each
  * connection once the host is online, and again on a REBIRTH command. Its header's bdSeq is the
  * session's, its seq is 0. Layout: PROTOCOL.md, "BIRTH".
  */
+@SteadyState
 public final class BirthMessage extends Message {
 
   public static final int BOARD_ID = 0;

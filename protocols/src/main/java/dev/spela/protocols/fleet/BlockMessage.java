@@ -1,12 +1,14 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.checksum.Crc32;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * BLOCK (host -> device, type 0x84): {@link #dataLength} bytes of an image at {@link #imageOffset},
  * with their CRC-32. Decoding checks the structure only; {@link #crcMatches} checks the data (the
  * receiver asks again for a block that fails it).
  */
+@SteadyState
 public final class BlockMessage extends Message {
 
   public static final int TRANSFER_ID = 0;

@@ -1,6 +1,7 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.checksum.HmacSha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * CLAIM_REPLY (host -> device, type 0x85) on {@code spela/v1/PROVISION/REPLY/<claimId>}: the
@@ -8,6 +9,7 @@ import dev.spela.protocols.checksum.HmacSha256;
  * authenticated by HMAC-SHA256 (claim secret) of body bytes [0, 84), so a device accepts only a
  * fresh reply from a host that knows the secret.
  */
+@SteadyState
 public final class ClaimReplyMessage extends Message {
 
   public static final int STATUS = 0;
@@ -26,6 +28,8 @@ public final class ClaimReplyMessage extends Message {
 
   public ClaimReplyMessage() {
     super(FleetProtocol.CLAIM_REPLY, BODY_LENGTH, BODY_LENGTH);
+    // checkGroup reads Topic's static tables: initialise Topic now, not on the first reply.
+    Topic.initialise();
   }
 
   @Override

@@ -1,10 +1,13 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * DATA (device -> host, type 0x03): one telemetry record. A collector stores it idempotently under
  * (device, bdSeq, {@link #recordCounter}); the header's seq only detects gaps. Per-layer values
  * follow the fixed part, 16 bytes per layer. Layout and number formats: PROTOCOL.md, "DATA".
  */
+@SteadyState
 public final class DataMessage extends Message {
 
   public static final int RECORD_COUNTER = 0;

@@ -1,11 +1,13 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.image.ModelImage;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * Constants of fleet protocol v1 (protocols/PROTOCOL.md): the common message header, the message
  * types, their topics, MQTT QoS and retain flags, and the sequence-number arithmetic.
  */
+@SteadyState
 public final class FleetProtocol {
 
   public static final int VERSION = 1;

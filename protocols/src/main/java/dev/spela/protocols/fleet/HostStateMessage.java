@@ -1,10 +1,13 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * STATE (host -> devices, type 0x81), retained on {@code spela/v1/STATE/<hostId>}: online when the
  * host connects, offline as its will. {@link #session} (the host's connect time in milliseconds
  * since the Unix epoch) lets a device ignore a late offline will of an earlier host session.
  */
+@SteadyState
 public final class HostStateMessage extends Message {
 
   public static final int ONLINE = 0;

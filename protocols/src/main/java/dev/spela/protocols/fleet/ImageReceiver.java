@@ -1,6 +1,7 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * The device's side of an image transfer (PROTOCOL.md, "Image transfer"): decides what to do with
@@ -10,6 +11,7 @@ import dev.spela.protocols.checksum.Sha256;
  * {@link #sha256}, {@link #nextOffset}) after the write, and after a restart rebuilds the receiver
  * with {@link #restore}, so a transfer resumes from its last accepted block.
  */
+@SteadyState
 public final class ImageReceiver {
 
   /** {@link #offer} result: a new transfer; erase the inactive slot, then request from 0. */

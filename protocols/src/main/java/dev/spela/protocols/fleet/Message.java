@@ -3,6 +3,7 @@ package dev.spela.protocols.fleet;
 import static dev.spela.protocols.fleet.FleetProtocol.*;
 
 import dev.spela.protocols.image.LittleEndian;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * Flyweight over one fleet message in a byte array: the common 12-byte header (PROTOCOL.md, "Common
@@ -14,6 +15,7 @@ import dev.spela.protocols.image.LittleEndian;
  * fields; {@link #encodedLength} is the number of bytes to publish. Neither allocates, neither
  * throws for any input.
  */
+@SteadyState
 public abstract class Message {
 
   protected byte[] buffer;

@@ -1,10 +1,13 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * A protocol name (group, device id, host id, claim id, board id): 1 .. 32 ASCII bytes from {@code
  * A-Z a-z 0-9 . _ -}. Names appear raw as topic segments and, in message bodies, as 32-byte fields
  * padded with zero bytes. A Name owns its bytes, so it can be kept and compared without allocation.
  */
+@SteadyState
 public final class Name {
 
   public static final int MAX_LENGTH = 32;

@@ -1,11 +1,13 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * OFFER (host -> device, type 0x83): announces an image transfer: its id, length, block size and
  * the SHA-256 of the whole image (as {@code sha256sum} prints it; it names the image everywhere).
  */
+@SteadyState
 public final class OfferMessage extends Message {
 
   public static final int TRANSFER_ID = 0;
