@@ -108,7 +108,7 @@ final class Marks {
                 + " is a look-alike: only the marks module "
                 + module
                 + " defines classes in "
-                + PACKAGE.replace('/', '.')
+                + PACKAGE.substring(0, PACKAGE.length() - 1).replace('/', '.')
                 + " (marks of that name count nowhere in this check)"));
   }
 
