@@ -1,5 +1,6 @@
 package dev.spela.protocols.checksum;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.subset.SteadyState;
 
 /**
@@ -34,7 +35,11 @@ public final class Crc32 {
     state = 0xFFFFFFFF;
   }
 
+  /** Adds {@code data[offset, offset + length)}; nothing if that range is not in the array. */
   public void update(byte[] data, int offset, int length) {
+    if (!Bounds.within(data, offset, length)) {
+      return;
+    }
     int c = state;
     int end = offset + length;
     for (int i = offset; i < end; i++) {

@@ -1,5 +1,6 @@
 package dev.spela.protocols.checksum;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.subset.SteadyState;
 
 /**
@@ -19,8 +20,14 @@ public final class HmacSha256 {
   private final byte[] outerPad = new byte[BLOCK_LENGTH];
   private final byte[] innerDigest = new byte[Sha256.DIGEST_LENGTH];
 
-  /** Sets the key (any length; a key longer than 64 bytes is replaced by its SHA-256). */
+  /**
+   * Sets the key (any length; a key longer than 64 bytes is replaced by its SHA-256); keeps the
+   * previous key if the range is not in the array.
+   */
   public void key(byte[] key, int offset, int length) {
+    if (!Bounds.within(key, offset, length)) {
+      return;
+    }
     for (int k = 0; k < BLOCK_LENGTH; k++) {
       innerPad[k] = 0;
     }

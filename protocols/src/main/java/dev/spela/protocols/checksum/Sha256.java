@@ -1,5 +1,6 @@
 package dev.spela.protocols.checksum;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.subset.SteadyState;
 
 /**
@@ -45,7 +46,11 @@ public final class Sha256 {
     byteCount = 0;
   }
 
+  /** Adds {@code data[offset, offset + length)}; nothing if that range is not in the array. */
   public void update(byte[] data, int offset, int length) {
+    if (!Bounds.within(data, offset, length)) {
+      return;
+    }
     byteCount += length;
     int i = offset;
     int end = offset + length;
@@ -68,8 +73,15 @@ public final class Sha256 {
     }
   }
 
-  /** Pads, writes the 32-byte digest to {@code out[offset..]} and resets for the next message. */
+  /**
+   * Pads, writes the 32-byte digest to {@code out[offset..]} (only resets if it does not fit) and
+   * resets for the next message.
+   */
   public void finish(byte[] out, int offset) {
+    if (!Bounds.within(out, offset, DIGEST_LENGTH)) {
+      reset();
+      return;
+    }
     long bits = byteCount << 3;
     block[blockFill++] = (byte) 0x80;
     if (blockFill > 56) {
@@ -101,6 +113,10 @@ public final class Sha256 {
    * instead of writing it; the comparison looks at every byte whatever the outcome.
    */
   public boolean finishAndCompare(byte[] expected, int offset) {
+    if (!Bounds.within(expected, offset, DIGEST_LENGTH)) {
+      reset();
+      return false;
+    }
     finish(block, 0);
     int diff = 0;
     for (int k = 0; k < DIGEST_LENGTH; k++) {

@@ -118,9 +118,9 @@ public final class AckMessage extends Message {
     return status;
   }
 
-  /** Layer k's held-out accuracy, Q15 (32768 = 100 %). */
+  /** Layer k's held-out accuracy, Q15 (32768 = 100 %); 0 for a layer outside layerCount(). */
   public int accuracy(int layer) {
-    return i32(ACCURACIES + 4 * layer);
+    return layer >= 0 && layer < layerCount() ? i32(ACCURACIES + 4 * layer) : 0;
   }
 
   public int accuracy(int layer, int accuracyQ15) {

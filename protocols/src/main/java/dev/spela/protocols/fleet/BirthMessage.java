@@ -206,13 +206,7 @@ public final class BirthMessage extends Message {
     put8(IMAGE_STATE, state);
     put8(ACTIVE_SLOT, slot);
     put32(IMAGE_LENGTH, length);
-    if (sha == null) {
-      for (int k = 0; k < Sha256.DIGEST_LENGTH; k++) {
-        put8(IMAGE_SHA256 + k, 0);
-      }
-    } else {
-      copyIn(IMAGE_SHA256, sha, shaOffset, Sha256.DIGEST_LENGTH);
-    }
+    copyIn(IMAGE_SHA256, sha, shaOffset, Sha256.DIGEST_LENGTH); // zeros if sha is null
     return this;
   }
 

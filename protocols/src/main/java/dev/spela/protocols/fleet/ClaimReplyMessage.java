@@ -1,5 +1,6 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.HmacSha256;
 import dev.spela.protocols.subset.SteadyState;
 
@@ -66,8 +67,11 @@ public final class ClaimReplyMessage extends Message {
     copyOut(NONCE, out, outOffset, ClaimMessage.NONCE_LENGTH);
   }
 
-  /** True if the reply echoes {@code nonce[nonceOffset..+16)}. */
+  /** True if the reply echoes {@code nonce[nonceOffset..+16)} (false if that is not in nonce). */
   public boolean nonceEquals(byte[] nonce, int nonceOffset) {
+    if (!Bounds.within(nonce, nonceOffset, ClaimMessage.NONCE_LENGTH)) {
+      return false;
+    }
     int diff = 0;
     for (int k = 0; k < ClaimMessage.NONCE_LENGTH; k++) {
       diff |= buffer[at(NONCE + k)] ^ nonce[nonceOffset + k];

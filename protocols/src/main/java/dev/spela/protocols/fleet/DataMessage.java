@@ -5,7 +5,8 @@ import dev.spela.protocols.subset.SteadyState;
 /**
  * DATA (device -> host, type 0x03): one telemetry record. A collector stores it idempotently under
  * (device, bdSeq, {@link #recordCounter}); the header's seq only detects gaps. Per-layer values
- * follow the fixed part, 16 bytes per layer. Layout and number formats: PROTOCOL.md, "DATA".
+ * follow the fixed part, 16 bytes per layer (their getters answer 0 for a layer outside {@link
+ * #layerCount()}). Layout and number formats: PROTOCOL.md, "DATA".
  */
 @SteadyState
 public final class DataMessage extends Message {
@@ -145,24 +146,24 @@ public final class DataMessage extends Message {
 
   /** Running accuracy of layer k's predictions, Q15 (0 .. 32768 = 100 %). */
   public int accuracy(int layer) {
-    return i32(entry(layer) + L_ACCURACY);
+    return hasLayer(layer) ? i32(entry(layer) + L_ACCURACY) : 0;
   }
 
   /** Running mean of layer k's loss -cos(h, v_label), Q15 (-32768 .. 32768; lower is better). */
   public int loss(int layer) {
-    return i32(entry(layer) + L_LOSS);
+    return hasLayer(layer) ? i32(entry(layer) + L_LOSS) : 0;
   }
 
   /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0). */
   public long weightNorm(int layer) {
-    return i64(entry(layer) + L_WEIGHT_NORM);
+    return hasLayer(layer) ? i64(entry(layer) + L_WEIGHT_NORM) : 0;
   }
 
   /**
    * Sets layer k's entry; {@link FleetStatus#BAD_FIELD} if k is not below {@link #layerCount()}.
    */
   public int layer(int layer, int accuracyQ15, int lossQ15, long weightNormQ16) {
-    if (layer < 0 || layer >= layerCount()) {
+    if (!hasLayer(layer)) {
       return FleetStatus.BAD_FIELD;
     }
     int e = entry(layer);
@@ -170,6 +171,10 @@ public final class DataMessage extends Message {
     put32(e + L_LOSS, lossQ15);
     put64(e + L_WEIGHT_NORM, weightNormQ16);
     return FleetStatus.OK;
+  }
+
+  private boolean hasLayer(int layer) {
+    return layer >= 0 && layer < layerCount();
   }
 
   private static int entry(int layer) {

@@ -1,5 +1,6 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.Sha256;
 import dev.spela.protocols.subset.SteadyState;
 
@@ -50,8 +51,11 @@ public final class OfferMessage extends Message {
     copyOut(SHA256, out, outOffset, Sha256.DIGEST_LENGTH);
   }
 
-  /** True if the offered digest equals {@code sha[shaOffset..+32)}. */
+  /** True if the offered digest equals {@code sha[shaOffset..+32)} (false if that is not in sha). */
   public boolean sha256Equals(byte[] sha, int shaOffset) {
+    if (!Bounds.within(sha, shaOffset, Sha256.DIGEST_LENGTH)) {
+      return false;
+    }
     int diff = 0;
     for (int k = 0; k < Sha256.DIGEST_LENGTH; k++) {
       diff |= buffer[at(SHA256 + k)] ^ sha[shaOffset + k];

@@ -97,9 +97,7 @@ public final class VerdictMessage extends Message {
     put8(OUTCOME, outcome);
     put8(REASON, reason);
     put16(DETAIL, detail);
-    for (int k = 0; k < Sha256.DIGEST_LENGTH; k++) {
-      put8(RUNNING_SHA256 + k, runningSha == null ? 0 : runningSha[shaOffset + k]);
-    }
+    copyIn(RUNNING_SHA256, runningSha, shaOffset, Sha256.DIGEST_LENGTH); // zeros if null
     return this;
   }
 }
