@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
+import dev.spela.protocols.subset.InitPhase;
+import dev.spela.subset.AllocationMeter;
+import dev.spela.subset.SubsetAssertions;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -25,6 +29,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 @Tag("zero-allocation")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ZeroAllocationTest {
+
+  static {
+    // Initialisation, as on the device: the program is loaded (see AllocationMeter).
+    AllocationMeter.loadClasses(
+        ZeroAllocationTest.class.getClassLoader(),
+        Path.of("target", "classes"),
+        SubsetAssertions.locationOf(InitPhase.class));
+  }
 
   private static final int WARM_STEPS = 200;
   private static final int SAMPLES = 32;

@@ -1,8 +1,6 @@
 package dev.spela.subset;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,10 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.tree.ClassNode;
 
@@ -60,11 +54,11 @@ public final class SubsetChecker {
     Map<String, String> origins = new HashMap<>();
     List<Violation> violations = new ArrayList<>();
     for (Path path : paths) {
-      List<ClassFile> files = read(path);
+      List<ClassFiles.ClassFile> files = ClassFiles.read(path);
       if (files.isEmpty()) {
         throw new IllegalArgumentException(path + ": contains no class files");
       }
-      for (ClassFile file : files) {
+      for (ClassFiles.ClassFile file : files) {
         ClassNode node = parse(file);
         String earlier = origins.putIfAbsent(node.name, file.origin());
         if (earlier != null) {
@@ -125,56 +119,7 @@ public final class SubsetChecker {
     return sorted;
   }
 
-  /** A class file's bytes and where they came from (a path, or {@code jar!/entry}). */
-  private record ClassFile(byte[] bytes, String origin) {}
-
-  private static List<ClassFile> read(Path path) throws IOException {
-    if (Files.isDirectory(path)) {
-      List<Path> classFiles;
-      try (Stream<Path> files = Files.walk(path)) {
-        classFiles =
-            files
-                .filter(file -> Files.isRegularFile(file) && hasExtension(file, ".class"))
-                .sorted()
-                .toList();
-      }
-      List<ClassFile> found = new ArrayList<>();
-      for (Path file : classFiles) {
-        found.add(new ClassFile(Files.readAllBytes(file), file.toString()));
-      }
-      return found;
-    } else if (Files.isRegularFile(path) && hasExtension(path, ".class")) {
-      return List.of(new ClassFile(Files.readAllBytes(path), path.toString()));
-    } else if (Files.isRegularFile(path) && hasExtension(path, ".jar")) {
-      return readJar(path);
-    } else if (Files.exists(path)) {
-      throw new IllegalArgumentException(path + ": not a directory, .class file or .jar file");
-    } else {
-      throw new IllegalArgumentException(path + ": no such file or directory");
-    }
-  }
-
-  private static List<ClassFile> readJar(Path jar) throws IOException {
-    try (ZipFile zip = new ZipFile(jar.toFile())) {
-      List<? extends ZipEntry> entries =
-          zip.stream()
-              .filter(entry -> !entry.isDirectory() && entry.getName().endsWith(".class"))
-              .filter(entry -> !entry.getName().endsWith("module-info.class"))
-              .sorted(Comparator.comparing(ZipEntry::getName))
-              .toList();
-      List<ClassFile> found = new ArrayList<>();
-      for (ZipEntry entry : entries) {
-        try (InputStream in = zip.getInputStream(entry)) {
-          found.add(new ClassFile(in.readAllBytes(), jar + "!/" + entry.getName()));
-        }
-      }
-      return found;
-    } catch (ZipException e) {
-      throw new IOException(jar + ": not a valid jar (" + e.getMessage() + ")", e);
-    }
-  }
-
-  private static ClassNode parse(ClassFile file) throws IOException {
+  private static ClassNode parse(ClassFiles.ClassFile file) throws IOException {
     ClassNode node = new ClassNode();
     try {
       new ClassReader(file.bytes()).accept(node, ClassReader.SKIP_FRAMES);
@@ -185,7 +130,4 @@ public final class SubsetChecker {
     return node;
   }
 
-  private static boolean hasExtension(Path file, String extension) {
-    return file.getFileName().toString().endsWith(extension);
-  }
 }
