@@ -11,6 +11,7 @@ import java.util.Set;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.LdcInsnNode;
 import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.TypeInsnNode;
@@ -80,7 +81,10 @@ final class SteadyStatePaths {
         triggers.add(new Trigger(entry, firstLine(entry), entry.ownerName()));
       } else if (!entry.isPrivate()) {
         for (Program.Method override : program.dispatch(entry, entry.ownerName())) {
-          if (program.defines(override.ownerName()) && !override.isAbstractOrNative()) {
+          if (!override.equals(entry)
+              && program.defines(override.ownerName())
+              && !override.isAbstractOrNative()) {
+            addCall(entry, override, Violation.NO_LINE);
             reach(override, new Call(entry, Violation.NO_LINE), queue);
           }
         }
@@ -113,8 +117,6 @@ final class SteadyStatePaths {
 
   private void visit(Program.Method method, ArrayDeque<Program.Method> queue) {
     Lines lines = new Lines(method.node().instructions);
-    List<Program.Method> next = new ArrayList<>();
-    List<Integer> nextLines = new ArrayList<>();
     Set<AbstractInsnNode> divisions = new LinkedHashSet<>(Divisors.unproven(method.node()));
     for (AbstractInsnNode insn : method.node().instructions) {
       int line = lines.at(insn);
@@ -123,7 +125,7 @@ final class SteadyStatePaths {
       // its methods run.
       if (initialised != null
           && !(insn instanceof TypeInsnNode)
-          && !program.isSubtype(method.ownerName(), initialised)) {
+          && !isClassOrSuperclass(initialised, method.ownerName())) {
         triggers.add(new Trigger(method, line, initialised));
       }
       if (insn instanceof LdcInsnNode ldc && ldc.cst instanceof String text) {
@@ -134,8 +136,7 @@ final class SteadyStatePaths {
           if (marks.isInitPhase(target.node())) {
             report(method, line, Rule.INIT_PHASE, "calls @InitPhase method " + target.display());
           } else {
-            next.add(target);
-            nextLines.add(line);
+            addCall(method, target, line);
             reach(target, new Call(method, line), queue);
           }
         }
@@ -154,8 +155,11 @@ final class SteadyStatePaths {
         }
       }
     }
-    callees.put(method, next);
-    calleeLines.put(method, nextLines);
+  }
+
+  private void addCall(Program.Method caller, Program.Method callee, int line) {
+    callees.computeIfAbsent(caller, c -> new ArrayList<>()).add(callee);
+    calleeLines.computeIfAbsent(caller, c -> new ArrayList<>()).add(line);
   }
 
   private static String divisionName(int opcode) {
@@ -236,6 +240,17 @@ final class SteadyStatePaths {
         }
       }
     }
+  }
+
+  private boolean isClassOrSuperclass(String candidate, String className) {
+    for (String c = className; c != null; ) {
+      if (c.equals(candidate)) {
+        return true;
+      }
+      ClassNode node = program.get(c);
+      c = node == null ? null : node.superName;
+    }
+    return false;
   }
 
   /** Whether the method runs on an object whose construction initialised the class. */

@@ -104,6 +104,27 @@ class SteadyStatePathsTest {
       }
       """;
 
+  /** An interface declared as entry points: its implementations are reached through it. */
+  private static final String DECODER =
+      """
+      package planted;
+      import dev.spela.protocols.subset.SteadyState;
+      @SteadyState
+      public interface Decoder {
+        int decode(int x);
+      }
+      """;
+
+  private static final String TABLE_DECODER =
+      """
+      package planted;
+      public final class TableDecoder implements Decoder {
+        public int decode(int x) {
+          return Holder.at(x); // through the interface
+        }
+      }
+      """;
+
   /** The holder is its own entry point: its first call initialises it. */
   private static final String STATIC_ENTRY =
       """
@@ -326,6 +347,8 @@ class SteadyStatePathsTest {
             Map.entry("planted.ForcedLookup", FORCED_LOOKUP),
             Map.entry("planted.MaybeLookup", MAYBE_LOOKUP),
             Map.entry("planted.StaticEntry", STATIC_ENTRY),
+            Map.entry("planted.Decoder", DECODER),
+            Map.entry("planted.TableDecoder", TABLE_DECODER),
             Map.entry("planted.Kernel", KERNEL),
             Map.entry("planted.InputMajor", INPUT_MAJOR),
             Map.entry("planted.OutputMajor", OUTPUT_MAJOR),
@@ -382,6 +405,17 @@ class SteadyStatePathsTest {
     // Initialising it before the constructor's first branch does; so does being a method of it.
     assertEquals(List.of(), violationsIn("planted.ForcedLookup"));
     assertEquals(List.of(), violationsIn("planted.Holder"));
+  }
+
+  @Test
+  void anInterfaceEntryPointReachesItsImplementations() {
+    List<Violation> found = violationsIn("planted.TableDecoder");
+    assertEquals(1, found.size(), found::toString);
+    assertEquals(Rule.CLASS_INIT, found.get(0).rule());
+    assertEquals(JavaSources.lineOf(TABLE_DECODER, "// through"), found.get(0).line());
+    assertEquals(
+        List.of("planted.Decoder.decode(I)I", "planted.TableDecoder.decode(I)I"),
+        found.get(0).chain());
   }
 
   @Test
