@@ -139,57 +139,48 @@ final class Divisors {
     }
   }
 
+  /** {@code local OP constant}, OP numbered as IFEQ .. IFLE: ==, !=, <, >=, >, <=. */
+  private record Comparison(int local, long constant, int op) {}
+
   /**
    * Learns from a conditional jump that compares a local with a constant: the local is non-zero on
    * the edge where 0 cannot satisfy the outcome.
    */
   private void refine(int i, int opcode, BitSet taken, BitSet fallThrough) {
-    int local = -1;
-    long constant = 0;
-    int comparison;
-    if (opcode >= Opcodes.IFEQ && opcode <= Opcodes.IFLE) {
-      comparison = opcode - Opcodes.IFEQ;
-      int operand = previous(i);
-      if (operand >= 0 && code[operand].getOpcode() == Opcodes.LCMP) {
-        int second = previous(operand);
-        int first = second < 0 ? -1 : previous(second);
-        if (first < 0) {
-          return;
-        }
-        if (load(code[first], Opcodes.LLOAD) >= 0 && constant(code[second]) != null) {
-          local = load(code[first], Opcodes.LLOAD);
-          constant = constant(code[second]);
-        } else if (constant(code[first]) != null && load(code[second], Opcodes.LLOAD) >= 0) {
-          local = load(code[second], Opcodes.LLOAD);
-          constant = constant(code[first]);
-          comparison = mirror(comparison);
-        }
-      } else if (operand >= 0) {
-        local = load(code[operand], Opcodes.ILOAD);
+    Comparison comparison = null;
+    int operand = previous(i);
+    if (opcode >= Opcodes.IFEQ && opcode <= Opcodes.IFLE && operand >= 0) {
+      int op = opcode - Opcodes.IFEQ;
+      if (code[operand].getOpcode() == Opcodes.LCMP) {
+        comparison = localAgainstConstant(previous(operand), Opcodes.LLOAD, op);
+      } else if (load(code[operand], Opcodes.ILOAD) >= 0) {
+        comparison = new Comparison(load(code[operand], Opcodes.ILOAD), 0, op);
       }
     } else if (opcode >= Opcodes.IF_ICMPEQ && opcode <= Opcodes.IF_ICMPLE) {
-      comparison = opcode - Opcodes.IF_ICMPEQ;
-      int second = previous(i);
-      int first = second < 0 ? -1 : previous(second);
-      if (first < 0) {
-        return;
-      }
-      if (load(code[first], Opcodes.ILOAD) >= 0 && constant(code[second]) != null) {
-        local = load(code[first], Opcodes.ILOAD);
-        constant = constant(code[second]);
-      } else if (constant(code[first]) != null && load(code[second], Opcodes.ILOAD) >= 0) {
-        local = load(code[second], Opcodes.ILOAD);
-        constant = constant(code[first]);
-        comparison = mirror(comparison);
-      }
-    } else {
-      return;
+      comparison = localAgainstConstant(operand, Opcodes.ILOAD, opcode - Opcodes.IF_ICMPEQ);
     }
-    if (local < 0) {
-      return;
+    if (comparison != null) {
+      boolean zeroSatisfies = holds(comparison.op(), 0, comparison.constant());
+      (zeroSatisfies ? fallThrough : taken).set(comparison.local());
     }
-    boolean zeroSatisfies = holds(comparison, 0, constant);
-    (zeroSatisfies ? fallThrough : taken).set(local);
+  }
+
+  /**
+   * The comparison of the two values pushed by the instruction before {@code second} and by
+   * {@code second}, if one is a load ({@code loadOpcode}) of a local and the other a constant.
+   */
+  private Comparison localAgainstConstant(int second, int loadOpcode, int op) {
+    int first = second < 0 ? -1 : previous(second);
+    if (first < 0) {
+      return null;
+    }
+    if (load(code[first], loadOpcode) >= 0 && constant(code[second]) != null) {
+      return new Comparison(load(code[first], loadOpcode), constant(code[second]), op);
+    }
+    if (constant(code[first]) != null && load(code[second], loadOpcode) >= 0) {
+      return new Comparison(load(code[second], loadOpcode), constant(code[first]), mirror(op));
+    }
+    return null;
   }
 
   // Comparisons in the order of IFEQ .. IFLE: ==, !=, <, >=, >, <=.

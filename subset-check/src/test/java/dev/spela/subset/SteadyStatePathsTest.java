@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -554,7 +551,7 @@ class SteadyStatePathsTest {
             "dev.spela.protocols.subset.InitPhase", LOOK_ALIKE_INIT_PHASE,
             "planted.other.Sneaky", SNEAKY),
         marks);
-    Path jar = jar(lookAlike, work.resolve("look-alike.jar"));
+    Path jar = JavaSources.jar(lookAlike, work.resolve("look-alike.jar"));
     List<Violation> found = new SubsetChecker(marks).check(jar).violations();
     assertEquals(
         List.of(
@@ -645,18 +642,6 @@ class SteadyStatePathsTest {
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class, () -> new SubsetChecker(marks).check(program, program));
     assertTrue(e.getMessage().contains(" defines planted."), e::getMessage);
-  }
-
-  private static Path jar(Path classes, Path jar) throws IOException {
-    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
-        var files = Files.walk(classes)) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".class")).sorted().toList()) {
-        out.putNextEntry(new JarEntry(classes.relativize(file).toString().replace('\\', '/')));
-        out.write(Files.readAllBytes(file));
-        out.closeEntry();
-      }
-    }
-    return jar;
   }
 
   private static List<Violation> violationsIn(String className) {

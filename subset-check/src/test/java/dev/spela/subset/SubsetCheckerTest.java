@@ -10,10 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -490,18 +487,7 @@ class SubsetCheckerTest {
 
   @Test
   void jarsAndSingleClassFilesGiveTheSameViolationsAsTheirFolder() throws IOException {
-    Path jar = work.resolve("planted.jar");
-    List<Path> classFiles;
-    try (Stream<Path> files = Files.walk(release8)) {
-      classFiles = files.filter(file -> file.toString().endsWith(".class")).sorted().toList();
-    }
-    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-      for (Path file : classFiles) {
-        out.putNextEntry(new JarEntry(release8.relativize(file).toString().replace('\\', '/')));
-        out.write(Files.readAllBytes(file));
-        out.closeEntry();
-      }
-    }
+    Path jar = JavaSources.jar(release8, work.resolve("planted.jar"));
     SubsetChecker checker = new SubsetChecker(marks);
     SubsetReport fromFolder = checker.check(release8);
     assertEquals(fromFolder, checker.check(jar));
