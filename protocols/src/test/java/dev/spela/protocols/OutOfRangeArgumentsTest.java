@@ -22,6 +22,7 @@ import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.HostStateMessage;
 import dev.spela.protocols.fleet.ImageReceiver;
 import dev.spela.protocols.fleet.Message;
+import dev.spela.protocols.fleet.MessageAuthenticator;
 import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.fleet.OfferMessage;
 import dev.spela.protocols.fleet.Topic;
@@ -97,7 +98,7 @@ class OutOfRangeArgumentsTest {
         return new ImageReceiver(8192, 12);
       } else if (type == Topic.class) {
         Topic topic = new Topic();
-        byte[] text = "spela/v1/lab/CMD/vd-1".getBytes(StandardCharsets.US_ASCII);
+        byte[] text = "spela/v2/lab/CMD/vd-1".getBytes(StandardCharsets.US_ASCII);
         check(topic.parse(text, 0, text.length));
         return topic;
       } else if (type == Crc32.class) {
@@ -106,6 +107,12 @@ class OutOfRangeArgumentsTest {
         return new Sha256();
       } else if (type == DropCounters.class) {
         return new DropCounters();
+      } else if (type == MessageAuthenticator.class) {
+        MessageAuthenticator authenticator = new MessageAuthenticator();
+        check(authenticator.key(new byte[MessageAuthenticator.KEY_LENGTH], 0));
+        return authenticator;
+      } else if (type == Message.class) {
+        return encoded(new CommandMessage());
       } else if (type == DeviceSession.class) {
         return new DeviceSession();
       } else if (type == ModelImageValidator.class) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * Every fleet codec's error paths allocate nothing, from their very first call after construction:
  * each header rule and a body rule of every message type, encoders out of space or given bad
  * fields, malformed and reserved topics, invalid names, refused offers and blocks, bad receiver
- * state, and claims and replies that fail authentication. Everything is built first; then the
+ * state, messages the authenticator refuses, and claims and replies that fail authentication. Everything is built first; then the
  * first round is measured on its own, then warm rounds. Maven runs this under -Xint, in a JVM of
  * its own.
  */
@@ -26,7 +26,8 @@ class FleetErrorZeroAllocationTest {
 
   static {
     // Initialisation, as on the device: the program is loaded (see AllocationMeter).
-    AllocationMeter.loadClasses(FleetErrorZeroAllocationTest.class.getClassLoader(), Path.of("target", "classes"));
+    AllocationMeter.loadClasses(
+        FleetErrorZeroAllocationTest.class.getClassLoader(), Path.of("target", "classes"));
   }
 
   /** A received message that a flyweight must refuse: {@code expected}, or any failure if 0. */
@@ -42,13 +43,13 @@ class FleetErrorZeroAllocationTest {
   private final byte[] small = new byte[HEADER + 8];
   private final byte[] topicBytes = new byte[Topic.MAX_LENGTH];
   private final byte[][] badTopics = {
-    SampleMessages.ascii("spela/v2/lab/CMD/vd-1"),
-    SampleMessages.ascii("spela/v1/lab/CMD"),
-    SampleMessages.ascii("spela/v1/lab/NOPE/vd-1"),
-    SampleMessages.ascii("spela/v1/la+b/CMD/vd-1"),
-    SampleMessages.ascii("spela/v1/lab/cmd/vd-1"),
-    SampleMessages.ascii("spela/v1/STATE/host/extra"),
-    SampleMessages.ascii("spela/v1/PROVISION/NOPE/SN-1"),
+    SampleMessages.ascii("spela/v1/lab/CMD/vd-1"),
+    SampleMessages.ascii("spela/v2/lab/CMD"),
+    SampleMessages.ascii("spela/v2/lab/NOPE/vd-1"),
+    SampleMessages.ascii("spela/v2/la+b/CMD/vd-1"),
+    SampleMessages.ascii("spela/v2/lab/cmd/vd-1"),
+    SampleMessages.ascii("spela/v2/STATE/host/extra"),
+    SampleMessages.ascii("spela/v2/PROVISION/NOPE/SN-1"),
   };
   private final byte[] badName = SampleMessages.ascii("no spaces");
   private final byte[] badField = Arrays.copyOf(badName, Name.FIELD_LENGTH);
@@ -84,9 +85,13 @@ class FleetErrorZeroAllocationTest {
   private final byte[] claimBytes = SampleMessages.sample(FleetProtocol.CLAIM);
   private final byte[] oversized = new byte[FleetProtocol.MAX_MESSAGE_LENGTH + 1];
   private final byte[] command = SampleMessages.sample(FleetProtocol.COMMAND);
+  private final CommandMessage plainCommand = new CommandMessage();
+  private final MessageAuthenticator unkeyed = new MessageAuthenticator();
+  private final MessageAuthenticator authenticator = new MessageAuthenticator();
 
   FleetErrorZeroAllocationTest() {
     otherMac.key(badName, 0, badName.length);
+    SampleMessages.check(authenticator.key(SampleMessages.DEVICE_KEY, 0));
   }
 
   private static Malformed[] malformedMessages() {
@@ -103,10 +108,10 @@ class FleetErrorZeroAllocationTest {
       all.add(new Malformed(SampleMessages.flyweight(type), null, 0, 0, FleetStatus.BAD_ARGUMENT));
       all.add(new Malformed(reader(type), ok, -1, ok.length, FleetStatus.BAD_ARGUMENT));
       all.add(new Malformed(reader(type), ok, 0, HEADER - 1, FleetStatus.TRUNCATED));
-      all.add(malformed(type, ok, 0, 2, FleetStatus.UNSUPPORTED_VERSION));
+      all.add(malformed(type, ok, 0, FleetProtocol.VERSION + 1, FleetStatus.UNSUPPORTED_VERSION));
       all.add(malformed(type, ok, 1, 0x7F, FleetStatus.UNKNOWN_TYPE));
       all.add(malformed(type, ok, 1, otherType, FleetStatus.WRONG_TYPE));
-      all.add(malformed(type, ok, 3, 1, FleetStatus.BAD_FIELD));
+      all.add(malformed(type, ok, FleetProtocol.H_FLAGS, 2, FleetStatus.BAD_FIELD));
       all.add(
           new Malformed(
               reader(type),
@@ -230,7 +235,12 @@ class FleetErrorZeroAllocationTest {
     results[r++] = receiver.restore(0, 10, 10, SampleMessages.SHA, 0, 0);
     receiver.hash(image, 0, 100);
     results[r++] = receiver.hashMatches() ? 1 : -1;
-    // Authentication failures.
+    // Authentication failures: the trailer's MAC, claims and replies.
+    plainCommand.wrap(command, 0, command.length);
+    results[r++] = unkeyed.seal(topicBytes, 0, 5, plainCommand);
+    results[r++] = authenticator.seal(null, 0, 0, plainCommand);
+    results[r++] = authenticator.seal(topicBytes, 0, 5, plainCommand);
+    results[r++] = authenticator.verify(topicBytes, 0, 5, plainCommand);
     reply.wrap(replyBytes, 0, replyBytes.length);
     results[r++] = reply.macMatches(otherMac) ? 1 : -1;
     results[r++] = reply.nonceEquals(image, 0) ? 1 : -1;

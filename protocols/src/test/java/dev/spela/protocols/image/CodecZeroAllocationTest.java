@@ -25,7 +25,8 @@ class CodecZeroAllocationTest {
 
   static {
     // Initialisation, as on the device: the program is loaded (see AllocationMeter).
-    AllocationMeter.loadClasses(CodecZeroAllocationTest.class.getClassLoader(), Path.of("target", "classes"));
+    AllocationMeter.loadClasses(
+        CodecZeroAllocationTest.class.getClassLoader(), Path.of("target", "classes"));
   }
 
   /** An image the validator must refuse with {@code status}: {@code buffer[0, length)}. */
