@@ -221,7 +221,7 @@ final class ClassInitialisation {
       if (insn instanceof JumpInsnNode jump) {
         labels.add(jump.label);
       } else if (insn instanceof TableSwitchInsnNode table) {
-        labels.addAll(List.of(table.dflt));
+        labels.add(table.dflt);
         labels.addAll(table.labels);
       } else if (insn instanceof LookupSwitchInsnNode lookup) {
         labels.add(lookup.dflt);

@@ -29,6 +29,9 @@ final class SteadyStatePaths {
   /** A call from one method to another, at a line of the caller. */
   private record Call(Program.Method caller, int line) {}
 
+  /** A call to a method, at a line of the caller. */
+  private record Edge(Program.Method callee, int line) {}
+
   /** A place where a method initialises a class (or, for a static entry point, its first line). */
   private record Trigger(Program.Method method, int line, String initialised) {}
 
@@ -37,8 +40,7 @@ final class SteadyStatePaths {
   private final ClassInitialisation initialisation;
   private final List<Violation> found = new ArrayList<>();
   private final Map<Program.Method, Call> shortest = new LinkedHashMap<>();
-  private final Map<Program.Method, List<Program.Method>> callees = new HashMap<>();
-  private final Map<Program.Method, List<Integer>> calleeLines = new HashMap<>();
+  private final Map<Program.Method, List<Edge>> edges = new HashMap<>();
   private final List<Trigger> triggers = new ArrayList<>();
 
   SteadyStatePaths(Program program, Marks marks) {
@@ -158,8 +160,7 @@ final class SteadyStatePaths {
   }
 
   private void addCall(Program.Method caller, Program.Method callee, int line) {
-    callees.computeIfAbsent(caller, c -> new ArrayList<>()).add(callee);
-    calleeLines.computeIfAbsent(caller, c -> new ArrayList<>()).add(line);
+    edges.computeIfAbsent(caller, c -> new ArrayList<>()).add(new Edge(callee, line));
   }
 
   private static String divisionName(int opcode) {
@@ -212,18 +213,15 @@ final class SteadyStatePaths {
       }
       while (!queue.isEmpty()) {
         Program.Method method = queue.poll();
-        List<Program.Method> next = callees.getOrDefault(method, List.of());
-        for (int k = 0; k < next.size(); k++) {
-          Program.Method target = next.get(k);
-          if (!paths.containsKey(target) && !forces(target, className)) {
-            paths.put(target, new Call(method, calleeLines.get(method).get(k)));
-            queue.add(target);
+        for (Edge edge : edges.getOrDefault(method, List.of())) {
+          if (!paths.containsKey(edge.callee()) && !forces(edge.callee(), className)) {
+            paths.put(edge.callee(), new Call(method, edge.line()));
+            queue.add(edge.callee());
           }
         }
       }
       for (Trigger trigger : triggers) {
         if (trigger.initialised().equals(className) && paths.containsKey(trigger.method())) {
-          String simple = className.replace('/', '.');
           found.add(
               new Violation(
                   trigger.method().ownerName().replace('/', '.'),
@@ -231,7 +229,7 @@ final class SteadyStatePaths {
                   trigger.line(),
                   Rule.CLASS_INIT,
                   "initialises "
-                      + simple
+                      + className.replace('/', '.')
                       + ", which allocates ("
                       + initialisation.allocationOnInit(className)
                       + ") and is not forced at initialisation: no object the path runs on"
