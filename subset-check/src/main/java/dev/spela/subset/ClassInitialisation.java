@@ -3,7 +3,6 @@ package dev.spela.subset;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -218,15 +217,7 @@ final class ClassInitialisation {
   private static Set<LabelNode> branchTargets(MethodNode method) {
     Set<LabelNode> labels = new HashSet<>();
     for (AbstractInsnNode insn : method.instructions) {
-      if (insn instanceof JumpInsnNode jump) {
-        labels.add(jump.label);
-      } else if (insn instanceof TableSwitchInsnNode table) {
-        labels.add(table.dflt);
-        labels.addAll(table.labels);
-      } else if (insn instanceof LookupSwitchInsnNode lookup) {
-        labels.add(lookup.dflt);
-        labels.addAll(lookup.labels);
-      }
+      labels.addAll(Divisors.targets(insn));
     }
     for (TryCatchBlockNode block : method.tryCatchBlocks) {
       labels.add(block.start);

@@ -274,7 +274,8 @@ final class Divisors {
     return null;
   }
 
-  private static List<LabelNode> targets(AbstractInsnNode insn) {
+  /** The labels a jump or switch instruction can go to (none for any other instruction). */
+  static List<LabelNode> targets(AbstractInsnNode insn) {
     List<LabelNode> labels = new ArrayList<>();
     if (insn instanceof JumpInsnNode jump) {
       labels.add(jump.label);

@@ -8,7 +8,6 @@ import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -645,32 +644,11 @@ class SteadyStatePathsTest {
   }
 
   private static List<Violation> violationsIn(String className) {
-    return report.violations().stream().filter(v -> v.className().equals(className)).toList();
+    return Reports.violationsIn(report, className);
   }
 
   private static void assertReported(
       String className, String member, int line, Rule rule, String detail) {
-    List<Violation> found = violationsIn(className);
-    assertTrue(
-        found.stream()
-            .anyMatch(
-                v ->
-                    v.member().equals(member)
-                        && v.line() == line
-                        && v.rule() == rule
-                        && v.detail().equals(detail)),
-        () ->
-            "missing "
-                + className
-                + "."
-                + member
-                + " [line "
-                + line
-                + "]: "
-                + rule
-                + ": "
-                + detail
-                + " among:\n"
-                + found.stream().map(Violation::format).collect(Collectors.joining("\n")));
+    Reports.assertReported(report, className, member, line, rule, detail);
   }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -547,19 +546,11 @@ class SubsetCheckerTest {
   }
 
   private static List<Violation> violationsIn(String className) {
-    return report.violations().stream().filter(v -> v.className().equals(className)).toList();
+    return Reports.violationsIn(report, className);
   }
 
   private static void assertReported(
       String className, String member, int line, Rule rule, String detail) {
-    List<Violation> found = violationsIn(className);
-    Violation expected = new Violation(className, member, line, rule, detail);
-    assertTrue(
-        found.contains(expected),
-        () ->
-            "missing "
-                + expected.format()
-                + " among:\n"
-                + found.stream().map(Violation::format).collect(Collectors.joining("\n")));
+    Reports.assertReported(report, className, member, line, rule, detail);
   }
 }
