@@ -33,6 +33,12 @@ import picocli.CommandLine.Spec;
       "each a model that fits it, trains every device on its shard of MNIST with",
       "live progress, evaluates each on held-out samples and writes the run's",
       "report. Fetches MNIST first if it is not cached. Exit 1 if a device failed."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela demo",
+      "  spela demo --devices 8 --epochs 2 --boards nrf52840,esp32",
+      "  spela demo --broker tcp://127.0.0.1:1883 --run runs/demo-mosquitto"
     })
 public final class DemoCommand implements Runnable {
 
@@ -59,14 +65,16 @@ public final class DemoCommand implements Runnable {
       description = "Training samples per telemetry record (default: ${DEFAULT-VALUE}).")
   int recordEvery;
 
-  @Option(names = "--boards", split = ",", paramLabel = "ID,ID...",
-      description = "Boards the devices run on, in turn (default: every board of spela boards).")
+  @Option(names = "--boards", split = ",", paramLabel = "IDS", hideParamSyntax = true,
+      description = "Comma-separated board ids the devices run on, in turn (default: every board of spela"
+          + " boards).")
   List<String> boardIds;
 
   @Option(names = "--run", paramLabel = "DIR", description = "Run folder (default: runs/demo-DATE-TIME).")
   Path run;
 
-  @Option(names = "--broker", paramLabel = "URL", description = "Use this MQTT broker instead of an embedded one.")
+  @Option(names = "--broker", paramLabel = "URL", converter = BrokerOptions.UrlConverter.class,
+      description = "Use this MQTT broker instead of an embedded one.")
   String brokerUrl;
 
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Read MNIST's IDX files from DIR instead of the cache.")

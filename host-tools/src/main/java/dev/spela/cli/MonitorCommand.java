@@ -27,6 +27,12 @@ import picocli.CommandLine.Spec;
       "One progress line per device. Every telemetry record is stored once under",
       "the run folder (telemetry/DEVICE.csv), however often it arrives; on exit",
       "(Ctrl-C or --duration) the run's HTML report is written."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela monitor",
+      "  spela monitor --run runs/lab --duration 600",
+      "  spela monitor --run runs/lab --shared collectors   (one of several collectors)"
     })
 public final class MonitorCommand implements Runnable {
 
