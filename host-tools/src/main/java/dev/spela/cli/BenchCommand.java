@@ -46,7 +46,7 @@ public final class BenchCommand implements Runnable {
 
   @Mixin DatasetOptions dataset;
 
-  @Option(names = "--layers", paramLabel = "N,N,...",
+  @Option(names = "--layers", paramLabel = "SIZES",
       description = "A network to measure, input first; repeat for several (default: 784,128,34 and 784,1000,34).")
   List<String> layers = new ArrayList<>(List.of("784,128,34", "784,1000,34"));
 
@@ -69,7 +69,7 @@ public final class BenchCommand implements Runnable {
   @Option(names = "--lr", defaultValue = "0.01", paramLabel = "RATE", description = "Learning rate (default: ${DEFAULT-VALUE}).")
   float learningRate;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the model and the sample order (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the model and the sample order (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--json", description = "Print one JSON object per network instead of text.")

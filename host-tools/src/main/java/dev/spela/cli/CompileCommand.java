@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExamples:%n",
     footer = {
       "  spela compile --layers 784,128,34 -o fresh.img",
-      "  spela compile --layers 784,128,34 --dataset mnist --seed 7 --lr 0.005 -o fresh.img",
+      "  spela compile --layers 784,128,34 --dataset mnist --seed 7 -o fresh.img",
       "  spela compile --from model.splw -o model.img"
     })
 public final class CompileCommand implements Runnable {
@@ -47,7 +47,7 @@ public final class CompileCommand implements Runnable {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--layers", paramLabel = "N,N,...", split = ",",
+  @Option(names = "--layers", paramLabel = "SIZES", split = ",", hideParamSyntax = true,
       description = "Layer sizes of a fresh model, input first: 784,128,34.")
   int[] layers;
 

@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
     description = {
       "Fetch and list the datasets (MNIST, Fashion-MNIST) that training reads.",
       "",
-      "Datasets are cached under datasets/<name>/ in $SPELA_CACHE, else $XDG_CACHE_HOME/spela,"
+      "Datasets are cached under datasets/NAME/ in $SPELA_CACHE, else $XDG_CACHE_HOME/spela,"
           + " else ~/.cache/spela, as the four standard IDX files. Commands that take --dataset"
           + " read them from there, or from --data-dir DIR."
     },

@@ -29,10 +29,13 @@ public final class DatasetOptions {
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
-      description =
-          "Read the dataset from DIR instead of the cache: train-images-idx3-ubyte,"
-              + " train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte,"
-              + " each raw or gzip (.gz).")
+      // Short lines: picocli would wrap a file name at its '.'.
+      description = {
+        "Read the dataset from DIR instead of the cache:",
+        "train-images-idx3-ubyte, train-labels-idx1-ubyte,",
+        "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte,",
+        "each raw or gzip-compressed (name ending .gz)."
+      })
   private Path dataDir;
 
   /** Options that read from the user's cache. */

@@ -19,6 +19,12 @@ import picocli.CommandLine.Spec;
       "List the devices on the broker, from their BIRTH and DEATH messages.",
       "The host announces itself and every device answers with a BIRTH (board,",
       "image, model, training state, memory); dead devices show as offline."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela devices",
+      "  spela devices --json --wait 10",
+      "  spela devices --broker ssl://mqtt.example.com:8883"
     })
 public final class DevicesCommand implements Runnable {
 

@@ -30,6 +30,12 @@ import picocli.CommandLine.Spec;
       "checks each block's CRC-32 and the image's SHA-256, boots it on trial and",
       "confirms it or rolls back. A transfer cut by a disconnection resumes where",
       "it stopped. Exit 0 if the device confirmed the image, 1 otherwise."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela compile --layers 784,128,34 -o model.img",
+      "  spela flash --device vd-1 model.img",
+      "  spela flash --device vd-1 model.img --block-log2 10 --timeout 600"
     })
 public final class FlashCommand implements Runnable {
 

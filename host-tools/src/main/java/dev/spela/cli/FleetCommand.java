@@ -22,9 +22,17 @@ import picocli.CommandLine.Spec;
     name = "fleet",
     mixinStandardHelpOptions = true,
     description = {
-      "Start, pause, resume, stop or evaluate devices.",
+      "Start, pause, resume, stop, evaluate, checkpoint or reboot devices.",
       "Each device answers with an ACK; eval prints the held-out accuracy of",
-      "every layer."
+      "every layer, checkpoint writes the model being trained to the device's",
+      "flash, and reboot restarts the device (it comes back with a new BIRTH)."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela fleet start --all",
+      "  spela fleet eval --device vd-1 --samples 500",
+      "  spela fleet checkpoint --all",
+      "  spela fleet reboot --device vd-1 --device vd-2"
     })
 public final class FleetCommand implements Runnable {
 

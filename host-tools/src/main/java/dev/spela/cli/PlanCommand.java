@@ -56,9 +56,9 @@ public final class PlanCommand implements Runnable {
   @Option(
       names = "--layers",
       required = true,
-      paramLabel = "N",
+      paramLabel = "SIZES",
       split = "[,-]",
-      splitSynopsisLabel = ",",
+      hideParamSyntax = true,
       description =
           "Layer sizes, input first: 784,128,34 (or 784-128-34) is 784 inputs, 128 units, then 34.")
   int[] layers;
