@@ -120,7 +120,7 @@ public final class SpelaCommand implements Runnable {
    */
   static CommandLine newCommandLine(CommandLine.IFactory factory, String... args) {
     verbose = false;
-    CommandLine commandLine = withSubcommands(new CommandLine(new SpelaCommand(), factory), args);
+    CommandLine commandLine = withSubcommands(new CommandLine(new SpelaCommand(), factory), factory, args);
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setExecutionStrategy(
         parseResult -> {
@@ -145,7 +145,8 @@ public final class SpelaCommand implements Runnable {
    * subcommand ({@code spela train ...}, {@code spela help train}) gets the real one, and so do all
    * when an {@code @FILE} argument hides the arguments from this check.
    */
-  private static CommandLine withSubcommands(CommandLine root, String[] args) {
+  private static CommandLine withSubcommands(
+      CommandLine root, CommandLine.IFactory factory, String[] args) {
     List<String> named =
         args == null || Arrays.stream(args).anyMatch(arg -> arg.startsWith("@"))
             ? null
@@ -153,7 +154,8 @@ public final class SpelaCommand implements Runnable {
     for (Class<?> type : SUBCOMMANDS) {
       Command command = type.getAnnotation(Command.class);
       if (named == null || named.contains(command.name())) {
-        root.addSubcommand(command.name(), type);
+        // A CommandLine, not the class: picocli applies model transformers only to the former.
+        root.addSubcommand(command.name(), new CommandLine(type, factory));
       } else {
         CommandSpec standIn = CommandSpec.create().name(command.name());
         standIn.usageMessage().header(command.header()).description(command.description());
