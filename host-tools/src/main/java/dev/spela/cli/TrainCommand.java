@@ -304,7 +304,7 @@ public final class TrainCommand implements Runnable {
         WeightsFile.write(save, (Network) engine, seed, epochs);
       }
     } catch (IOException e) {
-      throw CliException.failure("cannot save the model to " + save + ": " + e.getMessage(), e);
+      throw CliException.cannotWrite(save, e);
     }
   }
 

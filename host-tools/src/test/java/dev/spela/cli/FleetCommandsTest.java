@@ -53,7 +53,7 @@ class FleetCommandsTest {
   void flashRefusesAFileThatIsNotAModelImage(@TempDir Path dir) throws IOException {
     Path junk = Files.write(dir.resolve("junk.img"), new byte[100]);
     assertOneLineError(SpelaCommand.EXIT_FAILURE, run("flash", "--device", "vd-1", junk.toString()),
-        "not a valid model image");
+        "invalid model image");
   }
 
   @Test
