@@ -169,9 +169,9 @@ public final class DeviceCommand implements Runnable {
         stopped.countDown();
       }, "device-shutdown"));
       final String deviceId = id;
-      spec.commandLine().getOut().printf("device %s (%s, %s %d/%d: %d training, %d held-out samples) on %s%n",
-          deviceId, board, dataset.name(), part[0], part[1], shardData.train().count(), shardData.heldOut().count(),
-          broker.url());
+      spec.commandLine().getOut().printf("device %s (%s, %s %d/%d: %,d training and %s) on %s%n",
+          deviceId, board, dataset.name(), part[0], part[1], shardData.train().count(),
+          Plural.of(shardData.heldOut().count(), "held-out sample"), broker.url());
       spec.commandLine().getOut().flush();
       try {
         stopped.await();

@@ -60,7 +60,7 @@ public final class DevicesCommand implements Runnable {
       for (DeviceView d : devices) {
         out.printf("%-16s %-10s %-8s %-9s %-12s %10d %9d %s%n", d.id(), d.board(),
             d.online() ? "online" : "offline", d.trainingStateName(),
-            d.layers() == 0 ? "-" : d.layers() + " layers", d.samplesSeen(), d.ramUsed() / 1024,
+            d.layers() == 0 ? "-" : Plural.of(d.layers(), "layer"), d.samplesSeen(), d.ramUsed() / 1024,
             d.imageSha256().isEmpty() ? "-" : d.imageSha256().substring(0, 12));
       }
     }

@@ -116,7 +116,8 @@ public final class FleetCommand implements Runnable {
       throw CliException.failure("interrupted");
     }
     if (failures > 0) {
-      throw CliException.failure(failures + " device(s) did not carry out " + action.name().toLowerCase(Locale.ROOT));
+      throw CliException.failure(
+          Plural.of(failures, "device") + " did not carry out " + action.name().toLowerCase(Locale.ROOT));
     }
   }
 
@@ -128,6 +129,6 @@ public final class FleetCommand implements Runnable {
     for (int k = 0; k < ack.accuracyQ15().length; k++) {
       line.append(String.format(Locale.ROOT, " L%d %.1f%%", k + 1, ack.accuracyQ15()[k] * 100.0 / 32768));
     }
-    return line.append(" (").append(ack.evaluatedSamples()).append(" held-out samples)").toString();
+    return line.append(" (").append(Plural.of(ack.evaluatedSamples(), "held-out sample")).append(")").toString();
   }
 }

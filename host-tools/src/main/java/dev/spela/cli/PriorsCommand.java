@@ -134,10 +134,9 @@ public final class PriorsCommand implements Runnable {
     } else {
       stdout.printf(
           Locale.ROOT,
-          "%s priors, %d class%s in R^%d, seed %d%n",
+          "%s priors, %s in R^%d, seed %d%n",
           name(priors.method()),
-          priors.classes(),
-          priors.classes() == 1 ? "" : "es",
+          Plural.of(priors.classes(), "class", "classes"),
           priors.dim(),
           priors.seed());
       stdout.printf(Locale.ROOT, "energy      %.10g%n", priors.energy());
@@ -195,7 +194,7 @@ public final class PriorsCommand implements Runnable {
       Files.move(
           temp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw CliException.failure("cannot write " + target + ": " + e.getMessage(), e);
+      throw CliException.cannotWrite(target, e);
     } finally {
       if (temp != null) {
         try {

@@ -80,7 +80,7 @@ public final class ProvisionCommand implements Runnable {
       out.println("answering claims on " + broker.url() + " (registry " + registry + ")");
       out.flush();
       enough.await(); // closing disconnects politely: the last reply's delivery completes first
-      out.println(provisioner.answered() + " claim(s) answered");
+      out.println(Plural.of(provisioner.answered(), "claim") + " answered");
     } catch (IOException e) {
       throw CliException.failure(e.getMessage(), e);
     } catch (IllegalArgumentException e) {
