@@ -103,7 +103,8 @@ public final class DemoCommand implements Runnable {
     }
     Dataset mnist = loadMnist();
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("demo: %d virtual devices, %d epoch(s) on MNIST shards, run folder %s%n", devices, epochs, runDir);
+    out.printf("demo: %s, %s on MNIST shards, run folder %s%n", Plural.of(devices, "virtual device"),
+        Plural.of(epochs, "epoch"), runDir);
     out.flush();
     FleetDemo.Result result;
     try {
@@ -119,17 +120,18 @@ public final class DemoCommand implements Runnable {
     for (FleetDemo.Outcome outcome : result.outcomes()) {
       out.println(FleetDemo.describe(outcome));
     }
-    out.printf(Locale.ROOT, "flashed %d bytes to %d devices at once in %.1f s (%.0f bytes/s)%n", result.imageBytes(),
-        devices, result.flashSeconds(), result.imageBytes() / Math.max(1e-9, result.flashSeconds()));
-    out.printf(Locale.ROOT, "%d telemetry records stored, %d duplicates ignored, %s; %.0f s in all%n",
-        result.recordsStored(), result.duplicates(),
-        result.missingRecords() == 0 ? "every record present exactly once" : result.missingRecords() + " records missing",
+    out.printf(Locale.ROOT, "flashed %,d bytes to %s at once in %.1f s (%,.0f bytes/s)%n", result.imageBytes(),
+        Plural.of(devices, "device"), result.flashSeconds(), result.imageBytes() / Math.max(1e-9, result.flashSeconds()));
+    out.printf(Locale.ROOT, "%s stored, %s ignored, %s; %.0f s in all%n",
+        Plural.of(result.recordsStored(), "telemetry record"), Plural.of(result.duplicates(), "duplicate"),
+        result.missingRecords() == 0 ? "every record present exactly once"
+            : Plural.of(result.missingRecords(), "record") + " missing",
         result.seconds());
     out.println("report: " + result.report());
     out.flush();
     long failed = result.outcomes().stream().filter(o -> !o.ok()).count();
     if (failed > 0) {
-      throw CliException.failure(failed + " of " + devices + " devices failed");
+      throw CliException.failure(failed + " of " + Plural.of(devices, "device") + " failed");
     }
   }
 
@@ -137,7 +139,7 @@ public final class DemoCommand implements Runnable {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries.findAny().isEmpty();
     } catch (IOException e) {
-      throw CliException.failure("cannot read run folder " + dir + ": " + e.getMessage(), e);
+      throw CliException.cannotRead(dir, e);
     }
   }
 
