@@ -57,6 +57,12 @@ public final class SpelaCommand implements Runnable {
           FleetCommand.class,
           MonitorCommand.class);
 
+  static {
+    // Picocli's default factory otherwise looks for Groovy's Closure class when it starts: a lookup
+    // that fails only after opening every one of the 60-odd jars on the class path, on each run.
+    System.setProperty("picocli.disable.closures", "true");
+  }
+
   /** Exit codes shared by every command. */
   public static final int EXIT_OK = 0;
   public static final int EXIT_FAILURE = 1;
