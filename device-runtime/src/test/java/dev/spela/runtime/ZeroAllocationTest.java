@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.protocols.subset.InitPhase;
+import dev.spela.runtime.kernels.DenseKernels;
 import dev.spela.subset.AllocationMeter;
 import dev.spela.subset.SubsetAssertions;
 import java.nio.file.Path;
@@ -90,6 +91,7 @@ class ZeroAllocationTest {
       FloatModel.kaiming(64, 10, new int[] {33, 10}, 3).toImage();
   private static final byte[] CORRUPT = corrupt(IMAGE);
   private static final byte[] WRITTEN = new byte[IMAGE.length];
+  private static final int[][] OVERGROWN = {{DenseKernels.pack(20000, -20000)}};
 
   private static FloatModel mnistShaped() {
     FloatModel model = FloatModel.kaiming(128, 34, new int[] {128, 34}, 2);
@@ -115,7 +117,7 @@ class ZeroAllocationTest {
    * Weights at the top exponent (100): the update code's top-exponent path runs on every step.
    * There an update is so far below one unit of a weight that it is dropped (the shrink loop and
    * the clamp in renormalisation cannot be reached from a valid image: an update scales as
-   * 2^(-2 exponent)); DenseKernelsTest covers the clamp kernel itself.
+   * 2^(-2 exponent)); the first-calls test measures the clamp kernel on its own.
    */
   private static FloatModel topExponent() {
     FloatModel model = FloatModel.kaiming(64, 10, new int[] {32, 10}, 5);
@@ -190,6 +192,10 @@ class ZeroAllocationTest {
     assertAllocatesNothing(
         "first valid load", () -> status[0] = runtime.load(OTHER_IMAGE, 0, OTHER_IMAGE.length));
     assertEquals(ImageStatus.OK, status[0]);
+    assertAllocatesNothing(
+        "the clamp of renormalisation at the top exponent",
+        () -> DenseKernels.clamp(OVERGROWN, 0, 1, 1, ModelImage.MAX_ABS_WEIGHT));
+    assertEquals(ModelImage.MAX_ABS_WEIGHT, DenseKernels.maxAbs(OVERGROWN, 0, 1, 1));
   }
 
   @Test
