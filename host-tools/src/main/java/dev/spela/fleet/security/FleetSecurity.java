@@ -1,0 +1,103 @@
+package dev.spela.fleet.security;
+
+import dev.spela.boards.device.BrokerTrust;
+import dev.spela.fleet.security.FleetAccounts.Account;
+import dev.spela.fleet.security.FleetAccounts.Role;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * A fleet's folder: its CA and broker certificate ({@link FleetAuthority}), its broker accounts
+ * ({@link FleetAccounts}) and the host tools' own password. Everything is created on first use,
+ * so the first {@code spela} command that needs security sets the fleet up:
+ *
+ * <pre>
+ * ca.crt, ca.key           the fleet CA (devices and hosts trust only it)
+ * broker.crt, broker.key   the broker's certificate, issued by the CA
+ * accounts                 broker accounts: username, role, group, PBKDF2 hash
+ * host.password            the password of the "host" account, for the host tools
+ * </pre>
+ *
+ * The folder is {@code --fleet DIR}, else {@code $SPELA_FLEET}, else {@code ~/.spela/fleet}; it and
+ * its secrets are readable by their owner only.
+ */
+public final class FleetSecurity {
+
+  public static final String ENVIRONMENT = "SPELA_FLEET";
+  public static final String HOST_USERNAME = "host";
+  static final String ACCOUNTS = "accounts";
+  static final String HOST_PASSWORD = "host.password";
+
+  private final Path folder;
+  private final FleetAuthority authority;
+  private final FleetAccounts accounts;
+
+  private FleetSecurity(Path folder, FleetAuthority authority, FleetAccounts accounts) {
+    this.folder = folder;
+    this.authority = authority;
+    this.accounts = accounts;
+  }
+
+  /** The fleet folder used when none is given. */
+  public static Path defaultFolder() {
+    String fromEnvironment = System.getenv(ENVIRONMENT);
+    if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+      return Path.of(fromEnvironment);
+    }
+    return Path.of(System.getProperty("user.home"), ".spela", "fleet");
+  }
+
+  /**
+   * Opens the fleet folder, creating what is missing; the broker certificate names 127.0.0.1, ::1,
+   * localhost and {@code brokerNames}.
+   */
+  public static FleetSecurity open(Path folder, Collection<String> brokerNames) throws IOException {
+    Path absolute = folder.toAbsolutePath();
+    boolean created = !Files.isDirectory(absolute);
+    Files.createDirectories(absolute);
+    if (created) {
+      SecureFiles.setMode(absolute, "rwx------");
+    }
+    FleetSecurity fleet = new FleetSecurity(absolute, FleetAuthority.openOrCreate(absolute, brokerNames),
+        FleetAccounts.open(absolute.resolve(ACCOUNTS)));
+    fleet.hostPassword(); // creates the host account on first use
+    return fleet;
+  }
+
+  public static FleetSecurity open(Path folder) throws IOException {
+    return open(folder, List.of());
+  }
+
+  public Path folder() {
+    return folder;
+  }
+
+  public FleetAuthority authority() {
+    return authority;
+  }
+
+  public FleetAccounts accounts() {
+    return accounts;
+  }
+
+  /** How host tools connect: the host account over TLS trusting the fleet CA. */
+  public ClientSecurity hostClient() throws IOException {
+    return new ClientSecurity(HOST_USERNAME, hostPassword(), BrokerTrust.socketFactory(authority.caCertificateFile()));
+  }
+
+  /** The host account's password, made (and its hash registered) the first time. */
+  private String hostPassword() throws IOException {
+    Path file = folder.resolve(HOST_PASSWORD);
+    if (Files.exists(file) && accounts.find(HOST_USERNAME).isPresent()) {
+      return Files.readString(file, StandardCharsets.US_ASCII).trim();
+    }
+    String password = PasswordHash.newPassword();
+    SecureFiles.writeAtomically(file, (password + "\n").getBytes(StandardCharsets.US_ASCII), true);
+    accounts.put(new Account(HOST_USERNAME, Role.HOST, null, PasswordHash.of(password)));
+    return password;
+  }
+}
