@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
       VerifySubsetCommand.class,
       DemoCommand.class,
       BrokerCommand.class,
+      MosquittoConfigCommand.class,
       DeviceCommand.class,
       ProvisionCommand.class,
       DevicesCommand.class,
