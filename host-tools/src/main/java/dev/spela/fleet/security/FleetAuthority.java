@@ -233,7 +233,7 @@ public final class FleetAuthority {
     return bytes;
   }
 
-  private static byte[] pem(Object object) throws IOException {
+  static byte[] pem(Object object) throws IOException {
     StringWriter text = new StringWriter();
     try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
       writer.writeObject(object instanceof PrivateKey key ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null) : object);
@@ -250,12 +250,21 @@ public final class FleetAuthority {
     }
   }
 
-  private static PrivateKey readKey(Path file) throws IOException {
+  static PrivateKey readKey(Path file) throws IOException {
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(reader)) {
       if (parser.readObject() instanceof PrivateKeyInfo info) {
         return new JcaPEMKeyConverter().getPrivateKey(info);
       }
       throw new IOException(file + " holds no PKCS#8 private key");
+    }
+  }
+
+  static java.security.PublicKey readPublicKey(Path file) throws IOException {
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(reader)) {
+      if (parser.readObject() instanceof org.bouncycastle.asn1.x509.SubjectPublicKeyInfo info) {
+        return new JcaPEMKeyConverter().getPublicKey(info);
+      }
+      throw new IOException(file + " holds no PEM public key");
     }
   }
 }

@@ -7,6 +7,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
@@ -20,6 +24,8 @@ import java.util.List;
  * broker.crt, broker.key   the broker's certificate, issued by the CA
  * accounts                 broker accounts: username, role, group, PBKDF2 hash
  * host.password            the password of the "host" account, for the host tools
+ * signing.key, signing.pub the fleet's Ed25519 key: signs images and host messages (v2)
+ * devices                  provisioned devices: claim id, device id, group, device key
  * </pre>
  *
  * The folder is {@code --fleet DIR}, else {@code $SPELA_FLEET}, else {@code ~/.spela/fleet}; it and
@@ -31,6 +37,9 @@ public final class FleetSecurity {
   public static final String HOST_USERNAME = "host";
   static final String ACCOUNTS = "accounts";
   static final String HOST_PASSWORD = "host.password";
+  static final String SIGNING_KEY = "signing.key";
+  static final String SIGNING_PUBLIC_KEY = "signing.pub";
+  static final String DEVICES = "devices";
 
   private final Path folder;
   private final FleetAuthority authority;
@@ -82,6 +91,34 @@ public final class FleetSecurity {
 
   public FleetAccounts accounts() {
     return accounts;
+  }
+
+  /** The provisioned devices. */
+  public DeviceRegistry devices() throws IOException {
+    return DeviceRegistry.open(folder.resolve(DEVICES));
+  }
+
+  /** The fleet's Ed25519 signing key pair, made the first time it is asked for. */
+  public synchronized KeyPair signingKey() throws IOException {
+    Path privateFile = folder.resolve(SIGNING_KEY);
+    Path publicFile = folder.resolve(SIGNING_PUBLIC_KEY);
+    if (Files.exists(privateFile) && Files.exists(publicFile)) {
+      return new KeyPair(FleetAuthority.readPublicKey(publicFile), FleetAuthority.readKey(privateFile));
+    }
+    try {
+      KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+      SecureFiles.writeAtomically(privateFile, FleetAuthority.pem(pair.getPrivate()), true);
+      SecureFiles.writeAtomically(publicFile, FleetAuthority.pem(pair.getPublic()), false);
+      return pair;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot make the fleet's Ed25519 key: " + e.getMessage(), e);
+    }
+  }
+
+  /** The raw 32-byte Ed25519 public key devices verify with (the end of its X.509 encoding). */
+  public byte[] signingPublicKey() throws IOException {
+    byte[] encoded = signingKey().getPublic().getEncoded();
+    return Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length);
   }
 
   /** How host tools connect: the host account over TLS trusting the fleet CA. */

@@ -8,6 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spela.boards.device.BrokerTrust;
+import dev.spela.boards.device.Names;
+import dev.spela.fleet.security.ClaimRateLimiter;
+import dev.spela.fleet.security.SecureProvisioner;
+import dev.spela.protocols.fleet.FleetStatus;
+import dev.spela.protocols.fleet.Name;
+import dev.spela.protocols.fleet.v2.SecureClaim;
+import java.util.regex.Pattern;
 import dev.spela.fleet.HostConnection;
 import dev.spela.fleet.security.ClientSecurity;
 import dev.spela.fleet.security.FleetAccounts.Account;
@@ -64,6 +71,9 @@ abstract class BrokerSecurityScenarios {
   abstract void start(FleetSecurity fleet, Path dir) throws Exception;
 
   abstract void stop() throws Exception;
+
+  /** Makes the broker take the fleet's current accounts (HiveMQ: nothing to do; Mosquitto: SIGHUP). */
+  abstract void reloadAccounts() throws Exception;
 
   abstract String deviceUrl();
 
@@ -238,6 +248,110 @@ abstract class BrokerSecurityScenarios {
     assertDropped(again, "spela/v1/lab/DATA/" + ALPHA, "telemetry as a device");
   }
 
+  // ------------------------------------------------------------------ provisioning (v2 draft)
+
+  /**
+   * A unit claims over the broker as its claim account and gets an identity that works; claiming
+   * again gives the same device id with a new password (the old one stops working); a unit asking
+   * too often gets no answer.
+   */
+  @Test
+  void provisioningGivesTheClaimantAWorkingIdentity() throws Exception {
+    byte[] batch = "batch-9-secret-0123".getBytes(StandardCharsets.US_ASCII);
+    String claimId = "SN-0100";
+    SecureProvisioner.registerClaims(fleet, batch, List.of(claimId));
+    reloadAccounts();
+    ClaimRateLimiter limiter = new ClaimRateLimiter(new ClaimRateLimiter.Limit(3, Duration.ofHours(1)),
+        ClaimRateLimiter.PER_BATCH, System::nanoTime);
+    try (SecureProvisioner provisioner = SecureProvisioner.start(hostUrl(), fleet, batch,
+        new SecureProvisioner.Options("lab", Pattern.compile("SN-.*"), limiter), p -> {})) {
+      SecureClaim unit = new SecureClaim();
+      byte[] unitKey = new byte[32];
+      byte[] claimPassword = new byte[32];
+      unit.deriveUnitKey(batch, 0, batch.length, name(claimId), unitKey, 0);
+      unit.useUnitKey(unitKey, 0, claimPassword, 0);
+      MqttAsyncClient claimant = connectWhenAdmitted(deviceUrl(), claimId, new String(claimPassword, StandardCharsets.US_ASCII));
+      BlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
+      claimant.setCallback(new Received(new LinkedBlockingQueue<>()) {
+        @Override
+        public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+          replies.add(message.getPayload());
+        }
+      });
+      assertEquals(1, grantedQos(claimant, "spela/v2/PROVISION/REPLY/" + claimId));
+
+      String[] first = claim(unit, claimant, claimId, replies);
+      assertTrue(first[0].matches("dev-[a-z2-7]{20}"), first[0]);
+      reloadAccounts();
+      MqttAsyncClient device = connectWhenAdmitted(deviceUrl(), first[0], first[1]);
+      String data = "spela/v1/lab/DATA/" + first[0];
+      publish(device, data, "hello", false);
+      assertEquals(data + " hello", nextSeen(data));
+      device.disconnect().waitForCompletion(WAIT_MS);
+
+      String[] second = claim(unit, claimant, claimId, replies);
+      assertEquals(first[0], second[0], "the same claim id keeps its device id");
+      assertFalse(first[1].equals(second[1]), "with a new password");
+      reloadAccounts();
+      connectWhenAdmitted(deviceUrl(), second[0], second[1]).disconnect().waitForCompletion(WAIT_MS);
+      assertRefused(() -> connect(deviceUrl(), first[0], first[0], first[1], fleet.authority().caCertificateFile()),
+          "the replaced password");
+
+      claim(unit, claimant, claimId, replies); // the third of the burst of 3
+      byte[] fourth = new byte[SecureClaim.CLAIM_LENGTH];
+      unit.encodeClaim(fourth, 0, name(claimId), name("nrf52840"), random(), 0);
+      claimant.publish("spela/v2/PROVISION/REQ/" + claimId, fourth, 1, false).waitForCompletion(WAIT_MS);
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+      while (provisioner.dropped("RATE_LIMITED") == 0 && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
+      assertEquals(1, provisioner.dropped("RATE_LIMITED"));
+      assertEquals(3, provisioner.answered());
+    }
+  }
+
+  /** Publishes a fresh claim and opens its reply: {device id, password}. */
+  private static String[] claim(SecureClaim unit, MqttAsyncClient claimant, String claimId, BlockingQueue<byte[]> replies)
+      throws Exception {
+    byte[] claim = new byte[SecureClaim.CLAIM_LENGTH];
+    assertEquals(SecureClaim.CLAIM_LENGTH, unit.encodeClaim(claim, 0, name(claimId), name("nrf52840"), random(), 0));
+    claimant.publish("spela/v2/PROVISION/REQ/" + claimId, claim, 1, false).waitForCompletion(WAIT_MS);
+    byte[] reply = replies.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+    assertNotNull(reply, "no reply to the claim");
+    assertEquals(FleetStatus.OK, unit.openReply(reply, 0, reply.length));
+    assertTrue(unit.accepted());
+    Name id = new Name();
+    unit.deviceId(id);
+    byte[] password = new byte[SecureClaim.PASSWORD_LENGTH];
+    unit.password(password, 0);
+    return new String[] {Names.toString(id), new String(password, StandardCharsets.US_ASCII)};
+  }
+
+  private static byte[] random() {
+    byte[] random = new byte[SecureClaim.RANDOM_LENGTH];
+    new java.security.SecureRandom().nextBytes(random);
+    return random;
+  }
+
+  private static Name name(String s) {
+    return Names.of(s);
+  }
+
+  /** Connects once the broker admits the account (Mosquitto reloads its files in the background). */
+  private MqttAsyncClient connectWhenAdmitted(String url, String username, String password) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+    while (true) {
+      try {
+        return connect(url, username, username, password, fleet.authority().caCertificateFile());
+      } catch (MqttException refused) {
+        if (System.nanoTime() > deadline) {
+          throw refused;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private MqttAsyncClient device(String id, String password, String... subscriptions) throws Exception {
@@ -320,7 +434,7 @@ abstract class BrokerSecurityScenarios {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static final class Received implements org.eclipse.paho.client.mqttv3.MqttCallback {
+  private static class Received implements org.eclipse.paho.client.mqttv3.MqttCallback {
     private final BlockingQueue<String> queue;
 
     Received(BlockingQueue<String> queue) {

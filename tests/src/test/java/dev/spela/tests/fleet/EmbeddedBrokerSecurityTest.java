@@ -22,6 +22,11 @@ class EmbeddedBrokerSecurityTest extends BrokerSecurityScenarios {
   }
 
   @Override
+  void reloadAccounts() {
+    // the extension reads the accounts file again whenever it changed
+  }
+
+  @Override
   String deviceUrl() {
     return broker.url();
   }

@@ -87,6 +87,12 @@ final class Mosquitto implements AutoCloseable {
     }
   }
 
+  /** Makes Mosquitto read its password and ACL files again (SIGHUP); it does so in the background. */
+  void reload() throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+    assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP mosquitto");
+  }
+
   int port() {
     return port;
   }

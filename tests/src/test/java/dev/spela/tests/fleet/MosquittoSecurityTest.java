@@ -10,16 +10,30 @@ class MosquittoSecurityTest extends BrokerSecurityScenarios {
   private Mosquitto mosquitto;
   private int devicePort;
   private int hostPort;
+  private FleetSecurity fleet;
+  private Path configDir;
+  private String user;
 
   @Override
   void start(FleetSecurity fleet, Path dir) throws Exception {
     devicePort = Mosquitto.freePort();
     hostPort = Mosquitto.freePort();
     // Started as root (as CI is), Mosquitto would drop to its own user, who cannot read the key.
-    String user = "root".equals(System.getProperty("user.name")) ? "root" : null;
-    Path conf = MosquittoConfig.write(fleet, dir.resolve("mosquitto"),
-        new MosquittoConfig.Listeners("127.0.0.1", devicePort, hostPort, user));
-    mosquitto = Mosquitto.start(conf, devicePort);
+    user = "root".equals(System.getProperty("user.name")) ? "root" : null;
+    this.fleet = fleet;
+    configDir = dir.resolve("mosquitto");
+    mosquitto = Mosquitto.start(writeConfig(), devicePort);
+  }
+
+  private Path writeConfig() throws Exception {
+    return MosquittoConfig.write(fleet, configDir, new MosquittoConfig.Listeners("127.0.0.1", devicePort, hostPort, user));
+  }
+
+  /** As an operator does after provisioning: write the configuration again, then SIGHUP. */
+  @Override
+  void reloadAccounts() throws Exception {
+    writeConfig();
+    mosquitto.reload();
   }
 
   @Override
