@@ -4,8 +4,6 @@ import dev.spela.fleet.EmbeddedBroker;
 import dev.spela.fleet.security.FleetSecurity;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -38,16 +36,8 @@ public final class BrokerCommand implements Runnable {
 
   @Mixin FleetFolderOption fleetFolder;
 
-  static final class Mode {
-    @Option(names = "--secure", description = "TLS and the fleet's accounts (the coming default).")
-    boolean secure;
-
-    @Option(names = "--insecure", description = "Plain TCP without logins, for local experiments (prints a warning).")
-    boolean insecure;
-  }
-
   @ArgGroup(exclusive = true)
-  Mode mode = new Mode();
+  SecurityMode mode = new SecurityMode();
 
   @Option(names = "--port", paramLabel = "P",
       description = "Port (default: 8883 with --secure, else 1883; 0 picks a free port).")
@@ -57,24 +47,20 @@ public final class BrokerCommand implements Runnable {
       description = "Address to listen on, with --secure (default: ${DEFAULT-VALUE}; 0.0.0.0: every interface).")
   String bind;
 
-  @Option(names = "--broker-name", paramLabel = "NAME",
-      description = "A host name or address devices reach the broker by, added to its certificate (repeatable).")
-  List<String> brokerNames = new ArrayList<>();
-
   @Override
   public void run() {
     int chosen = port != null ? port : mode.secure ? 8883 : 1883;
     if (chosen < 0 || chosen > 65535) {
       throw CliException.usage("--port must be 0..65535, got " + chosen);
     }
-    if (!mode.secure && (!bind.equals("127.0.0.1") || !brokerNames.isEmpty())) {
+    if (!mode.secure && (!bind.equals("127.0.0.1") || !fleetFolder.brokerNames.isEmpty())) {
       throw CliException.usage("--bind and --broker-name need --secure: a plain broker listens on 127.0.0.1 only");
     }
     PrintWriter out = spec.commandLine().getOut();
     EmbeddedBroker broker;
     try {
       if (mode.secure) {
-        FleetSecurity fleet = fleetFolder.open(brokerNames);
+        FleetSecurity fleet = fleetFolder.open();
         broker = chosen == 0 && bind.equals("127.0.0.1")
             ? EmbeddedBroker.startSecure(fleet) : EmbeddedBroker.startSecure(chosen, bind, fleet);
         out.println("fleet folder " + fleet.folder() + " (devices trust " + fleet.authority().caCertificateFile() + ")");

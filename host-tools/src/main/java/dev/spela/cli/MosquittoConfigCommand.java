@@ -5,8 +5,6 @@ import dev.spela.fleet.security.MosquittoConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,10 +48,6 @@ public final class MosquittoConfigCommand implements Runnable {
       description = "TLS port for host tools (default: ${DEFAULT-VALUE}).")
   int hostPort;
 
-  @Option(names = "--broker-name", paramLabel = "NAME",
-      description = "A host name or address devices reach the broker by, added to its certificate (repeatable).")
-  List<String> brokerNames = new ArrayList<>();
-
   @Option(names = "--user", paramLabel = "NAME",
       description = "Account Mosquitto runs as when started as root (it must be able to read the key).")
   String user;
@@ -68,7 +62,7 @@ public final class MosquittoConfigCommand implements Runnable {
     if (devicePort == hostPort) {
       throw CliException.usage("--device-port and --host-port must differ");
     }
-    FleetSecurity fleet = fleetFolder.open(brokerNames);
+    FleetSecurity fleet = fleetFolder.open();
     Path config;
     try {
       config = MosquittoConfig.write(fleet, out, new MosquittoConfig.Listeners(bind, devicePort, hostPort, user));

@@ -53,16 +53,8 @@ public final class ProvisionCommand implements Runnable {
 
   @Mixin FleetFolderOption fleetFolder;
 
-  static final class Mode {
-    @Option(names = "--secure", description = "Version 2 draft claims over TLS with the fleet's accounts.")
-    boolean secure;
-
-    @Option(names = "--insecure", description = "Version 1 claims, answered in clear (prints a warning).")
-    boolean insecure;
-  }
-
   @ArgGroup(exclusive = true)
-  Mode mode = new Mode();
+  SecurityMode mode = new SecurityMode();
 
   @Option(names = "--claim-secret-file", paramLabel = "FILE",
       description = "File holding the batch's claim secret (else $" + SECRET_ENVIRONMENT + ").")
@@ -135,7 +127,7 @@ public final class ProvisionCommand implements Runnable {
 
   private SecureProvisioner startSecure(byte[] secret, Pattern allowed, Consumer<Provisioned> report)
       throws IOException {
-    FleetSecurity fleet = fleetFolder.open(List.of());
+    FleetSecurity fleet = fleetFolder.open();
     if (expected != null) {
       List<String> claimIds = Files.readAllLines(expected).stream().map(String::trim)
           .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();

@@ -16,7 +16,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.spec.NamedParameterSpec;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -88,8 +87,8 @@ class ClaimCryptoTest {
     byte[] credentials = ClaimCrypto.credentials(DEVICE_ID, "lab", PASSWORD, sequence(0x80, 32), FLEET_KEY);
     byte[] reply = ClaimCrypto.reply(unitKey, claim, hostKeys(), SecureClaim.ACCEPTED, credentials);
 
-    assertEquals(block("claim-v2"), dump("spela/v2/PROVISION/REQ/" + CLAIM_ID, claim));
-    assertEquals(block("claim-reply-v2"), dump("spela/v2/PROVISION/REPLY/" + CLAIM_ID, reply));
+    assertEquals(HexFormat.of().formatHex(block("claim-v2")), HexFormat.of().formatHex(claim));
+    assertEquals(HexFormat.of().formatHex(block("claim-reply-v2")), HexFormat.of().formatHex(reply));
 
     assertEquals(FleetStatus.OK, claimant.openReply(reply, 0, reply.length));
     assertTrue(claimant.accepted());
@@ -134,29 +133,15 @@ class ClaimCryptoTest {
     assertFalse(ClaimCrypto.claimMacMatches(ClaimCrypto.unitKey(BATCH_SECRET, "SN-000418"), claim));
   }
 
-  static String dump(String topic, byte[] bytes) {
-    StringBuilder text = new StringBuilder("topic ").append(topic).append('\n');
-    HexFormat hex = HexFormat.of();
-    for (int at = 0; at < bytes.length; at += 16) {
-      text.append(String.format("%04x ", at));
-      for (int k = at; k < Math.min(at + 16, bytes.length); k++) {
-        text.append(' ').append(hex.toHexDigits(bytes[k]));
-      }
-      text.append('\n');
-    }
-    return text.toString();
-  }
-
-  static String block(String name) throws Exception {
+  /** The bytes of the fenced block {@code ```hex <name>} in PROTOCOL.md (after its topic line). */
+  static byte[] block(String name) throws Exception {
     List<String> lines = Files.readAllLines(Path.of("..", "protocols", "PROTOCOL.md"), StandardCharsets.UTF_8);
     int start = lines.indexOf("```hex " + name);
-    if (start < 0) {
-      return "(PROTOCOL.md has no ```hex " + name + " block)";
+    assertTrue(start >= 0, "PROTOCOL.md has no ```hex " + name + " block");
+    StringBuilder hex = new StringBuilder();
+    for (int k = start + 2; !lines.get(k).equals("```"); k++) {
+      hex.append(lines.get(k).substring(6).replace(" ", ""));
     }
-    List<String> body = new ArrayList<>();
-    for (int k = start + 1; !lines.get(k).equals("```"); k++) {
-      body.add(lines.get(k));
-    }
-    return String.join("\n", body) + "\n";
+    return HexFormat.of().parseHex(hex);
   }
 }

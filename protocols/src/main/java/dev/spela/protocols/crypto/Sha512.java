@@ -1,5 +1,7 @@
 package dev.spela.protocols.crypto;
 
+import dev.spela.protocols.checksum.BlockDigest;
+
 /**
  * SHA-512 (FIPS 180-4, section 6.4), the hash inside Ed25519. All buffers are allocated in the
  * constructor; {@link #update} and {@link #finish} allocate nothing.
@@ -8,7 +10,7 @@ package dev.spela.protocols.crypto;
  * instructions, and Ed25519 verification hashes only once per signature, so this is not where a
  * device spends its time (the curve arithmetic in {@link Field25519} is).
  */
-public final class Sha512 {
+public final class Sha512 extends BlockDigest {
 
   public static final int DIGEST_LENGTH = 64;
   public static final int BLOCK_LENGTH = 128;
@@ -38,11 +40,9 @@ public final class Sha512 {
 
   private final long[] h = new long[8];
   private final long[] w = new long[80];
-  private final byte[] block = new byte[BLOCK_LENGTH];
-  private int blockFill;
-  private long byteCount;
 
   public Sha512() {
+    super(BLOCK_LENGTH, 16);
     reset();
   }
 
@@ -55,54 +55,12 @@ public final class Sha512 {
     h[5] = 0x9b05688c2b3e6c1fL;
     h[6] = 0x1f83d9abfb41bd6bL;
     h[7] = 0x5be0cd19137e2179L;
-    blockFill = 0;
-    byteCount = 0;
+    clearBuffer();
   }
 
-  public void update(byte[] data, int offset, int length) {
-    byteCount += length;
-    int i = offset;
-    int end = offset + length;
-    if (blockFill > 0) {
-      while (blockFill < BLOCK_LENGTH && i < end) {
-        block[blockFill++] = data[i++];
-      }
-      if (blockFill < BLOCK_LENGTH) {
-        return;
-      }
-      compress(block, 0);
-      blockFill = 0;
-    }
-    while (end - i >= BLOCK_LENGTH) {
-      compress(data, i);
-      i += BLOCK_LENGTH;
-    }
-    while (i < end) {
-      block[blockFill++] = data[i++];
-    }
-  }
-
-  /**
-   * Pads, writes the 64-byte digest to {@code out[offset..]} and resets for the next message. The
-   * length field is 128 bits; messages here are far below 2^61 bytes, so its high half is zero.
-   */
+  /** Pads, writes the 64-byte digest to {@code out[offset..]} and resets for the next message. */
   public void finish(byte[] out, int offset) {
-    long bits = byteCount << 3;
-    block[blockFill++] = (byte) 0x80;
-    if (blockFill > BLOCK_LENGTH - 16) {
-      while (blockFill < BLOCK_LENGTH) {
-        block[blockFill++] = 0;
-      }
-      compress(block, 0);
-      blockFill = 0;
-    }
-    while (blockFill < BLOCK_LENGTH - 8) {
-      block[blockFill++] = 0;
-    }
-    for (int k = 0; k < 8; k++) {
-      block[BLOCK_LENGTH - 8 + k] = (byte) (bits >>> (56 - 8 * k));
-    }
-    compress(block, 0);
+    pad();
     for (int k = 0; k < 8; k++) {
       long v = h[k];
       for (int b = 0; b < 8; b++) {
@@ -116,7 +74,8 @@ public final class Sha512 {
     return (x >>> n) | (x << (64 - n));
   }
 
-  private void compress(byte[] src, int at) {
+  @Override
+  protected void compress(byte[] src, int at) {
     for (int t = 0; t < 16; t++) {
       long word = 0;
       for (int b = 0; b < 8; b++) {

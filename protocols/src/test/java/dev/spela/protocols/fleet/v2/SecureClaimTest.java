@@ -11,7 +11,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -130,17 +129,14 @@ class SecureClaimTest {
     assertEquals(0, bytes);
   }
 
-  static byte[] block(String blockName) throws Exception {
+  /** The bytes of the fenced block {@code ```hex <name>} in PROTOCOL.md (after its topic line). */
+  static byte[] block(String name) throws Exception {
     List<String> lines = Files.readAllLines(Path.of("PROTOCOL.md"), StandardCharsets.UTF_8);
-    int start = lines.indexOf("```hex " + blockName);
-    assertTrue(start >= 0, "PROTOCOL.md has no ```hex " + blockName + " block");
+    int start = lines.indexOf("```hex " + name);
+    assertTrue(start >= 0, "PROTOCOL.md has no ```hex " + name + " block");
     StringBuilder hex = new StringBuilder();
-    List<String> rows = new ArrayList<>();
     for (int k = start + 2; !lines.get(k).equals("```"); k++) {
-      rows.add(lines.get(k).substring(6));
-    }
-    for (String row : rows) {
-      hex.append(row.replace(" ", ""));
+      hex.append(lines.get(k).substring(6).replace(" ", ""));
     }
     return HexFormat.of().parseHex(hex);
   }
