@@ -16,24 +16,32 @@ public final class FleetFolderOption {
   @Option(
       names = "--fleet",
       paramLabel = "DIR",
-      description = "Fleet folder: CA, broker certificate, accounts; created on first use"
-          + " (default: $SPELA_FLEET, else ~/.spela/fleet).")
+      description =
+          "Fleet folder: CA, broker certificate, accounts; created on first use"
+              + " (default: $SPELA_FLEET, else ~/.spela/fleet).")
   Path folder;
 
-  @Option(names = "--broker-name", paramLabel = "NAME",
-      description = "A host name or address devices reach the broker by, added to its certificate (repeatable).")
+  @Option(
+      names = "--broker-name",
+      paramLabel = "NAME",
+      description =
+          "A host name or address devices reach the broker by, added to its certificate"
+              + " (repeatable).")
   List<String> brokerNames = new ArrayList<>();
 
   public Path folder() {
     return folder != null ? folder : FleetSecurity.defaultFolder();
   }
 
-  /** Opens (or creates) the fleet folder; the broker certificate also names the --broker-name names. */
+  /**
+   * Opens (or creates) the fleet folder; the broker certificate also names the --broker-name names.
+   */
   FleetSecurity open() {
     try {
       return FleetSecurity.open(folder(), brokerNames);
     } catch (IOException e) {
-      throw CliException.failure("cannot open the fleet folder " + folder() + ": " + e.getMessage(), e);
+      throw CliException.failure(
+          "cannot open the fleet folder " + folder() + ": " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw CliException.usage(e.getMessage());
     }

@@ -11,7 +11,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code spela mosquitto-config}: a Mosquitto configuration enforcing the fleet's accounts and policy. */
+/**
+ * {@code spela mosquitto-config}: a Mosquitto configuration enforcing the fleet's accounts and
+ * policy.
+ */
 @Command(
     name = "mosquitto-config",
     mixinStandardHelpOptions = true,
@@ -33,23 +36,39 @@ public final class MosquittoConfigCommand implements Runnable {
 
   @Mixin FleetFolderOption fleetFolder;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write the configuration into.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Folder to write the configuration into.")
   Path out;
 
-  @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDRESS",
+      defaultValue = "0.0.0.0",
       description = "Address both listeners bind to (default: ${DEFAULT-VALUE}).")
   String bind;
 
-  @Option(names = "--device-port", paramLabel = "P", defaultValue = "8883",
+  @Option(
+      names = "--device-port",
+      paramLabel = "P",
+      defaultValue = "8883",
       description = "TLS port for devices and claims (default: ${DEFAULT-VALUE}).")
   int devicePort;
 
-  @Option(names = "--host-port", paramLabel = "P", defaultValue = "8884",
+  @Option(
+      names = "--host-port",
+      paramLabel = "P",
+      defaultValue = "8884",
       description = "TLS port for host tools (default: ${DEFAULT-VALUE}).")
   int hostPort;
 
-  @Option(names = "--user", paramLabel = "NAME",
-      description = "Account Mosquitto runs as when started as root (it must be able to read the key).")
+  @Option(
+      names = "--user",
+      paramLabel = "NAME",
+      description =
+          "Account Mosquitto runs as when started as root (it must be able to read the key).")
   String user;
 
   @Override
@@ -65,12 +84,21 @@ public final class MosquittoConfigCommand implements Runnable {
     FleetSecurity fleet = fleetFolder.open();
     Path config;
     try {
-      config = MosquittoConfig.write(fleet, out, new MosquittoConfig.Listeners(bind, devicePort, hostPort, user));
+      config =
+          MosquittoConfig.write(
+              fleet, out, new MosquittoConfig.Listeners(bind, devicePort, hostPort, user));
     } catch (IOException e) {
       throw CliException.failure("cannot write the Mosquitto configuration: " + e.getMessage(), e);
     }
     PrintWriter o = spec.commandLine().getOut();
-    o.println("wrote " + config + " (devices on port " + devicePort + ", hosts on port " + hostPort + ")");
+    o.println(
+        "wrote "
+            + config
+            + " (devices on port "
+            + devicePort
+            + ", hosts on port "
+            + hostPort
+            + ")");
     o.println("run: mosquitto -c " + config);
     o.flush();
   }

@@ -12,6 +12,8 @@ public final class SecurityMode {
   @Option(names = "--secure", description = "TLS and the fleet's accounts (see SECURITY.md).")
   boolean secure;
 
-  @Option(names = "--insecure", description = "Plain MQTT without logins, for local experiments (prints a warning).")
+  @Option(
+      names = "--insecure",
+      description = "Plain MQTT without logins, for local experiments (prints a warning).")
   boolean insecure;
 }

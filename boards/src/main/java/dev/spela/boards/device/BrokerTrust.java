@@ -24,7 +24,9 @@ public final class BrokerTrust {
 
   private BrokerTrust() {}
 
-  /** A socket factory whose TLS connections accept only servers certified by {@code caCertificate}. */
+  /**
+   * A socket factory whose TLS connections accept only servers certified by {@code caCertificate}.
+   */
   public static SSLSocketFactory socketFactory(Path caCertificate) throws IOException {
     try (InputStream in = Files.newInputStream(caCertificate)) {
       Collection<? extends Certificate> certificates =
@@ -38,13 +40,15 @@ public final class BrokerTrust {
       for (Certificate certificate : certificates) {
         trusted.setCertificateEntry("fleet-ca-" + n++, certificate);
       }
-      TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory trust =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       trust.init(trusted);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, trust.getTrustManagers(), null);
       return context.getSocketFactory();
     } catch (GeneralSecurityException e) {
-      throw new IOException("cannot use the fleet CA certificate " + caCertificate + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot use the fleet CA certificate " + caCertificate + ": " + e.getMessage(), e);
     }
   }
 
@@ -52,7 +56,8 @@ public final class BrokerTrust {
    * Sets a device's connection options for a secured broker: TLS trusting only the fleet CA, the
    * broker's name checked, and the device's username (its device id) and password.
    */
-  public static void apply(MqttConnectOptions options, Path caCertificate, String username, char[] password)
+  public static void apply(
+      MqttConnectOptions options, Path caCertificate, String username, char[] password)
       throws IOException {
     options.setSocketFactory(socketFactory(caCertificate));
     options.setHttpsHostnameVerificationEnabled(true);

@@ -46,19 +46,30 @@ public final class ClaimCrypto {
   /** Whether the CLAIM's MAC (over body bytes [0, 112)) was made with {@code unitKey}. */
   public static boolean claimMacMatches(byte[] unitKey, byte[] claim) {
     int body = SecureClaim.HEADER_LENGTH;
-    byte[] expected = hmac(unitKey, Arrays.copyOfRange(claim, body, body + SecureClaim.CLAIM_MAC_OFFSET));
-    byte[] actual = Arrays.copyOfRange(claim, body + SecureClaim.CLAIM_MAC_OFFSET, body + SecureClaim.CLAIM_BODY_LENGTH);
+    byte[] expected =
+        hmac(unitKey, Arrays.copyOfRange(claim, body, body + SecureClaim.CLAIM_MAC_OFFSET));
+    byte[] actual =
+        Arrays.copyOfRange(
+            claim, body + SecureClaim.CLAIM_MAC_OFFSET, body + SecureClaim.CLAIM_BODY_LENGTH);
     return MessageDigest.isEqual(expected, actual);
   }
 
   /** The 160-byte credential block of an accepted reply. */
-  public static byte[] credentials(String deviceId, String group, String password, byte[] deviceKey, byte[] fleetKey) {
+  public static byte[] credentials(
+      String deviceId, String group, String password, byte[] deviceKey, byte[] fleetKey) {
     byte[] passwordBytes = password.getBytes(StandardCharsets.US_ASCII);
-    if (passwordBytes.length != SecureClaim.PASSWORD_LENGTH || deviceKey.length != 32 || fleetKey.length != 32) {
+    if (passwordBytes.length != SecureClaim.PASSWORD_LENGTH
+        || deviceKey.length != 32
+        || fleetKey.length != 32) {
       throw new IllegalArgumentException("password must be 32 characters, keys 32 bytes");
     }
     ByteBuffer block = ByteBuffer.allocate(SecureClaim.CREDENTIALS_LENGTH);
-    block.put(nameField(deviceId)).put(nameField(group)).put(passwordBytes).put(deviceKey).put(fleetKey);
+    block
+        .put(nameField(deviceId))
+        .put(nameField(group))
+        .put(passwordBytes)
+        .put(deviceKey)
+        .put(fleetKey);
     return block.array();
   }
 
@@ -69,13 +80,20 @@ public final class ClaimCrypto {
    *
    * @throws GeneralSecurityException if the claim's key is not a usable X25519 key (small order)
    */
-  public static byte[] reply(byte[] unitKey, byte[] claim, KeyPair hostEphemeral, int status, byte[] credentials)
+  public static byte[] reply(
+      byte[] unitKey, byte[] claim, KeyPair hostEphemeral, int status, byte[] credentials)
       throws GeneralSecurityException {
     int claimBody = SecureClaim.HEADER_LENGTH;
-    byte[] nonce = Arrays.copyOfRange(claim, claimBody + SecureClaim.CLAIM_NONCE_OFFSET,
-        claimBody + SecureClaim.CLAIM_NONCE_OFFSET + SecureClaim.NONCE_LENGTH);
-    byte[] devicePublic = Arrays.copyOfRange(claim, claimBody + SecureClaim.DEVICE_PUBLIC_OFFSET,
-        claimBody + SecureClaim.DEVICE_PUBLIC_OFFSET + 32);
+    byte[] nonce =
+        Arrays.copyOfRange(
+            claim,
+            claimBody + SecureClaim.CLAIM_NONCE_OFFSET,
+            claimBody + SecureClaim.CLAIM_NONCE_OFFSET + SecureClaim.NONCE_LENGTH);
+    byte[] devicePublic =
+        Arrays.copyOfRange(
+            claim,
+            claimBody + SecureClaim.DEVICE_PUBLIC_OFFSET,
+            claimBody + SecureClaim.DEVICE_PUBLIC_OFFSET + 32);
     byte[] hostPublic = rawPublicKey(hostEphemeral.getPublic());
     KeyAgreement agreement = KeyAgreement.getInstance("X25519");
     agreement.init(hostEphemeral.getPrivate());
@@ -86,15 +104,24 @@ public final class ClaimCrypto {
     byte[] stream = expand(prk, info, 32 + SecureClaim.CREDENTIALS_LENGTH);
 
     ByteBuffer reply = ByteBuffer.allocate(SecureClaim.REPLY_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-    reply.put((byte) SecureClaim.VERSION).put((byte) SecureClaim.REPLY_TYPE).put((byte) 0).put((byte) 0)
-        .putInt(0).putInt(SecureClaim.REPLY_BODY_LENGTH);
+    reply
+        .put((byte) SecureClaim.VERSION)
+        .put((byte) SecureClaim.REPLY_TYPE)
+        .put((byte) 0)
+        .put((byte) 0)
+        .putInt(0)
+        .putInt(SecureClaim.REPLY_BODY_LENGTH);
     reply.putShort((short) status).putShort((short) 0).put(nonce).put(hostPublic);
-    byte[] plain = status == SecureClaim.ACCEPTED ? credentials : new byte[SecureClaim.CREDENTIALS_LENGTH];
+    byte[] plain =
+        status == SecureClaim.ACCEPTED ? credentials : new byte[SecureClaim.CREDENTIALS_LENGTH];
     for (int i = 0; i < plain.length; i++) {
       reply.put((byte) (plain[i] ^ stream[32 + i]));
     }
-    byte[] body = Arrays.copyOfRange(reply.array(), SecureClaim.HEADER_LENGTH,
-        SecureClaim.HEADER_LENGTH + SecureClaim.REPLY_MAC_OFFSET);
+    byte[] body =
+        Arrays.copyOfRange(
+            reply.array(),
+            SecureClaim.HEADER_LENGTH,
+            SecureClaim.HEADER_LENGTH + SecureClaim.REPLY_MAC_OFFSET);
     reply.put(hmac(Arrays.copyOf(stream, 32), body));
     return reply.array();
   }

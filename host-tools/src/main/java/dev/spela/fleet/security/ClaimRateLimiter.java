@@ -6,18 +6,22 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * Token buckets for claims: one per claim id and one for the whole batch. A claim goes through
- * only if both have a token (and then takes one from each), so neither a unit asking in a loop nor
- * many units at once can make the host do unbounded work. Only authenticated claims reach it, so
- * it keeps one bucket per real unit.
+ * Token buckets for claims: one per claim id and one for the whole batch. A claim goes through only
+ * if both have a token (and then takes one from each), so neither a unit asking in a loop nor many
+ * units at once can make the host do unbounded work. Only authenticated claims reach it, so it
+ * keeps one bucket per real unit.
  */
 public final class ClaimRateLimiter {
 
   /** {@code burst} claims at once, then one more every {@code every}. */
   public record Limit(int burst, Duration every) {}
 
-  /** Reference limits (PROTOCOL.md 14.2): per claim id 3, then one per 30 s; per batch 60, then 2 per second. */
+  /**
+   * Reference limits (PROTOCOL.md 14.2): per claim id 3, then one per 30 s; per batch 60, then 2
+   * per second.
+   */
   public static final Limit PER_CLAIM = new Limit(3, Duration.ofSeconds(30));
+
   public static final Limit PER_BATCH = new Limit(60, Duration.ofMillis(500));
 
   private final Limit perClaim;

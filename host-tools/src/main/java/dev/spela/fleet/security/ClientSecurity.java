@@ -13,7 +13,12 @@ public record ClientSecurity(String username, String password, SSLSocketFactory 
 
   @Override
   public String toString() {
-    return "ClientSecurity[username=" + username + ", password=" + (password == null ? "none" : "****")
-        + ", tls=" + (socketFactory != null) + "]";
+    return "ClientSecurity[username="
+        + username
+        + ", password="
+        + (password == null ? "none" : "****")
+        + ", tls="
+        + (socketFactory != null)
+        + "]";
   }
 }

@@ -12,8 +12,8 @@ import java.util.Optional;
 
 /**
  * The devices a fleet has provisioned (file {@code devices} in the fleet folder, mode 0600): claim
- * id, device id, group and the device key, one line each. The host needs the device key in clear
- * to authenticate its messages to the device; the broker password is not here (only its hash, in
+ * id, device id, group and the device key, one line each. The host needs the device key in clear to
+ * authenticate its messages to the device; the broker password is not here (only its hash, in
  * {@link FleetAccounts}). Written whole and atomically, like every file of the fleet folder.
  */
 public final class DeviceRegistry {
@@ -40,7 +40,8 @@ public final class DeviceRegistry {
         }
         String[] f = line.trim().split(" +");
         if (f.length != 4) {
-          throw new IOException(file + ": expected 'claimId deviceId group deviceKey', got '" + line + "'");
+          throw new IOException(
+              file + ": expected 'claimId deviceId group deviceKey', got '" + line + "'");
         }
         registry.byClaim.put(f[0], new Device(f[0], f[1], f[2], HexFormat.of().parseHex(f[3])));
       }
@@ -72,13 +73,25 @@ public final class DeviceRegistry {
     Device known = byClaim.get(claimId);
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
-    Device device = new Device(claimId, known != null ? known.deviceId() : newDeviceId(),
-        known != null ? known.group() : group, key);
+    Device device =
+        new Device(
+            claimId,
+            known != null ? known.deviceId() : newDeviceId(),
+            known != null ? known.group() : group,
+            key);
     byClaim.put(claimId, device);
-    StringBuilder text = new StringBuilder("# spela provisioned devices: claimId deviceId group deviceKey (secret)\n");
+    StringBuilder text =
+        new StringBuilder(
+            "# spela provisioned devices: claimId deviceId group deviceKey (secret)\n");
     for (Device d : byClaim.values()) {
-      text.append(d.claimId()).append(' ').append(d.deviceId()).append(' ').append(d.group()).append(' ')
-          .append(HexFormat.of().formatHex(d.deviceKey())).append('\n');
+      text.append(d.claimId())
+          .append(' ')
+          .append(d.deviceId())
+          .append(' ')
+          .append(d.group())
+          .append(' ')
+          .append(HexFormat.of().formatHex(d.deviceKey()))
+          .append('\n');
     }
     SecureFiles.writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8), true);
     return device;

@@ -16,10 +16,10 @@ import java.util.regex.Pattern;
 
 /**
  * The broker accounts of a fleet, in one text file of the fleet folder that both brokers are made
- * from: one line per account, {@code username role group passwordHash}. Only hashes are stored
- * (the broker needs nothing more). Every change writes a new file and moves it over the old one,
- * so a reader (the embedded broker, another {@code spela} process) sees the old or the new
- * accounts, never half of them; {@link #find} re-reads the file when it was replaced.
+ * from: one line per account, {@code username role group passwordHash}. Only hashes are stored (the
+ * broker needs nothing more). Every change writes a new file and moves it over the old one, so a
+ * reader (the embedded broker, another {@code spela} process) sees the old or the new accounts,
+ * never half of them; {@link #find} re-reads the file when it was replaced.
  */
 public final class FleetAccounts {
 
@@ -40,10 +40,12 @@ public final class FleetAccounts {
       Objects.requireNonNull(role);
       Objects.requireNonNull(passwordHash);
       if (!NAME.matcher(username).matches()) {
-        throw new IllegalArgumentException("bad account name '" + username + "': 1 to 32 of A-Z a-z 0-9 . _ -");
+        throw new IllegalArgumentException(
+            "bad account name '" + username + "': 1 to 32 of A-Z a-z 0-9 . _ -");
       }
       if ((role == Role.DEVICE) != (group != null)) {
-        throw new IllegalArgumentException("a device account, and only a device account, has a group");
+        throw new IllegalArgumentException(
+            "a device account, and only a device account, has a group");
       }
       if (group != null && !NAME.matcher(group).matches()) {
         throw new IllegalArgumentException("bad group '" + group + "'");
@@ -90,7 +92,11 @@ public final class FleetAccounts {
     Account existing = accounts.get(account.username());
     if (existing != null && existing.role() != account.role()) {
       throw new IllegalArgumentException(
-          "'" + account.username() + "' is already a " + existing.role().name().toLowerCase() + " account");
+          "'"
+              + account.username()
+              + "' is already a "
+              + existing.role().name().toLowerCase()
+              + " account");
     }
     Map<String, Account> next = new LinkedHashMap<>(accounts);
     next.put(account.username(), account);
@@ -110,10 +116,18 @@ public final class FleetAccounts {
   }
 
   private void save(Map<String, Account> next) throws IOException {
-    StringBuilder text = new StringBuilder("# spela fleet accounts: username role group password-hash (PBKDF2-SHA512)\n");
+    StringBuilder text =
+        new StringBuilder(
+            "# spela fleet accounts: username role group password-hash (PBKDF2-SHA512)\n");
     for (Account a : next.values()) {
-      text.append(a.username()).append(' ').append(a.role()).append(' ')
-          .append(a.group() == null ? "-" : a.group()).append(' ').append(a.passwordHash()).append('\n');
+      text.append(a.username())
+          .append(' ')
+          .append(a.role())
+          .append(' ')
+          .append(a.group() == null ? "-" : a.group())
+          .append(' ')
+          .append(a.passwordHash())
+          .append('\n');
     }
     SecureFiles.writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8), false);
     accounts = Collections.unmodifiableMap(next);
@@ -138,7 +152,8 @@ public final class FleetAccounts {
           if (f.length != 4) {
             throw new IllegalArgumentException("expected 4 fields");
           }
-          read.put(f[0], new Account(f[0], Role.valueOf(f[1]), f[2].equals("-") ? null : f[2], f[3]));
+          read.put(
+              f[0], new Account(f[0], Role.valueOf(f[1]), f[2].equals("-") ? null : f[2], f[3]));
         } catch (IllegalArgumentException e) {
           throw new IOException(file + " line " + lineNumber + ": " + e.getMessage());
         }
@@ -148,11 +163,14 @@ public final class FleetAccounts {
     loadedKey = now;
   }
 
-  /** Identifies the file's current version: every save moves a new file (a new inode) into place. */
+  /**
+   * Identifies the file's current version: every save moves a new file (a new inode) into place.
+   */
   private Object key() throws IOException {
     try {
       BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-      return List.of(String.valueOf(attributes.fileKey()), attributes.lastModifiedTime(), attributes.size());
+      return List.of(
+          String.valueOf(attributes.fileKey()), attributes.lastModifiedTime(), attributes.size());
     } catch (NoSuchFileException e) {
       return null;
     }

@@ -26,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -34,6 +35,7 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
@@ -41,8 +43,6 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -87,12 +87,14 @@ public final class FleetAuthority {
    * The authority of the fleet folder, created with its broker certificate if the folder has none;
    * the broker certificate is issued anew if it misses one of {@code brokerNames} or expires soon.
    */
-  public static FleetAuthority openOrCreate(Path folder, Collection<String> brokerNames) throws IOException {
+  public static FleetAuthority openOrCreate(Path folder, Collection<String> brokerNames)
+      throws IOException {
     try {
       Path caFile = folder.resolve(CA_CERTIFICATE);
       FleetAuthority authority;
       if (Files.exists(caFile)) {
-        authority = new FleetAuthority(folder, readCertificate(caFile), readKey(folder.resolve(CA_KEY)));
+        authority =
+            new FleetAuthority(folder, readCertificate(caFile), readKey(folder.resolve(CA_KEY)));
       } else {
         authority = createCa(folder);
       }
@@ -128,7 +130,10 @@ public final class FleetAuthority {
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
-      store.setKeyEntry("broker", readKey(brokerKeyFile()), password,
+      store.setKeyEntry(
+          "broker",
+          readKey(brokerKeyFile()),
+          password,
           new java.security.cert.Certificate[] {brokerCertificate, caCertificate});
       return store;
     } catch (GeneralSecurityException e) {
@@ -139,14 +144,26 @@ public final class FleetAuthority {
   private static FleetAuthority createCa(Path folder)
       throws IOException, GeneralSecurityException, OperatorCreationException {
     KeyPair keys = newKeyPair();
-    X500Name name = new X500Name("CN=SPELA fleet CA " + HexFormat.of().formatHex(randomBytes(4)) + ",O=SPELA Edge");
+    X500Name name =
+        new X500Name(
+            "CN=SPELA fleet CA " + HexFormat.of().formatHex(randomBytes(4)) + ",O=SPELA Edge");
     Instant now = Instant.now();
-    X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(),
-        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(CA_LIFETIME)), name, keys.getPublic());
+    X509v3CertificateBuilder builder =
+        new JcaX509v3CertificateBuilder(
+            name,
+            serial(),
+            Date.from(now.minus(Duration.ofHours(1))),
+            Date.from(now.plus(CA_LIFETIME)),
+            name,
+            keys.getPublic());
     JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
     builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-    builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-    builder.addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
+    builder.addExtension(
+        Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    builder.addExtension(
+        Extension.subjectKeyIdentifier,
+        false,
+        extensions.createSubjectKeyIdentifier(keys.getPublic()));
     X509Certificate certificate = sign(builder, keys.getPrivate());
     // The key first: a certificate without its key would be a CA nobody can use.
     SecureFiles.writeAtomically(folder.resolve(CA_KEY), pem(keys.getPrivate()), true);
@@ -171,20 +188,33 @@ public final class FleetAuthority {
     KeyPair keys = newKeyPair();
     Instant now = Instant.now();
     X500Name issuer = X500Name.getInstance(caCertificate.getSubjectX500Principal().getEncoded());
-    X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer, serial(),
-        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(BROKER_LIFETIME)),
-        new X500Name("CN=SPELA fleet broker,O=SPELA Edge"), keys.getPublic());
+    X509v3CertificateBuilder builder =
+        new JcaX509v3CertificateBuilder(
+            issuer,
+            serial(),
+            Date.from(now.minus(Duration.ofHours(1))),
+            Date.from(now.plus(BROKER_LIFETIME)),
+            new X500Name("CN=SPELA fleet broker,O=SPELA Edge"),
+            keys.getPublic());
     List<GeneralName> alternatives = new ArrayList<>();
     for (String n : names) {
-      alternatives.add(new GeneralName(IP_ADDRESS.matcher(n).matches() ? GeneralName.iPAddress : GeneralName.dNSName, n));
+      alternatives.add(
+          new GeneralName(
+              IP_ADDRESS.matcher(n).matches() ? GeneralName.iPAddress : GeneralName.dNSName, n));
     }
     JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
     builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-    builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-    builder.addExtension(Extension.subjectAlternativeName, false,
+    builder.addExtension(
+        Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+    builder.addExtension(
+        Extension.subjectAlternativeName,
+        false,
         new GeneralNames(alternatives.toArray(GeneralName[]::new)));
-    builder.addExtension(Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(caCertificate));
+    builder.addExtension(
+        Extension.authorityKeyIdentifier,
+        false,
+        extensions.createAuthorityKeyIdentifier(caCertificate));
     X509Certificate certificate = sign(builder, caKey);
     SecureFiles.writeAtomically(brokerKeyFile(), pem(keys.getPrivate()), true);
     SecureFiles.writeAtomically(certificateFile, pem(certificate), false);
@@ -200,7 +230,8 @@ public final class FleetAuthority {
     }
   }
 
-  private static Set<String> subjectNames(X509Certificate certificate) throws CertificateParsingException {
+  private static Set<String> subjectNames(X509Certificate certificate)
+      throws CertificateParsingException {
     Set<String> names = new LinkedHashSet<>();
     if (certificate.getSubjectAlternativeNames() != null) {
       for (List<?> entry : certificate.getSubjectAlternativeNames()) {
@@ -236,13 +267,17 @@ public final class FleetAuthority {
   static byte[] pem(Object object) throws IOException {
     StringWriter text = new StringWriter();
     try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
-      writer.writeObject(object instanceof PrivateKey key ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null) : object);
+      writer.writeObject(
+          object instanceof PrivateKey key
+              ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null)
+              : object);
     }
     return text.toString().getBytes(StandardCharsets.US_ASCII);
   }
 
   static X509Certificate readCertificate(Path file) throws IOException, GeneralSecurityException {
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(reader)) {
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+        PEMParser parser = new PEMParser(reader)) {
       if (parser.readObject() instanceof X509CertificateHolder holder) {
         return new JcaX509CertificateConverter().getCertificate(holder);
       }
@@ -251,7 +286,8 @@ public final class FleetAuthority {
   }
 
   static PrivateKey readKey(Path file) throws IOException {
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(reader)) {
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+        PEMParser parser = new PEMParser(reader)) {
       if (parser.readObject() instanceof PrivateKeyInfo info) {
         return new JcaPEMKeyConverter().getPrivateKey(info);
       }
@@ -260,7 +296,8 @@ public final class FleetAuthority {
   }
 
   static java.security.PublicKey readPublicKey(Path file) throws IOException {
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(reader)) {
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+        PEMParser parser = new PEMParser(reader)) {
       if (parser.readObject() instanceof org.bouncycastle.asn1.x509.SubjectPublicKeyInfo info) {
         return new JcaPEMKeyConverter().getPublicKey(info);
       }

@@ -16,8 +16,8 @@ import java.util.List;
 
 /**
  * A fleet's folder: its CA and broker certificate ({@link FleetAuthority}), its broker accounts
- * ({@link FleetAccounts}) and the host tools' own password. Everything is created on first use,
- * so the first {@code spela} command that needs security sets the fleet up:
+ * ({@link FleetAccounts}) and the host tools' own password. Everything is created on first use, so
+ * the first {@code spela} command that needs security sets the fleet up:
  *
  * <pre>
  * ca.crt, ca.key           the fleet CA (devices and hosts trust only it)
@@ -71,8 +71,11 @@ public final class FleetSecurity {
     if (created) {
       SecureFiles.setMode(absolute, "rwx------");
     }
-    FleetSecurity fleet = new FleetSecurity(absolute, FleetAuthority.openOrCreate(absolute, brokerNames),
-        FleetAccounts.open(absolute.resolve(ACCOUNTS)));
+    FleetSecurity fleet =
+        new FleetSecurity(
+            absolute,
+            FleetAuthority.openOrCreate(absolute, brokerNames),
+            FleetAccounts.open(absolute.resolve(ACCOUNTS)));
     fleet.hostPassword(); // creates the host account on first use
     return fleet;
   }
@@ -103,7 +106,8 @@ public final class FleetSecurity {
     Path privateFile = folder.resolve(SIGNING_KEY);
     Path publicFile = folder.resolve(SIGNING_PUBLIC_KEY);
     if (Files.exists(privateFile) && Files.exists(publicFile)) {
-      return new KeyPair(FleetAuthority.readPublicKey(publicFile), FleetAuthority.readKey(privateFile));
+      return new KeyPair(
+          FleetAuthority.readPublicKey(publicFile), FleetAuthority.readKey(privateFile));
     }
     try {
       KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
@@ -123,7 +127,8 @@ public final class FleetSecurity {
 
   /** How host tools connect: the host account over TLS trusting the fleet CA. */
   public ClientSecurity hostClient() throws IOException {
-    return new ClientSecurity(HOST_USERNAME, hostPassword(), BrokerTrust.socketFactory(authority.caCertificateFile()));
+    return new ClientSecurity(
+        HOST_USERNAME, hostPassword(), BrokerTrust.socketFactory(authority.caCertificateFile()));
   }
 
   /** The host account's password, made (and its hash registered) the first time. */

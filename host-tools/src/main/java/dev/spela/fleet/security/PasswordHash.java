@@ -11,8 +11,8 @@ import javax.crypto.spec.PBEKeySpec;
 /**
  * Password hashes in Mosquitto's password-file format ({@code mosquitto_passwd}, PBKDF2-SHA512):
  * {@code $7$<iterations>$<base64 salt>$<base64 hash>}, 12-byte salt, 64-byte hash. One format for
- * both brokers: the embedded broker checks passwords against it, and the Mosquitto password file
- * is these strings after {@code username:}. Passwords here are 128-bit random strings, so the
+ * both brokers: the embedded broker checks passwords against it, and the Mosquitto password file is
+ * these strings after {@code username:}. Passwords here are 128-bit random strings, so the
  * iteration count (Mosquitto's default) only has to make offline guessing pointless for weaker
  * ones, not strong ones.
  */
@@ -52,7 +52,12 @@ public final class PasswordHash {
 
   private static String format(int iterations, byte[] salt, byte[] hash) {
     Base64.Encoder base64 = Base64.getEncoder();
-    return "$7$" + iterations + "$" + base64.encodeToString(salt) + "$" + base64.encodeToString(hash);
+    return "$7$"
+        + iterations
+        + "$"
+        + base64.encodeToString(salt)
+        + "$"
+        + base64.encodeToString(hash);
   }
 
   private static byte[] pbkdf2(String password, byte[] salt, int iterations) {

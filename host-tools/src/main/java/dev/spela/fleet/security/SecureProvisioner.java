@@ -54,7 +54,8 @@ public final class SecureProvisioner implements ClaimService {
   private long lastSummary = System.nanoTime();
   private HostConnection connection;
 
-  private SecureProvisioner(FleetSecurity fleet, byte[] batchSecret, Options options, Consumer<Provisioned> listener)
+  private SecureProvisioner(
+      FleetSecurity fleet, byte[] batchSecret, Options options, Consumer<Provisioned> listener)
       throws IOException {
     this.fleet = fleet;
     this.devices = fleet.devices();
@@ -65,11 +66,17 @@ public final class SecureProvisioner implements ClaimService {
   }
 
   /** Connects as a host and answers claims on {@code spela/v2/PROVISION/REQ/+} until closed. */
-  public static SecureProvisioner start(String brokerUrl, FleetSecurity fleet, byte[] batchSecret, Options options,
-      Consumer<Provisioned> listener) throws IOException {
+  public static SecureProvisioner start(
+      String brokerUrl,
+      FleetSecurity fleet,
+      byte[] batchSecret,
+      Options options,
+      Consumer<Provisioned> listener)
+      throws IOException {
     SecureProvisioner provisioner = new SecureProvisioner(fleet, batchSecret, options, listener);
     String clientId = "host-provision-" + DeviceRegistry.newDeviceId().substring(4, 12);
-    provisioner.connection = HostConnection.connect(brokerUrl, clientId, null, provisioner::receive, fleet.hostClient());
+    provisioner.connection =
+        HostConnection.connect(brokerUrl, clientId, null, provisioner::receive, fleet.hostClient());
     try {
       provisioner.connection.subscribe(REQUESTS + "+", 1);
       return provisioner;
@@ -83,11 +90,12 @@ public final class SecureProvisioner implements ClaimService {
    * Registers claim accounts, so that the broker admits these units to claim: username the claim
    * id, password derived from the batch secret (what the unit derives from its claim key).
    */
-  public static void registerClaims(FleetSecurity fleet, byte[] batchSecret, Collection<String> claimIds)
-      throws IOException {
+  public static void registerClaims(
+      FleetSecurity fleet, byte[] batchSecret, Collection<String> claimIds) throws IOException {
     for (String claimId : claimIds) {
       if (claimId.startsWith("dev-")) {
-        throw new IllegalArgumentException("claim id '" + claimId + "' looks like a device id (dev-...)");
+        throw new IllegalArgumentException(
+            "claim id '" + claimId + "' looks like a device id (dev-...)");
       }
       String password = ClaimCrypto.claimPassword(ClaimCrypto.unitKey(batchSecret, claimId));
       fleet.accounts().put(new Account(claimId, Role.CLAIM, null, PasswordHash.of(password)));
@@ -135,8 +143,11 @@ public final class SecureProvisioner implements ClaimService {
       return "BAD_FIELD";
     }
     ByteBuffer header = ByteBuffer.wrap(claim).order(ByteOrder.LITTLE_ENDIAN);
-    if (header.get(0) != SecureClaim.VERSION || header.get(1) != SecureClaim.CLAIM_TYPE || header.getShort(2) != 0
-        || header.getInt(4) != 0 || header.getInt(8) != SecureClaim.CLAIM_BODY_LENGTH) {
+    if (header.get(0) != SecureClaim.VERSION
+        || header.get(1) != SecureClaim.CLAIM_TYPE
+        || header.getShort(2) != 0
+        || header.getInt(4) != 0
+        || header.getInt(8) != SecureClaim.CLAIM_BODY_LENGTH) {
       return "BAD_FIELD";
     }
     int body = SecureClaim.HEADER_LENGTH;
@@ -150,12 +161,21 @@ public final class SecureProvisioner implements ClaimService {
   }
 
   private void answer(String claimId, byte[] unitKey, byte[] claim) {
-    byte[] nonce = Arrays.copyOfRange(claim, SecureClaim.HEADER_LENGTH + SecureClaim.CLAIM_NONCE_OFFSET,
-        SecureClaim.HEADER_LENGTH + SecureClaim.CLAIM_NONCE_OFFSET + SecureClaim.NONCE_LENGTH);
+    byte[] nonce =
+        Arrays.copyOfRange(
+            claim,
+            SecureClaim.HEADER_LENGTH + SecureClaim.CLAIM_NONCE_OFFSET,
+            SecureClaim.HEADER_LENGTH + SecureClaim.CLAIM_NONCE_OFFSET + SecureClaim.NONCE_LENGTH);
     byte[] previous = lastReply.get(claimId);
-    if (previous != null && Arrays.equals(nonce, Arrays.copyOfRange(previous,
-        SecureClaim.HEADER_LENGTH + SecureClaim.REPLY_NONCE_OFFSET,
-        SecureClaim.HEADER_LENGTH + SecureClaim.REPLY_NONCE_OFFSET + SecureClaim.NONCE_LENGTH))) {
+    if (previous != null
+        && Arrays.equals(
+            nonce,
+            Arrays.copyOfRange(
+                previous,
+                SecureClaim.HEADER_LENGTH + SecureClaim.REPLY_NONCE_OFFSET,
+                SecureClaim.HEADER_LENGTH
+                    + SecureClaim.REPLY_NONCE_OFFSET
+                    + SecureClaim.NONCE_LENGTH))) {
       publish(claimId, previous); // the same claim again (QoS 1 duplicate): the same answer
       return;
     }
@@ -167,9 +187,19 @@ public final class SecureProvisioner implements ClaimService {
         boolean known = devices.byClaim(claimId).isPresent();
         DeviceRegistry.Device device = devices.issue(claimId, options.group());
         String password = PasswordHash.newPassword();
-        fleet.accounts().put(new Account(device.deviceId(), Role.DEVICE, device.group(), PasswordHash.of(password)));
-        reply = ClaimCrypto.reply(unitKey, claim, hostKeys, SecureClaim.ACCEPTED,
-            ClaimCrypto.credentials(device.deviceId(), device.group(), password, device.deviceKey(), fleetKey));
+        fleet
+            .accounts()
+            .put(
+                new Account(
+                    device.deviceId(), Role.DEVICE, device.group(), PasswordHash.of(password)));
+        reply =
+            ClaimCrypto.reply(
+                unitKey,
+                claim,
+                hostKeys,
+                SecureClaim.ACCEPTED,
+                ClaimCrypto.credentials(
+                    device.deviceId(), device.group(), password, device.deviceKey(), fleetKey));
         provisioned = new Provisioned(claimId, device.deviceId(), device.group(), !known);
       } else {
         reply = ClaimCrypto.reply(unitKey, claim, hostKeys, SecureClaim.REFUSED, null);
@@ -200,7 +230,10 @@ public final class SecureProvisioner implements ClaimService {
     int count = drops.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
     long now = System.nanoTime();
     if (count == 1) {
-      Logger.warn("dropped a claim for '{}': {} (further drops are summed up once a minute)", claimId, reason);
+      Logger.warn(
+          "dropped a claim for '{}': {} (further drops are summed up once a minute)",
+          claimId,
+          reason);
     } else if (now - lastSummary > SUMMARY_NANOS) {
       lastSummary = now;
       Logger.warn("claims dropped so far: {}", drops);

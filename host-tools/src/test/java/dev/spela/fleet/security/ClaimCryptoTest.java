@@ -21,8 +21,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The host's claim crypto (JDK) and the device's ({@link SecureClaim}, subset Java) agree, and
- * both reproduce the golden vectors of PROTOCOL.md section 14.
+ * The host's claim crypto (JDK) and the device's ({@link SecureClaim}, subset Java) agree, and both
+ * reproduce the golden vectors of PROTOCOL.md section 14.
  */
 class ClaimCryptoTest {
 
@@ -30,7 +30,8 @@ class ClaimCryptoTest {
   static final String CLAIM_ID = "SN-000417";
   static final String DEVICE_ID = "dev-9f2kq4m7x1c8b3zt5wvd";
   static final String PASSWORD = "7f3a9c1e5b2d8f4a6c0e1b3d5f7a9c2e";
-  static final byte[] FLEET_KEY = HexFormat.of().parseHex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  static final byte[] FLEET_KEY =
+      HexFormat.of().parseHex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
 
   static byte[] sequence(int first, int length) {
     byte[] bytes = new byte[length];
@@ -51,12 +52,14 @@ class ClaimCryptoTest {
   /** The host's ephemeral key pair of the example: private key 41..60. */
   static KeyPair hostKeys() throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("X25519");
-    generator.initialize(NamedParameterSpec.X25519, new SecureRandom() {
-      @Override
-      public void nextBytes(byte[] bytes) {
-        System.arraycopy(sequence(0x41, bytes.length), 0, bytes, 0, bytes.length);
-      }
-    });
+    generator.initialize(
+        NamedParameterSpec.X25519,
+        new SecureRandom() {
+          @Override
+          public void nextBytes(byte[] bytes) {
+            System.arraycopy(sequence(0x41, bytes.length), 0, bytes, 0, bytes.length);
+          }
+        });
     return generator.generateKeyPair();
   }
 
@@ -65,8 +68,10 @@ class ClaimCryptoTest {
     byte[] unitKey = new byte[32];
     device.deriveUnitKey(BATCH_SECRET, 0, BATCH_SECRET.length, Names.of(CLAIM_ID), unitKey, 0);
     device.useUnitKey(unitKey, 0, new byte[32], 0);
-    assertEquals(SecureClaim.CLAIM_LENGTH,
-        device.encodeClaim(claim, 0, Names.of(CLAIM_ID), Names.of("virtual-m4"), deviceRandom(), 0));
+    assertEquals(
+        SecureClaim.CLAIM_LENGTH,
+        device.encodeClaim(
+            claim, 0, Names.of(CLAIM_ID), Names.of("virtual-m4"), deviceRandom(), 0));
     return device;
   }
 
@@ -76,19 +81,23 @@ class ClaimCryptoTest {
     byte[] deviceUnitKey = new byte[32];
     byte[] devicePassword = new byte[32];
     SecureClaim device = new SecureClaim();
-    device.deriveUnitKey(BATCH_SECRET, 0, BATCH_SECRET.length, Names.of(CLAIM_ID), deviceUnitKey, 0);
+    device.deriveUnitKey(
+        BATCH_SECRET, 0, BATCH_SECRET.length, Names.of(CLAIM_ID), deviceUnitKey, 0);
     device.useUnitKey(deviceUnitKey, 0, devicePassword, 0);
     assertArrayEquals(unitKey, deviceUnitKey);
-    assertEquals(ClaimCrypto.claimPassword(unitKey), new String(devicePassword, StandardCharsets.US_ASCII));
+    assertEquals(
+        ClaimCrypto.claimPassword(unitKey), new String(devicePassword, StandardCharsets.US_ASCII));
 
     byte[] claim = new byte[SecureClaim.CLAIM_LENGTH];
     SecureClaim claimant = device(claim);
     assertTrue(ClaimCrypto.claimMacMatches(unitKey, claim));
-    byte[] credentials = ClaimCrypto.credentials(DEVICE_ID, "lab", PASSWORD, sequence(0x80, 32), FLEET_KEY);
+    byte[] credentials =
+        ClaimCrypto.credentials(DEVICE_ID, "lab", PASSWORD, sequence(0x80, 32), FLEET_KEY);
     byte[] reply = ClaimCrypto.reply(unitKey, claim, hostKeys(), SecureClaim.ACCEPTED, credentials);
 
     assertEquals(HexFormat.of().formatHex(block("claim-v2")), HexFormat.of().formatHex(claim));
-    assertEquals(HexFormat.of().formatHex(block("claim-reply-v2")), HexFormat.of().formatHex(reply));
+    assertEquals(
+        HexFormat.of().formatHex(block("claim-reply-v2")), HexFormat.of().formatHex(reply));
 
     assertEquals(FleetStatus.OK, claimant.openReply(reply, 0, reply.length));
     assertTrue(claimant.accepted());
@@ -107,7 +116,8 @@ class ClaimCryptoTest {
     byte[] unitKey = ClaimCrypto.unitKey(BATCH_SECRET, CLAIM_ID);
     byte[] claim = new byte[SecureClaim.CLAIM_LENGTH];
     device(claim);
-    byte[] credentials = ClaimCrypto.credentials(DEVICE_ID, "lab", PASSWORD, sequence(0x80, 32), FLEET_KEY);
+    byte[] credentials =
+        ClaimCrypto.credentials(DEVICE_ID, "lab", PASSWORD, sequence(0x80, 32), FLEET_KEY);
     byte[] reply = ClaimCrypto.reply(unitKey, claim, hostKeys(), SecureClaim.ACCEPTED, credentials);
     for (int i = 0; i < reply.length; i += 5) {
       byte[] altered = reply.clone();
@@ -115,16 +125,25 @@ class ClaimCryptoTest {
       SecureClaim claimant = device(new byte[SecureClaim.CLAIM_LENGTH]);
       assertTrue(claimant.openReply(altered, 0, altered.length) != FleetStatus.OK, "byte " + i);
     }
-    // Another claim (another ephemeral key and nonce) cannot open it, nor can a wrong unit key make one.
+    // Another claim (another ephemeral key and nonce) cannot open it, nor can a wrong unit key make
+    // one.
     SecureClaim other = new SecureClaim();
     other.useUnitKey(unitKey, 0, new byte[32], 0);
     byte[] random = deviceRandom();
     random[5] ^= 1; // (bits 0-2 of byte 0 are cleared by clamping: flip one that counts)
-    other.encodeClaim(new byte[SecureClaim.CLAIM_LENGTH], 0, Names.of(CLAIM_ID), Names.of("b"), random, 0);
+    other.encodeClaim(
+        new byte[SecureClaim.CLAIM_LENGTH], 0, Names.of(CLAIM_ID), Names.of("b"), random, 0);
     assertEquals(FleetStatus.BAD_MAC, other.openReply(reply, 0, reply.length));
-    byte[] forged = ClaimCrypto.reply(ClaimCrypto.unitKey("another batch".getBytes(StandardCharsets.US_ASCII), CLAIM_ID),
-        claim, hostKeys(), SecureClaim.ACCEPTED, credentials);
-    assertEquals(FleetStatus.BAD_MAC, device(new byte[SecureClaim.CLAIM_LENGTH]).openReply(forged, 0, forged.length));
+    byte[] forged =
+        ClaimCrypto.reply(
+            ClaimCrypto.unitKey("another batch".getBytes(StandardCharsets.US_ASCII), CLAIM_ID),
+            claim,
+            hostKeys(),
+            SecureClaim.ACCEPTED,
+            credentials);
+    assertEquals(
+        FleetStatus.BAD_MAC,
+        device(new byte[SecureClaim.CLAIM_LENGTH]).openReply(forged, 0, forged.length));
     // A refusal is genuine too, and carries nothing.
     byte[] refusal = ClaimCrypto.reply(unitKey, claim, hostKeys(), SecureClaim.REFUSED, null);
     SecureClaim refused = device(new byte[SecureClaim.CLAIM_LENGTH]);
@@ -135,7 +154,8 @@ class ClaimCryptoTest {
 
   /** The bytes of the fenced block {@code ```hex <name>} in PROTOCOL.md (after its topic line). */
   static byte[] block(String name) throws Exception {
-    List<String> lines = Files.readAllLines(Path.of("..", "protocols", "PROTOCOL.md"), StandardCharsets.UTF_8);
+    List<String> lines =
+        Files.readAllLines(Path.of("..", "protocols", "PROTOCOL.md"), StandardCharsets.UTF_8);
     int start = lines.indexOf("```hex " + name);
     assertTrue(start >= 0, "PROTOCOL.md has no ```hex " + name + " block");
     StringBuilder hex = new StringBuilder();

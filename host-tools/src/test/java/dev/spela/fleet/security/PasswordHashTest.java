@@ -29,10 +29,14 @@ class PasswordHashTest {
   @Test
   void readsWhatMosquittoPasswdWrites(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("passwd");
-    Process p = new ProcessBuilder("mosquitto_passwd", "-b", "-c", file.toString(), "dev-1", "s3cret-Pässword")
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                "mosquitto_passwd", "-b", "-c", file.toString(), "dev-1", "s3cret-Pässword")
+            .redirectErrorStream(true)
+            .start();
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertEquals(
+        0, p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     String line = Files.readString(file).trim();
     String hash = line.substring(line.indexOf(':') + 1);
     assertTrue(PasswordHash.matches("s3cret-Pässword", hash), line);

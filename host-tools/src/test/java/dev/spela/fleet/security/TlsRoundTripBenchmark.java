@@ -30,8 +30,8 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  *     dev.spela.fleet.security.TlsRoundTripBenchmark
  * </pre>
  *
- * where {@code classpath.txt} comes from {@code mvn -q -pl host-tools -am test-compile dependency:build-classpath
- * -Dmdep.outputFile=target/classpath.txt -DskipTests}.
+ * where {@code classpath.txt} comes from {@code mvn -q -pl host-tools -am test-compile
+ * dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -DskipTests}.
  */
 public final class TlsRoundTripBenchmark {
 
@@ -48,7 +48,8 @@ public final class TlsRoundTripBenchmark {
     double[][] micros = new double[2][3];
     for (int round = 0; round < 3; round++) {
       for (int secure = 0; secure < 2; secure++) {
-        try (EmbeddedBroker broker = secure == 1 ? EmbeddedBroker.startSecure(fleet) : EmbeddedBroker.start()) {
+        try (EmbeddedBroker broker =
+            secure == 1 ? EmbeddedBroker.startSecure(fleet) : EmbeddedBroker.start()) {
           micros[secure][round] = run(broker.url(), secure == 1 ? fleet : null, password);
         }
       }
@@ -56,37 +57,47 @@ public final class TlsRoundTripBenchmark {
     for (int secure = 0; secure < 2; secure++) {
       Arrays.sort(micros[secure]);
       double us = micros[secure][1];
-      System.out.printf("%s: %.0f us per 4 KiB round trip, %.0f KB/s one block at a time%n",
+      System.out.printf(
+          "%s: %.0f us per 4 KiB round trip, %.0f KB/s one block at a time%n",
           secure == 1 ? "TLS + accounts" : "plain TCP", us, 4096 / us * 1e6 / 1000);
     }
     EmbeddedBrokerCleanup.delete(dir);
   }
 
-  /** Median-free mean of {@link #ROUND_TRIPS} round trips after 200 warm-up ones, in microseconds. */
+  /**
+   * Median-free mean of {@link #ROUND_TRIPS} round trips after 200 warm-up ones, in microseconds.
+   */
   private static double run(String url, FleetSecurity fleet, String password) throws Exception {
     BlockingQueue<byte[]> answers = new LinkedBlockingQueue<>();
-    HostConnection host = HostConnection.connect(url, "host-bench", null, (t, p) -> answers.add(p),
-        fleet == null ? ClientSecurity.NONE : fleet.hostClient());
+    HostConnection host =
+        HostConnection.connect(
+            url,
+            "host-bench",
+            null,
+            (t, p) -> answers.add(p),
+            fleet == null ? ClientSecurity.NONE : fleet.hostClient());
     host.subscribe("spela/v1/lab/IMGRSP/" + DEVICE, 0);
     MqttAsyncClient device = new MqttAsyncClient(url, DEVICE, new MemoryPersistence());
     MqttConnectOptions options = new MqttConnectOptions();
     options.setCleanSession(true);
     if (fleet != null) {
-      BrokerTrust.apply(options, fleet.authority().caCertificateFile(), DEVICE, password.toCharArray());
+      BrokerTrust.apply(
+          options, fleet.authority().caCertificateFile(), DEVICE, password.toCharArray());
     }
     byte[] request = new byte[24];
-    device.setCallback(new MqttCallback() {
-      @Override
-      public void connectionLost(Throwable cause) {}
+    device.setCallback(
+        new MqttCallback() {
+          @Override
+          public void connectionLost(Throwable cause) {}
 
-      @Override
-      public void messageArrived(String topic, MqttMessage message) throws Exception {
-        device.publish("spela/v1/lab/IMGRSP/" + DEVICE, request, 0, false);
-      }
+          @Override
+          public void messageArrived(String topic, MqttMessage message) throws Exception {
+            device.publish("spela/v1/lab/IMGRSP/" + DEVICE, request, 0, false);
+          }
 
-      @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {}
-    });
+          @Override
+          public void deliveryComplete(IMqttDeliveryToken token) {}
+        });
     device.connect(options).waitForCompletion(20_000);
     device.subscribe("spela/v1/lab/IMG/" + DEVICE, 0).waitForCompletion(20_000);
     byte[] block = new byte[4096 + 28];
@@ -106,7 +117,8 @@ public final class TlsRoundTripBenchmark {
     }
   }
 
-  private static void roundTrip(HostConnection host, byte[] block, BlockingQueue<byte[]> answers) throws Exception {
+  private static void roundTrip(HostConnection host, byte[] block, BlockingQueue<byte[]> answers)
+      throws Exception {
     host.publish("spela/v1/lab/IMG/" + DEVICE, block, 0, false);
     if (answers.poll(10, TimeUnit.SECONDS) == null) {
       throw new IllegalStateException("no answer within 10 s");

@@ -3,12 +3,12 @@ package dev.spela.protocols.crypto;
 /**
  * Ed25519 signature verification (RFC 8032, section 5.1.7), allocation-free after construction.
  *
- * <p>Accepts a signature (R, S) of message M under public key A when A decodes to a curve point,
- * S is below the group order L, and the encoding of [S]B - [k]A equals R, with k = SHA-512(R || A
- * || M) mod L (the cofactorless equation, as most libraries check it). Points are in extended
+ * <p>Accepts a signature (R, S) of message M under public key A when A decodes to a curve point, S
+ * is below the group order L, and the encoding of [S]B - [k]A equals R, with k = SHA-512(R || A ||
+ * M) mod L (the cofactorless equation, as most libraries check it). Points are in extended
  * twisted-Edwards coordinates (X : Y : Z : T), x = X/Z, y = Y/Z, xy = T/Z; the two scalar
- * multiplications share one pass of 253 doublings (Straus), adding B, -A or B - A as the bit
- * pair of S and k asks. Verification handles public data only, so it is not constant-time.
+ * multiplications share one pass of 253 doublings (Straus), adding B, -A or B - A as the bit pair
+ * of S and k asks. Verification handles public data only, so it is not constant-time.
  *
  * <p>The message may be long (a model image): {@link #start}, any number of {@link #update}, then
  * {@link #finish}; {@link #verify} does all three for a message in one buffer.
@@ -38,7 +38,8 @@ public final class Ed25519Verifier {
   };
 
   private static final int[] BASE_Y = {
-    40265304, 26843545, 13421772, 20132659, 26843545, 6710886, 53687091, 13421772, 40265318, 26843545
+    40265304, 26843545, 13421772, 20132659, 26843545, 6710886, 53687091, 13421772, 40265318,
+    26843545
   };
 
   /** A point in extended coordinates. */
@@ -89,7 +90,9 @@ public final class Ed25519Verifier {
     toCached(base, sum);
   }
 
-  /** Verifies {@code signature} of {@code message[offset..offset+length)} under {@code publicKey}. */
+  /**
+   * Verifies {@code signature} of {@code message[offset..offset+length)} under {@code publicKey}.
+   */
   public boolean verify(
       byte[] publicKey,
       int keyOffset,

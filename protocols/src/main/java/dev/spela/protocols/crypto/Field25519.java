@@ -11,10 +11,10 @@ package dev.spela.protocols.crypto;
  * 2^61, so products need 64-bit accumulators and nothing else does: on a 32-bit core a product is
  * one multiply-accumulate (SMLAL), additions and carries are plain 32-bit operations.
  *
- * <p>The static operations need no scratch and may be given the same array as output and input.
- * The instance holds the temporaries of the exponentiations ({@link #invert}, {@link #pow22523})
- * and the comparisons, allocated once. Nothing branches on the values (the verifier does not need
- * that, X25519's ladder does).
+ * <p>The static operations need no scratch and may be given the same array as output and input. The
+ * instance holds the temporaries of the exponentiations ({@link #invert}, {@link #pow22523}) and
+ * the comparisons, allocated once. Nothing branches on the values (the verifier does not need that,
+ * X25519's ladder does).
  */
 public final class Field25519 {
 
@@ -92,8 +92,8 @@ public final class Field25519 {
   }
 
   /**
-   * h = f * g. Limb product f_i g_j lands on limb i + j; it carries a factor 2 when i and j are both
-   * odd (ceil(25.5 i) + ceil(25.5 j) = 25.5 (i + j) + 1), and a factor 19 when i + j >= 10
+   * h = f * g. Limb product f_i g_j lands on limb i + j; it carries a factor 2 when i and j are
+   * both odd (ceil(25.5 i) + ceil(25.5 j) = 25.5 (i + j) + 1), and a factor 19 when i + j >= 10
    * (2^255 = 19 mod p). Hence the doubled odd limbs {@code fN_2} and the {@code gN_19} below.
    */
   public static void mul(int[] h, int[] f, int[] g) {
@@ -131,36 +131,116 @@ public final class Field25519 {
     int g7_19 = 19 * g7;
     int g8_19 = 19 * g8;
     int g9_19 = 19 * g9;
-    long h0 = f0 * (long) g0 + f1_2 * (long) g9_19 + f2 * (long) g8_19 + f3_2 * (long) g7_19
-        + f4 * (long) g6_19 + f5_2 * (long) g5_19 + f6 * (long) g4_19 + f7_2 * (long) g3_19
-        + f8 * (long) g2_19 + f9_2 * (long) g1_19;
-    long h1 = f0 * (long) g1 + f1 * (long) g0 + f2 * (long) g9_19 + f3 * (long) g8_19
-        + f4 * (long) g7_19 + f5 * (long) g6_19 + f6 * (long) g5_19 + f7 * (long) g4_19
-        + f8 * (long) g3_19 + f9 * (long) g2_19;
-    long h2 = f0 * (long) g2 + f1_2 * (long) g1 + f2 * (long) g0 + f3_2 * (long) g9_19
-        + f4 * (long) g8_19 + f5_2 * (long) g7_19 + f6 * (long) g6_19 + f7_2 * (long) g5_19
-        + f8 * (long) g4_19 + f9_2 * (long) g3_19;
-    long h3 = f0 * (long) g3 + f1 * (long) g2 + f2 * (long) g1 + f3 * (long) g0
-        + f4 * (long) g9_19 + f5 * (long) g8_19 + f6 * (long) g7_19 + f7 * (long) g6_19
-        + f8 * (long) g5_19 + f9 * (long) g4_19;
-    long h4 = f0 * (long) g4 + f1_2 * (long) g3 + f2 * (long) g2 + f3_2 * (long) g1
-        + f4 * (long) g0 + f5_2 * (long) g9_19 + f6 * (long) g8_19 + f7_2 * (long) g7_19
-        + f8 * (long) g6_19 + f9_2 * (long) g5_19;
-    long h5 = f0 * (long) g5 + f1 * (long) g4 + f2 * (long) g3 + f3 * (long) g2
-        + f4 * (long) g1 + f5 * (long) g0 + f6 * (long) g9_19 + f7 * (long) g8_19
-        + f8 * (long) g7_19 + f9 * (long) g6_19;
-    long h6 = f0 * (long) g6 + f1_2 * (long) g5 + f2 * (long) g4 + f3_2 * (long) g3
-        + f4 * (long) g2 + f5_2 * (long) g1 + f6 * (long) g0 + f7_2 * (long) g9_19
-        + f8 * (long) g8_19 + f9_2 * (long) g7_19;
-    long h7 = f0 * (long) g7 + f1 * (long) g6 + f2 * (long) g5 + f3 * (long) g4
-        + f4 * (long) g3 + f5 * (long) g2 + f6 * (long) g1 + f7 * (long) g0
-        + f8 * (long) g9_19 + f9 * (long) g8_19;
-    long h8 = f0 * (long) g8 + f1_2 * (long) g7 + f2 * (long) g6 + f3_2 * (long) g5
-        + f4 * (long) g4 + f5_2 * (long) g3 + f6 * (long) g2 + f7_2 * (long) g1
-        + f8 * (long) g0 + f9_2 * (long) g9_19;
-    long h9 = f0 * (long) g9 + f1 * (long) g8 + f2 * (long) g7 + f3 * (long) g6
-        + f4 * (long) g5 + f5 * (long) g4 + f6 * (long) g3 + f7 * (long) g2
-        + f8 * (long) g1 + f9 * (long) g0;
+    long h0 =
+        f0 * (long) g0
+            + f1_2 * (long) g9_19
+            + f2 * (long) g8_19
+            + f3_2 * (long) g7_19
+            + f4 * (long) g6_19
+            + f5_2 * (long) g5_19
+            + f6 * (long) g4_19
+            + f7_2 * (long) g3_19
+            + f8 * (long) g2_19
+            + f9_2 * (long) g1_19;
+    long h1 =
+        f0 * (long) g1
+            + f1 * (long) g0
+            + f2 * (long) g9_19
+            + f3 * (long) g8_19
+            + f4 * (long) g7_19
+            + f5 * (long) g6_19
+            + f6 * (long) g5_19
+            + f7 * (long) g4_19
+            + f8 * (long) g3_19
+            + f9 * (long) g2_19;
+    long h2 =
+        f0 * (long) g2
+            + f1_2 * (long) g1
+            + f2 * (long) g0
+            + f3_2 * (long) g9_19
+            + f4 * (long) g8_19
+            + f5_2 * (long) g7_19
+            + f6 * (long) g6_19
+            + f7_2 * (long) g5_19
+            + f8 * (long) g4_19
+            + f9_2 * (long) g3_19;
+    long h3 =
+        f0 * (long) g3
+            + f1 * (long) g2
+            + f2 * (long) g1
+            + f3 * (long) g0
+            + f4 * (long) g9_19
+            + f5 * (long) g8_19
+            + f6 * (long) g7_19
+            + f7 * (long) g6_19
+            + f8 * (long) g5_19
+            + f9 * (long) g4_19;
+    long h4 =
+        f0 * (long) g4
+            + f1_2 * (long) g3
+            + f2 * (long) g2
+            + f3_2 * (long) g1
+            + f4 * (long) g0
+            + f5_2 * (long) g9_19
+            + f6 * (long) g8_19
+            + f7_2 * (long) g7_19
+            + f8 * (long) g6_19
+            + f9_2 * (long) g5_19;
+    long h5 =
+        f0 * (long) g5
+            + f1 * (long) g4
+            + f2 * (long) g3
+            + f3 * (long) g2
+            + f4 * (long) g1
+            + f5 * (long) g0
+            + f6 * (long) g9_19
+            + f7 * (long) g8_19
+            + f8 * (long) g7_19
+            + f9 * (long) g6_19;
+    long h6 =
+        f0 * (long) g6
+            + f1_2 * (long) g5
+            + f2 * (long) g4
+            + f3_2 * (long) g3
+            + f4 * (long) g2
+            + f5_2 * (long) g1
+            + f6 * (long) g0
+            + f7_2 * (long) g9_19
+            + f8 * (long) g8_19
+            + f9_2 * (long) g7_19;
+    long h7 =
+        f0 * (long) g7
+            + f1 * (long) g6
+            + f2 * (long) g5
+            + f3 * (long) g4
+            + f4 * (long) g3
+            + f5 * (long) g2
+            + f6 * (long) g1
+            + f7 * (long) g0
+            + f8 * (long) g9_19
+            + f9 * (long) g8_19;
+    long h8 =
+        f0 * (long) g8
+            + f1_2 * (long) g7
+            + f2 * (long) g6
+            + f3_2 * (long) g5
+            + f4 * (long) g4
+            + f5_2 * (long) g3
+            + f6 * (long) g2
+            + f7_2 * (long) g1
+            + f8 * (long) g0
+            + f9_2 * (long) g9_19;
+    long h9 =
+        f0 * (long) g9
+            + f1 * (long) g8
+            + f2 * (long) g7
+            + f3 * (long) g6
+            + f4 * (long) g5
+            + f5 * (long) g4
+            + f6 * (long) g3
+            + f7 * (long) g2
+            + f8 * (long) g1
+            + f9 * (long) g0;
     long c;
     c = h0 >> 26;
     h1 += c;
@@ -223,9 +303,9 @@ public final class Field25519 {
   }
 
   /**
-   * Reads 255 bits, little-endian, from {@code s[offset..offset+32)}; the top bit of the last
-   * byte is ignored (callers read it themselves where it means something). Values from p to
-   * 2^255 - 1 are accepted unreduced.
+   * Reads 255 bits, little-endian, from {@code s[offset..offset+32)}; the top bit of the last byte
+   * is ignored (callers read it themselves where it means something). Values from p to 2^255 - 1
+   * are accepted unreduced.
    */
   public static void fromBytes(int[] h, byte[] s, int offset) {
     int bit = 0;
@@ -325,8 +405,9 @@ public final class Field25519 {
   }
 
   /**
-   * The common part of both exponentiations: leaves z^(2^250 - 1) in t0 and z^11 in t1 (11 = 0b1011,
-   * needed by the inversion), using the classic chain of 250 squarings and 11 multiplications.
+   * The common part of both exponentiations: leaves z^(2^250 - 1) in t0 and z^11 in t1 (11 =
+   * 0b1011, needed by the inversion), using the classic chain of 250 squarings and 11
+   * multiplications.
    */
   private void pow2to250minus1(int[] z) {
     square(t0, z); // z^2

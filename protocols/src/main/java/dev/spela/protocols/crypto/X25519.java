@@ -1,9 +1,9 @@
 package dev.spela.protocols.crypto;
 
 /**
- * X25519 Diffie-Hellman (RFC 7748, section 5), allocation-free after construction: a device
- * makes an ephemeral key pair and the shared secret with a host's public key. The Montgomery ladder
- * swaps with masks, never branches on the private key, and runs the same 255 steps for every key.
+ * X25519 Diffie-Hellman (RFC 7748, section 5), allocation-free after construction: a device makes
+ * an ephemeral key pair and the shared secret with a host's public key. The Montgomery ladder swaps
+ * with masks, never branches on the private key, and runs the same 255 steps for every key.
  */
 public final class X25519 {
 
@@ -12,8 +12,9 @@ public final class X25519 {
   /** (486662 - 2) / 4, the ladder's curve constant. */
   private static final int A24 = 121665;
 
-  private static final byte[] BASE_POINT = {9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  private static final byte[] BASE_POINT = {
+    9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+  };
 
   private final Field25519 field = new Field25519();
   private final byte[] scalar = new byte[KEY_LENGTH];
@@ -31,8 +32,8 @@ public final class X25519 {
   private final int[] d = new int[Field25519.LIMBS];
 
   /**
-   * Writes the public key of {@code privateKey[offset..+32)} (32 random bytes; clamped here as
-   * RFC 7748 says) to {@code out[outOffset..+32)}.
+   * Writes the public key of {@code privateKey[offset..+32)} (32 random bytes; clamped here as RFC
+   * 7748 says) to {@code out[outOffset..+32)}.
    */
   public void publicKey(byte[] out, int outOffset, byte[] privateKey, int offset) {
     scalarMult(out, outOffset, privateKey, offset, BASE_POINT, 0);
@@ -43,7 +44,12 @@ public final class X25519 {
    * result is all zero: the peer sent a point of small order, and the secret must not be used.
    */
   public boolean sharedSecret(
-      byte[] out, int outOffset, byte[] privateKey, int offset, byte[] peerPublicKey, int peerOffset) {
+      byte[] out,
+      int outOffset,
+      byte[] privateKey,
+      int offset,
+      byte[] peerPublicKey,
+      int peerOffset) {
     scalarMult(out, outOffset, privateKey, offset, peerPublicKey, peerOffset);
     int bits = 0;
     for (int i = 0; i < KEY_LENGTH; i++) {
@@ -52,8 +58,7 @@ public final class X25519 {
     return bits != 0;
   }
 
-  private void scalarMult(
-      byte[] out, int outOffset, byte[] k, int kOffset, byte[] u, int uOffset) {
+  private void scalarMult(byte[] out, int outOffset, byte[] k, int kOffset, byte[] u, int uOffset) {
     System.arraycopy(k, kOffset, scalar, 0, KEY_LENGTH);
     scalar[0] &= (byte) 248;
     scalar[31] &= 127;

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Signature verification, SHA-512 and X25519 allocate nothing after construction (run under
- * -Xint, where no escape analysis hides allocations).
+ * Signature verification, SHA-512 and X25519 allocate nothing after construction (run under -Xint,
+ * where no escape analysis hides allocations).
  */
 @Tag("zero-allocation")
 class CryptoZeroAllocationTest {

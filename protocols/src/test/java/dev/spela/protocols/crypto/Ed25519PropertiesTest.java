@@ -21,17 +21,21 @@ import net.jqwik.api.constraints.Size;
 /** The device's curve code against the JDK's Ed25519, X25519 and BigInteger, on random inputs. */
 class Ed25519PropertiesTest {
 
-  private static final BigInteger P = BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
+  private static final BigInteger P =
+      BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
   private static final BigInteger L =
       BigInteger.ONE.shiftLeft(252).add(new BigInteger("27742317777372353535851937790883648493"));
-  private static final byte[] X509_ED25519_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
+  private static final byte[] X509_ED25519_PREFIX =
+      HexFormat.of().parseHex("302a300506032b6570032100");
 
   private final Ed25519Verifier verifier = new Ed25519Verifier();
   private final X25519 x25519 = new X25519();
 
   @Property(tries = 200)
   void acceptsWhatTheJdkSignsAndRefusesAnyChange(
-      @ForAll long seed, @ForAll @Size(max = 300) byte[] message, @ForAll @IntRange(max = 511) int bit)
+      @ForAll long seed,
+      @ForAll @Size(max = 300) byte[] message,
+      @ForAll @IntRange(max = 511) int bit)
       throws Exception {
     KeyPair pair = JdkEd25519.keyPair("Ed25519", seed);
     byte[] key = JdkEd25519.raw(pair.getPublic());
@@ -42,10 +46,15 @@ class Ed25519PropertiesTest {
     assertFalse(verifier.verify(key, 0, message, 0, message.length, changed, 0));
   }
 
-  /** Random 64-byte strings as signatures under random 32-byte strings as keys: same verdict as the JDK. */
+  /**
+   * Random 64-byte strings as signatures under random 32-byte strings as keys: same verdict as the
+   * JDK.
+   */
   @Property(tries = 200)
   void garbageGetsTheJdksVerdict(
-      @ForAll @Size(32) byte[] key, @ForAll @Size(64) byte[] signature, @ForAll @Size(max = 40) byte[] message)
+      @ForAll @Size(32) byte[] key,
+      @ForAll @Size(64) byte[] signature,
+      @ForAll @Size(max = 40) byte[] message)
       throws Exception {
     PublicKey jdkKey;
     try {
@@ -70,20 +79,30 @@ class Ed25519PropertiesTest {
     byte[] alicePrivate = JdkEd25519.raw(alice.getPrivate());
     byte[] ourPublic = new byte[32];
     x25519.publicKey(ourPublic, 0, alicePrivate, 0);
-    assertEquals(HexFormat.of().formatHex(JdkEd25519.raw(alice.getPublic())), HexFormat.of().formatHex(ourPublic));
+    assertEquals(
+        HexFormat.of().formatHex(JdkEd25519.raw(alice.getPublic())),
+        HexFormat.of().formatHex(ourPublic));
     javax.crypto.KeyAgreement agreement = javax.crypto.KeyAgreement.getInstance("X25519");
     agreement.init(bob.getPrivate());
     agreement.doPhase(alice.getPublic(), true);
     byte[] shared = new byte[32];
     assertTrue(x25519.sharedSecret(shared, 0, alicePrivate, 0, JdkEd25519.raw(bob.getPublic()), 0));
-    assertEquals(HexFormat.of().formatHex(agreement.generateSecret()), HexFormat.of().formatHex(shared));
+    assertEquals(
+        HexFormat.of().formatHex(agreement.generateSecret()), HexFormat.of().formatHex(shared));
   }
 
   @Provide
   Arbitrary<BigInteger> fieldElements() {
     // Any 255-bit value: canonical ones and the unreduced p .. 2^255 - 1 that decoding accepts.
-    return Arbitraries.bigIntegers().between(BigInteger.ZERO, BigInteger.ONE.shiftLeft(255).subtract(BigInteger.ONE))
-        .edgeCases(c -> c.add(P.subtract(BigInteger.ONE), P, P.add(BigInteger.ONE), BigInteger.ONE.shiftLeft(255).subtract(BigInteger.ONE)));
+    return Arbitraries.bigIntegers()
+        .between(BigInteger.ZERO, BigInteger.ONE.shiftLeft(255).subtract(BigInteger.ONE))
+        .edgeCases(
+            c ->
+                c.add(
+                    P.subtract(BigInteger.ONE),
+                    P,
+                    P.add(BigInteger.ONE),
+                    BigInteger.ONE.shiftLeft(255).subtract(BigInteger.ONE)));
   }
 
   @Property(tries = 500)

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class Ed25519VerifierTest {
 
@@ -25,7 +25,9 @@ class Ed25519VerifierTest {
     return verifier.verify(key, 0, message, 0, message.length, signature, 0);
   }
 
-  /** RFC 8032, section 7.1: TEST 1, 2, 3 and SHA(abc) (secret key, public key, message, signature). */
+  /**
+   * RFC 8032, section 7.1: TEST 1, 2, 3 and SHA(abc) (secret key, public key, message, signature).
+   */
   @ParameterizedTest(name = "{0}")
   @CsvSource({
     "TEST 1, 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60,"
@@ -42,12 +44,14 @@ class Ed25519VerifierTest {
         + " ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f,"
         + " dc2a4459e7369633a52b1bf277839a00201009a3efbf3ecb69bea2186c26b58909351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704"
   })
-  void rfc8032Vectors(String name, String secret, String publicKey, String message, String signature)
+  void rfc8032Vectors(
+      String name, String secret, String publicKey, String message, String signature)
       throws Exception {
     byte[] key = hex(publicKey);
     byte[] m = hex(message);
     byte[] sig = hex(signature);
-    assertArrayEquals(sig, JdkEd25519.sign(JdkEd25519.privateKey(hex(secret)), m), "the JDK agrees");
+    assertArrayEquals(
+        sig, JdkEd25519.sign(JdkEd25519.privateKey(hex(secret)), m), "the JDK agrees");
     assertTrue(verify(key, m, sig));
     for (int bit = 0; bit < 512; bit += 7) {
       byte[] bad = sig.clone();

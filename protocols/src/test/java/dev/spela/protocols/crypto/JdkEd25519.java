@@ -12,7 +12,10 @@ import java.security.spec.EdECPrivateKeySpec;
 import java.security.spec.NamedParameterSpec;
 import java.util.Arrays;
 
-/** The JDK's Ed25519 and X25519 (the reference the device code is checked against), raw bytes in and out. */
+/**
+ * The JDK's Ed25519 and X25519 (the reference the device code is checked against), raw bytes in and
+ * out.
+ */
 final class JdkEd25519 {
 
   private JdkEd25519() {}

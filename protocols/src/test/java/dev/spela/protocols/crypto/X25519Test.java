@@ -67,10 +67,14 @@ class X25519Test {
       System.arraycopy(k, 0, u, 0, 32);
       System.arraycopy(out, 0, k, 0, 32);
       if (i == 1) {
-        assertEquals("422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079", HexFormat.of().formatHex(k));
+        assertEquals(
+            "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079",
+            HexFormat.of().formatHex(k));
       }
     }
-    assertEquals("684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51", HexFormat.of().formatHex(k));
+    assertEquals(
+        "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51",
+        HexFormat.of().formatHex(k));
   }
 
   /** A peer key of small order (here u = 0) gives an all-zero secret, which must be refused. */

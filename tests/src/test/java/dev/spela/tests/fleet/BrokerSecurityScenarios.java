@@ -1,6 +1,5 @@
 package dev.spela.tests.fleet;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,19 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spela.boards.device.BrokerTrust;
 import dev.spela.boards.device.Names;
-import dev.spela.fleet.security.ClaimRateLimiter;
-import dev.spela.fleet.security.SecureProvisioner;
-import dev.spela.protocols.fleet.FleetStatus;
-import dev.spela.protocols.fleet.Name;
-import dev.spela.protocols.fleet.v2.SecureClaim;
-import java.util.regex.Pattern;
 import dev.spela.fleet.HostConnection;
-import dev.spela.fleet.security.ClientSecurity;
+import dev.spela.fleet.security.ClaimRateLimiter;
 import dev.spela.fleet.security.FleetAccounts.Account;
 import dev.spela.fleet.security.FleetAccounts.Role;
 import dev.spela.fleet.security.FleetSecurity;
 import dev.spela.fleet.security.PasswordHash;
-import java.io.IOException;
+import dev.spela.fleet.security.SecureProvisioner;
+import dev.spela.protocols.fleet.FleetStatus;
+import dev.spela.protocols.fleet.Name;
+import dev.spela.protocols.fleet.v2.SecureClaim;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -43,11 +40,11 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A secured broker (each subclass brings one) enforces the fleet's accounts and policy against
- * real clients: Paho MQTT 3.1.1 clients as devices, claims and attackers, a Paho MQTT 5 host
- * observing everything. Each forbidden operation is tried next to the allowed one it resembles;
- * "dropped" is observed by the host, which publishes a marker on the same topic after the attempt
- * completed: the marker arrives, the forged message before it did not.
+ * A secured broker (each subclass brings one) enforces the fleet's accounts and policy against real
+ * clients: Paho MQTT 3.1.1 clients as devices, claims and attackers, a Paho MQTT 5 host observing
+ * everything. Each forbidden operation is tried next to the allowed one it resembles; "dropped" is
+ * observed by the host, which publishes a marker on the same topic after the attempt completed: the
+ * marker arrives, the forged message before it did not.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class BrokerSecurityScenarios {
@@ -72,7 +69,9 @@ abstract class BrokerSecurityScenarios {
 
   abstract void stop() throws Exception;
 
-  /** Makes the broker take the fleet's current accounts (HiveMQ: nothing to do; Mosquitto: SIGHUP). */
+  /**
+   * Makes the broker take the fleet's current accounts (HiveMQ: nothing to do; Mosquitto: SIGHUP).
+   */
   abstract void reloadAccounts() throws Exception;
 
   abstract String deviceUrl();
@@ -82,7 +81,10 @@ abstract class BrokerSecurityScenarios {
   /** Whether the broker can refuse retained publishes from devices (Mosquitto's ACLs cannot). */
   abstract boolean refusesRetainedDeviceMessages();
 
-  /** Whether a forbidden subscription gets a failure code (Mosquitto 2.0 grants it and delivers nothing). */
+  /**
+   * Whether a forbidden subscription gets a failure code (Mosquitto 2.0 grants it and delivers
+   * nothing).
+   */
   abstract boolean refusesForbiddenSubscriptions();
 
   @BeforeAll
@@ -93,8 +95,13 @@ abstract class BrokerSecurityScenarios {
     fleet.accounts().put(new Account(CLAIM, Role.CLAIM, null, PasswordHash.of(claimPassword)));
     otherCa = FleetSecurity.open(dir.resolve("another-fleet")).authority().caCertificateFile();
     start(fleet, dir);
-    observer = HostConnection.connect(hostUrl(), "host-observer", null,
-        (topic, payload) -> seen.add(topic + " " + new String(payload, StandardCharsets.UTF_8)), fleet.hostClient());
+    observer =
+        HostConnection.connect(
+            hostUrl(),
+            "host-observer",
+            null,
+            (topic, payload) -> seen.add(topic + " " + new String(payload, StandardCharsets.UTF_8)),
+            fleet.hostClient());
     observer.subscribe("spela/#", 1);
   }
 
@@ -120,13 +127,29 @@ abstract class BrokerSecurityScenarios {
 
   @Test
   void everyLoginIsChecked() throws Exception {
-    assertRefused(() -> connect(deviceUrl(), ALPHA, null, null, fleet.authority().caCertificateFile()), "anonymous");
-    assertRefused(() -> connect(deviceUrl(), ALPHA, ALPHA, bravoPassword, fleet.authority().caCertificateFile()),
+    assertRefused(
+        () -> connect(deviceUrl(), ALPHA, null, null, fleet.authority().caCertificateFile()),
+        "anonymous");
+    assertRefused(
+        () ->
+            connect(
+                deviceUrl(), ALPHA, ALPHA, bravoPassword, fleet.authority().caCertificateFile()),
         "another device's password");
-    assertRefused(() -> connect(deviceUrl(), "dev-nobody00", "dev-nobody00", alphaPassword,
-        fleet.authority().caCertificateFile()), "unknown account");
-    assertRefused(() -> connect(deviceUrl().replace("ssl://", "tcp://"), ALPHA, ALPHA, alphaPassword, null), "plain TCP");
-    assertRefused(() -> connect(deviceUrl(), ALPHA, ALPHA, alphaPassword, otherCa), "a broker another CA vouches for");
+    assertRefused(
+        () ->
+            connect(
+                deviceUrl(),
+                "dev-nobody00",
+                "dev-nobody00",
+                alphaPassword,
+                fleet.authority().caCertificateFile()),
+        "unknown account");
+    assertRefused(
+        () -> connect(deviceUrl().replace("ssl://", "tcp://"), ALPHA, ALPHA, alphaPassword, null),
+        "plain TCP");
+    assertRefused(
+        () -> connect(deviceUrl(), ALPHA, ALPHA, alphaPassword, otherCa),
+        "a broker another CA vouches for");
     MqttAsyncClient alpha = device(ALPHA, alphaPassword);
     assertTrue(alpha.isConnected());
   }
@@ -138,7 +161,8 @@ abstract class BrokerSecurityScenarios {
     BlockingQueue<String> commands = new LinkedBlockingQueue<>();
     alpha.setCallback(new Received(commands));
     try {
-      MqttAsyncClient impostor = connect(deviceUrl(), ALPHA, BRAVO, bravoPassword, fleet.authority().caCertificateFile());
+      MqttAsyncClient impostor =
+          connect(deviceUrl(), ALPHA, BRAVO, bravoPassword, fleet.authority().caCertificateFile());
       // Mosquitto renames the client to its username instead of refusing it: then it is Bravo.
       impostor.disconnectForcibly(1000);
     } catch (MqttException refused) {
@@ -146,7 +170,9 @@ abstract class BrokerSecurityScenarios {
     }
     assertTrue(alpha.isConnected(), "Alpha is still connected");
     observer.publish("spela/v1/lab/CMD/" + ALPHA, ascii("still-there"), 1, false);
-    assertEquals("spela/v1/lab/CMD/" + ALPHA + " still-there", commands.poll(WAIT_MS, TimeUnit.MILLISECONDS));
+    assertEquals(
+        "spela/v1/lab/CMD/" + ALPHA + " still-there",
+        commands.poll(WAIT_MS, TimeUnit.MILLISECONDS));
   }
 
   // ------------------------------------------------------------------ publishing
@@ -159,10 +185,14 @@ abstract class BrokerSecurityScenarios {
       publish(alpha, own, "own-" + token, false);
       assertEquals(own + " own-" + token, nextSeen(own), "own " + token);
     }
-    alpha = device(ALPHA, alphaPassword); // HiveMQ disconnects an MQTT 3.1.1 client after a refused publish
+    alpha =
+        device(
+            ALPHA,
+            alphaPassword); // HiveMQ disconnects an MQTT 3.1.1 client after a refused publish
     assertDropped(alpha, "spela/v1/lab/DATA/" + BRAVO, "forged telemetry");
     assertDropped(device(ALPHA, alphaPassword), "spela/v1/lab/DEATH/" + BRAVO, "forged death");
-    assertDropped(device(ALPHA, alphaPassword), "spela/v1/lab/CMD/" + BRAVO, "a command to another device");
+    assertDropped(
+        device(ALPHA, alphaPassword), "spela/v1/lab/CMD/" + BRAVO, "a command to another device");
     assertDropped(device(ALPHA, alphaPassword), "spela/v1/STATE/spela-host", "a host state");
     assertDropped(device(ALPHA, alphaPassword), "spela/v1/lab/IMG/" + ALPHA, "an image to itself");
   }
@@ -170,7 +200,8 @@ abstract class BrokerSecurityScenarios {
   @Test
   void retainedDeviceMessagesAreRefused() throws Exception {
     if (!refusesRetainedDeviceMessages()) {
-      return; // Mosquitto: ACLs cannot restrict the retain flag; hosts must ignore retained device messages
+      return; // Mosquitto: ACLs cannot restrict the retain flag; hosts must ignore retained device
+              // messages
     }
     MqttAsyncClient alpha = device(ALPHA, alphaPassword);
     String topic = "spela/v1/lab/BIRTH/" + ALPHA;
@@ -200,7 +231,10 @@ abstract class BrokerSecurityScenarios {
     MqttAsyncClient alpha = device(ALPHA, alphaPassword);
     BlockingQueue<String> received = new LinkedBlockingQueue<>();
     alpha.setCallback(new Received(received));
-    for (String own : new String[] {"spela/v1/lab/CMD/" + ALPHA, "spela/v1/lab/IMG/" + ALPHA, "spela/v1/STATE/spela-host"}) {
+    for (String own :
+        new String[] {
+          "spela/v1/lab/CMD/" + ALPHA, "spela/v1/lab/IMG/" + ALPHA, "spela/v1/STATE/spela-host"
+        }) {
       assertEquals(1, grantedQos(alpha, own), own);
     }
     String own = "spela/v1/lab/CMD/" + ALPHA;
@@ -210,16 +244,26 @@ abstract class BrokerSecurityScenarios {
     assertCannotRead(alpha, received, "spela/#", bravoCommands, own);
     assertCannotRead(alpha, received, "#", bravoCommands, own);
     assertCannotRead(alpha, received, "spela/v1/+/CMD/+", bravoCommands, own);
-    assertCannotRead(alpha, received, "spela/v2/PROVISION/REPLY/" + CLAIM, "spela/v2/PROVISION/REPLY/" + CLAIM, own);
+    assertCannotRead(
+        alpha,
+        received,
+        "spela/v2/PROVISION/REPLY/" + CLAIM,
+        "spela/v2/PROVISION/REPLY/" + CLAIM,
+        own);
   }
 
   /**
    * The client may not read {@code filter}: the broker refuses the subscription (HiveMQ) or grants
-   * it and delivers nothing (Mosquitto 2.0 checks read access per message). Either way a message
-   * on {@code probe} does not arrive before the one the host sends next on {@code own}.
+   * it and delivers nothing (Mosquitto 2.0 checks read access per message). Either way a message on
+   * {@code probe} does not arrive before the one the host sends next on {@code own}.
    */
-  private void assertCannotRead(MqttAsyncClient client, BlockingQueue<String> received, String filter, String probe,
-      String own) throws Exception {
+  private void assertCannotRead(
+      MqttAsyncClient client,
+      BlockingQueue<String> received,
+      String filter,
+      String probe,
+      String own)
+      throws Exception {
     int granted = grantedQos(client, filter);
     if (refusesForbiddenSubscriptions()) {
       assertEquals(0x80, granted, "subscription to " + filter + " refused");
@@ -227,24 +271,36 @@ abstract class BrokerSecurityScenarios {
     observer.publish(probe, ascii("probe"), 1, false);
     String marker = "marker-" + UUID.randomUUID();
     observer.publish(own, ascii(marker), 1, false);
-    assertEquals(own + " " + marker, received.poll(WAIT_MS, TimeUnit.MILLISECONDS), "nothing read through " + filter);
+    assertEquals(
+        own + " " + marker,
+        received.poll(WAIT_MS, TimeUnit.MILLISECONDS),
+        "nothing read through " + filter);
   }
 
   // ------------------------------------------------------------------ claims
 
   @Test
   void claimAccountOnlyClaimsAndReadsItsReply() throws Exception {
-    MqttAsyncClient claim = connect(deviceUrl(), CLAIM, CLAIM, claimPassword, fleet.authority().caCertificateFile());
+    MqttAsyncClient claim =
+        connect(deviceUrl(), CLAIM, CLAIM, claimPassword, fleet.authority().caCertificateFile());
     BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     claim.setCallback(new Received(replies));
     String reply = "spela/v2/PROVISION/REPLY/" + CLAIM;
     assertEquals(1, grantedQos(claim, reply));
-    assertCannotRead(claim, replies, "spela/v2/PROVISION/REPLY/SN-0078", "spela/v2/PROVISION/REPLY/SN-0078", reply);
-    assertCannotRead(claim, replies, "spela/v1/lab/CMD/" + ALPHA, "spela/v1/lab/CMD/" + ALPHA, reply);
+    assertCannotRead(
+        claim,
+        replies,
+        "spela/v2/PROVISION/REPLY/SN-0078",
+        "spela/v2/PROVISION/REPLY/SN-0078",
+        reply);
+    assertCannotRead(
+        claim, replies, "spela/v1/lab/CMD/" + ALPHA, "spela/v1/lab/CMD/" + ALPHA, reply);
     publish(claim, "spela/v2/PROVISION/REQ/" + CLAIM, "claim", false);
-    assertEquals("spela/v2/PROVISION/REQ/" + CLAIM + " claim", nextSeen("spela/v2/PROVISION/REQ/" + CLAIM));
+    assertEquals(
+        "spela/v2/PROVISION/REQ/" + CLAIM + " claim", nextSeen("spela/v2/PROVISION/REQ/" + CLAIM));
     assertDropped(claim, "spela/v2/PROVISION/REQ/SN-0078", "a claim for another unit");
-    MqttAsyncClient again = connect(deviceUrl(), CLAIM, CLAIM, claimPassword, fleet.authority().caCertificateFile());
+    MqttAsyncClient again =
+        connect(deviceUrl(), CLAIM, CLAIM, claimPassword, fleet.authority().caCertificateFile());
     assertDropped(again, "spela/v1/lab/DATA/" + ALPHA, "telemetry as a device");
   }
 
@@ -261,23 +317,35 @@ abstract class BrokerSecurityScenarios {
     String claimId = "SN-0100";
     SecureProvisioner.registerClaims(fleet, batch, List.of(claimId));
     reloadAccounts();
-    ClaimRateLimiter limiter = new ClaimRateLimiter(new ClaimRateLimiter.Limit(3, Duration.ofHours(1)),
-        ClaimRateLimiter.PER_BATCH, System::nanoTime);
-    try (SecureProvisioner provisioner = SecureProvisioner.start(hostUrl(), fleet, batch,
-        new SecureProvisioner.Options("lab", Pattern.compile("SN-.*"), limiter), p -> {})) {
+    ClaimRateLimiter limiter =
+        new ClaimRateLimiter(
+            new ClaimRateLimiter.Limit(3, Duration.ofHours(1)),
+            ClaimRateLimiter.PER_BATCH,
+            System::nanoTime);
+    try (SecureProvisioner provisioner =
+        SecureProvisioner.start(
+            hostUrl(),
+            fleet,
+            batch,
+            new SecureProvisioner.Options("lab", Pattern.compile("SN-.*"), limiter),
+            p -> {})) {
       SecureClaim unit = new SecureClaim();
       byte[] unitKey = new byte[32];
       byte[] claimPassword = new byte[32];
       unit.deriveUnitKey(batch, 0, batch.length, name(claimId), unitKey, 0);
       unit.useUnitKey(unitKey, 0, claimPassword, 0);
-      MqttAsyncClient claimant = connectWhenAdmitted(deviceUrl(), claimId, new String(claimPassword, StandardCharsets.US_ASCII));
+      MqttAsyncClient claimant =
+          connectWhenAdmitted(
+              deviceUrl(), claimId, new String(claimPassword, StandardCharsets.US_ASCII));
       BlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
-      claimant.setCallback(new Received(new LinkedBlockingQueue<>()) {
-        @Override
-        public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
-          replies.add(message.getPayload());
-        }
-      });
+      claimant.setCallback(
+          new Received(new LinkedBlockingQueue<>()) {
+            @Override
+            public void messageArrived(
+                String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+              replies.add(message.getPayload());
+            }
+          });
       assertEquals(1, grantedQos(claimant, "spela/v2/PROVISION/REPLY/" + claimId));
 
       String[] first = claim(unit, claimant, claimId, replies);
@@ -293,14 +361,21 @@ abstract class BrokerSecurityScenarios {
       assertEquals(first[0], second[0], "the same claim id keeps its device id");
       assertFalse(first[1].equals(second[1]), "with a new password");
       reloadAccounts();
-      connectWhenAdmitted(deviceUrl(), second[0], second[1]).disconnect().waitForCompletion(WAIT_MS);
-      assertRefused(() -> connect(deviceUrl(), first[0], first[0], first[1], fleet.authority().caCertificateFile()),
+      connectWhenAdmitted(deviceUrl(), second[0], second[1])
+          .disconnect()
+          .waitForCompletion(WAIT_MS);
+      assertRefused(
+          () ->
+              connect(
+                  deviceUrl(), first[0], first[0], first[1], fleet.authority().caCertificateFile()),
           "the replaced password");
 
       claim(unit, claimant, claimId, replies); // the third of the burst of 3
       byte[] fourth = new byte[SecureClaim.CLAIM_LENGTH];
       unit.encodeClaim(fourth, 0, name(claimId), name("nrf52840"), random(), 0);
-      claimant.publish("spela/v2/PROVISION/REQ/" + claimId, fourth, 1, false).waitForCompletion(WAIT_MS);
+      claimant
+          .publish("spela/v2/PROVISION/REQ/" + claimId, fourth, 1, false)
+          .waitForCompletion(WAIT_MS);
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
       while (provisioner.dropped("RATE_LIMITED") == 0 && System.nanoTime() < deadline) {
         java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
@@ -311,11 +386,16 @@ abstract class BrokerSecurityScenarios {
   }
 
   /** Publishes a fresh claim and opens its reply: {device id, password}. */
-  private static String[] claim(SecureClaim unit, MqttAsyncClient claimant, String claimId, BlockingQueue<byte[]> replies)
+  private static String[] claim(
+      SecureClaim unit, MqttAsyncClient claimant, String claimId, BlockingQueue<byte[]> replies)
       throws Exception {
     byte[] claim = new byte[SecureClaim.CLAIM_LENGTH];
-    assertEquals(SecureClaim.CLAIM_LENGTH, unit.encodeClaim(claim, 0, name(claimId), name("nrf52840"), random(), 0));
-    claimant.publish("spela/v2/PROVISION/REQ/" + claimId, claim, 1, false).waitForCompletion(WAIT_MS);
+    assertEquals(
+        SecureClaim.CLAIM_LENGTH,
+        unit.encodeClaim(claim, 0, name(claimId), name("nrf52840"), random(), 0));
+    claimant
+        .publish("spela/v2/PROVISION/REQ/" + claimId, claim, 1, false)
+        .waitForCompletion(WAIT_MS);
     byte[] reply = replies.poll(WAIT_MS, TimeUnit.MILLISECONDS);
     assertNotNull(reply, "no reply to the claim");
     assertEquals(FleetStatus.OK, unit.openReply(reply, 0, reply.length));
@@ -337,8 +417,11 @@ abstract class BrokerSecurityScenarios {
     return Names.of(s);
   }
 
-  /** Connects once the broker admits the account (Mosquitto reloads its files in the background). */
-  private MqttAsyncClient connectWhenAdmitted(String url, String username, String password) throws Exception {
+  /**
+   * Connects once the broker admits the account (Mosquitto reloads its files in the background).
+   */
+  private MqttAsyncClient connectWhenAdmitted(String url, String username, String password)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
     while (true) {
       try {
@@ -354,8 +437,10 @@ abstract class BrokerSecurityScenarios {
 
   // ------------------------------------------------------------------ helpers
 
-  private MqttAsyncClient device(String id, String password, String... subscriptions) throws Exception {
-    MqttAsyncClient client = connect(deviceUrl(), id, id, password, fleet.authority().caCertificateFile());
+  private MqttAsyncClient device(String id, String password, String... subscriptions)
+      throws Exception {
+    MqttAsyncClient client =
+        connect(deviceUrl(), id, id, password, fleet.authority().caCertificateFile());
     for (String filter : subscriptions) {
       assertEquals(1, grantedQos(client, filter));
     }
@@ -363,8 +448,8 @@ abstract class BrokerSecurityScenarios {
   }
 
   /** A Paho 3.1.1 client; {@code username} null: anonymous; {@code ca} null: no TLS settings. */
-  private MqttAsyncClient connect(String url, String clientId, String username, String password, Path ca)
-      throws Exception {
+  private MqttAsyncClient connect(
+      String url, String clientId, String username, String password, Path ca) throws Exception {
     MqttAsyncClient client = new MqttAsyncClient(url, clientId, new MemoryPersistence());
     clients.add(client);
     MqttConnectOptions options = new MqttConnectOptions();
@@ -382,7 +467,8 @@ abstract class BrokerSecurityScenarios {
   }
 
   private static void assertRefused(Connector connector, String what) {
-    MqttException e = assertThrows(MqttException.class, connector::connect, what + " must be refused");
+    MqttException e =
+        assertThrows(MqttException.class, connector::connect, what + " must be refused");
     assertNotNull(e);
   }
 
@@ -396,17 +482,19 @@ abstract class BrokerSecurityScenarios {
     return token.getGrantedQos()[0];
   }
 
-  private static void publish(MqttAsyncClient client, String topic, String payload, boolean retained)
-      throws MqttException {
+  private static void publish(
+      MqttAsyncClient client, String topic, String payload, boolean retained) throws MqttException {
     client.publish(topic, ascii(payload), 1, retained).waitForCompletion(WAIT_MS);
   }
 
   /** Publishes and waits for the broker's answer or the end of the connection, whichever comes. */
-  private static void tryPublish(MqttAsyncClient client, String topic, String payload, boolean retained) {
+  private static void tryPublish(
+      MqttAsyncClient client, String topic, String payload, boolean retained) {
     try {
       publish(client, topic, payload, retained);
     } catch (MqttException e) {
-      // refused: HiveMQ closes the connection of an MQTT 3.1.1 client that publishes where it may not
+      // refused: HiveMQ closes the connection of an MQTT 3.1.1 client that publishes where it may
+      // not
     }
   }
 
@@ -418,7 +506,10 @@ abstract class BrokerSecurityScenarios {
     assertEquals(topic + " " + marker, nextSeen(topic), what + " must be dropped");
   }
 
-  /** The next message the host saw on {@code topic} (tests share the host: other topics are skipped). */
+  /**
+   * The next message the host saw on {@code topic} (tests share the host: other topics are
+   * skipped).
+   */
   private String nextSeen(String topic) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
     while (true) {

@@ -26,7 +26,8 @@ class MosquittoSecurityTest extends BrokerSecurityScenarios {
   }
 
   private Path writeConfig() throws Exception {
-    return MosquittoConfig.write(fleet, configDir, new MosquittoConfig.Listeners("127.0.0.1", devicePort, hostPort, user));
+    return MosquittoConfig.write(
+        fleet, configDir, new MosquittoConfig.Listeners("127.0.0.1", devicePort, hostPort, user));
   }
 
   /** As an operator does after provisioning: write the configuration again, then SIGHUP. */

@@ -59,10 +59,20 @@ public final class SecureClaim {
   /** Random bytes a claim needs: the ephemeral private key, then the nonce. */
   public static final int RANDOM_LENGTH = KEY_LENGTH + NONCE_LENGTH;
 
-  private static final byte[] UNIT_KEY_LABEL = {'s', 'p', 'e', 'l', 'a', '/', 'v', '2', ' ', 'u', 'n', 'i', 't', ' ', 'k', 'e', 'y'};
-  private static final byte[] PASSWORD_LABEL = {'s', 'p', 'e', 'l', 'a', '/', 'v', '2', ' ', 'c', 'l', 'a', 'i', 'm', ' ', 'p', 'a', 's', 's', 'w', 'o', 'r', 'd'};
-  private static final byte[] REPLY_LABEL = {'s', 'p', 'e', 'l', 'a', '/', 'v', '2', ' ', 'c', 'l', 'a', 'i', 'm', ' ', 'r', 'e', 'p', 'l', 'y'};
-  private static final byte[] HEX = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+  private static final byte[] UNIT_KEY_LABEL = {
+    's', 'p', 'e', 'l', 'a', '/', 'v', '2', ' ', 'u', 'n', 'i', 't', ' ', 'k', 'e', 'y'
+  };
+  private static final byte[] PASSWORD_LABEL = {
+    's', 'p', 'e', 'l', 'a', '/', 'v', '2', ' ', 'c', 'l', 'a', 'i', 'm', ' ', 'p', 'a', 's', 's',
+    'w', 'o', 'r', 'd'
+  };
+  private static final byte[] REPLY_LABEL = {
+    's', 'p', 'e', 'l', 'a', '/', 'v', '2', ' ', 'c', 'l', 'a', 'i', 'm', ' ', 'r', 'e', 'p', 'l',
+    'y'
+  };
+  private static final byte[] HEX = {
+    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'
+  };
   private static final int KEY_STREAM_LENGTH = HmacSha256.MAC_LENGTH + CREDENTIALS_LENGTH;
 
   private final HmacSha256 mac = new HmacSha256();
@@ -85,7 +95,8 @@ public final class SecureClaim {
    * what the factory stores in the unit (a unit that leaks it gives away its own claim, not the
    * batch's). The host derives the same from the batch secret.
    */
-  public void deriveUnitKey(byte[] batchSecret, int offset, int length, Name claimId, byte[] out, int outOffset) {
+  public void deriveUnitKey(
+      byte[] batchSecret, int offset, int length, Name claimId, byte[] out, int outOffset) {
     mac.key(batchSecret, offset, length);
     mac.update(UNIT_KEY_LABEL, 0, UNIT_KEY_LABEL.length);
     claimId.writeField(scratch, 0);
@@ -114,8 +125,12 @@ public final class SecureClaim {
    * and nonce from {@code random[randomOffset..+48)} (a true random source: the reply's secrecy
    * rests on it). Returns the length written, or {@link FleetStatus#BAD_ARGUMENT}.
    */
-  public int encodeClaim(byte[] out, int offset, Name claimId, Name boardId, byte[] random, int randomOffset) {
-    if (out == null || offset < 0 || out.length - offset < CLAIM_LENGTH || claimId.length() == 0
+  public int encodeClaim(
+      byte[] out, int offset, Name claimId, Name boardId, byte[] random, int randomOffset) {
+    if (out == null
+        || offset < 0
+        || out.length - offset < CLAIM_LENGTH
+        || claimId.length() == 0
         || boardId.length() == 0) {
       return FleetStatus.BAD_ARGUMENT;
     }
@@ -161,8 +176,12 @@ public final class SecureClaim {
       return length < REPLY_LENGTH ? FleetStatus.TRUNCATED : FleetStatus.LENGTH_MISMATCH;
     }
     int body = offset + HEADER_LENGTH;
-    if (in[offset + 2] != 0 || in[offset + 3] != 0 || LittleEndian.i32(in, offset + 4) != 0
-        || LittleEndian.i32(in, offset + 8) != REPLY_BODY_LENGTH || in[body + 2] != 0 || in[body + 3] != 0) {
+    if (in[offset + 2] != 0
+        || in[offset + 3] != 0
+        || LittleEndian.i32(in, offset + 4) != 0
+        || LittleEndian.i32(in, offset + 8) != REPLY_BODY_LENGTH
+        || in[body + 2] != 0
+        || in[body + 3] != 0) {
       return FleetStatus.BAD_FIELD;
     }
     int status = LittleEndian.i16(in, body + STATUS_OFFSET);
@@ -186,7 +205,10 @@ public final class SecureClaim {
       credentials[i] = (byte) (in[body + SEALED_OFFSET + i] ^ keyStream[HmacSha256.MAC_LENGTH + i]);
       nonZero |= credentials[i];
     }
-    int check = status == REFUSED ? (nonZero == 0 ? FleetStatus.OK : FleetStatus.BAD_FIELD) : checkCredentials();
+    int check =
+        status == REFUSED
+            ? (nonZero == 0 ? FleetStatus.OK : FleetStatus.BAD_FIELD)
+            : checkCredentials();
     if (check == FleetStatus.OK) {
       pending = false;
       accepted = status == ACCEPTED;
@@ -245,9 +267,9 @@ public final class SecureClaim {
   }
 
   /**
-   * HKDF-SHA256 (RFC 5869): PRK = HMAC(unitKey, shared secret), then 192 bytes of
-   * T(i) = HMAC(PRK, T(i-1) || info || i), info = "spela/v2 claim reply" || nonce || device public
-   * key || host public key. The first 32 bytes key the reply's MAC, the rest encrypt the credentials.
+   * HKDF-SHA256 (RFC 5869): PRK = HMAC(unitKey, shared secret), then 192 bytes of T(i) = HMAC(PRK,
+   * T(i-1) || info || i), info = "spela/v2 claim reply" || nonce || device public key || host
+   * public key. The first 32 bytes key the reply's MAC, the rest encrypt the credentials.
    */
   private void expandKeys(byte[] reply, int hostPublicOffset) {
     mac.key(unitKey, 0, KEY_LENGTH);

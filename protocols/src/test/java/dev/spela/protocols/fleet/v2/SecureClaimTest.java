@@ -48,7 +48,9 @@ class SecureClaimTest {
     byte[] unitKey = new byte[32];
     device.deriveUnitKey(BATCH_SECRET, 0, BATCH_SECRET.length, name("SN-000417"), unitKey, 0);
     device.useUnitKey(unitKey, 0, new byte[32], 0);
-    assertEquals(SecureClaim.CLAIM_LENGTH, device.encodeClaim(claim, 0, name("SN-000417"), name("virtual-m4"), random(), 0));
+    assertEquals(
+        SecureClaim.CLAIM_LENGTH,
+        device.encodeClaim(claim, 0, name("SN-000417"), name("virtual-m4"), random(), 0));
     return device;
   }
 
@@ -68,7 +70,8 @@ class SecureClaimTest {
     byte[] key = new byte[32];
     device.deviceKey(key, 0);
     assertArrayEquals(sequence(0x80, 32), key);
-    assertEquals(FleetStatus.BAD_MAC, device.openReply(reply, 0, reply.length), "a claim is answered once");
+    assertEquals(
+        FleetStatus.BAD_MAC, device.openReply(reply, 0, reply.length), "a claim is answered once");
   }
 
   @Test
@@ -93,13 +96,17 @@ class SecureClaimTest {
     sealed[12 + 60] ^= 1;
     assertEquals(FleetStatus.BAD_MAC, device.openReply(sealed, 0, sealed.length));
     assertFalse(device.accepted());
-    assertEquals(FleetStatus.BAD_MAC, new SecureClaim().openReply(reply, 0, reply.length), "no claim outstanding");
+    assertEquals(
+        FleetStatus.BAD_MAC,
+        new SecureClaim().openReply(reply, 0, reply.length),
+        "no claim outstanding");
   }
 
   @Tag("zero-allocation")
   @Test
   void claimingAllocatesNothing() throws Exception {
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     byte[] reply = block("claim-reply-v2");
     byte[] claim = new byte[SecureClaim.CLAIM_LENGTH];
     byte[] unitKey = new byte[32];
@@ -120,7 +127,10 @@ class SecureClaimTest {
       }
       device.deriveUnitKey(BATCH_SECRET, 0, BATCH_SECRET.length, claimId, unitKey, 0);
       device.useUnitKey(unitKey, 0, password, 0);
-      failures |= device.encodeClaim(claim, 0, claimId, board, random, 0) == SecureClaim.CLAIM_LENGTH ? 0 : 1;
+      failures |=
+          device.encodeClaim(claim, 0, claimId, board, random, 0) == SecureClaim.CLAIM_LENGTH
+              ? 0
+              : 1;
       failures |= device.openReply(reply, 0, reply.length);
       failures |= device.deviceId(out);
     }
