@@ -31,10 +31,10 @@ import picocli.CommandLine.Spec;
       "Give devices that claim with the batch secret their identities.",
       "The batch's claim secret is read from --claim-secret-file or $" + ProvisionCommand.SECRET_ENVIRONMENT
           + ", never from",
-      "the command line. With --secure (PROTOCOL.md 14.2): TLS and the fleet's host",
+      "the command line. With --secure (PROTOCOL.md 15.2): TLS and the fleet's host",
       "account, per-unit claim keys, replies encrypted to the claimant, claims rate-limited,",
       "each answer a new broker password and device key (see also --expect). Without it:",
-      "the version 1 claim, answered in clear, identities kept in --registry.",
+      "section 11's claim, answered in clear, identities kept in --registry.",
       "The same claim id always gets the same (random) device id. Runs until Ctrl-C or",
       "until --count claims are answered."
     },
@@ -87,7 +87,7 @@ public final class ProvisionCommand implements Runnable {
       throw CliException.usage("--allow is not a valid regular expression: " + e.getDescription());
     }
     if (expected != null && !mode.secure) {
-      throw CliException.usage("--expect needs --secure: version 1 claims have no claim accounts");
+      throw CliException.usage("--expect needs --secure: plain claims have no claim accounts");
     }
     byte[] secret = readSecret();
     PrintWriter out = spec.commandLine().getOut();
@@ -140,7 +140,7 @@ public final class ProvisionCommand implements Runnable {
 
   private Provisioner startInsecure(byte[] secret, Pattern allowed, Consumer<Provisioned> report) throws IOException {
     PrintWriter err = spec.commandLine().getErr();
-    err.println("spela: warning: version 1 claims: identities travel in clear and any unit of the batch can claim"
+    err.println("spela: warning: plain claims: identities travel in clear and any unit of the batch can claim"
         + " any other's (use --secure)");
     err.flush();
     return Provisioner.start(url(), secret, group, allowed, registry, report);

@@ -1,6 +1,9 @@
 package dev.spela.fleet;
 
-/** A running provisioning service (version 1 {@link Provisioner} or the v2 draft's secure one). */
+/**
+ * A running provisioning service (section 11's {@link Provisioner}, or the sealed claims of section
+ * 15).
+ */
 public interface ClaimService extends AutoCloseable {
 
   /** Replies sent (accepted or refused). */

@@ -51,7 +51,7 @@ class SecurityCommandsTest {
     assertTrue(Files.readString(conf.resolve("hosts.passwd")).startsWith("host:$7$101$"));
     assertTrue(
         Files.readString(conf.resolve("devices.acl"))
-            .contains("pattern write spela/v1/+/DATA/%u\n"));
+            .contains("pattern write spela/v2/+/DATA/%u\n"));
     assertTrue(Files.exists(fleet.resolve("ca.crt")), "the fleet was created on first use");
     assertTrue(
         out.toString().contains("mosquitto -c " + conf.toAbsolutePath().resolve("mosquitto.conf")));

@@ -1,6 +1,6 @@
 package dev.spela.fleet.security;
 
-import dev.spela.protocols.fleet.v2.SecureClaim;
+import dev.spela.protocols.fleet.SecureClaim;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,7 +20,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The host's half of the v2 claim (PROTOCOL.md section 14), with the JDK's X25519 and HMAC-SHA256:
+ * The host's half of the v2 claim (PROTOCOL.md section 15), with the JDK's X25519 and HMAC-SHA256:
  * an implementation independent of the device's {@link SecureClaim}, so each checks the other.
  * Layouts and offsets are {@link SecureClaim}'s.
  */
@@ -56,11 +56,11 @@ public final class ClaimCrypto {
 
   /** The 160-byte credential block of an accepted reply. */
   public static byte[] credentials(
-      String deviceId, String group, String password, byte[] deviceKey, byte[] fleetKey) {
+      String deviceId, String group, String password, byte[] deviceKey, byte[] hostKey) {
     byte[] passwordBytes = password.getBytes(StandardCharsets.US_ASCII);
     if (passwordBytes.length != SecureClaim.PASSWORD_LENGTH
         || deviceKey.length != 32
-        || fleetKey.length != 32) {
+        || hostKey.length != 32) {
       throw new IllegalArgumentException("password must be 32 characters, keys 32 bytes");
     }
     ByteBuffer block = ByteBuffer.allocate(SecureClaim.CREDENTIALS_LENGTH);
@@ -69,7 +69,7 @@ public final class ClaimCrypto {
         .put(nameField(group))
         .put(passwordBytes)
         .put(deviceKey)
-        .put(fleetKey);
+        .put(hostKey);
     return block.array();
   }
 

@@ -17,7 +17,7 @@ public final class ClaimRateLimiter {
   public record Limit(int burst, Duration every) {}
 
   /**
-   * Reference limits (PROTOCOL.md 14.2): per claim id 3, then one per 30 s; per batch 60, then 2
+   * Reference limits (PROTOCOL.md 15.2): per claim id 3, then one per 30 s; per batch 60, then 2
    * per second.
    */
   public static final Limit PER_CLAIM = new Limit(3, Duration.ofSeconds(30));

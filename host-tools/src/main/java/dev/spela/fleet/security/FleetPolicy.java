@@ -26,9 +26,9 @@ import java.util.List;
 public final class FleetPolicy {
 
   /** The device and host topics of the fleet protocol (PROTOCOL.md, section 3). */
-  public static final String FLEET = "spela/v1";
+  public static final String FLEET = "spela/v2";
 
-  /** Where claims go: the v2 draft's encrypted provisioning (PROTOCOL.md, section 14). */
+  /** Where claims go: sealed claims (PROTOCOL.md 15.2) as well as section 11's. */
   public static final String PROVISION = "spela/v2/PROVISION";
 
   /** A publish or subscribe permission; {@code retain} applies to publishes. */

@@ -24,7 +24,7 @@ import java.util.List;
  * broker.crt, broker.key   the broker's certificate, issued by the CA
  * accounts                 broker accounts: username, role, group, PBKDF2 hash
  * host.password            the password of the "host" account, for the host tools
- * signing.key, signing.pub the fleet's Ed25519 key: signs images and host messages (v2)
+ * host.key, host.pub       the fleet's host key (Ed25519, PROTOCOL.md section 5): signs STATE
  * devices                  provisioned devices: claim id, device id, group, device key
  * </pre>
  *
@@ -37,8 +37,8 @@ public final class FleetSecurity {
   public static final String HOST_USERNAME = "host";
   static final String ACCOUNTS = "accounts";
   static final String HOST_PASSWORD = "host.password";
-  static final String SIGNING_KEY = "signing.key";
-  static final String SIGNING_PUBLIC_KEY = "signing.pub";
+  static final String HOST_KEY_FILE = "host.key";
+  static final String HOST_PUBLIC_KEY = "host.pub";
   static final String DEVICES = "devices";
 
   private final Path folder;
@@ -101,10 +101,10 @@ public final class FleetSecurity {
     return DeviceRegistry.open(folder.resolve(DEVICES));
   }
 
-  /** The fleet's Ed25519 signing key pair, made the first time it is asked for. */
-  public synchronized KeyPair signingKey() throws IOException {
-    Path privateFile = folder.resolve(SIGNING_KEY);
-    Path publicFile = folder.resolve(SIGNING_PUBLIC_KEY);
+  /** The fleet's host key (Ed25519 key pair), made the first time it is asked for. */
+  public synchronized KeyPair hostKey() throws IOException {
+    Path privateFile = folder.resolve(HOST_KEY_FILE);
+    Path publicFile = folder.resolve(HOST_PUBLIC_KEY);
     if (Files.exists(privateFile) && Files.exists(publicFile)) {
       return new KeyPair(
           FleetAuthority.readPublicKey(publicFile), FleetAuthority.readKey(privateFile));
@@ -115,13 +115,13 @@ public final class FleetSecurity {
       SecureFiles.writeAtomically(publicFile, FleetAuthority.pem(pair.getPublic()), false);
       return pair;
     } catch (GeneralSecurityException e) {
-      throw new IOException("cannot make the fleet's Ed25519 key: " + e.getMessage(), e);
+      throw new IOException("cannot make the fleet's host key: " + e.getMessage(), e);
     }
   }
 
   /** The raw 32-byte Ed25519 public key devices verify with (the end of its X.509 encoding). */
-  public byte[] signingPublicKey() throws IOException {
-    byte[] encoded = signingKey().getPublic().getEncoded();
+  public byte[] hostPublicKey() throws IOException {
+    byte[] encoded = hostKey().getPublic().getEncoded();
     return Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length);
   }
 

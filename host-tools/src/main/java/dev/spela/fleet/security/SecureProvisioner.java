@@ -7,7 +7,7 @@ import dev.spela.fleet.security.FleetAccounts.Account;
 import dev.spela.fleet.security.FleetAccounts.Role;
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.Name;
-import dev.spela.protocols.fleet.v2.SecureClaim;
+import dev.spela.protocols.fleet.SecureClaim;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,12 +25,12 @@ import java.util.regex.Pattern;
 import org.tinylog.Logger;
 
 /**
- * Provisioning by claim, version 2 draft, host side (PROTOCOL.md 14.2): answers authenticated,
- * rate-limited claims with credentials encrypted to the claimant. The first answer to a claim id
- * draws its random device id; every new answer issues a new broker password and device key (the
- * account's previous password stops working), registered in the fleet's accounts before the reply
- * leaves. Claims that fail a check get no answer; drops are counted by reason and logged once per
- * reason and then as one summary line a minute.
+ * Provisioning by claim with sealed replies, host side (PROTOCOL.md 15.2, a draft): answers
+ * authenticated, rate-limited claims with credentials encrypted to the claimant. The first answer
+ * to a claim id draws its random device id; every new answer issues a new broker password and
+ * device key (the account's previous password stops working), registered in the fleet's accounts
+ * before the reply leaves. Claims that fail a check get no answer; drops are counted by reason and
+ * logged once per reason and then as one summary line a minute.
  */
 public final class SecureProvisioner implements ClaimService {
 
@@ -46,7 +46,7 @@ public final class SecureProvisioner implements ClaimService {
   private final byte[] batchSecret;
   private final Options options;
   private final Consumer<Provisioned> listener;
-  private final byte[] fleetKey;
+  private final byte[] hostKey;
   private final Map<String, byte[]> lastReply = new HashMap<>();
   private final Map<String, AtomicInteger> drops = new ConcurrentHashMap<>();
   private final AtomicInteger answered = new AtomicInteger();
@@ -62,7 +62,7 @@ public final class SecureProvisioner implements ClaimService {
     this.batchSecret = batchSecret.clone();
     this.options = options;
     this.listener = listener;
-    this.fleetKey = fleet.signingPublicKey();
+    this.hostKey = fleet.hostPublicKey();
   }
 
   /** Connects as a host and answers claims on {@code spela/v2/PROVISION/REQ/+} until closed. */
@@ -137,7 +137,7 @@ public final class SecureProvisioner implements ClaimService {
     drop(problem, claimId);
   }
 
-  /** The header and name checks of PROTOCOL.md 14.2; null if the claim passes them. */
+  /** The header and name checks of PROTOCOL.md 15.2; null if the claim passes them. */
   private String check(String claimId, byte[] claim) {
     if (claim.length != SecureClaim.CLAIM_LENGTH) {
       return "BAD_FIELD";
@@ -199,7 +199,7 @@ public final class SecureProvisioner implements ClaimService {
                 hostKeys,
                 SecureClaim.ACCEPTED,
                 ClaimCrypto.credentials(
-                    device.deviceId(), device.group(), password, device.deviceKey(), fleetKey));
+                    device.deviceId(), device.group(), password, device.deviceKey(), hostKey));
         provisioned = new Provisioned(claimId, device.deviceId(), device.group(), !known);
       } else {
         reply = ClaimCrypto.reply(unitKey, claim, hostKeys, SecureClaim.REFUSED, null);

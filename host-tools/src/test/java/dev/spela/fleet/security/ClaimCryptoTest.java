@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.spela.boards.device.Names;
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.Name;
-import dev.spela.protocols.fleet.v2.SecureClaim;
+import dev.spela.protocols.fleet.SecureClaim;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The host's claim crypto (JDK) and the device's ({@link SecureClaim}, subset Java) agree, and both
- * reproduce the golden vectors of PROTOCOL.md section 14.
+ * reproduce the golden vectors of PROTOCOL.md section 15.
  */
 class ClaimCryptoTest {
 
@@ -30,7 +30,7 @@ class ClaimCryptoTest {
   static final String CLAIM_ID = "SN-000417";
   static final String DEVICE_ID = "dev-9f2kq4m7x1c8b3zt5wvd";
   static final String PASSWORD = "7f3a9c1e5b2d8f4a6c0e1b3d5f7a9c2e";
-  static final byte[] FLEET_KEY =
+  static final byte[] HOST_KEY =
       HexFormat.of().parseHex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
 
   static byte[] sequence(int first, int length) {
@@ -92,12 +92,12 @@ class ClaimCryptoTest {
     SecureClaim claimant = device(claim);
     assertTrue(ClaimCrypto.claimMacMatches(unitKey, claim));
     byte[] credentials =
-        ClaimCrypto.credentials(DEVICE_ID, "lab", PASSWORD, sequence(0x80, 32), FLEET_KEY);
+        ClaimCrypto.credentials(DEVICE_ID, "lab", PASSWORD, sequence(0x80, 32), HOST_KEY);
     byte[] reply = ClaimCrypto.reply(unitKey, claim, hostKeys(), SecureClaim.ACCEPTED, credentials);
 
-    assertEquals(HexFormat.of().formatHex(block("claim-v2")), HexFormat.of().formatHex(claim));
+    assertEquals(HexFormat.of().formatHex(block("sealed-claim")), HexFormat.of().formatHex(claim));
     assertEquals(
-        HexFormat.of().formatHex(block("claim-reply-v2")), HexFormat.of().formatHex(reply));
+        HexFormat.of().formatHex(block("sealed-claim-reply")), HexFormat.of().formatHex(reply));
 
     assertEquals(FleetStatus.OK, claimant.openReply(reply, 0, reply.length));
     assertTrue(claimant.accepted());
@@ -107,8 +107,8 @@ class ClaimCryptoTest {
     byte[] out = new byte[32];
     claimant.password(out, 0);
     assertEquals(PASSWORD, new String(out, StandardCharsets.US_ASCII));
-    claimant.fleetKey(out, 0);
-    assertArrayEquals(FLEET_KEY, out);
+    claimant.hostKey(out, 0);
+    assertArrayEquals(HOST_KEY, out);
   }
 
   @Test
@@ -117,7 +117,7 @@ class ClaimCryptoTest {
     byte[] claim = new byte[SecureClaim.CLAIM_LENGTH];
     device(claim);
     byte[] credentials =
-        ClaimCrypto.credentials(DEVICE_ID, "lab", PASSWORD, sequence(0x80, 32), FLEET_KEY);
+        ClaimCrypto.credentials(DEVICE_ID, "lab", PASSWORD, sequence(0x80, 32), HOST_KEY);
     byte[] reply = ClaimCrypto.reply(unitKey, claim, hostKeys(), SecureClaim.ACCEPTED, credentials);
     for (int i = 0; i < reply.length; i += 5) {
       byte[] altered = reply.clone();

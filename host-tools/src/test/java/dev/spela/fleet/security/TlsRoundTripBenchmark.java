@@ -76,7 +76,7 @@ public final class TlsRoundTripBenchmark {
             null,
             (t, p) -> answers.add(p),
             fleet == null ? ClientSecurity.NONE : fleet.hostClient());
-    host.subscribe("spela/v1/lab/IMGRSP/" + DEVICE, 0);
+    host.subscribe("spela/v2/lab/IMGRSP/" + DEVICE, 0);
     MqttAsyncClient device = new MqttAsyncClient(url, DEVICE, new MemoryPersistence());
     MqttConnectOptions options = new MqttConnectOptions();
     options.setCleanSession(true);
@@ -92,14 +92,14 @@ public final class TlsRoundTripBenchmark {
 
           @Override
           public void messageArrived(String topic, MqttMessage message) throws Exception {
-            device.publish("spela/v1/lab/IMGRSP/" + DEVICE, request, 0, false);
+            device.publish("spela/v2/lab/IMGRSP/" + DEVICE, request, 0, false);
           }
 
           @Override
           public void deliveryComplete(IMqttDeliveryToken token) {}
         });
     device.connect(options).waitForCompletion(20_000);
-    device.subscribe("spela/v1/lab/IMG/" + DEVICE, 0).waitForCompletion(20_000);
+    device.subscribe("spela/v2/lab/IMG/" + DEVICE, 0).waitForCompletion(20_000);
     byte[] block = new byte[4096 + 28];
     try {
       for (int i = 0; i < 200; i++) {
@@ -119,7 +119,7 @@ public final class TlsRoundTripBenchmark {
 
   private static void roundTrip(HostConnection host, byte[] block, BlockingQueue<byte[]> answers)
       throws Exception {
-    host.publish("spela/v1/lab/IMG/" + DEVICE, block, 0, false);
+    host.publish("spela/v2/lab/IMG/" + DEVICE, block, 0, false);
     if (answers.poll(10, TimeUnit.SECONDS) == null) {
       throw new IllegalStateException("no answer within 10 s");
     }

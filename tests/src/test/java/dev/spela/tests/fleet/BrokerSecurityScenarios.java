@@ -17,7 +17,7 @@ import dev.spela.fleet.security.PasswordHash;
 import dev.spela.fleet.security.SecureProvisioner;
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.Name;
-import dev.spela.protocols.fleet.v2.SecureClaim;
+import dev.spela.protocols.fleet.SecureClaim;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,7 +157,7 @@ abstract class BrokerSecurityScenarios {
   /** Bravo's valid login with Alpha's client id must not knock Alpha off the broker. */
   @Test
   void nobodyTakesAnotherDevicesClientId() throws Exception {
-    MqttAsyncClient alpha = device(ALPHA, alphaPassword, "spela/v1/lab/CMD/" + ALPHA);
+    MqttAsyncClient alpha = device(ALPHA, alphaPassword, "spela/v2/lab/CMD/" + ALPHA);
     BlockingQueue<String> commands = new LinkedBlockingQueue<>();
     alpha.setCallback(new Received(commands));
     try {
@@ -169,9 +169,9 @@ abstract class BrokerSecurityScenarios {
       // HiveMQ refuses the connection
     }
     assertTrue(alpha.isConnected(), "Alpha is still connected");
-    observer.publish("spela/v1/lab/CMD/" + ALPHA, ascii("still-there"), 1, false);
+    observer.publish("spela/v2/lab/CMD/" + ALPHA, ascii("still-there"), 1, false);
     assertEquals(
-        "spela/v1/lab/CMD/" + ALPHA + " still-there",
+        "spela/v2/lab/CMD/" + ALPHA + " still-there",
         commands.poll(WAIT_MS, TimeUnit.MILLISECONDS));
   }
 
@@ -181,7 +181,7 @@ abstract class BrokerSecurityScenarios {
   void deviceMayPublishOnlyOnItsOwnTopics() throws Exception {
     MqttAsyncClient alpha = device(ALPHA, alphaPassword);
     for (String token : new String[] {"BIRTH", "DATA", "ACK", "IMGRSP", "DEATH"}) {
-      String own = "spela/v1/lab/" + token + "/" + ALPHA;
+      String own = "spela/v2/lab/" + token + "/" + ALPHA;
       publish(alpha, own, "own-" + token, false);
       assertEquals(own + " own-" + token, nextSeen(own), "own " + token);
     }
@@ -189,22 +189,22 @@ abstract class BrokerSecurityScenarios {
         device(
             ALPHA,
             alphaPassword); // HiveMQ disconnects an MQTT 3.1.1 client after a refused publish
-    assertDropped(alpha, "spela/v1/lab/DATA/" + BRAVO, "forged telemetry");
-    assertDropped(device(ALPHA, alphaPassword), "spela/v1/lab/DEATH/" + BRAVO, "forged death");
+    assertDropped(alpha, "spela/v2/lab/DATA/" + BRAVO, "forged telemetry");
+    assertDropped(device(ALPHA, alphaPassword), "spela/v2/lab/DEATH/" + BRAVO, "forged death");
     assertDropped(
-        device(ALPHA, alphaPassword), "spela/v1/lab/CMD/" + BRAVO, "a command to another device");
-    assertDropped(device(ALPHA, alphaPassword), "spela/v1/STATE/spela-host", "a host state");
-    assertDropped(device(ALPHA, alphaPassword), "spela/v1/lab/IMG/" + ALPHA, "an image to itself");
+        device(ALPHA, alphaPassword), "spela/v2/lab/CMD/" + BRAVO, "a command to another device");
+    assertDropped(device(ALPHA, alphaPassword), "spela/v2/STATE/spela-host", "a host state");
+    assertDropped(device(ALPHA, alphaPassword), "spela/v2/lab/IMG/" + ALPHA, "an image to itself");
   }
 
   @Test
   void retainedDeviceMessagesAreRefused() throws Exception {
     if (!refusesRetainedDeviceMessages()) {
       return; // Mosquitto: ACLs cannot restrict the retain flag; hosts must ignore retained device
-              // messages
+      // messages
     }
     MqttAsyncClient alpha = device(ALPHA, alphaPassword);
-    String topic = "spela/v1/lab/BIRTH/" + ALPHA;
+    String topic = "spela/v2/lab/BIRTH/" + ALPHA;
     tryPublish(alpha, topic, "retained-ghost", true);
     observer.publish(topic, ascii("marker"), 1, false);
     assertEquals(topic + " marker", nextSeen(topic));
@@ -213,7 +213,7 @@ abstract class BrokerSecurityScenarios {
   @Test
   void oversizedPacketsAreRefused() throws Exception {
     MqttAsyncClient alpha = device(ALPHA, alphaPassword);
-    String topic = "spela/v1/lab/DATA/" + ALPHA;
+    String topic = "spela/v2/lab/DATA/" + ALPHA;
     byte[] large = new byte[20_000];
     java.util.Arrays.fill(large, (byte) 'x');
     tryPublish(alpha, topic, new String(large, StandardCharsets.US_ASCII), false);
@@ -233,17 +233,17 @@ abstract class BrokerSecurityScenarios {
     alpha.setCallback(new Received(received));
     for (String own :
         new String[] {
-          "spela/v1/lab/CMD/" + ALPHA, "spela/v1/lab/IMG/" + ALPHA, "spela/v1/STATE/spela-host"
+          "spela/v2/lab/CMD/" + ALPHA, "spela/v2/lab/IMG/" + ALPHA, "spela/v2/STATE/spela-host"
         }) {
       assertEquals(1, grantedQos(alpha, own), own);
     }
-    String own = "spela/v1/lab/CMD/" + ALPHA;
-    String bravoCommands = "spela/v1/lab/CMD/" + BRAVO;
+    String own = "spela/v2/lab/CMD/" + ALPHA;
+    String bravoCommands = "spela/v2/lab/CMD/" + BRAVO;
     assertCannotRead(alpha, received, bravoCommands, bravoCommands, own);
-    assertCannotRead(alpha, received, "spela/v1/lab/DATA/+", "spela/v1/lab/DATA/" + BRAVO, own);
+    assertCannotRead(alpha, received, "spela/v2/lab/DATA/+", "spela/v2/lab/DATA/" + BRAVO, own);
     assertCannotRead(alpha, received, "spela/#", bravoCommands, own);
     assertCannotRead(alpha, received, "#", bravoCommands, own);
-    assertCannotRead(alpha, received, "spela/v1/+/CMD/+", bravoCommands, own);
+    assertCannotRead(alpha, received, "spela/v2/+/CMD/+", bravoCommands, own);
     assertCannotRead(
         alpha,
         received,
@@ -294,14 +294,14 @@ abstract class BrokerSecurityScenarios {
         "spela/v2/PROVISION/REPLY/SN-0078",
         reply);
     assertCannotRead(
-        claim, replies, "spela/v1/lab/CMD/" + ALPHA, "spela/v1/lab/CMD/" + ALPHA, reply);
+        claim, replies, "spela/v2/lab/CMD/" + ALPHA, "spela/v2/lab/CMD/" + ALPHA, reply);
     publish(claim, "spela/v2/PROVISION/REQ/" + CLAIM, "claim", false);
     assertEquals(
         "spela/v2/PROVISION/REQ/" + CLAIM + " claim", nextSeen("spela/v2/PROVISION/REQ/" + CLAIM));
     assertDropped(claim, "spela/v2/PROVISION/REQ/SN-0078", "a claim for another unit");
     MqttAsyncClient again =
         connect(deviceUrl(), CLAIM, CLAIM, claimPassword, fleet.authority().caCertificateFile());
-    assertDropped(again, "spela/v1/lab/DATA/" + ALPHA, "telemetry as a device");
+    assertDropped(again, "spela/v2/lab/DATA/" + ALPHA, "telemetry as a device");
   }
 
   // ------------------------------------------------------------------ provisioning (v2 draft)
@@ -352,7 +352,7 @@ abstract class BrokerSecurityScenarios {
       assertTrue(first[0].matches("dev-[a-z2-7]{20}"), first[0]);
       reloadAccounts();
       MqttAsyncClient device = connectWhenAdmitted(deviceUrl(), first[0], first[1]);
-      String data = "spela/v1/lab/DATA/" + first[0];
+      String data = "spela/v2/lab/DATA/" + first[0];
       publish(device, data, "hello", false);
       assertEquals(data + " hello", nextSeen(data));
       device.disconnect().waitForCompletion(WAIT_MS);

@@ -1,15 +1,12 @@
-package dev.spela.protocols.fleet.v2;
+package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.checksum.HmacSha256;
 import dev.spela.protocols.crypto.X25519;
-import dev.spela.protocols.fleet.FleetStatus;
-import dev.spela.protocols.fleet.Name;
-import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.image.LittleEndian;
 
 /**
- * Provisioning by claim, version 2 draft (PROTOCOL.md section 14), device side: the CLAIM carries
- * an ephemeral X25519 public key and is authenticated with the unit's own claim key; the
+ * Provisioning by claim with sealed replies (PROTOCOL.md 15.2, a draft), device side: the CLAIM
+ * carries an ephemeral X25519 public key and is authenticated with the unit's own claim key; the
  * CLAIM_REPLY's credentials (device id, group, broker password, device key, fleet signing key) are
  * encrypted to that key, so only the claimant reads them, and authenticated, so only a holder of
  * the unit's claim key (the host) can write them.
@@ -47,7 +44,7 @@ public final class SecureClaim {
   public static final int GROUP_OFFSET = 32;
   public static final int PASSWORD_OFFSET = 64;
   public static final int DEVICE_KEY_OFFSET = 96;
-  public static final int FLEET_KEY_OFFSET = 128;
+  public static final int HOST_KEY_OFFSET = 128;
   public static final int CREDENTIALS_LENGTH = 160;
   public static final int REPLY_MAC_OFFSET = SEALED_OFFSET + CREDENTIALS_LENGTH;
   public static final int REPLY_BODY_LENGTH = REPLY_MAC_OFFSET + HmacSha256.MAC_LENGTH;
@@ -239,9 +236,9 @@ public final class SecureClaim {
     System.arraycopy(credentials, DEVICE_KEY_OFFSET, out, offset, KEY_LENGTH);
   }
 
-  /** The fleet's Ed25519 public key (signs images and host messages). */
-  public void fleetKey(byte[] out, int offset) {
-    System.arraycopy(credentials, FLEET_KEY_OFFSET, out, offset, KEY_LENGTH);
+  /** The fleet's host key (Ed25519 public key, PROTOCOL.md section 5). */
+  public void hostKey(byte[] out, int offset) {
+    System.arraycopy(credentials, HOST_KEY_OFFSET, out, offset, KEY_LENGTH);
   }
 
   private int checkCredentials() {

@@ -1,12 +1,10 @@
-package dev.spela.protocols.fleet.v2;
+package dev.spela.protocols.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.spela.protocols.fleet.FleetStatus;
-import dev.spela.protocols.fleet.Name;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The device side of the v2 claim against PROTOCOL.md section 14's example. */
+/** The device side of the sealed claim against PROTOCOL.md 15.2's example. */
 class SecureClaimTest {
 
   private static final byte[] BATCH_SECRET = "batch-7-secret".getBytes(StandardCharsets.US_ASCII);
@@ -58,8 +56,8 @@ class SecureClaimTest {
   void encodesTheExampleClaimAndOpensTheExampleReply() throws Exception {
     byte[] claim = new byte[SecureClaim.CLAIM_LENGTH];
     SecureClaim device = claimant(claim);
-    assertArrayEquals(block("claim-v2"), claim);
-    byte[] reply = block("claim-reply-v2");
+    assertArrayEquals(block("sealed-claim"), claim);
+    byte[] reply = block("sealed-claim-reply");
     assertEquals(FleetStatus.OK, device.openReply(reply, 0, reply.length));
     assertTrue(device.accepted());
     Name out = new Name();
@@ -76,7 +74,7 @@ class SecureClaimTest {
 
   @Test
   void dropsMalformedReplies() throws Exception {
-    byte[] reply = block("claim-reply-v2");
+    byte[] reply = block("sealed-claim-reply");
     SecureClaim device = claimant(new byte[SecureClaim.CLAIM_LENGTH]);
     assertEquals(FleetStatus.TRUNCATED, device.openReply(reply, 0, 11));
     assertEquals(FleetStatus.TRUNCATED, device.openReply(reply, 0, reply.length - 1));
@@ -107,7 +105,7 @@ class SecureClaimTest {
   void claimingAllocatesNothing() throws Exception {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    byte[] reply = block("claim-reply-v2");
+    byte[] reply = block("sealed-claim-reply");
     byte[] claim = new byte[SecureClaim.CLAIM_LENGTH];
     byte[] unitKey = new byte[32];
     byte[] password = new byte[32];
