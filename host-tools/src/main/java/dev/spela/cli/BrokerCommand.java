@@ -39,7 +39,7 @@ public final class BrokerCommand implements Runnable {
   @ArgGroup(exclusive = true)
   SecurityMode mode = new SecurityMode();
 
-  @Option(names = "--port", paramLabel = "P",
+  @Option(names = "--port", paramLabel = "PORT",
       description = "Port (default: 8883 with --secure, else 1883; 0 picks a free port).")
   Integer port;
 

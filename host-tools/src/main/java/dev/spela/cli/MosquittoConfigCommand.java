@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
     },
     footerHeading = "%nExamples:%n",
     footer = {
-      "  spela mosquitto-config --out /etc/mosquitto/spela --broker-name broker.lab.example",
-      "  mosquitto -c /etc/mosquitto/spela/mosquitto.conf"
+      "  spela mosquitto-config --out /etc/mosquitto/spela --broker-name lab.example",
+      "  spela mosquitto-config --out conf --fleet my-fleet --device-port 18883"
     })
 public final class MosquittoConfigCommand implements Runnable {
 
@@ -52,14 +52,14 @@ public final class MosquittoConfigCommand implements Runnable {
 
   @Option(
       names = "--device-port",
-      paramLabel = "P",
+      paramLabel = "PORT",
       defaultValue = "8883",
       description = "TLS port for devices and claims (default: ${DEFAULT-VALUE}).")
   int devicePort;
 
   @Option(
       names = "--host-port",
-      paramLabel = "P",
+      paramLabel = "PORT",
       defaultValue = "8884",
       description = "TLS port for host tools (default: ${DEFAULT-VALUE}).")
   int hostPort;

@@ -40,8 +40,8 @@ import picocli.CommandLine.Spec;
     },
     footerHeading = "%nExamples:%n",
     footer = {
-      "  spela provision --secure --claim-secret-file batch7.secret --expect batch7.claims",
-      "  SPELA_CLAIM_SECRET=... spela provision --insecure --group lab"
+      "  spela provision --secure --claim-secret-file b7.secret --expect b7.claims",
+      "  spela provision --insecure --claim-secret-file b7.secret --group lab"
     })
 public final class ProvisionCommand implements Runnable {
 
@@ -72,7 +72,7 @@ public final class ProvisionCommand implements Runnable {
   Path expected;
 
   @Option(names = "--registry", defaultValue = "provisioned.properties", paramLabel = "FILE",
-      description = "Without --secure: identities handed out so far (default: ${DEFAULT-VALUE}).")
+      description = {"Without --secure: file of the identities handed out so far", "(default: ${DEFAULT-VALUE})."})
   Path registry;
 
   @Option(names = "--count", defaultValue = "0", paramLabel = "N", description = "Stop after N answered claims (default: 0, never).")
@@ -110,7 +110,7 @@ public final class ProvisionCommand implements Runnable {
       out.println("answering claims on " + url());
       out.flush();
       enough.await(); // closing disconnects politely: the last reply's delivery completes first
-      out.println(provisioner.answered() + " claim(s) answered");
+      out.println(Plural.of(provisioner.answered(), "claim") + " answered");
     } catch (IOException e) {
       throw CliException.failure(e.getMessage(), e);
     } catch (IllegalArgumentException e) {
@@ -132,7 +132,7 @@ public final class ProvisionCommand implements Runnable {
       List<String> claimIds = Files.readAllLines(expected).stream().map(String::trim)
           .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
       SecureProvisioner.registerClaims(fleet, secret, claimIds);
-      spec.commandLine().getOut().println("registered " + claimIds.size() + " claim account(s) in " + fleet.folder());
+      spec.commandLine().getOut().println("registered " + Plural.of(claimIds.size(), "claim account") + " in " + fleet.folder());
     }
     return SecureProvisioner.start(url(), fleet, secret,
         new SecureProvisioner.Options(group, allowed, new ClaimRateLimiter()), report);
