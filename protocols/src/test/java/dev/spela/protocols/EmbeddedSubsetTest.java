@@ -27,7 +27,7 @@ class EmbeddedSubsetTest {
             "dev.spela.protocols.fleet.ImageReceiver.accept(Ldev/spela/protocols/fleet/BlockMessage;)I",
             "dev.spela.protocols.fleet.Topic.parse([BII)I",
             "dev.spela.protocols.image.ModelImageValidator.validate([BII)I",
-            "dev.spela.protocols.checksum.Sha256.update([BII)V")) {
+            "dev.spela.protocols.checksum.BlockDigest.update([BII)V")) {
       assertTrue(report.entryPoints().contains(entry), () -> entry + " is not declared @SteadyState");
     }
   }

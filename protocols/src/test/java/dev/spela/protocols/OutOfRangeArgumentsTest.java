@@ -3,9 +3,10 @@ package dev.spela.protocols;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.spela.protocols.checksum.Crc32;
+import dev.spela.protocols.checksum.BlockDigest;
 import dev.spela.protocols.checksum.HmacSha256;
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.crypto.Sha512;
 import dev.spela.protocols.fleet.AckMessage;
 import dev.spela.protocols.fleet.BirthMessage;
 import dev.spela.protocols.fleet.BlockMessage;
@@ -15,8 +16,6 @@ import dev.spela.protocols.fleet.ClaimReplyMessage;
 import dev.spela.protocols.fleet.CommandMessage;
 import dev.spela.protocols.fleet.DataMessage;
 import dev.spela.protocols.fleet.DeathMessage;
-import dev.spela.protocols.fleet.DeviceSession;
-import dev.spela.protocols.fleet.DropCounters;
 import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.HostStateMessage;
@@ -27,7 +26,6 @@ import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.fleet.OfferMessage;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.fleet.VerdictMessage;
-import dev.spela.protocols.image.ModelImageValidator;
 import dev.spela.subset.OutOfRangeCalls;
 import dev.spela.subset.SubsetChecker;
 import java.io.IOException;
@@ -62,6 +60,9 @@ class OutOfRangeArgumentsTest {
 
     @Override
     public List<Object> receivers(Class<?> type) {
+      if (type == BlockDigest.class) {
+        return List.of(new Sha256(), new Sha512());
+      }
       if (type == Message.class) {
         List<Object> all = new ArrayList<>();
         for (Supplier<Message> message : MESSAGES) {
@@ -101,24 +102,23 @@ class OutOfRangeArgumentsTest {
         byte[] text = "spela/v2/lab/CMD/vd-1".getBytes(StandardCharsets.US_ASCII);
         check(topic.parse(text, 0, text.length));
         return topic;
-      } else if (type == Crc32.class) {
-        return new Crc32();
-      } else if (type == Sha256.class) {
-        return new Sha256();
-      } else if (type == DropCounters.class) {
-        return new DropCounters();
       } else if (type == MessageAuthenticator.class) {
         MessageAuthenticator authenticator = new MessageAuthenticator();
         check(authenticator.key(new byte[MessageAuthenticator.KEY_LENGTH], 0));
         return authenticator;
       } else if (type == Message.class) {
         return encoded(new CommandMessage());
-      } else if (type == DeviceSession.class) {
-        return new DeviceSession();
-      } else if (type == ModelImageValidator.class) {
-        return new ModelImageValidator();
       }
-      throw new IllegalArgumentException("no fixture for " + type);
+      return constructed(type);
+    }
+
+    /** An object of a class whose no-argument constructor makes it ready for use. */
+    private static Object constructed(Class<?> type) {
+      try {
+        return type.getConstructor().newInstance();
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalArgumentException("no fixture for " + type, e);
+      }
     }
   }
 
