@@ -19,7 +19,8 @@ class EmbeddedSubsetTest {
   @Test
   void mainClassesFollowTheEmbeddedJavaSubset() {
     SubsetReport report = SubsetAssertions.assertProgramFollowsSubset(CLASSES, CLASSES);
-    // The codecs and the image receiver are declared: the whole-program check starts from them.
+    // The codecs, the image receiver and the device's crypto are declared: the whole-program
+    // check starts from them.
     for (String entry :
         List.of(
             "dev.spela.protocols.fleet.Message.wrap([BII)I",
@@ -27,7 +28,9 @@ class EmbeddedSubsetTest {
             "dev.spela.protocols.fleet.ImageReceiver.accept(Ldev/spela/protocols/fleet/BlockMessage;)I",
             "dev.spela.protocols.fleet.Topic.parse([BII)I",
             "dev.spela.protocols.image.ModelImageValidator.validate([BII)I",
-            "dev.spela.protocols.checksum.BlockDigest.update([BII)V")) {
+            "dev.spela.protocols.checksum.BlockDigest.update([BII)V",
+            "dev.spela.protocols.crypto.Ed25519Verifier.verify([BI[BII[BI)Z",
+            "dev.spela.protocols.fleet.MessageAuthenticator.verify([BIILdev/spela/protocols/fleet/Message;)I")) {
       assertTrue(report.entryPoints().contains(entry), () -> entry + " is not declared @SteadyState");
     }
   }
