@@ -209,6 +209,10 @@ public final class Board {
     }
     int layers = runtime.layers();
     int samples = sensor.trainingCount();
+    if (samples <= 0) {
+      lastStatus = RuntimeStatus.BAD_INPUT; // a sensor with nothing to learn from
+      return 0;
+    }
     for (int n = 0; n < count; n++) {
       int label = sensor.readTraining((int) (cursor % samples), sample, 0);
       int status = label < 0 ? RuntimeStatus.BAD_LABEL : runtime.train(sample, 0, label);

@@ -23,6 +23,7 @@ import dev.spela.protocols.fleet.OfferMessage;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.fleet.VerdictMessage;
 import dev.spela.protocols.storage.FlashStatus;
+import dev.spela.protocols.subset.SteadyState;
 import dev.spela.runtime.RuntimeStatus;
 import dev.spela.runtime.SpelaRuntime;
 
@@ -38,6 +39,7 @@ import dev.spela.runtime.SpelaRuntime;
  * through its ports ({@link Transport}, {@link Reports}). It allocates only in its constructor,
  * never throws for any input, and counts what it drops ({@link #dropped}).
  */
+@SteadyState
 public final class DeviceAgent {
 
   public static final int RUNTIME_MAJOR = 0;
@@ -521,13 +523,16 @@ public final class DeviceAgent {
     if (connected && hostOnline && transport.inFlight() < maxDataInFlight) {
       SpelaRuntime runtime = board.runtime();
       int layers = runtime.layers();
-      int n = Math.max(1, samples);
+      int n = samples;
+      if (n <= 0) {
+        n = 1; // an empty window (training stopped): no step time, sums of 0
+      }
       data.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
       data.record(record, trainingState, clock.millis());
       data.progress(
           runtime.samplesSeen(),
           board.epoch(),
-          samples == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, elapsed / samples),
+          samples == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, elapsed / n),
           ramUsed,
           runtime.learningRate());
       data.layerCount(layers);

@@ -90,7 +90,7 @@ class AgentZeroAllocationTest {
   /** A new host session says online: the agent answers with a BIRTH (and any VERDICT). */
   private void hostOnline() {
     online.wrapForEncode(state, 0, state.length, 0, 0);
-    online.state(true, hostSession++);
+    online.state(true, HostStateMessage.PRIMARY, hostSession++);
   }
 
   private byte[][] commands(int firstId, int session) {
@@ -120,7 +120,7 @@ class AgentZeroAllocationTest {
     byte[] sha = MessageDigest.getInstance("SHA-256").digest(image);
     int blocks = (image.length + 1023) / 1024;
     byte[][] payloads = new byte[blocks + 1][];
-    payloads[0] = new byte[FleetProtocol.HEADER_LENGTH + 44];
+    payloads[0] = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH];
     OfferMessage offer = new OfferMessage();
     offer.wrapForEncode(payloads[0], 0, payloads[0].length, 0, session);
     offer.offer(id, image.length, 10, sha, 0);

@@ -48,11 +48,11 @@ class DeviceAgentTest {
     TestDevice device = new TestDevice().program(image).power();
     device.work(0);
     FakeTransport transport = device.transport;
-    assertEquals("spela/v1/lab/DEATH/vd-1", transport.willTopic);
+    assertEquals("spela/v2/lab/DEATH/vd-1", transport.willTopic);
     assertEquals(1, transport.bdSeq(), "a new session before the connection");
     device.agent.onConnected();
     assertEquals(
-        List.of("spela/v1/STATE/host-1", "spela/v1/lab/CMD/vd-1", "spela/v1/lab/IMG/vd-1"),
+        List.of("spela/v2/STATE/host-1", "spela/v2/lab/CMD/vd-1", "spela/v2/lab/IMG/vd-1"),
         transport.subscriptions);
     assertTrue(transport.sent.isEmpty(), "nothing before the host's STATE");
     device.hostState(true);
@@ -277,7 +277,7 @@ class DeviceAgentTest {
         dev.spela.protocols.fleet.Topic.COMMAND, valid, FleetProtocol.MAX_MESSAGE_LENGTH + 1);
     device.deliverRaw(dev.spela.protocols.fleet.Topic.IMAGE, valid, valid.length);
     byte[] otherTopic =
-        "spela/v1/lab/CMD/vd-2".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        "spela/v2/lab/CMD/vd-2".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     device.agent.onMessage(otherTopic, otherTopic.length, valid, valid.length);
     assertEquals(1, device.agent.dropped(FleetStatus.TRUNCATED));
     assertEquals(1, device.agent.dropped(FleetStatus.OVERSIZED));

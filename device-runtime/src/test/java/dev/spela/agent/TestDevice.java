@@ -150,7 +150,7 @@ final class TestDevice {
     new HostStateMessage().wrapForEncode(payload, 0, payload.length, 0, 0);
     HostStateMessage state = new HostStateMessage();
     state.wrapForEncode(payload, 0, payload.length, 0, 0);
-    state.state(online, hostSession);
+    state.state(online, HostStateMessage.PRIMARY, hostSession);
     deliver(Topic.STATE, payload);
   }
 
@@ -169,7 +169,7 @@ final class TestDevice {
   }
 
   void offer(int transferId, byte[] image, int blockLog2, byte[] sha) {
-    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + 44];
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH];
     OfferMessage offer = new OfferMessage();
     offer.wrapForEncode(payload, 0, payload.length, 0, transport.bdSeq());
     offer.offer(transferId, image.length, blockLog2, sha, 0);

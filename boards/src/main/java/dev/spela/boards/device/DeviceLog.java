@@ -3,6 +3,7 @@ package dev.spela.boards.device;
 import dev.spela.agent.AgentEvent;
 import dev.spela.agent.DeviceFlash;
 import dev.spela.agent.Reports;
+import dev.spela.protocols.fleet.CodeNames;
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.VerdictMessage;
 import dev.spela.runtime.RuntimeStatus;
@@ -47,8 +48,8 @@ final class DeviceLog implements Reports {
       case AgentEvent.BLOCK_RETRY -> "no image block for a while, asking again from " + first + " (retry "
           + second + ")";
       case AgentEvent.EPOCHS_DONE -> first + " epochs done: training stops";
-      case AgentEvent.VERDICT -> "image transfer ended: " + VerdictMessage.outcomeName(first)
-          + (second == VerdictMessage.NONE ? "" : "/" + VerdictMessage.reasonName(second));
+      case AgentEvent.VERDICT -> "image transfer ended: " + CodeNames.outcome(first)
+          + (second == VerdictMessage.NONE ? "" : "/" + CodeNames.reason(second));
       case AgentEvent.REBOOTING -> "rebooting";
       case AgentEvent.STATE_AREA_UNREADABLE -> "the state record in " + area(first) + " is unreadable: using the"
           + " other copy";
@@ -61,7 +62,7 @@ final class DeviceLog implements Reports {
       case AgentEvent.TRIAL_ROLLED_BACK -> "the image in slot " + first + " failed its trial boot ("
           + (second == 0 ? "restarted before confirming" : RuntimeStatus.name(second)) + "): rolled back";
       case AgentEvent.STORAGE_FAILED -> "writing " + area(first) + " failed: " + RuntimeStatus.name(second);
-      case AgentEvent.IMAGE_REFUSED -> "received image refused: " + VerdictMessage.reasonName(first)
+      case AgentEvent.IMAGE_REFUSED -> "received image refused: " + CodeNames.reason(first)
           + (second == 0 ? "" : " (" + RuntimeStatus.name(second) + ")");
       case AgentEvent.MESSAGE_DROPPED -> "dropped a message: " + FleetStatus.name(first);
       case AgentEvent.CONNECTION_LOST -> "connection lost, reconnecting";

@@ -1,6 +1,5 @@
 package dev.spela.boards.device;
 
-import dev.spela.agent.Transport;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,19 +18,10 @@ import org.tinylog.Logger;
  * The agent's {@link Transport} over MQTT 3.1.1 with the Paho {@code mqttv3} async client: a new
  * client for every connection (each has its own will, naming its session), no automatic reconnect
  * (the agent decides when, with a new session). Paho's callbacks only hand events to the device
- * thread ({@link Events}), tagged with the client they came from so that the thread can ignore a
- * closed client's late events.
+ * thread ({@link DeviceLink.Events}), tagged with the client they came from so that the thread can
+ * ignore a closed client's late events.
  */
-final class PahoTransport implements Transport {
-
-  /** Where the client's events go: the device thread's queue. Must not block. */
-  interface Events {
-    void connected(Object connection);
-
-    void lost(Object connection, String why);
-
-    void message(String topic, byte[] payload);
-  }
+final class PahoTransport implements DeviceLink {
 
   private static final int PAHO_MAX_IN_FLIGHT = 128;
 
@@ -58,8 +48,8 @@ final class PahoTransport implements Transport {
     this.events = events;
   }
 
-  /** True if {@code connection} is the client of the current connection. */
-  boolean isCurrent(Object connection) {
+  @Override
+  public boolean isCurrent(Object connection) {
     return connection != null && connection == client;
   }
 
@@ -161,8 +151,8 @@ final class PahoTransport implements Transport {
     return 0;
   }
 
-  /** Drops the connection without a DISCONNECT: the broker publishes the will. */
-  void drop() {
+  @Override
+  public void drop() {
     close(false);
   }
 

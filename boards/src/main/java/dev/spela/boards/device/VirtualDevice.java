@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.tinylog.Logger;
 
 /**
@@ -65,7 +66,7 @@ public final class VirtualDevice implements AutoCloseable {
 
   private final String deviceId;
   private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-  private final PahoTransport transport;
+  private final DeviceLink transport;
   private final DeviceAgent agent;
   private final Thread thread;
   private final CountDownLatch finished = new CountDownLatch(1);
@@ -73,9 +74,10 @@ public final class VirtualDevice implements AutoCloseable {
   private volatile boolean killed;
   private volatile Throwable failure;
 
-  private VirtualDevice(Config config, DeviceFlash flash, MemoryPlan capacity) {
+  private VirtualDevice(
+      Config config, DeviceFlash flash, MemoryPlan capacity, Function<DeviceLink.Events, DeviceLink> network) {
     deviceId = config.deviceId();
-    transport = new PahoTransport(config.brokerUrl(), deviceId, new PahoTransport.Events() {
+    transport = network.apply(new DeviceLink.Events() {
       @Override
       public void connected(Object connection) {
         events.add(new Connected(connection));
@@ -116,10 +118,15 @@ public final class VirtualDevice implements AutoCloseable {
    *     smallest model
    */
   public static VirtualDevice start(Config config) throws IOException {
+    return start(config, events -> new PahoTransport(config.brokerUrl(), config.deviceId(), events));
+  }
+
+  /** As {@link #start(Config)}, on the network {@code network} makes from the thread's events. */
+  static VirtualDevice start(Config config, Function<DeviceLink.Events, DeviceLink> network) throws IOException {
     DataShard data = config.data();
     MemoryPlan capacity = capacity(config.limits(), data.train().inputSize(), classes(data));
     DeviceFlash flash = openFlash(config.stateDir().resolve(config.deviceId()), config.limits(), capacity);
-    VirtualDevice device = new VirtualDevice(config, flash, capacity);
+    VirtualDevice device = new VirtualDevice(config, flash, capacity, network);
     device.agent.boot();
     device.thread.start();
     return device;

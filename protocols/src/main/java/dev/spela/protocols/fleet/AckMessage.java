@@ -1,10 +1,13 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * ACK (device -> host, type 0x04): the outcome of one CMD, with its command id and code, a status
  * and, for a successful EVALUATE, the number of samples and each layer's accuracy (Q15, 4 bytes per
  * layer after the fixed part).
  */
+@SteadyState
 public final class AckMessage extends Message {
 
   public static final int COMMAND_ID = 0;
@@ -42,34 +45,11 @@ public final class AckMessage extends Message {
   /** The device tried and failed (for example a checkpoint write error). */
   public static final int FAILED = -8;
 
+  /** The command came sooner than the device's rate limit for it allows (CHECKPOINT, EVALUATE). */
+  public static final int RATE_LIMITED = -9;
+
   public AckMessage() {
     super(FleetProtocol.ACK, FIXED_LENGTH, MAX_BODY_LENGTH);
-  }
-
-  /** The name of a command status code, for logs and reports. */
-  public static String statusName(int status) {
-    switch (status) {
-      case OK:
-        return "OK";
-      case UNKNOWN_COMMAND:
-        return "UNKNOWN_COMMAND";
-      case BAD_ARGUMENT:
-        return "BAD_ARGUMENT";
-      case WRONG_STATE:
-        return "WRONG_STATE";
-      case NO_MODEL:
-        return "NO_MODEL";
-      case NO_DATA:
-        return "NO_DATA";
-      case UNSUPPORTED:
-        return "UNSUPPORTED";
-      case BUSY:
-        return "BUSY";
-      case FAILED:
-        return "FAILED";
-      default:
-        return "UNKNOWN";
-    }
   }
 
   @Override
@@ -141,9 +121,9 @@ public final class AckMessage extends Message {
     return status;
   }
 
-  /** Layer k's held-out accuracy, Q15 (32768 = 100 %). */
+  /** Layer k's held-out accuracy, Q15 (32768 = 100 %); 0 for a layer outside layerCount(). */
   public int accuracy(int layer) {
-    return i32(ACCURACIES + 4 * layer);
+    return layer >= 0 && layer < layerCount() ? i32(ACCURACIES + 4 * layer) : 0;
   }
 
   public int accuracy(int layer, int accuracyQ15) {

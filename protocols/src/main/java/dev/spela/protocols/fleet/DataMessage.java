@@ -1,10 +1,15 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * DATA (device -> host, type 0x03): one telemetry record. A collector stores it idempotently under
- * (device, bdSeq, {@link #recordCounter}); the header's seq only detects gaps. Per-layer values
- * follow the fixed part, 16 bytes per layer. Layout and number formats: PROTOCOL.md, "DATA".
+ * (device, {@link #lifeId}, {@link #bootCount}, {@link #recordCounter}); records are numbered per
+ * boot, so a record kept in the device's buffer across reconnections keeps its key. Per-layer
+ * values follow the fixed part, 16 bytes per layer (their getters answer 0 for a layer outside
+ * {@link #layerCount()}). Layout and number formats: PROTOCOL.md, "DATA".
  */
+@SteadyState
 public final class DataMessage extends Message {
 
   public static final int RECORD_COUNTER = 0;
@@ -17,7 +22,12 @@ public final class DataMessage extends Message {
   public static final int STEP_MICROS = 28;
   public static final int RAM_USED = 32;
   public static final int LEARNING_RATE = 36;
-  public static final int LAYERS = 40;
+  public static final int LIFE_ID = 40;
+  public static final int BOOT_COUNT = 48;
+  public static final int WINDOW_SAMPLES = 52;
+  public static final int RECORDS_DROPPED = 56;
+  public static final int BUFFERED_RECORDS = 60;
+  public static final int LAYERS = 64;
   public static final int LAYER_LENGTH = 16;
   // Fields of a layer entry.
   public static final int L_ACCURACY = 0;
@@ -51,7 +61,9 @@ public final class DataMessage extends Message {
             && samplesSeen() >= 0
             && ramUsed() >= 0
             && learningRate() >= 0
-            && learningRate() <= 1 << 24;
+            && learningRate() <= 1 << 24
+            && windowSamples() >= 0
+            && bufferedRecords() >= 0;
     for (int k = 0; ok && k < layerCount(); k++) {
       int accuracy = accuracy(k);
       int loss = loss(k);
@@ -65,7 +77,7 @@ public final class DataMessage extends Message {
     return require(ok);
   }
 
-  /** Counts this session's records from 0 (u32); resets only when bdSeq changes. */
+  /** Counts this boot's records from 0 (u32); a reconnection does not reset it. */
   public int recordCounter() {
     return i32(RECORD_COUNTER);
   }
@@ -118,6 +130,42 @@ public final class DataMessage extends Message {
     return this;
   }
 
+  /** The device's life (BIRTH): part of the record's storage key. */
+  public long lifeId() {
+    return i64(LIFE_ID);
+  }
+
+  /** The boot the record was taken in (u32, BIRTH's bootCount): part of its storage key. */
+  public int bootCount() {
+    return i32(BOOT_COUNT);
+  }
+
+  /** Training steps the record's window covers (0 for a record taken while not training). */
+  public int windowSamples() {
+    return i32(WINDOW_SAMPLES);
+  }
+
+  /** Records of this boot the device dropped from a full buffer (a counter, u32). */
+  public int recordsDropped() {
+    return i32(RECORDS_DROPPED);
+  }
+
+  /** Records still waiting in the device's buffer after this one. */
+  public int bufferedRecords() {
+    return i32(BUFFERED_RECORDS);
+  }
+
+  /** The record's identity and the device's buffer: see PROTOCOL.md, "Store and forward". */
+  public DataMessage origin(
+      long lifeId, int bootCount, int windowSamples, int recordsDropped, int bufferedRecords) {
+    put64(LIFE_ID, lifeId);
+    put32(BOOT_COUNT, bootCount);
+    put32(WINDOW_SAMPLES, windowSamples);
+    put32(RECORDS_DROPPED, recordsDropped);
+    put32(BUFFERED_RECORDS, bufferedRecords);
+    return this;
+  }
+
   public int layerCount() {
     return u16(LAYER_COUNT);
   }
@@ -142,24 +190,24 @@ public final class DataMessage extends Message {
 
   /** Running accuracy of layer k's predictions, Q15 (0 .. 32768 = 100 %). */
   public int accuracy(int layer) {
-    return i32(entry(layer) + L_ACCURACY);
+    return hasLayer(layer) ? i32(entry(layer) + L_ACCURACY) : 0;
   }
 
   /** Running mean of layer k's loss -cos(h, v_label), Q15 (-32768 .. 32768; lower is better). */
   public int loss(int layer) {
-    return i32(entry(layer) + L_LOSS);
+    return hasLayer(layer) ? i32(entry(layer) + L_LOSS) : 0;
   }
 
   /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0). */
   public long weightNorm(int layer) {
-    return i64(entry(layer) + L_WEIGHT_NORM);
+    return hasLayer(layer) ? i64(entry(layer) + L_WEIGHT_NORM) : 0;
   }
 
   /**
    * Sets layer k's entry; {@link FleetStatus#BAD_FIELD} if k is not below {@link #layerCount()}.
    */
   public int layer(int layer, int accuracyQ15, int lossQ15, long weightNormQ16) {
-    if (layer < 0 || layer >= layerCount()) {
+    if (!hasLayer(layer)) {
       return FleetStatus.BAD_FIELD;
     }
     int e = entry(layer);
@@ -167,6 +215,10 @@ public final class DataMessage extends Message {
     put32(e + L_LOSS, lossQ15);
     put64(e + L_WEIGHT_NORM, weightNormQ16);
     return FleetStatus.OK;
+  }
+
+  private boolean hasLayer(int layer) {
+    return layer >= 0 && layer < layerCount();
   }
 
   private static int entry(int layer) {

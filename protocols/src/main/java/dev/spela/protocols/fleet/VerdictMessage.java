@@ -1,12 +1,14 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * VERDICT (device -> host, type 0x06): how a transfer ended: the new image confirmed after its
  * trial boot, rolled back, or refused (with a reason and, for an invalid image, the model-image
  * validator's status in {@link #detail}). Carries the SHA-256 of the image running afterwards.
  */
+@SteadyState
 public final class VerdictMessage extends Message {
 
   public static final int TRANSFER_ID = 0;
@@ -53,56 +55,16 @@ public final class VerdictMessage extends Message {
   /** A trial image awaits confirmation; offer again after its verdict. */
   public static final int BUSY = 11;
 
-  public static final int LAST_REASON = BUSY;
+  /** The image is unsigned, signed by an unknown key, or its signature does not verify. */
+  public static final int BAD_SIGNATURE = 12;
+
+  /** The image's security counter is below the running image's. */
+  public static final int DOWNGRADE = 13;
+
+  public static final int LAST_REASON = DOWNGRADE;
 
   public VerdictMessage() {
     super(FleetProtocol.VERDICT, BODY_LENGTH, BODY_LENGTH);
-  }
-
-  /** The name of an outcome code, for logs and reports. */
-  public static String outcomeName(int outcome) {
-    switch (outcome) {
-      case CONFIRMED:
-        return "CONFIRMED";
-      case ROLLED_BACK:
-        return "ROLLED_BACK";
-      case REFUSED:
-        return "REFUSED";
-      default:
-        return "UNKNOWN";
-    }
-  }
-
-  /** The name of a reason code, for logs and reports. */
-  public static String reasonName(int reason) {
-    switch (reason) {
-      case NONE:
-        return "NONE";
-      case NO_SLOT:
-        return "NO_SLOT";
-      case TOO_LARGE:
-        return "TOO_LARGE";
-      case BAD_BLOCK_SIZE:
-        return "BAD_BLOCK_SIZE";
-      case BAD_DIGEST:
-        return "BAD_DIGEST";
-      case INVALID_IMAGE:
-        return "INVALID_IMAGE";
-      case DOES_NOT_FIT:
-        return "DOES_NOT_FIT";
-      case WRITE_FAILED:
-        return "WRITE_FAILED";
-      case TRIAL_FAILED:
-        return "TRIAL_FAILED";
-      case ALREADY_RUNNING:
-        return "ALREADY_RUNNING";
-      case SUPERSEDED:
-        return "SUPERSEDED";
-      case BUSY:
-        return "BUSY";
-      default:
-        return "UNKNOWN";
-    }
   }
 
   @Override
@@ -141,9 +103,7 @@ public final class VerdictMessage extends Message {
     put8(OUTCOME, outcome);
     put8(REASON, reason);
     put16(DETAIL, detail);
-    for (int k = 0; k < Sha256.DIGEST_LENGTH; k++) {
-      put8(RUNNING_SHA256 + k, runningSha == null ? 0 : runningSha[shaOffset + k]);
-    }
+    copyIn(RUNNING_SHA256, runningSha, shaOffset, Sha256.DIGEST_LENGTH); // zeros if null
     return this;
   }
 }

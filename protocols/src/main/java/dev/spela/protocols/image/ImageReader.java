@@ -2,6 +2,7 @@ package dev.spela.protocols.image;
 
 import dev.spela.protocols.storage.FlashRegion;
 import dev.spela.protocols.storage.FlashStatus;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * Reads a model image in place from a {@link FlashRegion} through one cached block, so that an
@@ -13,6 +14,7 @@ import dev.spela.protocols.storage.FlashStatus;
  * #status} (sticky until the next {@link #wrap}), which callers check once after a series of reads.
  * Allocates nothing after construction.
  */
+@SteadyState
 public final class ImageReader {
 
   private final byte[] block;
@@ -88,9 +90,13 @@ public final class ImageReader {
       status = ImageStatus.READ_FAILED;
       return 0;
     }
+    int blockBytes = block.length;
+    if (blockBytes <= 0) {
+      return 0; // never (the constructor checks it); shows the subset check the division is safe
+    }
     if (at < blockStart || at >= blockStart + blockFill) {
-      int start = at - at % block.length;
-      int fill = Math.min(block.length, length - start);
+      int start = at - at % blockBytes;
+      int fill = Math.min(blockBytes, length - start);
       if (region.read(base + start, block, 0, fill) != FlashStatus.OK) {
         blockFill = 0;
         status = ImageStatus.READ_FAILED;

@@ -2,8 +2,10 @@ package dev.spela.protocols.image;
 
 import static dev.spela.protocols.image.ModelImage.*;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.storage.ArrayFlash;
 import dev.spela.protocols.storage.FlashRegion;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * Flyweight reader of a model image's fields, in place through an {@link ImageReader} (so in flash,
@@ -11,6 +13,7 @@ import dev.spela.protocols.storage.FlashRegion;
  * ModelImageValidator#validate} first, then read through the getters. Section element accessors
  * take indices within the section. A failed read gives 0 and shows in {@link ImageReader#status}.
  */
+@SteadyState
 public final class ModelImageDecoder {
 
   /** Block size of the reader a decoder makes for itself (host use). */
@@ -44,7 +47,8 @@ public final class ModelImageDecoder {
   /** Reads the image at {@code buffer[offset, offset + length)}. */
   public ModelImageDecoder wrap(byte[] buffer, int offset, int length) {
     if (buffer == null) {
-      return wrap((FlashRegion) null, 0, 0);
+      clear();
+      return this;
     }
     return wrap(array.wrap(buffer, offset, length), 0, length);
   }
@@ -221,22 +225,34 @@ public final class ModelImageDecoder {
     return reader.i16(sections(layer).priorsAt + 2 * index);
   }
 
+  /** Copies a layer's weights to {@code dst[dstOffset..]}; nothing if they do not fit there. */
   public void copyWeights(int layer, short[] dst, int dstOffset) {
     int count = weightsLength(layer) >> 1;
+    if (!Bounds.within(dst, dstOffset, count)) {
+      return;
+    }
     for (int k = 0; k < count; k++) {
       dst[dstOffset + k] = weight(layer, k);
     }
   }
 
+  /** Copies a layer's priors to {@code dst[dstOffset..]}; nothing if they do not fit there. */
   public void copyPriors(int layer, short[] dst, int dstOffset) {
     int count = priorsLength(layer) >> 1;
+    if (!Bounds.within(dst, dstOffset, count)) {
+      return;
+    }
     for (int k = 0; k < count; k++) {
       dst[dstOffset + k] = prior(layer, k);
     }
   }
 
+  /** Copies a layer's biases to {@code dst[dstOffset..]}; nothing if they do not fit there. */
   public void copyBiases(int layer, int[] dst, int dstOffset) {
     int count = biasesLength(layer) >> 2;
+    if (!Bounds.within(dst, dstOffset, count)) {
+      return;
+    }
     for (int k = 0; k < count; k++) {
       dst[dstOffset + k] = bias(layer, k);
     }

@@ -2,11 +2,13 @@ package dev.spela.protocols.image;
 
 import static dev.spela.protocols.image.ModelImage.*;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.Crc32;
 import dev.spela.protocols.checksum.Sha256;
 import dev.spela.protocols.storage.ArrayFlash;
 import dev.spela.protocols.storage.FlashRegion;
 import dev.spela.protocols.storage.FlashStatus;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * Checks every rule of format v1 before any byte of an image is used (MODEL_FORMAT.md,
@@ -16,6 +18,7 @@ import dev.spela.protocols.storage.FlashStatus;
  * reference order whatever the pass found first. Never throws on any input, allocates nothing after
  * construction, and returns an {@link ImageStatus} code.
  */
+@SteadyState
 public final class ModelImageValidator {
 
   private static final int WEIGHTS = 0;
@@ -120,10 +123,11 @@ public final class ModelImageValidator {
    * Copies the SHA-256 of the whole image last validated, its digest included (the name an image
    * transfer gives it, PROTOCOL.md OFFER), to {@code out[offset..]}.
    *
-   * @return false (nothing copied) unless the last validation passed the digest check
+   * @return false (nothing copied) unless the last validation passed the digest check (and {@code
+   *     out} has room)
    */
   public boolean wholeImageSha256(byte[] out, int offset) {
-    if (wholeDigestValid) {
+    if (wholeDigestValid && Bounds.within(out, offset, DIGEST_LENGTH)) {
       System.arraycopy(wholeDigest, 0, out, offset, DIGEST_LENGTH);
     }
     return wholeDigestValid;
@@ -376,11 +380,15 @@ public final class ModelImageValidator {
         }
       }
     } else {
+      int width = priorWidth;
+      if (width <= 0) {
+        return; // never (a layer has outputs); shows the subset check the division is safe
+      }
       int element = sectionOffset >> 1;
       for (int i = index; i < end; i += 2, element++) {
         int q = LittleEndian.i16(buffer, i);
         priorSumSquares += (long) q * q;
-        if (element % priorWidth == priorWidth - 1) {
+        if (element % width == width - 1) {
           long error = priorSumSquares - (1L << 30);
           if (error > priorTolerance || error < -priorTolerance) {
             valuesStatus = ImageStatus.BAD_VALUES;

@@ -2,9 +2,11 @@ package dev.spela.protocols.image;
 
 import static dev.spela.protocols.image.ModelImage.*;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.Sha256;
 import dev.spela.protocols.storage.FlashRegion;
 import dev.spela.protocols.storage.FlashStatus;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * Writes a v1 model image in canonical layout to a {@link FlashRegion} as a stream, through one
@@ -15,6 +17,7 @@ import dev.spela.protocols.storage.FlashStatus;
  * full, so an image of any size needs only the buffer (at least as long as the header). The target
  * bytes must be erased; nothing allocates after construction.
  */
+@SteadyState
 public final class ModelImageWriter {
 
   private final byte[] buffer;
@@ -38,6 +41,8 @@ public final class ModelImageWriter {
       throw new IllegalArgumentException("buffer must be a multiple of 8 holding a fixed header");
     }
     buffer = new byte[bufferBytes];
+    header.wrap(buffer, 0, bufferBytes);
+    status = ImageStatus.BAD_ARGUMENT; // nothing begun
   }
 
   public int bufferBytes() {
@@ -97,8 +102,14 @@ public final class ModelImageWriter {
     fill += 4;
   }
 
-  /** Appends {@code count} bytes of {@code src[from..]} (such as a section copied from flash). */
+  /**
+   * Appends {@code count} bytes of {@code src[from..]} (such as a section copied from flash);
+   * nothing if that range is not in {@code src}.
+   */
   public void putBytes(byte[] src, int from, int count) {
+    if (!Bounds.within(src, from, count)) {
+      return;
+    }
     int done = 0;
     while (done < count) {
       reserve(1);
@@ -136,9 +147,14 @@ public final class ModelImageWriter {
     return status;
   }
 
-  /** Copies the digest the last successful {@link #finish} wrote to {@code out[offset..]}. */
+  /**
+   * Copies the digest the last successful {@link #finish} wrote to {@code out[offset..]} (nothing
+   * if it does not fit there).
+   */
   public void digest(byte[] out, int offset) {
-    System.arraycopy(digest, 0, out, offset, DIGEST_LENGTH);
+    if (Bounds.within(out, offset, DIGEST_LENGTH)) {
+      System.arraycopy(digest, 0, out, offset, DIGEST_LENGTH);
+    }
   }
 
   /** Makes room for {@code bytes} in the buffer, sealing the header before the first section. */

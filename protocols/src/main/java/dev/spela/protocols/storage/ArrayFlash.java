@@ -1,11 +1,14 @@
 package dev.spela.protocols.storage;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * A {@link FlashRegion} over a byte array: part of an array of the caller's ({@link #wrap}, like a
  * flyweight; host tools keep whole images this way), or an emulated flash of its own that starts
  * erased and enforces the flash rules ({@link #ArrayFlash(int, int)}: writes only onto erased
  * bytes, erases of whole sectors), so that tests catch a caller that forgets to erase.
  */
+@SteadyState
 public final class ArrayFlash implements FlashRegion {
 
   private final boolean strict;

@@ -49,6 +49,9 @@ public final class FlashStatus {
     if (!inside(offset, length, size)) {
       return OUT_OF_RANGE;
     }
+    if (sectorBytes <= 0) {
+      return MISALIGNED;
+    }
     return offset % sectorBytes != 0 || length % sectorBytes != 0 ? MISALIGNED : OK;
   }
 
