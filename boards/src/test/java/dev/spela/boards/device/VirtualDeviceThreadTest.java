@@ -30,7 +30,7 @@ class VirtualDeviceThreadTest {
   @Test
   void aThreadThatDiesHandsItsFailureToItsOwner() throws Exception {
     IllegalStateException fire = new IllegalStateException("the modem is on fire");
-    VirtualDevice device = VirtualDevice.start(config(), events -> new Link() {
+    VirtualDevice device = VirtualDevice.start(config(), events -> new QuietLink() {
       @Override
       public int connect(byte[] willTopic, int willTopicLength, byte[] will, int willLength) {
         throw fire;
@@ -41,44 +41,8 @@ class VirtualDeviceThreadTest {
 
   @Test
   void aClosedDeviceEndsWithoutAFailure() throws Exception {
-    VirtualDevice device = VirtualDevice.start(config(), events -> new Link());
+    VirtualDevice device = VirtualDevice.start(config(), events -> new QuietLink());
     device.close();
     assertNull(assertTimeoutPreemptively(Duration.ofSeconds(60), device::awaitEnd));
-  }
-
-  /** A network that never answers. */
-  private static class Link implements DeviceLink {
-    @Override
-    public boolean isCurrent(Object connection) {
-      return false;
-    }
-
-    @Override
-    public void drop() {}
-
-    @Override
-    public int connect(byte[] willTopic, int willTopicLength, byte[] will, int willLength) {
-      return 0;
-    }
-
-    @Override
-    public int subscribe(byte[] topic, int topicLength) {
-      return 0;
-    }
-
-    @Override
-    public int publish(byte[] topic, int topicLength, byte[] payload, int offset, int length, int qos) {
-      return 0;
-    }
-
-    @Override
-    public int inFlight() {
-      return 0;
-    }
-
-    @Override
-    public int disconnect() {
-      return 0;
-    }
   }
 }

@@ -9,7 +9,6 @@ import dev.spela.agent.AgentEvent;
 import dev.spela.agent.Clock;
 import dev.spela.agent.DeviceAgent;
 import dev.spela.agent.DeviceFlash;
-import dev.spela.agent.Transport;
 import dev.spela.boards.BoardCatalogue;
 import dev.spela.boards.Names;
 import dev.spela.protocols.storage.FlashStatus;
@@ -47,7 +46,7 @@ class VirtualFlashTest {
         .identity(Names.of("vd-1"), Names.of("lab"), Names.of("host"))
         .board(Names.of("nrf52840"))
         .capacity(capacity);
-    DeviceAgent agent = new DeviceAgent(config, flash, new Offline(), new DatasetSensor(SHARD), new Clock() {
+    DeviceAgent agent = new DeviceAgent(config, flash, new QuietLink(), new DatasetSensor(SHARD), new Clock() {
       @Override
       public long millis() {
         return 0;
@@ -144,34 +143,6 @@ class VirtualFlashTest {
   private static void truncate(Path file, long length) throws IOException {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.setLength(length);
-    }
-  }
-
-  /** A transport with no network: it never connects. */
-  private static final class Offline implements Transport {
-    @Override
-    public int connect(byte[] willTopic, int willTopicLength, byte[] willPayload, int willLength) {
-      return -1;
-    }
-
-    @Override
-    public int subscribe(byte[] topic, int topicLength) {
-      return -1;
-    }
-
-    @Override
-    public int publish(byte[] topic, int topicLength, byte[] payload, int offset, int length, int qos) {
-      return -1;
-    }
-
-    @Override
-    public int inFlight() {
-      return 0;
-    }
-
-    @Override
-    public int disconnect() {
-      return 0;
     }
   }
 }
