@@ -75,7 +75,10 @@ public final class PriorsCommand implements Runnable {
         "riesz (default): minimise the Riesz s=1 (electrostatic) energy on the unit"
             + " sphere, the paper's method. For C <= D+1 this is a regular simplex, every"
             + " cosine -1/(C-1); for more classes, the minimum reached from the seeded start.",
-        "random: independent Gaussian directions, the paper's ablation."
+        "random: independent Gaussian directions, the paper's ablation.",
+        "binary: non-negative; every unit is 1 for a random half of the classes (then"
+            + " normalised), so a ReLU layer can reach each class's vector exactly.",
+        "blocks: non-negative and orthogonal; each unit belongs to one class."
       })
   PriorMethod method;
 
@@ -213,7 +216,7 @@ public final class PriorsCommand implements Runnable {
         }
       }
       throw new picocli.CommandLine.TypeConversionException(
-          "unknown method '" + value + "' (expected riesz or random)");
+          "unknown method '" + value + "' (expected riesz, random, binary or blocks)");
     }
   }
 }

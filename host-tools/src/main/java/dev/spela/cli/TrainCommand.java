@@ -4,19 +4,22 @@ import dev.spela.data.Dataset;
 import dev.spela.data.Split;
 import dev.spela.image.ImageCompiler;
 import dev.spela.image.ImageFiles;
-import dev.spela.priors.PriorMethod;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.protocols.image.ModelImageDecoder;
 import dev.spela.train.BackpropNetwork;
 import dev.spela.train.Engine;
 import dev.spela.train.EpochReport;
 import dev.spela.train.FixedEngine;
-import dev.spela.train.LocalLoss;
 import dev.spela.train.Network;
+import dev.spela.train.Preprocessing;
+import dev.spela.train.Recipe;
+import dev.spela.train.SampleSets;
 import dev.spela.train.Samples;
+import dev.spela.train.Schedule;
 import dev.spela.train.SpelaNetwork;
 import dev.spela.train.Trainer;
 import dev.spela.train.TrainingOptions;
+import dev.spela.train.Transfer;
 import dev.spela.train.WeightsFile;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,6 +52,10 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExamples:%n",
     footer = {
       "  spela train --dataset mnist --layers 784,1000,34 --epochs 10",
+      "  spela train --dataset mnist --layers 784,1000,34 --recipe authors-code --epochs 20",
+      "  spela train --dataset mnist --layers 784,256,34 --classes 0-4 --save digits04.splw",
+      "  spela train --dataset mnist --layers 784,256,34 --classes 5-9 --start-from digits04.splw --freeze 1",
+      "  spela train --dataset mnist --layers 784,1000,34 --resplit 0.01 --epochs 5",
       "  spela train --dataset fashion-mnist --layers 784,1024,10 --algo bp --json",
       "  spela train --dataset mnist --layers 784,128,34 --save model.splw",
       "  spela train --dataset mnist --layers 784,128,34 --engine fixed --save model.img",
@@ -61,9 +68,6 @@ public final class TrainCommand implements Runnable {
 
   /** Which arithmetic trains: float32 on the host, or the device runtime's fixed point. */
   enum EngineKind { FLOAT, FIXED }
-
-  /** The learning rate unless --lr (or, with --init, the image) says otherwise. */
-  static final float DEFAULT_LEARNING_RATE = 0.01f;
 
   @Spec CommandSpec spec;
 
@@ -84,13 +88,7 @@ public final class TrainCommand implements Runnable {
   @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--lr", paramLabel = "RATE",
-      description = "SGD learning rate, constant (default: 0.01, or with --init the image's rate).")
-  Float learningRate;
-
-  @Option(names = "--batch", defaultValue = "1",
-      description = "Samples per update; 1 is per-sample SGD, as on a device (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Mixin LearningOptions learning;
 
   @Option(names = "--seed", defaultValue = "1",
       description = "Seed of the weights, class vectors and shuffle: same seed, same numbers (default: ${DEFAULT-VALUE}).")
@@ -99,14 +97,6 @@ public final class TrainCommand implements Runnable {
   @Option(names = "--threads", paramLabel = "N",
       description = "Threads to train and evaluate with; the fixed engine trains on one (default: all cores, here ${DEFAULT-VALUE}).")
   int threads = Runtime.getRuntime().availableProcessors();
-
-  @Option(names = "--loss", defaultValue = "cosine", paramLabel = "cosine|euclidean",
-      description = "SPELA's local loss; euclidean is the paper's ablation (default: ${DEFAULT-VALUE}).")
-  LocalLoss loss;
-
-  @Option(names = "--priors", defaultValue = "riesz", paramLabel = "riesz|random",
-      description = "SPELA's class vectors: riesz (evenly spread) or random Gaussian (default: ${DEFAULT-VALUE}).")
-  PriorMethod priors;
 
   @Option(names = "--train-samples", paramLabel = "N",
       description = "Train on the first N training samples only (default: all).")
@@ -121,6 +111,24 @@ public final class TrainCommand implements Runnable {
       description = "Take the training samples in their stored order every epoch instead of shuffling them,"
           + " as a device's sensor delivers them.")
   boolean inOrder;
+
+  @Option(names = "--classes", paramLabel = "A-B",
+      description = "Train and test on the classes A to B only, relabelled from 0 (e.g. 5-9 for transfer learning).")
+  String classRange;
+
+  @Option(names = "--resplit", paramLabel = "FRACTION",
+      description = "Few-shot: merge the training and test splits, train on a random FRACTION of them (drawn from the"
+          + " seed), test on the rest.")
+  Double resplit;
+
+  @Option(names = "--start-from", paramLabel = "WEIGHTS",
+      description = "Copy the first --freeze layers of this float weights file (SPELA or backpropagation) into the new"
+          + " network and keep them frozen: a feature extractor with a new SPELA head.")
+  Path startFrom;
+
+  @Option(names = "--freeze", paramLabel = "K", defaultValue = "1",
+      description = "With --start-from: how many layers to copy and freeze (default: ${DEFAULT-VALUE}).")
+  int freeze;
 
   @Option(names = "--init", paramLabel = "IMAGE",
       description = "With --engine fixed: start from this model image (see 'spela compile') instead of a fresh model.")
@@ -144,19 +152,46 @@ public final class TrainCommand implements Runnable {
     int[] shardOf = shardOption();
     Samples train = samples(data.train(), data.numClasses(), shardOf, trainSamples);
     Samples test = samples(data.test(), data.numClasses(), shardOf, null);
+    if (classRange != null) {
+      int[] range = classRange(data.numClasses());
+      train = SampleSets.onlyClasses(train, range[0], range[1]);
+      test = SampleSets.onlyClasses(test, range[0], range[1]);
+    }
+    if (resplit != null) {
+      Samples[] parts = SampleSets.resplit(train, test, resplit, seed);
+      train = parts[0];
+      test = parts[1];
+    }
     byte[] initial = init == null ? null : readInitialImage();
-    float rate = learningRate != null ? learningRate
-        : initial != null ? initialRate(initial) : DEFAULT_LEARNING_RATE;
+    Recipe recipe = learning.recipe(engineKind == EngineKind.FIXED ? Recipe.PAPER : Recipe.DEFAULT);
+    Schedule schedule = learning.schedule(recipe, initial != null ? initialRate(initial) : null);
+    int batch = learning.batch(recipe);
     checkShape(data, train);
-    Engine engine = newEngine(data.numClasses(), rate, initial);
-    TrainingOptions options = new TrainingOptions(epochs, rate, batch, seed, threads, !inOrder);
+    try {
+      schedule.check(sizes.length - 1, epochs);
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage(e.getMessage());
+    }
+    int classes = train.classes();
+    Engine engine = newEngine(classes, recipe, schedule, initial, train);
+    if (startFrom != null) {
+      schedule = frozen(schedule, freeze);
+    }
+    TrainingOptions options = new TrainingOptions(epochs, schedule, batch, seed, threads, !inOrder && recipe.shuffle(),
+        learning.augmentation(recipe, data.train().cols()));
     PrintWriter out = spec.commandLine().getOut();
     if (!json) {
-      out.printf(Locale.ROOT, "Training %s%s with %s%s on %s: %,d training and %,d test samples, %d epoch%s, lr %s, batch %d, seed %d, %d thread%s%s%n",
+      out.printf(Locale.ROOT, "Training %s%s with %s%s on %s: %,d training and %,d test samples, %d epoch%s, %s, batch %d,"
+              + " seed %d, %d thread%s%s%n",
           layerList(), init == null ? "" : " from " + init, algorithm == Algorithm.spela ? "SPELA" : "backpropagation",
           engineKind == EngineKind.FIXED ? " (fixed-point engine)" : "", dataset.name(),
-          train.count(), test.count(), epochs, epochs == 1 ? "" : "s", rate, batch, seed, threads, threads == 1 ? "" : "s",
-          engineKind == EngineKind.FIXED ? " to evaluate, 1 to train" : "");
+          train.count(), test.count(), epochs, epochs == 1 ? "" : "s", schedule, batch, seed, threads,
+          threads == 1 ? "" : "s", engineKind == EngineKind.FIXED ? " to evaluate, 1 to train" : "");
+      if (engine instanceof SpelaNetwork spela) {
+        out.printf(Locale.ROOT, "Recipe %s: %s, %s priors, preprocessing %s%s%n", recipe.name(), spela.settings(),
+            learning.priors(recipe).name().toLowerCase(Locale.ROOT), spela.preprocessing(),
+            options.augmentation() == null ? "" : ", augmented (" + options.augmentation() + ")");
+      }
       out.flush();
     }
     new Trainer(engine, train, test, options).run(new Reporter(out));
@@ -175,20 +210,20 @@ public final class TrainCommand implements Runnable {
     if (layers != null) {
       checkLayers(layers);
     }
-    if (learningRate != null && (!(learningRate > 0) || Float.isInfinite(learningRate))) {
-      throw CliException.usage("--lr must be a positive number, got " + learningRate);
-    }
     if (epochs < 1) {
       throw CliException.usage("--epochs must be at least 1, got " + epochs);
-    }
-    if (batch < 1) {
-      throw CliException.usage("--batch must be at least 1, got " + batch);
     }
     if (threads < 1) {
       throw CliException.usage("--threads must be at least 1, got " + threads);
     }
     if (trainSamples != null && trainSamples < 1) {
       throw CliException.usage("--train-samples must be at least 1, got " + trainSamples);
+    }
+    if (resplit != null && !(resplit > 0 && resplit < 1)) {
+      throw CliException.usage("--resplit takes a fraction between 0 and 1, e.g. 0.01; got " + resplit);
+    }
+    if (startFrom != null && algorithm == Algorithm.bp) {
+      throw CliException.usage("--start-from gives a SPELA head to a feature extractor: not with --algo bp");
     }
     if (engineKind == EngineKind.FIXED) {
       checkFixedEngineOptions();
@@ -197,24 +232,51 @@ public final class TrainCommand implements Runnable {
     }
   }
 
-  /** The device runtime does per-sample cosine SPELA only. */
+  /** The device runtime does per-sample cosine SPELA with ReLU at a constant rate only. */
   private void checkFixedEngineOptions() {
     if (algorithm == Algorithm.bp) {
       throw CliException.usage("--engine fixed trains with SPELA only, not --algo bp");
     }
-    if (loss != LocalLoss.COSINE) {
-      throw CliException.usage("--engine fixed trains with the cosine loss only, not --loss " + loss.name().toLowerCase(Locale.ROOT));
+    String unsupported = learning.unsupportedByFixedEngine();
+    if (unsupported != null) {
+      throw CliException.usage("--engine fixed does not support " + unsupported + " yet");
     }
-    if (batch != 1) {
-      throw CliException.usage("--engine fixed trains one sample at a time, as a device does: --batch must be 1, got " + batch);
+    if (startFrom != null) {
+      throw CliException.usage("--engine fixed does not support --start-from yet (compile the model and use --init)");
     }
-    if (learningRate != null) {
+    if (learning.rates != null) {
       try {
-        FixedEngine.learningRateQ24(learningRate);
+        FixedEngine.learningRateQ24(learning.rates[0]);
       } catch (IllegalArgumentException e) {
         throw CliException.usage("--lr: " + e.getMessage());
       }
     }
+  }
+
+  /** --classes A-B as {A, B} within the dataset's classes. */
+  private int[] classRange(int classes) {
+    String[] ends = classRange.split("-", -1);
+    try {
+      int first = Integer.parseInt(ends[0]);
+      int last = ends.length == 1 ? first : Integer.parseInt(ends[1]);
+      if (ends.length <= 2 && first >= 0 && first <= last && last < classes) {
+        return new int[] {first, last};
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw CliException.usage("--classes takes A-B with 0 <= A <= B < " + classes + ", e.g. 5-9; got '" + classRange + "'");
+  }
+
+  /** {@code schedule} with the first {@code layers} layers frozen (rate 0). */
+  private static Schedule frozen(Schedule schedule, int layers) {
+    int count = Math.max(schedule.rates().length, layers + 1);
+    float[] rates = new float[count];
+    for (int k = 0; k < count; k++) {
+      rates[k] = k < layers ? 0f : schedule.baseRate(k);
+    }
+    return new Schedule(rates, schedule.decay(), schedule.stepFactor(), schedule.stepEpochs(), schedule.warmupEpochs(),
+        schedule.windows(), schedule.summed());
   }
 
   /** Checks that --layers lists an input size and at least one positive layer size. */
@@ -253,7 +315,7 @@ public final class TrainCommand implements Runnable {
           init == null ? "--layers" : init.toString(), sizes[0], dataset.name(), train.inputSize(),
           data.train().rows(), data.train().cols()));
     }
-    int classes = data.numClasses();
+    int classes = train.classes();
     if (algorithm == Algorithm.bp && sizes[sizes.length - 1] != classes) {
       throw CliException.usage(String.format(Locale.ROOT,
           "backpropagation's last layer needs one unit per class: %s has %d classes, --layers ends with %d",
@@ -261,10 +323,15 @@ public final class TrainCommand implements Runnable {
     }
   }
 
-  private Engine newEngine(int classes, float rate, byte[] initial) {
+  private Engine newEngine(int classes, Recipe recipe, Schedule schedule, byte[] initial, Samples train) {
+    Preprocessing preprocessing = Preprocessing.fit(learning.preprocessing(recipe), train);
     if (algorithm == Algorithm.bp) {
       BackpropNetwork network = new BackpropNetwork(sizes, classes);
-      network.initialise(seed);
+      network.initialise(seed, learning.settings(recipe).uniformInit());
+      network.preprocessing(preprocessing);
+      if (learning.binaryWeights) {
+        network.binariseWeights();
+      }
       return network;
     }
     if (initial != null) {
@@ -277,14 +344,36 @@ public final class TrainCommand implements Runnable {
     }
     SpelaNetwork network;
     try {
-      network = SpelaNetwork.fresh(sizes, classes, priors, loss, seed);
+      network = SpelaNetwork.fresh(sizes, classes, learning.priors(recipe), learning.settings(recipe), seed);
     } catch (IllegalArgumentException e) {
       throw CliException.usage(e.getMessage());
+    }
+    network.preprocessing(preprocessing);
+    if (learning.binaryWeights) {
+      network.binariseWeights();
+    }
+    if (startFrom != null) {
+      startFrom(network);
     }
     if (engineKind == EngineKind.FLOAT) {
       return network;
     }
-    return fixedEngine(network, rate, seed);
+    return fixedEngine(network, schedule.baseRate(0), seed);
+  }
+
+  /** Copies and freezes the --start-from network's first --freeze layers. */
+  private void startFrom(SpelaNetwork network) {
+    Network source;
+    try {
+      source = WeightsFile.read(startFrom).network();
+    } catch (IOException e) {
+      throw CliException.failure("cannot read " + startFrom + ": " + e.getMessage(), e);
+    }
+    try {
+      Transfer.copyLayers(source, network, freeze);
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage("--start-from " + startFrom + ": " + e.getMessage());
+    }
   }
 
   /** The fixed engine starting from {@code network}'s weights and priors, quantised. */
@@ -383,6 +472,10 @@ public final class TrainCommand implements Runnable {
         for (int k = 0; k < accuracy.length; k++) {
           int layer = algorithm == Algorithm.bp ? sizes.length - 1 : k + 1;
           line.append(String.format(Locale.ROOT, "  layer %d %.2f%%", layer, 100 * accuracy[k]));
+        }
+        double[] combined = report.combinedAccuracy();
+        if (combined != null && combined.length > 1) {
+          line.append(String.format(Locale.ROOT, "  (layers combined %.2f%%)", 100 * combined[combined.length - 1]));
         }
         out.println(line);
       }

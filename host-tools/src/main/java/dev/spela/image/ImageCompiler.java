@@ -51,6 +51,10 @@ public final class ImageCompiler {
           "the device runtime trains with the cosine loss; a network trained with the "
               + network.loss().name().toLowerCase(Locale.ROOT) + " loss cannot be compiled");
     }
+    String unsupported = unsupported(network);
+    if (unsupported != null) {
+      throw new IllegalArgumentException("the device runtime does not support " + unsupported + " yet");
+    }
     DenseLayer[] layers = network.layers();
     int[] outputs = new int[layers.length];
     for (int k = 0; k < layers.length; k++) {
@@ -107,6 +111,23 @@ public final class ImageCompiler {
           + ImageStatus.name(status) + "): " + ImageFiles.describe(status));
     }
     return image;
+  }
+
+  /** What a v1 image cannot hold about {@code network}'s way of computing, or null if nothing. */
+  private static String unsupported(SpelaNetwork network) {
+    if (!network.settings().activation().isRelu()) {
+      return "the activation " + network.settings().activation() + " (ReLU only)";
+    }
+    if (!network.settings().normaliseInputs()) {
+      return "raw layer inputs (every layer normalises its input)";
+    }
+    if (network.preprocessing().kind() != dev.spela.train.Preprocessing.Kind.NONE) {
+      return "input preprocessing (" + network.preprocessing() + ")";
+    }
+    if (network.rawInputLayers() > 0 || network.layers()[0].binarised()) {
+      return "layers taken from backpropagation or binarised weights";
+    }
+    return null;
   }
 
   /**
