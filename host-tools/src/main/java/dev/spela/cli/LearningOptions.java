@@ -18,13 +18,14 @@ import picocli.CommandLine.Option;
 public final class LearningOptions {
 
   @Option(names = "--recipe", paramLabel = "NAME",
-      description = "Starting set of choices the options below override: paper (the paper's text) or authors-code"
-          + " (the authors' released code) (default: paper; the fixed engine always starts from paper).")
+      description = "Starting set of choices the options below override: edge (this project's best: softmax over"
+          + " cosines, binary priors, standardised inputs, lr 0.03 with cosine decay), paper (the paper's text) or"
+          + " authors-code (the authors' released code) (default: edge; the fixed engine: paper).")
   String recipe;
 
   @Option(names = "--lr", paramLabel = "RATE[,RATE...]", split = ",",
-      description = "SGD learning rate, or one per layer (default: the recipe's, 0.01 for paper; with --init the"
-          + " image's).")
+      description = "SGD learning rate, or one per layer (default: the recipe's, 0.03 for edge, 0.01 for paper; with"
+          + " --init the image's).")
   float[] rates;
 
   @Option(names = "--schedule", paramLabel = "constant|cosine|step:F:E",
@@ -66,9 +67,10 @@ public final class LearningOptions {
           + " see 'spela priors --help') (default: the recipe's).")
   PriorMethod priors;
 
-  @Option(names = "--preprocess", paramLabel = "none|centre|standardise",
+  @Option(names = "--preprocess", paramLabel = "none|centre|standardise|scale",
       description = "Input preprocessing with statistics from the training split: none (pixels in [0, 1]), centre"
-          + " (minus each pixel's mean), standardise (and divided by its deviation) (default: the recipe's).")
+          + " (minus each pixel's mean), standardise (and divided by its deviation), scale (only divided by it, so"
+          + " blank pixels stay zero and steps stay sparse) (default: the recipe's).")
   Preprocessing.Kind preprocess;
 
   @Option(names = "--layer-inputs", paramLabel = "normalised|raw",

@@ -7,6 +7,7 @@ import dev.spela.image.ImageFiles;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.protocols.image.ModelImageDecoder;
 import dev.spela.train.BackpropNetwork;
+import dev.spela.train.ConvFront;
 import dev.spela.train.Engine;
 import dev.spela.train.EpochReport;
 import dev.spela.train.FixedEngine;
@@ -111,6 +112,12 @@ public final class TrainCommand implements Runnable {
       description = "Take the training samples in their stored order every epoch instead of shuffling them,"
           + " as a device's sensor delivers them.")
   boolean inOrder;
+
+  @Option(names = "--conv", paramLabel = "C:K:P",
+      description = "SPELA only: a convolution first, C filters of KxK with SPELA's local loss on their global averages;"
+          + " the dense layers get each filter's map average-pooled over PxP tiles (--layers still starts with the pixel"
+          + " count), e.g. 16:5:4.")
+  String conv;
 
   @Option(names = "--classes", paramLabel = "A-B",
       description = "Train and test on the classes A to B only, relabelled from 0 (e.g. 5-9 for transfer learning).")
@@ -221,6 +228,10 @@ public final class TrainCommand implements Runnable {
     }
     if (resplit != null && !(resplit > 0 && resplit < 1)) {
       throw CliException.usage("--resplit takes a fraction between 0 and 1, e.g. 0.01; got " + resplit);
+    }
+    if (conv != null && (algorithm == Algorithm.bp || engineKind == EngineKind.FIXED || save != null
+        || startFrom != null)) {
+      throw CliException.usage("--conv is for float SPELA trained from scratch, without --save (for now)");
     }
     if (startFrom != null && algorithm == Algorithm.bp) {
       throw CliException.usage("--start-from gives a SPELA head to a feature extractor: not with --algo bp");
@@ -343,12 +354,24 @@ public final class TrainCommand implements Runnable {
       return engine;
     }
     SpelaNetwork network;
+    ConvFront front = conv == null ? null : convFront(classes, recipe);
     try {
-      network = SpelaNetwork.fresh(sizes, classes, learning.priors(recipe), learning.settings(recipe), seed);
+      int[] dense = sizes.clone();
+      if (front != null) {
+        dense[0] = front.outputs();
+      }
+      network = SpelaNetwork.fresh(dense, classes, learning.priors(recipe), learning.settings(recipe), seed);
     } catch (IllegalArgumentException e) {
       throw CliException.usage(e.getMessage());
     }
     network.preprocessing(preprocessing);
+    if (front != null) {
+      try {
+        network.front(front);
+      } catch (IllegalArgumentException e) {
+        throw CliException.usage("--conv: " + e.getMessage());
+      }
+    }
     if (learning.binaryWeights) {
       network.binariseWeights();
     }
@@ -359,6 +382,27 @@ public final class TrainCommand implements Runnable {
       return network;
     }
     return fixedEngine(network, schedule.baseRate(0), seed);
+  }
+
+  /** The --conv stage for square images of sizes[0] pixels, its class vectors from the seed. */
+  private ConvFront convFront(int classes, Recipe recipe) {
+    String[] parts = conv.split(":", -1);
+    int side = (int) Math.round(Math.sqrt(sizes[0]));
+    try {
+      int channels = Integer.parseInt(parts[0]);
+      int kernel = Integer.parseInt(parts[1]);
+      int pool = Integer.parseInt(parts[2]);
+      if (parts.length == 3 && side * side == sizes[0] && channels >= 1) {
+        float[] priors = learning.priors(recipe).generate(classes, channels, seed + 1000).toFloatArray();
+        return new ConvFront(side, channels, kernel, pool, classes, priors, learning.settings(recipe), seed + 2000);
+      }
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      // reported below
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage("--conv: " + e.getMessage());
+    }
+    throw CliException.usage("--conv takes C:K:P (filters, odd kernel size, pool size dividing the image side) for"
+        + " square images, e.g. 16:5:4; got '" + conv + "'");
   }
 
   /** Copies and freezes the --start-from network's first --freeze layers. */

@@ -156,7 +156,7 @@ public abstract class Network implements Engine {
      * predictions}, followed by the combined predictions if the network {@link #combines()}.
      */
     void run(Samples data, int sample, int[] predictions) {
-      int activeCount = preprocessing.load(data, sample, x[0], active[0], normalisesInput(0));
+      int activeCount = input(data, sample, x[0], active[0], -1);
       int answering = answeringLayers();
       java.util.Arrays.fill(scores, 0);
       int answer = 0;
@@ -200,8 +200,17 @@ public abstract class Network implements Engine {
     for (int s = 0; s < count; s++) {
       int sample = order[from + s];
       batch.label[s] = data.label(sample);
-      batch.activeCount[0][s] = preprocessing.load(data, sample, batch.x[0][s], batch.active[0][s], normalisesInput(0));
+      batch.activeCount[0][s] = input(data, sample, batch.x[0][s], batch.active[0][s], batch.label[s]);
     }
+  }
+
+  /**
+   * Writes sample {@code sample}'s input to the first layer into {@code x}, lists the non-zero
+   * values in {@code active} and returns their count. {@code label} is the sample's class when it is
+   * loaded for training (a network with a learning front end learns from it), else -1.
+   */
+  protected int input(Samples data, int sample, float[] x, int[] active, int label) {
+    return preprocessing.load(data, sample, x, active, normalisesInput(0));
   }
 
   /** Layer {@code k}'s forward pass for the first {@code count} samples of the batch, split by outputs. */

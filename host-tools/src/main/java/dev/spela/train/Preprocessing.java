@@ -19,7 +19,12 @@ public record Preprocessing(Kind kind, float[] offset, float[] scale) {
     /** Each pixel minus its mean over the training split. */
     CENTRE,
     /** Each pixel minus its mean, divided by its standard deviation (floored, see {@link #STD_FLOOR}). */
-    STANDARDISE
+    STANDARDISE,
+    /**
+     * Each pixel divided by its standard deviation (floored), not centred: blank pixels stay zero,
+     * so sparse inputs keep their cheap steps.
+     */
+    SCALE
   }
 
   /**
@@ -59,7 +64,7 @@ public record Preprocessing(Kind kind, float[] offset, float[] scale) {
     for (int i = 0; i < n; i++) {
       double mean = sum[i] / train.count();
       double variance = Math.max(0, sumSquares[i] / train.count() - mean * mean);
-      offset[i] = (float) mean;
+      offset[i] = kind == Kind.SCALE ? 0f : (float) mean;
       scale[i] = kind == Kind.CENTRE ? 1f : (float) (1 / Math.sqrt(variance + STD_FLOOR * STD_FLOOR));
     }
     return new Preprocessing(kind, offset, scale);

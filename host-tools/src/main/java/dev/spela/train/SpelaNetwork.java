@@ -15,6 +15,10 @@ public final class SpelaNetwork extends Network {
   private final SpelaSettings settings;
   /** Layers {@code [0, rawInputLayers)} came from a backpropagation network: raw inputs, ReLU, no answer. */
   private int rawInputLayers;
+  /** A convolutional stage before the first dense layer, or null. */
+  private ConvFront front;
+  /** The front's rate for the samples being loaded: the first layer's at the current step. */
+  private float frontRate;
   private Gradients gradients;
 
   /**
@@ -96,6 +100,35 @@ public final class SpelaNetwork extends Network {
     return rawInputLayers;
   }
 
+  /** Puts a convolutional stage before the first dense layer, whose inputs must be its outputs. */
+  public void front(ConvFront convolution) {
+    if (convolution.outputs() != layers[0].inputs()) {
+      throw new IllegalArgumentException("the convolution gives " + convolution.outputs() + " values but layer 1 takes "
+          + layers[0].inputs());
+    }
+    if (preprocessing().kind() != Preprocessing.Kind.NONE) {
+      throw new IllegalArgumentException("a convolution takes the pixels as they are: no preprocessing");
+    }
+    this.front = convolution;
+  }
+
+  public ConvFront front() {
+    return front;
+  }
+
+  @Override
+  public int inputSize() {
+    return front != null ? front.inputSize() : super.inputSize();
+  }
+
+  @Override
+  protected int input(Samples data, int sample, float[] x, int[] active, int label) {
+    if (front == null) {
+      return super.input(data, sample, x, active, label);
+    }
+    return front.load(data, sample, x, active, normalisesInput(0), label, label >= 0 ? frontRate : 0f);
+  }
+
   @Override
   public String algorithm() {
     return "spela";
@@ -144,6 +177,7 @@ public final class SpelaNetwork extends Network {
   @Override
   public void trainBatch(Samples data, int[] order, int from, int count, LearningRates rates, long step,
       ParallelRanges pool, double[] lossSums) {
+    frontRate = rates.rate(0, step);
     Batch batch = loadBatch(data, order, from, count);
     Gradients gradients = gradients(count);
     int last = lastTrainingLayer(rates, step);
@@ -284,6 +318,7 @@ public final class SpelaNetwork extends Network {
           long step = firstStep + b;
           int lastTraining = lastTrainingLayer(rates, step);
           if (stage == 0) {
+            frontRate = rates.rate(0, step);
             load(slot.batch, data, order, from, count);
           }
           for (int k = firstLayer; k < Math.min(endLayer, lastTraining + 1); k++) {
@@ -329,129 +364,24 @@ public final class SpelaNetwork extends Network {
 
   /**
    * Computes sample {@code s}'s per-sample part of the local gradient at layer {@code k} (serially,
-   * so that the sums do not depend on the thread split) and returns its loss. Every loss's gradient
-   * with respect to the output h has the form {@code a h - b t} for scalars a, b and a target t (the
-   * label's class vector, or for the softmax loss a mix of every class's).
+   * so that the sums do not depend on the thread split) and returns its loss.
    */
   private double prepareGradient(int k, int s, Batch batch, Gradients buffers) {
-    float[] h = batch.h[k][s];
-    float[] v = priors[k];
-    int label = batch.label[s];
-    int offset = label * h.length;
-    double sumSquares = 0;
-    double dot = 0;
-    for (int j = 0; j < h.length; j++) {
-      sumSquares += (double) h[j] * h[j];
-      dot += (double) h[j] * v[offset + j];
-    }
-    buffers.target[s] = v;
-    buffers.targetOffset[s] = offset;
-    LocalLoss loss = settings.loss();
-    if (loss == LocalLoss.EUCLIDEAN) {
-      buffers.update[s] = true;
-      buffers.a[s] = 1f;
-      buffers.b[s] = 1f;
-      return 0.5 * (sumSquares - 2 * dot + 1.0);
-    }
-    if (sumSquares == 0) {
-      // A dead layer output has no direction: the cosine and its gradient are undefined.
-      buffers.update[s] = false;
-      return 0;
-    }
-    double norm = Math.sqrt(sumSquares);
-    double cos = dot / norm;
-    buffers.update[s] = true;
-    switch (loss) {
-      case COSINE -> {
-        // d(-cos)/dh = -(v / n - (h.v) h / n^3) = (cos / n^2) h - v / n.
-        buffers.a[s] = (float) (cos / sumSquares);
-        buffers.b[s] = (float) (1.0 / norm);
-        return -cos;
-      }
-      case LOGCOS -> {
-        double factor = 1 / (2 - cos);
-        buffers.a[s] = (float) (factor * cos / sumSquares);
-        buffers.b[s] = (float) (factor / norm);
-        return Math.log(2 - cos);
-      }
-      default -> {
-        return prepareSoftmax(k, s, label, h, norm, buffers);
-      }
-    }
-  }
-
-  /**
-   * The softmax loss over cosines divided by the temperature T: with p the softmax and y the one-hot
-   * label, {@code dL/dh = sum_c (p_c - y_c) / T * (v_c / n - cos_c h / n^2)}, so t = sum_c (p_c -
-   * y_c) v_c, b = -1 / (T n) and a = -(sum_c (p_c - y_c) cos_c) / (T n^2).
-   */
-  private double prepareSoftmax(int k, int s, int label, float[] h, double norm, Gradients buffers) {
-    float[] v = priors[k];
-    int width = h.length;
-    double[] p = buffers.classScores;
-    double inverseTemperature = 1.0 / settings.temperature();
-    double max = Double.NEGATIVE_INFINITY;
-    double[] cos = buffers.cosines;
-    for (int c = 0; c < classes; c++) {
-      double dot = 0;
-      for (int j = 0; j < width; j++) {
-        dot += (double) h[j] * v[c * width + j];
-      }
-      cos[c] = dot / norm;
-      p[c] = cos[c] * inverseTemperature;
-      max = Math.max(max, p[c]);
-    }
-    double sum = 0;
-    for (int c = 0; c < classes; c++) {
-      p[c] = Math.exp(p[c] - max);
-      sum += p[c];
-    }
-    float[] t = buffers.mix[s];
-    java.util.Arrays.fill(t, 0, width, 0f);
-    double weighted = 0;
-    for (int c = 0; c < classes; c++) {
-      double error = p[c] / sum - (c == label ? 1 : 0);
-      weighted += error * cos[c];
-      float e = (float) error;
-      for (int j = 0; j < width; j++) {
-        t[j] += e * v[c * width + j];
-      }
-    }
-    buffers.target[s] = t;
-    buffers.targetOffset[s] = 0;
-    buffers.a[s] = (float) (-weighted * inverseTemperature / (norm * norm));
-    buffers.b[s] = (float) (-inverseTemperature / norm);
-    return Math.log(sum) - (cos[label] * inverseTemperature - max);
+    return buffers.local[s].prepare(settings, batch.h[k][s], layers[k].outputs(), priors[k], classes, batch.label[s]);
   }
 
   /** Writes the gradient with respect to z for outputs {@code [lo, hi)}; false if there is nothing to learn. */
   private boolean gradient(int k, int s, Batch batch, Gradients buffers, int lo, int hi) {
-    if (!buffers.update[s]) {
+    LocalGradient local = buffers.local[s];
+    if (!local.update) {
       return false;
     }
-    float[] h = batch.h[k][s];
-    float[] g = buffers.g[s];
-    float[] t = buffers.target[s];
-    int offset = buffers.targetOffset[s];
-    float a = buffers.a[s];
-    float b = buffers.b[s];
-    float slope = activation(k).slope();
-    if (slope == 0f) {
-      // ReLU passes the gradient where h > 0.
-      for (int j = lo; j < hi; j++) {
-        g[j] = h[j] > 0f ? a * h[j] - b * t[offset + j] : 0f;
-      }
-    } else {
-      for (int j = lo; j < hi; j++) {
-        float d = a * h[j] - b * t[offset + j];
-        g[j] = h[j] > 0f ? d : slope * d;
-      }
-    }
+    local.write(batch.h[k][s], buffers.g[s], lo, hi, activation(k).slope());
     return true;
   }
 
   private Gradients gradients(int count) {
-    if (gradients == null || gradients.update.length < count) {
+    if (gradients == null || gradients.local.length < count) {
       gradients = new Gradients(count);
     }
     return gradients;
@@ -460,16 +390,7 @@ public final class SpelaNetwork extends Network {
   /** Per-sample gradient buffers and scalars of one batch, reused from step to step. */
   private final class Gradients {
     final float[][] g;
-    final boolean[] update;
-    /** The gradient with respect to h is {@code a h - b target[targetOffset ..]}. */
-    final float[] a;
-    final float[] b;
-    final float[][] target;
-    final int[] targetOffset;
-    /** The softmax loss's mix of class vectors, per sample. */
-    final float[][] mix;
-    final double[] cosines = new double[classes];
-    final double[] classScores = new double[classes];
+    final LocalGradient[] local;
 
     Gradients(int size) {
       int widest = 0;
@@ -477,12 +398,10 @@ public final class SpelaNetwork extends Network {
         widest = Math.max(widest, layer.outputs());
       }
       g = new float[size][widest];
-      update = new boolean[size];
-      a = new float[size];
-      b = new float[size];
-      target = new float[size][];
-      targetOffset = new int[size];
-      mix = settings.loss() == LocalLoss.SOFTMAX ? new float[size][widest] : null;
+      local = new LocalGradient[size];
+      for (int s = 0; s < size; s++) {
+        local[s] = new LocalGradient(classes, widest, settings.loss() == LocalLoss.SOFTMAX);
+      }
     }
   }
 }
