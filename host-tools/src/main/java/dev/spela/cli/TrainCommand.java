@@ -146,6 +146,10 @@ public final class TrainCommand implements Runnable {
           + " (protocols/MODEL_FORMAT.md).")
   Path save;
 
+  @Option(names = "--evaluate-every", paramLabel = "E", defaultValue = "1",
+      description = "Test after every E epochs and after the last (default: ${DEFAULT-VALUE}).")
+  int evaluateEvery;
+
   @Option(names = "--json", description = "Print one JSON object per epoch instead of text.")
   boolean json;
 
@@ -185,7 +189,7 @@ public final class TrainCommand implements Runnable {
       schedule = frozen(schedule, freeze);
     }
     TrainingOptions options = new TrainingOptions(epochs, schedule, batch, seed, threads, !inOrder && recipe.shuffle(),
-        learning.augmentation(recipe, data.train().cols()));
+        learning.augmentation(recipe, data.train().cols()), evaluateEvery);
     PrintWriter out = spec.commandLine().getOut();
     if (!json) {
       out.printf(Locale.ROOT, "Training %s%s with %s%s on %s: %,d training and %,d test samples, %d epoch%s, %s, batch %d,"
@@ -219,6 +223,9 @@ public final class TrainCommand implements Runnable {
     }
     if (epochs < 1) {
       throw CliException.usage("--epochs must be at least 1, got " + epochs);
+    }
+    if (evaluateEvery < 1) {
+      throw CliException.usage("--evaluate-every must be at least 1, got " + evaluateEvery);
     }
     if (threads < 1) {
       throw CliException.usage("--threads must be at least 1, got " + threads);
@@ -512,7 +519,10 @@ public final class TrainCommand implements Runnable {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
             "epoch %d/%d  %.1f s  %,.0f samples/s  test accuracy:", report.epoch(), epochs,
             report.seconds(), report.samplesPerSecond()));
-        double[] accuracy = report.layerAccuracy();
+        double[] accuracy = report.layerAccuracy() != null ? report.layerAccuracy() : new double[0];
+        if (accuracy.length == 0) {
+          line.append(" (not tested)");
+        }
         for (int k = 0; k < accuracy.length; k++) {
           int layer = algorithm == Algorithm.bp ? sizes.length - 1 : k + 1;
           line.append(String.format(Locale.ROOT, "  layer %d %.2f%%", layer, 100 * accuracy[k]));

@@ -2,7 +2,8 @@ package dev.spela.train;
 
 /**
  * What one epoch gave: the engine, its training time (evaluation excluded), throughput, threads
- * used for training, each answering layer's test accuracy (a fraction), for float SPELA also the
+ * used for training, each answering layer's test accuracy (a fraction; null for an epoch that was not
+ * tested), for float SPELA also the
  * accuracy of each layer's cosines summed with the earlier layers' (else null), each layer's mean
  * training loss, and for float networks each layer's weight Frobenius norm (else null).
  */

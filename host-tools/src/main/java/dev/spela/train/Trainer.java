@@ -67,7 +67,8 @@ public final class Trainer {
         for (int k = 0; k < lossSums.length; k++) {
           meanLoss[k] = lossSums[k] / order.length;
         }
-        Engine.Accuracy accuracy = engine.accuracy(test, pool);
+        boolean tested = epoch % options.evaluateEvery() == 0 || epoch == options.epochs();
+        Engine.Accuracy accuracy = tested ? engine.accuracy(test, pool) : new Engine.Accuracy(null, null);
         listener.epochFinished(new EpochReport(engine.engine(), epoch, seconds, order.length / seconds,
             engine.trainingThreads(pool), accuracy.layers(), accuracy.combined(), meanLoss, weightNorms(engine)));
       }
