@@ -9,7 +9,6 @@ import dev.spela.protocols.image.ModelImageDecoder;
 import dev.spela.train.BackpropNetwork;
 import dev.spela.train.ConvFront;
 import dev.spela.train.Engine;
-import dev.spela.train.EpochReport;
 import dev.spela.train.FixedEngine;
 import dev.spela.train.Network;
 import dev.spela.train.Preprocessing;
@@ -186,7 +185,7 @@ public final class TrainCommand implements Runnable {
     int classes = train.classes();
     Engine engine = newEngine(classes, recipe, schedule, initial, train);
     if (startFrom != null) {
-      schedule = frozen(schedule, freeze);
+      schedule = schedule.freezing(freeze);
     }
     TrainingOptions options = new TrainingOptions(epochs, schedule, batch, seed, threads, !inOrder && recipe.shuffle(),
         learning.augmentation(recipe, data.train().cols()), evaluateEvery);
@@ -205,7 +204,8 @@ public final class TrainCommand implements Runnable {
       }
       out.flush();
     }
-    new Trainer(engine, train, test, options).run(new Reporter(out));
+    new Trainer(engine, train, test, options)
+        .run(new TrainReporter(out, epochs, json, algorithm == Algorithm.bp ? sizes.length - 1 : 0));
     if (save != null) {
       save(engine);
       if (!json) {
@@ -284,17 +284,6 @@ public final class TrainCommand implements Runnable {
       // reported below
     }
     throw CliException.usage("--classes takes A-B with 0 <= A <= B < " + classes + ", e.g. 5-9; got '" + classRange + "'");
-  }
-
-  /** {@code schedule} with the first {@code layers} layers frozen (rate 0). */
-  private static Schedule frozen(Schedule schedule, int layers) {
-    int count = Math.max(schedule.rates().length, layers + 1);
-    float[] rates = new float[count];
-    for (int k = 0; k < count; k++) {
-      rates[k] = k < layers ? 0f : schedule.baseRate(k);
-    }
-    return new Schedule(rates, schedule.decay(), schedule.stepFactor(), schedule.stepEpochs(), schedule.warmupEpochs(),
-        schedule.windows(), schedule.summed());
   }
 
   /** Checks that --layers lists an input size and at least one positive layer size. */
@@ -489,51 +478,5 @@ public final class TrainCommand implements Runnable {
 
   static String layerList(int[] sizes) {
     return IntStream.of(sizes).mapToObj(Integer::toString).collect(Collectors.joining("-"));
-  }
-
-  /** Prints a progress bar during an epoch and its results after it. */
-  private final class Reporter implements Trainer.Listener {
-    private final PrintWriter out;
-    private ProgressBar bar;
-
-    Reporter(PrintWriter out) {
-      this.out = out;
-    }
-
-    @Override
-    public void epochStarted(int epoch, int samples) {
-      bar = new ProgressBar(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), samples);
-    }
-
-    @Override
-    public void progressed(int samples) {
-      bar.advance(samples);
-    }
-
-    @Override
-    public void epochFinished(EpochReport report) {
-      bar.close();
-      if (json) {
-        out.println(Json.line(report));
-      } else {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-            "epoch %d/%d  %.1f s  %,.0f samples/s  test accuracy:", report.epoch(), epochs,
-            report.seconds(), report.samplesPerSecond()));
-        double[] accuracy = report.layerAccuracy() != null ? report.layerAccuracy() : new double[0];
-        if (accuracy.length == 0) {
-          line.append(" (not tested)");
-        }
-        for (int k = 0; k < accuracy.length; k++) {
-          int layer = algorithm == Algorithm.bp ? sizes.length - 1 : k + 1;
-          line.append(String.format(Locale.ROOT, "  layer %d %.2f%%", layer, 100 * accuracy[k]));
-        }
-        double[] combined = report.combinedAccuracy();
-        if (combined != null && combined.length > 1) {
-          line.append(String.format(Locale.ROOT, "  (layers combined %.2f%%)", 100 * combined[combined.length - 1]));
-        }
-        out.println(line);
-      }
-      out.flush();
-    }
   }
 }

@@ -63,6 +63,15 @@ public record Schedule(
     return new Schedule(new float[] {rate}, Decay.CONSTANT, 1f, 1, 0, null, false);
   }
 
+  /** This schedule with the first {@code layers} layers frozen (rate 0), the others' rates as they were. */
+  public Schedule freezing(int layers) {
+    float[] frozen = new float[Math.max(rates.length, layers + 1)];
+    for (int k = 0; k < frozen.length; k++) {
+      frozen[k] = k < layers ? 0f : baseRate(k);
+    }
+    return new Schedule(frozen, decay, stepFactor, stepEpochs, warmupEpochs, windows, summed);
+  }
+
   /** Layer {@code layer}'s base rate. */
   public float baseRate(int layer) {
     return rates[Math.min(layer, rates.length - 1)];
