@@ -92,8 +92,6 @@ public final class ConvFront {
     }
     int tiles = side / pool;
     float inverseArea = 1f / (pool * pool);
-    double sumSquares = 0;
-    int count = 0;
     for (int c = 0; c < channels; c++) {
       for (int ty = 0; ty < tiles; ty++) {
         for (int tx = 0; tx < tiles; tx++) {
@@ -103,23 +101,11 @@ public final class ConvFront {
               sum += s.h[c * n + y * side + xx];
             }
           }
-          int index = (c * tiles + ty) * tiles + tx;
-          float v = sum * inverseArea;
-          x[index] = v;
-          if (v != 0f) {
-            active[count++] = index;
-            sumSquares += (double) v * v;
-          }
+          x[(c * tiles + ty) * tiles + tx] = sum * inverseArea;
         }
       }
     }
-    if (normalise && sumSquares > 0) {
-      float inverse = (float) (1 / Math.sqrt(sumSquares));
-      for (int t = 0; t < count; t++) {
-        x[active[t]] *= inverse;
-      }
-    }
-    return count;
+    return Network.nextInput(x, x, active, normalise);
   }
 
   /** The summed local loss of the training steps since the last call; the sum starts again from 0. */

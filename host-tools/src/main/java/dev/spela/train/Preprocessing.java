@@ -83,23 +83,10 @@ public record Preprocessing(Kind kind, float[] offset, float[] scale) {
     byte[] pixels = data.pixels();
     int n = data.inputSize();
     int base = sample * n;
-    double sumSquares = 0;
-    int count = 0;
     for (int i = 0; i < n; i++) {
-      float v = ((pixels[base + i] & 0xFF) * (1f / 255f) - offset[i]) * scale[i];
-      x[i] = v;
-      if (v != 0f) {
-        active[count++] = i;
-        sumSquares += (double) v * v;
-      }
+      x[i] = ((pixels[base + i] & 0xFF) * (1f / 255f) - offset[i]) * scale[i];
     }
-    if (normalise && sumSquares > 0) {
-      float inverse = (float) (1 / Math.sqrt(sumSquares));
-      for (int i = 0; i < n; i++) {
-        x[i] *= inverse;
-      }
-    }
-    return count;
+    return Network.nextInput(x, x, active, normalise);
   }
 
   @Override

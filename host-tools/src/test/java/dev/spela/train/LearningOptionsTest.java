@@ -163,6 +163,26 @@ class LearningOptionsTest {
   }
 
   @Test
+  void aConvolutionalFrontLearnsWithItsOwnLocalLoss() {
+    Samples train = ToyData.blocks(600, 64, 4, 1);
+    Samples test = ToyData.blocks(200, 64, 4, 2);
+    SpelaSettings settings = new SpelaSettings(Activation.RELU, LocalLoss.SOFTMAX, 0.1f, true, false);
+    float[] convPriors = PriorMethod.BINARY.generate(4, 8, 5).toFloatArray();
+    ConvFront front = new ConvFront(8, 8, 3, 2, 4, convPriors, settings, 6);
+    SpelaNetwork network = SpelaNetwork.fresh(new int[] {front.outputs(), 32, 12}, 4, PriorMethod.BINARY, settings, 3);
+    network.front(front);
+    assertEquals(64, network.inputSize());
+    List<EpochReport> reports = new ArrayList<>();
+    List<Double> convLoss = new ArrayList<>();
+    new Trainer(network, train, test, new TrainingOptions(3, 0.05f, 1, 7, 2)).run(report -> {
+      reports.add(report);
+      convLoss.add(front.takeLossSum());
+    });
+    assertTrue(convLoss.get(2) < convLoss.get(0), "the convolution's own loss fell: " + convLoss);
+    assertEquals(1.0, reports.get(2).layerAccuracy()[1], 0.02);
+  }
+
+  @Test
   void binarisedWeightsComputeWithSignsAndKeepLearningInTheLatentWeights() {
     Samples train = ToyData.blocks(600, 64, 4, 1);
     SpelaNetwork network = ToyData.spela(new int[] {64, 48, 12}, 4, 3);
