@@ -23,23 +23,23 @@ public final class LearningOptions {
           + " authors-code (the authors' released code) (default: edge; the fixed engine: paper).")
   String recipe;
 
-  @Option(names = "--lr", paramLabel = "RATE[,RATE...]", split = ",",
-      description = "SGD learning rate, or one per layer (default: the recipe's, 0.03 for edge, 0.01 for paper; with"
+  @Option(names = "--lr", paramLabel = "RATES", split = ",", hideParamSyntax = true,
+      description = "SGD learning rate, or one per layer separated by commas (default: the recipe's, 0.03 for edge, 0.01 for paper; with"
           + " --init the image's).")
   float[] rates;
 
-  @Option(names = "--schedule", paramLabel = "constant|cosine|step:F:E",
+  @Option(names = "--schedule", paramLabel = "SCHEDULE",
       description = "Learning-rate decay over each layer's epochs: constant, cosine (to 0), or step:F:E (times F every"
-          + " E epochs).")
+          + " E epochs, e.g. step:0.1:10).")
   String schedule;
 
   @Option(names = "--warmup", paramLabel = "EPOCHS",
       description = "Raise each layer's rate linearly from 0 over its first EPOCHS epochs (fractions allowed).")
   Double warmup;
 
-  @Option(names = "--layer-epochs", paramLabel = "A-B,...", split = ",",
-      description = "The epochs in which each layer trains (from 1), one range per layer, e.g. 1-10,1-20; frozen"
-          + " outside them (layer-wise training).")
+  @Option(names = "--layer-epochs", paramLabel = "RANGES", split = ",", hideParamSyntax = true,
+      description = "The epochs in which each layer trains (from 1), one range FIRST-LAST per layer separated by"
+          + " commas, e.g. 1-10,1-20; frozen outside them (layer-wise training).")
   String[] layerEpochs;
 
   @Option(names = "--batch", paramLabel = "N",
@@ -49,13 +49,14 @@ public final class LearningOptions {
   @Option(names = "--batch-sum", description = "Add a batch's gradients instead of averaging them.")
   Boolean batchSum;
 
-  @Option(names = "--activation", paramLabel = "relu|leaky:SLOPE",
-      description = "SPELA's activation: relu, or leaky:SLOPE (LeakyReLU) (default: the recipe's).")
+  @Option(names = "--activation", paramLabel = "ACTIVATION",
+      description = "SPELA's activation: relu, or leaky:SLOPE for LeakyReLU, e.g. leaky:0.01 (default: the recipe's).")
   String activation;
 
   @Option(names = "--loss", paramLabel = "cosine|logcos|softmax|euclidean",
-      description = "SPELA's local loss: cosine (-cos), logcos (log(2-cos), the authors' code), softmax (cross-entropy"
-          + " over the cosines / --temperature), euclidean (the paper's ablation) (default: the recipe's).")
+      description = "SPELA's local loss: cosine (minus the cosine), logcos (the log of 2 minus the cosine, the authors'"
+          + " code), softmax (cross-entropy over the cosines divided by --temperature), euclidean (the paper's"
+          + " ablation) (default: the recipe's).")
   LocalLoss loss;
 
   @Option(names = "--temperature", paramLabel = "T",
@@ -222,7 +223,7 @@ public final class LearningOptions {
       return "--layer-epochs";
     }
     if (batch != null && batch != 1) {
-      return "--batch " + batch + " (it trains one sample at a time, as a device does)";
+      return "--batch " + batch + ": it trains one sample at a time, as a device does (--batch must be 1)";
     }
     if (Boolean.TRUE.equals(batchSum)) {
       return "--batch-sum";

@@ -52,9 +52,9 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExamples:%n",
     footer = {
       "  spela train --dataset mnist --layers 784,1000,34 --epochs 10",
-      "  spela train --dataset mnist --layers 784,1000,34 --recipe authors-code --epochs 20",
-      "  spela train --dataset mnist --layers 784,256,34 --classes 0-4 --save digits04.splw",
-      "  spela train --dataset mnist --layers 784,256,34 --classes 5-9 --start-from digits04.splw --freeze 1",
+      "  spela train --dataset mnist --layers 784,1000,34 --recipe authors-code",
+      "  spela train --dataset mnist --layers 784,256,34 --save m.splw",
+      "  spela train --dataset fashion-mnist --layers 784,256,34 --start-from m.splw",
       "  spela train --dataset mnist --layers 784,1000,34 --resplit 0.01 --epochs 5",
       "  spela train --dataset fashion-mnist --layers 784,1024,10 --algo bp --json",
       "  spela train --dataset mnist --layers 784,128,34 --save model.splw",
@@ -112,14 +112,15 @@ public final class TrainCommand implements Runnable {
           + " as a device's sensor delivers them.")
   boolean inOrder;
 
-  @Option(names = "--conv", paramLabel = "C:K:P",
-      description = "SPELA only: a convolution first, C filters of KxK with SPELA's local loss on their global averages;"
-          + " the dense layers get each filter's map average-pooled over PxP tiles (--layers still starts with the pixel"
-          + " count), e.g. 16:5:4.")
+  @Option(names = "--conv", paramLabel = "CONV",
+      description = "SPELA only: a convolution first. CONV is C:K:P, for example 16:5:4: C filters of K x K pixels with"
+          + " SPELA's local loss on their global averages; the dense layers get each filter's map averaged over P x P"
+          + " tiles (--layers still starts with the pixel count).")
   String conv;
 
-  @Option(names = "--classes", paramLabel = "A-B",
-      description = "Train and test on the classes A to B only, relabelled from 0 (e.g. 5-9 for transfer learning).")
+  @Option(names = "--classes", paramLabel = "RANGE",
+      description = "Train and test on the classes of RANGE = A-B only, relabelled from 0 (e.g. 5-9 for transfer"
+          + " learning).")
   String classRange;
 
   @Option(names = "--resplit", paramLabel = "FRACTION",
@@ -257,7 +258,7 @@ public final class TrainCommand implements Runnable {
     }
     String unsupported = learning.unsupportedByFixedEngine();
     if (unsupported != null) {
-      throw CliException.usage("--engine fixed does not support " + unsupported + " yet");
+      throw CliException.usage("--engine fixed does not support " + unsupported);
     }
     if (startFrom != null) {
       throw CliException.usage("--engine fixed does not support --start-from yet (compile the model and use --init)");

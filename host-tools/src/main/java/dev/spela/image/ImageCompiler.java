@@ -49,11 +49,12 @@ public final class ImageCompiler {
     if (network.loss() != LocalLoss.COSINE) {
       throw new IllegalArgumentException(
           "the device runtime trains with the cosine loss; a network trained with the "
-              + network.loss().name().toLowerCase(Locale.ROOT) + " loss cannot be compiled");
+              + network.loss().name().toLowerCase(Locale.ROOT) + " loss cannot be compiled (train it with --recipe paper)");
     }
     String unsupported = unsupported(network);
     if (unsupported != null) {
-      throw new IllegalArgumentException("the device runtime does not support " + unsupported + " yet");
+      throw new IllegalArgumentException("the device runtime does not support " + unsupported
+          + " yet (train with --recipe paper)");
     }
     DenseLayer[] layers = network.layers();
     int[] outputs = new int[layers.length];
