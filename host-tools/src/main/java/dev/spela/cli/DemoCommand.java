@@ -8,8 +8,10 @@ import dev.spela.data.DatasetException;
 import dev.spela.data.KnownDataset;
 import dev.spela.fleet.FleetData;
 import dev.spela.fleet.FleetDemo;
+import dev.spela.fleet.RunFolder;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -72,6 +74,11 @@ public final class DemoCommand implements Runnable {
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Read MNIST's IDX files from DIR instead of the cache.")
   Path dataDir;
 
+  @Option(names = "--http", paramLabel = "[HOST:]PORT", converter = HttpAddressConverter.class,
+      description = "Serve the live dashboard while the demo runs (a port alone: on 127.0.0.1 only; port 0: any"
+          + " free port); its URL is printed.")
+  InetSocketAddress http;
+
   @Override
   public void run() {
     if (devices < 1 || devices > 64 || epochs < 1 || maxTrain < 1 || heldOut < 1 || recordEvery < 1) {
@@ -97,11 +104,18 @@ public final class DemoCommand implements Runnable {
     PrintWriter out = spec.commandLine().getOut();
     out.printf("demo: %d virtual devices, %d epoch(s) on MNIST shards, run folder %s%n", devices, epochs, runDir);
     out.flush();
+    RunFolder folder = RunFolder.at(runDir);
     FleetDemo.Result result;
     try {
       result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, boards, mnist, runDir, brokerUrl, maxTrain, heldOut,
-          recordEvery, learningRate, System.console() != null ? System.err : null));
+          recordEvery, learningRate, System.console() != null ? System.err : null, http, url -> {
+            out.println("dashboard: " + url);
+            out.flush();
+          }));
     } catch (IOException e) {
+      if (!Files.exists(runDir.resolve("devices"))) {
+        folder.discard(); // it failed before any device started (no broker, say): leave nothing behind
+      }
       throw CliException.failure("demo failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -35,7 +35,8 @@ import picocli.CommandLine.ScopeType;
       DevicesCommand.class,
       FlashCommand.class,
       FleetCommand.class,
-      MonitorCommand.class
+      MonitorCommand.class,
+      TelemetryCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:failure (bad data, failed run)", "2:usage error"})
