@@ -125,6 +125,17 @@ public final class EmbeddedBroker implements AutoCloseable {
           <persistence>
             <mode>in-memory</mode>
           </persistence>
+          <mqtt>
+            <!-- A monitor's persistent session queues the fleet's telemetry while it restarts
+                 (docs/fleet/README.md, "What the broker must keep"): room for minutes of it. -->
+            <queued-messages>
+              <max-queue-size>100000</max-queue-size>
+              <strategy>discard</strategy>
+            </queued-messages>
+            <session-expiry>
+              <max-interval>4294967295</max-interval>
+            </session-expiry>
+          </mqtt>
           <anonymous-usage-statistics>
             <enabled>false</enabled>
           </anonymous-usage-statistics>

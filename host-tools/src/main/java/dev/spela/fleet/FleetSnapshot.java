@@ -24,7 +24,8 @@ public record FleetSnapshot(
   /**
    * One line of the fleet table.
    *
-   * @param state what the device does: training, paused, stopped, offline, rebooting, flashing
+   * @param state what the device does: training, paused, stopped, flashing (with its progress),
+   *     rebooting, shut down, offline (connection lost)
    * @param epoch the epoch label ("epoch 2" while training, "1 epoch done" once stopped)
    * @param boardStepMs time of one training step on the device's board, from the board plan of
    *     its model; null if the model is unknown

@@ -39,7 +39,7 @@ public final class LiveFleet {
     long lastSeenMs;
     long records;
     long lost;
-    boolean rebooting;
+    int deathReason = -1;
     FleetSnapshot.Flash flash;
     Curve curve = new Curve(null, 0);
     double[] heldOut;
@@ -86,10 +86,10 @@ public final class LiveFleet {
     if (previous != null && previous.bdSeq() == view.bdSeq() && previous.online()) {
       alert(view.id(), "rebirth", "sent its BIRTH again (session " + view.bdSeq() + ")");
     } else if (previous != null && previous.bdSeq() != view.bdSeq()) {
-      alert(view.id(), "rebirth", "new session " + view.bdSeq() + " (boot " + view.bootCount() + ")");
+      alert(view.id(), "rebirth", "reconnected: session " + view.bdSeq() + ", boot " + view.bootCount());
     }
     d.view = view;
-    d.rebooting = false;
+    d.deathReason = -1;
     d.trainingState = view.trainingState();
     d.lastSeenMs = System.currentTimeMillis();
     if (d.flash != null && d.flash.phase().equals("rebooting")) {
@@ -110,8 +110,8 @@ public final class LiveFleet {
   synchronized void death(DeviceView view, int reason) {
     DeviceState d = device(view.id());
     d.view = view;
-    d.rebooting = reason == DeathMessage.REBOOT;
-    if (d.rebooting && d.flash != null) {
+    d.deathReason = reason;
+    if (reason == DeathMessage.REBOOT && d.flash != null) {
       d.flash = new FleetSnapshot.Flash(d.flash.transferId(), d.flash.offset(), d.flash.length(), "rebooting");
     }
     d.lastSeenMs = System.currentTimeMillis();
@@ -264,7 +264,11 @@ public final class LiveFleet {
           : String.format(Locale.ROOT, "flashing (%d KiB in)", f.offset() / 1024);
     }
     if (d.view != null && !d.view.online()) {
-      return d.rebooting ? "rebooting" : "offline";
+      return switch (d.deathReason) {
+        case DeathMessage.REBOOT -> "rebooting";
+        case DeathMessage.SHUTDOWN -> "shut down";
+        default -> "offline";
+      };
     }
     return d.trainingState >= 0 && d.trainingState < DeviceView.TRAINING_STATES.length
         ? DeviceView.TRAINING_STATES[d.trainingState] : "?";

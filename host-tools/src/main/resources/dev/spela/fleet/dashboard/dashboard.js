@@ -101,13 +101,21 @@
   }
 
   function accuracyData(c) {
-    const points = c.samples.map((x, i) => ({x: x, i: i, h: null}));
-    c.heldOut.forEach((h) => points.push({x: h.samples, i: null, h: h}));
-    points.sort((a, b) => a.x - b.x);
-    const data = [points.map((p) => p.x)];
-    for (let k = 0; k < c.layers; k++) data.push(points.map((p) => (p.i === null ? null : c.accuracy[k][p.i])));
+    // One x per distinct number of samples seen: an evaluation taken where a record was shares its point.
+    const xs = Array.from(new Set(c.samples.concat(c.heldOut.map((h) => h.samples)))).sort((a, b) => a - b);
+    const at = new Map(xs.map((x, i) => [x, i]));
+    const data = [xs];
     for (let k = 0; k < c.layers; k++) {
-      data.push(points.map((p) => (p.h === null || p.h.accuracy[k] === undefined ? null : p.h.accuracy[k])));
+      const line = new Array(xs.length).fill(null);
+      c.samples.forEach((x, i) => (line[at.get(x)] = c.accuracy[k][i]));
+      data.push(line);
+    }
+    for (let k = 0; k < c.layers; k++) {
+      const dots = new Array(xs.length).fill(null);
+      c.heldOut.forEach((h) => {
+        if (h.accuracy[k] !== undefined) dots[at.get(h.samples)] = h.accuracy[k];
+      });
+      data.push(dots);
     }
     return data;
   }
@@ -133,7 +141,9 @@
     return {
       width: width,
       height: 210,
-      scales: {x: {time: false}, y: kind === 'accuracy' ? {range: [0, 100]} : {auto: true}},
+      // A little room right of the newest point, so that a dot there is drawn whole.
+      scales: {x: {time: false, range: (u, min, max) => [min, max + Math.max(1, (max - min) * 0.03)]},
+        y: kind === 'accuracy' ? {range: [0, 100]} : {auto: true}},
       axes: [
         {label: 'samples seen (training steps)', grid: grid, ticks: grid},
         {label: kind === 'accuracy' ? 'accuracy (%)' : 'loss −cos(h, v_label)', grid: grid, ticks: grid, size: 55},

@@ -1,0 +1,95 @@
+package dev.spela.tests.fleet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.spela.boards.device.Names;
+import dev.spela.fleet.HostConnection;
+import dev.spela.protocols.fleet.BirthMessage;
+import dev.spela.protocols.fleet.DataMessage;
+import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.FleetStatus;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Devices that only talk: a BIRTH each, then DATA records numbered 0, 1, 2, ... (2 layers), with
+ * the sequence numbers a device would use, published at QoS 1 as fast as the broker takes them.
+ * Unlike a virtual device it keeps publishing while no host is online, so a monitor's session
+ * has something to queue; the test knows exactly which records exist.
+ */
+final class FakeFleet implements AutoCloseable {
+
+  static final String GROUP = "fake";
+  static final long BD_SEQ = 1;
+
+  private final HostConnection connection;
+  private final String[] ids;
+  private final int[] seq;
+  private final byte[] buffer = new byte[FleetProtocol.MAX_MESSAGE_LENGTH];
+
+  FakeFleet(String brokerUrl, String name, int devices) throws IOException {
+    connection = HostConnection.connect(brokerUrl, name, null, (topic, payload) -> {});
+    ids = new String[devices];
+    seq = new int[devices];
+    for (int k = 0; k < devices; k++) {
+      ids[k] = String.format(Locale.ROOT, "%s-%02d", name, k + 1);
+    }
+  }
+
+  String id(int device) {
+    return ids[device];
+  }
+
+  int devices() {
+    return ids.length;
+  }
+
+  /** Every device's BIRTH: board nrf52840, 2 layers, 10 classes, training. */
+  void birth() throws IOException {
+    for (int k = 0; k < ids.length; k++) {
+      BirthMessage birth = new BirthMessage();
+      assertEquals(FleetStatus.OK, birth.wrapForEncode(buffer, 0, buffer.length, 0, (int) BD_SEQ));
+      birth.board(Names.of("nrf52840")).runtimeVersion(0, 1).capabilities(BirthMessage.CAN_TRAIN).bootCount(1)
+          .memory(262_144, 90_112, 1_048_576, 0).trainingState(1).model(2, 10, 167_772, 0).deviceTimeMs(1);
+      seq[k] = 0;
+      publish("BIRTH", k, birth.encodedLength());
+    }
+  }
+
+  /** Record {@code record} of a device: samples seen 100 x (record + 1). */
+  void data(int device, long record) throws IOException {
+    DataMessage data = new DataMessage();
+    seq[device] = (seq[device] + 1) & 0xFF;
+    assertEquals(FleetStatus.OK, data.wrapForEncode(buffer, 0, buffer.length, seq[device], (int) BD_SEQ));
+    data.record((int) record, 1, 1_700_000_000_000L + record)
+        .progress(100 * (record + 1), (int) (record / 50), 850, 90_112, 167_772);
+    assertEquals(FleetStatus.OK, data.layerCount(2));
+    assertEquals(FleetStatus.OK, data.layer(0, (int) (record * 7 % 32768), -16_384, 212_992));
+    assertEquals(FleetStatus.OK, data.layer(1, 20_000, -20_000, 98_304));
+    publish("DATA", device, data.encodedLength());
+  }
+
+  /**
+   * Records {@code 0 .. records-1} of every device, device after device for each number; the broker
+   * has acknowledged every one when this returns.
+   */
+  void data(long records) throws IOException {
+    for (long r = 0; r < records; r++) {
+      for (int k = 0; k < ids.length; k++) {
+        data(k, r);
+      }
+    }
+  }
+
+  private void publish(String token, int device, int length) throws IOException {
+    connection.publish("spela/v1/" + GROUP + "/" + token + "/" + ids[device], Arrays.copyOf(buffer, length), 1,
+        false);
+  }
+
+  /** Waits for the broker to acknowledge what is in flight, then disconnects. */
+  @Override
+  public void close() {
+    connection.close();
+  }
+}
