@@ -9,8 +9,14 @@ import dev.spela.protocols.fleet.DataMessage;
 import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.FleetStatus;
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Devices that only talk: a BIRTH each, then DATA records numbered 0, 1, 2, ... (2 layers), with
@@ -22,6 +28,7 @@ final class FakeFleet implements AutoCloseable {
 
   static final String GROUP = "fake";
   static final long BD_SEQ = 1;
+  static final long WAIT_SECONDS = 90;
 
   private final HostConnection connection;
   private final String[] ids;
@@ -91,5 +98,30 @@ final class FakeFleet implements AutoCloseable {
   @Override
   public void close() {
     connection.close();
+  }
+
+  /**
+   * Waits until the database holds at least {@code records}; returns how many it holds. Reads with
+   * plain JDBC (no migration), while the monitor writes.
+   */
+  static long awaitStored(String database, long records) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    long stored = 0;
+    while (System.nanoTime() < deadline) {
+      try (Connection connection = DriverManager.getConnection(database);
+          Statement statement = connection.createStatement();
+          ResultSet count = statement.executeQuery("SELECT COUNT(*) FROM telemetry_record")) {
+        count.next();
+        stored = count.getLong(1);
+        if (stored >= records) {
+          return stored;
+        }
+      } catch (SQLException e) {
+        // no database or no table yet
+      }
+      TimeUnit.MILLISECONDS.sleep(20); // polling the database for a condition, with a deadline
+    }
+    throw new AssertionError("the database holds " + stored + " records, not " + records + ", after "
+        + WAIT_SECONDS + " s");
   }
 }

@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.spela.fleet.TelemetryReader;
 import dev.spela.fleet.TelemetryStore;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +28,6 @@ abstract class MonitorCrashScenarios {
 
   static final int DEVICES = 4;
   static final int RECORDS = 1_500;
-  static final long WAIT_SECONDS = 90;
 
   private String url;
 
@@ -62,7 +56,7 @@ abstract class MonitorCrashScenarios {
     long storedAtKill;
     try (SpelaProcess first = SpelaProcess.start(dir, "first", monitor);
         FakeFleet fleet = new FakeFleet(url, "crash", DEVICES)) {
-      first.awaitLine("monitoring ", WAIT_SECONDS);
+      first.awaitLine("monitoring ", FakeFleet.WAIT_SECONDS);
       fleet.birth();
       Thread publisher = new Thread(() -> {
         try {
@@ -72,18 +66,18 @@ abstract class MonitorCrashScenarios {
         }
       }, "fake-fleet");
       publisher.start();
-      storedAtKill = awaitStored(database, total / 20);
+      storedAtKill = FakeFleet.awaitStored(database, total / 20);
       first.kill();
-      publisher.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+      publisher.join(TimeUnit.SECONDS.toMillis(FakeFleet.WAIT_SECONDS));
       assertEquals(null, publishing.get(), "every record was published and acknowledged by the broker");
     }
     assertTrue(storedAtKill < total, "killed mid-run: " + storedAtKill + " of " + total + " stored");
 
     try (SpelaProcess second = SpelaProcess.start(dir, "second", monitor)) {
-      assertTrue(second.awaitLine("monitoring ", WAIT_SECONDS).contains("session kept 600 s"));
-      awaitStored(database, total);
+      assertTrue(second.awaitLine("monitoring ", FakeFleet.WAIT_SECONDS).contains("session kept 600 s"));
+      FakeFleet.awaitStored(database, total);
       second.stop(); // SIGTERM, as Ctrl-C: the shutdown hook stores, reports and prints the summary
-      String summary = second.awaitLine("4 device(s) seen", WAIT_SECONDS);
+      String summary = second.awaitLine("4 device(s) seen", FakeFleet.WAIT_SECONDS);
       assertTrue(summary.contains(" 0 lost"), summary);
     }
     try (TelemetryStore store = TelemetryStore.open(database);
@@ -97,30 +91,5 @@ abstract class MonitorCrashScenarios {
       }
     }
     assertTrue(Files.isRegularFile(run.resolve("report.html")));
-  }
-
-  /**
-   * Waits until the database holds at least {@code records}; returns how many it holds. Reads with
-   * plain JDBC (no migration), while the monitor writes.
-   */
-  static long awaitStored(String database, long records) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-    long stored = 0;
-    while (System.nanoTime() < deadline) {
-      try (Connection connection = DriverManager.getConnection(database);
-          Statement statement = connection.createStatement();
-          ResultSet count = statement.executeQuery("SELECT COUNT(*) FROM telemetry_record")) {
-        count.next();
-        stored = count.getLong(1);
-        if (stored >= records) {
-          return stored;
-        }
-      } catch (SQLException e) {
-        // no database or no table yet
-      }
-      TimeUnit.MILLISECONDS.sleep(20); // polling the database for a condition, with a deadline
-    }
-    throw new AssertionError("the database holds " + stored + " records, not " + records + ", after "
-        + WAIT_SECONDS + " s");
   }
 }
