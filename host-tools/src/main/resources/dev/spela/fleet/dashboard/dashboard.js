@@ -185,19 +185,23 @@
     return entry;
   }
 
-  function draw(device, row) {
+  function draw(device, row, changed) {
     const c = curves[device];
     if (!c || c.layers === 0) return;
     const entry = card(device, c);
+    if (row) entry.heading.textContent = row.id + ' · ' + row.board + ' · ' + row.model + ' · ' + row.state;
+    if (!changed) return;
     entry.accuracy.setData(accuracyData(c));
     entry.loss.setData(lossData(c));
     const window = windowSize(c.samples);
     const per = window ? 'per window of ' + number(window) + ' samples' : 'per record window';
     entry.accuracyTitle.textContent = 'Training accuracy (%) ' + per + '; held-out evaluations as dots';
     entry.lossTitle.textContent = 'Local loss −cos(h, v_label) ' + per + ' (lower is better)';
-    if (row) entry.heading.textContent = row.id + ' · ' + row.board + ' · ' + row.model + ' · ' + row.state;
+    // For whoever watches the page (and its end-to-end test): how much it shows, and since when.
     entry.section.setAttribute('data-points', c.samples.length);
     entry.section.setAttribute('data-held-out', c.heldOut.length);
+    entry.section.setAttribute('data-last-samples', c.samples.length ? c.samples[c.samples.length - 1] : 0);
+    entry.section.setAttribute('data-updated-ms', Date.now());
   }
 
   function mergeCurve(device, update) {
@@ -223,7 +227,7 @@
     Object.entries(changedCurves).forEach(([device, update]) => mergeCurve(device, update));
     const byId = {};
     rows.forEach((row) => (byId[row.id] = row));
-    Object.keys(curves).forEach((device) => draw(device, byId[device]));
+    Object.keys(curves).forEach((device) => draw(device, byId[device], device in changedCurves));
   }
 
   function applySnapshot(s) {
