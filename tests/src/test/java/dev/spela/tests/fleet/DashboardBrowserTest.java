@@ -10,7 +10,6 @@ import dev.spela.boards.device.BoardLimits;
 import dev.spela.boards.device.VirtualDevice;
 import dev.spela.data.Dataset;
 import dev.spela.fleet.Dashboard;
-import dev.spela.fleet.EmbeddedBroker;
 import dev.spela.fleet.FleetData;
 import dev.spela.fleet.FleetDemo;
 import dev.spela.fleet.FleetHost;
@@ -76,7 +75,7 @@ class DashboardBrowserTest {
     Path run = Files.createDirectories(dir.resolve("run"));
     List<VirtualDevice> devices = new ArrayList<>();
     List<Long> latencies = new ArrayList<>();
-    try (EmbeddedBroker broker = EmbeddedBroker.start();
+    try (Mosquitto broker = Mosquitto.start(dir);
         TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(run))) {
       LiveFleet fleet = new LiveFleet("browser test", store.url(), new ModelCatalogue(List.of()));
       try (FleetMonitor monitor = new FleetMonitor(store, fleet, false);

@@ -77,6 +77,11 @@ final class FakeFleet implements AutoCloseable {
     publish("DATA", device, data.encodedLength());
   }
 
+  /** A message of the device lost in the network: its sequence number is used, nothing arrives. */
+  void lostInTransit(int device) {
+    seq[device] = (seq[device] + 1) & 0xFF;
+  }
+
   /**
    * Records {@code 0 .. records-1} of every device, device after device for each number; the broker
    * has acknowledged every one when this returns.
