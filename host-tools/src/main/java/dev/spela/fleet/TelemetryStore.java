@@ -5,13 +5,16 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -35,14 +38,18 @@ public final class TelemetryStore implements AutoCloseable {
   /** The SQLite file in a run folder. */
   public static final String FILE_NAME = "telemetry.db";
 
-  private static final String INSERT_RECORD =
-      "INSERT INTO telemetry_record (device, device_group, bd_seq, record, training_state,"
-          + " device_time_ms, samples_seen, epoch, step_micros, ram_used, learning_rate_q24,"
-          + " layer_count, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-          + " ON CONFLICT DO NOTHING";
-  private static final String INSERT_LAYER =
-      "INSERT INTO telemetry_layer (device, bd_seq, record, layer, accuracy_q15, loss_q15,"
-          + " weight_norm_q16) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+  /** Columns of a record row, as {@link #storeAll} binds them. */
+  private static final String RECORD_COLUMNS = "device, device_group, bd_seq, record, training_state, device_time_ms,"
+      + " samples_seen, epoch, step_micros, ram_used, learning_rate_q24, layer_count, stored_ms";
+  private static final int RECORD_PARAMETERS = 13;
+  private static final String LAYER_COLUMNS =
+      "device, bd_seq, record, layer, accuracy_q15, loss_q15, weight_norm_q16";
+  private static final int LAYER_PARAMETERS = 7;
+  /**
+   * Rows per INSERT: one statement of many rows costs far less than many statements (PostgreSQL
+   * most of all), within both databases' limit of bound parameters (SQLite: 32,766).
+   */
+  private static final int ROWS_PER_STATEMENT = 500;
   private static final String INSERT_SESSION =
       "INSERT INTO device_session (device, bd_seq, device_group, board, boot_count, image_sha256,"
           + " layer_count, class_count, born_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -140,19 +147,60 @@ public final class TelemetryStore implements AutoCloseable {
   }
 
   /**
-   * Stores records in one transaction, committed when this returns.
+   * Stores records in one transaction, committed when this returns. Records are inserted many
+   * rows to a statement, and each statement returns the keys it added ({@code RETURNING}, SQLite
+   * 3.35 and PostgreSQL alike): those records were new, the others already stored.
    *
    * @return for each record (in the given order), true if it was new, false if already stored
    */
   public synchronized boolean[] storeAll(List<TelemetryRecord> records) throws IOException {
     List<TelemetryRecord> sorted = new ArrayList<>(records);
     sorted.sort(KEY_ORDER);
+    List<TelemetryRecord> distinct = new ArrayList<>(sorted.size());
+    for (TelemetryRecord r : sorted) {
+      if (distinct.isEmpty() || KEY_ORDER.compare(distinct.get(distinct.size() - 1), r) != 0) {
+        distinct.add(r); // a redelivery within the batch is a duplicate already
+      }
+    }
     long now = System.currentTimeMillis();
-    List<TelemetryRecord> fresh = new ArrayList<>();
-    try (PreparedStatement insert = connection.prepareStatement(INSERT_RECORD);
-        PreparedStatement layers = connection.prepareStatement(INSERT_LAYER)) {
-      for (TelemetryRecord r : sorted) {
-        int i = 1;
+    Set<TelemetryRecord> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
+    try {
+      for (int from = 0; from < distinct.size(); from += ROWS_PER_STATEMENT) {
+        fresh.addAll(insertRecords(distinct.subList(from, Math.min(distinct.size(), from + ROWS_PER_STATEMENT)), now));
+      }
+      List<TelemetryRecord> added = distinct.stream().filter(fresh::contains).toList();
+      List<long[]> layerRows = new ArrayList<>(); // {index in added, layer}
+      for (int i = 0; i < added.size(); i++) {
+        for (int k = 0; k < added.get(i).layers().size(); k++) {
+          layerRows.add(new long[] {i, k});
+        }
+      }
+      for (int from = 0; from < layerRows.size(); from += ROWS_PER_STATEMENT) {
+        insertLayers(added, layerRows.subList(from, Math.min(layerRows.size(), from + ROWS_PER_STATEMENT)));
+      }
+      connection.commit();
+    } catch (SQLException e) {
+      rollback();
+      throw failure("cannot store telemetry in " + describe(url), e);
+    }
+    stored += fresh.size();
+    duplicates += records.size() - fresh.size();
+    boolean[] inserted = new boolean[records.size()];
+    for (int k = 0; k < inserted.length; k++) {
+      inserted[k] = fresh.contains(records.get(k));
+    }
+    return inserted;
+  }
+
+  /** Inserts records with distinct keys; returns those that were new. */
+  private List<TelemetryRecord> insertRecords(List<TelemetryRecord> chunk, long now) throws SQLException {
+    String sql = "INSERT INTO telemetry_record (" + RECORD_COLUMNS + ") VALUES "
+        + rows(chunk.size(), RECORD_PARAMETERS) + " ON CONFLICT DO NOTHING RETURNING device, bd_seq, record";
+    Map<String, TelemetryRecord> byKey = new HashMap<>();
+    try (PreparedStatement insert = connection.prepareStatement(sql)) {
+      int i = 1;
+      for (TelemetryRecord r : chunk) {
+        byKey.put(key(r.device(), r.bdSeq(), r.recordCounter()), r);
         insert.setString(i++, r.device());
         insert.setString(i++, r.group());
         insert.setLong(i++, r.bdSeq());
@@ -165,43 +213,47 @@ public final class TelemetryStore implements AutoCloseable {
         insert.setLong(i++, r.ramUsed());
         insert.setInt(i++, r.learningRateQ24());
         insert.setInt(i++, r.layers().size());
-        insert.setLong(i, now);
-        insert.addBatch();
+        insert.setLong(i++, now);
       }
-      int[] counts = insert.executeBatch();
-      for (int k = 0; k < counts.length; k++) {
-        if (counts[k] > 0) {
-          fresh.add(sorted.get(k));
+      List<TelemetryRecord> fresh = new ArrayList<>();
+      try (ResultSet added = insert.executeQuery()) {
+        while (added.next()) {
+          fresh.add(byKey.get(key(added.getString(1), added.getLong(2), added.getLong(3))));
         }
       }
-      for (TelemetryRecord r : fresh) {
-        for (int k = 0; k < r.layers().size(); k++) {
-          TelemetryRecord.Layer layer = r.layers().get(k);
-          layers.setString(1, r.device());
-          layers.setLong(2, r.bdSeq());
-          layers.setLong(3, r.recordCounter());
-          layers.setInt(4, k + 1);
-          layers.setInt(5, layer.accuracyQ15());
-          layers.setInt(6, layer.lossQ15());
-          layers.setLong(7, layer.weightNormQ16());
-          layers.addBatch();
-        }
+      return fresh;
+    }
+  }
+
+  private void insertLayers(List<TelemetryRecord> added, List<long[]> layerRows) throws SQLException {
+    String sql = "INSERT INTO telemetry_layer (" + LAYER_COLUMNS + ") VALUES " + rows(layerRows.size(),
+        LAYER_PARAMETERS) + " ON CONFLICT DO NOTHING";
+    try (PreparedStatement insert = connection.prepareStatement(sql)) {
+      int i = 1;
+      for (long[] row : layerRows) {
+        TelemetryRecord r = added.get((int) row[0]);
+        int k = (int) row[1];
+        TelemetryRecord.Layer layer = r.layers().get(k);
+        insert.setString(i++, r.device());
+        insert.setLong(i++, r.bdSeq());
+        insert.setLong(i++, r.recordCounter());
+        insert.setInt(i++, k + 1);
+        insert.setInt(i++, layer.accuracyQ15());
+        insert.setInt(i++, layer.lossQ15());
+        insert.setLong(i++, layer.weightNormQ16());
       }
-      layers.executeBatch();
-      connection.commit();
-    } catch (SQLException e) {
-      rollback();
-      throw failure("cannot store telemetry in " + describe(url), e);
+      insert.executeUpdate();
     }
-    stored += fresh.size();
-    duplicates += records.size() - fresh.size();
-    Set<TelemetryRecord> added = Collections.newSetFromMap(new IdentityHashMap<>());
-    added.addAll(fresh);
-    boolean[] inserted = new boolean[records.size()];
-    for (int k = 0; k < inserted.length; k++) {
-      inserted[k] = added.contains(records.get(k));
-    }
-    return inserted;
+  }
+
+  /** {@code (?, ?), (?, ?)} for {@code rows} rows of {@code columns} parameters. */
+  private static String rows(int rows, int columns) {
+    String row = "(" + String.join(", ", Collections.nCopies(columns, "?")) + ")";
+    return String.join(", ", Collections.nCopies(rows, row));
+  }
+
+  private static String key(String device, long bdSeq, long record) {
+    return device + '/' + bdSeq + '/' + record;
   }
 
   /** Stores a device session from its BIRTH (once per session). */

@@ -68,9 +68,7 @@ final class SpelaProcess implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    if (process.isAlive()) {
-      kill();
-    }
+  public void close() {
+    process.destroyForcibly();
   }
 }
