@@ -149,7 +149,7 @@
         {label: kind === 'accuracy' ? 'accuracy (%)' : 'loss −cos(h, v_label)', grid: grid, ticks: grid, size: 55},
       ],
       series: series,
-      legend: {live: true},
+      legend: {live: false},
     };
   }
 
