@@ -16,6 +16,12 @@ import picocli.CommandLine.Model.CommandSpec;
       "Run an MQTT broker on 127.0.0.1 until Ctrl-C.",
       "HiveMQ CE, embedded, MQTT 3.1.1 and 5, everything in memory. The fleet",
       "commands work with any other MQTT broker too (see their --broker)."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela broker",
+      "  spela broker --port 1884",
+      "  spela broker --port 0      (picks a free port and prints it)"
     })
 public final class BrokerCommand implements Runnable {
 
@@ -24,6 +30,7 @@ public final class BrokerCommand implements Runnable {
   @Option(
       names = "--port",
       defaultValue = "1883",
+      paramLabel = "PORT",
       description = "TCP port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free port).")
   int port;
 

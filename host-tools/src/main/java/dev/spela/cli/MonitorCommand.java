@@ -42,13 +42,14 @@ import picocli.CommandLine.Spec;
       "acknowledged to the broker only once committed: the MQTT session outlives",
       "the monitor (--session-expiry), so a monitor restarted with the same client",
       "id stores what arrived meanwhile. On exit (Ctrl-C or --duration) the run's",
-      "report is written: the dashboard with its data, in one HTML file.",
-      "",
-      "Examples:",
+      "report is written: the dashboard with its data, in one HTML file."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
       "  spela monitor --http 8080",
       "  spela monitor --run runs/lab --duration 600",
-      "  spela monitor --store 'jdbc:postgresql://db:5432/spela?user=spela&password=...'"
-          + " --shared collectors --client-id collector-1"
+      "  spela monitor --store jdbc:postgresql://db/spela?user=spela \\",
+      "      --shared collectors --client-id c1   (one of several collectors)"
     })
 public final class MonitorCommand implements Runnable {
 
@@ -63,9 +64,14 @@ public final class MonitorCommand implements Runnable {
       description = "Run folder for the report and the default database (default: runs/monitor-DATE-TIME).")
   Path run;
 
-  @Option(names = "--store", paramLabel = "JDBC-URL",
-      description = "Telemetry database: jdbc:sqlite:FILE or jdbc:postgresql://HOST[:PORT]/DB[?user=U&password=P]"
-          + " (default: jdbc:sqlite:DIR/telemetry.db). Collectors may share one PostgreSQL database.")
+  @Option(names = "--store", paramLabel = "JDBC_URL",
+      // Short lines: picocli would wrap a URL at any '.', ':' or '/'.
+      description = {
+        "Telemetry database: jdbc:sqlite:FILE or",
+        "jdbc:postgresql://HOST/DB?user=U&password=P",
+        "(default: jdbc:sqlite:DIR/telemetry.db).",
+        "Collectors may share one PostgreSQL database."
+      })
   String store;
 
   @Option(names = "--shared", paramLabel = "GROUP",
@@ -83,8 +89,8 @@ public final class MonitorCommand implements Runnable {
           + " disconnection (default: ${DEFAULT-VALUE}; 0: a clean session, nothing kept).")
   long sessionExpiry;
 
-  @Option(names = "--http", paramLabel = "[HOST:]PORT", converter = HttpAddressConverter.class,
-      description = "Serve the live dashboard (a port alone: on 127.0.0.1 only; port 0: any free port).")
+  @Option(names = "--http", paramLabel = "ADDRESS", converter = HttpAddressConverter.class,
+      description = "Serve the live dashboard at ADDRESS, [HOST:]PORT (a port alone: on 127.0.0.1 only; port 0: any free port).")
   InetSocketAddress http;
 
   @Option(names = "--images", paramLabel = "DIR",
@@ -214,9 +220,10 @@ public final class MonitorCommand implements Runnable {
       dashboard.close();
     }
     FleetSnapshot.Totals totals = fleet.totals();
-    out.printf("%d device(s) seen; %d records stored, %d duplicates ignored, %d lost (missing record numbers);"
-        + " %d message(s) missed (sequence gaps), %d dropped%n", totals.devices(), totals.records(),
-        totals.duplicates(), totals.lost(), gaps, dropped);
+    out.printf("%s seen; %s stored, %s ignored; %s lost (missing record numbers); %s missed (sequence gaps),"
+        + " %d dropped%n", Plural.of(totals.devices(), "device"), Plural.of(totals.records(), "record"),
+        Plural.of(totals.duplicates(), "duplicate"), Plural.of(totals.lost(), "record"), Plural.of(gaps, "message"),
+        dropped);
     try (TelemetryReader reader = telemetry.reader()) {
       out.println("report: " + FleetReport.write(runDir.resolve("report.html"), fleet, reader));
     } catch (IOException e) {

@@ -56,9 +56,9 @@ public final class PlanCommand implements Runnable {
   @Option(
       names = "--layers",
       required = true,
-      paramLabel = "N",
+      paramLabel = "SIZES",
       split = "[,-]",
-      splitSynopsisLabel = ",",
+      hideParamSyntax = true,
       description =
           "Layer sizes, input first: 784,128,34 (or 784-128-34) is 784 inputs, 128 units, then 34.")
   int[] layers;
@@ -91,6 +91,7 @@ public final class PlanCommand implements Runnable {
     } catch (NoSuchElementException e) {
       throw CliException.usage(e.getMessage());
     }
+    DatasetOptions.warnIfNoDatasetHas(layers[0], spec.commandLine().getErr());
     BoardPlan plan = BoardPlan.of(profile, model);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -181,7 +182,7 @@ public final class PlanCommand implements Runnable {
       out.printf(
           Locale.ROOT,
           layerRow,
-          layer.index(),
+          layer.layer(),
           layer.inputs(),
           layer.outputs(),
           layer.frozen() ? "yes" : "no",

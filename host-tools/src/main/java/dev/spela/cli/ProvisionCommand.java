@@ -23,6 +23,11 @@ import picocli.CommandLine.Spec;
       "A claim must carry an HMAC-SHA256 made with the claim secret; the answer",
       "is a device id and group, the same each time the same claim id asks",
       "(kept in --registry). Runs until Ctrl-C or until --count claims."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela provision --claim-secret s3cret",
+      "  spela provision --claim-secret s3cret --group field --allow 'lab-.*' --count 8"
     })
 public final class ProvisionCommand implements Runnable {
 
@@ -41,7 +46,7 @@ public final class ProvisionCommand implements Runnable {
   String allow;
 
   @Option(names = "--registry", defaultValue = "provisioned.properties", paramLabel = "FILE",
-      description = "Identities handed out so far (default: ${DEFAULT-VALUE}).")
+      description = {"File of the identities handed out so far", "(default: ${DEFAULT-VALUE})."})
   Path registry;
 
   @Option(names = "--count", defaultValue = "0", paramLabel = "N", description = "Stop after N answered claims (default: 0, never).")
@@ -75,7 +80,7 @@ public final class ProvisionCommand implements Runnable {
       out.println("answering claims on " + broker.url() + " (registry " + registry + ")");
       out.flush();
       enough.await(); // closing disconnects politely: the last reply's delivery completes first
-      out.println(provisioner.answered() + " claim(s) answered");
+      out.println(Plural.of(provisioner.answered(), "claim") + " answered");
     } catch (IOException e) {
       throw CliException.failure(e.getMessage(), e);
     } catch (IllegalArgumentException e) {

@@ -19,12 +19,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "telemetry",
     mixinStandardHelpOptions = true,
-    description = {
-      "Export the telemetry database that spela monitor and spela demo fill.",
-      "",
-      "Examples:",
+    description = {"Export the telemetry database that spela monitor and spela demo fill."},
+    footerHeading = "%nExamples:%n",
+    footer = {
       "  spela telemetry export --run runs/lab --format csv -o lab.csv",
-      "  spela telemetry export --store 'jdbc:postgresql://db/spela?user=spela' --format jsonl --evaluations"
+      "  spela telemetry export --store jdbc:postgresql://db/spela?user=spela \\",
+      "      --format jsonl --evaluations"
     },
     subcommands = {TelemetryCommand.Export.class})
 public final class TelemetryCommand implements Runnable {
@@ -44,25 +44,31 @@ public final class TelemetryCommand implements Runnable {
         "Write the stored records (or held-out evaluations) as CSV or JSON Lines.",
         "CSV: one row per record and layer; JSONL: one record per line. Integers as",
         "the devices sent them (accuracy and loss x 2^15, weight norm x 2^16, learning",
-        "rate x 2^24), layers numbered from 1, in key order (device, session, record).",
-        "",
-        "Examples:",
+        "rate x 2^24), layers numbered from 1, in key order (device, session, record)."
+      },
+      footerHeading = "%nExamples:%n",
+      footer = {
         "  spela telemetry export --run runs/lab --format csv -o lab.csv",
-        "  spela telemetry export --store jdbc:sqlite:runs/lab/telemetry.db --format jsonl --evaluations"
+        "  spela telemetry export --run runs/lab --format jsonl --evaluations",
+        "  spela telemetry export --store jdbc:sqlite:runs/lab/telemetry.db --format csv"
       })
   static final class Export implements Runnable {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--format", required = true, paramLabel = "FORMAT",
+    @Option(names = "--format", required = true, paramLabel = "csv|jsonl",
         description = "csv or jsonl.", converter = FormatConverter.class)
     TelemetryExport.Format format;
 
     @Option(names = "--run", paramLabel = "DIR", description = "A run folder: its telemetry.db.")
     Path run;
 
-    @Option(names = "--store", paramLabel = "JDBC-URL",
-        description = "The database instead: jdbc:sqlite:FILE or jdbc:postgresql://HOST[:PORT]/DB[?user=U&password=P].")
+    @Option(names = "--store", paramLabel = "JDBC_URL",
+        // Short lines: picocli would wrap a URL at any '.', ':' or '/'.
+        description = {
+          "The database instead: jdbc:sqlite:FILE or",
+          "jdbc:postgresql://HOST/DB?user=U&password=P."
+        })
     String store;
 
     @Option(names = "--evaluations", description = "Export the held-out evaluations instead of the records.")

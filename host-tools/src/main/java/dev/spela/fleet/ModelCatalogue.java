@@ -26,6 +26,8 @@ import org.tinylog.Logger;
 public final class ModelCatalogue {
 
   private static final long RESCAN_NANOS = 3_000_000_000L;
+  /** Larger files in an image folder are not read: no board's flash holds them. */
+  private static final int MAX_IMAGE_BYTES = 1 << 24;
 
   private final List<Path> folders;
   private final Map<String, MemoryPlan> plans = new ConcurrentHashMap<>();
@@ -100,7 +102,10 @@ public final class ModelCatalogue {
       }
       for (Path image : images) {
         try {
-          add(ImageFiles.read(image));
+          byte[] bytes = ImageFiles.read(image, MAX_IMAGE_BYTES);
+          if (bytes.length <= MAX_IMAGE_BYTES) {
+            add(bytes);
+          }
         } catch (IOException e) {
           Logger.debug("reading image {}: {}", image, e.getMessage());
         }

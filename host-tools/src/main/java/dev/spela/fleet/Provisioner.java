@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 import org.tinylog.Logger;
 
 /**
- * Provisioning by claim, host side (PROTOCOL.md, section 10): answers CLAIMs whose MAC proves the
+ * Provisioning by claim, host side (PROTOCOL.md, section 11): answers CLAIMs whose MAC proves the
  * claim secret with an identity, the same one each time the same claim id asks (kept in a registry
  * file), or REFUSED when the claim id is not allowed. Claims with a bad MAC or a topic that does not
  * match their body get no answer.
@@ -65,12 +65,12 @@ public final class Provisioner implements AutoCloseable {
         null, (t, p) -> receive(t, p));
   }
 
-  /** Starts answering claims on {@code spela/v1/PROVISION/REQ/+}. */
+  /** Starts answering claims on {@code spela/v2/PROVISION/REQ/+}. */
   public static Provisioner start(String brokerUrl, byte[] secret, String group, Pattern allowed, Path registryFile,
       Consumer<Provisioned> listener) throws IOException {
     Provisioner provisioner = new Provisioner(brokerUrl, secret, group, allowed, registryFile, listener);
     try {
-      provisioner.connection.subscribe("spela/v1/PROVISION/REQ/+", 1);
+      provisioner.connection.subscribe("spela/v2/PROVISION/REQ/+", 1);
       return provisioner;
     } catch (IOException e) {
       provisioner.close();

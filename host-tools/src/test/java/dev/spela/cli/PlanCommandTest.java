@@ -125,7 +125,8 @@ class PlanCommandTest {
     BoardPlan plan = BoardPlan.of(BoardCatalogue.standard().byId("nrf52840"), memoryPlan(0));
 
     assertTrue(text.startsWith("784-128-34, 10 classes, on nrf52840: "), text);
-    assertTrue(text.contains("\n    0     784      128  no         200,704"), text);
+    assertTrue(text.contains("\n    1     784      128  no         200,704"), text);
+    assertTrue(text.contains("\n    2     128       34  no"), text);
     assertTrue(text.contains("  weights (trainable layers)         209,408\n"), text);
     assertTrue(
         text.contains(
@@ -135,6 +136,26 @@ class PlanCommandTest {
     assertTrue(text.contains("training step 211,190 MACs"), text);
     assertTrue(text.endsWith("Fits: yes\n"), text);
     assertFalse(text.lines().anyMatch(line -> line.endsWith(" ")), "no trailing spaces");
+  }
+
+  @Test
+  void layersAreNumberedFromOneInJsonToo() throws IOException {
+    JsonNode layers = planJson("plan", "--board", "esp32", "--layers", "784,128,34", "--json").get("layers");
+    assertEquals(1, layers.get(0).get("layer").asInt());
+    assertEquals(2, layers.get(1).get("layer").asInt());
+  }
+
+  @Test
+  void anInputSizeNoDatasetHasIsPlannedWithAWarning() {
+    assertEquals(SpelaCommand.EXIT_OK, run("plan", "--board", "esp32", "--layers", "100,10,10"), err.toString());
+    assertTrue(out.toString().endsWith("Fits: yes\n"), out.toString());
+    assertTrue(err.toString().startsWith("spela: warning: --layers starts with 100 inputs, but dataset samples have"
+        + " 784 (mnist, fashion-mnist) values"), err.toString());
+    assertEquals(1, err.toString().lines().count(), err.toString());
+
+    err.getBuffer().setLength(0);
+    assertEquals(SpelaCommand.EXIT_OK, run("plan", "--board", "esp32", "--layers", "784,10,10"), err.toString());
+    assertEquals("", err.toString());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.spela.tests.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spela.boards.device.Names;
 import dev.spela.fleet.HostConnection;
@@ -8,7 +9,9 @@ import dev.spela.protocols.fleet.BirthMessage;
 import dev.spela.protocols.fleet.DataMessage;
 import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.FleetStatus;
+import dev.spela.protocols.fleet.Topic;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -60,7 +63,7 @@ final class FakeFleet implements AutoCloseable {
       birth.board(Names.of("nrf52840")).runtimeVersion(0, 1).capabilities(BirthMessage.CAN_TRAIN).bootCount(1)
           .memory(262_144, 90_112, 1_048_576, 0).trainingState(1).model(2, 10, 167_772, 0).deviceTimeMs(1);
       seq[k] = 0;
-      publish("BIRTH", k, birth.encodedLength());
+      publish(Topic.BIRTH, k, birth.encodedLength());
     }
   }
 
@@ -74,7 +77,7 @@ final class FakeFleet implements AutoCloseable {
     assertEquals(FleetStatus.OK, data.layerCount(2));
     assertEquals(FleetStatus.OK, data.layer(0, (int) (record * 7 % 32768), -16_384, 212_992));
     assertEquals(FleetStatus.OK, data.layer(1, 20_000, -20_000, 98_304));
-    publish("DATA", device, data.encodedLength());
+    publish(Topic.DATA, device, data.encodedLength());
   }
 
   /** A message of the device lost in the network: its sequence number is used, nothing arrives. */
@@ -94,9 +97,12 @@ final class FakeFleet implements AutoCloseable {
     }
   }
 
-  private void publish(String token, int device, int length) throws IOException {
-    connection.publish("spela/v1/" + GROUP + "/" + token + "/" + ids[device], Arrays.copyOf(buffer, length), 1,
-        false);
+  private void publish(int kind, int device, int length) throws IOException {
+    byte[] topic = new byte[Topic.MAX_LENGTH];
+    int topicLength = Topic.write(topic, 0, kind, Names.of(GROUP), Names.of(ids[device]));
+    assertTrue(topicLength > 0, "a valid topic");
+    connection.publish(new String(topic, 0, topicLength, StandardCharsets.US_ASCII), Arrays.copyOf(buffer, length),
+        1, false);
   }
 
   /** Waits for the broker to acknowledge what is in flight, then disconnects. */

@@ -77,8 +77,8 @@ abstract class MonitorCrashScenarios {
       assertTrue(second.awaitLine("monitoring ", FakeFleet.WAIT_SECONDS).contains("session kept 600 s"));
       FakeFleet.awaitStored(database, total);
       second.stop(); // SIGTERM, as Ctrl-C: the shutdown hook stores, reports and prints the summary
-      String summary = second.awaitLine("4 device(s) seen", FakeFleet.WAIT_SECONDS);
-      assertTrue(summary.contains(" 0 lost"), summary);
+      String summary = second.awaitLine("4 devices seen", FakeFleet.WAIT_SECONDS);
+      assertTrue(summary.contains("; 0 records lost"), summary);
     }
     try (TelemetryStore store = TelemetryStore.open(database);
         TelemetryReader reader = store.reader()) {
