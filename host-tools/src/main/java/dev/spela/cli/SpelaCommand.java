@@ -50,6 +50,7 @@ public final class SpelaCommand implements Runnable {
           VerifySubsetCommand.class,
           DemoCommand.class,
           BrokerCommand.class,
+          MosquittoConfigCommand.class,
           DeviceCommand.class,
           ProvisionCommand.class,
           DevicesCommand.class,

@@ -1,6 +1,8 @@
 package dev.spela.fleet;
 
+import dev.spela.fleet.security.ClientSecurity;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -141,18 +143,34 @@ public final class HostConnection implements AutoCloseable {
    */
   public static HostConnection connect(String brokerUrl, String clientId, Will will, Handler handler)
       throws IOException {
-    return connect(brokerUrl, Session.clean(clientId), will, handler);
+    return connect(brokerUrl, Session.clean(clientId), will, handler, ClientSecurity.NONE);
   }
 
   /**
-   * Connects to {@code brokerUrl} in {@code session}, with automatic reconnect and an optional
-   * will. A persistent session is resumed if the broker still has it: what it queued arrives at
-   * once, and the handler must be ready for it.
+   * As {@link #connect(String, String, Will, Handler)}, logging in with {@code security}'s username
+   * and password and, when it has a socket factory, using it for TLS with the broker's host name
+   * checked against its certificate.
+   */
+  public static HostConnection connect(String brokerUrl, String clientId, Will will, Handler handler,
+      ClientSecurity security) throws IOException {
+    return connect(brokerUrl, Session.clean(clientId), will, handler, security);
+  }
+
+  /** Connects in {@code session}, without login or TLS. */
+  public static HostConnection connect(String brokerUrl, Session session, Will will, Handler handler)
+      throws IOException {
+    return connect(brokerUrl, session, will, handler, ClientSecurity.NONE);
+  }
+
+  /**
+   * Connects to {@code brokerUrl} in {@code session}, with automatic reconnect, an optional will
+   * and {@code security}'s login and TLS. A persistent session is resumed if the broker still has
+   * it: what it queued arrives at once, and the handler must be ready for it.
    *
    * @throws IOException if the broker cannot be reached or refuses the connection
    */
-  public static HostConnection connect(String brokerUrl, Session session, Will will, Handler handler)
-      throws IOException {
+  public static HostConnection connect(String brokerUrl, Session session, Will will, Handler handler,
+      ClientSecurity security) throws IOException {
     MqttAsyncClient client;
     try {
       client = new MqttAsyncClient(brokerUrl, session.clientId(), new MemoryPersistence());
@@ -171,6 +189,14 @@ public final class HostConnection implements AutoCloseable {
     options.setReceiveMaximum(session.receiveMaximum());
     options.setKeepAliveInterval(30);
     options.setConnectionTimeout(10);
+    if (security.username() != null) {
+      options.setUserName(security.username());
+      options.setPassword(security.password().getBytes(StandardCharsets.UTF_8));
+    }
+    if (security.socketFactory() != null) {
+      options.setSocketFactory(security.socketFactory());
+      options.setHttpsHostnameVerificationEnabled(true);
+    }
     if (will != null) {
       MqttMessage message = new MqttMessage(will.payload(), 1, will.retained(), null);
       options.setWill(will.topic(), message);
