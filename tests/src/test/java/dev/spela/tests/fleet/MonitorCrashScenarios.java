@@ -29,20 +29,23 @@ abstract class MonitorCrashScenarios {
   static final int DEVICES = 4;
   static final int RECORDS = 1_500;
 
+  private TestBroker broker;
   private String url;
 
-  abstract String startBroker(Path dir) throws Exception;
-
-  abstract void stopBroker() throws Exception;
+  /** Starts the broker the scenarios run against. */
+  abstract TestBroker broker(Path dir) throws Exception;
 
   @BeforeAll
   void setUp(@TempDir Path dir) throws Exception {
-    url = startBroker(dir);
+    broker = broker(dir);
+    url = broker.url();
   }
 
   @AfterAll
-  void tearDown() throws Exception {
-    stopBroker();
+  void tearDown() {
+    if (broker != null) {
+      broker.close();
+    }
   }
 
   @Test
