@@ -220,11 +220,6 @@ public final class EmbeddedBroker implements AutoCloseable {
             <packets>
               <max-packet-size>%d</max-packet-size>
             </packets>
-          </mqtt>
-          <persistence>
-            <mode>in-memory</mode>
-          </persistence>
-          <mqtt>
             <!-- A monitor's persistent session queues the fleet's telemetry while it restarts
                  (docs/fleet/README.md, "What the broker must keep"): room for minutes of it. -->
             <queued-messages>
@@ -235,6 +230,9 @@ public final class EmbeddedBroker implements AutoCloseable {
               <max-interval>4294967295</max-interval>
             </session-expiry>
           </mqtt>
+          <persistence>
+            <mode>in-memory</mode>
+          </persistence>
           <anonymous-usage-statistics>
             <enabled>false</enabled>
           </anonymous-usage-statistics>
