@@ -1,10 +1,14 @@
 package dev.spela.protocols.checksum;
 
+import dev.spela.protocols.Bounds;
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * What SHA-256 and SHA-512 share (FIPS 180-4, sections 5.1 and 5.3): buffering the message into
  * blocks and padding its end with a 1 bit, zeros and its length in bits. Subclasses compress a
  * block and write the digest. The buffer is allocated once; nothing here allocates afterwards.
  */
+@SteadyState
 public abstract class BlockDigest {
 
   /** The partial block; subclasses may use it as scratch after {@link #pad}. */
@@ -24,7 +28,11 @@ public abstract class BlockDigest {
     this.lengthFieldBytes = lengthFieldBytes;
   }
 
+  /** Adds {@code data[offset, offset + length)}; nothing if that range is not in the array. */
   public void update(byte[] data, int offset, int length) {
+    if (!Bounds.within(data, offset, length)) {
+      return;
+    }
     byteCount += length;
     int i = offset;
     int end = offset + length;

@@ -1,9 +1,13 @@
 package dev.spela.protocols.checksum;
 
+import dev.spela.protocols.Bounds;
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * SHA-256 (FIPS 180-4). All buffers are allocated in the constructor; {@link #update} and {@link
  * #finish} allocate nothing, so an image can be hashed on a hot path.
  */
+@SteadyState
 public final class Sha256 extends BlockDigest {
 
   public static final int DIGEST_LENGTH = 32;
@@ -39,8 +43,15 @@ public final class Sha256 extends BlockDigest {
     clearBuffer();
   }
 
-  /** Pads, writes the 32-byte digest to {@code out[offset..]} and resets for the next message. */
+  /**
+   * Pads, writes the 32-byte digest to {@code out[offset..]} (only resets if it does not fit) and
+   * resets for the next message.
+   */
   public void finish(byte[] out, int offset) {
+    if (!Bounds.within(out, offset, DIGEST_LENGTH)) {
+      reset();
+      return;
+    }
     pad();
     for (int k = 0; k < 8; k++) {
       int v = h[k];
@@ -57,6 +68,10 @@ public final class Sha256 extends BlockDigest {
    * instead of writing it; the comparison looks at every byte whatever the outcome.
    */
   public boolean finishAndCompare(byte[] expected, int offset) {
+    if (!Bounds.within(expected, offset, DIGEST_LENGTH)) {
+      reset();
+      return false;
+    }
     finish(block, 0);
     int diff = 0;
     for (int k = 0; k < DIGEST_LENGTH; k++) {

@@ -1,5 +1,8 @@
 package dev.spela.protocols.crypto;
 
+import dev.spela.protocols.Bounds;
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * Ed25519 signature verification (RFC 8032, section 5.1.7), allocation-free after construction.
  *
@@ -13,6 +16,7 @@ package dev.spela.protocols.crypto;
  * <p>The message may be long (a model image): {@link #start}, any number of {@link #update}, then
  * {@link #finish}; {@link #verify} does all three for a message in one buffer.
  */
+@SteadyState
 public final class Ed25519Verifier {
 
   public static final int PUBLIC_KEY_LENGTH = 32;
@@ -115,6 +119,10 @@ public final class Ed25519Verifier {
    */
   public boolean start(byte[] publicKey, int keyOffset, byte[] signature, int signatureOffset) {
     started = false;
+    if (!Bounds.within(publicKey, keyOffset, PUBLIC_KEY_LENGTH)
+        || !Bounds.within(signature, signatureOffset, SIGNATURE_LENGTH)) {
+      return false; // a key or signature not in its array verifies nothing
+    }
     if (!Scalar25519.isBelowOrder(signature, signatureOffset + 32)) {
       return false;
     }

@@ -1,6 +1,8 @@
 package dev.spela.protocols.crypto;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.BlockDigest;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * SHA-512 (FIPS 180-4, section 6.4), the hash inside Ed25519. All buffers are allocated in the
@@ -10,6 +12,7 @@ import dev.spela.protocols.checksum.BlockDigest;
  * instructions, and Ed25519 verification hashes only once per signature, so this is not where a
  * device spends its time (the curve arithmetic in {@link Field25519} is).
  */
+@SteadyState
 public final class Sha512 extends BlockDigest {
 
   public static final int DIGEST_LENGTH = 64;
@@ -60,6 +63,10 @@ public final class Sha512 extends BlockDigest {
 
   /** Pads, writes the 64-byte digest to {@code out[offset..]} and resets for the next message. */
   public void finish(byte[] out, int offset) {
+    if (!Bounds.within(out, offset, DIGEST_LENGTH)) {
+      reset(); // no room for the digest: only start the next message
+      return;
+    }
     pad();
     for (int k = 0; k < 8; k++) {
       long v = h[k];

@@ -1,10 +1,14 @@
 package dev.spela.protocols.crypto;
 
+import dev.spela.protocols.Bounds;
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * X25519 Diffie-Hellman (RFC 7748, section 5), allocation-free after construction: a device makes
  * an ephemeral key pair and the shared secret with a host's public key. The Montgomery ladder swaps
  * with masks, never branches on the private key, and runs the same 255 steps for every key.
  */
+@SteadyState
 public final class X25519 {
 
   public static final int KEY_LENGTH = 32;
@@ -36,6 +40,10 @@ public final class X25519 {
    * 7748 says) to {@code out[outOffset..+32)}.
    */
   public void publicKey(byte[] out, int outOffset, byte[] privateKey, int offset) {
+    if (!Bounds.within(out, outOffset, KEY_LENGTH)
+        || !Bounds.within(privateKey, offset, KEY_LENGTH)) {
+      return; // ranges not in their arrays: nothing to write
+    }
     scalarMult(out, outOffset, privateKey, offset, BASE_POINT, 0);
   }
 
@@ -50,6 +58,11 @@ public final class X25519 {
       int offset,
       byte[] peerPublicKey,
       int peerOffset) {
+    if (!Bounds.within(out, outOffset, KEY_LENGTH)
+        || !Bounds.within(privateKey, offset, KEY_LENGTH)
+        || !Bounds.within(peerPublicKey, peerOffset, KEY_LENGTH)) {
+      return false; // ranges not in their arrays: no secret
+    }
     scalarMult(out, outOffset, privateKey, offset, peerPublicKey, peerOffset);
     int bits = 0;
     for (int i = 0; i < KEY_LENGTH; i++) {

@@ -1,8 +1,10 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.HmacSha256;
 import dev.spela.protocols.crypto.X25519;
 import dev.spela.protocols.image.LittleEndian;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * Provisioning by claim with sealed replies (PROTOCOL.md 15.2, a draft), device side: the CLAIM
@@ -15,6 +17,7 @@ import dev.spela.protocols.image.LittleEndian;
  * and the nonce until {@link #openReply} has accepted a reply. Buffers are allocated here once;
  * encoding and opening allocate nothing.
  */
+@SteadyState
 public final class SecureClaim {
 
   public static final int VERSION = 2;
@@ -84,6 +87,11 @@ public final class SecureClaim {
   private final byte[] counter = new byte[1];
   private final byte[] credentials = new byte[CREDENTIALS_LENGTH];
   private final Name name = new Name();
+
+  public SecureClaim() {
+    // checkCredentials reads Topic's static tables: initialise Topic now, not on the first reply.
+    Topic.initialise();
+  }
   private boolean pending;
   private boolean accepted;
 
@@ -107,6 +115,10 @@ public final class SecureClaim {
    * password")} as 32 lower-case hex digits (ASCII).
    */
   public void useUnitKey(byte[] key, int keyOffset, byte[] out, int outOffset) {
+    if (!Bounds.within(key, keyOffset, KEY_LENGTH)
+        || !Bounds.within(out, outOffset, PASSWORD_LENGTH)) {
+      return; // ranges not in their arrays: keep the previous key
+    }
     System.arraycopy(key, keyOffset, unitKey, 0, KEY_LENGTH);
     mac.key(unitKey, 0, KEY_LENGTH);
     mac.update(PASSWORD_LABEL, 0, PASSWORD_LABEL.length);
@@ -128,7 +140,8 @@ public final class SecureClaim {
         || offset < 0
         || out.length - offset < CLAIM_LENGTH
         || claimId.length() == 0
-        || boardId.length() == 0) {
+        || boardId.length() == 0
+        || !Bounds.within(random, randomOffset, RANDOM_LENGTH)) {
       return FleetStatus.BAD_ARGUMENT;
     }
     System.arraycopy(random, randomOffset, privateKey, 0, KEY_LENGTH);
@@ -228,17 +241,24 @@ public final class SecureClaim {
 
   /** The broker password: 32 ASCII characters. */
   public void password(byte[] out, int offset) {
-    System.arraycopy(credentials, PASSWORD_OFFSET, out, offset, PASSWORD_LENGTH);
+    copyCredential(PASSWORD_OFFSET, out, offset, PASSWORD_LENGTH);
   }
 
   /** The device key: the host's authenticators for this device are keyed with it. */
   public void deviceKey(byte[] out, int offset) {
-    System.arraycopy(credentials, DEVICE_KEY_OFFSET, out, offset, KEY_LENGTH);
+    copyCredential(DEVICE_KEY_OFFSET, out, offset, KEY_LENGTH);
   }
 
   /** The fleet's host key (Ed25519 public key, PROTOCOL.md section 5). */
   public void hostKey(byte[] out, int offset) {
-    System.arraycopy(credentials, HOST_KEY_OFFSET, out, offset, KEY_LENGTH);
+    copyCredential(HOST_KEY_OFFSET, out, offset, KEY_LENGTH);
+  }
+
+  /** Copies a credential to {@code out[offset..]}; nothing if it does not fit there. */
+  private void copyCredential(int at, byte[] out, int offset, int length) {
+    if (Bounds.within(out, offset, length)) {
+      System.arraycopy(credentials, at, out, offset, length);
+    }
   }
 
   private int checkCredentials() {
