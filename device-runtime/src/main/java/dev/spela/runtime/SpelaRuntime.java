@@ -8,6 +8,7 @@ import dev.spela.protocols.image.ModelImageDecoder;
 import dev.spela.protocols.image.ModelImageEncoder;
 import dev.spela.protocols.image.ModelImageValidator;
 import dev.spela.protocols.subset.InitPhase;
+import dev.spela.protocols.subset.SteadyState;
 import dev.spela.runtime.kernels.DenseKernels;
 
 /**
@@ -19,6 +20,7 @@ import dev.spela.runtime.kernels.DenseKernels;
  * <p>Numbers: see device-runtime/NUMERICS.md. Cosines and losses are Q15 ints (32768 = 1.0), the
  * learning rate is Q24 (16777216 = 1.0).
  */
+@SteadyState
 public final class SpelaRuntime {
 
   private static final int PIXEL_SHIFT = 7;
@@ -414,6 +416,9 @@ public final class SpelaRuntime {
       int norm,
       int maxDirection,
       int rng) {
+    if (norm <= 0) {
+      return rng; // never (norm >= 2^14); shows the subset check the division below cannot throw
+    }
     int exponent = arena.info(k, WEIGHT_EXPONENT);
     int precision = 31 + bitLength(norm) - bitLength(learningRate);
     long factor = ((long) learningRate << precision) / norm;
@@ -671,37 +676,46 @@ public final class SpelaRuntime {
     return exitLayer;
   }
 
+  // The layer accessors answer a layer outside the model with BAD_LAYER, 0 or false (no exception).
+
   /** Class predicted by layer k in the last step. */
   public int layerPrediction(int k) {
-    return arena.result(k, PREDICTED);
+    return hasLayer(k) ? arena.result(k, PREDICTED) : RuntimeStatus.BAD_LAYER;
   }
 
   /** Q15 cosine of layer k's output with its predicted class's prior in the last step. */
   public int layerBestCosine(int k) {
-    return arena.result(k, BEST_COSINE);
+    return hasLayer(k) ? arena.result(k, BEST_COSINE) : 0;
   }
 
   /** Q15 cosine with the runner-up class (the early-exit margin compares the two). */
   public int layerSecondCosine(int k) {
-    return arena.result(k, SECOND_COSINE);
+    return hasLayer(k) ? arena.result(k, SECOND_COSINE) : 0;
   }
 
   /** Q15 loss -cos(h, v_label) of layer k in the last training step (0 after a prediction). */
   public int layerLoss(int k) {
-    return arena.result(k, LOSS);
+    return hasLayer(k) ? arena.result(k, LOSS) : 0;
   }
 
   /** Layer k's power-of-two weight exponent: real weight = q * 2^exponent. */
   public int weightExponent(int k) {
-    return arena.info(k, WEIGHT_EXPONENT);
+    return hasLayer(k) ? arena.info(k, WEIGHT_EXPONENT) : 0;
   }
 
   public boolean frozen(int k) {
-    return arena.info(k, FROZEN) != 0;
+    return hasLayer(k) && arena.info(k, FROZEN) != 0;
+  }
+
+  private boolean hasLayer(int k) {
+    return k >= 0 && k < layers();
   }
 
   /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0), saturated at Long.MAX_VALUE. */
   public long weightNormQ16(int k) {
+    if (!hasLayer(k)) {
+      return 0;
+    }
     int firstRow = arena.info(k, FIRST_ROW);
     int rows = rowCount(k);
     int length = rowLength(k);

@@ -50,12 +50,14 @@ public final class SpelaCommand implements Runnable {
           VerifySubsetCommand.class,
           DemoCommand.class,
           BrokerCommand.class,
+          MosquittoConfigCommand.class,
           DeviceCommand.class,
           ProvisionCommand.class,
           DevicesCommand.class,
           FlashCommand.class,
           FleetCommand.class,
-          MonitorCommand.class);
+          MonitorCommand.class,
+          TelemetryCommand.class);
 
   static {
     // Picocli's default factory otherwise looks for Groovy's Closure class when it starts: a lookup

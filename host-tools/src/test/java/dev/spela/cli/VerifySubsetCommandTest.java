@@ -13,6 +13,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 
 /**
  * Runs {@code spela verify-subset} on real class files: the protocols module (device code, which
@@ -37,7 +40,11 @@ class VerifySubsetCommandTest {
   @Test
   void deviceClassesPassWithExitZero() throws URISyntaxException {
     assertEquals(0, run("verify-subset", classesOf(InitPhase.class).toString()), err::toString);
-    assertTrue(out.toString().strip().matches("\\d+ class(es)? checked, 0 violations"), out::toString);
+    assertTrue(
+        out.toString()
+            .strip()
+            .matches("\\d+ classes checked, \\d+ steady-state entry points, 0 violations"),
+        out::toString);
   }
 
   @Test
@@ -59,21 +66,55 @@ class VerifySubsetCommandTest {
         out::toString);
     String summary = lines.get(lines.size() - 1);
     assertEquals(
-        "%d classes checked, %d violations".formatted(countClasses(hostClasses), lines.size() - 1),
+        "%d classes checked, 0 steady-state entry points, %d violations"
+            .formatted(countClasses(hostClasses), lines.size() - 1),
         summary);
   }
 
   @Test
   void jsonPrintsOneObjectPerViolationThenTheSummary() throws Exception {
-    assertEquals(1, run("verify-subset", "--json", classesOf(VerifySubsetCommand.class).toString()));
+    Path hostClass =
+        classesOf(VerifySubsetCommand.class).resolve("dev/spela/cli/VerifySubsetCommand.class");
+    assertEquals(1, run("verify-subset", "--json", hostClass.toString()));
     List<String> lines = out.toString().lines().toList();
     JsonNode first = Json.mapper().readTree(lines.get(0));
-    for (String field : List.of("className", "member", "line", "rule", "detail")) {
+    for (String field : List.of("className", "member", "line", "rule", "detail", "chain")) {
       assertTrue(first.has(field), () -> "no " + field + " in " + first);
     }
     JsonNode summary = Json.mapper().readTree(lines.get(lines.size() - 1));
     assertEquals(lines.size() - 1, summary.get("violations").asInt());
+    assertEquals(0, summary.get("entryPoints").asInt());
     assertTrue(summary.get("classesChecked").asInt() > 0, summary::toString);
+  }
+
+  @Test
+  void aSteadyStateViolationEndsWithItsCallChain() throws Exception {
+    Path protocols = classesOf(InitPhase.class);
+    Path classes = Files.createDirectories(work.resolve("classes/planted"));
+    Files.write(classes.resolve("Trainer.class"), plantedTrainer());
+    assertEquals(
+        1, run("verify-subset", protocols.toString(), work.resolve("classes").toString()), err::toString);
+    List<String> lines = out.toString().lines().toList();
+    assertEquals(
+        List.of(
+            "planted.Trainer.step()V: INIT_PHASE: calls @InitPhase method planted.Trainer.grow()V;"
+                + " steady-state path: planted.Trainer.train()V -> planted.Trainer.step()V"),
+        lines.subList(0, lines.size() - 1));
+    assertTrue(lines.get(lines.size() - 1).endsWith(" 1 violation"), out::toString);
+  }
+
+  @Test
+  void marksFromAModuleWithoutThemAreAUsageError() throws IOException {
+    Path other = Files.createDirectories(work.resolve("other"));
+    Path protocols;
+    try {
+      protocols = classesOf(InitPhase.class);
+    } catch (URISyntaxException e) {
+      throw new AssertionError(e);
+    }
+    assertEquals(2, run("verify-subset", "--marks", other.toString(), protocols.toString()));
+    assertTrue(
+        err.toString().contains(other + ": not the project's marks module"), err::toString);
   }
 
   @Test
@@ -95,6 +136,40 @@ class VerifySubsetCommandTest {
     Path corrupt = Files.write(work.resolve("Corrupt.class"), new byte[] {1, 2, 3});
     assertEquals(1, run("verify-subset", corrupt.toString()));
     assertTrue(err.toString().startsWith("spela: " + corrupt + ": not a valid class file"), err::toString);
+  }
+
+  /**
+   * A class whose @SteadyState train() calls, through step(), an allocating @InitPhase grow():
+   * written with ASM, without line numbers.
+   */
+  private static byte[] plantedTrainer() {
+    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+    writer.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC, "planted/Trainer", null, "java/lang/Object", null);
+    MethodVisitor train = writer.visitMethod(Opcodes.ACC_PUBLIC, "train", "()V", null, null);
+    train.visitAnnotation("Ldev/spela/protocols/subset/SteadyState;", false).visitEnd();
+    call(train, "step");
+    MethodVisitor step = writer.visitMethod(Opcodes.ACC_PRIVATE, "step", "()V", null, null);
+    call(step, "grow");
+    MethodVisitor grow = writer.visitMethod(Opcodes.ACC_PUBLIC, "grow", "()V", null, null);
+    grow.visitAnnotation("Ldev/spela/protocols/subset/InitPhase;", false).visitEnd();
+    grow.visitCode();
+    grow.visitInsn(Opcodes.ICONST_1);
+    grow.visitIntInsn(Opcodes.NEWARRAY, Opcodes.T_INT);
+    grow.visitInsn(Opcodes.POP);
+    grow.visitInsn(Opcodes.RETURN);
+    grow.visitMaxs(0, 0);
+    grow.visitEnd();
+    writer.visitEnd();
+    return writer.toByteArray();
+  }
+
+  private static void call(MethodVisitor method, String callee) {
+    method.visitCode();
+    method.visitVarInsn(Opcodes.ALOAD, 0);
+    method.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "planted/Trainer", callee, "()V", false);
+    method.visitInsn(Opcodes.RETURN);
+    method.visitMaxs(0, 0);
+    method.visitEnd();
   }
 
   private static long countClasses(Path folder) {

@@ -12,9 +12,10 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The JDK types and members device code may use. Entries use JVM internal names: a type
- * ({@code java/lang/Object}), a method ({@code java/lang/Math.max(II)I}) or a field
- * ({@code java/lang/Example.FIELD:I}). The format is described at the top of {@link #RESOURCE}.
+ * The types and members from outside the device program (the JDK's) that device code may use, one
+ * by one: there are no package-wide entries. Entries use JVM internal names: a type ({@code
+ * java/lang/Object}), a method ({@code java/lang/Math.max(II)I}) or a field ({@code
+ * java/lang/Example.FIELD:I}). The format is described at the top of {@link #RESOURCE}.
  */
 public final class Allowlist {
 

@@ -1,10 +1,8 @@
 package dev.spela.subset;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.objectweb.asm.ConstantDynamic;
 import org.objectweb.asm.Handle;
@@ -15,12 +13,9 @@ import org.objectweb.asm.tree.AnnotationNode;
 import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.FieldInsnNode;
 import org.objectweb.asm.tree.FieldNode;
-import org.objectweb.asm.tree.InsnList;
 import org.objectweb.asm.tree.IntInsnNode;
 import org.objectweb.asm.tree.InvokeDynamicInsnNode;
-import org.objectweb.asm.tree.LabelNode;
 import org.objectweb.asm.tree.LdcInsnNode;
-import org.objectweb.asm.tree.LineNumberNode;
 import org.objectweb.asm.tree.LocalVariableNode;
 import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
@@ -29,33 +24,39 @@ import org.objectweb.asm.tree.TryCatchBlockNode;
 import org.objectweb.asm.tree.TypeInsnNode;
 
 /**
- * Applies every {@link Rule} to one class. Annotations, generic signatures and attributes such as
- * InnerClasses are metadata the device VM does not link, so they are not inspected.
+ * Applies the rules that concern each class on its own (all but the steady-state ones, {@link
+ * SteadyStatePaths}) to one class of the program. A type or member the program does not define is
+ * judged by the {@link Allowlist}; one it defines, by resolving it in the program (so a call that
+ * lands in an inherited JDK method is judged as that JDK method). Annotations, generic signatures
+ * and attributes such as InnerClasses are metadata the device VM does not link, so they are not
+ * inspected, except that the marks must be the project's own.
  */
 final class ClassInspection {
 
-  /** The descriptor of dev.spela.protocols.subset.InitPhase (a device module; no dependency). */
-  static final String INIT_PHASE = "Ldev/spela/protocols/subset/InitPhase;";
-
-  private static final int JAVA_8_MAJOR = 52;
-  private static final String[] JDK_PACKAGES = {"java/", "javax/", "sun/", "jdk/"};
-  private static final String ALLOCATION_PLACES =
+  static final String ALLOCATION_PLACES =
       " outside a constructor, static initialiser or @InitPhase method";
 
+  private static final int JAVA_8_MAJOR = 52;
+
+  private final Program program;
+  private final Marks marks;
   private final Allowlist allowlist;
   private final String className;
   private final Set<Violation> found = new LinkedHashSet<>();
   private String member = "";
   private int line = Violation.NO_LINE;
 
-  private ClassInspection(Allowlist allowlist, String className) {
+  private ClassInspection(Program program, Marks marks, Allowlist allowlist, String className) {
+    this.program = program;
+    this.marks = marks;
     this.allowlist = allowlist;
     this.className = className;
   }
 
   /** Every violation in the class, in the order met; identical reports are listed once. */
-  static List<Violation> inspect(ClassNode node, Allowlist allowlist) {
-    ClassInspection inspection = new ClassInspection(allowlist, node.name.replace('/', '.'));
+  static List<Violation> inspect(ClassNode node, Program program, Marks marks, Allowlist allowlist) {
+    ClassInspection inspection =
+        new ClassInspection(program, marks, allowlist, node.name.replace('/', '.'));
     inspection.inspectClass(node);
     return new ArrayList<>(inspection.found);
   }
@@ -71,6 +72,7 @@ final class ClassInspection {
               + (major - 44)
               + "); device classes must be version 52 (Java 8) or older");
     }
+    checkVisibleMarks(node.visibleAnnotations);
     if (node.superName != null) {
       checkType(Type.getObjectType(node.superName), "superclass");
     }
@@ -90,12 +92,13 @@ final class ClassInspection {
     member = method.name + method.desc;
     Lines lines = new Lines(method.instructions);
     line = lines.first();
+    checkVisibleMarks(method.visibleAnnotations);
     checkMethodDescriptor(method.desc);
     for (String exception : method.exceptions) {
       checkType(Type.getObjectType(exception), "declared exception");
     }
     boolean mayAllocate =
-        method.name.equals("<init>") || method.name.equals("<clinit>") || isInitPhase(method);
+        method.name.equals("<init>") || method.name.equals("<clinit>") || marks.isInitPhase(method);
     for (AbstractInsnNode insn : method.instructions) {
       line = lines.at(insn);
       inspectInstruction(insn, mayAllocate);
@@ -114,15 +117,14 @@ final class ClassInspection {
     }
   }
 
-  private static boolean isInitPhase(MethodNode method) {
-    if (method.invisibleAnnotations != null) {
-      for (AnnotationNode annotation : method.invisibleAnnotations) {
-        if (annotation.desc.equals(INIT_PHASE)) {
-          return true;
-        }
-      }
+  private void checkVisibleMarks(List<AnnotationNode> visible) {
+    for (String mark : Marks.visibleLookAlikes(visible)) {
+      report(
+          Rule.MARK,
+          "annotated with a look-alike of "
+              + mark
+              + ": it has runtime retention, the project's mark has class retention");
     }
-    return false;
   }
 
   private void inspectInstruction(AbstractInsnNode insn, boolean mayAllocate) {
@@ -130,22 +132,23 @@ final class ClassInspection {
     if (floating != null) {
       report(Rule.FLOATING_POINT, "opcode " + floating + " works on float or double");
     }
+    String allocated = allocation(insn);
+    if (allocated != null && !mayAllocate) {
+      report(Rule.ALLOCATION, allocated + ALLOCATION_PLACES);
+    }
     if (insn instanceof MethodInsnNode call) {
-      checkMember(call.owner, call.name, call.desc, true);
+      checkCall(call);
     } else if (insn instanceof FieldInsnNode access) {
-      checkMember(access.owner, access.name, access.desc, false);
+      checkFieldAccess(access);
     } else if (insn instanceof TypeInsnNode typeInsn) {
-      inspectTypeInstruction(typeInsn, mayAllocate);
+      checkType(Type.getObjectType(typeInsn.desc), typeContext(typeInsn.getOpcode()));
     } else if (insn instanceof IntInsnNode intInsn && intInsn.getOpcode() == Opcodes.NEWARRAY) {
       String element = primitiveArrayElement(intInsn.operand);
       if (element.equals("float") || element.equals("double")) {
         report(Rule.FLOATING_POINT, "new " + element + "[]");
       }
-      checkAllocation(mayAllocate, "new " + element + "[]");
     } else if (insn instanceof MultiANewArrayInsnNode multi) {
-      Type array = Type.getType(multi.desc);
-      checkType(array, "new array of");
-      checkAllocation(mayAllocate, "new " + array.getClassName());
+      checkType(Type.getType(multi.desc), "new array of");
     } else if (insn instanceof LdcInsnNode ldc) {
       inspectConstant(ldc.cst);
     } else if (insn instanceof InvokeDynamicInsnNode dynamic) {
@@ -162,20 +165,26 @@ final class ClassInspection {
     }
   }
 
-  private void inspectTypeInstruction(TypeInsnNode insn, boolean mayAllocate) {
-    Type type = Type.getObjectType(insn.desc);
-    switch (insn.getOpcode()) {
-      case Opcodes.NEW -> {
-        checkType(type, "new");
-        checkAllocation(mayAllocate, "new " + type.getClassName());
-      }
-      case Opcodes.ANEWARRAY -> {
-        checkType(type, "new array of");
-        checkAllocation(mayAllocate, "new " + type.getClassName() + "[]");
-      }
-      case Opcodes.CHECKCAST -> checkType(type, "cast to");
-      default -> checkType(type, "instanceof");
-    }
+  private static String typeContext(int opcode) {
+    return switch (opcode) {
+      case Opcodes.NEW -> "new";
+      case Opcodes.ANEWARRAY -> "new array of";
+      case Opcodes.CHECKCAST -> "cast to";
+      default -> "instanceof";
+    };
+  }
+
+  /** What an allocating instruction creates ({@code new int[]}), or null for any other. */
+  static String allocation(AbstractInsnNode insn) {
+    return switch (insn.getOpcode()) {
+      case Opcodes.NEW -> "new " + Type.getObjectType(((TypeInsnNode) insn).desc).getClassName();
+      case Opcodes.ANEWARRAY ->
+          "new " + Type.getObjectType(((TypeInsnNode) insn).desc).getClassName() + "[]";
+      case Opcodes.NEWARRAY -> "new " + primitiveArrayElement(((IntInsnNode) insn).operand) + "[]";
+      case Opcodes.MULTIANEWARRAY ->
+          "new " + Type.getType(((MultiANewArrayInsnNode) insn).desc).getClassName();
+      default -> null;
+    };
   }
 
   private void inspectConstant(Object constant) {
@@ -207,30 +216,88 @@ final class ClassInspection {
   }
 
   /**
-   * A method call or field access: JDK members must be allowlisted (a method of an array type is
-   * a method of Object); any other member's descriptor is checked type by type.
+   * A call: on a class outside the program (an array's methods are Object's) the member must be
+   * allowlisted; on a program class it must resolve, and every method it can run that a JDK class
+   * declares (an inherited {@code hashCode}, say) must be allowlisted. Its descriptor's types are
+   * checked either way.
    */
-  private void checkMember(String owner, String name, String descriptor, boolean isMethod) {
-    String separator = isMethod ? "" : ":";
-    String verb = isMethod ? "call to " : "access to ";
-    String declaringClass = owner.startsWith("[") ? "java/lang/Object" : owner;
-    String reference = declaringClass + "." + name + separator + descriptor;
-    if (isJdk(declaringClass)) {
-      if (!allowlist.allowsMember(reference)) {
-        report(Rule.JDK_API, verb + reference + " is not in the allowlist");
-      }
+  private void checkCall(MethodInsnNode call) {
+    String owner = call.owner.startsWith("[") ? "java/lang/Object" : call.owner;
+    String reference = owner + "." + call.name + call.desc;
+    if (!program.defines(owner)) {
+      checkOutsideMember(owner, reference, "call to ");
     } else {
-      for (Type type : descriptorTypes(descriptor, isMethod)) {
-        checkJdkType(type, verb + reference + ": type");
+      Program.Method resolved = program.resolveMethod(owner, call.name, call.desc);
+      if (resolved == null) {
+        report(Rule.JDK_API, "call to " + reference + ": no such method in the checked classes");
+      } else {
+        List<Program.Method> targets =
+            call.getOpcode() == Opcodes.INVOKEVIRTUAL || call.getOpcode() == Opcodes.INVOKEINTERFACE
+                ? program.dispatch(resolved, owner)
+                : List.of(resolved);
+        for (Program.Method target : targets) {
+          if (!program.defines(target.ownerName()) && !allowlist.allowsMember(target.reference())) {
+            report(
+                Rule.JDK_API,
+                "call to "
+                    + reference
+                    + " runs "
+                    + target.reference()
+                    + ", which is not in the allowlist");
+          }
+        }
+      }
+      for (Type type : descriptorTypes(call.desc, true)) {
+        checkOutsideType(type, "call to " + reference + ": type");
       }
     }
+    checkFloatingPointMember(call.owner, reference, call.desc, true, "call to ");
+  }
+
+  /** A field access, judged as {@link #checkCall} judges calls. */
+  private void checkFieldAccess(FieldInsnNode access) {
+    String reference = access.owner + "." + access.name + ":" + access.desc;
+    if (!program.defines(access.owner)) {
+      checkOutsideMember(access.owner, reference, "access to ");
+    } else {
+      Program.Field resolved = program.resolveField(access.owner, access.name, access.desc);
+      if (resolved == null) {
+        report(Rule.JDK_API, "access to " + reference + ": no such field in the checked classes");
+      } else if (!program.defines(resolved.owner().name)) {
+        String declared = resolved.owner().name + "." + access.name + ":" + access.desc;
+        if (!allowlist.allowsMember(declared)) {
+          report(
+              Rule.JDK_API,
+              "access to " + reference + " reads " + declared + ", which is not in the allowlist");
+        }
+      }
+      checkOutsideType(Type.getType(access.desc), "access to " + reference + ": type");
+    }
+    checkFloatingPointMember(access.owner, reference, access.desc, false, "access to ");
+  }
+
+  private void checkOutsideMember(String owner, String reference, String verb) {
+    if (!allowlist.allowsMember(reference)) {
+      report(Rule.JDK_API, verb + reference + notAllowed(owner));
+    }
+  }
+
+  private void checkFloatingPointMember(
+      String owner, String reference, String descriptor, boolean isMethod, String verb) {
     boolean floating = isFloatingPoint(Type.getObjectType(owner));
     for (Type type : descriptorTypes(descriptor, isMethod)) {
       floating |= isFloatingPoint(type);
     }
     if (floating) {
-      report(Rule.FLOATING_POINT, verb + owner + "." + name + separator + descriptor + " uses float or double");
+      report(Rule.FLOATING_POINT, verb + reference + " uses float or double");
     }
+  }
+
+  /** Why a class outside the program may not be used: the JDK's, or nobody's. */
+  private String notAllowed(String owner) {
+    return program.lookup(owner) != null
+        ? " is not in the allowlist"
+        : " is neither defined by the checked classes nor in the allowlist";
   }
 
   private static List<Type> descriptorTypes(String descriptor, boolean isMethod) {
@@ -249,26 +316,19 @@ final class ClassInspection {
     checkType(Type.getReturnType(descriptor), "return type");
   }
 
-  /** Both type rules: JDK types must be allowlisted, and no float or double. */
+  /** Both type rules: types outside the program must be allowlisted, and no float or double. */
   private void checkType(Type type, String context) {
-    checkJdkType(type, context);
+    checkOutsideType(type, context);
     if (isFloatingPoint(type)) {
       report(Rule.FLOATING_POINT, context + " " + type.getClassName() + " is floating point");
     }
   }
 
-  private void checkJdkType(Type type, String context) {
+  private void checkOutsideType(Type type, String context) {
     Type element = type.getSort() == Type.ARRAY ? type.getElementType() : type;
-    if (element.getSort() == Type.OBJECT
-        && isJdk(element.getInternalName())
-        && !allowlist.allowsType(element.getInternalName())) {
-      report(Rule.JDK_API, context + " " + element.getInternalName() + " is not in the allowlist");
-    }
-  }
-
-  private void checkAllocation(boolean mayAllocate, String what) {
-    if (!mayAllocate) {
-      report(Rule.ALLOCATION, what + ALLOCATION_PLACES);
+    String name = element.getSort() == Type.OBJECT ? element.getInternalName() : null;
+    if (name != null && !program.defines(name) && !allowlist.allowsType(name)) {
+      report(Rule.JDK_API, context + " " + name + notAllowed(name));
     }
   }
 
@@ -280,15 +340,6 @@ final class ClassInspection {
           || element.getInternalName().equals("java/lang/Double");
       default -> false;
     };
-  }
-
-  private static boolean isJdk(String internalName) {
-    for (String prefix : JDK_PACKAGES) {
-      if (internalName.startsWith(prefix)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static String primitiveArrayElement(int operand) {
@@ -307,44 +358,5 @@ final class ClassInspection {
 
   private void report(Rule rule, String detail) {
     found.add(new Violation(className, member, line, rule, detail));
-  }
-
-  /** The source line of each instruction of a method, from its LineNumberTable. */
-  private static final class Lines {
-    private final InsnList instructions;
-    private final int[] byIndex;
-    private final int first;
-
-    Lines(InsnList instructions) {
-      this.instructions = instructions;
-      Map<LabelNode, Integer> starts = new HashMap<>();
-      int firstLine = Violation.NO_LINE;
-      for (AbstractInsnNode insn : instructions) {
-        if (insn instanceof LineNumberNode number) {
-          starts.put(number.start, number.line);
-          if (firstLine == Violation.NO_LINE) {
-            firstLine = number.line;
-          }
-        }
-      }
-      byIndex = new int[instructions.size()];
-      int current = Violation.NO_LINE;
-      int index = 0;
-      for (AbstractInsnNode insn : instructions) {
-        if (insn instanceof LabelNode label && starts.containsKey(label)) {
-          current = starts.get(label);
-        }
-        byIndex[index++] = current;
-      }
-      first = firstLine;
-    }
-
-    int first() {
-      return first;
-    }
-
-    int at(AbstractInsnNode insn) {
-      return byIndex[instructions.indexOf(insn)];
-    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.spela.subset;
 
+import java.util.List;
+
 /**
  * One place where a class breaks the embedded Java subset.
  *
@@ -11,13 +13,29 @@ package dev.spela.subset;
  * @param rule the rule broken
  * @param detail what was found, naming JDK references by their internal names as the allowlist
  *     spells them
+ * @param chain for a place on a steady-state path, the calls that reach it: the entry point first,
+ *     each method as {@code binary.Class.name(desc)} followed by {@code [line N]} of its call to
+ *     the next, the method holding the violation last; empty otherwise
  */
-public record Violation(String className, String member, int line, Rule rule, String detail) {
+public record Violation(
+    String className, String member, int line, Rule rule, String detail, List<String> chain) {
 
   /** The line of a violation without line-number information (fields, the class itself). */
   public static final int NO_LINE = 0;
 
-  /** One line: {@code Class.member [line N]: RULE: detail}. */
+  public Violation {
+    chain = List.copyOf(chain);
+  }
+
+  /** A violation that no steady-state path reaches. */
+  public Violation(String className, String member, int line, Rule rule, String detail) {
+    this(className, member, line, rule, detail, List.of());
+  }
+
+  /**
+   * One line: {@code Class.member [line N]: RULE: detail}, then {@code ; steady-state path: A ->
+   * B -> C} for a place on a steady-state path.
+   */
   public String format() {
     StringBuilder text = new StringBuilder(className);
     if (!member.isEmpty()) {
@@ -26,6 +44,10 @@ public record Violation(String className, String member, int line, Rule rule, St
     if (line != NO_LINE) {
       text.append(" [line ").append(line).append(']');
     }
-    return text.append(": ").append(rule).append(": ").append(detail).toString();
+    text.append(": ").append(rule).append(": ").append(detail);
+    if (!chain.isEmpty()) {
+      text.append("; steady-state path: ").append(String.join(" -> ", chain));
+    }
+    return text.toString();
   }
 }

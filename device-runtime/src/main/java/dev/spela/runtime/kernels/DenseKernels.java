@@ -63,13 +63,15 @@ public final class DenseKernels {
       sumSquares += v * v;
     }
     int pairs = pairs(n);
-    if (sumSquares == 0) {
+    // Tested on the norm (0 exactly for a zero vector), which shows the subset check the division
+    // below cannot throw.
+    long norm = ModelImage.ceilSqrt(sumSquares);
+    if (norm == 0) {
       for (int p = 0; p < pairs; p++) {
         dst[p] = 0;
       }
       return 0;
     }
-    long norm = ModelImage.ceilSqrt(sumSquares);
     long reciprocal = (1L << RECIPROCAL_BITS) / norm;
     int shift = RECIPROCAL_BITS - fracBits;
     for (int p = 0; p < n >> 1; p++) {
@@ -259,7 +261,8 @@ public final class DenseKernels {
 
   /** {@code 2^45 / norm}, the reciprocal {@link #cosine} and {@link #gradient} use. */
   public static long reciprocal(int norm) {
-    return (1L << RECIPROCAL_BITS) / norm;
+    // norm >= 2^14 for an active layer; the test makes the VM's ArithmeticException impossible.
+    return norm > 0 ? (1L << RECIPROCAL_BITS) / norm : 0;
   }
 
   /** Euclidean norm of {@code h[0..n)} (each at most 2^15), rounded up; 0 for a zero vector. */
@@ -283,6 +286,9 @@ public final class DenseKernels {
    */
   public static int direction(
       int[] acc, int[] h, int out, int norm, short[] priors, int priorOffset, int cosineQ15) {
+    if (norm <= 0) {
+      return 0; // never (norm >= 2^14); shows the subset check the division below cannot throw
+    }
     // u = h * 2^15 / norm as h * r >> (m - 1) with r = 2^(14 + m) / norm in (2^14, 2^15], m the
     // norm's bit length: h <= 2^15 keeps h * r <= 2^30, all in int (NUMERICS.md, "Update").
     int m = 32 - Integer.numberOfLeadingZeros(norm);

@@ -1,10 +1,14 @@
 package dev.spela.protocols.checksum;
 
+import dev.spela.protocols.Bounds;
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * CRC-32 as in ISO-HDLC / zip / PNG (reflected polynomial 0xEDB88320, initial value and final xor
  * 0xFFFFFFFF). Table-driven; the table is shared by all instances, so an instance allocates
  * nothing.
  */
+@SteadyState
 public final class Crc32 {
 
   private static final int POLYNOMIAL = 0xEDB88320;
@@ -31,7 +35,11 @@ public final class Crc32 {
     state = 0xFFFFFFFF;
   }
 
+  /** Adds {@code data[offset, offset + length)}; nothing if that range is not in the array. */
   public void update(byte[] data, int offset, int length) {
+    if (!Bounds.within(data, offset, length)) {
+      return;
+    }
     int c = state;
     int end = offset + length;
     for (int i = offset; i < end; i++) {

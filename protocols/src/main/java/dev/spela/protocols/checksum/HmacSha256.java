@@ -1,11 +1,15 @@
 package dev.spela.protocols.checksum;
 
+import dev.spela.protocols.Bounds;
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * HMAC-SHA256 (RFC 2104, FIPS 198-1) on top of {@link Sha256}. Set the key once with {@link #key};
  * then each message is {@link #update} calls followed by {@link #finish} or {@link
  * #finishAndCompare}, after which the next message can start with the same key. All buffers are
  * allocated in the constructor.
  */
+@SteadyState
 public final class HmacSha256 {
 
   public static final int MAC_LENGTH = Sha256.DIGEST_LENGTH;
@@ -16,8 +20,14 @@ public final class HmacSha256 {
   private final byte[] outerPad = new byte[BLOCK_LENGTH];
   private final byte[] innerDigest = new byte[Sha256.DIGEST_LENGTH];
 
-  /** Sets the key (any length; a key longer than 64 bytes is replaced by its SHA-256). */
+  /**
+   * Sets the key (any length; a key longer than 64 bytes is replaced by its SHA-256); keeps the
+   * previous key if the range is not in the array.
+   */
   public void key(byte[] key, int offset, int length) {
+    if (!Bounds.within(key, offset, length)) {
+      return;
+    }
     for (int k = 0; k < BLOCK_LENGTH; k++) {
       innerPad[k] = 0;
     }

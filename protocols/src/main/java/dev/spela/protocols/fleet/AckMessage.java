@@ -1,10 +1,13 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * ACK (device -> host, type 0x04): the outcome of one CMD, with its command id and code, a status
  * and, for a successful EVALUATE, the number of samples and each layer's accuracy (Q15, 4 bytes per
  * layer after the fixed part).
  */
+@SteadyState
 public final class AckMessage extends Message {
 
   public static final int COMMAND_ID = 0;
@@ -118,9 +121,9 @@ public final class AckMessage extends Message {
     return status;
   }
 
-  /** Layer k's held-out accuracy, Q15 (32768 = 100 %). */
+  /** Layer k's held-out accuracy, Q15 (32768 = 100 %); 0 for a layer outside layerCount(). */
   public int accuracy(int layer) {
-    return i32(ACCURACIES + 4 * layer);
+    return layer >= 0 && layer < layerCount() ? i32(ACCURACIES + 4 * layer) : 0;
   }
 
   public int accuracy(int layer, int accuracyQ15) {

@@ -1,12 +1,14 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * BIRTH (device -> host, type 0x01): everything the device will report, published after each
  * connection once the host is online, and again on a REBIRTH command. Its header's bdSeq is the
  * session's, its seq is 0. Layout: PROTOCOL.md, "BIRTH".
  */
+@SteadyState
 public final class BirthMessage extends Message {
 
   public static final int BOARD_ID = 0;
@@ -214,13 +216,7 @@ public final class BirthMessage extends Message {
     put8(IMAGE_STATE, state);
     put8(ACTIVE_SLOT, slot);
     put32(IMAGE_LENGTH, length);
-    if (sha == null) {
-      for (int k = 0; k < Sha256.DIGEST_LENGTH; k++) {
-        put8(IMAGE_SHA256 + k, 0);
-      }
-    } else {
-      copyIn(IMAGE_SHA256, sha, shaOffset, Sha256.DIGEST_LENGTH);
-    }
+    copyIn(IMAGE_SHA256, sha, shaOffset, Sha256.DIGEST_LENGTH); // zeros if sha is null
     return this;
   }
 

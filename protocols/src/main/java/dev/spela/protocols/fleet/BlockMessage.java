@@ -1,12 +1,15 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.Crc32;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * BLOCK (host -> device, type 0x84): {@link #dataLength} bytes of an image at {@link #imageOffset},
  * with their CRC-32. Decoding checks the structure only; {@link #crcMatches} checks the data (the
  * receiver asks again for a block that fails it).
  */
+@SteadyState
 public final class BlockMessage extends Message {
 
   public static final int TRANSFER_ID = 0;
@@ -66,12 +69,15 @@ public final class BlockMessage extends Message {
 
   /**
    * Writes a block: header fields, the data copied from {@code src} and its CRC-32. {@link
-   * FleetStatus#BAD_FIELD} for a length outside 1 .. 4096, {@link FleetStatus#NO_SPACE} if the
-   * buffer cannot hold it.
+   * FleetStatus#BAD_FIELD} for a length outside 1 .. 4096, {@link FleetStatus#BAD_ARGUMENT} if
+   * {@code src} does not hold it, {@link FleetStatus#NO_SPACE} if the buffer cannot hold it.
    */
   public int block(int transferId, int offset, byte[] src, int srcOffset, int length) {
     if (length < 1 || length > FleetProtocol.MAX_BLOCK_LENGTH) {
       return FleetStatus.BAD_FIELD;
+    }
+    if (!Bounds.within(src, srcOffset, length)) {
+      return FleetStatus.BAD_ARGUMENT;
     }
     int status = resizeBody(DATA + length);
     if (status != FleetStatus.OK) {

@@ -1,10 +1,13 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * BLOCK_REQUEST (device -> host, type 0x05): asks for {@link #blockCount} consecutive blocks of a
  * transfer starting at {@link #imageOffset} (a multiple of the block size). The device pulls: it
  * sends the next request once the requested blocks arrived, or again after its retry timeout.
  */
+@SteadyState
 public final class BlockRequestMessage extends Message {
 
   public static final int TRANSFER_ID = 0;

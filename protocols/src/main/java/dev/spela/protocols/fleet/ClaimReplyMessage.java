@@ -1,6 +1,8 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.HmacSha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * CLAIM_REPLY (host -> device, type 0x85) on {@code spela/v2/PROVISION/REPLY/<claimId>}: the
@@ -8,6 +10,7 @@ import dev.spela.protocols.checksum.HmacSha256;
  * authenticated by HMAC-SHA256 (claim secret) of body bytes [0, 84), so a device accepts only a
  * fresh reply from a host that knows the secret.
  */
+@SteadyState
 public final class ClaimReplyMessage extends Message {
 
   public static final int STATUS = 0;
@@ -26,6 +29,8 @@ public final class ClaimReplyMessage extends Message {
 
   public ClaimReplyMessage() {
     super(FleetProtocol.CLAIM_REPLY, BODY_LENGTH, BODY_LENGTH);
+    // checkGroup reads Topic's static tables: initialise Topic now, not on the first reply.
+    Topic.initialise();
   }
 
   @Override
@@ -62,8 +67,11 @@ public final class ClaimReplyMessage extends Message {
     copyOut(NONCE, out, outOffset, ClaimMessage.NONCE_LENGTH);
   }
 
-  /** True if the reply echoes {@code nonce[nonceOffset..+16)}. */
+  /** True if the reply echoes {@code nonce[nonceOffset..+16)} (false if that is not in nonce). */
   public boolean nonceEquals(byte[] nonce, int nonceOffset) {
+    if (!Bounds.within(nonce, nonceOffset, ClaimMessage.NONCE_LENGTH)) {
+      return false;
+    }
     int diff = 0;
     for (int k = 0; k < ClaimMessage.NONCE_LENGTH; k++) {
       diff |= buffer[at(NONCE + k)] ^ nonce[nonceOffset + k];

@@ -1,10 +1,13 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * CMD (host -> device, type 0x82): one command with a host-chosen id, answered by an ACK with the
  * same id. Any non-zero code decodes, so a device can answer codes it does not know with {@link
  * AckMessage#UNKNOWN_COMMAND}. The header's bdSeq must be the device's current session.
  */
+@SteadyState
 public final class CommandMessage extends Message {
 
   public static final int COMMAND_ID = 0;

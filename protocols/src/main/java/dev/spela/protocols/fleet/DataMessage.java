@@ -1,11 +1,15 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * DATA (device -> host, type 0x03): one telemetry record. A collector stores it idempotently under
  * (device, {@link #lifeId}, {@link #bootCount}, {@link #recordCounter}); records are numbered per
  * boot, so a record kept in the device's buffer across reconnections keeps its key. Per-layer
- * values follow the fixed part, 16 bytes per layer. Layout and number formats: PROTOCOL.md, "DATA".
+ * values follow the fixed part, 16 bytes per layer (their getters answer 0 for a layer outside
+ * {@link #layerCount()}). Layout and number formats: PROTOCOL.md, "DATA".
  */
+@SteadyState
 public final class DataMessage extends Message {
 
   public static final int RECORD_COUNTER = 0;
@@ -186,24 +190,24 @@ public final class DataMessage extends Message {
 
   /** Running accuracy of layer k's predictions, Q15 (0 .. 32768 = 100 %). */
   public int accuracy(int layer) {
-    return i32(entry(layer) + L_ACCURACY);
+    return hasLayer(layer) ? i32(entry(layer) + L_ACCURACY) : 0;
   }
 
   /** Running mean of layer k's loss -cos(h, v_label), Q15 (-32768 .. 32768; lower is better). */
   public int loss(int layer) {
-    return i32(entry(layer) + L_LOSS);
+    return hasLayer(layer) ? i32(entry(layer) + L_LOSS) : 0;
   }
 
   /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0). */
   public long weightNorm(int layer) {
-    return i64(entry(layer) + L_WEIGHT_NORM);
+    return hasLayer(layer) ? i64(entry(layer) + L_WEIGHT_NORM) : 0;
   }
 
   /**
    * Sets layer k's entry; {@link FleetStatus#BAD_FIELD} if k is not below {@link #layerCount()}.
    */
   public int layer(int layer, int accuracyQ15, int lossQ15, long weightNormQ16) {
-    if (layer < 0 || layer >= layerCount()) {
+    if (!hasLayer(layer)) {
       return FleetStatus.BAD_FIELD;
     }
     int e = entry(layer);
@@ -211,6 +215,10 @@ public final class DataMessage extends Message {
     put32(e + L_LOSS, lossQ15);
     put64(e + L_WEIGHT_NORM, weightNormQ16);
     return FleetStatus.OK;
+  }
+
+  private boolean hasLayer(int layer) {
+    return layer >= 0 && layer < layerCount();
   }
 
   private static int entry(int layer) {

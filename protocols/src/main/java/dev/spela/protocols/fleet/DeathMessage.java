@@ -1,10 +1,13 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * DEATH (device -> host, type 0x02): registered as the MQTT will of each connection (reason {@link
  * #CONNECTION_LOST}) and published before a clean disconnect. The header's bdSeq names the session
  * that ended, so a late will of an earlier session is told apart. Seq is 0.
  */
+@SteadyState
 public final class DeathMessage extends Message {
 
   public static final int REASON = 0;

@@ -1,10 +1,13 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * A device's counters for one MQTT session (PROTOCOL.md section 2): the session's {@code bdSeq},
  * the 8-bit {@code seq} of its messages (0 in each BIRTH) and the 32-bit DATA record counter (which
  * a re-BIRTH does not reset, so record keys stay unique within the session).
  */
+@SteadyState
 public final class DeviceSession {
 
   private int bdSeq;

@@ -1,9 +1,12 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * Counts dropped messages by {@link FleetStatus} code: a receiver never answers a malformed or
  * unexpected message, it counts it here and drops it (PROTOCOL.md, "Receiving").
  */
+@SteadyState
 public final class DropCounters {
 
   private final int[] counts = new int[FleetStatus.COUNT];

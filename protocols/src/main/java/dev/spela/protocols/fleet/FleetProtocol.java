@@ -1,12 +1,14 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.image.ModelImage;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * Constants of fleet protocol v2 (protocols/PROTOCOL.md): the common message header, the
  * authentication trailer, the message types, their topics, MQTT QoS and retain flags, and the
  * sequence-number arithmetic.
  */
+@SteadyState
 public final class FleetProtocol {
 
   public static final int VERSION = 2;

@@ -1,5 +1,7 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * STATE (host -> devices, type 0x81) on {@code spela/v2/STATE/<hostId>}. The primary host's is
  * retained: online when it connects, offline as its will; its {@link #session} (milliseconds since
@@ -7,6 +9,7 @@ package dev.spela.protocols.fleet;
  * message. A secondary host's online STATE only asks devices for a BIRTH. Signed by the fleet's
  * host key in a secured fleet (PROTOCOL.md section 5).
  */
+@SteadyState
 public final class HostStateMessage extends Message {
 
   public static final int ONLINE = 0;

@@ -1,6 +1,8 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * The device's side of an image transfer (PROTOCOL.md, "Image transfer"): decides what to do with
@@ -10,6 +12,7 @@ import dev.spela.protocols.checksum.Sha256;
  * {@link #sha256}, {@link #nextOffset}) after the write, and after a restart rebuilds the receiver
  * with {@link #restore}, so a transfer resumes from its last accepted block.
  */
+@SteadyState
 public final class ImageReceiver {
 
   /** {@link #offer} result: a new transfer; erase the inactive slot, then request from 0. */
@@ -138,6 +141,9 @@ public final class ImageReceiver {
    * in as many calls as convenient (a flash slot is read in chunks).
    */
   public void hash(byte[] data, int offset, int length) {
+    if (!Bounds.within(data, offset, length)) {
+      return; // fed nothing: the count then shows the image incomplete
+    }
     digest.update(data, offset, length);
     hashed += length;
   }
@@ -170,7 +176,8 @@ public final class ImageReceiver {
         || blockLog2 > maxBlockLog2
         || nextOffset < 0
         || nextOffset > imageLength
-        || !aligned) {
+        || !aligned
+        || !Bounds.within(sha, shaOffset, Sha256.DIGEST_LENGTH)) {
       return FleetStatus.BAD_FIELD;
     }
     this.transferId = transferId;
@@ -216,8 +223,11 @@ public final class ImageReceiver {
     return nextOffset;
   }
 
+  /** Copies the transfer's SHA-256 to {@code out[outOffset..]}, if it fits there. */
   public void sha256(byte[] out, int outOffset) {
-    System.arraycopy(sha, 0, out, outOffset, Sha256.DIGEST_LENGTH);
+    if (Bounds.within(out, outOffset, Sha256.DIGEST_LENGTH)) {
+      System.arraycopy(sha, 0, out, outOffset, Sha256.DIGEST_LENGTH);
+    }
   }
 
   /** The VERDICT reason of the last {@link #REFUSE}. */

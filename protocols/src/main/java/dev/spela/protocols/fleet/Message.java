@@ -2,7 +2,9 @@ package dev.spela.protocols.fleet;
 
 import static dev.spela.protocols.fleet.FleetProtocol.*;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.image.LittleEndian;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * Flyweight over one fleet message in a byte array: the common 12-byte header (PROTOCOL.md, "Common
@@ -17,6 +19,7 @@ import dev.spela.protocols.image.LittleEndian;
  * #encodedLength} is the number of bytes to publish. Neither allocates, neither throws for any
  * input.
  */
+@SteadyState
 public abstract class Message {
 
   protected byte[] buffer;
@@ -305,12 +308,22 @@ public abstract class Message {
     return Name.allZero(buffer, at(field), length);
   }
 
+  /** Copies {@code src[srcOffset..]} into a field, or zeroes it if the source is not that long. */
   protected final void copyIn(int field, byte[] src, int srcOffset, int length) {
-    System.arraycopy(src, srcOffset, buffer, at(field), length);
+    if (Bounds.within(src, srcOffset, length)) {
+      System.arraycopy(src, srcOffset, buffer, at(field), length);
+    } else {
+      for (int k = 0; k < length; k++) {
+        buffer[at(field + k)] = 0;
+      }
+    }
   }
 
+  /** Copies a field to {@code dst[dstOffset..]}; nothing if the destination is not that long. */
   protected final void copyOut(int field, byte[] dst, int dstOffset, int length) {
-    System.arraycopy(buffer, at(field), dst, dstOffset, length);
+    if (Bounds.within(dst, dstOffset, length)) {
+      System.arraycopy(buffer, at(field), dst, dstOffset, length);
+    }
   }
 
   /** OK if the condition holds, BAD_FIELD otherwise: lets checkBody read as a list of rules. */

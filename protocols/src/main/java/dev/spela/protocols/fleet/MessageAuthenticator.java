@@ -1,6 +1,7 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.checksum.HmacSha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * The MAC of the authentication trailer (PROTOCOL.md section 5) with one device key: the first 16
@@ -10,6 +11,7 @@ import dev.spela.protocols.checksum.HmacSha256;
  * it depends on what the receiver has seen. STATE is signed, not MACed: its tag is checked with the
  * host's public key, not here. Allocates nothing after construction.
  */
+@SteadyState
 public final class MessageAuthenticator {
 
   /** Device keys are 32 random bytes. */

@@ -1,10 +1,14 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.Bounds;
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * A protocol name (group, device id, host id, claim id, board id): 1 .. 32 ASCII bytes from {@code
  * A-Z a-z 0-9 . _ -}. Names appear raw as topic segments and, in message bodies, as 32-byte fields
  * padded with zero bytes. A Name owns its bytes, so it can be kept and compared without allocation.
  */
+@SteadyState
 public final class Name {
 
   public static final int MAX_LENGTH = 32;
@@ -31,19 +35,27 @@ public final class Name {
 
   /** Reads a zero-padded name field; {@link FleetStatus#BAD_FIELD} if it holds no valid name. */
   public int readField(byte[] src, int offset) {
-    return set(src, offset, fieldLength(src, offset));
+    return Bounds.within(src, offset, FIELD_LENGTH)
+        ? set(src, offset, fieldLength(src, offset))
+        : FleetStatus.BAD_FIELD;
   }
 
-  /** Writes this name as a 32-byte zero-padded field. */
+  /** Writes this name as a 32-byte zero-padded field (nothing if the field is not in dst). */
   public void writeField(byte[] dst, int offset) {
+    if (!Bounds.within(dst, offset, FIELD_LENGTH)) {
+      return;
+    }
     System.arraycopy(bytes, 0, dst, offset, length);
     for (int k = length; k < FIELD_LENGTH; k++) {
       dst[offset + k] = 0;
     }
   }
 
-  /** Writes the raw bytes; returns the number written. The caller checks space. */
+  /** Writes the raw bytes; returns the number written (0 if they do not fit in dst). */
   public int writeRaw(byte[] dst, int offset) {
+    if (!Bounds.within(dst, offset, length)) {
+      return 0;
+    }
     System.arraycopy(bytes, 0, dst, offset, length);
     return length;
   }
@@ -53,8 +65,9 @@ public final class Name {
     return length;
   }
 
+  /** Byte {@code index} of the name; 0 outside it. */
   public int byteAt(int index) {
-    return bytes[index];
+    return index >= 0 && index < length ? bytes[index] : 0;
   }
 
   public void clear() {
@@ -62,7 +75,7 @@ public final class Name {
   }
 
   public boolean equalTo(byte[] other, int offset, int length) {
-    if (length != this.length) {
+    if (length != this.length || !Bounds.within(other, offset, length)) {
       return false;
     }
     for (int k = 0; k < length; k++) {
@@ -79,7 +92,7 @@ public final class Name {
 
   /** Checks a raw name: 1 .. 32 bytes, each a letter, digit, '.', '_' or '-'. */
   public static boolean isValid(byte[] src, int offset, int length) {
-    if (length < 1 || length > MAX_LENGTH) {
+    if (length < 1 || length > MAX_LENGTH || !Bounds.within(src, offset, length)) {
       return false;
     }
     for (int k = 0; k < length; k++) {
@@ -95,6 +108,9 @@ public final class Name {
    * FleetStatus#OK} or {@link FleetStatus#BAD_FIELD}.
    */
   public static int checkField(byte[] src, int offset) {
+    if (!Bounds.within(src, offset, FIELD_LENGTH)) {
+      return FleetStatus.BAD_FIELD;
+    }
     int length = fieldLength(src, offset);
     if (!isValid(src, offset, length)) {
       return FleetStatus.BAD_FIELD;
@@ -109,7 +125,8 @@ public final class Name {
 
   /** True if the 32-byte field is all zero (an absent name). */
   public static boolean isEmptyField(byte[] src, int offset) {
-    return fieldLength(src, offset) == 0 && allZero(src, offset, FIELD_LENGTH);
+    return Bounds.within(src, offset, FIELD_LENGTH)
+        && fieldLength(src, offset) == 0 && allZero(src, offset, FIELD_LENGTH);
   }
 
   static boolean allZero(byte[] src, int offset, int length) {

@@ -1,12 +1,15 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * OFFER (host -> device, type 0x83): announces an image transfer: its id, length, block size, the
  * SHA-256 of the whole image (as {@code sha256sum} prints it; it names the image everywhere) and
  * the image's security counter, so that a device refuses a downgrade before any block moves.
  */
+@SteadyState
 public final class OfferMessage extends Message {
 
   public static final int TRANSFER_ID = 0;
@@ -52,8 +55,11 @@ public final class OfferMessage extends Message {
     copyOut(SHA256, out, outOffset, Sha256.DIGEST_LENGTH);
   }
 
-  /** True if the offered digest equals {@code sha[shaOffset..+32)}. */
+  /** True if the offered digest equals {@code sha[shaOffset..+32)} (false if that is not in sha). */
   public boolean sha256Equals(byte[] sha, int shaOffset) {
+    if (!Bounds.within(sha, shaOffset, Sha256.DIGEST_LENGTH)) {
+      return false;
+    }
     int diff = 0;
     for (int k = 0; k < Sha256.DIGEST_LENGTH; k++) {
       diff |= buffer[at(SHA256 + k)] ^ sha[shaOffset + k];

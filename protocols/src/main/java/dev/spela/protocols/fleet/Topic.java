@@ -1,5 +1,8 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.subset.InitPhase;
+import dev.spela.protocols.subset.SteadyState;
+
 /**
  * The v2 topic namespace (PROTOCOL.md, "Topics"), written into and parsed from byte arrays without
  * allocation:
@@ -13,6 +16,11 @@ package dev.spela.protocols.fleet;
  *
  * An instance is a parser: {@link #parse} a received topic, then read its kind and compare or copy
  * its group and id. The group and id of a parsed topic point into the parsed bytes.
+ *
+ * <p>The static methods read byte tables that Topic's static initialiser allocates, so the first
+ * call initialises the class: a device forces that at initialisation (constructing a Topic, or
+ * calling {@link #initialise} from the constructor of the object whose steady-state methods call
+ * them), and only the instance methods are steady-state entry points by themselves.
  */
 public final class Topic {
 
@@ -64,6 +72,10 @@ public final class Topic {
   private int groupLength;
   private int idOffset;
   private int idLength;
+
+  /** Initialises the class (its tables); call it during initialisation, see the class comment. */
+  @InitPhase
+  public static void initialise() {}
 
   /**
    * Writes a topic of the given kind at {@code out[at..]}. {@code group} is used by device topics
@@ -122,6 +134,7 @@ public final class Topic {
    * outside the name alphabet, and extra or missing levels); {@link FleetStatus#BAD_ARGUMENT} for a
    * range outside the array.
    */
+  @SteadyState
   public int parse(byte[] topic, int offset, int length) {
     kind = 0;
     this.topic = topic;
@@ -174,26 +187,31 @@ public final class Topic {
   }
 
   /** The parsed topic's kind, 0 if the last parse failed. */
+  @SteadyState
   public int kind() {
     return kind;
   }
 
   /** True if the parsed topic's group (device topics) equals {@code group}. */
+  @SteadyState
   public boolean groupIs(Name group) {
     return groupLength > 0 && group.equalTo(topic, groupOffset, groupLength);
   }
 
   /** True if the parsed topic's device, host or claim id equals {@code id}. */
+  @SteadyState
   public boolean idIs(Name id) {
     return idLength > 0 && id.equalTo(topic, idOffset, idLength);
   }
 
   /** Copies the group of a parsed device topic; {@link FleetStatus#BAD_FIELD} if there is none. */
+  @SteadyState
   public int group(Name out) {
     return groupLength > 0 ? out.set(topic, groupOffset, groupLength) : FleetStatus.BAD_FIELD;
   }
 
   /** Copies the device, host or claim id; {@link FleetStatus#BAD_FIELD} if the parse failed. */
+  @SteadyState
   public int id(Name out) {
     return idLength > 0 ? out.set(topic, idOffset, idLength) : FleetStatus.BAD_FIELD;
   }

@@ -1,12 +1,14 @@
 package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * VERDICT (device -> host, type 0x06): how a transfer ended: the new image confirmed after its
  * trial boot, rolled back, or refused (with a reason and, for an invalid image, the model-image
  * validator's status in {@link #detail}). Carries the SHA-256 of the image running afterwards.
  */
+@SteadyState
 public final class VerdictMessage extends Message {
 
   public static final int TRANSFER_ID = 0;
@@ -101,9 +103,7 @@ public final class VerdictMessage extends Message {
     put8(OUTCOME, outcome);
     put8(REASON, reason);
     put16(DETAIL, detail);
-    for (int k = 0; k < Sha256.DIGEST_LENGTH; k++) {
-      put8(RUNNING_SHA256 + k, runningSha == null ? 0 : runningSha[shaOffset + k]);
-    }
+    copyIn(RUNNING_SHA256, runningSha, shaOffset, Sha256.DIGEST_LENGTH); // zeros if null
     return this;
   }
 }

@@ -4,6 +4,7 @@ import static dev.spela.protocols.image.ModelImage.*;
 
 import dev.spela.protocols.checksum.Crc32;
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.subset.SteadyState;
 
 /**
  * Checks every rule of format v1 before any byte of an image is used (MODEL_FORMAT.md,
@@ -11,6 +12,7 @@ import dev.spela.protocols.checksum.Sha256;
  * {@link ImageStatus} code. Checks run from cheap to expensive: fixed header, header CRC, SHA-256
  * of the whole image, then the meaning of every field and the values in every section.
  */
+@SteadyState
 public final class ModelImageValidator {
 
   private final Crc32 crc = new Crc32();

@@ -16,6 +16,9 @@ import dev.spela.fleet.FleetMonitor;
 import dev.spela.fleet.HostConnection;
 import dev.spela.fleet.ImageTransfer;
 import dev.spela.fleet.Provisioner;
+import dev.spela.fleet.LiveFleet;
+import dev.spela.fleet.ModelCatalogue;
+import dev.spela.fleet.TelemetryReader;
 import dev.spela.fleet.TelemetryRecord;
 import dev.spela.fleet.TelemetryStore;
 import dev.spela.protocols.fleet.BlockMessage;
@@ -30,11 +33,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -127,16 +128,22 @@ abstract class FleetScenarios {
             dir.resolve("registry.properties"), p -> {});
         MosquittoSub thirdParty = MosquittoSub.start(port(), "spela/v2/e2e/BIRTH/+", "spela/v2/e2e/DATA/+")) {
       Claimant.Identity identity = Claimant.claim(url, dir.resolve("SN-1"), "SN-1", "nrf52840", SECRET, 30_000);
-      assertEquals(new Claimant.Identity("dev-0001", "e2e"), identity);
+      assertEquals("e2e", identity.group());
+      assertTrue(identity.deviceId().matches("dev-[a-z2-7]{20}"), "a random device id: " + identity.deviceId());
+      String id = identity.deviceId();
       // The same claim id asking again (it lost its identity) gets the same identity.
       assertEquals(identity, Claimant.claim(url, dir.resolve("SN-1-again"), "SN-1", "nrf52840", SECRET, 30_000));
       assertEquals(2, provisioner.answered());
 
-      // Two collectors share the telemetry through an MQTT 5 shared subscription, into one run folder.
+      // Two collectors share the telemetry through an MQTT 5 shared subscription, into one database.
       Path run = dir.resolve("run");
-      FleetMonitor first = new FleetMonitor(new TelemetryStore(run), null);
-      FleetMonitor second = new FleetMonitor(new TelemetryStore(run), null);
-      try (FleetHost primary = FleetHost.open(url, host, FleetHost.Options.primary(true, "collectors"), first, end,
+      java.nio.file.Files.createDirectories(run);
+      String database = TelemetryStore.sqliteUrl(run);
+      try (TelemetryStore firstStore = TelemetryStore.open(database);
+          TelemetryStore secondStore = TelemetryStore.open(database);
+          FleetMonitor first = new FleetMonitor(firstStore, new LiveFleet("first", database, new ModelCatalogue(List.of())), true);
+          FleetMonitor second = new FleetMonitor(secondStore, new LiveFleet("second", database, new ModelCatalogue(List.of())), true);
+          FleetHost primary = FleetHost.open(url, host, FleetHost.Options.primary(true, "collectors"), first, end,
               new FleetHost.Listener() {
                 @Override
                 public void onVerdict(String device, FleetHost.Verdict verdict) {
@@ -147,35 +154,39 @@ abstract class FleetScenarios {
               FleetHost.open(url, host, new FleetHost.Options(false, true, "collectors"), second, end)) {
         VirtualDevice device = device(dir, identity.deviceId(), identity.group(), host, "nrf52840", 0, 1200, 100, 4, 1);
         try {
-          assertTrue(primary.awaitDevice("dev-0001", d -> true, WAIT).isPresent());
+          assertTrue(primary.awaitDevice(id, d -> true, WAIT).isPresent());
           byte[] image = image(1);
-          FleetHost.Verdict verdict = primary.offer("dev-0001", image, 12, null).await(WAIT);
+          FleetHost.Verdict verdict = primary.offer(id, image, 12, null).await(WAIT);
           assertEquals(VerdictMessage.CONFIRMED, verdict.outcome(), verdict.describe());
           assertEquals(sha(image), verdict.runningSha256());
-          DeviceView flashed = primary.awaitDevice("dev-0001", d -> d.layers() == 2, WAIT).orElseThrow();
+          DeviceView flashed = primary.awaitDevice(id, d -> d.layers() == 2, WAIT).orElseThrow();
           assertEquals(sha(image), flashed.imageSha256());
           assertEquals(1024, 1 << flashed.maxBlockLog2(), "nrf52840 buffers 1 KiB blocks");
 
-          assertTrue(primary.command("dev-0001", CommandMessage.START, 0, WAIT).ok());
+          assertTrue(primary.command(id, CommandMessage.START, 0, WAIT).ok());
           // The last record may reach either collector: wait for it on both.
           assertTrue(trained.await(WAIT.toSeconds(), TimeUnit.SECONDS), "training ends after one epoch");
-          long session = primary.device("dev-0001").orElseThrow().bdSeq();
+          assertTrue(first.flush(WAIT.toMillis()) && second.flush(WAIT.toMillis()), "both collectors committed");
+          long session = primary.device(id).orElseThrow().bdSeq();
 
           // Every record of the session exactly once: 1200 samples, one record per 100.
-          Map<String, List<TelemetryStore.Row>> stored = TelemetryStore.read(run);
-          Map<Long, Integer> rowsPerRecord = new HashMap<>();
-          for (TelemetryStore.Row row : stored.get("dev-0001")) {
-            assertEquals(session, row.bdSeq());
-            rowsPerRecord.merge(row.record(), 1, Integer::sum);
+          List<TelemetryRecord> stored;
+          try (TelemetryReader reader = firstStore.reader()) {
+            stored = reader.records();
           }
-          assertEquals(12, rowsPerRecord.size(), "records stored: " + rowsPerRecord.keySet());
-          for (long r = 0; r < 12; r++) {
-            assertEquals(2, rowsPerRecord.get(r), "record " + r + " once, one row per layer");
+          Set<Long> recordNumbers = new HashSet<>();
+          for (TelemetryRecord record : stored) {
+            assertEquals(id, record.device());
+            assertEquals(session, record.bdSeq());
+            assertEquals(2, record.layers().size(), "one row per layer");
+            assertTrue(recordNumbers.add(record.recordCounter()), "record " + record.recordCounter() + " once");
           }
-          assertEquals(12, first.store().stored() + second.store().stored());
-          assertTrue(collector.device("dev-0001").isPresent(), "the second collector follows the device too");
+          assertEquals(12, recordNumbers.size(), "records stored: " + recordNumbers);
+          assertEquals(Set.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L), recordNumbers);
+          assertEquals(12, firstStore.stored() + secondStore.stored());
+          assertTrue(collector.device(id).isPresent(), "the second collector follows the device too");
 
-          FleetHost.Ack evaluation = primary.command("dev-0001", CommandMessage.EVALUATE, 0, WAIT);
+          FleetHost.Ack evaluation = primary.command(id, CommandMessage.EVALUATE, 0, WAIT);
           assertTrue(evaluation.ok(), evaluation.statusName());
           assertEquals(300, evaluation.evaluatedSamples());
           double accuracy = evaluation.accuracyQ15()[0] / 32768.0;
@@ -189,10 +200,10 @@ abstract class FleetScenarios {
             assertEquals(2, b.get(0), "version");
             long bdSeq = b.getInt(4) & 0xFFFFFFFFL;
             assertEquals(m.payload().length, 12 + b.getInt(8), "bodyLength");
-            if (m.topic().equals("spela/v2/e2e/BIRTH/dev-0001") && bdSeq == session) {
+            if (m.topic().equals("spela/v2/e2e/BIRTH/" + id) && bdSeq == session) {
               assertEquals(0x01, b.get(1));
               board = new String(m.payload(), 12, 8, StandardCharsets.US_ASCII);
-            } else if (m.topic().equals("spela/v2/e2e/DATA/dev-0001") && bdSeq == session) {
+            } else if (m.topic().equals("spela/v2/e2e/DATA/" + id) && bdSeq == session) {
               assertEquals(0x03, b.get(1));
               assertEquals(2, b.getShort(12 + 6), "layerCount");
               assertEquals(m.payload().length, 12 + 64 + 16 * 2);
@@ -203,12 +214,10 @@ abstract class FleetScenarios {
             }
           }
           assertEquals("nrf52840", board);
-          assertEquals(rowsPerRecord.keySet(), seenByThirdParty);
+          assertEquals(recordNumbers, seenByThirdParty);
           assertTrue(verdicts.stream().anyMatch(v -> v.outcome() == VerdictMessage.CONFIRMED));
         } finally {
           device.close();
-          first.close();
-          second.close();
         }
       }
     }
