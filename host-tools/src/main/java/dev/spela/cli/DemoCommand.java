@@ -8,8 +8,10 @@ import dev.spela.data.DatasetException;
 import dev.spela.data.KnownDataset;
 import dev.spela.fleet.FleetData;
 import dev.spela.fleet.FleetDemo;
+import dev.spela.fleet.RunFolder;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -38,6 +40,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "  spela demo",
       "  spela demo --devices 8 --epochs 2 --boards nrf52840,esp32",
+      "  spela demo --http 8080   (and open the dashboard URL it prints)",
       "  spela demo --broker tcp://127.0.0.1:1883 --run runs/demo-mosquitto"
     })
 public final class DemoCommand implements Runnable {
@@ -80,6 +83,11 @@ public final class DemoCommand implements Runnable {
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Read MNIST's IDX files from DIR instead of the cache.")
   Path dataDir;
 
+  @Option(names = "--http", paramLabel = "ADDRESS", converter = HttpAddressConverter.class,
+      description = "Serve the live dashboard at ADDRESS, [HOST:]PORT, while the demo runs (a port alone: on 127.0.0.1 only; port 0: any"
+          + " free port); its URL is printed.")
+  InetSocketAddress http;
+
   @Override
   public void run() {
     if (devices < 1 || devices > 64 || epochs < 1 || maxTrain < 1 || heldOut < 1 || recordEvery < 1) {
@@ -106,11 +114,18 @@ public final class DemoCommand implements Runnable {
     out.printf("demo: %s, %s on MNIST shards, run folder %s%n", Plural.of(devices, "virtual device"),
         Plural.of(epochs, "epoch"), runDir);
     out.flush();
+    RunFolder folder = RunFolder.at(runDir);
     FleetDemo.Result result;
     try {
       result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, boards, mnist, runDir, brokerUrl, maxTrain, heldOut,
-          recordEvery, learningRate, System.console() != null ? System.err : null));
+          recordEvery, learningRate, System.console() != null ? System.err : null, http, url -> {
+            out.println("dashboard: " + url);
+            out.flush();
+          }));
     } catch (IOException e) {
+      if (!Files.exists(runDir.resolve("devices"))) {
+        folder.discard(); // it failed before any device started (no broker, say): leave nothing behind
+      }
       throw CliException.failure("demo failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

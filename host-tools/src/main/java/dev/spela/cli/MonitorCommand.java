@@ -1,14 +1,26 @@
 package dev.spela.cli;
 
+import dev.spela.fleet.Dashboard;
 import dev.spela.fleet.FleetHost;
 import dev.spela.fleet.FleetMonitor;
 import dev.spela.fleet.FleetReport;
+import dev.spela.fleet.FleetSnapshot;
+import dev.spela.fleet.HostConnection;
+import dev.spela.fleet.LiveFleet;
+import dev.spela.fleet.ModelCatalogue;
+import dev.spela.fleet.RunFolder;
+import dev.spela.fleet.TelemetryReader;
 import dev.spela.fleet.TelemetryStore;
+import dev.spela.fleet.TerminalView;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -23,31 +35,68 @@ import picocli.CommandLine.Spec;
     name = "monitor",
     mixinStandardHelpOptions = true,
     description = {
-      "Watch the fleet live and record its telemetry and learning curves.",
-      "One progress line per device. Every telemetry record is stored once under",
-      "the run folder (telemetry/DEVICE.csv), however often it arrives; on exit",
-      "(Ctrl-C or --duration) the run's HTML report is written."
+      "Watch the fleet live and store its telemetry in a database.",
+      "One progress line per device; with --http, a live dashboard in the browser.",
+      "Every telemetry record is stored once, however often it arrives, in the run",
+      "folder's SQLite database (telemetry.db) or in PostgreSQL (--store), and",
+      "acknowledged to the broker only once committed: the MQTT session outlives",
+      "the monitor (--session-expiry), so a monitor restarted with the same client",
+      "id stores what arrived meanwhile. On exit (Ctrl-C or --duration) the run's",
+      "report is written: the dashboard with its data, in one HTML file."
     },
     footerHeading = "%nExamples:%n",
     footer = {
-      "  spela monitor",
+      "  spela monitor --http 8080",
       "  spela monitor --run runs/lab --duration 600",
-      "  spela monitor --run runs/lab --shared collectors   (one of several collectors)"
+      "  spela monitor --store jdbc:postgresql://db/spela?user=spela \\",
+      "      --shared collectors --client-id c1   (one of several collectors)"
     })
 public final class MonitorCommand implements Runnable {
+
+  /** The longest session expiry MQTT 5 can express (u32 seconds; 0xFFFFFFFF never expires). */
+  private static final long MAX_SESSION_EXPIRY = 0xFFFFFFFFL;
 
   @Spec CommandSpec spec;
 
   @Mixin BrokerOptions broker;
 
   @Option(names = "--run", paramLabel = "DIR",
-      description = "Run folder (default: runs/monitor-DATE-TIME); several monitors may share one.")
+      description = "Run folder for the report and the default database (default: runs/monitor-DATE-TIME).")
   Path run;
+
+  @Option(names = "--store", paramLabel = "JDBC_URL",
+      // Short lines: picocli would wrap a URL at any '.', ':' or '/'.
+      description = {
+        "Telemetry database: jdbc:sqlite:FILE or",
+        "jdbc:postgresql://HOST/DB?user=U&password=P",
+        "(default: jdbc:sqlite:DIR/telemetry.db).",
+        "Collectors may share one PostgreSQL database."
+      })
+  String store;
 
   @Option(names = "--shared", paramLabel = "GROUP",
       description = "Receive telemetry through the MQTT 5 shared subscription $share/GROUP/..., so that"
           + " several collectors share the load.")
   String shared;
+
+  @Option(names = "--client-id", paramLabel = "ID",
+      description = "MQTT client id, which names the session the broker keeps (default: HOST-ID-monitor;"
+          + " with --shared, HOST-ID-GROUP-HOSTNAME). Give each running collector its own.")
+  String clientId;
+
+  @Option(names = "--session-expiry", defaultValue = "86400", paramLabel = "S",
+      description = "Seconds the broker keeps this monitor's session, queueing its messages, after a"
+          + " disconnection (default: ${DEFAULT-VALUE}; 0: a clean session, nothing kept).")
+  long sessionExpiry;
+
+  @Option(names = "--http", paramLabel = "ADDRESS", converter = HttpAddressConverter.class,
+      description = "Serve the live dashboard at ADDRESS, [HOST:]PORT (a port alone: on 127.0.0.1 only; port 0: any free port).")
+  InetSocketAddress http;
+
+  @Option(names = "--images", paramLabel = "DIR",
+      description = "Folders of model images (*.img), to show each device's model and its time per step on"
+          + " its board (default: DIR/images). Repeatable.")
+  List<Path> images;
 
   @Option(names = "--duration", defaultValue = "0", paramLabel = "S",
       description = "Stop after S seconds (default: 0, at Ctrl-C).")
@@ -55,14 +104,40 @@ public final class MonitorCommand implements Runnable {
 
   @Override
   public void run() {
+    if (durationSeconds < 0) {
+      throw CliException.usage("--duration must be 0 or more seconds, got " + durationSeconds);
+    }
+    if (sessionExpiry < 0 || sessionExpiry > MAX_SESSION_EXPIRY) {
+      throw CliException.usage("--session-expiry must be 0 .. " + MAX_SESSION_EXPIRY + " seconds");
+    }
     Path runDir = run != null ? run
         : Path.of("runs", "monitor-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    TelemetryStore store;
-    try {
-      store = new TelemetryStore(runDir);
-    } catch (IOException e) {
-      throw CliException.failure("cannot create run folder " + runDir + ": " + e.getMessage(), e);
+    String storeUrl = store != null ? store : TelemetryStore.sqliteUrl(runDir);
+    RunFolder folder = RunFolder.at(runDir);
+    PrintWriter out = spec.commandLine().getOut();
+    try (TelemetryStore telemetry = openStore(runDir, storeUrl, folder)) {
+      List<Path> imageFolders = new ArrayList<>(images != null ? images : List.of());
+      imageFolders.add(runDir.resolve("images"));
+      LiveFleet fleet = new LiveFleet("SPELA fleet run " + runDir.getFileName(), TelemetryStore.describe(storeUrl),
+          new ModelCatalogue(imageFolders));
+      watch(out, runDir, telemetry, fleet, folder);
     }
+  }
+
+  private static TelemetryStore openStore(Path runDir, String storeUrl, RunFolder folder) {
+    try {
+      Files.createDirectories(runDir);
+      return TelemetryStore.open(storeUrl);
+    } catch (IllegalArgumentException e) {
+      folder.discard();
+      throw CliException.usage(e.getMessage());
+    } catch (IOException e) {
+      folder.discard();
+      throw CliException.failure(e.getMessage(), e);
+    }
+  }
+
+  private void watch(PrintWriter out, Path runDir, TelemetryStore telemetry, LiveFleet fleet, RunFolder folder) {
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
@@ -73,30 +148,47 @@ public final class MonitorCommand implements Runnable {
         Thread.currentThread().interrupt();
       }
     }, "monitor-shutdown");
+    String id = clientId != null ? clientId : defaultClientId();
+    HostConnection.Session session =
+        HostConnection.Session.persistent(id, sessionExpiry, FleetMonitor.RECEIVE_MAXIMUM);
+    FleetMonitor monitor;
+    FleetHost host;
+    try {
+      monitor = new FleetMonitor(telemetry, fleet, shared != null);
+    } catch (IOException e) {
+      folder.discard();
+      throw CliException.failure(e.getMessage(), e);
+    }
+    try {
+      host = broker.open(FleetHost.Options.primary(true, shared).withSession(session), monitor);
+    } catch (RuntimeException e) {
+      monitor.close();
+      folder.discard();
+      throw e;
+    }
     Runtime.getRuntime().addShutdownHook(hook);
-    PrintWriter out = spec.commandLine().getOut();
-    try (FleetMonitor monitor = new FleetMonitor(store, System.console() != null ? System.err : null);
-        FleetHost host = broker.open(FleetHost.Options.primary(true, shared), monitor)) {
-      out.println("monitoring " + broker.url() + " as host " + broker.hostId() + ", recording to " + runDir);
+    TerminalView view = TerminalView.start(fleet, System.console() != null ? System.err : null);
+    Dashboard dashboard = null;
+    try {
+      out.printf("monitoring %s as host %s (MQTT client %s, %s), storing into %s%n", broker.url(), broker.hostId(), id,
+          sessionExpiry > 0 ? "session kept " + sessionExpiry + " s" : "clean session",
+          TelemetryStore.describe(telemetry.url()));
+      if (http != null) {
+        dashboard = Dashboard.start(fleet, http);
+        out.println("dashboard: " + dashboard.url());
+      }
       out.flush();
       if (durationSeconds > 0) {
         stop.await(durationSeconds, TimeUnit.SECONDS);
       } else {
         stop.await();
       }
-      out.printf("%s seen, %s missed (sequence gaps), %d dropped%n", Plural.of(host.devices().size(), "device"),
-          Plural.of(host.gaps(), "message"), host.droppedTotal());
+    } catch (IOException e) {
+      throw CliException.failure(e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      try {
-        Path report = FleetReport.write(runDir, "SPELA fleet run " + runDir.getFileName(), List.of());
-        out.printf("%s stored, %s ignored; report: %s%n", Plural.of(store.stored(), "record"),
-            Plural.of(store.duplicates(), "duplicate"), report);
-        out.flush();
-      } catch (IOException e) {
-        out.println("spela: cannot write the report: " + e.getMessage());
-      }
+      finish(out, runDir, telemetry, fleet, monitor, host, view, dashboard);
       done.countDown();
       if (durationSeconds > 0) {
         try {
@@ -106,5 +198,50 @@ public final class MonitorCommand implements Runnable {
         }
       }
     }
+  }
+
+  /**
+   * Stores and acknowledges what arrived, leaves the broker, stops the live views, then writes the
+   * report and the summary (after the terminal view's last frame, so nothing draws over it).
+   */
+  private static void finish(PrintWriter out, Path runDir, TelemetryStore telemetry, LiveFleet fleet,
+      FleetMonitor monitor, FleetHost host, TerminalView view, Dashboard dashboard) {
+    try {
+      monitor.flush(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    int gaps = host.gaps();
+    int dropped = host.droppedTotal();
+    host.close();
+    monitor.close();
+    view.close();
+    if (dashboard != null) {
+      dashboard.close();
+    }
+    FleetSnapshot.Totals totals = fleet.totals();
+    out.printf("%s seen; %s stored, %s ignored; %s lost (missing record numbers); %s missed (sequence gaps),"
+        + " %d dropped%n", Plural.of(totals.devices(), "device"), Plural.of(totals.records(), "record"),
+        Plural.of(totals.duplicates(), "duplicate"), Plural.of(totals.lost(), "record"), Plural.of(gaps, "message"),
+        dropped);
+    try (TelemetryReader reader = telemetry.reader()) {
+      out.println("report: " + FleetReport.write(runDir.resolve("report.html"), fleet, reader));
+    } catch (IOException e) {
+      out.println("spela: cannot write the report: " + e.getMessage());
+    }
+    out.flush();
+  }
+
+  private String defaultClientId() {
+    if (shared == null) {
+      return broker.hostId() + "-monitor";
+    }
+    String machine;
+    try {
+      machine = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "");
+    } catch (IOException e) {
+      machine = "local";
+    }
+    return broker.hostId() + "-" + shared + "-" + machine;
   }
 }

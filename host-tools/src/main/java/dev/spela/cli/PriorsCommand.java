@@ -79,7 +79,12 @@ public final class PriorsCommand implements Runnable {
         "simplex, every cosine -1/(C-1); for more classes,",
         "the minimum reached from the seeded start.",
         "random: independent Gaussian directions, the",
-        "paper's ablation."
+        "paper's ablation.",
+        "binary: non-negative; every unit is 1 for a random",
+        "half of the classes (then normalised), so a ReLU",
+        "layer can reach each class's vector exactly.",
+        "blocks: non-negative and orthogonal; each unit",
+        "belongs to one class."
       })
   PriorMethod method;
 
@@ -216,7 +221,7 @@ public final class PriorsCommand implements Runnable {
         }
       }
       throw new picocli.CommandLine.TypeConversionException(
-          "unknown method '" + value + "' (expected riesz or random)");
+          "unknown method '" + value + "' (expected riesz, random, binary or blocks)");
     }
   }
 }

@@ -56,7 +56,8 @@ public final class SpelaCommand implements Runnable {
           DevicesCommand.class,
           FlashCommand.class,
           FleetCommand.class,
-          MonitorCommand.class);
+          MonitorCommand.class,
+          TelemetryCommand.class);
 
   static {
     // Picocli's default factory otherwise looks for Groovy's Closure class when it starts: a lookup

@@ -4,19 +4,22 @@ import dev.spela.data.Dataset;
 import dev.spela.data.Split;
 import dev.spela.image.ImageCompiler;
 import dev.spela.image.ImageFiles;
-import dev.spela.priors.PriorMethod;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.protocols.image.ModelImageDecoder;
 import dev.spela.train.BackpropNetwork;
+import dev.spela.train.ConvFront;
 import dev.spela.train.Engine;
-import dev.spela.train.EpochReport;
 import dev.spela.train.FixedEngine;
-import dev.spela.train.LocalLoss;
 import dev.spela.train.Network;
+import dev.spela.train.Preprocessing;
+import dev.spela.train.Recipe;
+import dev.spela.train.SampleSets;
 import dev.spela.train.Samples;
+import dev.spela.train.Schedule;
 import dev.spela.train.SpelaNetwork;
 import dev.spela.train.Trainer;
 import dev.spela.train.TrainingOptions;
+import dev.spela.train.Transfer;
 import dev.spela.train.WeightsFile;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,6 +52,10 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExamples:%n",
     footer = {
       "  spela train --dataset mnist --layers 784,1000,34 --epochs 10",
+      "  spela train --dataset mnist --layers 784,1000,34 --recipe authors-code",
+      "  spela train --dataset mnist --layers 784,256,34 --save m.splw",
+      "  spela train --dataset fashion-mnist --layers 784,256,34 --start-from m.splw",
+      "  spela train --dataset mnist --layers 784,1000,34 --resplit 0.01 --epochs 5",
       "  spela train --dataset fashion-mnist --layers 784,1024,10 --algo bp --json",
       "  spela train --dataset mnist --layers 784,128,34 --save model.splw",
       "  spela train --dataset mnist --layers 784,64,34 --engine fixed --save model.img",
@@ -61,9 +68,6 @@ public final class TrainCommand implements Runnable {
 
   /** Which arithmetic trains: float32 on the host, or the device runtime's fixed point. */
   enum EngineKind { FLOAT, FIXED }
-
-  /** The learning rate unless --lr (or, with --init, the image) says otherwise. */
-  static final float DEFAULT_LEARNING_RATE = 0.01f;
 
   @Spec CommandSpec spec;
 
@@ -84,13 +88,7 @@ public final class TrainCommand implements Runnable {
   @Option(names = "--epochs", defaultValue = "1", paramLabel = "E", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--lr", paramLabel = "RATE",
-      description = "SGD learning rate, constant (default: 0.01, or with --init the image's rate).")
-  Float learningRate;
-
-  @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
-      description = "Samples per update; 1 is per-sample SGD, as on a device (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Mixin LearningOptions learning;
 
   @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
       description = "Seed of the weights, class vectors and shuffle: same seed, same numbers (default: ${DEFAULT-VALUE}).")
@@ -99,14 +97,6 @@ public final class TrainCommand implements Runnable {
   @Option(names = "--threads", paramLabel = "N",
       description = "Threads to train and evaluate with; the fixed engine trains on one (default: all cores, here ${DEFAULT-VALUE}).")
   int threads = Runtime.getRuntime().availableProcessors();
-
-  @Option(names = "--loss", defaultValue = "cosine", paramLabel = "cosine|euclidean",
-      description = "SPELA's local loss; euclidean is the paper's ablation (default: ${DEFAULT-VALUE}).")
-  LocalLoss loss;
-
-  @Option(names = "--priors", defaultValue = "riesz", paramLabel = "riesz|random",
-      description = "SPELA's class vectors: riesz (evenly spread) or random Gaussian (default: ${DEFAULT-VALUE}).")
-  PriorMethod priors;
 
   @Option(names = "--train-samples", paramLabel = "N",
       description = "Train on the first N training samples only (default: all).")
@@ -122,6 +112,31 @@ public final class TrainCommand implements Runnable {
           + " as a device's sensor delivers them.")
   boolean inOrder;
 
+  @Option(names = "--conv", paramLabel = "CONV",
+      description = "SPELA only: a convolution first. CONV is C:K:P, for example 16:5:4: C filters of K x K pixels with"
+          + " SPELA's local loss on their global averages; the dense layers get each filter's map averaged over P x P"
+          + " tiles (--layers still starts with the pixel count).")
+  String conv;
+
+  @Option(names = "--classes", paramLabel = "RANGE",
+      description = "Train and test on the classes of RANGE = A-B only, relabelled from 0 (e.g. 5-9 for transfer"
+          + " learning).")
+  String classRange;
+
+  @Option(names = "--resplit", paramLabel = "FRACTION",
+      description = "Few-shot: merge the training and test splits, train on a random FRACTION of them (drawn from the"
+          + " seed), test on the rest.")
+  Double resplit;
+
+  @Option(names = "--start-from", paramLabel = "WEIGHTS",
+      description = "Copy the first --freeze layers of this float weights file (SPELA or backpropagation) into the new"
+          + " network and keep them frozen: a feature extractor with a new SPELA head.")
+  Path startFrom;
+
+  @Option(names = "--freeze", paramLabel = "K", defaultValue = "1",
+      description = "With --start-from: how many layers to copy and freeze (default: ${DEFAULT-VALUE}).")
+  int freeze;
+
   @Option(names = "--init", paramLabel = "IMAGE",
       description = "With --engine fixed: start from this model image (see 'spela compile') instead of a fresh model.")
   Path init;
@@ -130,6 +145,10 @@ public final class TrainCommand implements Runnable {
       description = "Save the trained model: float weights (docs/weights-format.md), or with --engine fixed a model image"
           + " (protocols/MODEL_FORMAT.md).")
   Path save;
+
+  @Option(names = "--evaluate-every", paramLabel = "E", defaultValue = "1",
+      description = "Test after every E epochs and after the last (default: ${DEFAULT-VALUE}).")
+  int evaluateEvery;
 
   @Option(names = "--json", description = "Print one JSON object per epoch instead of text.")
   boolean json;
@@ -144,22 +163,50 @@ public final class TrainCommand implements Runnable {
     int[] shardOf = shardOption();
     Samples train = samples(data.train(), data.numClasses(), shardOf, trainSamples);
     Samples test = samples(data.test(), data.numClasses(), shardOf, null);
+    if (classRange != null) {
+      int[] range = classRange(data.numClasses());
+      train = SampleSets.onlyClasses(train, range[0], range[1]);
+      test = SampleSets.onlyClasses(test, range[0], range[1]);
+    }
+    if (resplit != null) {
+      Samples[] parts = SampleSets.resplit(train, test, resplit, seed);
+      train = parts[0];
+      test = parts[1];
+    }
     byte[] initial = init == null ? null : readInitialImage();
-    float rate = learningRate != null ? learningRate
-        : initial != null ? initialRate(initial) : DEFAULT_LEARNING_RATE;
+    Recipe recipe = learning.recipe(engineKind == EngineKind.FIXED ? Recipe.PAPER : Recipe.DEFAULT);
+    Schedule schedule = learning.schedule(recipe, initial != null ? initialRate(initial) : null);
+    int batch = learning.batch(recipe);
     checkShape(data, train);
-    Engine engine = newEngine(data.numClasses(), rate, initial);
-    TrainingOptions options = new TrainingOptions(epochs, rate, batch, seed, threads, !inOrder);
+    try {
+      schedule.check(sizes.length - 1, epochs);
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage(e.getMessage());
+    }
+    int classes = train.classes();
+    Engine engine = newEngine(classes, recipe, schedule, initial, train);
+    if (startFrom != null) {
+      schedule = schedule.freezing(freeze);
+    }
+    TrainingOptions options = new TrainingOptions(epochs, schedule, batch, seed, threads, !inOrder && recipe.shuffle(),
+        learning.augmentation(recipe, data.train().cols()), evaluateEvery);
     PrintWriter out = spec.commandLine().getOut();
     if (!json) {
-      out.printf(Locale.ROOT, "Training %s%s with %s%s on %s: %,d training and %,d test samples, %d epoch%s, lr %s, batch %d, seed %d, %d thread%s%s%n",
+      out.printf(Locale.ROOT, "Training %s%s with %s%s on %s: %,d training and %,d test samples, %d epoch%s, %s, batch %d,"
+              + " seed %d, %d thread%s%s%n",
           layerList(), init == null ? "" : " from " + init, algorithm == Algorithm.spela ? "SPELA" : "backpropagation",
           engineKind == EngineKind.FIXED ? " (fixed-point engine)" : "", dataset.name(),
-          train.count(), test.count(), epochs, epochs == 1 ? "" : "s", rate, batch, seed, threads, threads == 1 ? "" : "s",
-          engineKind == EngineKind.FIXED ? " to evaluate, 1 to train" : "");
+          train.count(), test.count(), epochs, epochs == 1 ? "" : "s", schedule, batch, seed, threads,
+          threads == 1 ? "" : "s", engineKind == EngineKind.FIXED ? " to evaluate, 1 to train" : "");
+      if (engine instanceof SpelaNetwork spela) {
+        out.printf(Locale.ROOT, "Recipe %s: %s, %s priors, preprocessing %s%s%n", recipe.name(), spela.settings(),
+            learning.priors(recipe).name().toLowerCase(Locale.ROOT), spela.preprocessing(),
+            options.augmentation() == null ? "" : ", augmented (" + options.augmentation() + ")");
+      }
       out.flush();
     }
-    new Trainer(engine, train, test, options).run(new Reporter(out));
+    new Trainer(engine, train, test, options)
+        .run(new TrainReporter(out, epochs, json, algorithm == Algorithm.bp ? sizes.length - 1 : 0));
     if (save != null) {
       save(engine);
       if (!json) {
@@ -175,20 +222,27 @@ public final class TrainCommand implements Runnable {
     if (layers != null) {
       checkLayers(layers);
     }
-    if (learningRate != null && (!(learningRate > 0) || Float.isInfinite(learningRate))) {
-      throw CliException.usage("--lr must be a positive number, got " + learningRate);
-    }
     if (epochs < 1) {
       throw CliException.usage("--epochs must be at least 1, got " + epochs);
     }
-    if (batch < 1) {
-      throw CliException.usage("--batch must be at least 1, got " + batch);
+    if (evaluateEvery < 1) {
+      throw CliException.usage("--evaluate-every must be at least 1, got " + evaluateEvery);
     }
     if (threads < 1) {
       throw CliException.usage("--threads must be at least 1, got " + threads);
     }
     if (trainSamples != null && trainSamples < 1) {
       throw CliException.usage("--train-samples must be at least 1, got " + trainSamples);
+    }
+    if (resplit != null && !(resplit > 0 && resplit < 1)) {
+      throw CliException.usage("--resplit takes a fraction between 0 and 1, e.g. 0.01; got " + resplit);
+    }
+    if (conv != null && (algorithm == Algorithm.bp || engineKind == EngineKind.FIXED || save != null
+        || startFrom != null)) {
+      throw CliException.usage("--conv is for float SPELA trained from scratch, without --save (for now)");
+    }
+    if (startFrom != null && algorithm == Algorithm.bp) {
+      throw CliException.usage("--start-from gives a SPELA head to a feature extractor: not with --algo bp");
     }
     if (engineKind == EngineKind.FIXED) {
       checkFixedEngineOptions();
@@ -197,24 +251,40 @@ public final class TrainCommand implements Runnable {
     }
   }
 
-  /** The device runtime does per-sample cosine SPELA only. */
+  /** The device runtime does per-sample cosine SPELA with ReLU at a constant rate only. */
   private void checkFixedEngineOptions() {
     if (algorithm == Algorithm.bp) {
       throw CliException.usage("--engine fixed trains with SPELA only, not --algo bp");
     }
-    if (loss != LocalLoss.COSINE) {
-      throw CliException.usage("--engine fixed trains with the cosine loss only, not --loss " + loss.name().toLowerCase(Locale.ROOT));
+    String unsupported = learning.unsupportedByFixedEngine();
+    if (unsupported != null) {
+      throw CliException.usage("--engine fixed does not support " + unsupported);
     }
-    if (batch != 1) {
-      throw CliException.usage("--engine fixed trains one sample at a time, as a device does: --batch must be 1, got " + batch);
+    if (startFrom != null) {
+      throw CliException.usage("--engine fixed does not support --start-from yet (compile the model and use --init)");
     }
-    if (learningRate != null) {
+    if (learning.rates != null) {
       try {
-        FixedEngine.learningRateQ24(learningRate);
+        FixedEngine.learningRateQ24(learning.rates[0]);
       } catch (IllegalArgumentException e) {
         throw CliException.usage("--lr: " + e.getMessage());
       }
     }
+  }
+
+  /** --classes A-B as {A, B} within the dataset's classes. */
+  private int[] classRange(int classes) {
+    String[] ends = classRange.split("-", -1);
+    try {
+      int first = Integer.parseInt(ends[0]);
+      int last = ends.length == 1 ? first : Integer.parseInt(ends[1]);
+      if (ends.length <= 2 && first >= 0 && first <= last && last < classes) {
+        return new int[] {first, last};
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw CliException.usage("--classes takes A-B with 0 <= A <= B < " + classes + ", e.g. 5-9; got '" + classRange + "'");
   }
 
   /** Checks that --layers lists an input size and at least one positive layer size. */
@@ -253,7 +323,7 @@ public final class TrainCommand implements Runnable {
           init == null ? "--layers" : init.toString(), sizes[0], dataset.name(), train.inputSize(),
           data.train().rows(), data.train().cols()));
     }
-    int classes = data.numClasses();
+    int classes = train.classes();
     if (algorithm == Algorithm.bp && sizes[sizes.length - 1] != classes) {
       throw CliException.usage(String.format(Locale.ROOT,
           "backpropagation's last layer needs one unit per class: %s has %d classes, --layers ends with %d",
@@ -261,10 +331,15 @@ public final class TrainCommand implements Runnable {
     }
   }
 
-  private Engine newEngine(int classes, float rate, byte[] initial) {
+  private Engine newEngine(int classes, Recipe recipe, Schedule schedule, byte[] initial, Samples train) {
+    Preprocessing preprocessing = Preprocessing.fit(learning.preprocessing(recipe), train);
     if (algorithm == Algorithm.bp) {
       BackpropNetwork network = new BackpropNetwork(sizes, classes);
-      network.initialise(seed);
+      network.initialise(seed, learning.settings(recipe).uniformInit());
+      network.preprocessing(preprocessing);
+      if (learning.binaryWeights) {
+        network.binariseWeights();
+      }
       return network;
     }
     if (initial != null) {
@@ -276,15 +351,70 @@ public final class TrainCommand implements Runnable {
       return engine;
     }
     SpelaNetwork network;
+    ConvFront front = conv == null ? null : convFront(classes, recipe);
     try {
-      network = SpelaNetwork.fresh(sizes, classes, priors, loss, seed);
+      int[] dense = sizes.clone();
+      if (front != null) {
+        dense[0] = front.outputs();
+      }
+      network = SpelaNetwork.fresh(dense, classes, learning.priors(recipe), learning.settings(recipe), seed);
     } catch (IllegalArgumentException e) {
       throw CliException.usage(e.getMessage());
+    }
+    network.preprocessing(preprocessing);
+    if (front != null) {
+      try {
+        network.front(front);
+      } catch (IllegalArgumentException e) {
+        throw CliException.usage("--conv: " + e.getMessage());
+      }
+    }
+    if (learning.binaryWeights) {
+      network.binariseWeights();
+    }
+    if (startFrom != null) {
+      startFrom(network);
     }
     if (engineKind == EngineKind.FLOAT) {
       return network;
     }
-    return fixedEngine(network, rate, seed);
+    return fixedEngine(network, schedule.baseRate(0), seed);
+  }
+
+  /** The --conv stage for square images of sizes[0] pixels, its class vectors from the seed. */
+  private ConvFront convFront(int classes, Recipe recipe) {
+    String[] parts = conv.split(":", -1);
+    int side = (int) Math.round(Math.sqrt(sizes[0]));
+    try {
+      int channels = Integer.parseInt(parts[0]);
+      int kernel = Integer.parseInt(parts[1]);
+      int pool = Integer.parseInt(parts[2]);
+      if (parts.length == 3 && side * side == sizes[0] && channels >= 1) {
+        float[] priors = learning.priors(recipe).generate(classes, channels, seed + 1000).toFloatArray();
+        return new ConvFront(side, channels, kernel, pool, classes, priors, learning.settings(recipe), seed + 2000);
+      }
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      // reported below
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage("--conv: " + e.getMessage());
+    }
+    throw CliException.usage("--conv takes C:K:P (filters, odd kernel size, pool size dividing the image side) for"
+        + " square images, e.g. 16:5:4; got '" + conv + "'");
+  }
+
+  /** Copies and freezes the --start-from network's first --freeze layers. */
+  private void startFrom(SpelaNetwork network) {
+    Network source;
+    try {
+      source = WeightsFile.read(startFrom).network();
+    } catch (IOException e) {
+      throw CliException.failure("cannot read " + startFrom + ": " + e.getMessage(), e);
+    }
+    try {
+      Transfer.copyLayers(source, network, freeze);
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage("--start-from " + startFrom + ": " + e.getMessage());
+    }
   }
 
   /** The fixed engine starting from {@code network}'s weights and priors, quantised. */
@@ -349,44 +479,5 @@ public final class TrainCommand implements Runnable {
 
   static String layerList(int[] sizes) {
     return IntStream.of(sizes).mapToObj(Integer::toString).collect(Collectors.joining("-"));
-  }
-
-  /** Prints a progress bar during an epoch and its results after it. */
-  private final class Reporter implements Trainer.Listener {
-    private final PrintWriter out;
-    private ProgressBar bar;
-
-    Reporter(PrintWriter out) {
-      this.out = out;
-    }
-
-    @Override
-    public void epochStarted(int epoch, int samples) {
-      bar = new ProgressBar(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), samples);
-    }
-
-    @Override
-    public void progressed(int samples) {
-      bar.advance(samples);
-    }
-
-    @Override
-    public void epochFinished(EpochReport report) {
-      bar.close();
-      if (json) {
-        out.println(Json.line(report));
-      } else {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-            "epoch %d/%d  %.1f s  %,.0f samples/s  test accuracy:", report.epoch(), epochs,
-            report.seconds(), report.samplesPerSecond()));
-        double[] accuracy = report.layerAccuracy();
-        for (int k = 0; k < accuracy.length; k++) {
-          int layer = algorithm == Algorithm.bp ? sizes.length - 1 : k + 1;
-          line.append(String.format(Locale.ROOT, "  layer %d %.2f%%", layer, 100 * accuracy[k]));
-        }
-        out.println(line);
-      }
-      out.flush();
-    }
   }
 }

@@ -220,6 +220,15 @@ public final class EmbeddedBroker implements AutoCloseable {
             <packets>
               <max-packet-size>%d</max-packet-size>
             </packets>
+            <!-- A monitor's persistent session queues the fleet's telemetry while it restarts
+                 (docs/fleet/README.md, "What the broker must keep"): room for minutes of it. -->
+            <queued-messages>
+              <max-queue-size>100000</max-queue-size>
+              <strategy>discard</strategy>
+            </queued-messages>
+            <session-expiry>
+              <max-interval>4294967295</max-interval>
+            </session-expiry>
           </mqtt>
           <persistence>
             <mode>in-memory</mode>

@@ -13,15 +13,15 @@ import dev.spela.train.LocalLoss;
 import dev.spela.train.SpelaNetwork;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.tinylog.Logger;
 
@@ -42,6 +42,8 @@ public final class FleetDemo {
    * @param brokerUrl an external broker, or null for an embedded one
    * @param maxTrain training samples per device (its shard, capped)
    * @param screen where the live view is drawn, or null
+   * @param http where to serve the live dashboard, or null for none
+   * @param dashboard told the dashboard's URL once it is served
    */
   public record Settings(
       int devices,
@@ -54,7 +56,9 @@ public final class FleetDemo {
       int maxHeldOut,
       int recordEvery,
       double learningRate,
-      PrintStream screen) {}
+      PrintStream screen,
+      InetSocketAddress http,
+      Consumer<String> dashboard) {}
 
   /** How one device did: {@code failure} is null if it trained and evaluated. */
   public record Outcome(
@@ -71,7 +75,7 @@ public final class FleetDemo {
   }
 
   /**
-   * The run's result. {@code missingRecords}: records numbered below a device's last one that are
+   * The run's result. {@code missingRecords}: records numbered below a session's last one that are
    * not in the store (lost, or skipped by the device when its publish window was full).
    */
   public record Result(
@@ -120,11 +124,22 @@ public final class FleetDemo {
     double flashSeconds = 0;
     EmbeddedBroker broker = settings.brokerUrl() == null ? EmbeddedBroker.start() : null;
     String url = broker != null ? broker.url() : settings.brokerUrl();
-    TelemetryStore store = new TelemetryStore(settings.runDir());
     List<VirtualDevice> running = new ArrayList<>();
     List<Outcome> outcomes = new ArrayList<>();
-    try (FleetMonitor monitor = new FleetMonitor(store, settings.screen());
+    String title = "SPELA fleet demo: " + settings.devices() + " devices, " + settings.dataset().name() + ", "
+        + settings.epochs() + " epoch(s)";
+    Files.createDirectories(settings.runDir());
+    LiveFleet fleet = new LiveFleet(title, settings.runDir().resolve(TelemetryStore.FILE_NAME).toString(),
+        new ModelCatalogue(List.of()));
+    Dashboard dashboard = null;
+    try (TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(settings.runDir()));
+        FleetMonitor monitor = new FleetMonitor(store, fleet, false);
+        TerminalView view = TerminalView.start(fleet, settings.screen());
         FleetHost host = FleetHost.open(url, HOST_ID, FleetHost.Options.primary(true, null), monitor)) {
+      if (settings.http() != null) {
+        dashboard = Dashboard.start(fleet, settings.http());
+        settings.dashboard().accept(dashboard.url());
+      }
       int n = settings.devices();
       String[] ids = new String[n];
       BoardProfile[] boards = new BoardProfile[n];
@@ -156,6 +171,7 @@ public final class FleetDemo {
         }
         byte[] image = untrainedImage(shapes[i], settings.dataset().numClasses(), settings.learningRate(), i + 1);
         Files.write(images.resolve(ids[i] + ".img"), image);
+        fleet.models().add(image);
         imageBytes += image.length;
         transfers[i] = host.offer(ids[i], image, 12, null);
       }
@@ -182,7 +198,7 @@ public final class FleetDemo {
       Duration trainingTimeout = Duration.ofSeconds(120 + trainSamples / 200);
       boolean finished = host.await(h -> {
         for (int i = 0; i < n; i++) {
-          TelemetryRecord last = monitor.latest(ids[i]);
+          TelemetryRecord last = fleet.latest(ids[i]);
           boolean done = last != null && last.trainingState() == 0 && last.epoch() >= settings.epochs();
           if (failures[i] == null && !done) {
             return false;
@@ -192,7 +208,7 @@ public final class FleetDemo {
       }, trainingTimeout);
       for (int i = 0; i < n; i++) {
         if (failures[i] == null && !finished) {
-          TelemetryRecord last = monitor.latest(ids[i]);
+          TelemetryRecord last = fleet.latest(ids[i]);
           if (last == null || last.trainingState() != 0) {
             failures[i] = "did not finish training in " + trainingTimeout.toSeconds() + " s";
           }
@@ -211,36 +227,32 @@ public final class FleetDemo {
         outcomes.add(new Outcome(ids[i], boards[i].id(), shapes[i] == null ? "-" : shapeName(shapes[i]),
             verdicts[i], evaluated, accuracy, failures[i]));
       }
+      for (VirtualDevice device : running) {
+        device.close();
+      }
+      running.clear();
+      monitor.flush(30_000); // every record received is stored before the counts are taken
+      view.close();
+      Path report;
+      long missing;
+      try (TelemetryReader reader = store.reader()) {
+        report = FleetReport.write(settings.runDir().resolve("report.html"), fleet, reader);
+        missing = reader.sessions().stream().mapToLong(TelemetryReader.SessionCount::missing).sum();
+      }
+      Logger.debug("demo report: {}", report);
+      return new Result(outcomes, report, store.stored(), store.duplicates(), missing, imageBytes, flashSeconds,
+          (System.nanoTime() - start) / 1e9);
     } finally {
       for (VirtualDevice device : running) {
         device.close();
+      }
+      if (dashboard != null) {
+        dashboard.close();
       }
       if (broker != null) {
         broker.close();
       }
     }
-    List<String> summary = new ArrayList<>();
-    for (Outcome o : outcomes) {
-      summary.add(describe(o));
-    }
-    Path report = FleetReport.write(settings.runDir(), "SPELA fleet demo: " + settings.devices() + " devices, "
-        + settings.dataset().name() + ", " + settings.epochs() + " epoch(s)", summary);
-    Logger.debug("demo report: {}", report);
-    return new Result(outcomes, report, store.stored(), store.duplicates(), missingRecords(settings.runDir()),
-        imageBytes, flashSeconds, (System.nanoTime() - start) / 1e9);
-  }
-
-  /** Per device, the records numbered 0 .. last of its last session that the store lacks. */
-  static long missingRecords(Path runDir) throws IOException {
-    long missing = 0;
-    for (List<TelemetryStore.Row> rows : TelemetryStore.read(runDir).values()) {
-      long session = rows.stream().mapToLong(TelemetryStore.Row::bdSeq).max().orElse(0);
-      Set<Long> records = new HashSet<>();
-      rows.stream().filter(r -> r.bdSeq() == session).forEach(r -> records.add(r.record()));
-      long last = records.stream().mapToLong(Long::longValue).max().orElse(-1);
-      missing += last + 1 - records.size();
-    }
-    return missing;
   }
 
   /** One line: device, board, model and held-out accuracy per layer, or what went wrong. */

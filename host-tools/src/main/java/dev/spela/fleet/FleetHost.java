@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -57,19 +58,55 @@ public final class FleetHost implements AutoCloseable {
 
     default void onDeath(DeviceView device) {}
 
+    /** A DEATH with its reason ({@code DeathMessage.CONNECTION_LOST}, {@code SHUTDOWN}, {@code REBOOT}). */
+    default void onDeath(DeviceView device, int reason) {
+      onDeath(device);
+    }
+
     default void onTelemetry(TelemetryRecord record) {}
+
+    /**
+     * A record with its MQTT delivery: a listener that stores it holds the delivery until the record
+     * is committed, so that the broker keeps it until then.
+     */
+    default void onTelemetry(TelemetryRecord record, HostConnection.Delivery delivery) {
+      onTelemetry(record);
+    }
+
+    /** A command's answer, to this host or to another host program. */
+    default void onAck(Ack ack) {}
+
+    /** {@code missing} messages of the device's session did not arrive (a gap in {@code seq}). */
+    default void onSequenceGap(String device, long bdSeq, int missing) {}
+
+    /**
+     * A device asked for image blocks from {@code offset}; {@code imageLength} is 0 when another
+     * host program serves the transfer.
+     */
+    default void onBlockRequest(String device, long transferId, long offset, long imageLength) {}
 
     default void onVerdict(String device, Verdict verdict) {}
   }
 
-  /** What to subscribe to. {@code sharedGroup} non-null: DATA through {@code $share/<group>/...}. */
-  public record Options(boolean primary, boolean telemetry, String sharedGroup) {
+  /**
+   * What to subscribe to. {@code sharedGroup} non-null: DATA through {@code $share/<group>/...}.
+   * {@code session} null: a clean MQTT session with a client id of its own.
+   */
+  public record Options(boolean primary, boolean telemetry, String sharedGroup, HostConnection.Session session) {
+    public Options(boolean primary, boolean telemetry, String sharedGroup) {
+      this(primary, telemetry, sharedGroup, null);
+    }
+
     public static Options secondary() {
       return new Options(false, false, null);
     }
 
     public static Options primary(boolean telemetry, String sharedGroup) {
       return new Options(true, telemetry, sharedGroup);
+    }
+
+    public Options withSession(HostConnection.Session session) {
+      return new Options(primary, telemetry, sharedGroup, session);
     }
   }
 
@@ -124,15 +161,22 @@ public final class FleetHost implements AutoCloseable {
   private final VerdictMessage verdict = new VerdictMessage();
   private final HostStateMessage stateIn = new HostStateMessage();
 
-  private FleetHost(String brokerUrl, String hostId, Options options) throws IOException {
+  /** Opens once the connection is assigned: a resumed session delivers messages at once. */
+  private final CountDownLatch ready = new CountDownLatch(1);
+
+  private FleetHost(String brokerUrl, String hostId, Options options, Listener... listeners) throws IOException {
     this.hostName = Names.of(hostId);
     this.options = options;
     // Only a host that gets all of a device's messages can tell a loss from one it never asked for.
     this.sessions = new DeviceSessions(options.telemetry() && options.sharedGroup() == null);
     this.session = System.currentTimeMillis();
+    this.listeners.addAll(List.of(listeners));
     HostConnection.Will will =
         new HostConnection.Will(topic(Topic.STATE, null, hostName), stateMessage(false), true);
-    this.connection = HostConnection.connect(brokerUrl, clientId(hostId), will, new Router());
+    HostConnection.Session mqttSession =
+        options.session() != null ? options.session() : HostConnection.Session.clean(clientId(hostId));
+    this.connection = HostConnection.connect(brokerUrl, mqttSession, will, new Router());
+    ready.countDown();
   }
 
   /**
@@ -141,9 +185,8 @@ public final class FleetHost implements AutoCloseable {
    */
   public static FleetHost open(String brokerUrl, String hostId, Options options, Listener... listeners)
       throws IOException {
-    FleetHost host = new FleetHost(brokerUrl, hostId, options);
+    FleetHost host = new FleetHost(brokerUrl, hostId, options, listeners);
     try {
-      host.listeners.addAll(List.of(listeners));
       HostConnection c = host.connection;
       for (String token : new String[] {"BIRTH", "DEATH", "ACK", "IMGRSP"}) {
         c.subscribe("spela/v2/+/" + token + "/+", 1);
@@ -272,8 +315,8 @@ public final class FleetHost implements AutoCloseable {
   }
 
   /** Messages found missing from the sequence numbers. */
-  public long gaps() {
-    return sessions.missing();
+  public int gaps() {
+    return (int) Math.min(Integer.MAX_VALUE, sessions.missing());
   }
 
   // ------------------------------------------------------------------ commands
@@ -380,7 +423,18 @@ public final class FleetHost implements AutoCloseable {
   private final class Router implements HostConnection.Handler {
     @Override
     public void onMessage(String topicName, byte[] payload) {
-      receive(topicName, payload);
+      throw new UnsupportedOperationException("messages come with their delivery");
+    }
+
+    @Override
+    public void onMessage(String topicName, byte[] payload, HostConnection.Delivery delivery) {
+      try {
+        ready.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      receive(topicName, payload, delivery);
     }
 
     @Override
@@ -393,7 +447,7 @@ public final class FleetHost implements AutoCloseable {
     }
   }
 
-  private void receive(String topicName, byte[] payload) {
+  private void receive(String topicName, byte[] payload, HostConnection.Delivery delivery) {
     byte[] t = topicName.getBytes(StandardCharsets.UTF_8);
     int status = topic.parse(t, 0, t.length);
     if (status != FleetStatus.OK) {
@@ -419,7 +473,7 @@ public final class FleetHost implements AutoCloseable {
     switch (type) {
       case FleetProtocol.BIRTH -> onBirth(topicName, payload, deviceId, group);
       case FleetProtocol.DEATH -> onDeath(topicName, payload, deviceId);
-      case FleetProtocol.DATA -> onData(topicName, payload, deviceId, group);
+      case FleetProtocol.DATA -> onData(topicName, payload, deviceId, group, delivery);
       case FleetProtocol.ACK -> onAck(topicName, payload, deviceId);
       case FleetProtocol.BLOCK_REQUEST -> onBlockRequest(topicName, payload, deviceId);
       case FleetProtocol.VERDICT -> onVerdict(topicName, payload, deviceId);
@@ -455,7 +509,9 @@ public final class FleetHost implements AutoCloseable {
     if (!check.inSession()) {
       drop(topicName, FleetStatus.STALE_SESSION);
     } else if (check.missing() > 0) {
-      Logger.debug("{}: {} message(s) missing before seq {}", deviceId, check.missing(), message.seq());
+      int missing = check.missing();
+      Logger.debug("{}: {} message(s) missing before seq {}", deviceId, missing, message.seq());
+      listeners.forEach(l -> l.onSequenceGap(deviceId, bdSeq, missing));
     }
     DeviceView device = devices.get(deviceId);
     if (check.askRebirth() && device != null) {
@@ -530,11 +586,13 @@ public final class FleetHost implements AutoCloseable {
     }
     DeviceView offline = device.offline();
     devices.put(deviceId, offline);
-    listeners.forEach(l -> l.onDeath(offline));
+    int reason = death.reason();
+    listeners.forEach(l -> l.onDeath(offline, reason));
     changed();
   }
 
-  private void onData(String topicName, byte[] payload, String deviceId, String group) {
+  private void onData(
+      String topicName, byte[] payload, String deviceId, String group, HostConnection.Delivery delivery) {
     if (!decode(data, topicName, payload)) {
       return;
     }
@@ -547,7 +605,7 @@ public final class FleetHost implements AutoCloseable {
         data.recordCounter() & 0xFFFFFFFFL, data.trainingState(), data.deviceTimeMs(), data.samplesSeen(),
         data.epoch() & 0xFFFFFFFFL, data.stepMicros() & 0xFFFFFFFFL, data.ramUsed() & 0xFFFFFFFFL,
         data.learningRate(), List.copyOf(layers));
-    listeners.forEach(l -> l.onTelemetry(record));
+    listeners.forEach(l -> l.onTelemetry(record, delivery));
     changed();
   }
 
@@ -562,6 +620,7 @@ public final class FleetHost implements AutoCloseable {
     }
     Ack answer = new Ack(deviceId, ack.commandId() & 0xFFFFFFFFL, ack.code(), ack.status(),
         ack.evaluatedSamples() & 0xFFFFFFFFL, accuracy);
+    listeners.forEach(l -> l.onAck(answer));
     synchronized (changes) {
       acks.add(answer);
       if (acks.size() > 4096) {
@@ -577,7 +636,11 @@ public final class FleetHost implements AutoCloseable {
     }
     inSession(blockRequest, topicName, deviceId); // answered with the request's own bdSeq
     ImageTransfer transfer = transfers.get(deviceId);
-    if (transfer == null || transfer.transferId() != (blockRequest.transferId() & 0xFFFFFFFFL)) {
+    long transferId = blockRequest.transferId() & 0xFFFFFFFFL;
+    boolean served = transfer != null && transfer.transferId() == transferId;
+    long offset = blockRequest.imageOffset() & 0xFFFFFFFFL;
+    listeners.forEach(l -> l.onBlockRequest(deviceId, transferId, offset, served ? transfer.image().length : 0));
+    if (!served) {
       // Usual when another host command serves the transfer: counted, logged only in detail.
       synchronized (drops) {
         drops.drop(FleetStatus.WRONG_TRANSFER);

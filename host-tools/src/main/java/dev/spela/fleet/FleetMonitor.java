@@ -1,138 +1,147 @@
 package dev.spela.fleet;
 
+import dev.spela.protocols.fleet.CommandMessage;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
 /**
- * Collects telemetry into a {@link TelemetryStore} and keeps each device's latest state for a live
- * view: one progress line per device, redrawn in place on a terminal.
+ * Collects a fleet's telemetry into a {@link TelemetryStore} and keeps the {@link LiveFleet}
+ * picture up to date. Every record goes through a {@link TelemetryWriter}: its MQTT delivery is
+ * held until the batch that holds it is committed, so the broker redelivers anything this process
+ * did not store (after a crash, with a persistent session). Device sessions (from BIRTH) and
+ * held-out evaluations (EVALUATE acknowledgements) are stored as they arrive. Once a second, the
+ * records missing from each session are counted in the database: the loss by record counter, which
+ * holds across collectors sharing the store.
  */
 public final class FleetMonitor implements FleetHost.Listener, AutoCloseable {
 
+  /**
+   * QoS 1 records the broker may send a monitor before it acknowledges one: room for the batches
+   * in commit while the next ones arrive.
+   */
+  public static final int RECEIVE_MAXIMUM = 1_024;
+
+  private static final long LOSS_CHECK_MS = 1_000;
+
   private final TelemetryStore store;
-  private final Map<String, DeviceView> devices = new ConcurrentHashMap<>();
-  private final Map<String, TelemetryRecord> latest = new ConcurrentHashMap<>();
-  private final PrintStream screen;
-  private final Thread painter;
-  private volatile int linesDrawn;
-  private volatile boolean closed;
+  private final LiveFleet fleet;
+  private final boolean sharedTelemetry;
+  private final TelemetryWriter writer;
+  private final TelemetryReader reader;
+  private final ScheduledExecutorService ticker;
 
   /**
-   * @param screen where to draw the live view (redrawn every half second), or null for none
+   * @param sharedTelemetry true when DATA comes through a shared subscription: this collector sees
+   *     only part of each device's messages, so sequence gaps are not raised as alerts
    */
-  public FleetMonitor(TelemetryStore store, PrintStream screen) {
+  public FleetMonitor(TelemetryStore store, LiveFleet fleet, boolean sharedTelemetry) throws IOException {
     this.store = store;
-    this.screen = screen;
-    painter = new Thread(this::paintLoop, "monitor-view");
-    painter.setDaemon(true);
-    if (screen != null) {
-      painter.start();
-    }
-  }
-
-  @Override
-  public void onBirth(DeviceView device) {
-    devices.put(device.id(), device);
-  }
-
-  @Override
-  public void onDeath(DeviceView device) {
-    devices.put(device.id(), device);
-  }
-
-  @Override
-  public void onTelemetry(TelemetryRecord record) {
-    latest.merge(record.device(), record, (a, b) -> b.samplesSeen() >= a.samplesSeen() ? b : a);
-    try {
-      store.store(record);
-    } catch (IOException e) {
-      Logger.warn("cannot store telemetry of {}: {}", record.device(), e.getMessage());
-    }
+    this.fleet = fleet;
+    this.sharedTelemetry = sharedTelemetry;
+    this.reader = store.reader();
+    this.writer = new TelemetryWriter(store, fresh -> fleet.stored(fresh, fresh.size()));
+    ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "monitor-losses");
+      thread.setDaemon(true);
+      return thread;
+    });
+    ticker.scheduleWithFixedDelay(this::countLosses, LOSS_CHECK_MS, LOSS_CHECK_MS, TimeUnit.MILLISECONDS);
   }
 
   public TelemetryStore store() {
     return store;
   }
 
-  /** The latest record of a device, or null. */
-  public TelemetryRecord latest(String device) {
-    return latest.get(device);
+  public LiveFleet fleet() {
+    return fleet;
   }
 
-  /** One line per device seen, sorted by id. */
-  public List<String> lines() {
-    List<String> ids = new ArrayList<>(devices.keySet());
-    latest.keySet().stream().filter(id -> !devices.containsKey(id)).forEach(ids::add);
-    ids.sort(null);
-    List<String> lines = new ArrayList<>();
-    for (String id : ids) {
-      DeviceView device = devices.get(id);
-      TelemetryRecord record = latest.get(id);
-      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-12s %-10s", id,
-          device == null ? "?" : device.board()));
-      if (device != null && !device.online()) {
-        line.append(" offline ");
-      } else if (record != null) {
-        line.append(String.format(Locale.ROOT, " %-8s", DeviceView.TRAINING_STATES[Math.min(2, record.trainingState())]));
-      } else {
-        line.append(device == null ? " ?       " : String.format(Locale.ROOT, " %-8s", device.trainingStateName()));
-      }
-      if (record != null) {
-        line.append(String.format(Locale.ROOT, " epoch %d %,9d samples", record.epoch(), record.samplesSeen()));
-        for (int k = 0; k < record.layers().size(); k++) {
-          line.append(String.format(Locale.ROOT, "  L%d %5.1f%%", k + 1, record.layers().get(k).accuracy() * 100));
-        }
-        line.append(String.format(Locale.ROOT, "  %.2f ms/step", record.stepMicros() / 1000.0));
-      }
-      lines.add(line.toString());
-    }
-    return lines;
-  }
-
-  private void paintLoop() {
-    while (!closed) {
-      paint();
-      try {
-        TimeUnit.MILLISECONDS.sleep(500); // screen refresh rate, not synchronisation
-      } catch (InterruptedException e) {
-        return;
-      }
+  @Override
+  public void onBirth(DeviceView device) {
+    fleet.birth(device);
+    try {
+      store.storeSession(device);
+    } catch (IOException e) {
+      Logger.warn(e.getMessage());
     }
   }
 
-  private synchronized void paint() {
-    List<String> lines = lines();
-    StringBuilder frame = new StringBuilder();
-    if (linesDrawn > 0) {
-      frame.append("\033[").append(linesDrawn).append('A');
-    }
-    for (String line : lines) {
-      frame.append('\r').append(line).append("\033[K\n");
-    }
-    screen.print(frame);
-    screen.flush();
-    linesDrawn = lines.size();
+  @Override
+  public void onDeath(DeviceView device, int reason) {
+    fleet.death(device, reason);
   }
 
-  /** Stops the live view, leaving its last frame on the screen. */
+  @Override
+  public void onTelemetry(TelemetryRecord record, HostConnection.Delivery delivery) {
+    fleet.received(record);
+    writer.submit(record, delivery.hold());
+  }
+
+  @Override
+  public void onAck(FleetHost.Ack ack) {
+    if (ack.code() != CommandMessage.EVALUATE || !ack.ok() || ack.accuracyQ15().length == 0) {
+      return;
+    }
+    Evaluation evaluation = new Evaluation(ack.device(), fleet.session(ack.device()), ack.commandId(),
+        fleet.samplesSeen(ack.device()), ack.evaluatedSamples(), ack.accuracyQ15(), System.currentTimeMillis());
+    try {
+      store.storeEvaluation(evaluation);
+    } catch (IOException e) {
+      Logger.warn(e.getMessage());
+    }
+    fleet.evaluated(evaluation);
+  }
+
+  @Override
+  public void onSequenceGap(String device, long bdSeq, int missing) {
+    if (!sharedTelemetry) {
+      fleet.gap(device, bdSeq, missing);
+    }
+  }
+
+  @Override
+  public void onBlockRequest(String device, long transferId, long offset, long imageLength) {
+    fleet.blockRequest(device, transferId, offset, imageLength);
+  }
+
+  @Override
+  public void onVerdict(String device, FleetHost.Verdict verdict) {
+    fleet.verdict(device, verdict);
+  }
+
+  private void countLosses() {
+    try {
+      fleet.missing(reader.missingByDevice());
+    } catch (IOException | RuntimeException e) {
+      Logger.debug("counting lost records: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Waits until every record received so far is stored and acknowledged, then counts the losses.
+   *
+   * @return false if the store did not keep up within {@code timeoutMs}
+   */
+  public boolean flush(long timeoutMs) throws InterruptedException {
+    boolean done = writer.flush(timeoutMs);
+    countLosses();
+    return done;
+  }
+
+  /** Stores what is queued and stops; the store stays open (its owner closes it). */
   @Override
   public void close() {
-    closed = true;
-    if (screen != null) {
-      painter.interrupt();
-      try {
-        painter.join(2_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      paint();
+    writer.close();
+    ticker.shutdownNow();
+    try {
+      ticker.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    countLosses();
+    reader.close();
   }
 }

@@ -3,12 +3,14 @@ package dev.spela.fleet;
 import dev.spela.fleet.security.ClientSecurity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
@@ -30,12 +32,27 @@ import org.tinylog.Logger;
  * Publishes are bounded by a semaphore below Paho's in-flight window, so a fast producer waits
  * instead of failing with "too many publishes in progress". {@link #close()} disconnects with a
  * timeout, then closes the client and stops the worker.
+ *
+ * <p>Received QoS 1 messages are acknowledged to the broker only once handled (manual
+ * acknowledgements), in the order they arrived (MQTT 5, 4.6): when the handler returns, unless it
+ * {@linkplain Delivery#hold() held} the message, say until a database committed it. With a
+ * {@linkplain Session#persistent persistent session} the broker keeps what was not acknowledged,
+ * and what arrives meanwhile, for the next connection with the same client id: a crash of this
+ * process loses none of it.
  */
 public final class HostConnection implements AutoCloseable {
 
   /** Receives every message, on the connection's worker thread. */
   public interface Handler {
     void onMessage(String topic, byte[] payload);
+
+    /**
+     * Receives a message with its delivery: {@link Delivery#hold()} keeps it unacknowledged after
+     * this returns, until the hold is released.
+     */
+    default void onMessage(String topic, byte[] payload, Delivery delivery) {
+      onMessage(topic, payload);
+    }
 
     /** Called (on the worker) after an automatic reconnect, once subscriptions are renewed. */
     default void onReconnected() {}
@@ -44,8 +61,56 @@ public final class HostConnection implements AutoCloseable {
   /** A last-will message (topic, payload, QoS 1, retained or not). */
   public record Will(String topic, byte[] payload, boolean retained) {}
 
+  /**
+   * The MQTT session: a clean one that ends with the connection, or a persistent one (Clean
+   * Start 0) that the broker keeps for {@code expirySeconds} after a disconnection, queueing the
+   * client's messages, and resumes when a client connects with the same id.
+   *
+   * @param receiveMaximum QoS 1 messages the broker may send before one is acknowledged
+   */
+  public record Session(String clientId, boolean persistent, long expirySeconds, int receiveMaximum) {
+    public static Session clean(String clientId) {
+      return new Session(clientId, false, 0, MAX_IN_FLIGHT);
+    }
+
+    public static Session persistent(String clientId, long expirySeconds, int receiveMaximum) {
+      return new Session(clientId, expirySeconds > 0, expirySeconds, receiveMaximum);
+    }
+  }
+
+  /**
+   * One received message. The broker is told it was handled once the handler has returned and
+   * every {@link #hold()} on it is released, and every message before it was handled too.
+   */
+  public final class Delivery {
+    private final int messageId;
+    private final int qos;
+    private int holds = 1; // the handler's own, released when it returns
+    private boolean handled;
+
+    private Delivery(int messageId, int qos) {
+      this.messageId = messageId;
+      this.qos = qos;
+    }
+
+    /** Keeps the message unacknowledged until the returned action runs (the first run counts). */
+    public Runnable hold() {
+      synchronized (unacknowledged) {
+        holds++;
+      }
+      AtomicBoolean released = new AtomicBoolean();
+      return () -> {
+        if (released.compareAndSet(false, true)) {
+          release(this);
+        }
+      };
+    }
+  }
+
   private static final int MAX_IN_FLIGHT = 64;
   private static final long TIMEOUT_MS = 20_000;
+  /** MQTT 5 DISCONNECT reason code 0x8E. */
+  private static final int SESSION_TAKEN_OVER = 0x8E;
 
   private final MqttAsyncClient client;
   private final ExecutorService worker;
@@ -53,11 +118,15 @@ public final class HostConnection implements AutoCloseable {
   private final Semaphore inFlight = new Semaphore(0);
   private final Handler handler;
   private final List<MqttSubscription> subscriptions = new CopyOnWriteArrayList<>();
+  /** Received and not yet acknowledged, in arrival order; emptied when the connection drops. */
+  private final ArrayDeque<Delivery> unacknowledged = new ArrayDeque<>();
+  private final String clientId;
   private volatile boolean closing;
 
   private HostConnection(MqttAsyncClient client, Handler handler, String clientId) {
     this.client = client;
     this.handler = handler;
+    this.clientId = clientId;
     this.worker =
         Executors.newSingleThreadExecutor(
             runnable -> {
@@ -74,7 +143,7 @@ public final class HostConnection implements AutoCloseable {
    */
   public static HostConnection connect(String brokerUrl, String clientId, Will will, Handler handler)
       throws IOException {
-    return connect(brokerUrl, clientId, will, handler, ClientSecurity.NONE);
+    return connect(brokerUrl, Session.clean(clientId), will, handler, ClientSecurity.NONE);
   }
 
   /**
@@ -84,18 +153,40 @@ public final class HostConnection implements AutoCloseable {
    */
   public static HostConnection connect(String brokerUrl, String clientId, Will will, Handler handler,
       ClientSecurity security) throws IOException {
+    return connect(brokerUrl, Session.clean(clientId), will, handler, security);
+  }
+
+  /** Connects in {@code session}, without login or TLS. */
+  public static HostConnection connect(String brokerUrl, Session session, Will will, Handler handler)
+      throws IOException {
+    return connect(brokerUrl, session, will, handler, ClientSecurity.NONE);
+  }
+
+  /**
+   * Connects to {@code brokerUrl} in {@code session}, with automatic reconnect, an optional will
+   * and {@code security}'s login and TLS. A persistent session is resumed if the broker still has
+   * it: what it queued arrives at once, and the handler must be ready for it.
+   *
+   * @throws IOException if the broker cannot be reached or refuses the connection
+   */
+  public static HostConnection connect(String brokerUrl, Session session, Will will, Handler handler,
+      ClientSecurity security) throws IOException {
     MqttAsyncClient client;
     try {
-      client = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
+      client = new MqttAsyncClient(brokerUrl, session.clientId(), new MemoryPersistence());
     } catch (MqttException | IllegalArgumentException e) {
       throw new IOException("bad broker URL '" + brokerUrl + "': " + e.getMessage(), e);
     }
-    HostConnection connection = new HostConnection(client, handler, clientId);
+    HostConnection connection = new HostConnection(client, handler, session.clientId());
     client.setCallback(connection.new Callback());
+    client.setManualAcks(true);
     MqttConnectionOptions options = new MqttConnectionOptions();
-    options.setCleanStart(true);
+    options.setCleanStart(!session.persistent());
+    if (session.persistent()) {
+      options.setSessionExpiryInterval(session.expirySeconds());
+    }
     options.setAutomaticReconnect(true);
-    options.setReceiveMaximum(MAX_IN_FLIGHT);
+    options.setReceiveMaximum(session.receiveMaximum());
     options.setKeepAliveInterval(30);
     options.setConnectionTimeout(10);
     if (security.username() != null) {
@@ -194,6 +285,37 @@ public final class HostConnection implements AutoCloseable {
     }
   }
 
+  /** Acknowledges, in arrival order, every message handled so far. */
+  private void release(Delivery delivery) {
+    synchronized (unacknowledged) {
+      if (--delivery.holds > 0) {
+        return;
+      }
+      delivery.handled = true;
+      while (!unacknowledged.isEmpty() && unacknowledged.peekFirst().handled) {
+        Delivery first = unacknowledged.pollFirst();
+        if (first.qos > 0) {
+          try {
+            client.messageArrivedComplete(first.messageId, first.qos);
+          } catch (MqttException e) {
+            Logger.debug("acknowledging message {}: {}", first.messageId, describe(e));
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The connection dropped: what was not acknowledged stays with the broker (a persistent session
+   * sends it again), and the ids of its messages mean nothing on the next connection.
+   */
+  private void forgetUnacknowledged() {
+    synchronized (unacknowledged) {
+      unacknowledged.forEach(d -> d.handled = true); // a late release must not acknowledge it
+      unacknowledged.clear();
+    }
+  }
+
   /** A clean session forgets subscriptions: take them again, then tell the handler. */
   private void resubscribe() {
     try {
@@ -230,19 +352,31 @@ public final class HostConnection implements AutoCloseable {
     @Override
     public void messageArrived(String topic, MqttMessage message) {
       byte[] payload = message.getPayload();
+      Delivery delivery = new Delivery(message.getId(), message.getQos());
+      synchronized (unacknowledged) {
+        unacknowledged.addLast(delivery);
+      }
       worker.execute(
           () -> {
             try {
-              handler.onMessage(topic, payload);
+              handler.onMessage(topic, payload, delivery);
             } catch (RuntimeException e) {
               Logger.warn(e, "message on {} not handled", topic);
+            } finally {
+              release(delivery);
             }
           });
     }
 
     @Override
     public void disconnected(MqttDisconnectResponse response) {
-      if (!closing) {
+      forgetUnacknowledged();
+      if (response.getReturnCode() == SESSION_TAKEN_OVER) {
+        // Another client connected with our id: reconnecting would take it back, for ever.
+        Logger.error("another MQTT client connected as {} and took over this session: give each one its own"
+            + " client id; not reconnecting", clientId);
+        worker.execute(HostConnection.this::closeClient);
+      } else if (!closing) {
         Logger.warn("MQTT connection lost ({}), reconnecting", response.getReasonString());
       }
     }
@@ -258,6 +392,7 @@ public final class HostConnection implements AutoCloseable {
     @Override
     public void connectComplete(boolean reconnect, String serverURI) {
       if (reconnect) {
+        forgetUnacknowledged();
         Logger.info("MQTT reconnected to {}", serverURI);
         worker.execute(HostConnection.this::resubscribe);
       }

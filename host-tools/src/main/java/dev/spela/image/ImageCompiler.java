@@ -49,7 +49,12 @@ public final class ImageCompiler {
     if (network.loss() != LocalLoss.COSINE) {
       throw new IllegalArgumentException(
           "the device runtime trains with the cosine loss; a network trained with the "
-              + network.loss().name().toLowerCase(Locale.ROOT) + " loss cannot be compiled");
+              + network.loss().name().toLowerCase(Locale.ROOT) + " loss cannot be compiled (train it with --recipe paper)");
+    }
+    String unsupported = unsupported(network);
+    if (unsupported != null) {
+      throw new IllegalArgumentException("the device runtime does not support " + unsupported
+          + " yet (train with --recipe paper)");
     }
     DenseLayer[] layers = network.layers();
     int[] outputs = new int[layers.length];
@@ -107,6 +112,23 @@ public final class ImageCompiler {
           + ImageStatus.name(status) + "): " + ImageFiles.describe(status));
     }
     return image;
+  }
+
+  /** What a v1 image cannot hold about {@code network}'s way of computing, or null if nothing. */
+  private static String unsupported(SpelaNetwork network) {
+    if (!network.settings().activation().isRelu()) {
+      return "the activation " + network.settings().activation() + " (ReLU only)";
+    }
+    if (!network.settings().normaliseInputs()) {
+      return "raw layer inputs (every layer normalises its input)";
+    }
+    if (network.preprocessing().kind() != dev.spela.train.Preprocessing.Kind.NONE) {
+      return "input preprocessing (" + network.preprocessing() + ")";
+    }
+    if (network.rawInputLayers() > 0 || network.layers()[0].binarised()) {
+      return "layers taken from backpropagation or binarised weights";
+    }
+    return null;
   }
 
   /**

@@ -8,10 +8,19 @@ public enum PriorMethod {
    */
   RIESZ,
   /** Independent Gaussian directions: the paper's ablation. */
-  RANDOM;
+  RANDOM,
+  /** Non-negative: every unit on for a random half of the classes, so a ReLU output can match them. */
+  BINARY,
+  /** Non-negative and orthogonal: every unit belongs to one class. */
+  BLOCKS;
 
   /** The priors of this method; same arguments, same vectors. */
   public Priors generate(int classes, int dim, long seed) {
-    return this == RIESZ ? Priors.riesz(classes, dim, seed) : Priors.random(classes, dim, seed);
+    return switch (this) {
+      case RIESZ -> Priors.riesz(classes, dim, seed);
+      case RANDOM -> Priors.random(classes, dim, seed);
+      case BINARY -> Priors.binary(classes, dim, seed);
+      case BLOCKS -> Priors.blocks(classes, dim, seed);
+    };
   }
 }

@@ -97,6 +97,77 @@ public final class Priors {
     return new Priors(PriorMethod.RANDOM, seed, classes, dim, vectors);
   }
 
+  /**
+   * Non-negative vectors a ReLU layer can reach exactly: each component (unit) is switched on, with
+   * value 1 before normalisation, for a random half of the classes (rounded down; every unit a
+   * different random split, as in error-correcting output codes), then each vector is normalised.
+   * Two classes share about half their units: cosines near 1/2 instead of the simplex's -1/(C-1),
+   * but a ReLU output can match its class's vector exactly.
+   *
+   * @throws IllegalArgumentException as {@link #random}, and for fewer than 2 classes
+   */
+  public static Priors binary(int classes, int dim, long seed) {
+    checkSizes(classes, dim);
+    if (classes < 2) {
+      throw new IllegalArgumentException("binary priors need at least 2 classes, got " + classes);
+    }
+    Well19937c random = new Well19937c(seed);
+    double[] vectors = new double[classes * dim];
+    int[] classOrder = new int[classes];
+    for (int unit = 0; unit < dim; unit++) {
+      permutation(classOrder, random);
+      for (int t = 0; t < classes / 2; t++) {
+        vectors[classOrder[t] * dim + unit] = 1;
+      }
+    }
+    for (int c = 0; c < classes; c++) {
+      boolean any = false;
+      for (int unit = 0; unit < dim && !any; unit++) {
+        any = vectors[c * dim + unit] != 0;
+      }
+      if (!any) {
+        throw new IllegalArgumentException("binary priors in R^" + dim + " left class " + c
+            + " without a unit; use more units");
+      }
+    }
+    return new Priors(PriorMethod.BINARY, seed, classes, dim, vectors);
+  }
+
+  /**
+   * Non-negative, mutually orthogonal vectors: the units are dealt out to the classes in a random
+   * order (unit counts differ by at most one), and class c's vector is 1 on its own units, 0
+   * elsewhere, normalised. Every unit then learns one class against the rest.
+   *
+   * @throws IllegalArgumentException as {@link #random}, and for fewer units than classes
+   */
+  public static Priors blocks(int classes, int dim, long seed) {
+    checkSizes(classes, dim);
+    if (dim < classes) {
+      throw new IllegalArgumentException("block priors need at least one unit per class, got " + dim
+          + " units for " + classes + " classes");
+    }
+    int[] units = new int[dim];
+    permutation(units, new Well19937c(seed));
+    double[] vectors = new double[classes * dim];
+    for (int t = 0; t < dim; t++) {
+      vectors[(t % classes) * dim + units[t]] = 1;
+    }
+    return new Priors(PriorMethod.BLOCKS, seed, classes, dim, vectors);
+  }
+
+  /** Fills {@code order} with a uniformly random permutation of 0..n-1 (Fisher-Yates, from the last index down). */
+  private static void permutation(int[] order, Well19937c random) {
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    for (int i = order.length - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+  }
+
   private static void checkSizes(int classes, int dim) {
     if (classes < 1) {
       throw new IllegalArgumentException("classes must be at least 1, got " + classes);

@@ -27,17 +27,17 @@ public final class BackpropNetwork extends Network {
   }
 
   @Override
-  protected boolean normalisesLayerInputs() {
+  protected boolean normalisesInput(int k) {
     return false;
   }
 
   @Override
-  protected boolean rectifies(int k) {
-    return k < layers.length - 1;
+  protected Activation activation(int k) {
+    return k < layers.length - 1 ? Activation.RELU : null;
   }
 
   @Override
-  protected int predict(int k, float[] h) {
+  protected int predict(int k, float[] h, double[] scores) {
     if (k < layers.length - 1) {
       return -1;
     }
@@ -51,8 +51,8 @@ public final class BackpropNetwork extends Network {
   }
 
   @Override
-  public void trainBatch(
-      Samples data, int[] order, int from, int count, float learningRate, ParallelRanges pool, double[] lossSums) {
+  public void trainBatch(Samples data, int[] order, int from, int count, LearningRates rates, long step,
+      ParallelRanges pool, double[] lossSums) {
     Batch batch = loadBatch(data, order, from, count);
     float[][][] g = gradients(count);
     int last = layers.length - 1;
@@ -65,10 +65,10 @@ public final class BackpropNetwork extends Network {
     for (int s = 0; s < count; s++) {
       lossSums[0] += softmaxCrossEntropy(batch.h[last][s], batch.label[s], g[last][s]);
     }
-    float scale = -learningRate / count;
     for (int k = last; k >= 0; k--) {
       int layerIndex = k;
       DenseLayer layer = layers[k];
+      float scale = rates.stepScale(k, step, count);
       if (k > 0) {
         // The gradient for the layer below uses this layer's weights before their update.
         pool.run(layer.inputs(), (worker, lo, hi) -> {
@@ -83,6 +83,9 @@ public final class BackpropNetwork extends Network {
             }
           }
         });
+      }
+      if (scale == 0f) {
+        continue; // a frozen layer
       }
       pool.run(layer.outputs(), (worker, lo, hi) -> {
         for (int s = 0; s < count; s++) {

@@ -16,6 +16,13 @@ public final class DenseLayer {
   private final int out;
   private final float[] w;
   private final float[] b;
+  /**
+   * The weights the forward pass (and backpropagation's backward pass) use: {@link #w} itself, or
+   * with binarised weights {@code ±scale} by the sign of {@link #w}, which then holds the latent
+   * real-valued weights the updates go to (BinaryConnect).
+   */
+  private float[] used;
+  private float binaryScale;
 
   public DenseLayer(int in, int out) {
     this(in, out, new float[in * out], new float[out]);
@@ -29,15 +36,42 @@ public final class DenseLayer {
     this.out = out;
     this.w = weights;
     this.b = biases;
+    this.used = weights;
   }
 
-  /** Kaiming-normal weights N(0, 2/in), the ReLU initialisation the paper's norms imply, zero biases. */
-  void initialise(SplittableRandom random) {
+  /**
+   * Kaiming weights of variance 2/in, the ReLU initialisation the paper's norms imply, normal or
+   * (as the authors' code) uniform on [-sqrt(6/in), sqrt(6/in)]; zero biases.
+   */
+  void initialise(SplittableRandom random, boolean uniform) {
     double std = Math.sqrt(2.0 / in);
+    double bound = Math.sqrt(3) * std;
     for (int k = 0; k < w.length; k++) {
-      w[k] = (float) (random.nextGaussian() * std);
+      w[k] = (float) (uniform ? (2 * random.nextDouble() - 1) * bound : random.nextGaussian() * std);
     }
     java.util.Arrays.fill(b, 0f);
+    if (used != w) {
+      binarise();
+    }
+  }
+
+  /**
+   * From now on the layer computes with {@code ±sqrt(2/in)} by the sign of each weight, its Kaiming
+   * scale, and keeps the real-valued weights, clipped to that scale, only to accumulate updates.
+   */
+  void binarise() {
+    binaryScale = (float) Math.sqrt(2.0 / in);
+    if (used == w) {
+      used = new float[w.length];
+    }
+    for (int k = 0; k < w.length; k++) {
+      w[k] = Math.max(-binaryScale, Math.min(binaryScale, w[k]));
+      used[k] = w[k] >= 0f ? binaryScale : -binaryScale;
+    }
+  }
+
+  public boolean binarised() {
+    return used != w;
   }
 
   public int inputs() {
@@ -48,7 +82,7 @@ public final class DenseLayer {
     return out;
   }
 
-  /** The weights, input-major; shared, not copied. */
+  /** The (latent, if binarised) weights, input-major; shared, not copied. */
   public float[] weights() {
     return w;
   }
@@ -59,6 +93,7 @@ public final class DenseLayer {
 
   /** {@code z[from..to) = b + sum over the listed inputs of x[i] * w[i][..]}. */
   void forward(float[] x, int[] active, int activeCount, float[] z, int from, int to) {
+    float[] u = used;
     System.arraycopy(b, from, z, from, to - from);
     int t = 0;
     // Four input rows per pass: a quarter of the loads and stores of z.
@@ -76,7 +111,7 @@ public final class DenseLayer {
       int r2 = i2 * out;
       int r3 = i3 * out;
       for (int j = from; j < to; j++) {
-        z[j] += x0 * w[r0 + j] + x1 * w[r1 + j] + x2 * w[r2 + j] + x3 * w[r3 + j];
+        z[j] += x0 * u[r0 + j] + x1 * u[r1 + j] + x2 * u[r2 + j] + x3 * u[r3 + j];
       }
     }
     for (; t < activeCount; t++) {
@@ -84,7 +119,7 @@ public final class DenseLayer {
       float xi = x[i];
       int row = i * out;
       for (int j = from; j < to; j++) {
-        z[j] += xi * w[row + j];
+        z[j] += xi * u[row + j];
       }
     }
   }
@@ -98,6 +133,13 @@ public final class DenseLayer {
       for (int j = from; j < to; j++) {
         w[row + j] += a * g[j];
       }
+      if (used != w) {
+        for (int j = from; j < to; j++) {
+          float v = Math.max(-binaryScale, Math.min(binaryScale, w[row + j]));
+          w[row + j] = v;
+          used[row + j] = v >= 0f ? binaryScale : -binaryScale;
+        }
+      }
     }
     for (int j = from; j < to; j++) {
       b[j] += scale * g[j];
@@ -110,7 +152,7 @@ public final class DenseLayer {
       int row = i * out;
       float sum = 0f;
       for (int j = 0; j < out; j++) {
-        sum += w[row + j] * g[j];
+        sum += used[row + j] * g[j];
       }
       dx[i] = sum;
     }

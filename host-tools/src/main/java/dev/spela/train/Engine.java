@@ -9,6 +9,12 @@ import java.util.function.IntConsumer;
  */
 public interface Engine {
 
+  /**
+   * Test accuracy (fractions) of each answering layer alone, and, for engines that can, of each
+   * layer's cosines summed with those of the layers before it (else null).
+   */
+  record Accuracy(double[] layers, double[] combined) {}
+
   /** The engine's name, as the CLI spells it ({@code float} or {@code fixed}). */
   String engine();
 
@@ -18,34 +24,43 @@ public interface Engine {
   int answeringLayers();
 
   /**
-   * One training step on samples {@code order[from..from+count)} (one SGD step on their averaged
-   * gradient). Adds each answering layer's summed loss to {@code lossSums}.
+   * One training step, number {@code step} of the run, on samples {@code order[from..from+count)}
+   * (one SGD step on their averaged or summed gradient, at each layer's rate for that step). Adds
+   * each answering layer's summed loss to {@code lossSums}.
    */
-  void trainBatch(
-      Samples data, int[] order, int from, int count, float learningRate, ParallelRanges pool, double[] lossSums);
+  void trainBatch(Samples data, int[] order, int from, int count, LearningRates rates, long step, ParallelRanges pool,
+      double[] lossSums);
+
+  /** {@link #trainBatch} at one constant rate for every layer. */
+  default void trainBatch(
+      Samples data, int[] order, int from, int count, float learningRate, ParallelRanges pool, double[] lossSums) {
+    trainBatch(data, order, from, count, LearningRates.constant(learningRate), 0, pool, lossSums);
+  }
 
   /**
-   * One epoch: batches of {@code batchSize} samples in {@code order}, one SGD step each, calling
-   * {@code progressed} with each batch's size. Engines may overlap the batches' work on the pool's
-   * threads as long as the result is that of taking them one after the other.
+   * One epoch: batches of {@code batchSize} samples in {@code order}, one SGD step each, numbered
+   * from {@code firstStep}, calling {@code progressed} with each batch's size. Engines may overlap
+   * the batches' work on the pool's threads as long as the result is that of taking them one after
+   * the other.
    */
-  default void trainEpoch(Samples data, int[] order, int batchSize, float learningRate, ParallelRanges pool,
-      double[] lossSums, IntConsumer progressed) {
-    trainInTurn(this, data, order, batchSize, learningRate, pool, lossSums, progressed);
+  default void trainEpoch(Samples data, int[] order, int batchSize, LearningRates rates, long firstStep,
+      ParallelRanges pool, double[] lossSums, IntConsumer progressed) {
+    trainInTurn(this, data, order, batchSize, rates, firstStep, pool, lossSums, progressed);
   }
 
   /** {@link #trainEpoch} done the plain way: one {@link #trainBatch} after the other. */
-  static void trainInTurn(Engine engine, Samples data, int[] order, int batchSize, float learningRate,
-      ParallelRanges pool, double[] lossSums, IntConsumer progressed) {
+  static void trainInTurn(Engine engine, Samples data, int[] order, int batchSize, LearningRates rates,
+      long firstStep, ParallelRanges pool, double[] lossSums, IntConsumer progressed) {
+    long step = firstStep;
     for (int from = 0; from < order.length; from += batchSize) {
       int count = Math.min(batchSize, order.length - from);
-      engine.trainBatch(data, order, from, count, learningRate, pool, lossSums);
+      engine.trainBatch(data, order, from, count, rates, step++, pool, lossSums);
       progressed.accept(count);
     }
   }
 
-  /** Each answering layer's accuracy (a fraction) on every sample of {@code data}. */
-  double[] accuracy(Samples data, ParallelRanges pool);
+  /** Each answering layer's accuracy on every sample of {@code data}. */
+  Accuracy accuracy(Samples data, ParallelRanges pool);
 
   /** How many of the pool's threads a training step uses. */
   int trainingThreads(ParallelRanges pool);

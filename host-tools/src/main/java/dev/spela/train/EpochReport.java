@@ -2,7 +2,10 @@ package dev.spela.train;
 
 /**
  * What one epoch gave: the engine, its training time (evaluation excluded), throughput, threads
- * used for training, and each answering layer's test accuracy (a fraction) and mean training loss.
+ * used for training, each answering layer's test accuracy (a fraction; null for an epoch that was not
+ * tested), for float SPELA also the
+ * accuracy of each layer's cosines summed with the earlier layers' (else null), each layer's mean
+ * training loss, and for float networks each layer's weight Frobenius norm (else null).
  */
 public record EpochReport(
     String engine,
@@ -11,4 +14,6 @@ public record EpochReport(
     double samplesPerSecond,
     int threads,
     double[] layerAccuracy,
-    double[] trainLoss) {}
+    double[] combinedAccuracy,
+    double[] trainLoss,
+    double[] weightNorm) {}

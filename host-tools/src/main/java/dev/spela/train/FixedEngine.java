@@ -83,12 +83,18 @@ public final class FixedEngine implements Engine {
     return runtime.layers();
   }
 
-  /** One sample per step, as on a device: {@code count} must be 1. */
+  /** One sample per step, as on a device: {@code count} must be 1, and every layer has the same rate. */
   @Override
-  public void trainBatch(
-      Samples data, int[] order, int from, int count, float learningRate, ParallelRanges pool, double[] lossSums) {
+  public void trainBatch(Samples data, int[] order, int from, int count, LearningRates rates, long step,
+      ParallelRanges pool, double[] lossSums) {
     if (count != 1) {
       throw new IllegalArgumentException("the fixed engine trains one sample at a time, not batches of " + count);
+    }
+    float learningRate = rates.rate(0, step);
+    for (int k = 1; k < runtime.layers(); k++) {
+      if (rates.rate(k, step) != learningRate) {
+        throw new IllegalArgumentException("the fixed engine trains every layer at the same rate");
+      }
     }
     int rate = learningRateQ24(learningRate);
     if (rate != runtime.learningRate()) {
@@ -106,7 +112,7 @@ public final class FixedEngine implements Engine {
    * that layer.
    */
   @Override
-  public double[] accuracy(Samples data, ParallelRanges pool) {
+  public Accuracy accuracy(Samples data, ParallelRanges pool) {
     prepareEvaluators(pool.threads());
     int layers = runtime.layers();
     int last = layers - 1;
@@ -123,7 +129,7 @@ public final class FixedEngine implements Engine {
         }
       }
     });
-    return Trainer.fractions(correct, data.count());
+    return new Accuracy(Trainer.fractions(correct, data.count()), null);
   }
 
   /** Loads the current model into one evaluation runtime per extra thread. */

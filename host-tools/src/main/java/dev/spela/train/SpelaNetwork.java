@@ -1,24 +1,37 @@
 package dev.spela.train;
 
-import java.util.function.IntConsumer;
-
 import dev.spela.priors.PriorMethod;
 import java.util.Locale;
+import java.util.function.IntConsumer;
 
 /**
- * SPELA(O): every layer learns from a local loss between its ReLU output and a fixed class vector
- * (prior) of its own, in one forward pass. Nothing flows backwards and no activation outlives its
- * layer's step, so a step is one matrix-vector product and one rank-1 update per layer.
+ * SPELA(O): every layer learns from a local loss between its output and fixed class vectors
+ * (priors) of its own, in one forward pass. Nothing flows backwards and no activation outlives its
+ * layer's step, so a step is one matrix-vector product and one rank-1 update per layer. How a layer
+ * computes and learns (activation, loss, input normalisation) is in its {@link SpelaSettings}.
  */
 public final class SpelaNetwork extends Network {
   private final float[][] priors;
-  private final LocalLoss loss;
+  private final SpelaSettings settings;
+  /** Layers {@code [0, rawInputLayers)} came from a backpropagation network: raw inputs, ReLU, no answer. */
+  private int rawInputLayers;
+  /** A convolutional stage before the first dense layer, or null. */
+  private ConvFront front;
+  /** The front's rate for the samples being loaded: the first layer's at the current step. */
+  private float frontRate;
   private Gradients gradients;
 
   /**
    * @param priors one array per layer, {@code classes * width} floats, class-major, unit rows
    */
   public SpelaNetwork(int[] sizes, int classes, float[][] priors, LocalLoss loss) {
+    this(sizes, classes, priors, SpelaSettings.withLoss(loss));
+  }
+
+  /**
+   * @param priors one array per layer, {@code classes * width} floats, class-major, unit rows
+   */
+  public SpelaNetwork(int[] sizes, int classes, float[][] priors, SpelaSettings settings) {
     super(sizes, classes);
     if (priors.length != layers.length) {
       throw new IllegalArgumentException("one set of priors per layer is needed");
@@ -29,7 +42,7 @@ public final class SpelaNetwork extends Network {
       }
     }
     this.priors = priors;
-    this.loss = loss;
+    this.settings = settings;
   }
 
   /**
@@ -40,6 +53,11 @@ public final class SpelaNetwork extends Network {
    * @throws IllegalArgumentException if a layer is too narrow to hold the class vectors
    */
   public static SpelaNetwork fresh(int[] sizes, int classes, PriorMethod priors, LocalLoss loss, long seed) {
+    return fresh(sizes, classes, priors, SpelaSettings.withLoss(loss), seed);
+  }
+
+  /** As {@link #fresh(int[], int, PriorMethod, LocalLoss, long)}, with {@code settings}. */
+  public static SpelaNetwork fresh(int[] sizes, int classes, PriorMethod priors, SpelaSettings settings, long seed) {
     for (int k = 1; k < sizes.length; k++) {
       // C evenly spread unit vectors (a regular simplex) need C - 1 dimensions.
       if (sizes[k] < classes - 1) {
@@ -52,8 +70,8 @@ public final class SpelaNetwork extends Network {
     for (int k = 0; k < classVectors.length; k++) {
       classVectors[k] = priors.generate(classes, sizes[k + 1], seed + k).toFloatArray();
     }
-    SpelaNetwork network = new SpelaNetwork(sizes, classes, classVectors, loss);
-    network.initialise(seed);
+    SpelaNetwork network = new SpelaNetwork(sizes, classes, classVectors, settings);
+    network.initialise(seed, settings.uniformInit());
     return network;
   }
 
@@ -62,7 +80,53 @@ public final class SpelaNetwork extends Network {
   }
 
   public LocalLoss loss() {
-    return loss;
+    return settings.loss();
+  }
+
+  public SpelaSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Marks the first {@code count} layers as taken from a backpropagation network (see {@link
+   * Transfer}): they take their input as it is, use ReLU and do not answer in combined predictions.
+   * They should be frozen: their class vectors mean nothing.
+   */
+  public void rawInputLayers(int count) {
+    this.rawInputLayers = count;
+  }
+
+  public int rawInputLayers() {
+    return rawInputLayers;
+  }
+
+  /** Puts a convolutional stage before the first dense layer, whose inputs must be its outputs. */
+  public void front(ConvFront convolution) {
+    if (convolution.outputs() != layers[0].inputs()) {
+      throw new IllegalArgumentException("the convolution gives " + convolution.outputs() + " values but layer 1 takes "
+          + layers[0].inputs());
+    }
+    if (preprocessing().kind() != Preprocessing.Kind.NONE) {
+      throw new IllegalArgumentException("a convolution takes the pixels as they are: no preprocessing");
+    }
+    this.front = convolution;
+  }
+
+  public ConvFront front() {
+    return front;
+  }
+
+  @Override
+  public int inputSize() {
+    return front != null ? front.inputSize() : super.inputSize();
+  }
+
+  @Override
+  protected int input(Samples data, int sample, float[] x, int[] active, int label) {
+    if (front == null) {
+      return super.input(data, sample, x, active, label);
+    }
+    return front.load(data, sample, x, active, normalisesInput(0), label, label >= 0 ? frontRate : 0f);
   }
 
   @Override
@@ -76,41 +140,81 @@ public final class SpelaNetwork extends Network {
   }
 
   @Override
-  protected boolean normalisesLayerInputs() {
+  protected boolean normalisesInput(int k) {
+    return k >= rawInputLayers && settings.normaliseInputs();
+  }
+
+  @Override
+  protected Activation activation(int k) {
+    return k < rawInputLayers ? Activation.RELU : settings.activation();
+  }
+
+  @Override
+  protected boolean combines() {
     return true;
   }
 
+  /** The class whose vector is closest to {@code h}; adds every class's cosine with {@code h} to {@code scores}. */
   @Override
-  protected boolean rectifies(int k) {
-    return true;
+  protected int predict(int k, float[] h, double[] scores) {
+    int best = argmaxDot(h, priors[k], classes);
+    if (k < rawInputLayers) {
+      return best;
+    }
+    double sumSquares = 0;
+    for (float v : h) {
+      sumSquares += (double) v * v;
+    }
+    if (sumSquares > 0) {
+      double inverseNorm = 1 / Math.sqrt(sumSquares);
+      for (int c = 0; c < classes; c++) {
+        scores[c] += dot(h, priors[k], c * h.length) * inverseNorm;
+      }
+    }
+    return best;
   }
 
   @Override
-  protected int predict(int k, float[] h) {
-    return argmaxDot(h, priors[k], classes);
-  }
-
-  @Override
-  public void trainBatch(
-      Samples data, int[] order, int from, int count, float learningRate, ParallelRanges pool, double[] lossSums) {
+  public void trainBatch(Samples data, int[] order, int from, int count, LearningRates rates, long step,
+      ParallelRanges pool, double[] lossSums) {
+    frontRate = rates.rate(0, step);
     Batch batch = loadBatch(data, order, from, count);
     Gradients gradients = gradients(count);
-    for (int k = 0; k < layers.length; k++) {
-      trainLayer(k, batch, gradients, count, learningRate, pool, lossSums);
+    int last = lastTrainingLayer(rates, step);
+    for (int k = 0; k <= last; k++) {
+      trainLayer(k, batch, gradients, count, rates, step, last, pool, lossSums);
     }
   }
 
-  /** Layer {@code k}'s step on a loaded batch: forward, local gradient, hand-on to layer k+1, update. */
-  private void trainLayer(int k, Batch batch, Gradients gradients, int count, float learningRate, ParallelRanges pool,
-      double[] lossSums) {
-    DenseLayer layer = layers[k];
-    float scale = -learningRate / count;
-    forward(batch, k, count, pool);
-    for (int s = 0; s < count; s++) {
-      lossSums[k] += prepareGradient(k, s, batch, gradients);
+  /** The last layer with a non-zero rate at {@code step} (-1 if none): later layers need not run. */
+  private int lastTrainingLayer(LearningRates rates, long step) {
+    for (int k = layers.length - 1; k >= 0; k--) {
+      if (rates.rate(k, step) != 0f) {
+        return k;
+      }
     }
-    if (k + 1 < layers.length) {
+    return -1;
+  }
+
+  /**
+   * Layer {@code k}'s step on a loaded batch: forward, local gradient, hand-on to layer k+1 (unless
+   * {@code k} is the last layer that trains), update (unless the layer is frozen at this step).
+   */
+  private void trainLayer(int k, Batch batch, Gradients gradients, int count, LearningRates rates, long step,
+      int lastTraining, ParallelRanges pool, double[] lossSums) {
+    DenseLayer layer = layers[k];
+    float scale = rates.stepScale(k, step, count);
+    forward(batch, k, count, pool);
+    if (scale != 0f) {
+      for (int s = 0; s < count; s++) {
+        lossSums[k] += prepareGradient(k, s, batch, gradients);
+      }
+    }
+    if (k < lastTraining) {
       passOn(batch, k, count);
+    }
+    if (scale == 0f) {
+      return;
     }
     pool.run(layer.outputs(), (worker, lo, hi) -> {
       for (int s = 0; s < count; s++) {
@@ -130,14 +234,14 @@ public final class SpelaNetwork extends Network {
    * pay: a per-sample step is too short.
    */
   @Override
-  public void trainEpoch(Samples data, int[] order, int batchSize, float learningRate, ParallelRanges pool,
-      double[] lossSums, IntConsumer progressed) {
+  public void trainEpoch(Samples data, int[] order, int batchSize, LearningRates rates, long firstStep,
+      ParallelRanges pool, double[] lossSums, IntConsumer progressed) {
     int stages = Math.min(pool.threads(), layers.length);
     if (stages < 2) {
-      Engine.trainInTurn(this, data, order, batchSize, learningRate, pool, lossSums, progressed);
+      Engine.trainInTurn(this, data, order, batchSize, rates, firstStep, pool, lossSums, progressed);
       return;
     }
-    new Pipeline(stages, data, order, batchSize, learningRate, lossSums, progressed).run();
+    new Pipeline(stages, data, order, batchSize, rates, firstStep, lossSums, progressed).run();
   }
 
   @Override
@@ -155,19 +259,21 @@ public final class SpelaNetwork extends Network {
     private final Samples data;
     private final int[] order;
     private final int batchSize;
-    private final float learningRate;
+    private final LearningRates rates;
+    private final long firstStep;
     private final double[] lossSums;
     private final IntConsumer progressed;
     private final Slot[] slots = new Slot[DEPTH];
     private volatile Throwable failure;
 
-    Pipeline(int stages, Samples data, int[] order, int batchSize, float learningRate, double[] lossSums,
-        IntConsumer progressed) {
+    Pipeline(int stages, Samples data, int[] order, int batchSize, LearningRates rates, long firstStep,
+        double[] lossSums, IntConsumer progressed) {
       this.stages = stages;
       this.data = data;
       this.order = order;
       this.batchSize = batchSize;
-      this.learningRate = learningRate;
+      this.rates = rates;
+      this.firstStep = firstStep;
       this.lossSums = lossSums;
       this.progressed = progressed;
       for (int i = 0; i < DEPTH; i++) {
@@ -209,11 +315,14 @@ public final class SpelaNetwork extends Network {
           if (!awaitTurn(slot, turn)) {
             return;
           }
+          long step = firstStep + b;
+          int lastTraining = lastTrainingLayer(rates, step);
           if (stage == 0) {
+            frontRate = rates.rate(0, step);
             load(slot.batch, data, order, from, count);
           }
-          for (int k = firstLayer; k < endLayer; k++) {
-            trainLayer(k, slot.batch, slot.gradients, count, learningRate, serial, lossSums);
+          for (int k = firstLayer; k < Math.min(endLayer, lastTraining + 1); k++) {
+            trainLayer(k, slot.batch, slot.gradients, count, rates, step, lastTraining, serial, lossSums);
           }
           slot.turn = turn + 1;
           if (stage == stages - 1) {
@@ -254,62 +363,25 @@ public final class SpelaNetwork extends Network {
   }
 
   /**
-   * Computes sample {@code s}'s per-sample scalars of the local gradient at layer {@code k} (serially,
+   * Computes sample {@code s}'s per-sample part of the local gradient at layer {@code k} (serially,
    * so that the sums do not depend on the thread split) and returns its loss.
    */
   private double prepareGradient(int k, int s, Batch batch, Gradients buffers) {
-    float[] h = batch.h[k][s];
-    float[] v = priors[k];
-    int offset = batch.label[s] * h.length;
-    double sumSquares = 0;
-    double dot = 0;
-    for (int j = 0; j < h.length; j++) {
-      sumSquares += (double) h[j] * h[j];
-      dot += (double) h[j] * v[offset + j];
-    }
-    if (loss == LocalLoss.EUCLIDEAN) {
-      buffers.update[s] = true;
-      return 0.5 * (sumSquares - 2 * dot + 1.0);
-    }
-    if (sumSquares == 0) {
-      // A dead layer output has no direction: the cosine and its gradient are undefined.
-      buffers.update[s] = false;
-      return 0;
-    }
-    double norm = Math.sqrt(sumSquares);
-    double cos = dot / norm;
-    buffers.update[s] = true;
-    buffers.inverseNorm[s] = (float) (1.0 / norm);
-    buffers.cosOverNormSquared[s] = (float) (cos / sumSquares);
-    return -cos;
+    return buffers.local[s].prepare(settings, batch.h[k][s], layers[k].outputs(), priors[k], classes, batch.label[s]);
   }
 
   /** Writes the gradient with respect to z for outputs {@code [lo, hi)}; false if there is nothing to learn. */
   private boolean gradient(int k, int s, Batch batch, Gradients buffers, int lo, int hi) {
-    if (!buffers.update[s]) {
+    LocalGradient local = buffers.local[s];
+    if (!local.update) {
       return false;
     }
-    float[] h = batch.h[k][s];
-    float[] g = buffers.g[s];
-    float[] v = priors[k];
-    int offset = batch.label[s] * h.length;
-    if (loss == LocalLoss.EUCLIDEAN) {
-      for (int j = lo; j < hi; j++) {
-        g[j] = h[j] > 0f ? h[j] - v[offset + j] : 0f;
-      }
-    } else {
-      // d(-cos)/dh = -(v / n - (h.v) h / n^3) = -v / n + (cos / n^2) h; ReLU passes it where h > 0.
-      float inverseNorm = buffers.inverseNorm[s];
-      float c = buffers.cosOverNormSquared[s];
-      for (int j = lo; j < hi; j++) {
-        g[j] = h[j] > 0f ? c * h[j] - inverseNorm * v[offset + j] : 0f;
-      }
-    }
+    local.write(batch.h[k][s], buffers.g[s], lo, hi, activation(k).slope());
     return true;
   }
 
   private Gradients gradients(int count) {
-    if (gradients == null || gradients.update.length < count) {
+    if (gradients == null || gradients.local.length < count) {
       gradients = new Gradients(count);
     }
     return gradients;
@@ -318,9 +390,7 @@ public final class SpelaNetwork extends Network {
   /** Per-sample gradient buffers and scalars of one batch, reused from step to step. */
   private final class Gradients {
     final float[][] g;
-    final boolean[] update;
-    final float[] inverseNorm;
-    final float[] cosOverNormSquared;
+    final LocalGradient[] local;
 
     Gradients(int size) {
       int widest = 0;
@@ -328,9 +398,10 @@ public final class SpelaNetwork extends Network {
         widest = Math.max(widest, layer.outputs());
       }
       g = new float[size][widest];
-      update = new boolean[size];
-      inverseNorm = new float[size];
-      cosOverNormSquared = new float[size];
+      local = new LocalGradient[size];
+      for (int s = 0; s < size; s++) {
+        local[s] = new LocalGradient(classes, widest, settings.loss() == LocalLoss.SOFTMAX);
+      }
     }
   }
 }

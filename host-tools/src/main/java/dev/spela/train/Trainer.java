@@ -21,6 +21,8 @@ public final class Trainer {
 
   /** Seeds the shuffle apart from the weight initialisation. */
   private static final long SHUFFLE_SEED_SALT = 0x5E1A_5EEDL;
+  /** Seeds the augmentation apart from both. */
+  private static final long AUGMENT_SEED_SALT = 0xA6_6E47L;
 
   private final Engine engine;
   private final Samples train;
@@ -45,25 +47,44 @@ public final class Trainer {
       order[i] = i;
     }
     SplittableRandom shuffle = shuffle(options.seed());
+    SplittableRandom augment = new SplittableRandom(options.seed() ^ AUGMENT_SEED_SALT);
+    Augmentation augmentation = options.augmentation();
+    long stepsPerEpoch = (order.length + options.batchSize() - 1) / options.batchSize();
+    LearningRates rates = options.schedule().over(stepsPerEpoch, options.epochs());
     try (ParallelRanges pool = new ParallelRanges(options.threads())) {
       for (int epoch = 1; epoch <= options.epochs(); epoch++) {
         if (options.shuffle()) {
           shuffle(order, shuffle);
         }
+        Samples samples = augmentation == null || augmentation.isNone() ? train : augmentation.apply(train, augment);
         listener.epochStarted(epoch, order.length);
         double[] lossSums = new double[engine.answeringLayers()];
         long start = System.nanoTime();
-        engine.trainEpoch(train, order, options.batchSize(), options.learningRate(), pool, lossSums,
+        engine.trainEpoch(samples, order, options.batchSize(), rates, (epoch - 1) * stepsPerEpoch, pool, lossSums,
             listener::progressed);
         double seconds = (System.nanoTime() - start) / 1e9;
         double[] meanLoss = new double[lossSums.length];
         for (int k = 0; k < lossSums.length; k++) {
           meanLoss[k] = lossSums[k] / order.length;
         }
+        boolean tested = epoch % options.evaluateEvery() == 0 || epoch == options.epochs();
+        Engine.Accuracy accuracy = tested ? engine.accuracy(test, pool) : new Engine.Accuracy(null, null);
         listener.epochFinished(new EpochReport(engine.engine(), epoch, seconds, order.length / seconds,
-            engine.trainingThreads(pool), engine.accuracy(test, pool), meanLoss));
+            engine.trainingThreads(pool), accuracy.layers(), accuracy.combined(), meanLoss, weightNorms(engine)));
       }
     }
+  }
+
+  private static double[] weightNorms(Engine engine) {
+    if (!(engine instanceof Network network)) {
+      return null;
+    }
+    DenseLayer[] layers = network.layers();
+    double[] norms = new double[layers.length];
+    for (int k = 0; k < layers.length; k++) {
+      norms[k] = layers[k].weightNorm();
+    }
+    return norms;
   }
 
   /** The generator of the epochs' shuffles for {@code seed}: the same for every engine. */

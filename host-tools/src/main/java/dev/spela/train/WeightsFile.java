@@ -22,7 +22,11 @@ import java.util.zip.CheckedOutputStream;
  */
 public final class WeightsFile {
   static final int MAGIC = 0x53504C57; // "SPLW"
-  static final int VERSION = 1;
+  static final int VERSION = 2;
+  /** Loss codes, in the order of the byte at offset 7. */
+  private static final LocalLoss[] LOSSES = {LocalLoss.COSINE, LocalLoss.EUCLIDEAN, LocalLoss.LOGCOS, LocalLoss.SOFTMAX};
+  private static final int FLAG_NORMALISED_INPUTS = 1;
+  private static final int FLAG_BINARY_WEIGHTS = 2;
   private static final int MAX_LAYERS = 64;
   private static final int MAX_WIDTH = 1 << 20;
 
@@ -47,7 +51,7 @@ public final class WeightsFile {
     out.writeInt(MAGIC);
     out.writeShort(VERSION);
     out.writeByte(spela != null ? 0 : 1);
-    out.writeByte(spela != null && spela.loss() == LocalLoss.EUCLIDEAN ? 1 : 0);
+    out.writeByte(spela != null ? java.util.Arrays.asList(LOSSES).indexOf(spela.loss()) : 0);
     out.writeInt(network.classes());
     out.writeInt(layers.length);
     out.writeInt(layers[0].inputs());
@@ -56,6 +60,18 @@ public final class WeightsFile {
     }
     out.writeLong(seed);
     out.writeInt(epochs);
+    SpelaSettings settings = spela != null ? spela.settings() : SpelaSettings.PAPER;
+    out.writeFloat(settings.activation().slope());
+    out.writeFloat(settings.temperature());
+    boolean normalised = spela != null && settings.normaliseInputs();
+    out.writeByte((normalised ? FLAG_NORMALISED_INPUTS : 0) | (layers[0].binarised() ? FLAG_BINARY_WEIGHTS : 0));
+    out.writeByte(spela != null ? spela.rawInputLayers() : 0);
+    Preprocessing preprocessing = network.preprocessing();
+    out.writeByte(preprocessing.kind().ordinal());
+    if (preprocessing.kind() != Preprocessing.Kind.NONE) {
+      writeFloats(out, preprocessing.offset());
+      writeFloats(out, preprocessing.scale());
+    }
     for (int k = 0; k < layers.length; k++) {
       writeFloats(out, layers[k].weights());
       writeFloats(out, layers[k].biases());
@@ -91,12 +107,12 @@ public final class WeightsFile {
       throw new IOException(file + ": not a SPELA weights file (bad magic)");
     }
     int version = in.readUnsignedShort();
-    if (version != VERSION) {
+    if (version != 1 && version != VERSION) {
       throw new IOException(file + ": unsupported weights format version " + version);
     }
     int algorithm = in.readUnsignedByte();
     int loss = in.readUnsignedByte();
-    if (algorithm > 1 || loss > 1) {
+    if (algorithm > 1 || loss >= (version == 1 ? 2 : LOSSES.length) || (algorithm == 1 && loss != 0)) {
       throw new IOException(file + ": unknown algorithm or loss code");
     }
     int classes = in.readInt();
@@ -118,6 +134,32 @@ public final class WeightsFile {
     long seed = in.readLong();
     int epochs = in.readInt();
     long header = 4 + 2 + 1 + 1 + 4 + 4 + 4L * sizes.length + 8 + 4;
+    SpelaSettings settings = SpelaSettings.withLoss(LOSSES[loss]);
+    int flags = algorithm == 0 ? FLAG_NORMALISED_INPUTS : 0;
+    int rawInputLayers = 0;
+    Preprocessing preprocessing = Preprocessing.NONE;
+    if (version >= 2) {
+      float slope = in.readFloat();
+      float temperature = in.readFloat();
+      flags = in.readUnsignedByte();
+      rawInputLayers = in.readUnsignedByte();
+      int kind = in.readUnsignedByte();
+      header += 4 + 4 + 1 + 1 + 1;
+      if (kind >= Preprocessing.Kind.values().length || rawInputLayers >= layerCount || flags > 3) {
+        throw new IOException(file + ": unknown preprocessing, flags or frozen-layer count");
+      }
+      if (kind != 0) {
+        header += 8L * sizes[0];
+        preprocessing = new Preprocessing(Preprocessing.Kind.values()[kind], readFloats(in, sizes[0]),
+            readFloats(in, sizes[0]));
+      }
+      try {
+        settings = new SpelaSettings(new Activation(slope), LOSSES[loss], temperature,
+            (flags & FLAG_NORMALISED_INPUTS) != 0, false);
+      } catch (IllegalArgumentException e) {
+        throw new IOException(file + ": " + e.getMessage(), e);
+      }
+    }
     if (size != header + expectedBytes + 4) {
       throw new IOException(file + ": size " + size + " does not match its header (expected " + (header + expectedBytes + 4) + ")");
     }
@@ -131,13 +173,22 @@ public final class WeightsFile {
         priors[k] = readFloats(in, classes * sizes[k + 1]);
       }
     }
-    Network network = algorithm == 0
-        ? new SpelaNetwork(sizes, classes, priors, loss == 1 ? LocalLoss.EUCLIDEAN : LocalLoss.COSINE)
-        : new BackpropNetwork(sizes, classes);
+    Network network;
+    if (algorithm == 0) {
+      SpelaNetwork spela = new SpelaNetwork(sizes, classes, priors, settings);
+      spela.rawInputLayers(rawInputLayers);
+      network = spela;
+    } else {
+      network = new BackpropNetwork(sizes, classes);
+    }
+    network.preprocessing(preprocessing);
     for (int k = 0; k < layerCount; k++) {
       DenseLayer layer = network.layers()[k];
       System.arraycopy(weights[k], 0, layer.weights(), 0, weights[k].length);
       System.arraycopy(biases[k], 0, layer.biases(), 0, biases[k].length);
+    }
+    if ((flags & FLAG_BINARY_WEIGHTS) != 0) {
+      network.binariseWeights();
     }
     return new Saved(network, seed, epochs);
   }

@@ -117,11 +117,16 @@ class ImageCommandsTest {
   @Test
   void trainedFloatWeightsCompileAndBackpropagationWeightsDoNot() throws Exception {
     Path weights = dir.resolve("w.splw");
-    assertEquals(0, spela(withData("train", "--layers", "784,20,12", "--seed", "3", "--save", weights.toString())),
-        err.toString());
+    assertEquals(0, spela(withData("train", "--layers", "784,20,12", "--seed", "3", "--recipe", "paper", "--save",
+        weights.toString())), err.toString());
     Path image = dir.resolve("w.img");
     assertEquals(0, spela("compile", "--from", weights.toString(), "-o", image.toString()), err.toString());
     assertEquals(3, inspect(image).get("rngSeed").asLong(), "the seed comes from the weights file");
+
+    Path edge = dir.resolve("edge.splw");
+    assertEquals(0, spela(withData("train", "--layers", "784,20,12", "--save", edge.toString())), err.toString());
+    assertOneLineError(1, spela("compile", "--from", edge.toString(), "-o", dir.resolve("edge.img").toString()),
+        "--recipe paper");
 
     Path bp = dir.resolve("bp.splw");
     assertEquals(0, spela(withData("train", "--layers", "784,16,10", "--algo", "bp", "--save", bp.toString())),

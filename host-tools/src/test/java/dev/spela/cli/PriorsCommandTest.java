@@ -147,7 +147,7 @@ class PriorsCommandTest {
     run("priors", "--classes", "3", "--dim", "3", "--method", "electrons");
 
     assertTrue(
-        err.toString().contains("unknown method 'electrons' (expected riesz or random)"),
+        err.toString().contains("unknown method 'electrons' (expected riesz, random, binary or blocks)"),
         err.toString());
   }
 

@@ -117,6 +117,41 @@ class TrainCommandTest {
   }
 
   @Test
+  void recipesAndLearningOptionsTrainAndTheFixedEngineRefusesWhatItCannotDo() throws Exception {
+    assertEquals(0, train("--layers", "784,20,12", "--recipe", "paper", "--loss", "logcos", "--activation", "leaky:0.01",
+        "--lr", "0.02,0.01", "--schedule", "step:0.5:1", "--warmup", "0.5", "--batch", "2", "--batch-sum",
+        "--preprocess", "centre", "--priors", "blocks", "--shift", "1", "--layer-epochs", "1-2,2-2", "--epochs", "2",
+        "--evaluate-every", "2"), err.toString());
+    assertTrue(out.toString().contains("Recipe paper: leaky:0.01, logcos loss"), out.toString());
+    assertTrue(out.toString().contains("(not tested)"), out.toString());
+    assertEquals(0, train("--layers", "784,20,12", "--json"), err.toString());
+    JsonNode epoch = Json.mapper().readTree(out.toString().trim());
+    assertEquals(2, epoch.get("combinedAccuracy").size());
+    assertEquals(2, epoch.get("weightNorm").size());
+    assertOneLineError(2, train("--layers", "784,20,12", "--engine", "fixed", "--loss", "softmax"),
+        "--engine fixed does not support --loss softmax");
+    assertOneLineError(2, train("--layers", "784,20,12", "--engine", "fixed", "--recipe", "edge"),
+        "--engine fixed does not support --recipe edge");
+    assertEquals(0, train("--layers", "784,20,12", "--engine", "fixed"), err.toString());
+    assertOneLineError(2, train("--layers", "784,20,12", "--schedule", "sometimes"), "a schedule is constant");
+    assertOneLineError(2, train("--layers", "784,20,12", "--lr", "0.1,0.1,0.1"), "one per layer");
+  }
+
+  @Test
+  void classSubsetsFewShotResplitsAndFrozenExtractors() {
+    assertEquals(0, train("--layers", "784,20,12", "--resplit", "0.5"), err.toString());
+    assertTrue(out.toString().contains(": 9 training and 9 test samples"), out.toString());
+    Path extractor = dir.resolve("extractor.splw");
+    assertEquals(0, train("--layers", "784,20,5", "--algo", "bp", "--classes", "0-4", "--save", extractor.toString()),
+        err.toString());
+    assertEquals(0, train("--layers", "784,20,12", "--classes", "5-9", "--start-from", extractor.toString()),
+        err.toString());
+    assertOneLineError(2, train("--layers", "784,30,12", "--start-from", extractor.toString()), "layer 1 is 784x20");
+    assertOneLineError(2, train("--layers", "784,20,12", "--classes", "7-3"), "--classes takes A-B");
+    assertOneLineError(2, train("--layers", "784,20,12", "--resplit", "1.5"), "--resplit");
+  }
+
+  @Test
   void aCorruptDatasetFileIsAFailure() throws Exception {
     Path broken = dir.resolve("broken");
     Files.createDirectories(broken);

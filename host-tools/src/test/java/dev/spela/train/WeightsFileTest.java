@@ -38,6 +38,23 @@ class WeightsFileTest {
   }
 
   @Test
+  void settingsAndPreprocessingRoundTrip() throws IOException {
+    SpelaSettings settings = new SpelaSettings(new Activation(0.001f), LocalLoss.SOFTMAX, 0.05f, false, false);
+    SpelaNetwork network = SpelaNetwork.fresh(new int[] {16, 12, 16}, 4, dev.spela.priors.PriorMethod.BINARY, settings, 9);
+    network.preprocessing(Preprocessing.fit(Preprocessing.Kind.STANDARDISE, ToyData.blocks(50, 16, 4, 1)));
+    network.rawInputLayers(1);
+    Path file = dir.resolve("edge.splw");
+    WeightsFile.write(file, network, 9, 4);
+    SpelaNetwork read = assertInstanceOf(SpelaNetwork.class, WeightsFile.read(file).network());
+    assertEquals(settings, read.settings());
+    assertEquals(1, read.rawInputLayers());
+    assertEquals(Preprocessing.Kind.STANDARDISE, read.preprocessing().kind());
+    assertArrayEquals(network.preprocessing().offset(), read.preprocessing().offset());
+    assertArrayEquals(network.preprocessing().scale(), read.preprocessing().scale());
+    assertArrayEquals(network.priors()[1], read.priors()[1]);
+  }
+
+  @Test
   void backpropNetworkRoundTrips() throws IOException {
     BackpropNetwork network = new BackpropNetwork(new int[] {8, 6, 3}, 3);
     network.initialise(2);

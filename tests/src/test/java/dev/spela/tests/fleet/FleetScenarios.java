@@ -16,6 +16,9 @@ import dev.spela.fleet.FleetMonitor;
 import dev.spela.fleet.HostConnection;
 import dev.spela.fleet.ImageTransfer;
 import dev.spela.fleet.Provisioner;
+import dev.spela.fleet.LiveFleet;
+import dev.spela.fleet.ModelCatalogue;
+import dev.spela.fleet.TelemetryReader;
 import dev.spela.fleet.TelemetryRecord;
 import dev.spela.fleet.TelemetryStore;
 import dev.spela.protocols.fleet.BlockMessage;
@@ -30,11 +33,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -137,11 +138,15 @@ abstract class FleetScenarios {
       assertEquals(identity, Claimant.claim(url, dir.resolve("SN-1-again"), "SN-1", "nrf52840", SECRET, 30_000));
       assertEquals(2, provisioner.answered());
 
-      // Two collectors share the telemetry through an MQTT 5 shared subscription, into one run folder.
+      // Two collectors share the telemetry through an MQTT 5 shared subscription, into one database.
       Path run = dir.resolve("run");
-      FleetMonitor first = new FleetMonitor(new TelemetryStore(run), null);
-      FleetMonitor second = new FleetMonitor(new TelemetryStore(run), null);
-      try (FleetHost primary = FleetHost.open(url, host, FleetHost.Options.primary(true, "collectors"), first, end,
+      java.nio.file.Files.createDirectories(run);
+      String database = TelemetryStore.sqliteUrl(run);
+      try (TelemetryStore firstStore = TelemetryStore.open(database);
+          TelemetryStore secondStore = TelemetryStore.open(database);
+          FleetMonitor first = new FleetMonitor(firstStore, new LiveFleet("first", database, new ModelCatalogue(List.of())), true);
+          FleetMonitor second = new FleetMonitor(secondStore, new LiveFleet("second", database, new ModelCatalogue(List.of())), true);
+          FleetHost primary = FleetHost.open(url, host, FleetHost.Options.primary(true, "collectors"), first, end,
               new FleetHost.Listener() {
                 @Override
                 public void onVerdict(String device, FleetHost.Verdict verdict) {
@@ -164,23 +169,27 @@ abstract class FleetScenarios {
           assertTrue(primary.command(id, CommandMessage.START, 0, WAIT).ok());
           // The last record may reach either collector: wait for it on both.
           assertTrue(trained.await(WAIT.toSeconds(), TimeUnit.SECONDS), "training ends after one epoch");
+          assertTrue(first.flush(WAIT.toMillis()) && second.flush(WAIT.toMillis()), "both collectors committed");
           long session = primary.device(id).orElseThrow().bdSeq();
           // Records reach the two collectors in turns: the last one may be stored before the one
           // before it, which the other collector is still writing.
           assertTrue(received.await(WAIT.toSeconds(), TimeUnit.SECONDS), "every record stored");
 
           // Every record of the session exactly once: 1200 samples, one record per 100.
-          Map<String, List<TelemetryStore.Row>> stored = TelemetryStore.read(run);
-          Map<Long, Integer> rowsPerRecord = new HashMap<>();
-          for (TelemetryStore.Row row : stored.get(id)) {
-            assertEquals(session, row.bdSeq());
-            rowsPerRecord.merge(row.record(), 1, Integer::sum);
+          List<TelemetryRecord> stored;
+          try (TelemetryReader reader = firstStore.reader()) {
+            stored = reader.records();
           }
-          assertEquals(12, rowsPerRecord.size(), "records stored: " + rowsPerRecord.keySet());
-          for (long r = 0; r < 12; r++) {
-            assertEquals(2, rowsPerRecord.get(r), "record " + r + " once, one row per layer");
+          Set<Long> recordNumbers = new HashSet<>();
+          for (TelemetryRecord record : stored) {
+            assertEquals(id, record.device());
+            assertEquals(session, record.bdSeq());
+            assertEquals(2, record.layers().size(), "one row per layer");
+            assertTrue(recordNumbers.add(record.recordCounter()), "record " + record.recordCounter() + " once");
           }
-          assertEquals(12, first.store().stored() + second.store().stored());
+          assertEquals(12, recordNumbers.size(), "records stored: " + recordNumbers);
+          assertEquals(Set.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L), recordNumbers);
+          assertEquals(12, firstStore.stored() + secondStore.stored());
           assertTrue(collector.device(id).isPresent(), "the second collector follows the device too");
 
           FleetHost.Ack evaluation = primary.command(id, CommandMessage.EVALUATE, 0, WAIT);
@@ -211,12 +220,10 @@ abstract class FleetScenarios {
             }
           }
           assertEquals("nrf52840", board);
-          assertEquals(rowsPerRecord.keySet(), seenByThirdParty);
+          assertEquals(recordNumbers, seenByThirdParty);
           assertTrue(verdicts.stream().anyMatch(v -> v.outcome() == VerdictMessage.CONFIRMED));
         } finally {
           device.close();
-          first.close();
-          second.close();
         }
       }
     }

@@ -43,7 +43,10 @@ final class Mosquitto implements AutoCloseable {
         "log_type warning",
         "log_type notice",
         "log_type information",
-        "max_queued_messages 10000",
+        // A monitor's persistent session queues the fleet's telemetry while it restarts
+        // (docs/fleet/README.md, "What the broker must keep"); v5 sessions expire as the client asks.
+        "max_queued_messages 100000",
+        "max_queued_bytes 0",
         ""));
     return start(conf, port);
   }

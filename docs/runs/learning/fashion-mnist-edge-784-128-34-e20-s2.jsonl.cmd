@@ -1,0 +1,2 @@
+spela train --dataset fashion-mnist --data-dir ../shared/datasets/fashion-mnist --layers 784,128,34 --epochs 20 --seed 2 --threads 1 --json 
+# revision 4a1b051

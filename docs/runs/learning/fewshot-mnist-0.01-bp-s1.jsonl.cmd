@@ -1,0 +1,2 @@
+spela train --dataset mnist --data-dir ../shared/datasets/mnist --layers 784,1024,10 --epochs 5 --seed 1 --threads 1 --json --resplit 0.01 --evaluate-every 5 --algo bp --recipe paper
+# revision ed393bf

@@ -1,0 +1,2 @@
+spela train --dataset mnist --data-dir ../shared/datasets/mnist --layers 784,1000,34 --epochs 5 --seed 1 --threads 2 --json --resplit 0.01 --evaluate-every 5
+# revision ed393bf

@@ -1,0 +1,2 @@
+spela train --dataset fashion-mnist --data-dir ../shared/datasets/fashion-mnist --layers 784,128,34 --epochs 3 --seed 1 --threads 1 --json --recipe paper --loss softmax --temperature 0.05 --priors binary --preprocess standardise
+# revision a08f608
