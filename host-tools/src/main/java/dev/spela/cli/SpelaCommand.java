@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
       BenchCommand.class,
       BoardsCommand.class,
       PlanCommand.class,
+      FirmwareCommand.class,
       VerifySubsetCommand.class,
       DemoCommand.class,
       BrokerCommand.class,

@@ -112,6 +112,10 @@ public final class TrainCommand implements Runnable {
       description = "Train on the first N training samples only (default: all).")
   Integer trainSamples;
 
+  @Option(names = "--test-samples", paramLabel = "N",
+      description = "Test on the first N test samples only (default: all).")
+  Integer testSamples;
+
   @Option(names = "--shard", paramLabel = "I/N",
       description = "Train and test on shard I of N only (samples I, I+N, I+2N, ... of each split), the data"
           + " a virtual device with --shard I/N learns from.")
@@ -143,7 +147,7 @@ public final class TrainCommand implements Runnable {
     Dataset data = dataset.load();
     int[] shardOf = shardOption();
     Samples train = samples(data.train(), data.numClasses(), shardOf, trainSamples);
-    Samples test = samples(data.test(), data.numClasses(), shardOf, null);
+    Samples test = samples(data.test(), data.numClasses(), shardOf, testSamples);
     byte[] initial = init == null ? null : readInitialImage();
     float rate = learningRate != null ? learningRate
         : initial != null ? initialRate(initial) : DEFAULT_LEARNING_RATE;
@@ -189,6 +193,9 @@ public final class TrainCommand implements Runnable {
     }
     if (trainSamples != null && trainSamples < 1) {
       throw CliException.usage("--train-samples must be at least 1, got " + trainSamples);
+    }
+    if (testSamples != null && testSamples < 1) {
+      throw CliException.usage("--test-samples must be at least 1, got " + testSamples);
     }
     if (engineKind == EngineKind.FIXED) {
       checkFixedEngineOptions();

@@ -1,0 +1,83 @@
+package dev.spela.boards.firmware;
+
+import dev.spela.boards.BoardProfile;
+import dev.spela.firmware.FirmwareMemory;
+import dev.spela.protocols.image.ModelImage;
+import dev.spela.runtime.MemoryPlan;
+
+/**
+ * The RAM the firmware target needs besides the model's arrays: TeaVM's class structures and
+ * runtime data (.data and .bss), the GC's tables and page rounding around the Java heap, and the
+ * stack. Measured on the firmware (boards/BOARDS.md, "The firmware target"); a test runs the
+ * firmware on every board and holds the plan to within 2% of what it measures.
+ */
+public final class FirmwareOverhead {
+
+  /** .data: TeaVM's class structures, string pool and static fields, newlib's state. */
+  public static final long DATA_BYTES = 8392;
+
+  /** .bss: static fields, the GC's and TeaVM's own tables, the instruction meter. */
+  public static final long BSS_BYTES = 1464;
+
+  /** The stack's painted high-water mark over a whole run, rounded up to 256 bytes. */
+  public static final long STACK_BYTES = 1280;
+
+  /** TeaVM's and newlib's other mallocs (static GC roots, chunk headers), measured. */
+  public static final long MALLOC_FIXED_BYTES = 9396;
+
+  /** TeaVM's page: each of its four heap regions is rounded up to it (memory.c). */
+  public static final long TEAVM_PAGE = 4096;
+
+  /** TeaVM's GC region (memory.h): one card-table byte and two region bytes per region. */
+  public static final long TEAVM_REGION = 2048;
+
+  private FirmwareOverhead() {}
+
+  /**
+   * What TeaVM's runtime takes with malloc for a Java heap of {@code javaHeap} bytes: the heap,
+   * the GC's work area (a sixteenth of the heap), its region table and card table, each rounded
+   * up to a page, and the fixed rest.
+   */
+  public static long mallocBytes(long javaHeap) {
+    long regions = javaHeap / TEAVM_REGION + 1;
+    return page(javaHeap) + page(javaHeap / 16) + page(2 * regions) + page(regions)
+        + MALLOC_FIXED_BYTES;
+  }
+
+  /** The firmware's RAM: what the board's SRAM leaves after the system's reservations. */
+  public static long ramBytes(BoardProfile board) {
+    return board.sramBytes() - board.reservedRamBytes();
+  }
+
+  /** The layout of a firmware for this model on this board. */
+  public static FirmwareLayout layout(
+      BoardProfile board, MemoryPlan model, int imageBytes, int sampleBytes) {
+    long javaHeap = FirmwareMemory.javaHeapBytes(model, imageBytes, sampleBytes);
+    long slot = roundUp(imageBytes, board.flashSectorBytes());
+    return new FirmwareLayout(
+        ramBytes(board),
+        board.flashBytes(),
+        board.flashSectorBytes(),
+        slot,
+        javaHeap,
+        mallocBytes(javaHeap),
+        STACK_BYTES);
+  }
+
+  /** The image size of a model plan. */
+  static int imageBytes(MemoryPlan model) {
+    int[] outputs = new int[model.layers()];
+    for (int k = 0; k < outputs.length; k++) {
+      outputs[k] = model.outputs(k);
+    }
+    return ModelImage.imageSize(model.inputSize(), model.classes(), outputs, outputs.length);
+  }
+
+  private static long page(long bytes) {
+    return roundUp(bytes, TEAVM_PAGE);
+  }
+
+  private static long roundUp(long bytes, long unit) {
+    return (bytes + unit - 1) / unit * unit;
+  }
+}
