@@ -24,6 +24,12 @@ void* _sbrk(ptrdiff_t increment) {
   return previous;
 }
 
+/* Called by TeaVM when its heap is full, before it would collect garbage (TeaVmCompiler). */
+void spela_heap_full(void) {
+  board_print_text("spela firmware: out of RAM: the Java heap is full (the memory plan is short)\n");
+  semihosting_exit(4);
+}
+
 int _write(int file, const char* data, int length) {
   (void) file;
   semihosting_write(data, (size_t) length);

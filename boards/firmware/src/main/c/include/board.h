@@ -17,6 +17,9 @@ uint32_t board_painted_used(const uint32_t* from, const uint32_t* to);
 /* Bytes of the stack ever used: painted words overwritten, scanning up from the stack limit. */
 uint32_t board_stack_peak(void);
 
+/* Ends the firmware when TeaVM's heap is full (it would collect garbage otherwise). */
+void spela_heap_full(void);
+
 /* The current top of the heap (_sbrk's break). */
 uint8_t* board_heap_break(void);
 

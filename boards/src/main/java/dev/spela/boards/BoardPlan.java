@@ -1,6 +1,7 @@
 package dev.spela.boards;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.spela.boards.firmware.FirmwareOverhead;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
 import java.util.ArrayList;
@@ -14,10 +15,11 @@ import java.util.StringJoiner;
  * byte counts are the ones the runtime allocates.
  *
  * <p>RAM holds the runtime's arena (less frozen weights, which are read in place from the image in
- * flash), the runtime's fixed arrays, the protocol buffers and the board's system reservation; it
- * fits if the total is at most the board's SRAM. Flash holds the firmware, two image slots (the
- * running image and the one being received) and one checkpoint area, each rounded up to whole erase
- * sectors; it fits if the total is at most the board's flash.
+ * flash), the runtime's fixed arrays, the buffers around it, what the VM running it costs for the
+ * chosen {@link Target} (object headers, the VM's own structures, the stack) and the board's system
+ * reservation; it fits if the total is at most the board's SRAM. Flash holds the firmware, two
+ * image slots (the running image and the one being received) and one checkpoint area, each rounded
+ * up to whole erase sectors; it fits if the total is at most the board's flash.
  *
  * @param board the board's id
  * @param model the layer widths, input first, as {@code 784-128-34}
@@ -25,6 +27,7 @@ import java.util.StringJoiner;
  */
 public record BoardPlan(
     String board,
+    Target target,
     String model,
     int inputSize,
     int classes,
@@ -35,6 +38,29 @@ public record BoardPlan(
     Time time,
     boolean fits,
     @JsonInclude(JsonInclude.Include.NON_NULL) String reason) {
+
+  /**
+   * What runs the device code, and so what it costs besides the runtime's arrays
+   * (boards/BOARDS.md, "The plan").
+   */
+  public enum Target {
+    /**
+     * The runtime compiled to native code by TeaVM (spela firmware build): TeaVM's array headers,
+     * heap bookkeeping, class structures and the stack, measured on the firmware.
+     */
+    FIRMWARE,
+    /** An embedded JVM: the board profile's stated engine, stack and header model. */
+    JVM
+  }
+
+  /**
+   * Arrays the runtime allocates besides its weight rows (the arena's eleven, three plans' widths,
+   * two SHA-256 states of three arrays each) and its objects (runtime, arena, three plans, two
+   * validators' worth of codecs and digests): the embedded-JVM target's header count.
+   */
+  static final int RUNTIME_FIXED_ARRAYS = 20;
+
+  static final int RUNTIME_OBJECTS = 12;
 
   /** Image slots: the model in use and the one being received (A/B, as in MCUboot). */
   public static final int IMAGE_SLOTS = 2;
@@ -58,8 +84,14 @@ public record BoardPlan(
 
   /**
    * RAM in bytes. {@code weights} counts trainable layers only; the arena parts come from {@link
-   * MemoryPlan}, {@code runtimeFixed} is {@link MemoryPlan#FIXED_BYTES}, {@code system} the board's
-   * reservation; {@code capacity} is the board's SRAM.
+   * MemoryPlan}, {@code runtimeFixed} is {@link MemoryPlan#FIXED_BYTES}; {@code ioBuffers} are the
+   * firmware's image and sample buffers; {@code protocolBuffers} the fleet protocol's (the
+   * embedded-JVM target, which carries the fleet agent). The VM: {@code vmHeaders} (a header on
+   * every array and object), {@code vmObjects} (objects besides the runtime's arrays), {@code
+   * vmHeap} (the heap's own bookkeeping), {@code vmStatic} (the VM's engine, or TeaVM's class
+   * structures and static data) and {@code stack}. {@code system} is the board's reservation;
+   * {@code capacity} is the board's SRAM; {@code device} is the total less {@code system}: what the
+   * device code itself needs (the firmware's RAM budget is SRAM less the system's share).
    */
   public record Ram(
       long weights,
@@ -69,8 +101,15 @@ public record BoardPlan(
       long noise,
       long bookkeeping,
       long runtimeFixed,
+      long ioBuffers,
       long protocolBuffers,
+      long vmHeaders,
+      long vmObjects,
+      long vmHeap,
+      long vmStatic,
+      long stack,
       long system,
+      long device,
       long total,
       long capacity,
       boolean fits) {}
@@ -107,13 +146,18 @@ public record BoardPlan(
       double trainStepMillis,
       double inferenceMillis) {}
 
+  /** The plan on an embedded JVM (the virtual device's target). */
+  public static BoardPlan of(BoardProfile board, MemoryPlan model) {
+    return of(board, model, Target.JVM);
+  }
+
   /**
    * The plan for the model shaped as {@code model} (read once: later changes to it do not reach the
-   * result) on {@code board}.
+   * result) on {@code board} for {@code target}.
    *
    * @throws IllegalArgumentException if {@code model} has no shape set
    */
-  public static BoardPlan of(BoardProfile board, MemoryPlan model) {
+  public static BoardPlan of(BoardProfile board, MemoryPlan model, Target target) {
     int count = model.layers();
     if (count < 1) {
       throw new IllegalArgumentException("the memory plan has no model shape");
@@ -145,26 +189,8 @@ public record BoardPlan(
               update));
     }
 
-    long protocol = board.protocolBuffers().bytes();
-    long system = board.reservedRamBytes();
-    long overhead = MemoryPlan.FIXED_BYTES + protocol + system;
-    long ramTotal = model.ramBytes() + overhead;
-    Ram ram =
-        new Ram(
-            model.weightBytes() - model.flashBytes(),
-            model.biasBytes(),
-            model.priorBytes(),
-            model.activationBytes(),
-            model.noiseBytes(),
-            model.bookkeepingBytes(),
-            MemoryPlan.FIXED_BYTES,
-            protocol,
-            system,
-            ramTotal,
-            board.sramBytes(),
-            ramTotal <= board.sramBytes());
-
     long image = ModelImage.imageSize(model.inputSize(), model.classes(), outputs, count);
+    Ram ram = ram(board, model, target, (int) image);
     long slot = roundUp(image, board.flashSectorBytes());
     long flashTotal = board.reservedFlashBytes() + (IMAGE_SLOTS + 1) * slot;
     Flash flash =
@@ -179,7 +205,7 @@ public record BoardPlan(
             flashTotal <= board.flashBytes(),
             model.flashBytes());
 
-    long backpropTotal = model.backpropBytes() + overhead;
+    long backpropTotal = model.backpropBytes() + ram.total() - model.ramBytes();
     Backprop backprop =
         new Backprop(model.backpropBytes(), backpropTotal, backpropTotal <= board.sramBytes());
 
@@ -198,17 +224,17 @@ public record BoardPlan(
       reason.add(
           String.format(
               Locale.ROOT,
-              "RAM: needs %,d bytes, the board has %,d (over by %,d)",
-              ramTotal,
+              "RAM: needs %,d bytes, the board has %,d (short by %,d)",
+              ram.total(),
               board.sramBytes(),
-              ramTotal - board.sramBytes()));
+              ram.total() - board.sramBytes()));
     }
     if (!flash.fits()) {
       reason.add(
           String.format(
               Locale.ROOT,
               "flash: needs %,d bytes (firmware, %d image slots and a checkpoint of %,d bytes"
-                  + " each), the board has %,d (over by %,d)",
+                  + " each), the board has %,d (short by %,d)",
               flashTotal,
               IMAGE_SLOTS,
               slot,
@@ -218,6 +244,7 @@ public record BoardPlan(
     boolean fits = ram.fits() && flash.fits();
     return new BoardPlan(
         board.id(),
+        target,
         shape.toString(),
         model.inputSize(),
         model.classes(),
@@ -228,6 +255,64 @@ public record BoardPlan(
         time,
         fits,
         fits ? null : reason.toString());
+  }
+
+  /** The RAM lines for a target: the runtime's arrays, then what the target's VM adds. */
+  private static Ram ram(BoardProfile board, MemoryPlan model, Target target, int imageBytes) {
+    long arena = model.ramBytes();
+    long fixed = MemoryPlan.FIXED_BYTES;
+    long system = board.reservedRamBytes();
+    long io;
+    long protocol;
+    long headers;
+    long objects;
+    long heap;
+    long vmStatic;
+    long stack;
+    if (target == Target.FIRMWARE) {
+      FirmwareOverhead.Lines vm = FirmwareOverhead.lines(model, imageBytes, model.inputSize());
+      io = vm.ioBuffers();
+      protocol = 0; // the firmware does not carry the fleet agent yet
+      headers = vm.arrayHeaders();
+      objects = vm.objects();
+      heap = vm.heap();
+      vmStatic = vm.staticData();
+      stack = vm.stack();
+    } else {
+      BoardProfile.Jvm jvm = board.jvm();
+      io = 0;
+      protocol = board.protocolBuffers().bytes();
+      headers =
+          (long) jvm.arrayHeaderBytes() * (model.weightRows() + RUNTIME_FIXED_ARRAYS)
+              + (long) jvm.objectHeaderBytes() * RUNTIME_OBJECTS;
+      objects = jvm.applicationObjectsBytes();
+      heap = 0;
+      vmStatic = jvm.engineRamBytes();
+      stack = jvm.javaStackBytes();
+    }
+    long device =
+        arena + fixed + io + protocol + headers + objects + heap + vmStatic + stack;
+    long total = device + system;
+    return new Ram(
+        model.weightBytes() - model.flashBytes(),
+        model.biasBytes(),
+        model.priorBytes(),
+        model.activationBytes(),
+        model.noiseBytes(),
+        model.bookkeepingBytes(),
+        fixed,
+        io,
+        protocol,
+        headers,
+        objects,
+        heap,
+        vmStatic,
+        stack,
+        system,
+        device,
+        total,
+        board.sramBytes(),
+        total <= board.sramBytes());
   }
 
   private static long roundUp(long bytes, long unit) {

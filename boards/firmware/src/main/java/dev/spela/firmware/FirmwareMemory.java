@@ -32,18 +32,33 @@ public final class FirmwareMemory {
 
   /**
    * Java heap bytes the firmware needs to run a model of this plan whose image is {@code
-   * imageBytes} long and whose samples have {@code sampleBytes} bytes.
+   * imageBytes} long and whose samples have {@code sampleBytes} bytes: the runtime's arrays, the
+   * firmware's buffers, a header on each of those arrays, and the fixed objects.
    */
   public static long javaHeapBytes(MemoryPlan plan, int imageBytes, int sampleBytes) {
-    return FIXED_HEAP_BYTES
-        + plan.totalBytes()
-        + (long) ARRAY_HEADER_BYTES * plan.weightRows()
-        + padded(imageBytes)
-        + padded(sampleBytes)
-        + ALLOCATOR_SLACK_BYTES;
+    return plan.totalBytes()
+        + bufferBytes(imageBytes, sampleBytes)
+        + arrayHeaderBytes(plan)
+        + objectBytes();
   }
 
+  /** The firmware's own buffers: the whole image (to load and write it) and one sample. */
+  public static long bufferBytes(int imageBytes, int sampleBytes) {
+    return padded(imageBytes) + padded(sampleBytes);
+  }
+
+  /** Headers of the arrays whose number depends on the model: weight rows, and the two buffers. */
+  public static long arrayHeaderBytes(MemoryPlan plan) {
+    return (long) ARRAY_HEADER_BYTES * (plan.weightRows() + 2);
+  }
+
+  /** Objects and arrays that do not depend on the model, with the allocator's slack. */
+  public static long objectBytes() {
+    return FIXED_HEAP_BYTES + ALLOCATOR_SLACK_BYTES;
+  }
+
+  /** {@code bytes} rounded up to TeaVM's 4-byte array padding. */
   private static long padded(int bytes) {
-    return ARRAY_HEADER_BYTES + ((bytes + 3L) & ~3L);
+    return (bytes + 3L) & ~3L;
   }
 }

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,6 +51,9 @@ public final class FirmwareBuilder {
 
   /** Array classes TeaVM may have to make at run time (it makes none for this firmware). */
   private static final int ARRAY_CLASS_POOL = 16;
+
+  /** Objects of TeaVM's C, by compiler flags (see {@link #compileAndLink}). */
+  private static final Map<String, byte[]> PROGRAM_OBJECTS = new ConcurrentHashMap<>();
 
   private static final Pattern OVERFLOW =
       Pattern.compile("region `(\\w+)' overflowed by (\\d+) bytes");
@@ -152,8 +157,11 @@ public final class FirmwareBuilder {
           .balign 4
           .global spela_sample_bytes
         spela_sample_bytes: .word %d
+          .global %s
+        %s: .word %d
         """
-            .formatted(spec.training().sampleBytes());
+            .formatted(spec.training().sampleBytes(), TeaVmCompiler.HEAP_SYMBOL,
+                TeaVmCompiler.HEAP_SYMBOL, spec.layout().javaHeapBytes());
     Files.writeString(payload.resolve("payload.S"), assembly, UTF_8);
   }
 
@@ -194,14 +202,22 @@ public final class FirmwareBuilder {
             "-fdata-sections",
             "-D__PSP__", // TeaVM's bare-metal port: heap from malloc, no signals or timers
             "-Dmain=teavm_main", // startup.c runs TeaVM's main between its own setup and report
-            "-D" + TeaVmCompiler.HEAP_MACRO + "=" + spec.layout().javaHeapBytes(),
             "-D" + TeaVmCompiler.CLASS_POOL_MACRO + "=" + ARRAY_CLASS_POOL,
             // Only our include folder: TeaVM's generated folder has its own string.h and time.h.
             "-I" + board.resolve("include"));
     Path objects = dir.resolve("obj");
     Files.createDirectories(objects);
     List<List<String>> compiles = new ArrayList<>();
-    compiles.add(compile(gcc, flags, List.of("-w"), teavm.resolve("all.c"), objects));
+    // TeaVM's C is the same for every firmware of this JVM, so its object is the same for every
+    // firmware of one core: compiled once, copied after.
+    String key = String.join(" ", flags);
+    Path program = objects.resolve("all.o");
+    byte[] compiled = PROGRAM_OBJECTS.get(key);
+    if (compiled == null) {
+      compiles.add(compile(gcc, flags, List.of("-w"), teavm.resolve("all.c"), objects));
+    } else {
+      Files.write(program, compiled);
+    }
     for (String source : BSP_SOURCES) {
       compiles.add(compile(gcc, flags, List.of("-Wall", "-Wextra", "-Werror"),
           board.resolve(source), objects));
@@ -210,6 +226,7 @@ public final class FirmwareBuilder {
         compile(gcc, flags, List.of("-I" + dir.resolve("payload")),
             dir.resolve("payload/payload.S"), objects));
     runAll(compiles, dir);
+    PROGRAM_OBJECTS.putIfAbsent(key, Files.readAllBytes(program));
     List<String> link = new ArrayList<>(List.of(gcc.toString()));
     link.addAll(flags);
     link.addAll(

@@ -14,24 +14,47 @@ import dev.spela.runtime.MemoryPlan;
 public final class FirmwareOverhead {
 
   /** .data: TeaVM's class structures, string pool and static fields, newlib's state. */
-  public static final long DATA_BYTES = 8392;
+  public static final long DATA_BYTES = 7280;
 
   /** .bss: static fields, the GC's and TeaVM's own tables, the instruction meter. */
-  public static final long BSS_BYTES = 1464;
+  public static final long BSS_BYTES = 1456;
 
-  /** The stack's painted high-water mark over a whole run, rounded up to 256 bytes. */
-  public static final long STACK_BYTES = 1280;
+  /** The stack's painted high-water mark over a whole run, rounded up to 64 bytes. */
+  public static final long STACK_BYTES = 1152;
 
-  /** TeaVM's and newlib's other mallocs (static GC roots, chunk headers), measured. */
-  public static final long MALLOC_FIXED_BYTES = 9396;
+  /**
+   * TeaVM's and newlib's other mallocs, measured: TeaVM's table of interned strings (6 KB), its
+   * static GC roots, newlib's random state, and malloc's chunk headers.
+   */
+  public static final long MALLOC_FIXED_BYTES = 9388;
 
-  /** TeaVM's page: each of its four heap regions is rounded up to it (memory.c). */
-  public static final long TEAVM_PAGE = 4096;
+  /** TeaVM's page: each of its four heap regions is rounded up to it (memory.c, as patched). */
+  public static final long TEAVM_PAGE = 64;
 
   /** TeaVM's GC region (memory.h): one card-table byte and two region bytes per region. */
   public static final long TEAVM_REGION = 2048;
 
   private FirmwareOverhead() {}
+
+  /**
+   * The firmware's RAM besides the runtime's arrays, line by line (boards/BOARDS.md, "The
+   * firmware target"): the image and sample buffers, array headers, the fixed objects, TeaVM's
+   * heap bookkeeping, its static data (.data and .bss), and the stack.
+   */
+  public record Lines(
+      long ioBuffers, long arrayHeaders, long objects, long heap, long staticData, long stack) {}
+
+  /** The lines for a model of this plan, image and sample size. */
+  public static Lines lines(MemoryPlan model, int imageBytes, int sampleBytes) {
+    long javaHeap = FirmwareMemory.javaHeapBytes(model, imageBytes, sampleBytes);
+    return new Lines(
+        FirmwareMemory.bufferBytes(imageBytes, sampleBytes),
+        FirmwareMemory.arrayHeaderBytes(model),
+        FirmwareMemory.objectBytes(),
+        mallocBytes(javaHeap) - javaHeap,
+        DATA_BYTES + BSS_BYTES,
+        STACK_BYTES);
+  }
 
   /**
    * What TeaVM's runtime takes with malloc for a Java heap of {@code javaHeap} bytes: the heap,

@@ -25,16 +25,25 @@ import org.teavm.vm.TeaVMOptimizationLevel;
  * exactly the class files on this JVM's class path, with TeaVM's class library. The C depends only
  * on those classes, so it is generated once per JVM and copied for every firmware built after.
  *
- * <p>Two figures are left to the board: TeaVM writes the Java heap size into {@code main.c} and
- * the capacity of its pool of array classes made at run time into {@code arrayclass_gen.h}; both
- * are replaced by macros the C compiler gets ({@link #HEAP_MACRO}, {@link #CLASS_POOL_MACRO}).
+ * <p>Four things in TeaVM's C are changed, each checked to be there exactly once: the Java heap
+ * size TeaVM writes into {@code main.c} becomes a constant the board's payload defines ({@link
+ * #HEAP_SYMBOL}), so that one compiled program serves every heap size; the capacity of its pool of
+ * array classes made at run time ({@code arrayclass_gen.h}, 1,120 classes: 78 KB of RAM) becomes
+ * a macro the C compiler gets ({@link #CLASS_POOL_MACRO}); and its bare-metal port's 4 KB page,
+ * to which it rounds the heap and each of the GC's three tables, becomes {@link #PAGE_BYTES}; and
+ * the start of a garbage collection calls the board's {@code spela_heap_full}: the firmware
+ * allocates only when it starts, so a collection means the heap was planned too small, and the
+ * firmware says so and stops rather than collect.
  */
 final class TeaVmCompiler {
 
   static final String MAIN_CLASS = "dev.spela.firmware.FirmwareMain";
 
-  static final String HEAP_MACRO = "SPELA_JAVA_HEAP_BYTES";
+  static final String HEAP_SYMBOL = "spela_java_heap_size";
   static final String CLASS_POOL_MACRO = "SPELA_ARRAY_CLASS_POOL";
+
+  /** The page TeaVM rounds its heap regions to on bare metal: small, as RAM is. */
+  static final int PAGE_BYTES = 64;
 
   /** Heap size given to TeaVM only to be found and replaced in main.c. */
   private static final int HEAP_PLACEHOLDER = 1_234_567;
@@ -77,7 +86,13 @@ final class TeaVmCompiler {
       checkProblems(tool);
       Map<String, byte[]> files = read(out);
       patch(files, "main.c", "teavm_initHeap(" + HEAP_PLACEHOLDER + ", " + HEAP_PLACEHOLDER + ")",
-          "teavm_initHeap(" + HEAP_MACRO + ", " + HEAP_MACRO + ")");
+          "teavm_initHeap(" + HEAP_SYMBOL + ", " + HEAP_SYMBOL + ")");
+      patch(files, "main.c", "int main(int argc, char** argv) {",
+          "extern const int32_t " + HEAP_SYMBOL + ";\nint main(int argc, char** argv) {");
+      patch(files, "memory.c", "int64_t teavm_pageSize() {\n    return 4096LL;",
+          "int64_t teavm_pageSize() {\n    return " + PAGE_BYTES + "LL;");
+      patch(files, "heaptrace.c", "void teavm_gc_gcStarted(int32_t full) {",
+          "void spela_heap_full(void);\nvoid teavm_gc_gcStarted(int32_t full) {\n    spela_heap_full();");
       patchPoolCapacity(files);
       return files;
     } finally {
