@@ -4,10 +4,8 @@ import dev.spela.boards.BoardProfile;
 import dev.spela.boards.firmware.FirmwareBuilder;
 import dev.spela.boards.firmware.FirmwareException;
 import dev.spela.boards.firmware.FirmwareManifest;
-import dev.spela.boards.firmware.FirmwareOverhead;
 import dev.spela.boards.firmware.FirmwareRun;
 import dev.spela.boards.firmware.FirmwareRunner;
-import dev.spela.boards.firmware.FirmwareSpec;
 import dev.spela.boards.firmware.SensorData;
 import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
@@ -98,8 +96,8 @@ public final class FirmwareCommand implements Runnable {
       byte[] bytes = ImageArguments.readValid(image);
       MemoryPlan model = new MemoryPlan();
       model.setFromImage(bytes, 0, bytes.length);
-      if (samples < 0 || heldOut < 0) {
-        throw CliException.usage("--samples and --held-out must not be negative");
+      if (samples < 1 || heldOut < 0) {
+        throw CliException.usage("--samples must be at least 1 and --held-out not negative");
       }
       Dataset dataset = DatasetOptions.load(DatasetCatalogue.standard(), data, dataDir);
       if (dataset.train().pixelsPerSample() != model.inputSize()) {
@@ -115,8 +113,7 @@ public final class FirmwareCommand implements Runnable {
       err.flush();
       FirmwareManifest manifest;
       try {
-        manifest = FirmwareBuilder.build(new FirmwareSpec(profile, bytes, training, held,
-            FirmwareOverhead.layout(profile, model, bytes.length, model.inputSize())), output);
+        manifest = FirmwareBuilder.build(profile, bytes, training, held, output);
       } catch (FirmwareException e) {
         throw CliException.failure(e.getMessage(), e);
       }

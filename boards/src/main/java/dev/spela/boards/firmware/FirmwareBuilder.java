@@ -2,8 +2,12 @@ package dev.spela.boards.firmware;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.spela.boards.BoardPlan;
+import dev.spela.boards.BoardProfile;
 import dev.spela.firmware.FirmwareMain;
+import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
+import dev.spela.runtime.MemoryPlan;
 import dev.spela.runtime.SpelaRuntime;
 import dev.spela.subset.SubsetChecker;
 import dev.spela.subset.SubsetReport;
@@ -59,6 +63,30 @@ public final class FirmwareBuilder {
       Pattern.compile("region `(\\w+)' overflowed by (\\d+) bytes");
 
   private FirmwareBuilder() {}
+
+  /**
+   * Builds the firmware that trains the model in {@code image} on {@code board}, laid out by the
+   * board's memory plan for the firmware target.
+   *
+   * @throws FirmwareException if the plan says the model does not fit (naming the shortfall), or as
+   *     {@link #build(FirmwareSpec, Path)}
+   */
+  public static FirmwareManifest build(
+      BoardProfile board, byte[] image, SensorData training, SensorData heldOut, Path dir) {
+    MemoryPlan model = new MemoryPlan();
+    int status = model.setFromImage(image, 0, image.length);
+    if (status != ImageStatus.OK) {
+      throw new FirmwareException("not a valid model image: " + ImageStatus.name(status));
+    }
+    BoardPlan plan = BoardPlan.of(board, model, BoardPlan.Target.FIRMWARE);
+    if (!plan.fits()) {
+      throw new FirmwareException(
+          plan.model() + " does not fit " + board.id() + " as firmware: " + plan.reason());
+    }
+    FirmwareLayout layout =
+        FirmwareOverhead.layout(board, model, image.length, training.sampleBytes());
+    return build(new FirmwareSpec(board, image, training, heldOut, layout), dir);
+  }
 
   /**
    * Builds the firmware of {@code spec} into {@code dir} (created if needed): {@code
