@@ -6,7 +6,7 @@
 #include "semihosting.h"
 
 /* Linker-script symbols: three flash slots of __slot_bytes each, and the sensor's samples. */
-extern uint8_t __slot_a[], __slot_b[], __checkpoint[], __slot_bytes[];
+extern uint8_t __slot_a[], __slot_b[], __checkpoint[], __slot_bytes[], __sector_bytes[];
 extern const uint8_t __train_pixels[], __train_labels[], __train_labels_end[];
 extern const uint8_t __test_pixels[], __test_labels[], __test_labels_end[];
 extern const uint32_t spela_sample_bytes;
@@ -24,6 +24,10 @@ static uint8_t* region_base(int32_t region) {
 
 int32_t spela_flash_size(void) {
   return (int32_t) (uintptr_t) __slot_bytes;
+}
+
+int32_t spela_flash_sector_bytes(void) {
+  return (int32_t) (uintptr_t) __sector_bytes;
 }
 
 void spela_flash_read(int32_t region, int32_t offset, int8_t* buffer, int32_t buffer_offset, int32_t length) {

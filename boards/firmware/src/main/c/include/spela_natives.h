@@ -9,6 +9,7 @@
  * spela_flash_size() bytes, a whole number of erase sectors. Erased flash reads 0xFF; a write
  * can only clear bits, so a region is erased before it is written, as on NOR flash. */
 int32_t spela_flash_size(void);
+int32_t spela_flash_sector_bytes(void);
 void spela_flash_read(int32_t region, int32_t offset, int8_t* buffer, int32_t buffer_offset, int32_t length);
 int32_t spela_flash_write(int32_t region, int32_t offset, const int8_t* data, int32_t data_offset, int32_t length);
 void spela_flash_erase(int32_t region, int32_t offset, int32_t length);

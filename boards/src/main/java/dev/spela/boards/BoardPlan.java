@@ -14,10 +14,11 @@ import java.util.StringJoiner;
  * lives (boards/BOARDS.md, "The plan"). Built from the runtime's own {@link MemoryPlan}, so the
  * byte counts are the ones the runtime allocates.
  *
- * <p>RAM holds the runtime's arena (less frozen weights, which are read in place from the image in
- * flash), the runtime's fixed arrays, the buffers around it, what the VM running it costs for the
- * chosen {@link Target} (object headers, the VM's own structures, the stack) and the board's system
- * reservation; it fits if the total is at most the board's SRAM. Flash holds the firmware, two
+ * <p>RAM holds everything the runtime allocates ({@link MemoryPlan#ramBytes}: its arena, I/O
+ * buffers and fixed arrays; priors and frozen weights are read in place from the image in flash),
+ * the buffers around it, what the VM running it costs for the chosen {@link Target} (object
+ * headers, the VM's own structures, the stack) and the board's system reservation; it fits if the
+ * total is at most the board's SRAM. Flash holds the firmware, two
  * image slots (the running image and the one being received) and one checkpoint area, each rounded
  * up to whole erase sectors; it fits if the total is at most the board's flash.
  *
@@ -53,15 +54,6 @@ public record BoardPlan(
     JVM
   }
 
-  /**
-   * Arrays the runtime allocates besides its weight rows (the arena's eleven, three plans' widths,
-   * two SHA-256 states of three arrays each) and its objects (runtime, arena, three plans, two
-   * validators' worth of codecs and digests): the embedded-JVM target's header count.
-   */
-  static final int RUNTIME_FIXED_ARRAYS = 20;
-
-  static final int RUNTIME_OBJECTS = 12;
-
   /** Image slots: the model in use and the one being received (A/B, as in MCUboot). */
   public static final int IMAGE_SLOTS = 2;
 
@@ -83,9 +75,10 @@ public record BoardPlan(
       long updateMacs) {}
 
   /**
-   * RAM in bytes. {@code weights} counts trainable layers only; the arena parts come from {@link
-   * MemoryPlan}, {@code runtimeFixed} is {@link MemoryPlan#FIXED_BYTES}; {@code ioBuffers} are the
-   * firmware's image and sample buffers; {@code protocolBuffers} the fleet protocol's (the
+   * RAM in bytes. {@code weights} counts trainable layers only; the arena parts and {@code
+   * ioBuffers} come from {@link MemoryPlan}, {@code runtimeFixed} is {@link
+   * MemoryPlan#FIXED_BYTES}; {@code firmwareBuffers} are the firmware program's own (a sample, a
+   * block to read its written image back); {@code protocolBuffers} the fleet protocol's (the
    * embedded-JVM target, which carries the fleet agent). The VM: {@code vmHeaders} (a header on
    * every array and object), {@code vmObjects} (objects besides the runtime's arrays), {@code
    * vmHeap} (the heap's own bookkeeping), {@code vmStatic} (the VM's engine, or TeaVM's class
@@ -96,12 +89,12 @@ public record BoardPlan(
   public record Ram(
       long weights,
       long biases,
-      long priors,
       long activations,
       long noise,
       long bookkeeping,
-      long runtimeFixed,
       long ioBuffers,
+      long runtimeFixed,
+      long firmwareBuffers,
       long protocolBuffers,
       long vmHeaders,
       long vmObjects,
@@ -117,7 +110,8 @@ public record BoardPlan(
   /**
    * Flash in bytes: {@code firmware} (the board's reservation), {@code imageSlots} slots and one
    * checkpoint area of {@code slot} bytes each ({@code image} rounded up to whole sectors). {@code
-   * frozenWeights} are read in place from the running image: they are part of it, not extra.
+   * readInPlace} (frozen layers' weights and every prior) is read from the running image: part of
+   * it, not extra.
    */
   public record Flash(
       long firmware,
@@ -128,12 +122,12 @@ public record BoardPlan(
       long total,
       long capacity,
       boolean fits,
-      long frozenWeights) {}
+      long readInPlace) {}
 
   /**
    * Per-sample backpropagation on the same network and number formats instead ({@link
-   * MemoryPlan#backpropBytes}): {@code model} bytes plus the same runtime, protocol and system RAM
-   * make {@code total}.
+   * MemoryPlan#backpropBytes}): {@code model} bytes plus the same I/O buffers, fixed arrays,
+   * VM, protocol and system RAM make {@code total}.
    */
   public record Backprop(long model, long total, boolean fits) {}
 
@@ -190,7 +184,7 @@ public record BoardPlan(
     }
 
     long image = ModelImage.imageSize(model.inputSize(), model.classes(), outputs, count);
-    Ram ram = ram(board, model, target, (int) image);
+    Ram ram = ram(board, model, target);
     long slot = roundUp(image, board.flashSectorBytes());
     long flashTotal = board.reservedFlashBytes() + (IMAGE_SLOTS + 1) * slot;
     Flash flash =
@@ -205,7 +199,7 @@ public record BoardPlan(
             flashTotal <= board.flashBytes(),
             model.flashBytes());
 
-    long backpropTotal = model.backpropBytes() + ram.total() - model.ramBytes();
+    long backpropTotal = model.backpropBytes() + ram.total() - model.arenaBytes();
     Backprop backprop =
         new Backprop(model.backpropBytes(), backpropTotal, backpropTotal <= board.sramBytes());
 
@@ -258,11 +252,9 @@ public record BoardPlan(
   }
 
   /** The RAM lines for a target: the runtime's arrays, then what the target's VM adds. */
-  private static Ram ram(BoardProfile board, MemoryPlan model, Target target, int imageBytes) {
-    long arena = model.ramBytes();
-    long fixed = MemoryPlan.FIXED_BYTES;
+  private static Ram ram(BoardProfile board, MemoryPlan model, Target target) {
     long system = board.reservedRamBytes();
-    long io;
+    long firmwareBuffers;
     long protocol;
     long headers;
     long objects;
@@ -270,8 +262,8 @@ public record BoardPlan(
     long vmStatic;
     long stack;
     if (target == Target.FIRMWARE) {
-      FirmwareOverhead.Lines vm = FirmwareOverhead.lines(model, imageBytes, model.inputSize());
-      io = vm.ioBuffers();
+      FirmwareOverhead.Lines vm = FirmwareOverhead.lines(model, model.inputSize());
+      firmwareBuffers = vm.buffers();
       protocol = 0; // the firmware does not carry the fleet agent yet
       headers = vm.arrayHeaders();
       objects = vm.objects();
@@ -280,28 +272,35 @@ public record BoardPlan(
       stack = vm.stack();
     } else {
       BoardProfile.Jvm jvm = board.jvm();
-      io = 0;
+      firmwareBuffers = 0;
       protocol = board.protocolBuffers().bytes();
       headers =
-          (long) jvm.arrayHeaderBytes() * (model.weightRows() + RUNTIME_FIXED_ARRAYS)
-              + (long) jvm.objectHeaderBytes() * RUNTIME_OBJECTS;
+          (long) jvm.arrayHeaderBytes() * model.arrayCount()
+              + (long) jvm.objectHeaderBytes() * model.objectCount();
       objects = jvm.applicationObjectsBytes();
       heap = 0;
       vmStatic = jvm.engineRamBytes();
       stack = jvm.javaStackBytes();
     }
     long device =
-        arena + fixed + io + protocol + headers + objects + heap + vmStatic + stack;
+        model.ramBytes()
+            + firmwareBuffers
+            + protocol
+            + headers
+            + objects
+            + heap
+            + vmStatic
+            + stack;
     long total = device + system;
     return new Ram(
-        model.weightBytes() - model.flashBytes(),
+        model.weightBytes(),
         model.biasBytes(),
-        model.priorBytes(),
         model.activationBytes(),
         model.noiseBytes(),
         model.bookkeepingBytes(),
-        fixed,
-        io,
+        model.ioBufferBytes(),
+        MemoryPlan.FIXED_BYTES,
+        firmwareBuffers,
         protocol,
         headers,
         objects,

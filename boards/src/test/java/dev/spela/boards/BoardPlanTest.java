@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.boards.firmware.FirmwareOverhead;
+import dev.spela.firmware.FirmwareMemory;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
@@ -36,23 +38,28 @@ class BoardPlanTest {
 
     assertEquals(model.weightBytes(), ram.weights());
     assertEquals(model.biasBytes(), ram.biases());
-    assertEquals(model.priorBytes(), ram.priors());
     assertEquals(model.activationBytes(), ram.activations());
     assertEquals(model.noiseBytes(), ram.noise());
     assertEquals(model.bookkeepingBytes(), ram.bookkeeping());
+    assertEquals(model.ioBufferBytes(), ram.ioBuffers());
+    assertEquals(MemoryPlan.FIXED_BYTES, ram.runtimeFixed());
     assertEquals(
         model.ramBytes(),
         ram.weights()
             + ram.biases()
-            + ram.priors()
             + ram.activations()
             + ram.noise()
-            + ram.bookkeeping());
-    assertEquals(MemoryPlan.FIXED_BYTES, ram.runtimeFixed());
+            + ram.bookkeeping()
+            + ram.ioBuffers()
+            + ram.runtimeFixed());
     assertEquals(1024 + 256, ram.protocolBuffers());
     assertEquals(NRF.reservedRamBytes(), ram.system());
+    // The embedded JVM: 12 bytes on each array, 8 on each object, its engine, stack and objects.
+    assertEquals(12L * model.arrayCount() + 8L * model.objectCount(), ram.vmHeaders());
+    assertEquals(NRF.jvm().fixedBytes(), ram.vmObjects() + ram.vmStatic() + ram.stack());
     assertEquals(
-        model.ramBytes() + MemoryPlan.FIXED_BYTES + 1280 + NRF.reservedRamBytes(), ram.total());
+        model.ramBytes() + 1280 + ram.vmHeaders() + NRF.jvm().fixedBytes(), ram.device());
+    assertEquals(ram.device() + NRF.reservedRamBytes(), ram.total());
     assertEquals(256 * 1024, ram.capacity());
 
     int image = ModelImage.imageSize(784, 10, new int[] {128, 34}, 2);
@@ -61,7 +68,8 @@ class BoardPlanTest {
     assertEquals(plan.flash().slot(), plan.flash().checkpoint());
     assertEquals(NRF.reservedFlashBytes() + 3 * plan.flash().slot(), plan.flash().total());
     assertEquals(model.backpropBytes(), plan.backprop().model());
-    assertEquals(model.backpropBytes() + ram.total() - model.ramBytes(), plan.backprop().total());
+    assertEquals(
+        model.backpropBytes() + ram.total() - model.arenaBytes(), plan.backprop().total());
     assertEquals("784-128-34", plan.model());
     assertEquals("nrf52840", plan.board());
   }
@@ -69,7 +77,7 @@ class BoardPlanTest {
   @Test
   void aLargeModelDoesNotFitAnNrf52840ButASmallOneDoes() {
     BoardPlan large = BoardPlan.of(NRF, model(10, 0, 784, 1000, 34));
-    BoardPlan small = BoardPlan.of(NRF, model(10, 0, 784, 128, 34));
+    BoardPlan small = BoardPlan.of(NRF, model(10, 0, 784, 96, 34));
 
     // 784 x 1000 + 1000 x 34 weights at 16 bits: 1.6 MB.
     assertEquals(2L * (784 * 1000 + 1000 * 34), large.ram().weights());
@@ -92,9 +100,11 @@ class BoardPlanTest {
     long layer0Weights = 2L * 784 * 128;
 
     assertEquals(trained.ram().weights() - layer0Weights, frozen.ram().weights());
-    assertEquals(trained.ram().total() - layer0Weights, frozen.ram().total());
-    assertEquals(0, trained.flash().frozenWeights());
-    assertEquals(layer0Weights, frozen.flash().frozenWeights());
+    // the frozen layer's 392 weight rows leave the row table too, and their 12-byte array headers
+    assertEquals(trained.ram().total() - layer0Weights - 16L * 392, frozen.ram().total());
+    long priors = 2L * 10 * (128 + 34);
+    assertEquals(priors, trained.flash().readInPlace());
+    assertEquals(2L * 784 * 128 + priors, frozen.flash().readInPlace());
     assertEquals(
         trained.flash().total(), frozen.flash().total(), "frozen weights stay in the image");
     assertFalse(trained.fits(), "784-128-34 does not fit the ESP32's DRAM");
@@ -139,6 +149,39 @@ class BoardPlanTest {
     // Backpropagation has no priors or noise but keeps each layer's input and pre-activation.
     assertEquals(plan.backprop().total() <= NRF.sramBytes(), plan.backprop().fits());
     assertTrue(plan.backprop().model() > plan.ram().weights());
+  }
+
+  @Test
+  void theFirmwareTargetCountsTeaVmsHeadersHeapStaticsAndStack() {
+    MemoryPlan model = model(10, 0, 784, 96, 34);
+    BoardPlan.Ram ram = BoardPlan.of(NRF, model, BoardPlan.Target.FIRMWARE).ram();
+    long javaHeap = FirmwareMemory.javaHeapBytes(model, 784);
+
+    assertEquals(0, ram.protocolBuffers(), "the firmware carries no fleet agent yet");
+    assertEquals(javaHeap, model.ramBytes() + ram.firmwareBuffers() + ram.vmHeaders()
+        + ram.vmObjects());
+    assertEquals(FirmwareOverhead.mallocBytes(javaHeap) - javaHeap, ram.vmHeap());
+    assertEquals(FirmwareOverhead.DATA_BYTES + FirmwareOverhead.BSS_BYTES, ram.vmStatic());
+    assertEquals(FirmwareOverhead.STACK_BYTES, ram.stack());
+    assertEquals(FirmwareOverhead.mallocBytes(javaHeap) + ram.vmStatic() + ram.stack(),
+        ram.device());
+    assertEquals(ram.device() + NRF.reservedRamBytes(), ram.total());
+    assertTrue(ram.fits(), "784-96-34 trains on an nRF52840 as firmware");
+  }
+
+  @Test
+  void theLargestModelFitsAndOneUnitMoreDoesNot() {
+    for (BoardPlan.Target target : BoardPlan.Target.values()) {
+      for (int hidden = 1; hidden <= 2; hidden++) {
+        int width = LargestModel.hiddenWidth(NRF, target, 784, 34, 10, hidden);
+        assertTrue(BoardPlan.of(NRF, LargestModel.shape(784, 34, 10, hidden, width), target).fits());
+        assertFalse(
+            BoardPlan.of(NRF, LargestModel.shape(784, 34, 10, hidden, width + 1), target).fits());
+      }
+    }
+    assertTrue(
+        LargestModel.hiddenWidth(NRF, BoardPlan.Target.FIRMWARE, 784, 34, 10, 1) >= 96,
+        "the issue's floor: an nRF52840 trains at least 784-96-34");
   }
 
   @Test

@@ -1,29 +1,39 @@
 package dev.spela.runtime;
 
 /**
- * Every buffer of the runtime, allocated once from a {@link MemoryPlan} (the capacity) and reused
- * for every model loaded afterwards. Layers' biases and priors are packed one after the other,
- * their weights are rows laid out by the capacity's shape; {@link #layerInfo} holds each layer's
- * offsets and number formats.
+ * What training writes, allocated once from a {@link MemoryPlan} (the capacity) and reused for
+ * every model loaded afterwards: the weights of trainable layers as rows laid out by the capacity's
+ * shape, layers' biases packed one after the other, the activation and scratch vectors and the
+ * rounding noise; {@link #layerInfo} holds each layer's offsets and number formats. Frozen layers'
+ * weights are not here, nor, unless the capacity asks for them, the priors: they are read in place
+ * from the image in flash.
  */
 final class Arena {
 
   static final int INPUTS = 0;
   static final int OUTPUTS = 1;
 
-  /** Index in {@link #weights} of the layer's first row (fixed by the capacity's shape). */
+  /** Index in {@link #weights} of a trainable layer's first row (fixed by the capacity's shape). */
   static final int FIRST_ROW = 2;
 
   static final int BIAS_OFFSET = 3;
-  static final int PRIOR_OFFSET = 4;
-  static final int WEIGHT_EXPONENT = 5;
-  static final int INPUT_FRAC_BITS = 6;
-  static final int FROZEN = 7;
+  static final int WEIGHT_EXPONENT = 4;
+  static final int INPUT_FRAC_BITS = 5;
+  static final int FROZEN = 6;
 
   /** Upper bound of the layer's largest |weight q| since the last exact scan. */
-  static final int WEIGHT_BOUND = 8;
+  static final int WEIGHT_BOUND = 7;
 
-  static final int LAYER_FIELDS = 9;
+  /** Where the layer's weights section starts in the image in flash (read when frozen). */
+  static final int WEIGHTS_AT = 8;
+
+  /** Where the layer's priors section starts in the image in flash. */
+  static final int PRIORS_AT = 9;
+
+  /** Index in {@link #priors} of the layer's first prior (when the capacity keeps them in RAM). */
+  static final int PRIOR_OFFSET = 10;
+
+  static final int LAYER_FIELDS = 11;
 
   static final int PREDICTED = 0;
   static final int BEST_COSINE = 1;
@@ -33,13 +43,16 @@ final class Arena {
 
   /**
    * Packed input-pair weight rows (DenseKernels), each its own array so that the kernels' inner
-   * loops index every array from 0: capacity layer k has {@code plan.weightRows(k)} rows of {@code
-   * plan.rowLength(k)} ints (input-major or output-major, as the capacity's plan says), after the
-   * rows of layers 0 .. k-1. A smaller model's layer k uses the first rows and entries of them.
+   * loops index every array from 0: trainable capacity layer k has {@code plan.weightRows(k)} rows
+   * of {@code plan.rowLength(k)} ints (input-major or output-major, as the capacity's plan says),
+   * after the rows of the trainable layers before it. A smaller model's layer k uses the first rows
+   * and entries of them.
    */
   final int[][] weights;
 
   final int[] biases;
+
+  /** Every layer's priors, class-major, if the capacity keeps them in RAM; else empty. */
   final short[] priors;
 
   /**
@@ -75,7 +88,7 @@ final class Arena {
     weights = new int[plan.weightRows()][];
     int row = 0;
     for (int k = 0; k < plan.layers(); k++) {
-      for (int r = 0; r < plan.weightRows(k); r++) {
+      for (int r = 0; !plan.frozen(k) && r < plan.weightRows(k); r++) {
         weights[row++] = new int[plan.rowLength(k)];
       }
     }
@@ -91,11 +104,13 @@ final class Arena {
     results = new int[plan.resultElements()];
   }
 
-  /** Index of capacity layer k's first weight row. */
+  /** Index of trainable capacity layer k's first weight row. */
   static int firstRow(MemoryPlan capacity, int layer) {
     int row = 0;
     for (int k = 0; k < layer; k++) {
-      row += capacity.weightRows(k);
+      if (!capacity.frozen(k)) {
+        row += capacity.weightRows(k);
+      }
     }
     return row;
   }

@@ -1,24 +1,33 @@
 package dev.spela.runtime;
 
+import dev.spela.protocols.checksum.Crc32;
+import dev.spela.protocols.checksum.Sha256;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.protocols.image.ModelImageDecoder;
 import dev.spela.protocols.image.ModelImageValidator;
+import dev.spela.protocols.storage.FlashRegion;
 import dev.spela.protocols.subset.InitPhase;
 import dev.spela.runtime.kernels.DenseKernels;
 
 /**
  * Exact memory needs, in bytes, of one model shape on this runtime (the allocator's plan, as in
- * TFLite Micro). {@link Arena} allocates exactly what a plan lists; a runtime built for one plan
- * (its capacity) accepts any model whose plan {@link #fitsIn fits in it}, layer by layer: each
- * layer's weights live in rows of their own (one array per input pair, or per output for a narrow
- * layer), so a model's layer k must be no wider and have no more inputs than the capacity's layer
- * k.
+ * TFLite Micro): every array a runtime built on this plan allocates ({@link #ramBytes}), and the
+ * image bytes it reads in place from flash instead ({@link #flashBytes}). {@link Arena} allocates
+ * exactly what a plan lists; a runtime built for one plan (its capacity) accepts any model whose
+ * plan {@link #fitsIn fits in it}, layer by layer: each trainable layer's weights live in rows of
+ * their own (one array per input pair, or per output for a narrow layer), so a model's layer k must
+ * be no wider and have no more inputs than the capacity's layer k.
  *
- * <p>Buffers shared by all layers are sized for the widest layer; per-layer figures say what each
- * layer's step touches. Weights of frozen layers are counted as flash (they are never written), the
- * rest as RAM. {@link #backpropBytes} gives, for comparison, what per-sample backpropagation on the
- * same network would need with the same number formats.
+ * <p>RAM: the arena (the weights of trainable layers, biases, the shared activation and scratch
+ * vectors, rounding noise, bookkeeping: what training writes), the I/O buffers (a block buffer to
+ * read images, one to write them, row buffers for what is read in place) and the fixed arrays
+ * (SHA-256 states, plans, digests, static tables). Flash: the weights of frozen layers and every
+ * layer's priors stay in the image and are read a row at a time (a host may keep the priors in the
+ * arena instead, {@link #setPriorsInRam}). Not counted here: the VM's own structures (object and
+ * array headers: see {@link #arrayCount} and {@link #objectCount}) and the stack. {@link
+ * #backpropBytes} gives, for comparison, what per-sample backpropagation on the same network would
+ * need with the same number formats.
  */
 public final class MemoryPlan {
 
@@ -32,11 +41,35 @@ public final class MemoryPlan {
   /** Length of the stochastic-rounding noise ring read at random row offsets. */
   public static final int NOISE_RING = DenseKernels.NOISE_RING;
 
-  /** Bytes of arrays the runtime allocates besides the arena: two SHA-256 states, three plans. */
-  public static final long FIXED_BYTES = 2 * (8 + 64) * 4 + 2 * 64 + 3 * ModelImage.MAX_LAYERS * 4;
+  /** The block buffer images are read through (validation, loading): a multiple of 8. */
+  public static final int IO_BLOCK_BYTES = 256;
+
+  /**
+   * Arrays of fixed size a runtime allocates besides the arena and the I/O buffers: three plans'
+   * widths, the validator's two SHA-256 states and two digests, the writer's SHA-256 state and
+   * digest, and the static tables (CRC-32, SHA-256 round constants).
+   */
+  public static final long FIXED_BYTES =
+      3 * 4 * ModelImage.MAX_LAYERS
+          + 3 * Sha256.INSTANCE_ARRAY_BYTES
+          + 3 * ModelImage.DIGEST_LENGTH
+          + Crc32.TABLE_BYTES
+          + Sha256.TABLE_BYTES;
+
+  /** How many arrays make up {@link #FIXED_BYTES}. */
+  static final int FIXED_ARRAYS = 3 + 3 * Sha256.INSTANCE_ARRAYS + 3 + 2;
+
+  /**
+   * Objects (not arrays) a runtime allocates whatever its plan: the runtime, its arena, image
+   * binding and three plans; the image reader; the validator with its decoder (and the decoder's
+   * array region), its own array region, a CRC-32 and two SHA-256 states; the binding's decoder
+   * with its array region; the writer with its SHA-256 state and header encoder (with a CRC-32).
+   */
+  public static final int OBJECTS = 6 + 1 + 7 + 2 + 4;
 
   private final int[] outputs = new int[ModelImage.MAX_LAYERS];
   private long frozenMask;
+  private boolean priorsInRam;
   private int layers;
   private int classes;
   private int inputSize;
@@ -78,19 +111,21 @@ public final class MemoryPlan {
   }
 
   /**
-   * Validates a whole image and sets the plan from it (host or start-up use: allocates a
+   * Validates a whole image in place and sets the plan from it (host or start-up use: allocates a
    * validator). Returns {@link ImageStatus#OK} or the validation failure.
    */
   @InitPhase
-  public int setFromImage(byte[] image, int offset, int length) {
-    int status = new ModelImageValidator().validate(image, offset, length);
+  public int setFromImage(FlashRegion region, int offset, int length) {
+    ModelImageValidator validator = new ModelImageValidator();
+    int status = validator.validate(region, offset, length);
     return status != ImageStatus.OK
         ? status
-        : setFrom(new ModelImageDecoder().wrap(image, offset, length));
+        : setFrom(new ModelImageDecoder().wrap(region, offset, length));
   }
 
   public void copyFrom(MemoryPlan other) {
     setShape(other.inputSize, other.classes, other.outputs, other.layers, other.frozenMask);
+    priorsInRam = other.priorsInRam;
   }
 
   public int layers() {
@@ -117,6 +152,20 @@ public final class MemoryPlan {
     return (frozenMask >>> layer & 1) != 0;
   }
 
+  /**
+   * Whether a runtime with this capacity copies the priors into its arena at load, instead of
+   * reading them from flash at every step: a host's choice for speed (the device default, false,
+   * keeps RAM for what training writes). A model with more prior elements than such a capacity does
+   * not fit it.
+   */
+  public void setPriorsInRam(boolean inRam) {
+    priorsInRam = inRam;
+  }
+
+  public boolean priorsInRam() {
+    return priorsInRam;
+  }
+
   /** Read-only view of the widths, {@code [0, layers())} meaningful. */
   int[] outputsArray() {
     return outputs;
@@ -124,11 +173,16 @@ public final class MemoryPlan {
 
   // ---- element counts of the arena arrays ----
 
-  /** Ints of packed weights: each holds the weights of two inputs (a pair) to one output. */
+  /**
+   * Ints of packed weights in the arena (trainable layers only): each holds the weights of two
+   * inputs (a pair) to one output.
+   */
   public int weightElements() {
     long n = 0;
     for (int k = 0; k < layers; k++) {
-      n += (long) DenseKernels.pairs(inputs(k)) * outputs[k];
+      if (!frozen(k)) {
+        n += (long) DenseKernels.pairs(inputs(k)) * outputs[k];
+      }
     }
     return (int) n;
   }
@@ -152,13 +206,20 @@ public final class MemoryPlan {
     return outputMajor(layer) ? DenseKernels.pairs(inputs(layer)) : outputs[layer];
   }
 
-  /** Weight rows of all layers. */
+  /** Weight rows in the arena: those of the trainable layers (frozen layers stay in flash). */
   public int weightRows() {
     int n = 0;
     for (int k = 0; k < layers; k++) {
-      n += weightRows(k);
+      if (!frozen(k)) {
+        n += weightRows(k);
+      }
     }
     return n;
+  }
+
+  /** Prior elements the arena holds: all of them if {@link #priorsInRam}, else none. */
+  public int priorElements() {
+    return priorsInRam ? classes * biasElements() : 0;
   }
 
   public int biasElements() {
@@ -167,10 +228,6 @@ public final class MemoryPlan {
       n += outputs[k];
     }
     return n;
-  }
-
-  public int priorElements() {
-    return classes * biasElements();
   }
 
   public int maxInputs() {
@@ -226,7 +283,8 @@ public final class MemoryPlan {
   // ---- bytes ----
 
   /**
-   * Two bytes per weight, plus one padding weight per output when the layer has an odd input count.
+   * Layer k's packed weights in RAM: two bytes per weight, plus one padding weight per output when
+   * the layer has an odd input count.
    */
   public long weightBytes(int layer) {
     return 4L * DenseKernels.pairs(inputs(layer)) * outputs[layer];
@@ -236,6 +294,7 @@ public final class MemoryPlan {
     return 4L * outputs[layer];
   }
 
+  /** Layer k's priors: read in place from the image in flash. */
   public long priorBytes(int layer) {
     return 2L * classes * outputs[layer];
   }
@@ -251,6 +310,7 @@ public final class MemoryPlan {
         + 4L * outputs[layer];
   }
 
+  /** Packed weights of the trainable layers: the arena's weight rows. */
   public long weightBytes() {
     return 4L * weightElements();
   }
@@ -259,8 +319,20 @@ public final class MemoryPlan {
     return 4L * biasElements();
   }
 
+  /** Every layer's priors: read in place from the image in flash, unless {@link #priorsInRam}. */
   public long priorBytes() {
-    return 2L * priorElements();
+    return 2L * classes * biasElements();
+  }
+
+  /** Weights of frozen layers as the image holds them (int16), read in place from flash. */
+  public long frozenWeightBytes() {
+    long n = 0;
+    for (int k = 0; k < layers; k++) {
+      if (frozen(k)) {
+        n += ModelImage.weightsLength(inputs(k), outputs[k]);
+      }
+    }
+    return n;
   }
 
   /**
@@ -283,34 +355,66 @@ public final class MemoryPlan {
     return 4L * (layerInfoElements() + resultElements() + weightRows());
   }
 
-  /** Everything {@link Arena} allocates for this plan. */
+  /**
+   * Everything {@link Arena} allocates for this plan: what training writes (and the priors, if
+   * {@link #priorsInRam}).
+   */
   public long arenaBytes() {
     return weightBytes()
         + biasBytes()
-        + priorBytes()
+        + 2L * priorElements()
         + activationBytes()
         + noiseBytes()
         + bookkeepingBytes();
   }
 
-  /** Weights of frozen layers: read-only, so they can stay in flash. */
-  public long flashBytes() {
-    long n = 0;
-    for (int k = 0; k < layers; k++) {
-      if (frozen(k)) {
-        n += weightBytes(k);
-      }
-    }
-    return n;
+  /** The image writer's buffer: a block, or the header if longer. */
+  public int writeBufferBytes() {
+    return Math.max(IO_BLOCK_BYTES, ModelImage.headerLength(layers));
   }
 
+  /** Bytes of a row read from flash: two int16 weight rows of the widest layer, or a digest. */
+  public int rowBufferBytes() {
+    return Math.max(ModelImage.DIGEST_LENGTH, 4 * maxOutputs());
+  }
+
+  /**
+   * I/O buffers: the block images are read through, the image writer's buffer, the raw row buffer,
+   * a packed weight row (a frozen layer's input pair) and two prior rows (a class's, and the
+   * label's kept for the update).
+   */
+  public long ioBufferBytes() {
+    return IO_BLOCK_BYTES
+        + writeBufferBytes()
+        + rowBufferBytes()
+        + 4L * maxOutputs()
+        + 2L * 2 * maxOutputs();
+  }
+
+  /** Every byte a runtime built on this plan allocates: arena, I/O buffers and fixed arrays. */
   public long ramBytes() {
-    return arenaBytes() - flashBytes();
+    return arenaBytes() + ioBufferBytes() + FIXED_BYTES;
   }
 
-  /** Arena plus the runtime's fixed arrays: every array a runtime built on this plan allocates. */
-  public long totalBytes() {
-    return arenaBytes() + FIXED_BYTES;
+  /**
+   * Image bytes the runtime reads in place from flash instead of holding them in RAM: frozen
+   * layers' weights and every layer's priors.
+   */
+  public long flashBytes() {
+    return frozenWeightBytes() + (priorsInRam ? 0 : priorBytes());
+  }
+
+  /**
+   * Arrays a runtime built on this plan allocates (for a VM's per-array header): {@link #ramBytes}
+   * is their elements' bytes.
+   */
+  public int arrayCount() {
+    return 1 + weightRows() + 10 + 6 + FIXED_ARRAYS;
+  }
+
+  /** Objects other than arrays a runtime allocates (for a VM's per-object header). */
+  public int objectCount() {
+    return OBJECTS;
   }
 
   /**
@@ -320,16 +424,19 @@ public final class MemoryPlan {
    */
   public long backpropBytes() {
     long kept = 0;
+    long weights = 0;
     for (int k = 0; k < layers; k++) {
       kept += 2L * inputs(k) + 4L * outputs[k];
+      weights += weightBytes(k);
     }
-    return weightBytes() + biasBytes() + kept + 2L * 4 * vectorElements();
+    return weights + biasBytes() + kept + 2L * 4 * vectorElements();
   }
 
   /**
    * True if a runtime whose arena was planned as {@code capacity} can hold this model: no more
-   * layers, and every layer no wider and with no more input pairs than the capacity's same layer
-   * (its weight rows are that layer's).
+   * layers, every layer no wider and with no more input pairs than the capacity's same layer, and
+   * each trainable layer on a trainable capacity layer (its weight rows are that layer's; a frozen
+   * layer needs no rows: it is read from flash).
    */
   public boolean fitsIn(MemoryPlan capacity) {
     if (layers > capacity.layers) {
@@ -337,14 +444,14 @@ public final class MemoryPlan {
     }
     for (int k = 0; k < layers; k++) {
       if (outputs[k] > capacity.outputs[k]
-          || DenseKernels.pairs(inputs(k)) > DenseKernels.pairs(capacity.inputs(k))) {
+          || DenseKernels.pairs(inputs(k)) > DenseKernels.pairs(capacity.inputs(k))
+          || !frozen(k) && capacity.frozen(k)) {
         return false;
       }
     }
-    return biasElements() <= capacity.biasElements()
-        && priorElements() <= capacity.priorElements()
-        && maxInputs() <= capacity.maxInputs()
-        && maxOutputs() <= capacity.maxOutputs()
-        && vectorElements() <= capacity.vectorElements();
+    // An odd input size may round to the capacity's pairs and still be one longer.
+    return maxInputs() <= capacity.maxInputs()
+        && vectorElements() <= capacity.vectorElements()
+        && (!capacity.priorsInRam || classes * biasElements() <= capacity.priorElements());
   }
 }

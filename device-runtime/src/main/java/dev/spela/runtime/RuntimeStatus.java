@@ -1,11 +1,12 @@
 package dev.spela.runtime;
 
 import dev.spela.protocols.image.ImageStatus;
+import dev.spela.protocols.storage.FlashStatus;
 
 /**
  * Status codes of runtime calls: 0 is success, failures are negative. {@link SpelaRuntime#load}
- * returns {@link ImageStatus} codes (-1 .. -16); the codes here (-32 and below) are the runtime's
- * own.
+ * returns {@link ImageStatus} codes (-1 .. -17); the codes here (-32 .. -37) are the runtime's own;
+ * a failed flash write or read while writing an image returns its {@link FlashStatus} (-48 .. -51).
  */
 public final class RuntimeStatus {
 
@@ -23,8 +24,14 @@ public final class RuntimeStatus {
   public static final int BAD_LABEL = -34;
   public static final int BAD_LAYER = -35;
 
-  /** The output array cannot hold the image at that offset. */
+  /** The target region cannot hold the image at that offset. */
   public static final int BUFFER_TOO_SMALL = -36;
+
+  /** {@link SpelaRuntime#rebase} onto an image that is not the one last written. */
+  public static final int NOT_WRITTEN = -37;
+
+  /** A flash read failed during a step (the image the model reads from is unreadable). */
+  public static final int READ_FAILED = ImageStatus.READ_FAILED;
 
   private RuntimeStatus() {}
 
@@ -41,8 +48,12 @@ public final class RuntimeStatus {
         return "BAD_LAYER";
       case BUFFER_TOO_SMALL:
         return "BUFFER_TOO_SMALL";
+      case NOT_WRITTEN:
+        return "NOT_WRITTEN";
       default:
-        return ImageStatus.name(status);
+        return status <= FlashStatus.OUT_OF_RANGE
+            ? FlashStatus.name(status)
+            : ImageStatus.name(status);
     }
   }
 }

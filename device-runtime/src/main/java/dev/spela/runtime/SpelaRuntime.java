@@ -6,15 +6,24 @@ import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.protocols.image.ModelImageDecoder;
 import dev.spela.protocols.image.ModelImageEncoder;
-import dev.spela.protocols.image.ModelImageValidator;
+import dev.spela.protocols.image.ModelImageWriter;
+import dev.spela.protocols.storage.FlashRegion;
+import dev.spela.protocols.storage.FlashStatus;
 import dev.spela.protocols.subset.InitPhase;
 import dev.spela.runtime.kernels.DenseKernels;
 
 /**
- * Fixed-point SPELA on a fixed arena: load a model image, train one sample at a time, predict at
- * any layer or with early exit, write the trained state back as an image. Every buffer is allocated
- * by the constructor from a {@link MemoryPlan}; no other method allocates or throws on bad input —
- * they return {@link RuntimeStatus} / {@link ImageStatus} codes. Not thread-safe.
+ * Fixed-point SPELA on a fixed arena: load a model image from flash, train one sample at a time,
+ * predict at any layer or with early exit, write the trained state back as an image. Every buffer
+ * is allocated by the constructor from a {@link MemoryPlan} (the capacity); no other method
+ * allocates or throws on bad input — they return {@link RuntimeStatus} / {@link ImageStatus} codes.
+ * Not thread-safe.
+ *
+ * <p>The image stays where it is: the runtime reads it in place through a {@link FlashRegion} (the
+ * board's flash, or a byte array through {@code ArrayFlash} on a host), copies into RAM only what
+ * training writes, and reads every layer's priors and frozen layers' weights from the image a row
+ * at a time while it runs. So the image a model was loaded from must stay unchanged until another
+ * is loaded, or until {@link #rebase} moves the model to an image this runtime wrote.
  *
  * <p>Numbers: see device-runtime/NUMERICS.md. Cosines and losses are Q15 ints (32768 = 1.0), the
  * learning rate is Q24 (16777216 = 1.0).
@@ -37,9 +46,16 @@ public final class SpelaRuntime {
   private MemoryPlan model = new MemoryPlan();
   private MemoryPlan candidate = new MemoryPlan();
   private final Arena arena;
-  private final ModelImageValidator validator = new ModelImageValidator();
-  private final ModelImageDecoder decoder = new ModelImageDecoder();
-  private final ModelImageEncoder encoder = new ModelImageEncoder();
+  private final ImageBinding image;
+
+  /** A frozen layer's input pair, packed (read from flash for each active pair). */
+  private final int[] frozenRow;
+
+  /** The prior of the class being compared, read from flash. */
+  private short[] priorRow;
+
+  /** The label's prior, kept from the comparison for the update. */
+  private short[] labelPrior;
 
   private boolean loaded;
   private int learningRate;
@@ -48,129 +64,77 @@ public final class SpelaRuntime {
   private long seed;
   private long samplesSeen;
   private int exitLayer = -1;
+  private int readStatus;
 
-  /** Allocates the arena for the largest model this runtime will ever hold. */
+  /** Allocates the arena and buffers for the largest model this runtime will ever hold. */
   public SpelaRuntime(MemoryPlan capacity) {
     this.capacity.copyFrom(capacity);
     arena = new Arena(this.capacity);
+    image = new ImageBinding(this.capacity, arena);
+    frozenRow = new int[this.capacity.maxOutputs()];
+    priorRow = new short[this.capacity.maxOutputs()];
+    labelPrior = new short[this.capacity.maxOutputs()];
   }
 
-  /** Convenience for hosts: a runtime whose capacity is exactly the given image's model, loaded. */
+  /**
+   * Convenience for hosts: a runtime whose capacity is exactly the model of the image at {@code
+   * region[offset, offset + length)}, loaded from it; null if the image is invalid.
+   */
   @InitPhase
-  public static SpelaRuntime forImage(byte[] image, int offset, int length) {
+  public static SpelaRuntime forImage(FlashRegion region, int offset, int length) {
     MemoryPlan plan = new MemoryPlan();
-    if (plan.setFromImage(image, offset, length) != ImageStatus.OK) {
+    if (plan.setFromImage(region, offset, length) != ImageStatus.OK) {
       return null;
     }
     SpelaRuntime runtime = new SpelaRuntime(plan);
-    return runtime.load(image, offset, length) == ImageStatus.OK ? runtime : null;
+    return runtime.load(region, offset, length) == ImageStatus.OK ? runtime : null;
   }
 
   // ------------------------------------------------------------------ loading and saving
 
   /**
-   * Validates the whole image, then (only if valid and within capacity) replaces the current model.
+   * Validates the image at {@code region[offset, offset + length)} in one streaming pass, then
+   * (only if valid and within capacity) replaces the current model by it: the arena receives its
+   * biases and trainable weights; priors and frozen weights stay in the image, which must stay
+   * unchanged while this model runs.
    *
-   * @return {@link ImageStatus#OK} or the first failed check; on failure nothing changes
+   * @return {@link ImageStatus#OK} or the first failed check, and nothing changes; or {@link
+   *     ImageStatus#READ_FAILED} if the flash failed while unpacking (then no model is loaded)
    */
-  public int load(byte[] image, int offset, int length) {
-    int status = validator.validate(image, offset, length);
+  public int load(FlashRegion region, int offset, int length) {
+    int status = image.check(region, offset, length, candidate);
     if (status != ImageStatus.OK) {
       return status;
-    }
-    decoder.wrap(image, offset, length);
-    status = candidate.setFrom(decoder);
-    if (status != ImageStatus.OK) {
-      return status;
-    }
-    if (!candidate.fitsIn(capacity)) {
-      return ImageStatus.DOES_NOT_FIT;
     }
     MemoryPlan previous = model;
     model = candidate;
     candidate = previous;
-    int biasOffset = 0;
-    int priorOffset = 0;
-    for (int k = 0; k < model.layers(); k++) {
-      int in = model.inputs(k);
-      int out = model.outputs(k);
-      arena.setInfo(k, INPUTS, in);
-      arena.setInfo(k, OUTPUTS, out);
-      int firstRow = Arena.firstRow(capacity, k);
-      arena.setInfo(k, FIRST_ROW, firstRow);
-      arena.setInfo(k, BIAS_OFFSET, biasOffset);
-      arena.setInfo(k, PRIOR_OFFSET, priorOffset);
-      arena.setInfo(k, WEIGHT_EXPONENT, decoder.weightExponent(k));
-      arena.setInfo(k, INPUT_FRAC_BITS, decoder.inputFracBits(k));
-      arena.setInfo(k, FROZEN, decoder.frozen(k) ? 1 : 0);
-      packWeights(k, in, out, firstRow);
-      decoder.copyBiases(k, arena.biases, biasOffset);
-      decoder.copyPriors(k, arena.priors, priorOffset);
-      arena.setInfo(
-          k, WEIGHT_BOUND, DenseKernels.maxAbs(arena.weights, firstRow, rowCount(k), rowLength(k)));
-      biasOffset += out;
-      priorOffset += model.classes() * out;
+    loaded = false;
+    status = image.bind(model);
+    if (status != ImageStatus.OK) {
+      return status;
     }
-    learningRate = decoder.learningRate();
-    earlyExitMargin = decoder.earlyExitMargin();
-    roundingMode = decoder.roundingMode();
-    seed = decoder.rngSeed();
-    samplesSeen = decoder.samplesSeen();
-    decoder.wrap(null, 0, 0);
+    ModelImageDecoder header = image.decoder();
+    learningRate = header.learningRate();
+    earlyExitMargin = header.earlyExitMargin();
+    roundingMode = header.roundingMode();
+    seed = header.rngSeed();
+    samplesSeen = header.samplesSeen();
     fillNoise();
     clearResults();
     exitLayer = -1;
+    readStatus = ImageStatus.OK;
     loaded = true;
     return ImageStatus.OK;
   }
 
   /**
-   * Copies layer k's input-major weights from the image into packed input-pair rows (DenseKernels).
+   * The SHA-256 of the whole image last loaded, its digest included (the name an over-the-air
+   * transfer gives it), to {@code out[offset..]}; false (nothing copied) if the last load failed
+   * before its digest was checked.
    */
-  private void packWeights(int k, int in, int out, int firstRow) {
-    boolean outputMajor = capacity.outputMajor(k);
-    for (int p = 0; p < DenseKernels.pairs(in); p++) {
-      int even = 2 * p * out;
-      boolean hasOdd = 2 * p + 1 < in;
-      for (int j = 0; j < out; j++) {
-        int high = hasOdd ? decoder.weight(k, even + out + j) : 0;
-        int packed = DenseKernels.pack(decoder.weight(k, even + j), high);
-        if (outputMajor) {
-          arena.weights[firstRow + j][p] = packed;
-        } else {
-          arena.weights[firstRow + p][j] = packed;
-        }
-      }
-    }
-  }
-
-  /** Rows layer k's weights use: its input pairs, or its outputs if output-major. */
-  private int rowCount(int k) {
-    int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
-    return capacity.outputMajor(k) ? arena.info(k, OUTPUTS) : pairs;
-  }
-
-  /** Ints layer k uses in each of its rows. */
-  private int rowLength(int k) {
-    int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
-    return capacity.outputMajor(k) ? pairs : arena.info(k, OUTPUTS);
-  }
-
-  /** Writes layer k's input-pair rows back as the image's input-major weights. */
-  private void unpackWeights(int k) {
-    int in = arena.info(k, INPUTS);
-    int out = arena.info(k, OUTPUTS);
-    int firstRow = arena.info(k, FIRST_ROW);
-    boolean outputMajor = capacity.outputMajor(k);
-    for (int i = 0; i < in; i++) {
-      for (int j = 0; j < out; j++) {
-        int v =
-            outputMajor
-                ? arena.weights[firstRow + j][i >> 1]
-                : arena.weights[firstRow + (i >> 1)][j];
-        encoder.weight(k, i * out + j, (i & 1) == 0 ? DenseKernels.low(v) : DenseKernels.high(v));
-      }
-    }
+  public boolean loadedImageSha256(byte[] out, int offset) {
+    return image.wholeImageSha256(out, offset);
   }
 
   /** Exact size of the image {@link #writeImage} writes, or {@link RuntimeStatus#NO_MODEL}. */
@@ -183,39 +147,64 @@ public final class SpelaRuntime {
   }
 
   /**
-   * Writes the current model and training state as a v1 image at {@code out[offset..]}.
+   * Writes the current model and training state as a v1 image (canonical layout) to {@code
+   * target[offset..]}, streamed through one buffer, the SHA-256 computed on the way. The target
+   * bytes must be erased and must not overlap the image the model reads from.
    *
-   * @return the number of bytes written, or a negative status
+   * @return the number of bytes written, or a negative status: {@link RuntimeStatus#NO_MODEL},
+   *     {@link RuntimeStatus#BUFFER_TOO_SMALL} (the image does not fit the target there), a {@link
+   *     FlashStatus} of a failed write or read
    */
-  public int writeImage(byte[] out, int offset) {
+  public int writeImage(FlashRegion target, int offset) {
     int size = imageSize();
     if (size < 0) {
       return size;
     }
-    if (out == null || offset < 0 || offset > out.length - size) {
+    ModelImageWriter writer = image.writer();
+    int begun =
+        writer.begin(
+            target,
+            offset,
+            model.inputSize(),
+            model.classes(),
+            model.outputsArray(),
+            model.layers());
+    if (begun < 0) {
       return RuntimeStatus.BUFFER_TOO_SMALL;
     }
-    encoder.wrap(out, offset, size);
-    encoder.layout(model.inputSize(), model.classes(), model.outputsArray(), model.layers());
-    encoder
+    ModelImageEncoder header = writer.header();
+    header
         .learningRate(learningRate)
         .earlyExitMargin(earlyExitMargin)
         .roundingMode(roundingMode)
         .rngSeed(seed)
         .samplesSeen(samplesSeen);
     for (int k = 0; k < model.layers(); k++) {
-      encoder.layerFormat(
+      header.layerFormat(
           k,
           arena.info(k, WEIGHT_EXPONENT),
           arena.info(k, INPUT_FRAC_BITS),
           arena.info(k, FROZEN) != 0);
-      unpackWeights(k);
-      encoder.putBiases(k, arena.biases, arena.info(k, BIAS_OFFSET));
-      encoder.putPriors(k, arena.priors, arena.info(k, PRIOR_OFFSET));
     }
-    encoder.seal();
-    encoder.wrap(null, 0, 0);
-    return size;
+    int status = image.writeSections(model);
+    int finished = writer.finish();
+    if (status == FlashStatus.OK) {
+      status = finished;
+    }
+    return status == FlashStatus.OK ? size : status;
+  }
+
+  /**
+   * Moves the model to the image {@link #writeImage} last wrote at {@code region[offset..]}: from
+   * now on its priors and frozen weights are read from there, so the image it was loaded from may
+   * be erased (a device that keeps checkpoints alternately writes one, then rebases onto it).
+   *
+   * @return {@link ImageStatus#OK}; {@link RuntimeStatus#NOT_WRITTEN} if the image there is not the
+   *     last one written (its digest differs); a flash or image status if it cannot be read
+   */
+  public int rebase(FlashRegion region, int offset) {
+    int size = imageSize();
+    return size < 0 ? size : image.rebase(region, offset, size, model);
   }
 
   // ------------------------------------------------------------------ training and inference
@@ -241,7 +230,7 @@ public final class SpelaRuntime {
       rng = runLayer(k, label, rng);
     }
     samplesSeen++;
-    return RuntimeStatus.OK;
+    return readStatus;
   }
 
   /** The class layer {@code layer} predicts (layers 0 .. layer run), or a negative status. */
@@ -258,7 +247,7 @@ public final class SpelaRuntime {
       runLayer(k, -1, 0);
     }
     exitLayer = layer;
-    return arena.result(layer, PREDICTED);
+    return readStatus != ImageStatus.OK ? readStatus : arena.result(layer, PREDICTED);
   }
 
   /**
@@ -276,15 +265,20 @@ public final class SpelaRuntime {
       runLayer(k, -1, 0);
       if (arena.result(k, BEST_COSINE) - arena.result(k, SECOND_COSINE) >= earlyExitMargin) {
         exitLayer = k;
-        return arena.result(k, PREDICTED);
+        return readStatus != ImageStatus.OK ? readStatus : arena.result(k, PREDICTED);
       }
     }
     runLayer(last, -1, 0);
     exitLayer = last;
-    return arena.result(last, PREDICTED);
+    return readStatus != ImageStatus.OK ? readStatus : arena.result(last, PREDICTED);
   }
 
+  /**
+   * Checks a step's input, and clears the read status: a flash read that fails during the step sets
+   * it, and the step returns it.
+   */
   private int checkInput(byte[] pixels, int offset) {
+    readStatus = ImageStatus.OK;
     if (!loaded) {
       return RuntimeStatus.NO_MODEL;
     }
@@ -313,7 +307,6 @@ public final class SpelaRuntime {
     int out = arena.info(k, OUTPUTS);
     int firstRow = arena.info(k, FIRST_ROW);
     int biasOffset = arena.info(k, BIAS_OFFSET);
-    int priorOffset = arena.info(k, PRIOR_OFFSET);
     int frac = arena.info(k, INPUT_FRAC_BITS);
     int[] vector = arena.vector;
     int[] acc = arena.accumulator;
@@ -326,8 +319,10 @@ public final class SpelaRuntime {
     }
     int pairs = DenseKernels.pairs(in);
     int active = 0;
-    int maxInput;
-    if (capacity.outputMajor(k)) {
+    int maxInput = 0;
+    if (arena.info(k, FROZEN) != 0) {
+      forwardFromFlash(k, pairs, out, biasOffset);
+    } else if (capacity.outputMajor(k)) {
       DenseKernels.forwardOutputMajor(
           arena.weights, firstRow, pairs, out, arena.normalised, arena.biases, biasOffset, acc);
       maxInput = label < 0 ? 0 : DenseKernels.largestInput(arena.normalised, pairs);
@@ -356,9 +351,16 @@ public final class SpelaRuntime {
     int bestCosine = Integer.MIN_VALUE;
     int secondCosine = Integer.MIN_VALUE;
     int labelCosine = 0;
+    boolean priorsInRam = capacity.priorsInRam();
+    int priorOffset = arena.info(k, PRIOR_OFFSET);
     for (int c = 0; c < model.classes(); c++) {
-      int cosine =
-          DenseKernels.cosine(vector, out, reciprocal, arena.priors, priorOffset + c * out);
+      int cosine;
+      if (priorsInRam) {
+        cosine = DenseKernels.cosine(vector, out, reciprocal, arena.priors, priorOffset + c * out);
+      } else {
+        readFailed(image.readPrior(k, c, priorRow));
+        cosine = DenseKernels.cosine(vector, out, reciprocal, priorRow, 0);
+      }
       if (cosine > bestCosine) {
         secondCosine = bestCosine;
         bestCosine = cosine;
@@ -368,6 +370,9 @@ public final class SpelaRuntime {
       }
       if (c == label) {
         labelCosine = cosine;
+        short[] kept = labelPrior;
+        labelPrior = priorRow;
+        priorRow = kept;
       }
     }
     setResults(k, best, bestCosine, secondCosine, label < 0 ? 0 : -labelCosine);
@@ -375,8 +380,10 @@ public final class SpelaRuntime {
       return rng;
     }
     int maxDirection =
-        DenseKernels.direction(
-            acc, vector, out, norm, arena.priors, priorOffset + label * out, labelCosine);
+        priorsInRam
+            ? DenseKernels.direction(
+                acc, vector, out, norm, arena.priors, priorOffset + label * out, labelCosine)
+            : DenseKernels.direction(acc, vector, out, norm, labelPrior, 0, labelCosine);
     if (maxDirection == 0) {
       return rng;
     }
@@ -393,6 +400,29 @@ public final class SpelaRuntime {
         norm,
         maxDirection,
         rng);
+  }
+
+  /**
+   * A frozen layer's forward pass, its weights read from the image an input pair at a time (only
+   * the pairs with a non-zero input): the input-major kernel on one packed row per pair.
+   */
+  private void forwardFromFlash(int k, int pairs, int out, int biasOffset) {
+    int[] acc = arena.accumulator;
+    System.arraycopy(arena.biases, biasOffset, acc, 0, out);
+    int active = DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
+    for (int a = 0; a < active; a++) {
+      int p = arena.activePairs[a];
+      readFailed(image.readPackedPair(k, p, frozenRow));
+      int x = arena.normalised[p];
+      DenseKernels.forwardRow(frozenRow, out, DenseKernels.low(x), DenseKernels.high(x), acc);
+    }
+  }
+
+  /** Keeps the first failed flash read of a step (the step returns it). */
+  private void readFailed(int flashStatus) {
+    if (flashStatus != FlashStatus.OK && readStatus == ImageStatus.OK) {
+      readStatus = ImageStatus.READ_FAILED;
+    }
   }
 
   /**
@@ -539,6 +569,18 @@ public final class SpelaRuntime {
       max = ModelImage.MAX_ABS_WEIGHT;
     }
     arena.setInfo(k, WEIGHT_BOUND, max);
+  }
+
+  /** Rows layer k's weights use: its input pairs, or its outputs if output-major. */
+  private int rowCount(int k) {
+    int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
+    return capacity.outputMajor(k) ? arena.info(k, OUTPUTS) : pairs;
+  }
+
+  /** Ints layer k uses in each of its rows. */
+  private int rowLength(int k) {
+    int pairs = DenseKernels.pairs(arena.info(k, INPUTS));
+    return capacity.outputMajor(k) ? pairs : arena.info(k, OUTPUTS);
   }
 
   private static int bitLength(long v) {
@@ -700,18 +742,24 @@ public final class SpelaRuntime {
     return arena.info(k, FROZEN) != 0;
   }
 
-  /** Frobenius norm of layer k's real weights, Q16 (65536 = 1.0), saturated at Long.MAX_VALUE. */
+  /**
+   * Frobenius norm of layer k's real weights, Q16 (65536 = 1.0), saturated at Long.MAX_VALUE; a
+   * frozen layer's weights are read from flash (0 if that fails).
+   */
   public long weightNormQ16(int k) {
-    int firstRow = arena.info(k, FIRST_ROW);
-    int rows = rowCount(k);
-    int length = rowLength(k);
     long sumSquares = 0;
-    for (int p = firstRow; p < firstRow + rows; p++) {
-      int[] row = arena.weights[p];
-      for (int j = 0; j < length; j++) {
-        long low = DenseKernels.low(row[j]);
-        long high = DenseKernels.high(row[j]);
-        sumSquares += low * low + high * high;
+    if (arena.info(k, FROZEN) != 0) {
+      int out = arena.info(k, OUTPUTS);
+      for (int p = 0; p < DenseKernels.pairs(arena.info(k, INPUTS)); p++) {
+        if (image.readPackedPair(k, p, frozenRow) != FlashStatus.OK) {
+          return 0;
+        }
+        sumSquares += sumOfSquares(frozenRow, out);
+      }
+    } else {
+      int firstRow = arena.info(k, FIRST_ROW);
+      for (int p = firstRow; p < firstRow + rowCount(k); p++) {
+        sumSquares += sumOfSquares(arena.weights[p], rowLength(k));
       }
     }
     // Take the root with 16 more fraction bits than q for precision: sqrt(sum * 2^32) = norm *
@@ -723,5 +771,15 @@ public final class SpelaRuntime {
       return shift >= Long.numberOfLeadingZeros(root) - 1 ? Long.MAX_VALUE : root << shift;
     }
     return -shift >= 63 ? 0 : root >> -shift;
+  }
+
+  private static long sumOfSquares(int[] row, int length) {
+    long sum = 0;
+    for (int j = 0; j < length; j++) {
+      long low = DenseKernels.low(row[j]);
+      long high = DenseKernels.high(row[j]);
+      sum += low * low + high * high;
+    }
+    return sum;
   }
 }

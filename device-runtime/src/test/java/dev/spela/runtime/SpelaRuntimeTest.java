@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
+import dev.spela.protocols.storage.ArrayFlash;
 import org.junit.jupiter.api.Test;
 
 class SpelaRuntimeTest {
@@ -23,7 +24,7 @@ class SpelaRuntimeTest {
   @Test
   void learnsASeparableProblemAsWellAsFloatAndItsLossFalls() {
     byte[] image = model(3).toImage();
-    SpelaRuntime runtime = SpelaRuntime.forImage(image, 0, image.length);
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
     assertNotNull(runtime);
     FloatModel reference = FloatModel.fromImage(image);
     Prototypes data = new Prototypes(64, 4, 2);
@@ -69,7 +70,7 @@ class SpelaRuntimeTest {
     FloatModel initial = model(3);
     initial.rounding = ModelImage.ROUNDING_NEAREST;
     byte[] image = initial.toImage();
-    SpelaRuntime runtime = SpelaRuntime.forImage(image, 0, image.length);
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
     assertTrue(
         !runtime.model().outputMajor(0) && runtime.model().outputMajor(1), "both weight layouts");
     FloatModel reference = FloatModel.fromImage(image);
@@ -81,7 +82,7 @@ class SpelaRuntimeTest {
     double[][] h = reference.step(x, 2);
     assertEquals(RuntimeStatus.OK, runtime.train(x, 0, 2));
     byte[] trained = new byte[runtime.imageSize()];
-    runtime.writeImage(trained, 0);
+    runtime.writeImage(new ArrayFlash(trained), 0);
     FloatModel fixed = FloatModel.fromImage(trained);
 
     for (int k = 0; k < 2; k++) {
@@ -130,7 +131,7 @@ class SpelaRuntimeTest {
       }
     }
     byte[] image = initial.toImage();
-    SpelaRuntime runtime = SpelaRuntime.forImage(image, 0, image.length);
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
     FloatModel reference = FloatModel.fromImage(image);
     int exponent = runtime.weightExponent(0);
     long norm = runtime.weightNormQ16(0);
@@ -144,7 +145,7 @@ class SpelaRuntimeTest {
       runtime.train(x, 0, data.label(n));
       reference.step(x, data.label(n));
       // every written-back image is valid, so |q| <= 2^14 held and exponents stayed in range
-      runtime.writeImage(out, 0);
+      runtime.writeImage(new ArrayFlash(out), 0);
       assertEquals(ImageStatus.OK, validator.validate(out, 0, out.length));
     }
     assertTrue(
@@ -162,9 +163,9 @@ class SpelaRuntimeTest {
   @Test
   void writeImageRoundTripsAndResumingIsBitIdentical() {
     byte[] image = model(7).toImage();
-    SpelaRuntime runtime = SpelaRuntime.forImage(image, 0, image.length);
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
     byte[] written = new byte[runtime.imageSize() + 10];
-    assertEquals(image.length, runtime.writeImage(written, 10));
+    assertEquals(image.length, runtime.writeImage(new ArrayFlash(written), 10));
     assertArrayEquals(image, java.util.Arrays.copyOfRange(written, 10, written.length));
 
     Prototypes data = new Prototypes(64, 4, 8);
@@ -172,8 +173,8 @@ class SpelaRuntimeTest {
     for (int n = 0; n < 100; n++) {
       data.sample(data.label(n), samples[n], 0);
     }
-    SpelaRuntime straight = SpelaRuntime.forImage(image, 0, image.length);
-    SpelaRuntime resumed = SpelaRuntime.forImage(image, 0, image.length);
+    SpelaRuntime straight = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+    SpelaRuntime resumed = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
     for (int n = 0; n < 100; n++) {
       straight.train(samples[n], 0, data.label(n));
       if (n < 50) {
@@ -181,17 +182,17 @@ class SpelaRuntimeTest {
       }
     }
     byte[] checkpoint = new byte[resumed.imageSize()];
-    resumed.writeImage(checkpoint, 0);
+    resumed.writeImage(new ArrayFlash(checkpoint), 0);
     SpelaRuntime fresh = new SpelaRuntime(resumed.capacity());
-    assertEquals(ImageStatus.OK, fresh.load(checkpoint, 0, checkpoint.length));
+    assertEquals(ImageStatus.OK, fresh.load(new ArrayFlash(checkpoint), 0, checkpoint.length));
     assertEquals(50, fresh.samplesSeen());
     for (int n = 50; n < 100; n++) {
       fresh.train(samples[n], 0, data.label(n));
     }
     byte[] a = new byte[straight.imageSize()];
     byte[] b = new byte[fresh.imageSize()];
-    straight.writeImage(a, 0);
-    fresh.writeImage(b, 0);
+    straight.writeImage(new ArrayFlash(a), 0);
+    fresh.writeImage(new ArrayFlash(b), 0);
     assertArrayEquals(a, b);
     assertTrue(!java.util.Arrays.equals(a, image));
   }
@@ -201,7 +202,7 @@ class SpelaRuntimeTest {
     FloatModel m = model(9);
     m.frozen[0] = true;
     byte[] image = m.toImage();
-    SpelaRuntime runtime = SpelaRuntime.forImage(image, 0, image.length);
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
     Prototypes data = new Prototypes(64, 4, 10);
     byte[] x = new byte[64];
     for (int n = 0; n < 50; n++) {
@@ -209,19 +210,19 @@ class SpelaRuntimeTest {
       runtime.train(x, 0, data.label(n));
     }
     byte[] out = new byte[runtime.imageSize()];
-    runtime.writeImage(out, 0);
+    runtime.writeImage(new ArrayFlash(out), 0);
     FloatModel before = FloatModel.fromImage(image);
     FloatModel after = FloatModel.fromImage(out);
     assertArrayEquals(before.w[0], after.w[0]);
     assertArrayEquals(before.b[0], after.b[0]);
     assertTrue(!java.util.Arrays.equals(before.w[1], after.w[1]));
-    assertEquals(runtime.model().weightBytes(0), runtime.model().flashBytes());
+    assertEquals(2L * 64 * 128 + runtime.model().priorBytes(), runtime.model().flashBytes());
   }
 
   @Test
   void earlyExitFollowsTheMargin() {
     byte[] image = model(11).toImage();
-    SpelaRuntime runtime = SpelaRuntime.forImage(image, 0, image.length);
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
     byte[] x = new byte[64];
     new Prototypes(64, 4, 12).sample(1, x, 0);
     assertEquals(RuntimeStatus.OK, runtime.setEarlyExitMargin(0));
@@ -243,10 +244,11 @@ class SpelaRuntimeTest {
     assertEquals(RuntimeStatus.NO_MODEL, empty.predict(x, 0, 0));
     assertEquals(RuntimeStatus.NO_MODEL, empty.imageSize());
     assertEquals(
-        ImageStatus.DOES_NOT_FIT, empty.load(model(1).toImage(), 0, model(1).toImage().length));
+        ImageStatus.DOES_NOT_FIT,
+        empty.load(new ArrayFlash(model(1).toImage()), 0, model(1).toImage().length));
 
     byte[] image = model(1).toImage();
-    SpelaRuntime runtime = SpelaRuntime.forImage(image, 0, image.length);
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
     assertEquals(RuntimeStatus.BAD_INPUT, runtime.train(null, 0, 0));
     assertEquals(RuntimeStatus.BAD_INPUT, runtime.train(x, 1, 0));
     assertEquals(RuntimeStatus.BAD_INPUT, runtime.predict(x, -1, 0));
@@ -258,7 +260,9 @@ class SpelaRuntimeTest {
         RuntimeStatus.BAD_PARAMETER, runtime.setLearningRate(ModelImage.MAX_LEARNING_RATE + 1));
     assertEquals(RuntimeStatus.BAD_PARAMETER, runtime.setEarlyExitMargin(-1));
     assertEquals(RuntimeStatus.BAD_PARAMETER, runtime.setRoundingMode(7));
-    assertEquals(RuntimeStatus.BUFFER_TOO_SMALL, runtime.writeImage(new byte[image.length - 1], 0));
+    assertEquals(
+        RuntimeStatus.BUFFER_TOO_SMALL,
+        runtime.writeImage(new ArrayFlash(new byte[image.length - 1]), 0));
     assertEquals(RuntimeStatus.BUFFER_TOO_SMALL, runtime.writeImage(null, 0));
     assertEquals(0, runtime.samplesSeen());
     assertEquals(RuntimeStatus.OK, runtime.setLearningRate(1 << 20));
@@ -270,10 +274,10 @@ class SpelaRuntimeTest {
   @Test
   void zeroInputGivesZeroOutputsAndNoUpdate() {
     byte[] image = model(13).toImage();
-    SpelaRuntime runtime = SpelaRuntime.forImage(image, 0, image.length);
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
     assertEquals(RuntimeStatus.OK, runtime.train(new byte[64], 0, 3));
     byte[] out = new byte[image.length];
-    runtime.writeImage(out, 0);
+    runtime.writeImage(new ArrayFlash(out), 0);
     assertArrayEquals(FloatModel.fromImage(image).w[0], FloatModel.fromImage(out).w[0]);
     assertEquals(0, runtime.layerLoss(0));
   }

@@ -10,6 +10,7 @@ import dev.spela.boards.firmware.SensorData;
 import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
 import dev.spela.data.Split;
+import dev.spela.protocols.storage.ArrayFlash;
 import dev.spela.runtime.MemoryPlan;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -95,7 +96,7 @@ public final class FirmwareCommand implements Runnable {
       BoardProfile profile = BoardsCommand.board(board);
       byte[] bytes = ImageArguments.readValid(image);
       MemoryPlan model = new MemoryPlan();
-      model.setFromImage(bytes, 0, bytes.length);
+      model.setFromImage(new ArrayFlash(bytes), 0, bytes.length);
       if (samples < 1 || heldOut < 0) {
         throw CliException.usage("--samples must be at least 1 and --held-out not negative");
       }

@@ -3,6 +3,7 @@ package dev.spela.cli;
 import dev.spela.image.ImageFiles;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.protocols.image.ModelImageDecoder;
+import dev.spela.protocols.storage.ArrayFlash;
 import dev.spela.runtime.MemoryPlan;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -45,9 +46,13 @@ public final class InspectCommand implements Runnable {
       String biasFormat, int biasExponent, String priorFormat, boolean frozen, int weightBytes, int biasBytes,
       int priorBytes) {}
 
-  /** The memory plan, in bytes. */
-  record Memory(long weights, long biases, long priors, long activations, long noise, long bookkeeping, long arena,
-      long ram, long flash, long runtimeFixed, long total, long backpropagation, long backpropagationActivations) {}
+  /**
+   * The memory plan, in bytes: {@code ram} is everything the runtime allocates (arena, I/O buffers, fixed
+   * arrays), {@code flash} what it reads in place from the image (frozen weights, priors).
+   */
+  record Memory(long weights, long frozenWeights, long biases, long priors, long activations, long noise,
+      long bookkeeping, long arena, long ioBuffers, long runtimeFixed, long ram, long flash, long backpropagation,
+      long backpropagationActivations) {}
 
   /** Everything the command reports. */
   record Report(String file, long bytes, String sha256, int version, int classes, int inputSize, String inputFormat,
@@ -75,11 +80,15 @@ public final class InspectCommand implements Runnable {
           "int32", d.biasExponent(k), "Q15", d.frozen(k), d.weightsLength(k), d.biasesLength(k), d.priorsLength(k)));
     }
     MemoryPlan plan = new MemoryPlan();
-    plan.setFromImage(image, 0, image.length);
-    long backpropActivations = plan.backpropBytes() - plan.weightBytes() - plan.biasBytes();
-    Memory memory = new Memory(plan.weightBytes(), plan.biasBytes(), plan.priorBytes(), plan.activationBytes(),
-        plan.noiseBytes(), plan.bookkeepingBytes(), plan.arenaBytes(), plan.ramBytes(), plan.flashBytes(),
-        MemoryPlan.FIXED_BYTES, plan.totalBytes(), plan.backpropBytes(), backpropActivations);
+    plan.setFromImage(new ArrayFlash(image), 0, image.length);
+    long allWeights = 0;
+    for (int k = 0; k < plan.layers(); k++) {
+      allWeights += plan.weightBytes(k);
+    }
+    long backpropActivations = plan.backpropBytes() - allWeights - plan.biasBytes();
+    Memory memory = new Memory(plan.weightBytes(), plan.frozenWeightBytes(), plan.biasBytes(), plan.priorBytes(),
+        plan.activationBytes(), plan.noiseBytes(), plan.bookkeepingBytes(), plan.arenaBytes(), plan.ioBufferBytes(),
+        MemoryPlan.FIXED_BYTES, plan.ramBytes(), plan.flashBytes(), plan.backpropBytes(), backpropActivations);
     return new Report(file.toString(), image.length, ImageFiles.digest(image), d.version(), d.classCount(),
         d.inputSize(), "u8", d.learningRate() / (double) ModelImage.MAX_LEARNING_RATE, d.learningRate(),
         d.roundingMode() == ModelImage.ROUNDING_STOCHASTIC ? "stochastic" : "nearest",
@@ -110,18 +119,18 @@ public final class InspectCommand implements Runnable {
           l.weightBytes(), l.biasBytes(), l.priorBytes());
     }
     Memory m = r.memory();
-    long frozenWeights = m.flash();
     out.println();
-    out.println("Memory to train on the device runtime (bytes):");
-    row(out, "weights", m.weights() - frozenWeights, frozenWeights);
+    out.println("Memory to train on the device runtime (bytes; flash: read in place from the image):");
+    row(out, "weights", m.weights(), m.frozenWeights());
     row(out, "biases", m.biases(), 0);
-    row(out, "class vectors", m.priors(), 0);
+    row(out, "class vectors", 0, m.priors());
     row(out, "activations", m.activations(), 0);
     row(out, "rounding noise", m.noise(), 0);
     row(out, "bookkeeping", m.bookkeeping(), 0);
-    row(out, "arena", m.ram(), m.flash());
+    row(out, "arena", m.arena(), 0);
+    row(out, "I/O buffers", m.ioBuffers(), 0);
     row(out, "runtime arrays", m.runtimeFixed(), 0);
-    out.printf(Locale.ROOT, "  %-16s %,12d bytes (RAM + flash)%n", "total", m.total());
+    row(out, "total", m.ram(), m.flash());
     out.println("Compared with per-sample backpropagation on the same network and number formats (bytes):");
     out.printf(Locale.ROOT, "  %-16s SPELA %,12d  backpropagation %,12d (every layer's input and pre-activation kept,"
         + " plus gradients)%n", "activations", m.activations(), m.backpropagationActivations());

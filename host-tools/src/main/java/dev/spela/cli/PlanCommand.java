@@ -262,13 +262,13 @@ public final class PlanCommand implements Runnable {
     out.printf("%nRAM%n");
     line(out, "weights (trainable layers)", ram.weights(), "");
     line(out, "biases", ram.biases(), "");
-    line(out, "priors", ram.priors(), "");
     line(out, "activations and scratch", ram.activations(), "");
     line(out, "rounding noise", ram.noise(), "");
     line(out, "layer bookkeeping", ram.bookkeeping(), "");
+    line(out, "image I/O and row buffers", ram.ioBuffers(), "");
     line(out, "runtime fixed arrays", ram.runtimeFixed(), "");
-    if (ram.ioBuffers() > 0) {
-      line(out, "image and sample buffers", ram.ioBuffers(), "");
+    if (ram.firmwareBuffers() > 0) {
+      line(out, "firmware's buffers", ram.firmwareBuffers(), "a sample, a read-back block");
     }
     if (ram.protocolBuffers() > 0) {
       line(
@@ -319,7 +319,10 @@ public final class PlanCommand implements Runnable {
         verdict(
             flash.total(), flash.capacity(), (board.flashExternal() ? "external " : "") + "flash"));
     line(
-        out, "frozen weights read in place", flash.frozenWeights(), "part of the image, not extra");
+        out,
+        "priors, frozen weights",
+        flash.readInPlace(),
+        "read in place: part of the image, not extra");
 
     BoardPlan.Backprop backprop = plan.backprop();
     out.printf(

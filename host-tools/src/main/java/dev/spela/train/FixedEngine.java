@@ -2,7 +2,8 @@ package dev.spela.train;
 
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
-import dev.spela.protocols.image.ModelImageValidator;
+import dev.spela.protocols.storage.ArrayFlash;
+import dev.spela.runtime.MemoryPlan;
 import dev.spela.runtime.RuntimeStatus;
 import dev.spela.runtime.SpelaRuntime;
 
@@ -10,7 +11,8 @@ import dev.spela.runtime.SpelaRuntime;
  * The device runtime ({@link SpelaRuntime}, integer SPELA) as a training engine on the host: it
  * trains one sample at a time on the calling thread, exactly as a device would, and evaluates with
  * one runtime per pool thread, each loaded from the same image (a runtime's scratch buffers are its
- * own, so runtimes cannot be shared between threads).
+ * own, so runtimes cannot be shared between threads). The images stay in byte arrays, which the
+ * runtimes read in place as a device reads its flash (frozen layers' weights at every step).
  */
 public final class FixedEngine implements Engine {
   private static final double Q15_ONE = ModelImage.Q15_ONE;
@@ -25,12 +27,23 @@ public final class FixedEngine implements Engine {
    * @throws IllegalArgumentException naming the {@link ImageStatus} if the image is invalid
    */
   public FixedEngine(byte[] image) {
-    SpelaRuntime loaded = SpelaRuntime.forImage(image, 0, image.length);
-    if (loaded == null) {
-      int status = new ModelImageValidator().validate(image, 0, image.length);
+    this.runtime = hostRuntime(image);
+  }
+
+  /**
+   * A runtime sized for the image's model and loaded with it, keeping the priors in RAM: a host has
+   * RAM to spare and reads them at every step (a device reads them from flash).
+   */
+  private static SpelaRuntime hostRuntime(byte[] image) {
+    MemoryPlan plan = new MemoryPlan();
+    int status = plan.setFromImage(new ArrayFlash(image), 0, image.length);
+    if (status != ImageStatus.OK) {
       throw new IllegalArgumentException("not a valid model image: " + ImageStatus.name(status));
     }
-    this.runtime = loaded;
+    plan.setPriorsInRam(true);
+    SpelaRuntime runtime = new SpelaRuntime(plan);
+    check(runtime.load(new ArrayFlash(image), 0, image.length), "load the image");
+    return runtime;
   }
 
   /** The real learning rate {@code rate} as the runtime's Q24 value, rounded to nearest. */
@@ -51,7 +64,7 @@ public final class FixedEngine implements Engine {
   /** The current model and training state as a v1 image. */
   public byte[] image() {
     byte[] image = new byte[runtime.imageSize()];
-    check(runtime.writeImage(image, 0), "write the image");
+    check(runtime.writeImage(new ArrayFlash(image), 0), "write the image");
     return image;
   }
 
@@ -123,10 +136,11 @@ public final class FixedEngine implements Engine {
       evaluators = new SpelaRuntime[threads - 1];
     }
     for (int w = 0; w < threads - 1; w++) {
+      // Each evaluator reads priors from the image while it runs: this copy stays as it is.
       if (evaluators[w] == null) {
-        evaluators[w] = SpelaRuntime.forImage(image, 0, image.length);
+        evaluators[w] = hostRuntime(image);
       } else {
-        check(evaluators[w].load(image, 0, image.length), "load the image for evaluation");
+        check(evaluators[w].load(new ArrayFlash(image), 0, image.length), "load the image for evaluation");
       }
     }
   }

@@ -89,8 +89,10 @@ class ImageCommandsTest {
     assertEquals(layers.get(1).get("weightExponent").asInt() - 13, layers.get(1).get("biasExponent").asInt());
     JsonNode memory = report.get("memory");
     assertEquals(2 * (784 * 20 + 20 * 12), memory.get("weights").asLong());
-    assertEquals(memory.get("arena").asLong(), memory.get("ram").asLong() + memory.get("flash").asLong());
-    assertEquals(memory.get("arena").asLong() + memory.get("runtimeFixed").asLong(), memory.get("total").asLong());
+    assertEquals(2 * 10 * (20 + 12), memory.get("priors").asLong());
+    assertEquals(memory.get("frozenWeights").asLong() + memory.get("priors").asLong(), memory.get("flash").asLong());
+    assertEquals(memory.get("arena").asLong() + memory.get("ioBuffers").asLong() + memory.get("runtimeFixed").asLong(),
+        memory.get("ram").asLong());
     assertTrue(memory.get("backpropagationActivations").asLong() > memory.get("activations").asLong());
 
     assertEquals(0, spela("inspect", image.toString()), err.toString());

@@ -3,31 +3,38 @@ package dev.spela.firmware;
 import dev.spela.protocols.checksum.Sha256;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
+import dev.spela.protocols.storage.FlashRegion;
+import dev.spela.protocols.storage.FlashStatus;
 import dev.spela.protocols.subset.InitPhase;
 import dev.spela.runtime.MemoryPlan;
 import dev.spela.runtime.RuntimeStatus;
 import dev.spela.runtime.SpelaRuntime;
 
 /**
- * The firmware's program: loads the model in flash slot A, trains on the sensor's training samples
- * in order, measures every layer's accuracy (and early exit's) on its held-out samples, writes the
- * trained image to the checkpoint region and prints integer results ({@link FirmwareRecord}). The
- * same device code as a virtual device runs; TeaVM compiles it to C for the board.
+ * The firmware's program: loads the model in flash slot A (validated in place, a block at a time:
+ * the image is never in RAM), trains on the sensor's training samples in order, measures every
+ * layer's accuracy (and early exit's) on its held-out samples, writes the trained image to the
+ * checkpoint region block by block and prints integer results ({@link FirmwareRecord}). The same
+ * device code as a virtual device runs; TeaVM compiles it to C for the board.
  */
 public final class FirmwareMain {
 
   private static final int HEADER_BYTES = ModelImage.HEADER_FIXED_LENGTH;
 
   private final SpelaRuntime runtime;
-  private final byte[] image;
+  private final FlashRegion slot;
+  private final int imageBytes;
+  private final FlashRegion checkpoint = new NativeFlash(Natives.CHECKPOINT);
   private final byte[] sample;
+  private final byte[] block = new byte[FirmwareMemory.READ_BACK_BYTES];
   private final Sha256 sha = new Sha256();
   private final byte[] digest = new byte[Sha256.DIGEST_LENGTH];
   private final int[] layerCorrect;
 
-  private FirmwareMain(SpelaRuntime runtime, byte[] image, byte[] sample) {
+  private FirmwareMain(SpelaRuntime runtime, FlashRegion slot, int imageBytes, byte[] sample) {
     this.runtime = runtime;
-    this.image = image;
+    this.slot = slot;
+    this.imageBytes = imageBytes;
     this.sample = sample;
     layerCorrect = new int[runtime.capacity().layers()];
   }
@@ -35,30 +42,29 @@ public final class FirmwareMain {
   /** Allocates everything the model needs (or fails, naming the shortfall), then runs. */
   @InitPhase
   public static void main(String[] args) {
+    FlashRegion slot = new NativeFlash(Natives.SLOT_A);
     byte[] header = new byte[HEADER_BYTES];
-    Natives.flashRead(Natives.SLOT_A, 0, header, 0, HEADER_BYTES);
+    slot.read(0, header, 0, HEADER_BYTES);
     int imageBytes = imageLength(header);
-    if (imageBytes < HEADER_BYTES || imageBytes > Natives.flashSize()) {
+    if (imageBytes < HEADER_BYTES || imageBytes > slot.size()) {
       Natives.fail(FirmwareRecord.FAIL_IMAGE, ImageStatus.LENGTH_MISMATCH, imageBytes);
       return;
     }
-    byte[] image = new byte[imageBytes];
-    Natives.flashRead(Natives.SLOT_A, 0, image, 0, imageBytes);
     MemoryPlan plan = new MemoryPlan();
-    int status = plan.setFromImage(image, 0, imageBytes);
+    int status = plan.setFromImage(slot, 0, imageBytes);
     if (status != ImageStatus.OK) {
       Natives.fail(FirmwareRecord.FAIL_IMAGE, status, 0);
       return;
     }
     int sampleBytes = Natives.sampleSize();
-    long needed = FirmwareMemory.javaHeapBytes(plan, imageBytes, sampleBytes);
+    long needed = FirmwareMemory.javaHeapBytes(plan, sampleBytes);
     int available = Natives.javaHeapBytes();
     Natives.report(FirmwareRecord.HEAP, (int) needed, available, 0);
     if (needed > available) {
       Natives.fail(FirmwareRecord.FAIL_DOES_NOT_FIT, (int) needed, available);
       return;
     }
-    new FirmwareMain(new SpelaRuntime(plan), image, new byte[sampleBytes]).run();
+    new FirmwareMain(new SpelaRuntime(plan), slot, imageBytes, new byte[sampleBytes]).run();
   }
 
   private static int imageLength(byte[] header) {
@@ -71,7 +77,7 @@ public final class FirmwareMain {
 
   private void run() {
     Natives.meter(FirmwareRecord.PHASE_LOAD, 1);
-    int status = runtime.load(image, 0, image.length);
+    int status = runtime.load(slot, 0, imageBytes);
     Natives.meter(FirmwareRecord.PHASE_LOAD, 0);
     if (status != ImageStatus.OK) {
       Natives.fail(FirmwareRecord.FAIL_IMAGE, status, 0);
@@ -137,23 +143,28 @@ public final class FirmwareMain {
     return true;
   }
 
-  /** Writes the trained image to the checkpoint region and reports its size and SHA-256. */
+  /**
+   * Writes the trained image to the checkpoint region and reports its size and the SHA-256 of the
+   * bytes in flash, read back a block at a time.
+   */
   private void writeBack() {
     Natives.meter(FirmwareRecord.PHASE_WRITE, 1);
-    int written = runtime.writeImage(image, 0);
+    int sector = checkpoint.sectorBytes();
+    int size = runtime.imageSize();
+    int status = checkpoint.erase(0, (size + sector - 1) / sector * sector);
+    int written = status == FlashStatus.OK ? runtime.writeImage(checkpoint, 0) : status;
+    Natives.meter(FirmwareRecord.PHASE_WRITE, 0);
     if (written < 0) {
       Natives.fail(FirmwareRecord.FAIL_WRITE, written, 0);
       return;
     }
-    Natives.flashErase(Natives.CHECKPOINT, 0, written);
-    if (Natives.flashWrite(Natives.CHECKPOINT, 0, image, 0, written) != 0) {
-      Natives.fail(FirmwareRecord.FAIL_WRITE, -1, 0);
-      return;
-    }
-    Natives.meter(FirmwareRecord.PHASE_WRITE, 0);
     Natives.report(FirmwareRecord.WRITTEN, written, 0, 0);
     sha.reset();
-    sha.update(image, 0, written);
+    for (int at = 0; at < written; at += block.length) {
+      int length = Math.min(block.length, written - at);
+      checkpoint.read(at, block, 0, length);
+      sha.update(block, 0, length);
+    }
     sha.finish(digest, 0);
     for (int w = 0; w < Sha256.DIGEST_LENGTH / 4; w++) {
       int at = 4 * w;

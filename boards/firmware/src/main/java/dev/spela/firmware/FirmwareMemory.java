@@ -16,11 +16,11 @@ public final class FirmwareMemory {
   public static final int ARRAY_HEADER_BYTES = 12;
 
   /**
-   * Heap taken before and besides the model's arrays: TeaVM's startup objects, the firmware's and
-   * the runtime's fixed objects and the headers of their fixed arrays (measured: the heap used
-   * with no model arrays, from the firmware's painted heap).
+   * Heap taken besides the arrays counted above: TeaVM's startup objects, the runtime's and the
+   * firmware's objects, and the validator the start-up check allocates once (measured: the painted
+   * heap's high-water mark less the arrays).
    */
-  public static final int FIXED_HEAP_BYTES = 3596;
+  public static final int FIXED_HEAP_BYTES = 3628;
 
   /**
    * TeaVM's allocator keeps a free-chunk header after the last object: the heap must be larger
@@ -30,29 +30,32 @@ public final class FirmwareMemory {
 
   private FirmwareMemory() {}
 
+  /** The block the firmware reads its written image back through, to hash it. */
+  public static final int READ_BACK_BYTES = 256;
+
   /**
-   * Java heap bytes the firmware needs to run a model of this plan whose image is {@code
-   * imageBytes} long and whose samples have {@code sampleBytes} bytes: the runtime's arrays, the
-   * firmware's buffers, a header on each of those arrays, and the fixed objects.
+   * Java heap bytes the firmware needs to run a model of this plan whose samples have {@code
+   * sampleBytes} bytes: everything the runtime allocates, the firmware's buffers, a header on each
+   * of those arrays, and the fixed objects.
    */
-  public static long javaHeapBytes(MemoryPlan plan, int imageBytes, int sampleBytes) {
-    return plan.totalBytes()
-        + bufferBytes(imageBytes, sampleBytes)
-        + arrayHeaderBytes(plan)
-        + objectBytes();
+  public static long javaHeapBytes(MemoryPlan plan, int sampleBytes) {
+    return plan.ramBytes() + bufferBytes(sampleBytes) + arrayHeaderBytes(plan) + objectBytes();
   }
 
-  /** The firmware's own buffers: the whole image (to load and write it) and one sample. */
-  public static long bufferBytes(int imageBytes, int sampleBytes) {
-    return padded(imageBytes) + padded(sampleBytes);
+  /** The firmware program's own buffers: one sample, and the block it reads its image back with. */
+  public static long bufferBytes(int sampleBytes) {
+    return padded(sampleBytes) + READ_BACK_BYTES;
   }
 
-  /** Headers of the arrays whose number depends on the model: weight rows, and the two buffers. */
+  /** Headers of the runtime's arrays and of the firmware's two buffers. */
   public static long arrayHeaderBytes(MemoryPlan plan) {
-    return (long) ARRAY_HEADER_BYTES * (plan.weightRows() + 2);
+    return (long) ARRAY_HEADER_BYTES * (plan.arrayCount() + 2);
   }
 
-  /** Objects and arrays that do not depend on the model, with the allocator's slack. */
+  /**
+   * The objects (the runtime's, the firmware's, TeaVM's startup objects) and what is left of the
+   * start-up checks, with the allocator's slack: the same for every model.
+   */
   public static long objectBytes() {
     return FIXED_HEAP_BYTES + ALLOCATOR_SLACK_BYTES;
   }

@@ -41,7 +41,7 @@ public final class FirmwareRecord {
   /** A prediction failed: a = sample, b = RuntimeStatus. */
   public static final int FAIL_PREDICT = 4;
 
-  /** Writing the trained image failed: a = RuntimeStatus, or -1 if the flash refused it. */
+  /** Writing the trained image failed: a = its RuntimeStatus or FlashStatus. */
   public static final int FAIL_WRITE = 5;
 
   /** Meter phase: validating and loading the image from flash. */

@@ -34,6 +34,10 @@ final class Natives {
   @Include(value = HEADER, isSystem = false)
   static native int flashSize();
 
+  @Import(name = "spela_flash_sector_bytes")
+  @Include(value = HEADER, isSystem = false)
+  static native int flashSectorBytes();
+
   @Import(name = "spela_flash_read")
   @Include(value = HEADER, isSystem = false)
   static native void flashRead(int region, int offset, byte[] buffer, int bufferOffset, int length);

@@ -3,6 +3,7 @@ package dev.spela.boards.device;
 import dev.spela.protocols.checksum.Sha256;
 import dev.spela.protocols.fleet.VerdictMessage;
 import dev.spela.protocols.image.ImageStatus;
+import dev.spela.protocols.storage.ArrayFlash;
 import dev.spela.runtime.MemoryPlan;
 import dev.spela.runtime.RuntimeStatus;
 import dev.spela.runtime.SpelaRuntime;
@@ -159,7 +160,7 @@ public final class VirtualBoard {
   /** A runtime sized for this image and loaded with it, or null if it does not fit or load. */
   private SpelaRuntime start(byte[] image) {
     MemoryPlan plan = new MemoryPlan();
-    int status = plan.setFromImage(image, 0, image.length);
+    int status = plan.setFromImage(new ArrayFlash(image), 0, image.length);
     lastStatus = status;
     if (status != ImageStatus.OK) {
       Logger.warn("image refused: {}", RuntimeStatus.name(status));
@@ -172,7 +173,7 @@ public final class VirtualBoard {
       return null;
     }
     SpelaRuntime loaded = new SpelaRuntime(plan);
-    status = loaded.load(image, 0, image.length);
+    status = loaded.load(new ArrayFlash(image), 0, image.length);
     lastStatus = status;
     if (status != ImageStatus.OK) {
       Logger.warn("image refused: {}", RuntimeStatus.name(status));
@@ -239,7 +240,7 @@ public final class VirtualBoard {
     if (runtime == null) {
       return;
     }
-    int length = runtime.writeImage(checkpointBuffer, 0);
+    int length = runtime.writeImage(new ArrayFlash(checkpointBuffer), 0);
     if (length < 0) {
       throw new IOException("runtime could not write its image: " + RuntimeStatus.name(length));
     }
@@ -306,7 +307,7 @@ public final class VirtualBoard {
     lastStatus = 0;
     if (!Arrays.equals(digest, transfer.sha256())) {
       reason = VerdictMessage.BAD_DIGEST;
-    } else if ((lastStatus = plan.setFromImage(image, 0, image.length)) != ImageStatus.OK) {
+    } else if ((lastStatus = plan.setFromImage(new ArrayFlash(image), 0, image.length)) != ImageStatus.OK) {
       reason = VerdictMessage.INVALID_IMAGE;
     } else if (fitRule.refusal(plan) != null) {
       lastStatus = ImageStatus.DOES_NOT_FIT;

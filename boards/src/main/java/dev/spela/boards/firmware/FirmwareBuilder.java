@@ -6,6 +6,7 @@ import dev.spela.boards.BoardPlan;
 import dev.spela.boards.BoardProfile;
 import dev.spela.firmware.FirmwareMain;
 import dev.spela.protocols.image.ImageStatus;
+import dev.spela.protocols.storage.ArrayFlash;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
 import dev.spela.runtime.SpelaRuntime;
@@ -74,7 +75,7 @@ public final class FirmwareBuilder {
   public static FirmwareManifest build(
       BoardProfile board, byte[] image, SensorData training, SensorData heldOut, Path dir) {
     MemoryPlan model = new MemoryPlan();
-    int status = model.setFromImage(image, 0, image.length);
+    int status = model.setFromImage(new ArrayFlash(image), 0, image.length);
     if (status != ImageStatus.OK) {
       throw new FirmwareException("not a valid model image: " + ImageStatus.name(status));
     }

@@ -2,7 +2,6 @@ package dev.spela.boards.firmware;
 
 import dev.spela.boards.BoardProfile;
 import dev.spela.firmware.FirmwareMemory;
-import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
 
 /**
@@ -14,7 +13,7 @@ import dev.spela.runtime.MemoryPlan;
 public final class FirmwareOverhead {
 
   /** .data: TeaVM's class structures, string pool and static fields, newlib's state. */
-  public static final long DATA_BYTES = 7280;
+  public static final long DATA_BYTES = 7968;
 
   /** .bss: static fields, the GC's and TeaVM's own tables, the instruction meter. */
   public static final long BSS_BYTES = 1456;
@@ -38,17 +37,17 @@ public final class FirmwareOverhead {
 
   /**
    * The firmware's RAM besides the runtime's arrays, line by line (boards/BOARDS.md, "The
-   * firmware target"): the image and sample buffers, array headers, the fixed objects, TeaVM's
+   * firmware target"): the firmware's buffers, array headers, the fixed objects, TeaVM's
    * heap bookkeeping, its static data (.data and .bss), and the stack.
    */
   public record Lines(
-      long ioBuffers, long arrayHeaders, long objects, long heap, long staticData, long stack) {}
+      long buffers, long arrayHeaders, long objects, long heap, long staticData, long stack) {}
 
-  /** The lines for a model of this plan, image and sample size. */
-  public static Lines lines(MemoryPlan model, int imageBytes, int sampleBytes) {
-    long javaHeap = FirmwareMemory.javaHeapBytes(model, imageBytes, sampleBytes);
+  /** The lines for a model of this plan and sample size. */
+  public static Lines lines(MemoryPlan model, int sampleBytes) {
+    long javaHeap = FirmwareMemory.javaHeapBytes(model, sampleBytes);
     return new Lines(
-        FirmwareMemory.bufferBytes(imageBytes, sampleBytes),
+        FirmwareMemory.bufferBytes(sampleBytes),
         FirmwareMemory.arrayHeaderBytes(model),
         FirmwareMemory.objectBytes(),
         mallocBytes(javaHeap) - javaHeap,
@@ -75,7 +74,7 @@ public final class FirmwareOverhead {
   /** The layout of a firmware for this model on this board. */
   public static FirmwareLayout layout(
       BoardProfile board, MemoryPlan model, int imageBytes, int sampleBytes) {
-    long javaHeap = FirmwareMemory.javaHeapBytes(model, imageBytes, sampleBytes);
+    long javaHeap = FirmwareMemory.javaHeapBytes(model, sampleBytes);
     long slot = roundUp(imageBytes, board.flashSectorBytes());
     return new FirmwareLayout(
         ramBytes(board),
@@ -85,15 +84,6 @@ public final class FirmwareOverhead {
         javaHeap,
         mallocBytes(javaHeap),
         STACK_BYTES);
-  }
-
-  /** The image size of a model plan. */
-  static int imageBytes(MemoryPlan model) {
-    int[] outputs = new int[model.layers()];
-    for (int k = 0; k < outputs.length; k++) {
-      outputs[k] = model.outputs(k);
-    }
-    return ModelImage.imageSize(model.inputSize(), model.classes(), outputs, outputs.length);
   }
 
   private static long page(long bytes) {

@@ -201,9 +201,8 @@ public final class FirmwareRunner {
             "training failed at sample " + a + ": " + RuntimeStatus.name((int) b);
         case FirmwareRecord.FAIL_PREDICT ->
             "prediction failed at held-out sample " + a + ": " + RuntimeStatus.name((int) b);
-        case FirmwareRecord.FAIL_WRITE -> a == -1
-            ? "the flash refused the trained image"
-            : "writing the trained image failed: " + RuntimeStatus.name((int) a);
+        case FirmwareRecord.FAIL_WRITE ->
+            "writing the trained image to flash failed: " + RuntimeStatus.name((int) a);
         default -> "the firmware failed (reason " + reason + ")";
       };
     }

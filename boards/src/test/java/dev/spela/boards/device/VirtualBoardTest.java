@@ -20,7 +20,7 @@ class VirtualBoardTest {
       new DataShard("prototypes", ALL.shard(0, 2, 300), ALL.shard(1, 2, 200));
   /** A RAM budget that the 64-32-8 model fits and the 64-256-8 model does not. */
   private static final VirtualBoard.FitRule BUDGET =
-      plan -> plan.totalBytes() <= 40_000 ? null : "needs " + plan.totalBytes() + " bytes of RAM";
+      plan -> plan.ramBytes() <= 40_000 ? null : "needs " + plan.ramBytes() + " bytes of RAM";
 
   @TempDir Path dir;
 

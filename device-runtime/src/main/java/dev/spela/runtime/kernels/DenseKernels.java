@@ -168,6 +168,14 @@ public final class DenseKernels {
     return maxInput;
   }
 
+  /**
+   * {@code acc[j] += low(row[j]) * x0 + high(row[j]) * x1}: one row of {@link #forward}, for a row
+   * read from flash (a frozen layer's).
+   */
+  public static void forwardRow(int[] row, int out, int x0, int x1, int[] acc) {
+    forwardRows(row, row, out, pack(x0, x1), 0, acc);
+  }
+
   /** The larger of a packed pair's two (non-negative) inputs. */
   private static int largest(int pair) {
     return Math.max(low(pair), high(pair));

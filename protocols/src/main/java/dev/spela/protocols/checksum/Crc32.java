@@ -9,6 +9,9 @@ public final class Crc32 {
 
   private static final int POLYNOMIAL = 0xEDB88320;
 
+  /** Bytes of the lookup table all instances share (the only array this class allocates). */
+  public static final int TABLE_BYTES = 4 * 256;
+
   private static final int[] TABLE = new int[256];
 
   static {

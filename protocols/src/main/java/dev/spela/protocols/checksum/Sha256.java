@@ -8,6 +8,15 @@ public final class Sha256 {
 
   public static final int DIGEST_LENGTH = 32;
 
+  /** Bytes of the arrays one instance allocates (state, message schedule, block). */
+  public static final int INSTANCE_ARRAY_BYTES = 4 * 8 + 4 * 64 + 64;
+
+  /** Arrays one instance allocates. */
+  public static final int INSTANCE_ARRAYS = 3;
+
+  /** Bytes of the round-constant table all instances share. */
+  public static final int TABLE_BYTES = 4 * 64;
+
   private static final int[] K = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -27,6 +36,14 @@ public final class Sha256 {
 
   public Sha256() {
     reset();
+  }
+
+  /** Continues from {@code other}'s state: both then hash the same prefix (no allocation). */
+  public void copyFrom(Sha256 other) {
+    System.arraycopy(other.h, 0, h, 0, h.length);
+    System.arraycopy(other.block, 0, block, 0, block.length);
+    blockFill = other.blockFill;
+    byteCount = other.byteCount;
   }
 
   public void reset() {

@@ -46,6 +46,9 @@ public final class ImageStatus {
   /** A valid image that needs more memory than the runtime's arena was planned for. */
   public static final int DOES_NOT_FIT = -16;
 
+  /** (Runtime) the flash holding the image could not be read. */
+  public static final int READ_FAILED = -17;
+
   private ImageStatus() {}
 
   /** A constant name for a status code, for logs and error messages. */
@@ -85,6 +88,8 @@ public final class ImageStatus {
         return "BAD_VALUES";
       case DOES_NOT_FIT:
         return "DOES_NOT_FIT";
+      case READ_FAILED:
+        return "READ_FAILED";
       default:
         return "UNKNOWN";
     }

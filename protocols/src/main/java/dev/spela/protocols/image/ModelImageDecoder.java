@@ -2,118 +2,155 @@ package dev.spela.protocols.image;
 
 import static dev.spela.protocols.image.ModelImage.*;
 
+import dev.spela.protocols.storage.ArrayFlash;
+import dev.spela.protocols.storage.FlashRegion;
+
 /**
- * Flyweight reader over a model image in a byte array. It checks nothing: call {@link
+ * Flyweight reader of a model image's fields, in place through an {@link ImageReader} (so in flash,
+ * or in a byte array through {@link #wrap(byte[], int, int)}). It checks nothing: call {@link
  * ModelImageValidator#validate} first, then read through the getters. Section element accessors
- * take indices within the section.
+ * take indices within the section. A failed read gives 0 and shows in {@link ImageReader#status}.
  */
 public final class ModelImageDecoder {
 
-  private byte[] buffer;
-  private int base;
-  private int length;
+  /** Block size of the reader a decoder makes for itself (host use). */
+  public static final int DEFAULT_BLOCK_BYTES = 256;
 
-  public ModelImageDecoder wrap(byte[] buffer, int offset, int length) {
-    this.buffer = buffer;
-    this.base = offset;
-    this.length = length;
+  private final ImageReader reader;
+  private final ArrayFlash array = new ArrayFlash();
+  // The section offsets of the layer last asked for: element loops then read the header once.
+  private int cachedLayer = -1;
+  private int weightsAt;
+  private int biasesAt;
+  private int priorsAt;
+
+  /** A decoder with a reader of its own. */
+  public ModelImageDecoder() {
+    this(new ImageReader(DEFAULT_BLOCK_BYTES));
+  }
+
+  /** A decoder reading through {@code reader} (shared with its owner, such as a validator). */
+  public ModelImageDecoder(ImageReader reader) {
+    this.reader = reader;
+  }
+
+  /** Reads the image at {@code region[offset, offset + length)}. */
+  public ModelImageDecoder wrap(FlashRegion region, int offset, int length) {
+    reader.wrap(region, offset, length);
+    cachedLayer = -1;
     return this;
   }
 
-  public byte[] buffer() {
-    return buffer;
+  /** Reads the image at {@code buffer[offset, offset + length)}. */
+  public ModelImageDecoder wrap(byte[] buffer, int offset, int length) {
+    if (buffer == null) {
+      return wrap((FlashRegion) null, 0, 0);
+    }
+    return wrap(array.wrap(buffer, offset, length), 0, length);
   }
 
-  public int offset() {
-    return base;
+  /** Forgets the image (a loaded image must stay unchanged only while it is wrapped). */
+  public void clear() {
+    reader.wrap(null, 0, 0);
+    array.wrap(null, 0, 0);
+    cachedLayer = -1;
+  }
+
+  public ImageReader reader() {
+    return reader;
   }
 
   public int length() {
-    return length;
+    return reader.length();
   }
 
   public int magic() {
-    return LittleEndian.i32(buffer, base + OFF_MAGIC);
+    return reader.i32(OFF_MAGIC);
   }
 
   public int version() {
-    return LittleEndian.u16(buffer, base + OFF_VERSION);
+    return reader.u16(OFF_VERSION);
   }
 
   public int flags() {
-    return LittleEndian.u16(buffer, base + OFF_FLAGS);
+    return reader.u16(OFF_FLAGS);
   }
 
   public int headerLength() {
-    return LittleEndian.i32(buffer, base + OFF_HEADER_LENGTH);
+    return reader.i32(OFF_HEADER_LENGTH);
   }
 
   public int headerCrc() {
-    return LittleEndian.i32(buffer, base + OFF_HEADER_CRC);
+    return reader.i32(OFF_HEADER_CRC);
   }
 
   public int imageLength() {
-    return LittleEndian.i32(buffer, base + OFF_IMAGE_LENGTH);
+    return reader.i32(OFF_IMAGE_LENGTH);
   }
 
   public int layerCount() {
-    return LittleEndian.u16(buffer, base + OFF_LAYER_COUNT);
+    return reader.u16(OFF_LAYER_COUNT);
   }
 
   public int classCount() {
-    return LittleEndian.u16(buffer, base + OFF_CLASS_COUNT);
+    return reader.u16(OFF_CLASS_COUNT);
   }
 
   public int inputSize() {
-    return LittleEndian.i32(buffer, base + OFF_INPUT_SIZE);
+    return reader.i32(OFF_INPUT_SIZE);
   }
 
   public int inputFormat() {
-    return LittleEndian.u8(buffer, base + OFF_INPUT_FORMAT);
+    return reader.u8(OFF_INPUT_FORMAT);
   }
 
   public int roundingMode() {
-    return LittleEndian.u8(buffer, base + OFF_ROUNDING_MODE);
+    return reader.u8(OFF_ROUNDING_MODE);
   }
 
   public int learningRate() {
-    return LittleEndian.i32(buffer, base + OFF_LEARNING_RATE);
+    return reader.i32(OFF_LEARNING_RATE);
   }
 
   public int earlyExitMargin() {
-    return LittleEndian.i32(buffer, base + OFF_EARLY_EXIT_MARGIN);
+    return reader.i32(OFF_EARLY_EXIT_MARGIN);
   }
 
   public long rngSeed() {
-    return LittleEndian.i64(buffer, base + OFF_RNG_SEED);
+    return reader.i64(OFF_RNG_SEED);
   }
 
   public long samplesSeen() {
-    return LittleEndian.i64(buffer, base + OFF_SAMPLES_SEEN);
+    return reader.i64(OFF_SAMPLES_SEEN);
+  }
+
+  /** True if the header's reserved bytes (30-31 and 56-63) are all zero. */
+  public boolean headerReservedClear() {
+    return reader.u16(OFF_RESERVED_30) == 0 && reader.i64(OFF_RESERVED_56) == 0;
   }
 
   public int inputs(int layer) {
-    return LittleEndian.i32(buffer, entry(layer) + L_INPUTS);
+    return reader.i32(entry(layer) + L_INPUTS);
   }
 
   public int outputs(int layer) {
-    return LittleEndian.i32(buffer, entry(layer) + L_OUTPUTS);
+    return reader.i32(entry(layer) + L_OUTPUTS);
   }
 
   public int weightFormat(int layer) {
-    return LittleEndian.u8(buffer, entry(layer) + L_WEIGHT_FORMAT);
+    return reader.u8(entry(layer) + L_WEIGHT_FORMAT);
   }
 
   public int weightExponent(int layer) {
-    return buffer[entry(layer) + L_WEIGHT_EXPONENT];
+    return (byte) reader.u8(entry(layer) + L_WEIGHT_EXPONENT);
   }
 
   public int inputFracBits(int layer) {
-    return LittleEndian.u8(buffer, entry(layer) + L_INPUT_FRAC_BITS);
+    return reader.u8(entry(layer) + L_INPUT_FRAC_BITS);
   }
 
   public int layerFlags(int layer) {
-    return LittleEndian.u8(buffer, entry(layer) + L_FLAGS);
+    return reader.u8(entry(layer) + L_FLAGS);
   }
 
   public boolean frozen(int layer) {
@@ -121,78 +158,101 @@ public final class ModelImageDecoder {
   }
 
   public int biasFormat(int layer) {
-    return LittleEndian.u8(buffer, entry(layer) + L_BIAS_FORMAT);
+    return reader.u8(entry(layer) + L_BIAS_FORMAT);
   }
 
   public int biasExponent(int layer) {
-    return buffer[entry(layer) + L_BIAS_EXPONENT];
+    return (byte) reader.u8(entry(layer) + L_BIAS_EXPONENT);
   }
 
   public int priorFormat(int layer) {
-    return LittleEndian.u8(buffer, entry(layer) + L_PRIOR_FORMAT);
+    return reader.u8(entry(layer) + L_PRIOR_FORMAT);
+  }
+
+  /** The layer entry's reserved byte 15. */
+  public int layerReserved(int layer) {
+    return reader.u8(entry(layer) + L_RESERVED_15);
   }
 
   public int weightsOffset(int layer) {
-    return LittleEndian.i32(buffer, entry(layer) + L_WEIGHTS_OFFSET);
+    return reader.i32(entry(layer) + L_WEIGHTS_OFFSET);
   }
 
   public int weightsLength(int layer) {
-    return LittleEndian.i32(buffer, entry(layer) + L_WEIGHTS_LENGTH);
+    return reader.i32(entry(layer) + L_WEIGHTS_LENGTH);
   }
 
   public int biasesOffset(int layer) {
-    return LittleEndian.i32(buffer, entry(layer) + L_BIASES_OFFSET);
+    return reader.i32(entry(layer) + L_BIASES_OFFSET);
   }
 
   public int biasesLength(int layer) {
-    return LittleEndian.i32(buffer, entry(layer) + L_BIASES_LENGTH);
+    return reader.i32(entry(layer) + L_BIASES_LENGTH);
   }
 
   public int priorsOffset(int layer) {
-    return LittleEndian.i32(buffer, entry(layer) + L_PRIORS_OFFSET);
+    return reader.i32(entry(layer) + L_PRIORS_OFFSET);
   }
 
   public int priorsLength(int layer) {
-    return LittleEndian.i32(buffer, entry(layer) + L_PRIORS_LENGTH);
+    return reader.i32(entry(layer) + L_PRIORS_LENGTH);
+  }
+
+  /** Offset of section {@code section} = 3 * layer + kind (kind 0 weights, 1 biases, 2 priors). */
+  public int sectionOffset(int section) {
+    return reader.i32(entry(section / 3) + L_WEIGHTS_OFFSET + 8 * (section % 3));
+  }
+
+  public int sectionLength(int section) {
+    return reader.i32(entry(section / 3) + L_WEIGHTS_LENGTH + 8 * (section % 3));
   }
 
   /** Weight {@code index = i * outputs + j} (input-major) of a layer. */
   public short weight(int layer, int index) {
-    return LittleEndian.i16(buffer, base + weightsOffset(layer) + 2 * index);
+    return reader.i16(sections(layer).weightsAt + 2 * index);
   }
 
   public int bias(int layer, int unit) {
-    return LittleEndian.i32(buffer, base + biasesOffset(layer) + 4 * unit);
+    return reader.i32(sections(layer).biasesAt + 4 * unit);
   }
 
   /** Prior {@code index = c * outputs + j} (class-major) of a layer. */
   public short prior(int layer, int index) {
-    return LittleEndian.i16(buffer, base + priorsOffset(layer) + 2 * index);
+    return reader.i16(sections(layer).priorsAt + 2 * index);
   }
 
   public void copyWeights(int layer, short[] dst, int dstOffset) {
-    copyShorts(base + weightsOffset(layer), weightsLength(layer) >> 1, dst, dstOffset);
+    int count = weightsLength(layer) >> 1;
+    for (int k = 0; k < count; k++) {
+      dst[dstOffset + k] = weight(layer, k);
+    }
   }
 
   public void copyPriors(int layer, short[] dst, int dstOffset) {
-    copyShorts(base + priorsOffset(layer), priorsLength(layer) >> 1, dst, dstOffset);
+    int count = priorsLength(layer) >> 1;
+    for (int k = 0; k < count; k++) {
+      dst[dstOffset + k] = prior(layer, k);
+    }
   }
 
   public void copyBiases(int layer, int[] dst, int dstOffset) {
-    int at = base + biasesOffset(layer);
     int count = biasesLength(layer) >> 2;
     for (int k = 0; k < count; k++) {
-      dst[dstOffset + k] = LittleEndian.i32(buffer, at + 4 * k);
+      dst[dstOffset + k] = bias(layer, k);
     }
   }
 
-  private void copyShorts(int at, int count, short[] dst, int dstOffset) {
-    for (int k = 0; k < count; k++) {
-      dst[dstOffset + k] = LittleEndian.i16(buffer, at + 2 * k);
+  private ModelImageDecoder sections(int layer) {
+    if (layer != cachedLayer) {
+      weightsAt = weightsOffset(layer);
+      biasesAt = biasesOffset(layer);
+      priorsAt = priorsOffset(layer);
+      cachedLayer = layer;
     }
+    return this;
   }
 
-  private int entry(int layer) {
-    return base + layerEntryOffset(layer);
+  private static int entry(int layer) {
+    return layerEntryOffset(layer);
   }
 }

@@ -9,15 +9,25 @@ import dev.spela.protocols.checksum.Sha256;
  * Flyweight writer of a v1 model image into a byte array of exactly {@link ModelImage#imageSize}
  * bytes. Use: {@link #wrap}, {@link #layout} (shape and canonical section offsets), the parameter
  * and per-layer format setters, the section contents, then {@link #seal} (header CRC and SHA-256).
- * Nothing allocates after construction.
+ * {@link ModelImageWriter} uses the header part alone ({@link #layoutHeader}, {@link #sealHeader})
+ * and streams the sections to flash. Nothing allocates after construction.
  */
 public final class ModelImageEncoder {
 
   private final Crc32 crc = new Crc32();
-  private final Sha256 sha = new Sha256();
+  private final Sha256 sha;
   private byte[] buffer;
   private int base;
   private int length;
+
+  public ModelImageEncoder() {
+    this(new Sha256());
+  }
+
+  /** An encoder whose {@link #seal} uses {@code sha} (shared with a streaming writer). */
+  ModelImageEncoder(Sha256 sha) {
+    this.sha = sha;
+  }
 
   public ModelImageEncoder wrap(byte[] buffer, int offset, int length) {
     this.buffer = buffer;
@@ -28,17 +38,35 @@ public final class ModelImageEncoder {
 
   /**
    * Writes magic, version, lengths, shape and canonical section offsets, and zeroes every other
-   * header byte (flags, formats, parameters). Defaults set here: input format u8, int16 weights,
-   * int32 biases, Q15 priors, each layer's input fraction bits at their safe maximum.
+   * header byte (flags, formats, parameters) and the sections. Defaults set here: input format u8,
+   * int16 weights, int32 biases, Q15 priors, each layer's input fraction bits at their safe
+   * maximum.
    *
    * @return the image size, or -1 if the shape is invalid or the wrapped length is not exactly it
    */
   public int layout(int inputSize, int classes, int[] outputs, int layers) {
     int size = imageSize(inputSize, classes, outputs, layers);
-    if (size < 0 || size != length) {
+    if (size < 0 || size != length || layoutHeader(inputSize, classes, outputs, layers) != size) {
       return -1;
     }
+    for (int k = headerLength(layers); k < size; k++) {
+      buffer[base + k] = 0;
+    }
+    return size;
+  }
+
+  /**
+   * As {@link #layout}, but writes the header only (the first {@code headerLength(layers)} bytes),
+   * so the wrapped buffer need only hold the header.
+   *
+   * @return the size of the whole image, or -1 if the shape is invalid or the header does not fit
+   */
+  public int layoutHeader(int inputSize, int classes, int[] outputs, int layers) {
+    int size = imageSize(inputSize, classes, outputs, layers);
     int headerLength = headerLength(layers);
+    if (size < 0 || headerLength > length) {
+      return -1;
+    }
     for (int k = 0; k < headerLength; k++) {
       buffer[base + k] = 0;
     }
@@ -65,9 +93,6 @@ public final class ModelImageEncoder {
       at = section(e + L_PRIORS_OFFSET, at, (int) priorsLength(classes, out));
       layerFormat(k, 0, maxInputFracBits(inputs), false);
       inputs = out;
-    }
-    for (int k = at; k < size; k++) {
-      buffer[base + k] = 0;
     }
     return size;
   }
@@ -150,11 +175,16 @@ public final class ModelImageEncoder {
 
   /** Computes and writes the header CRC-32, then the SHA-256 of everything before the digest. */
   public void seal() {
-    int headerLength = LittleEndian.i32(buffer, base + OFF_HEADER_LENGTH);
-    LittleEndian.put32(buffer, base + OFF_HEADER_CRC, headerCrc(crc, buffer, base, headerLength));
+    sealHeader();
     sha.reset();
     sha.update(buffer, base, length - DIGEST_LENGTH);
     sha.finish(buffer, base + length - DIGEST_LENGTH);
+  }
+
+  /** Computes and writes the header CRC-32 (after every header field is set). */
+  public void sealHeader() {
+    int headerLength = LittleEndian.i32(buffer, base + OFF_HEADER_LENGTH);
+    LittleEndian.put32(buffer, base + OFF_HEADER_CRC, headerCrc(crc, buffer, base, headerLength));
   }
 
   /** CRC-32 of header bytes [0, headerLength) except the 4-byte CRC field itself. */

@@ -4,44 +4,132 @@ import static dev.spela.protocols.image.ModelImage.*;
 
 import dev.spela.protocols.checksum.Crc32;
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.storage.ArrayFlash;
+import dev.spela.protocols.storage.FlashRegion;
+import dev.spela.protocols.storage.FlashStatus;
 
 /**
  * Checks every rule of format v1 before any byte of an image is used (MODEL_FORMAT.md,
- * "Validation"). Never throws on any input, allocates nothing after construction, and returns an
- * {@link ImageStatus} code. Checks run from cheap to expensive: fixed header, header CRC, SHA-256
- * of the whole image, then the meaning of every field and the values in every section.
+ * "Validation"), reading the image in place through an {@link ImageReader} in one streaming pass:
+ * the fixed header and header CRC first, then the header's fields and sections, then every byte of
+ * the body once, for the SHA-256 and for the values in every section. Failures are reported in the
+ * reference order whatever the pass found first. Never throws on any input, allocates nothing after
+ * construction, and returns an {@link ImageStatus} code.
  */
 public final class ModelImageValidator {
 
+  private static final int WEIGHTS = 0;
+  private static final int BIASES = 1;
+
+  // What hashRange feeds its bytes to.
+  private static final int HEADER_CRC = 0;
+  private static final int BODY = 1;
+  private static final int SECTION = 2;
+
+  private final ImageReader reader;
+  private final ModelImageDecoder image;
+  private final ArrayFlash array = new ArrayFlash();
   private final Crc32 crc = new Crc32();
   private final Sha256 sha = new Sha256();
-  private final ModelImageDecoder image = new ModelImageDecoder();
+  private final Sha256 wholeSha = new Sha256();
+  private final byte[] storedDigest = new byte[DIGEST_LENGTH];
+  private final byte[] wholeDigest = new byte[DIGEST_LENGTH];
+  private boolean wholeDigestValid;
+  // Values check of the section being streamed.
+  private int valuesStatus;
+  private int sectionKind;
+  private int sectionStart;
+  private int priorWidth;
+  private long priorSumSquares;
+  private long priorTolerance;
 
+  /** A validator with a reader of its own ({@link ModelImageDecoder#DEFAULT_BLOCK_BYTES}). */
+  public ModelImageValidator() {
+    this(new ImageReader(ModelImageDecoder.DEFAULT_BLOCK_BYTES));
+  }
+
+  /** A validator reading through {@code reader} (shared with its owner between validations). */
+  public ModelImageValidator(ImageReader reader) {
+    this.reader = reader;
+    image = new ModelImageDecoder(reader);
+  }
+
+  /** Validates {@code buffer[offset, offset + length)}. */
   public int validate(byte[] buffer, int offset, int length) {
     if (buffer == null || offset < 0 || length < 0 || offset > buffer.length - length) {
+      return ImageStatus.BAD_ARGUMENT;
+    }
+    int status = validate(array.wrap(buffer, offset, length), 0, length);
+    array.wrap(null, 0, 0);
+    return status;
+  }
+
+  /** Validates the image at {@code region[offset, offset + length)}, reading it in place. */
+  public int validate(FlashRegion region, int offset, int length) {
+    wholeDigestValid = false;
+    if (region == null || !FlashStatus.inside(offset, length, region.size())) {
       return ImageStatus.BAD_ARGUMENT;
     }
     if (length < HEADER_FIXED_LENGTH + DIGEST_LENGTH) {
       return ImageStatus.TRUNCATED;
     }
-    image.wrap(buffer, offset, length);
-    int status = checkEnvelope(buffer, offset, length);
+    image.wrap(region, offset, length);
+    int status = checkEnvelope(length);
     if (status == ImageStatus.OK) {
-      status = checkParameters();
+      int structure = checkParameters();
+      if (structure == ImageStatus.OK) {
+        structure = checkLayers();
+      }
+      if (structure == ImageStatus.OK) {
+        structure = checkSectionsDisjoint();
+      }
+      status = streamBody(length, structure == ImageStatus.OK);
+      if (status == ImageStatus.OK && structure != ImageStatus.OK) {
+        status = structure;
+      }
     }
-    if (status == ImageStatus.OK) {
-      status = checkLayers();
-    }
-    if (status == ImageStatus.OK) {
-      status = checkSectionsDisjoint();
-    }
-    if (status == ImageStatus.OK) {
-      status = checkValues();
-    }
-    return status;
+    return reader.status() != ImageStatus.OK ? ImageStatus.READ_FAILED : status;
   }
 
-  private int checkEnvelope(byte[] buffer, int offset, int length) {
+  /**
+   * The length an image at {@code region[offset..]} declares, limited to the bytes the region has
+   * from there (a longer declaration then validates as {@link ImageStatus#TRUNCATED}); {@link
+   * ImageStatus#BAD_MAGIC} if no image starts there (an erased slot), or another negative status.
+   */
+  public int declaredLength(FlashRegion region, int offset) {
+    if (region == null || offset < 0 || offset > region.size()) {
+      return ImageStatus.BAD_ARGUMENT;
+    }
+    int available = region.size() - offset;
+    if (available < HEADER_FIXED_LENGTH + DIGEST_LENGTH) {
+      return ImageStatus.TRUNCATED;
+    }
+    image.wrap(region, offset, HEADER_FIXED_LENGTH);
+    int magic = image.magic();
+    int declared = image.imageLength();
+    if (reader.status() != ImageStatus.OK) {
+      return ImageStatus.READ_FAILED;
+    }
+    if (magic != MAGIC) {
+      return ImageStatus.BAD_MAGIC;
+    }
+    return declared < 0 || declared > available ? available : declared;
+  }
+
+  /**
+   * Copies the SHA-256 of the whole image last validated, its digest included (the name an image
+   * transfer gives it, PROTOCOL.md OFFER), to {@code out[offset..]}.
+   *
+   * @return false (nothing copied) unless the last validation passed the digest check
+   */
+  public boolean wholeImageSha256(byte[] out, int offset) {
+    if (wholeDigestValid) {
+      System.arraycopy(wholeDigest, 0, out, offset, DIGEST_LENGTH);
+    }
+    return wholeDigestValid;
+  }
+
+  private int checkEnvelope(int length) {
     if (image.magic() != MAGIC) {
       return ImageStatus.BAD_MAGIC;
     }
@@ -62,28 +150,21 @@ public final class ModelImageValidator {
     if (headerLength > length - DIGEST_LENGTH) {
       return ImageStatus.TRUNCATED;
     }
-    if (ModelImageEncoder.headerCrc(crc, buffer, offset, headerLength) != image.headerCrc()) {
+    crc.reset();
+    hashRange(0, OFF_HEADER_CRC, HEADER_CRC);
+    hashRange(OFF_HEADER_CRC + 4, headerLength, HEADER_CRC);
+    if (crc.value() != image.headerCrc()) {
       return ImageStatus.BAD_HEADER_CHECKSUM;
     }
     int declared = image.imageLength();
     if (declared < 0 || declared > length) {
       return ImageStatus.TRUNCATED;
     }
-    if (declared < length) {
-      return ImageStatus.LENGTH_MISMATCH;
-    }
-    sha.reset();
-    sha.update(buffer, offset, length - DIGEST_LENGTH);
-    return sha.finishAndCompare(buffer, offset + length - DIGEST_LENGTH)
-        ? ImageStatus.OK
-        : ImageStatus.BAD_DIGEST;
+    return declared < length ? ImageStatus.LENGTH_MISMATCH : ImageStatus.OK;
   }
 
   private int checkParameters() {
-    byte[] b = image.buffer();
-    int base = image.offset();
-    if (LittleEndian.u16(b, base + OFF_RESERVED_30) != 0
-        || LittleEndian.i64(b, base + OFF_RESERVED_56) != 0) {
+    if (!image.headerReservedClear()) {
       return ImageStatus.UNSUPPORTED_FLAGS;
     }
     int classes = image.classCount();
@@ -119,9 +200,7 @@ public final class ModelImageValidator {
       if (image.inputs(k) != inputs || out < 1 || out > MAX_WIDTH) {
         return ImageStatus.BAD_SHAPE;
       }
-      if ((image.layerFlags(k) & ~LAYER_FLAG_FROZEN) != 0
-          || LittleEndian.u8(image.buffer(), image.offset() + layerEntryOffset(k) + L_RESERVED_15)
-              != 0) {
+      if ((image.layerFlags(k) & ~LAYER_FLAG_FROZEN) != 0 || image.layerReserved(k) != 0) {
         return ImageStatus.UNSUPPORTED_FLAGS;
       }
       int exponent = image.weightExponent(k);
@@ -173,11 +252,11 @@ public final class ModelImageValidator {
   private int checkSectionsDisjoint() {
     int sections = 3 * image.layerCount();
     for (int a = 0; a < sections; a++) {
-      long startA = sectionOffset(a);
-      long endA = startA + sectionLength(a);
+      long startA = image.sectionOffset(a);
+      long endA = startA + image.sectionLength(a);
       for (int b = a + 1; b < sections; b++) {
-        long startB = sectionOffset(b);
-        if (startB < endA && startA < startB + sectionLength(b)) {
+        long startB = image.sectionOffset(b);
+        if (startB < endA && startA < startB + image.sectionLength(b)) {
           return ImageStatus.BAD_SECTION;
         }
       }
@@ -185,49 +264,131 @@ public final class ModelImageValidator {
     return ImageStatus.OK;
   }
 
-  private int sectionOffset(int section) {
-    return LittleEndian.i32(
-        image.buffer(),
-        image.offset() + layerEntryOffset(section / 3) + L_WEIGHTS_OFFSET + 8 * (section % 3));
+  /**
+   * Streams the body {@code [0, length - 32)} once into the SHA-256 and, if the header's sections
+   * are sound ({@code checkValues}), checks every value of every section on the way, section by
+   * section in the order they lie in the image (header fields are read between sections, never
+   * within one). Then compares the digest.
+   *
+   * @return {@link ImageStatus#BAD_DIGEST}, else the first values failure, else OK
+   */
+  private int streamBody(int length, boolean checkValues) {
+    int bodyEnd = length - DIGEST_LENGTH;
+    sha.reset();
+    valuesStatus = ImageStatus.OK;
+    int position = 0;
+    int sections = checkValues ? 3 * image.layerCount() : 0;
+    while (position < bodyEnd) {
+      int next = nextSection(position, sections);
+      int start = next < 0 ? bodyEnd : image.sectionOffset(next);
+      hashRange(position, start, BODY);
+      position = start;
+      if (next >= 0) {
+        int end = start + image.sectionLength(next);
+        beginValues(next, start);
+        hashRange(start, end, SECTION);
+        position = end;
+      }
+    }
+    if (reader.read(bodyEnd, storedDigest, 0, DIGEST_LENGTH) != ImageStatus.OK) {
+      return ImageStatus.READ_FAILED;
+    }
+    wholeSha.copyFrom(sha);
+    if (!sha.finishAndCompare(storedDigest, 0)) {
+      return ImageStatus.BAD_DIGEST;
+    }
+    wholeSha.update(storedDigest, 0, DIGEST_LENGTH);
+    wholeSha.finish(wholeDigest, 0);
+    wholeDigestValid = true;
+    return valuesStatus;
   }
 
-  private int sectionLength(int section) {
-    return LittleEndian.i32(
-        image.buffer(),
-        image.offset() + layerEntryOffset(section / 3) + L_WEIGHTS_LENGTH + 8 * (section % 3));
+  /** The section with the smallest offset at or after {@code position}, or -1. */
+  private int nextSection(int position, int sections) {
+    int best = -1;
+    int bestOffset = Integer.MAX_VALUE;
+    for (int s = 0; s < sections; s++) {
+      int offset = image.sectionOffset(s);
+      if (offset >= position && offset < bestOffset) {
+        best = s;
+        bestOffset = offset;
+      }
+    }
+    return best;
   }
 
-  private int checkValues() {
-    int layers = image.layerCount();
-    int classes = image.classCount();
-    for (int k = 0; k < layers; k++) {
-      int out = image.outputs(k);
-      int weights = image.weightsLength(k) >> 1;
-      for (int i = 0; i < weights; i++) {
-        int q = image.weight(k, i);
+  private void beginValues(int section, int start) {
+    sectionKind = section % 3;
+    sectionStart = start;
+    if (sectionKind != WEIGHTS && sectionKind != BIASES) {
+      priorWidth = image.outputs(section / 3);
+      priorSumSquares = 0;
+      priorTolerance = (long) Q15_ONE * (ceilSqrt(priorWidth) + 2);
+    }
+  }
+
+  /**
+   * Feeds image bytes {@code [from, to)}, a block at a time, to the header CRC, to the SHA-256
+   * ({@code BODY}), or to the SHA-256 and the values check of the current section ({@code
+   * SECTION}).
+   */
+  private void hashRange(int from, int to, int mode) {
+    int at = from;
+    while (at < to) {
+      int available = reader.fetch(at);
+      if (available == 0) {
+        return;
+      }
+      int count = Math.min(available, to - at);
+      int index = reader.bufferIndex(at);
+      if (mode == HEADER_CRC) {
+        crc.update(reader.buffer(), index, count);
+      } else {
+        sha.update(reader.buffer(), index, count);
+        if (mode == SECTION && valuesStatus == ImageStatus.OK) {
+          checkValues(reader.buffer(), index, count, at - sectionStart);
+        }
+      }
+      at += count;
+    }
+  }
+
+  /**
+   * Checks the values in {@code buffer[index, index + count)}, which start {@code sectionOffset}
+   * bytes into the current section (values never straddle blocks: sections are 4-aligned).
+   */
+  private void checkValues(byte[] buffer, int index, int count, int sectionOffset) {
+    int end = index + count;
+    if (sectionKind == WEIGHTS) {
+      for (int i = index; i < end; i += 2) {
+        int q = LittleEndian.i16(buffer, i);
         if (q > MAX_ABS_WEIGHT || q < -MAX_ABS_WEIGHT) {
-          return ImageStatus.BAD_VALUES;
+          valuesStatus = ImageStatus.BAD_VALUES;
+          return;
         }
       }
-      for (int j = 0; j < out; j++) {
-        int q = image.bias(k, j);
+    } else if (sectionKind == BIASES) {
+      for (int i = index; i < end; i += 4) {
+        int q = LittleEndian.i32(buffer, i);
         if (q > MAX_ABS_BIAS || q < -MAX_ABS_BIAS) {
-          return ImageStatus.BAD_VALUES;
+          valuesStatus = ImageStatus.BAD_VALUES;
+          return;
         }
       }
-      long tolerance = (long) Q15_ONE * (ceilSqrt(out) + 2);
-      for (int c = 0; c < classes; c++) {
-        long sumSquares = 0;
-        for (int j = 0; j < out; j++) {
-          int q = image.prior(k, c * out + j);
-          sumSquares += (long) q * q;
-        }
-        long error = sumSquares - (1L << 30);
-        if (error > tolerance || error < -tolerance) {
-          return ImageStatus.BAD_VALUES;
+    } else {
+      int element = sectionOffset >> 1;
+      for (int i = index; i < end; i += 2, element++) {
+        int q = LittleEndian.i16(buffer, i);
+        priorSumSquares += (long) q * q;
+        if (element % priorWidth == priorWidth - 1) {
+          long error = priorSumSquares - (1L << 30);
+          if (error > priorTolerance || error < -priorTolerance) {
+            valuesStatus = ImageStatus.BAD_VALUES;
+            return;
+          }
+          priorSumSquares = 0;
         }
       }
     }
-    return ImageStatus.OK;
   }
 }

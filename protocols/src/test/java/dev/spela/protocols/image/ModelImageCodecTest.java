@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.protocols.storage.FlashRegion;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -61,7 +62,8 @@ class ModelImageCodecTest {
     System.arraycopy(image, 0, framed, 7, image.length);
     assertEquals(ImageStatus.OK, validator.validate(framed, 7, image.length));
     assertEquals(ImageStatus.BAD_ARGUMENT, validator.validate(framed, 7, image.length + 13));
-    assertEquals(ImageStatus.BAD_ARGUMENT, validator.validate(null, 0, 0));
+    assertEquals(ImageStatus.BAD_ARGUMENT, validator.validate((byte[]) null, 0, 0));
+    assertEquals(ImageStatus.BAD_ARGUMENT, validator.validate((FlashRegion) null, 0, 0));
   }
 
   @Test

@@ -13,37 +13,72 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * Mutated images: the validator never throws, rejects every unsealed change, and whatever it
- * accepts after a deliberate re-seal can be read completely inside the buffer.
+ * Mutated images: the validator never throws, rejects every unsealed change, whatever it accepts
+ * after a deliberate re-seal can be read completely inside the buffer, and the streaming validator
+ * returns exactly the status of the whole-image {@link ReferenceValidator}, whatever its block
+ * size.
  */
 class ValidatorPropertiesTest {
 
   private static final byte[] GOOD = TestImages.build(12, 3, new int[] {8, 5, 4}, 21);
-  private final ModelImageValidator validator = new ModelImageValidator();
+  private final ReferenceValidator reference = new ReferenceValidator();
+  private static final int[] BLOCK_BYTES = {ModelImageDecoder.DEFAULT_BLOCK_BYTES, 8, 40};
+  private final ModelImageValidator[] validators = new ModelImageValidator[BLOCK_BYTES.length];
+
+  {
+    for (int v = 0; v < validators.length; v++) {
+      validators[v] = new ModelImageValidator(new ImageReader(BLOCK_BYTES[v]));
+    }
+  }
+
+  /** The status every validator agrees on (asserted). */
+  private int validate(byte[] buffer, int offset, int length) {
+    int expected = reference.validate(buffer, offset, length);
+    for (int v = 0; v < validators.length; v++) {
+      assertEquals(
+          ImageStatus.name(expected),
+          ImageStatus.name(validators[v].validate(buffer, offset, length)),
+          "streaming validator with blocks of " + BLOCK_BYTES[v] + " bytes");
+    }
+    return expected;
+  }
 
   /** Header and layer-table fields: {offset, width in bytes}. */
   private static final int[][] FIELDS = fields();
 
   private static int[][] fields() {
     int[][] header = {
-      {ModelImage.OFF_VERSION, 2}, {ModelImage.OFF_FLAGS, 2}, {ModelImage.OFF_HEADER_LENGTH, 4},
-      {ModelImage.OFF_IMAGE_LENGTH, 4}, {ModelImage.OFF_LAYER_COUNT, 2},
+      {ModelImage.OFF_VERSION, 2},
+      {ModelImage.OFF_FLAGS, 2},
+      {ModelImage.OFF_HEADER_LENGTH, 4},
+      {ModelImage.OFF_IMAGE_LENGTH, 4},
+      {ModelImage.OFF_LAYER_COUNT, 2},
       {ModelImage.OFF_CLASS_COUNT, 2},
-      {ModelImage.OFF_INPUT_SIZE, 4}, {ModelImage.OFF_INPUT_FORMAT, 1},
+      {ModelImage.OFF_INPUT_SIZE, 4},
+      {ModelImage.OFF_INPUT_FORMAT, 1},
       {ModelImage.OFF_ROUNDING_MODE, 1},
-      {ModelImage.OFF_RESERVED_30, 2}, {ModelImage.OFF_LEARNING_RATE, 4},
+      {ModelImage.OFF_RESERVED_30, 2},
+      {ModelImage.OFF_LEARNING_RATE, 4},
       {ModelImage.OFF_EARLY_EXIT_MARGIN, 4},
-      {ModelImage.OFF_SAMPLES_SEEN, 4}, {ModelImage.OFF_SAMPLES_SEEN + 4, 4},
+      {ModelImage.OFF_SAMPLES_SEEN, 4},
+      {ModelImage.OFF_SAMPLES_SEEN + 4, 4},
       {ModelImage.OFF_RESERVED_56, 4}
     };
     int[][] entry = {
-      {ModelImage.L_INPUTS, 4}, {ModelImage.L_OUTPUTS, 4}, {ModelImage.L_WEIGHT_FORMAT, 1},
-      {ModelImage.L_WEIGHT_EXPONENT, 1}, {ModelImage.L_INPUT_FRAC_BITS, 1}, {ModelImage.L_FLAGS, 1},
-      {ModelImage.L_BIAS_FORMAT, 1}, {ModelImage.L_BIAS_EXPONENT, 1},
+      {ModelImage.L_INPUTS, 4},
+      {ModelImage.L_OUTPUTS, 4},
+      {ModelImage.L_WEIGHT_FORMAT, 1},
+      {ModelImage.L_WEIGHT_EXPONENT, 1},
+      {ModelImage.L_INPUT_FRAC_BITS, 1},
+      {ModelImage.L_FLAGS, 1},
+      {ModelImage.L_BIAS_FORMAT, 1},
+      {ModelImage.L_BIAS_EXPONENT, 1},
       {ModelImage.L_PRIOR_FORMAT, 1},
-      {ModelImage.L_RESERVED_15, 1}, {ModelImage.L_WEIGHTS_OFFSET, 4},
+      {ModelImage.L_RESERVED_15, 1},
+      {ModelImage.L_WEIGHTS_OFFSET, 4},
       {ModelImage.L_WEIGHTS_LENGTH, 4},
-      {ModelImage.L_BIASES_OFFSET, 4}, {ModelImage.L_BIASES_LENGTH, 4},
+      {ModelImage.L_BIASES_OFFSET, 4},
+      {ModelImage.L_BIASES_LENGTH, 4},
       {ModelImage.L_PRIORS_OFFSET, 4},
       {ModelImage.L_PRIORS_LENGTH, 4}
     };
@@ -63,13 +98,13 @@ class ValidatorPropertiesTest {
       @ForAll("positions") int position, @ForAll @IntRange(max = 7) int bit) {
     byte[] image = GOOD.clone();
     image[position] ^= (byte) (1 << bit);
-    assertTrue(validator.validate(image, 0, image.length) < 0);
+    assertTrue(validate(image, 0, image.length) < 0);
   }
 
   @Property(tries = 200)
   void truncatedOrExtendedImagesAreRejected(@ForAll("lengths") int length) {
     byte[] buffer = java.util.Arrays.copyOf(GOOD, Math.max(length, 0) + 8);
-    int status = validator.validate(buffer, 0, length);
+    int status = validate(buffer, 0, length);
     assertTrue(status < 0);
     if (length > GOOD.length) {
       assertEquals(ImageStatus.LENGTH_MISMATCH, status);
@@ -85,7 +120,7 @@ class ValidatorPropertiesTest {
       image[field[0] + b] = (byte) (edit[1] >>> (8 * b));
     }
     TestImages.reseal(image);
-    int status = validator.validate(image, 0, image.length);
+    int status = validate(image, 0, image.length);
     Statistics.collect(ImageStatus.name(status));
     if (status == ImageStatus.OK) {
       readEverything(image);
@@ -102,14 +137,14 @@ class ValidatorPropertiesTest {
       image[position + k] = (byte) (value + 31 * k);
     }
     TestImages.reseal(image);
-    if (validator.validate(image, 0, image.length) == ImageStatus.OK) {
+    if (validate(image, 0, image.length) == ImageStatus.OK) {
       readEverything(image);
     }
   }
 
   @Property(tries = 200)
   void arbitraryBytesNeverThrow(@ForAll("garbage") byte[] garbage) {
-    assertTrue(validator.validate(garbage, 0, garbage.length) < 0);
+    assertTrue(validate(garbage, 0, garbage.length) < 0);
   }
 
   /** Reads every field and section of an accepted image; throws if anything points outside it. */
@@ -125,6 +160,7 @@ class ValidatorPropertiesTest {
       d.copyPriors(k, new short[d.classCount() * out], 0);
       inputs = out;
     }
+    assertEquals(ImageStatus.OK, d.reader().status(), "every read inside the image");
   }
 
   @Provide

@@ -115,9 +115,12 @@ abstract class FleetScenarios {
     String host = "host-main";
     List<FleetHost.Verdict> verdicts = new CopyOnWriteArrayList<>();
     CountDownLatch trained = new CountDownLatch(1);
+    CountDownLatch received = new CountDownLatch(12);
+    // Runs after each collector's monitor: a record counted here is stored.
     FleetHost.Listener end = new FleetHost.Listener() {
       @Override
       public void onTelemetry(TelemetryRecord record) {
+        received.countDown();
         if (stopped(record)) {
           trained.countDown();
         }
@@ -160,6 +163,9 @@ abstract class FleetScenarios {
           // The last record may reach either collector: wait for it on both.
           assertTrue(trained.await(WAIT.toSeconds(), TimeUnit.SECONDS), "training ends after one epoch");
           long session = primary.device("dev-0001").orElseThrow().bdSeq();
+          // Records reach the two collectors in turns: the last one may be stored before the one
+          // before it, which the other collector is still writing.
+          assertTrue(received.await(WAIT.toSeconds(), TimeUnit.SECONDS), "every record stored");
 
           // Every record of the session exactly once: 1200 samples, one record per 100.
           Map<String, List<TelemetryStore.Row>> stored = TelemetryStore.read(run);
