@@ -1,6 +1,7 @@
 package dev.spela.cli;
 
 import dev.spela.boards.BoardProfile;
+import dev.spela.boards.BoardProfileException;
 import dev.spela.boards.firmware.FirmwareBuilder;
 import dev.spela.boards.firmware.FirmwareException;
 import dev.spela.boards.firmware.FirmwareManifest;
@@ -63,9 +64,14 @@ public final class FirmwareCommand implements Runnable {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--board", required = true, paramLabel = "BOARD",
+    @Option(names = "--board", paramLabel = "BOARD",
         description = "Board profile (spela boards).")
     String board;
+
+    @Option(names = "--board-file", paramLabel = "PROFILE",
+        description = "A board profile of one's own (boards/BOARDS.md, 'Profile format') instead"
+            + " of --board.")
+    Path boardFile;
 
     @Option(names = "--image", required = true, paramLabel = "MODEL",
         description = "Model image to put in flash (spela compile, spela train --save).")
@@ -93,7 +99,7 @@ public final class FirmwareCommand implements Runnable {
 
     @Override
     public void run() {
-      BoardProfile profile = BoardsCommand.board(board);
+      BoardProfile profile = profile();
       byte[] bytes = ImageArguments.readValid(image);
       MemoryPlan model = new MemoryPlan();
       model.setFromImage(new ArrayFlash(bytes), 0, bytes.length);
@@ -124,6 +130,20 @@ public final class FirmwareCommand implements Runnable {
           output.resolve("firmware.elf"), manifest.model(), manifest.board(),
           manifest.trainingSamples(), manifest.heldOutSamples(), manifest.layout().javaHeapBytes());
       out.flush();
+    }
+
+    private BoardProfile profile() {
+      if ((board == null) == (boardFile == null)) {
+        throw CliException.usage("give one of --board and --board-file");
+      }
+      if (board != null) {
+        return BoardsCommand.board(board);
+      }
+      try {
+        return BoardProfile.read(boardFile);
+      } catch (BoardProfileException e) {
+        throw CliException.usage(e.getMessage());
+      }
     }
 
     private static SensorData first(Split split, int count, String option) {
