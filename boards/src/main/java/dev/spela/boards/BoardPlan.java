@@ -58,13 +58,14 @@ public record BoardPlan(
   public static final int IMAGE_SLOTS = 2;
 
   /**
-   * One layer: its arena bytes and its multiply-accumulates per sample. Forward MACs are the dense
+   * One layer, numbered from 1 (the first after the input) as everywhere users see layers: its
+   * arena bytes and its multiply-accumulates per sample. Forward MACs are the dense
    * product (inputs x outputs) and the cosines against every class's prior (classes x outputs);
    * update MACs are the weight update (inputs x outputs) and the bias update (outputs), none when
    * frozen.
    */
   public record Layer(
-      int index,
+      int layer,
       int inputs,
       int outputs,
       boolean frozen,
@@ -172,7 +173,7 @@ public record BoardPlan(
       updateMacs += update;
       layers.add(
           new Layer(
-              k,
+              k + 1,
               in,
               out,
               model.frozen(k),

@@ -46,7 +46,7 @@ public final class BenchCommand implements Runnable {
 
   @Mixin DatasetOptions dataset;
 
-  @Option(names = "--layers", paramLabel = "N,N,...",
+  @Option(names = "--layers", paramLabel = "SIZES",
       description = "A network to measure, input first; repeat for several (default: 784,128,34 and 784,1000,34).")
   List<String> layers = new ArrayList<>(List.of("784,128,34", "784,1000,34"));
 
@@ -69,7 +69,7 @@ public final class BenchCommand implements Runnable {
   @Option(names = "--lr", defaultValue = "0.01", paramLabel = "RATE", description = "Learning rate (default: ${DEFAULT-VALUE}).")
   float learningRate;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the model and the sample order (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the model and the sample order (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--json", description = "Print one JSON object per network instead of text.")
@@ -99,9 +99,9 @@ public final class BenchCommand implements Runnable {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (!json) {
-      out.printf(Locale.ROOT, "SPELA training speed on %s: %,d samples per round, median of %d rounds after %,d warm-up"
-              + " samples, float on %d thread%s, fixed on 1, Java %s%n", dataset.name(), samples, rounds, warmup,
-          threads, threads == 1 ? "" : "s", Runtime.version());
+      out.printf(Locale.ROOT, "SPELA training speed on %s: %s per round, median of %s after %s, float on %s,"
+              + " fixed on 1, Java %s%n", dataset.name(), Plural.of(samples, "sample"), Plural.of(rounds, "round"),
+          Plural.of(warmup, "warm-up sample"), Plural.of(threads, "thread"), Runtime.version());
       out.printf(Locale.ROOT, "%-14s %16s %16s %12s%n", "network", "float samples/s", "fixed samples/s", "fixed/float");
       out.flush();
     }
@@ -139,16 +139,20 @@ public final class BenchCommand implements Runnable {
     }
     Engine fixed = TrainCommand.fixedEngine(network, learningRate, seed);
     int[] order = order(train.count(), warmup + rounds * samples);
-    try (ParallelRanges pool = new ParallelRanges(threads)) {
+    // Drawn on a terminal only, and not with --json: stderr stays clean for scripts.
+    long steps = 2L * (warmup + (long) rounds * samples);
+    try (ParallelRanges pool = new ParallelRanges(threads);
+        ProgressBar bar = new ProgressBar(TrainCommand.layerList(sizes), steps, System.err,
+            !json && System.console() != null)) {
       double[] losses = new double[sizes.length - 1];
-      train(network, train, order, 0, warmup, pool, losses);
-      train(fixed, train, order, 0, warmup, pool, losses);
+      train(network, train, order, 0, warmup, pool, losses, bar);
+      train(fixed, train, order, 0, warmup, pool, losses, bar);
       double[] floatRates = new double[rounds];
       double[] fixedRates = new double[rounds];
       for (int r = 0; r < rounds; r++) {
         int from = warmup + r * samples;
-        floatRates[r] = train(network, train, order, from, samples, pool, losses);
-        fixedRates[r] = train(fixed, train, order, from, samples, pool, losses);
+        floatRates[r] = train(network, train, order, from, samples, pool, losses, bar);
+        fixedRates[r] = train(fixed, train, order, from, samples, pool, losses, bar);
       }
       double floatRate = median(floatRates);
       double fixedRate = median(fixedRates);
@@ -173,12 +177,17 @@ public final class BenchCommand implements Runnable {
     return order;
   }
 
-  /** Trains {@code engine} one sample per step on {@code order[from..from+count)}; returns samples per second. */
+  /**
+   * Trains {@code engine} one sample per step on {@code order[from..from+count)}; returns samples per
+   * second. The bar's cost (a clock read per sample, a redraw five times a second) is far below a
+   * training step's.
+   */
   private double train(Engine engine, Samples train, int[] order, int from, int count, ParallelRanges pool,
-      double[] losses) {
+      double[] losses, ProgressBar bar) {
     long start = System.nanoTime();
     for (int s = from; s < from + count; s++) {
       engine.trainBatch(train, order, s, 1, learningRate, pool, losses);
+      bar.advance(1);
     }
     return count / ((System.nanoTime() - start) / 1e9);
   }

@@ -1,40 +1,76 @@
 package dev.spela.cli;
 
 import dev.spela.fleet.EmbeddedBroker;
+import dev.spela.fleet.security.FleetSecurity;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code spela broker}: an MQTT broker on loopback for the fleet commands, until Ctrl-C. */
+/** {@code spela broker}: an MQTT broker for the fleet commands, until Ctrl-C. */
 @Command(
     name = "broker",
     mixinStandardHelpOptions = true,
     description = {
-      "Run an MQTT broker on 127.0.0.1 until Ctrl-C.",
-      "HiveMQ CE, embedded, MQTT 3.1.1 and 5, everything in memory. The fleet",
-      "commands work with any other MQTT broker too (see their --broker)."
+      "Run an MQTT broker for the fleet until Ctrl-C.",
+      "HiveMQ CE, embedded, MQTT 3.1.1 and 5, everything in memory. With --secure it",
+      "serves TLS with the fleet's broker certificate and admits only the fleet's",
+      "accounts, each device to its own topics (the fleet folder is created on first",
+      "use). Without it: plain TCP on 127.0.0.1, anyone on this machine may connect.",
+      "The fleet commands work with any other MQTT broker too (see their --broker)."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela broker --secure                     TLS on 127.0.0.1:8883",
+      "  spela broker --secure --bind 0.0.0.0 --broker-name lab-pi.local",
+      "  spela broker --insecure --port 1883       plain TCP, for local experiments"
     })
 public final class BrokerCommand implements Runnable {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--port",
-      defaultValue = "1883",
-      description = "TCP port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free port).")
-  int port;
+  @Mixin FleetFolderOption fleetFolder;
+
+  @ArgGroup(exclusive = true)
+  SecurityMode mode = new SecurityMode();
+
+  @Option(names = "--port", paramLabel = "PORT",
+      description = "Port (default: 8883 with --secure, else 1883; 0 picks a free port).")
+  Integer port;
+
+  @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "Address to listen on, with --secure (default: ${DEFAULT-VALUE}; 0.0.0.0: every interface).")
+  String bind;
 
   @Override
   public void run() {
-    if (port < 0 || port > 65535) {
-      throw CliException.usage("--port must be 0..65535, got " + port);
+    int chosen = port != null ? port : mode.secure ? 8883 : 1883;
+    if (chosen < 0 || chosen > 65535) {
+      throw CliException.usage("--port must be 0..65535, got " + chosen);
     }
+    if (!mode.secure && (!bind.equals("127.0.0.1") || !fleetFolder.brokerNames.isEmpty())) {
+      throw CliException.usage("--bind and --broker-name need --secure: a plain broker listens on 127.0.0.1 only");
+    }
+    PrintWriter out = spec.commandLine().getOut();
     EmbeddedBroker broker;
     try {
-      broker = port == 0 ? EmbeddedBroker.start() : EmbeddedBroker.start(port);
+      if (mode.secure) {
+        FleetSecurity fleet = fleetFolder.open();
+        broker = chosen == 0 && bind.equals("127.0.0.1")
+            ? EmbeddedBroker.startSecure(fleet) : EmbeddedBroker.startSecure(chosen, bind, fleet);
+        out.println("fleet folder " + fleet.folder() + " (devices trust " + fleet.authority().caCertificateFile() + ")");
+      } else {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("spela: warning: plain TCP without logins: anyone who can reach 127.0.0.1:" + chosen
+            + " can command the fleet (use --secure)");
+        err.flush();
+        broker = chosen == 0 ? EmbeddedBroker.start() : EmbeddedBroker.start(chosen);
+      }
     } catch (IOException e) {
       throw CliException.failure(e.getMessage(), e);
     }
@@ -47,8 +83,8 @@ public final class BrokerCommand implements Runnable {
                   stopped.countDown();
                 },
                 "broker-shutdown"));
-    spec.commandLine().getOut().println("MQTT broker listening on " + broker.url() + " (Ctrl-C to stop)");
-    spec.commandLine().getOut().flush();
+    out.println("MQTT broker listening on " + broker.url() + " (Ctrl-C to stop)");
+    out.flush();
     try {
       stopped.await();
     } catch (InterruptedException e) {

@@ -1,5 +1,9 @@
 package dev.spela.cli;
 
+import dev.spela.io.IoFailures;
+import java.io.IOException;
+import java.nio.file.Path;
+
 /**
  * A failure the user can act on: printed as one line, without a stack trace unless --verbose.
  * Usage errors (bad option values) exit with 2, everything else with 1.
@@ -27,6 +31,16 @@ public final class CliException extends RuntimeException {
   /** As {@link #failure(String)}, keeping the cause for --verbose. */
   public static CliException failure(String message, Throwable cause) {
     return new CliException(message, SpelaCommand.EXIT_FAILURE, cause);
+  }
+
+  /** A file that could not be read: exit 1, "cannot read FILE: REASON". */
+  public static CliException cannotRead(Path file, IOException cause) {
+    return failure("cannot read " + file + ": " + IoFailures.reason(file, cause), cause);
+  }
+
+  /** A file that could not be written: exit 1, "cannot write FILE: REASON". */
+  public static CliException cannotWrite(Path file, IOException cause) {
+    return failure("cannot write " + file + ": " + IoFailures.reason(file, cause), cause);
   }
 
   public int exitCode() {

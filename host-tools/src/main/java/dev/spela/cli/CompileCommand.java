@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExamples:%n",
     footer = {
       "  spela compile --layers 784,128,34 -o fresh.img",
-      "  spela compile --layers 784,128,34 --dataset mnist --seed 7 --lr 0.005 -o fresh.img",
+      "  spela compile --layers 784,128,34 --dataset mnist --seed 7 -o fresh.img",
       "  spela compile --from model.splw -o model.img"
     })
 public final class CompileCommand implements Runnable {
@@ -47,7 +47,7 @@ public final class CompileCommand implements Runnable {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--layers", paramLabel = "N,N,...", split = ",",
+  @Option(names = "--layers", paramLabel = "SIZES", split = ",", hideParamSyntax = true,
       description = "Layer sizes of a fresh model, input first: 784,128,34.")
   int[] layers;
 
@@ -136,9 +136,12 @@ public final class CompileCommand implements Runnable {
       classCount = data.numClasses();
       int pixels = data.train().pixelsPerSample();
       if (layers[0] != pixels) {
-        throw CliException.usage(String.format(Locale.ROOT, "--layers starts with %d inputs but %s samples have %d values",
-            layers[0], dataset.name(), pixels));
+        throw CliException.usage(String.format(Locale.ROOT,
+            "--layers starts with %d inputs, but %s samples have %d values: start it with %d", layers[0],
+            dataset.name(), pixels, pixels));
       }
+    } else {
+      DatasetOptions.warnIfNoDatasetHas(layers[0], spec.commandLine().getErr());
     }
     if (classCount < ModelImage.MIN_CLASSES || classCount > ModelImage.MAX_CLASSES) {
       throw CliException.usage("--classes must be between " + ModelImage.MIN_CLASSES + " and " + ModelImage.MAX_CLASSES
@@ -156,7 +159,7 @@ public final class CompileCommand implements Runnable {
     try {
       saved = WeightsFile.read(from);
     } catch (IOException e) {
-      throw CliException.failure("cannot read " + from + ": " + e.getMessage(), e);
+      throw CliException.cannotRead(from, e);
     }
     if (!(saved.network() instanceof SpelaNetwork network)) {
       throw CliException.failure(from + " holds backpropagation weights: a model image needs SPELA's class vectors"

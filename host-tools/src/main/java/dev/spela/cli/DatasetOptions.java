@@ -4,8 +4,14 @@ import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
 import dev.spela.data.DatasetException;
 import dev.spela.data.KnownDataset;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -29,10 +35,13 @@ public final class DatasetOptions {
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
-      description =
-          "Read the dataset from DIR instead of the cache: train-images-idx3-ubyte,"
-              + " train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte,"
-              + " each raw or gzip (.gz).")
+      // Short lines: picocli would wrap a file name at its '.'.
+      description = {
+        "Read the dataset from DIR instead of the cache:",
+        "train-images-idx3-ubyte, train-labels-idx1-ubyte,",
+        "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte,",
+        "each raw or gzip-compressed (name ending .gz)."
+      })
   private Path dataDir;
 
   /** Options that read from the user's cache. */
@@ -115,6 +124,35 @@ public final class DatasetOptions {
       return catalogue.load(known.get());
     } catch (DatasetException e) {
       throw CliException.failure(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Warns on {@code err} when no known dataset has samples of {@code inputs} values. Without a
+   * {@code --dataset} nothing says what a device's sensor will give the model (board profiles
+   * declare no sensor), and a device whose samples have another size rolls the image back
+   * (PROTOCOL.md, VERDICT detail -33): a model that no dataset can feed is most likely a typo.
+   */
+  static void warnIfNoDatasetHas(int inputs, PrintWriter err) {
+    Map<Integer, List<String>> datasetsBySize =
+        Arrays.stream(KnownDataset.values())
+            .collect(
+                Collectors.groupingBy(
+                    KnownDataset::inputSize,
+                    TreeMap::new,
+                    Collectors.mapping(KnownDataset::id, Collectors.toList())));
+    if (!datasetsBySize.containsKey(inputs)) {
+      String known =
+          datasetsBySize.entrySet().stream()
+              .map(size -> size.getKey() + " (" + String.join(", ", size.getValue()) + ")")
+              .collect(Collectors.joining(" or "));
+      err.printf(
+          "spela: warning: --layers starts with %d inputs, but dataset samples have %s values and"
+              + " no board declares a sensor: a device would roll this model back (VERDICT detail"
+              + " -33, BAD_INPUT)%n",
+          inputs,
+          known);
+      err.flush();
     }
   }
 

@@ -33,6 +33,12 @@ import picocli.CommandLine.Spec;
       "each a model that fits it, trains every device on its shard of MNIST with",
       "live progress, evaluates each on held-out samples and writes the run's",
       "report. Fetches MNIST first if it is not cached. Exit 1 if a device failed."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela demo",
+      "  spela demo --devices 8 --epochs 2 --boards nrf52840,esp32",
+      "  spela demo --broker tcp://127.0.0.1:1883 --run runs/demo-mosquitto"
     })
 public final class DemoCommand implements Runnable {
 
@@ -59,14 +65,16 @@ public final class DemoCommand implements Runnable {
       description = "Training samples per telemetry record (default: ${DEFAULT-VALUE}).")
   int recordEvery;
 
-  @Option(names = "--boards", split = ",", paramLabel = "ID,ID...",
-      description = "Boards the devices run on, in turn (default: every board of spela boards).")
+  @Option(names = "--boards", split = ",", paramLabel = "IDS", hideParamSyntax = true,
+      description = "Comma-separated board ids the devices run on, in turn (default: every board of spela"
+          + " boards).")
   List<String> boardIds;
 
   @Option(names = "--run", paramLabel = "DIR", description = "Run folder (default: runs/demo-DATE-TIME).")
   Path run;
 
-  @Option(names = "--broker", paramLabel = "URL", description = "Use this MQTT broker instead of an embedded one.")
+  @Option(names = "--broker", paramLabel = "URL", converter = BrokerOptions.UrlConverter.class,
+      description = "Use this MQTT broker instead of an embedded one.")
   String brokerUrl;
 
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Read MNIST's IDX files from DIR instead of the cache.")
@@ -95,7 +103,8 @@ public final class DemoCommand implements Runnable {
     }
     Dataset mnist = loadMnist();
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("demo: %d virtual devices, %d epoch(s) on MNIST shards, run folder %s%n", devices, epochs, runDir);
+    out.printf("demo: %s, %s on MNIST shards, run folder %s%n", Plural.of(devices, "virtual device"),
+        Plural.of(epochs, "epoch"), runDir);
     out.flush();
     FleetDemo.Result result;
     try {
@@ -111,17 +120,18 @@ public final class DemoCommand implements Runnable {
     for (FleetDemo.Outcome outcome : result.outcomes()) {
       out.println(FleetDemo.describe(outcome));
     }
-    out.printf(Locale.ROOT, "flashed %d bytes to %d devices at once in %.1f s (%.0f bytes/s)%n", result.imageBytes(),
-        devices, result.flashSeconds(), result.imageBytes() / Math.max(1e-9, result.flashSeconds()));
-    out.printf(Locale.ROOT, "%d telemetry records stored, %d duplicates ignored, %s; %.0f s in all%n",
-        result.recordsStored(), result.duplicates(),
-        result.missingRecords() == 0 ? "every record present exactly once" : result.missingRecords() + " records missing",
+    out.printf(Locale.ROOT, "flashed %,d bytes to %s at once in %.1f s (%,.0f bytes/s)%n", result.imageBytes(),
+        Plural.of(devices, "device"), result.flashSeconds(), result.imageBytes() / Math.max(1e-9, result.flashSeconds()));
+    out.printf(Locale.ROOT, "%s stored, %s ignored, %s; %.0f s in all%n",
+        Plural.of(result.recordsStored(), "telemetry record"), Plural.of(result.duplicates(), "duplicate"),
+        result.missingRecords() == 0 ? "every record present exactly once"
+            : Plural.of(result.missingRecords(), "record") + " missing",
         result.seconds());
     out.println("report: " + result.report());
     out.flush();
     long failed = result.outcomes().stream().filter(o -> !o.ok()).count();
     if (failed > 0) {
-      throw CliException.failure(failed + " of " + devices + " devices failed");
+      throw CliException.failure(failed + " of " + Plural.of(devices, "device") + " failed");
     }
   }
 
@@ -129,7 +139,7 @@ public final class DemoCommand implements Runnable {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries.findAny().isEmpty();
     } catch (IOException e) {
-      throw CliException.failure("cannot read run folder " + dir + ": " + e.getMessage(), e);
+      throw CliException.cannotRead(dir, e);
     }
   }
 

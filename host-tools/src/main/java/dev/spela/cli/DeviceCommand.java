@@ -25,7 +25,12 @@ import picocli.CommandLine.Spec;
     name = "device",
     mixinStandardHelpOptions = true,
     description = "Run virtual devices: a board's runtime, flash and data on MQTT.",
-    subcommands = {DeviceCommand.Run.class})
+    subcommands = {DeviceCommand.Run.class},
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela device run --board nrf52840 --id vd-1",
+      "  spela device run --help"
+    })
 public final class DeviceCommand implements Runnable {
 
   @Spec CommandSpec spec;
@@ -43,9 +48,22 @@ public final class DeviceCommand implements Runnable {
         "The SPELA runtime within the board's RAM, an emulated flash (two image",
         "slots and a checkpoint, kept in --state-dir/ID across restarts), a shard",
         "of a dataset as its sensor, and MQTT to the broker. It waits for the",
-        "host, then trains, reports and takes images as the host commands."
+        "host, then trains, reports and takes images as the host commands.",
+        "By default it trains for one pass over its shard (--epochs) and sends a",
+        "telemetry record every " + Run.RECORD_EVERY + " samples (--record-every), a few a second",
+        "on a desktop computer; it stays online for commands and images after."
+      },
+      footerHeading = "%nExamples:%n",
+      footer = {
+        "  spela broker &",
+        "  spela device run --board nrf52840 --id vd-1",
+        "  spela device run --board esp32 --id vd-2 --shard 1/4 --epochs 5",
+        "  spela device run --board stm32h743 --claim lab-7 --claim-secret s3cret",
+        "  spela device run --board nrf52840 --id vd-1 --epochs 0   (train until stopped)"
       })
   static final class Run implements Runnable {
+    /** Samples per telemetry record by default: a few records a second at a host's speed. */
+    static final String RECORD_EVERY = "2000";
 
     @Spec CommandSpec spec;
 
@@ -84,7 +102,7 @@ public final class DeviceCommand implements Runnable {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Read the dataset's IDX files from DIR instead of the cache.")
     Path dataDir;
 
-    @Option(names = "--shard", defaultValue = "0/1", paramLabel = "i/n", description = "Shard i of n of the data (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shard", defaultValue = "0/1", paramLabel = "I/N", description = "Shard I of N of the data (default: ${DEFAULT-VALUE}).")
     String shard;
 
     @Option(names = "--max-train", defaultValue = "60000", paramLabel = "N", description = "At most N training samples (default: ${DEFAULT-VALUE}).")
@@ -96,10 +114,13 @@ public final class DeviceCommand implements Runnable {
     @Option(names = "--state-dir", defaultValue = "devices", paramLabel = "DIR", description = "Where the emulated flash lives (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
-    @Option(names = "--record-every", defaultValue = "500", paramLabel = "N", description = "Training samples per telemetry record (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--record-every", defaultValue = RECORD_EVERY, paramLabel = "N",
+        description = "Training samples per telemetry record (default: ${DEFAULT-VALUE}).")
     int recordEvery;
 
-    @Option(names = "--epochs", defaultValue = "0", paramLabel = "E", description = "Stop training after E passes over the shard (default: 0, never).")
+    @Option(names = "--epochs", defaultValue = "1", paramLabel = "E",
+        description = "Stop training after E passes over the shard with the running image (counted across"
+            + " restarts); 0 trains until the host stops it (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Override
@@ -148,9 +169,9 @@ public final class DeviceCommand implements Runnable {
         stopped.countDown();
       }, "device-shutdown"));
       final String deviceId = id;
-      spec.commandLine().getOut().printf("device %s (%s, %s %d/%d: %d training, %d held-out samples) on %s%n",
-          deviceId, board, dataset.name(), part[0], part[1], shardData.train().count(), shardData.heldOut().count(),
-          broker.url());
+      spec.commandLine().getOut().printf("device %s (%s, %s %d/%d: %,d training and %s) on %s%n",
+          deviceId, board, dataset.name(), part[0], part[1], shardData.train().count(),
+          Plural.of(shardData.heldOut().count(), "held-out sample"), broker.url());
       spec.commandLine().getOut().flush();
       try {
         stopped.await();

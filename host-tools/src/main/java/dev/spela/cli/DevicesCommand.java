@@ -19,6 +19,12 @@ import picocli.CommandLine.Spec;
       "List the devices on the broker, from their BIRTH and DEATH messages.",
       "The host announces itself and every device answers with a BIRTH (board,",
       "image, model, training state, memory); dead devices show as offline."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela devices",
+      "  spela devices --json --wait 10",
+      "  spela devices --broker ssl://mqtt.example.com:8883"
     })
 public final class DevicesCommand implements Runnable {
 
@@ -54,7 +60,7 @@ public final class DevicesCommand implements Runnable {
       for (DeviceView d : devices) {
         out.printf("%-16s %-10s %-8s %-9s %-12s %10d %9d %s%n", d.id(), d.board(),
             d.online() ? "online" : "offline", d.trainingStateName(),
-            d.layers() == 0 ? "-" : d.layers() + " layers", d.samplesSeen(), d.ramUsed() / 1024,
+            d.layers() == 0 ? "-" : Plural.of(d.layers(), "layer"), d.samplesSeen(), d.ramUsed() / 1024,
             d.imageSha256().isEmpty() ? "-" : d.imageSha256().substring(0, 12));
       }
     }

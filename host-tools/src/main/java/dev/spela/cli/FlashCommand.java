@@ -2,11 +2,10 @@ package dev.spela.cli;
 
 import dev.spela.fleet.FleetHost;
 import dev.spela.fleet.ImageTransfer;
-import dev.spela.protocols.image.ImageStatus;
-import dev.spela.protocols.image.ModelImageValidator;
+import dev.spela.protocols.fleet.VerdictMessage;
+import dev.spela.runtime.RuntimeStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -30,6 +29,12 @@ import picocli.CommandLine.Spec;
       "checks each block's CRC-32 and the image's SHA-256, boots it on trial and",
       "confirms it or rolls back. A transfer cut by a disconnection resumes where",
       "it stopped. Exit 0 if the device confirmed the image, 1 otherwise."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela compile --layers 784,128,34 -o model.img",
+      "  spela flash --device vd-1 model.img",
+      "  spela flash --device vd-1 model.img --block-log2 10 --timeout 600"
     })
 public final class FlashCommand implements Runnable {
 
@@ -56,16 +61,7 @@ public final class FlashCommand implements Runnable {
     if (blockLog2 < 10 || blockLog2 > 12) {
       throw CliException.usage("--block-log2 must be 10, 11 or 12, got " + blockLog2);
     }
-    byte[] image;
-    try {
-      image = Files.readAllBytes(imageFile);
-    } catch (IOException e) {
-      throw CliException.failure(imageFile + ": cannot read: " + e.getMessage(), e);
-    }
-    int status = new ModelImageValidator().validate(image, 0, image.length);
-    if (status != ImageStatus.OK) {
-      throw CliException.failure(imageFile + ": not a valid model image: " + ImageStatus.name(status));
-    }
+    byte[] image = ImageArguments.readValid(imageFile);
     PrintWriter out = spec.commandLine().getOut();
     try (FleetHost host = broker.open(FleetHost.Options.secondary())) {
       Duration timeout = Duration.ofSeconds(timeoutSeconds);
@@ -76,19 +72,30 @@ public final class FlashCommand implements Runnable {
       ImageTransfer transfer = host.offer(device, image, blockLog2, null);
       FleetHost.Verdict verdict = follow(transfer, image.length, timeout);
       double seconds = (System.nanoTime() - start) / 1e9;
-      out.printf(Locale.ROOT, "%s: %s, %d bytes in %.1f s (%.0f bytes/s), running %s%n", device,
-          verdict.describe(), image.length, seconds, image.length / seconds,
-          verdict.runningSha256().substring(0, 16));
-      out.flush();
+      String running = verdict.runningSha256().substring(0, 16);
       if (!verdict.confirmed()) {
-        throw CliException.failure("device " + device + " did not take the image: " + verdict.describe());
+        // No throughput: nothing it measured was taken.
+        throw CliException.failure(String.format(Locale.ROOT, "device %s did not take the image: %s%s; it runs %s",
+            device, verdict.describe(), detail(verdict), running));
       }
+      if (verdict.reason() == VerdictMessage.ALREADY_RUNNING) {
+        out.printf("%s: %s, nothing sent, running %s%n", device, verdict.describe(), running);
+      } else {
+        out.printf(Locale.ROOT, "%s: %s, %,d bytes in %.1f s (%,.0f bytes/s), running %s%n", device,
+            verdict.describe(), image.length, seconds, image.length / seconds, running);
+      }
+      out.flush();
     } catch (IOException e) {
       throw CliException.failure(e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw CliException.failure("interrupted");
     }
+  }
+
+  /** The VERDICT's detail with its status name (PROTOCOL.md, VERDICT), or nothing when it has none. */
+  private static String detail(FleetHost.Verdict verdict) {
+    return verdict.detail() == 0 ? "" : " (detail " + verdict.detail() + ", " + RuntimeStatus.name(verdict.detail()) + ")";
   }
 
   /** Draws the device's progress until its verdict. */

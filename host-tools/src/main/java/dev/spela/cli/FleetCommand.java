@@ -22,9 +22,17 @@ import picocli.CommandLine.Spec;
     name = "fleet",
     mixinStandardHelpOptions = true,
     description = {
-      "Start, pause, resume, stop or evaluate devices.",
+      "Start, pause, resume, stop, evaluate, checkpoint or reboot devices.",
       "Each device answers with an ACK; eval prints the held-out accuracy of",
-      "every layer."
+      "every layer, checkpoint writes the model being trained to the device's",
+      "flash, and reboot restarts the device (it comes back with a new BIRTH)."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela fleet start --all",
+      "  spela fleet eval --device vd-1 --samples 500",
+      "  spela fleet checkpoint --all",
+      "  spela fleet reboot --device vd-1 --device vd-2"
     })
 public final class FleetCommand implements Runnable {
 
@@ -108,7 +116,8 @@ public final class FleetCommand implements Runnable {
       throw CliException.failure("interrupted");
     }
     if (failures > 0) {
-      throw CliException.failure(failures + " device(s) did not carry out " + action.name().toLowerCase(Locale.ROOT));
+      throw CliException.failure(
+          Plural.of(failures, "device") + " did not carry out " + action.name().toLowerCase(Locale.ROOT));
     }
   }
 
@@ -120,6 +129,6 @@ public final class FleetCommand implements Runnable {
     for (int k = 0; k < ack.accuracyQ15().length; k++) {
       line.append(String.format(Locale.ROOT, " L%d %.1f%%", k + 1, ack.accuracyQ15()[k] * 100.0 / 32768));
     }
-    return line.append(" (").append(ack.evaluatedSamples()).append(" held-out samples)").toString();
+    return line.append(" (").append(Plural.of(ack.evaluatedSamples(), "held-out sample")).append(")").toString();
   }
 }

@@ -27,6 +27,12 @@ import picocli.CommandLine.Spec;
       "One progress line per device. Every telemetry record is stored once under",
       "the run folder (telemetry/DEVICE.csv), however often it arrives; on exit",
       "(Ctrl-C or --duration) the run's HTML report is written."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela monitor",
+      "  spela monitor --run runs/lab --duration 600",
+      "  spela monitor --run runs/lab --shared collectors   (one of several collectors)"
     })
 public final class MonitorCommand implements Runnable {
 
@@ -78,15 +84,15 @@ public final class MonitorCommand implements Runnable {
       } else {
         stop.await();
       }
-      out.printf("%d device(s) seen, %d message(s) missed (sequence gaps), %d dropped%n", host.devices().size(),
-          host.gaps(), host.droppedTotal());
+      out.printf("%s seen, %s missed (sequence gaps), %d dropped%n", Plural.of(host.devices().size(), "device"),
+          Plural.of(host.gaps(), "message"), host.droppedTotal());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
       try {
         Path report = FleetReport.write(runDir, "SPELA fleet run " + runDir.getFileName(), List.of());
-        out.printf("%d records stored, %d duplicates ignored; report: %s%n", store.stored(), store.duplicates(),
-            report);
+        out.printf("%s stored, %s ignored; report: %s%n", Plural.of(store.stored(), "record"),
+            Plural.of(store.duplicates(), "duplicate"), report);
         out.flush();
       } catch (IOException e) {
         out.println("spela: cannot write the report: " + e.getMessage());

@@ -63,9 +63,9 @@ public final class PlanCommand implements Runnable {
 
   @Option(
       names = "--layers",
-      paramLabel = "N",
+      paramLabel = "SIZES",
       split = "[,-]",
-      splitSynopsisLabel = ",",
+      hideParamSyntax = true,
       description =
           "Layer sizes, input first: 784,128,34 (or 784-128-34) is 784 inputs, 128 units, then 34.")
   int[] layers;
@@ -118,6 +118,7 @@ public final class PlanCommand implements Runnable {
     }
     MemoryPlan model = model();
     BoardProfile profile = BoardsCommand.board(board);
+    DatasetOptions.warnIfNoDatasetHas(layers[0], spec.commandLine().getErr());
     BoardPlan plan = BoardPlan.of(profile, model, chosen);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -247,7 +248,7 @@ public final class PlanCommand implements Runnable {
       out.printf(
           Locale.ROOT,
           layerRow,
-          layer.index(),
+          layer.layer(),
           layer.inputs(),
           layer.outputs(),
           layer.frozen() ? "yes" : "no",

@@ -25,10 +25,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Generate one SPELA layer's class vectors (priors) and show how evenly they spread.",
-      "The priors are C unit vectors in R^D, fixed during training. Printed: their Riesz energy",
-      "(sum over pairs of 1/distance, lower is more even) and the smallest and",
-      "largest cosine between two of them. The same method, sizes and seed always",
-      "give the same vectors.",
+      "The priors are C unit vectors in R^D, fixed during training. Printed: their",
+      "Riesz energy (sum over pairs of 1/distance, lower is more even) and the",
+      "smallest and largest cosine between two of them. The same method, sizes and",
+      "seed always give the same vectors.",
       ""
     },
     footerHeading = "%nExamples:%n",
@@ -71,11 +71,15 @@ public final class PriorsCommand implements Runnable {
       paramLabel = "METHOD",
       defaultValue = "riesz",
       converter = MethodConverter.class,
+      // Wrapped by hand: picocli would break -1/(C-1) at its '/'.
       description = {
-        "riesz (default): minimise the Riesz s=1 (electrostatic) energy on the unit"
-            + " sphere, the paper's method. For C <= D+1 this is a regular simplex, every"
-            + " cosine -1/(C-1); for more classes, the minimum reached from the seeded start.",
-        "random: independent Gaussian directions, the paper's ablation."
+        "riesz (default): minimise the Riesz s=1",
+        "(electrostatic) energy on the unit sphere, the",
+        "paper's method. For C <= D+1 this is a regular",
+        "simplex, every cosine -1/(C-1); for more classes,",
+        "the minimum reached from the seeded start.",
+        "random: independent Gaussian directions, the",
+        "paper's ablation."
       })
   PriorMethod method;
 
@@ -130,10 +134,9 @@ public final class PriorsCommand implements Runnable {
     } else {
       stdout.printf(
           Locale.ROOT,
-          "%s priors, %d class%s in R^%d, seed %d%n",
+          "%s priors, %s in R^%d, seed %d%n",
           name(priors.method()),
-          priors.classes(),
-          priors.classes() == 1 ? "" : "es",
+          Plural.of(priors.classes(), "class", "classes"),
           priors.dim(),
           priors.seed());
       stdout.printf(Locale.ROOT, "energy      %.10g%n", priors.energy());
@@ -191,7 +194,7 @@ public final class PriorsCommand implements Runnable {
       Files.move(
           temp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw CliException.failure("cannot write " + target + ": " + e.getMessage(), e);
+      throw CliException.cannotWrite(target, e);
     } finally {
       if (temp != null) {
         try {

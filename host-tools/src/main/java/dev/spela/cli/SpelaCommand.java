@@ -2,9 +2,12 @@ package dev.spela.cli;
 
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.util.Arrays;
+import java.util.List;
 import org.tinylog.configuration.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -17,30 +20,50 @@ import picocli.CommandLine.ScopeType;
       "SPELA Edge: on-device learning with a single forward pass.",
       "Datasets, class-vector priors, training, model images and device fleets."
     },
-    subcommands = {
-      CommandLine.HelpCommand.class,
-      DataCommand.class,
-      PriorsCommand.class,
-      TrainCommand.class,
-      CompileCommand.class,
-      InspectCommand.class,
-      BenchCommand.class,
-      BoardsCommand.class,
-      PlanCommand.class,
-      FirmwareCommand.class,
-      VerifySubsetCommand.class,
-      DemoCommand.class,
-      BrokerCommand.class,
-      DeviceCommand.class,
-      ProvisionCommand.class,
-      DevicesCommand.class,
-      FlashCommand.class,
-      FleetCommand.class,
-      MonitorCommand.class
-    },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:success", "1:failure (bad data, failed run)", "2:usage error"})
+    exitCodeList = {"0:success", "1:failure (bad data, failed run)", "2:usage error"},
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela demo --devices 4 --epochs 1",
+      "  spela data fetch mnist",
+      "  spela train --dataset mnist --layers 784,1000,34",
+      "  spela help plan"
+    })
 public final class SpelaCommand implements Runnable {
+
+  /**
+   * The subcommands, in the order help lists them. They are added in {@link #newCommandLine} rather
+   * than in the annotation so that a run builds only the models it needs (see {@link
+   * #withSubcommands}).
+   */
+  private static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          CommandLine.HelpCommand.class,
+          DataCommand.class,
+          PriorsCommand.class,
+          TrainCommand.class,
+          CompileCommand.class,
+          InspectCommand.class,
+          BenchCommand.class,
+          BoardsCommand.class,
+          PlanCommand.class,
+          FirmwareCommand.class,
+          VerifySubsetCommand.class,
+          DemoCommand.class,
+          BrokerCommand.class,
+          MosquittoConfigCommand.class,
+          DeviceCommand.class,
+          ProvisionCommand.class,
+          DevicesCommand.class,
+          FlashCommand.class,
+          FleetCommand.class,
+          MonitorCommand.class);
+
+  static {
+    // Picocli's default factory otherwise looks for Groovy's Closure class when it starts: a lookup
+    // that fails only after opening every one of the 60-odd jars on the class path, on each run.
+    System.setProperty("picocli.disable.closures", "true");
+  }
 
   /** Exit codes shared by every command. */
   public static final int EXIT_OK = 0;
@@ -68,9 +91,9 @@ public final class SpelaCommand implements Runnable {
     System.exit(execute(args));
   }
 
-  /** Runs one command line and returns its exit code; the tests call this directly. */
+  /** Runs one command line and returns its exit code. */
   public static int execute(String... args) {
-    return newCommandLine().execute(args);
+    return newCommandLine(CommandLine.defaultFactory(), args).execute(args);
   }
 
   /**
@@ -78,7 +101,7 @@ public final class SpelaCommand implements Runnable {
    * written to {@code out} and {@code err}: how tests drive the CLI.
    */
   public static int execute(CommandLine.IFactory factory, Writer out, Writer err, String... args) {
-    CommandLine commandLine = newCommandLine(factory);
+    CommandLine commandLine = newCommandLine(factory, args);
     commandLine.setOut(new PrintWriter(out, true));
     commandLine.setErr(new PrintWriter(err, true));
     return commandLine.execute(args);
@@ -89,21 +112,30 @@ public final class SpelaCommand implements Runnable {
     return execute(CommandLine.defaultFactory(), out, err, args);
   }
 
-  /** A command line wired with the project's error handling, for main and for tests. */
-  public static CommandLine newCommandLine() {
-    return newCommandLine(CommandLine.defaultFactory());
+  /**
+   * The whole command line, every subcommand's model built, wired with the project's error
+   * handling; commands and mixins are created by {@code factory} (tests use it to hand commands a
+   * temporary cache, see {@link DatasetOptions#factory}).
+   */
+  public static CommandLine newCommandLine(CommandLine.IFactory factory) {
+    return newCommandLine(factory, (String[]) null);
   }
 
   /**
-   * As {@link #newCommandLine()}, with commands and mixins created by {@code factory}: tests use it
-   * to hand commands a temporary cache (see {@link DatasetOptions#factory}).
+   * As {@link #newCommandLine(CommandLine.IFactory)}, built for running {@code args}: only the
+   * subcommands that {@code args} name get their full model (all of them when {@code args} is
+   * null).
    */
-  public static CommandLine newCommandLine(CommandLine.IFactory factory) {
+  static CommandLine newCommandLine(CommandLine.IFactory factory, String... args) {
     verbose = false;
-    CommandLine commandLine = new CommandLine(new SpelaCommand(), factory);
+    CommandLine commandLine = withSubcommands(new CommandLine(new SpelaCommand(), factory), factory, args);
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setExecutionStrategy(
         parseResult -> {
+          Integer helpExit = CommandLine.executeHelpRequest(parseResult);
+          if (helpExit != null) {
+            return helpExit; // help and --version log nothing: skip the logger's start-up
+          }
           configureLogging();
           return new CommandLine.RunLast().execute(parseResult);
         });
@@ -111,6 +143,34 @@ public final class SpelaCommand implements Runnable {
     commandLine.setExecutionExceptionHandler(
         (exception, cmd, parseResult) -> onFailure(exception, cmd));
     return commandLine;
+  }
+
+  /**
+   * Adds the subcommands. Picocli builds a command's model by reflection when it is added, about 25
+   * ms a command, which made every run, even {@code --version}, pay for all of them. So a subcommand
+   * that no argument names gets a stand-in with only its name and summary, which is all the root's
+   * help shows and all the parser needs to recognise a command name; any argument that names a
+   * subcommand ({@code spela train ...}, {@code spela help train}) gets the real one, and so do all
+   * when an {@code @FILE} argument hides the arguments from this check.
+   */
+  private static CommandLine withSubcommands(
+      CommandLine root, CommandLine.IFactory factory, String[] args) {
+    List<String> named =
+        args == null || Arrays.stream(args).anyMatch(arg -> arg.startsWith("@"))
+            ? null
+            : Arrays.asList(args);
+    for (Class<?> type : SUBCOMMANDS) {
+      Command command = type.getAnnotation(Command.class);
+      if (named == null || named.contains(command.name())) {
+        // A CommandLine, not the class: picocli applies model transformers only to the former.
+        root.addSubcommand(command.name(), new CommandLine(type, factory));
+      } else {
+        CommandSpec standIn = CommandSpec.create().name(command.name());
+        standIn.usageMessage().header(command.header()).description(command.description());
+        root.addSubcommand(command.name(), standIn);
+      }
+    }
+    return root;
   }
 
   private static int onUsageError(CommandLine.ParameterException error, String[] args) {

@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
       "  spela train --dataset mnist --layers 784,1000,34 --epochs 10",
       "  spela train --dataset fashion-mnist --layers 784,1024,10 --algo bp --json",
       "  spela train --dataset mnist --layers 784,128,34 --save model.splw",
-      "  spela train --dataset mnist --layers 784,128,34 --engine fixed --save model.img",
+      "  spela train --dataset mnist --layers 784,64,34 --engine fixed --save model.img",
       "  spela train --dataset mnist --engine fixed --init model.img --epochs 2"
     })
 public final class TrainCommand implements Runnable {
@@ -69,7 +69,7 @@ public final class TrainCommand implements Runnable {
 
   @Mixin DatasetOptions dataset;
 
-  @Option(names = "--layers", paramLabel = "N,N,...", split = ",",
+  @Option(names = "--layers", paramLabel = "SIZES", split = ",", hideParamSyntax = true,
       description = "Layer sizes, input first: 784,1000,34 is 784 inputs, 1000 units, then 34. Required unless --init.")
   int[] layers;
 
@@ -81,18 +81,18 @@ public final class TrainCommand implements Runnable {
       description = "Training rule: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   Algorithm algorithm;
 
-  @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--epochs", defaultValue = "1", paramLabel = "E", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
   int epochs;
 
   @Option(names = "--lr", paramLabel = "RATE",
       description = "SGD learning rate, constant (default: 0.01, or with --init the image's rate).")
   Float learningRate;
 
-  @Option(names = "--batch", defaultValue = "1",
+  @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
       description = "Samples per update; 1 is per-sample SGD, as on a device (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--seed", defaultValue = "1",
+  @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
       description = "Seed of the weights, class vectors and shuffle: same seed, same numbers (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -311,7 +311,7 @@ public final class TrainCommand implements Runnable {
         WeightsFile.write(save, (Network) engine, seed, epochs);
       }
     } catch (IOException e) {
-      throw CliException.failure("cannot save the model to " + save + ": " + e.getMessage(), e);
+      throw CliException.cannotWrite(save, e);
     }
   }
 

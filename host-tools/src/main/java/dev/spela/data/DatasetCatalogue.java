@@ -1,5 +1,6 @@
 package dev.spela.data;
 
+import dev.spela.io.IoFailures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -137,7 +138,7 @@ public final class DatasetCatalogue {
     } catch (DatasetException e) {
       return new Status(dataset, dir, false, 0, 0, 0, e.getMessage());
     } catch (IOException e) {
-      return new Status(dataset, dir, false, 0, 0, 0, dir + ": " + Idx.reason(e));
+      return new Status(dataset, dir, false, 0, 0, 0, dir + ": " + IoFailures.reason(dir, e));
     }
   }
 
@@ -166,7 +167,7 @@ public final class DatasetCatalogue {
       staging = null;
     } catch (IOException e) {
       throw new DatasetException(
-          "cannot write to the dataset cache " + target + ": " + Idx.reason(e), e);
+          "cannot write to the dataset cache " + target + ": " + IoFailures.reason(e), e);
     } finally {
       if (staging != null) {
         deleteTree(staging);
@@ -185,7 +186,7 @@ public final class DatasetCatalogue {
     try {
       work = Files.createTempDirectory("spela-fetch-" + dataset.id() + "-");
     } catch (IOException e) {
-      throw new DatasetException("cannot create a temporary folder: " + Idx.reason(e), e);
+      throw new DatasetException("cannot create a temporary folder: " + IoFailures.reason(e), e);
     }
     try {
       return install(dataset, RegistryDownload.fetch(dataset, work));

@@ -1,13 +1,12 @@
 package dev.spela.data;
 
+import dev.spela.io.IoFailures;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -213,20 +212,9 @@ final class Idx {
     } else if (e instanceof ZipException) {
       problem = "corrupt gzip data (" + e.getMessage() + ")";
     } else {
-      problem = "cannot read: " + reason(e);
+      problem = "cannot read: " + IoFailures.reason(file, e);
     }
     return new DatasetException(file + ": " + problem, e);
-  }
-
-  /** Why an I/O operation failed, in words; file-system errors name their file. */
-  static String reason(IOException e) {
-    if (e instanceof NoSuchFileException) {
-      return "no such file or folder " + e.getMessage();
-    }
-    if (e instanceof AccessDeniedException) {
-      return "permission denied on " + e.getMessage();
-    }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static MessageDigest sha256() {

@@ -47,6 +47,11 @@ public enum KnownDataset {
     return title;
   }
 
+  /** Values per sample: both are 28 x 28 grey-scale images (their files' digests are fixed). */
+  public int inputSize() {
+    return 28 * 28;
+  }
+
   /** SHA-256 (lower-case hex) of each published file's uncompressed content. */
   public Map<StandardFile, String> publishedSha256() {
     return sha256;

@@ -1,5 +1,6 @@
 package dev.spela.data;
 
+import dev.spela.io.IoFailures;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -87,7 +88,7 @@ final class RegistryDownload {
         }
       }
     } catch (IOException e) {
-      throw new DatasetException(tarball + ": cannot extract: " + Idx.reason(e), e);
+      throw new DatasetException(tarball + ": cannot extract: " + IoFailures.reason(e), e);
     }
   }
 
@@ -127,7 +128,7 @@ final class RegistryDownload {
       Thread.currentThread().interrupt();
       throw new DatasetException(shown + " was interrupted", e);
     } catch (IOException e) {
-      throw new DatasetException(shown + ": " + Idx.reason(e), e);
+      throw new DatasetException(shown + ": " + IoFailures.reason(e), e);
     }
     if (process.exitValue() != 0) {
       String detail = telling(log);
@@ -187,7 +188,7 @@ final class RegistryDownload {
       }
       return found.get(0);
     } catch (IOException e) {
-      throw new DatasetException(dir + ": " + Idx.reason(e), e);
+      throw new DatasetException(dir + ": " + IoFailures.reason(e), e);
     }
   }
 }

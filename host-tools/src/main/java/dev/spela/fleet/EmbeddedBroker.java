@@ -1,6 +1,14 @@
 package dev.spela.fleet;
 
+import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.embedded.EmbeddedHiveMQBuilder;
+import dev.spela.fleet.security.BrokerSecurityExtension;
+import dev.spela.fleet.security.FleetSecurity;
+import java.io.OutputStream;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -16,33 +24,59 @@ import java.util.stream.Stream;
 import org.tinylog.Logger;
 
 /**
- * An MQTT 3.1.1 / 5 broker (HiveMQ Community Edition, embedded) on 127.0.0.1, keeping everything
- * in memory. Its configuration, data and extension folders live in a temporary directory that is
- * removed on {@link #close()}. Anonymous clients are allowed (HiveMQ CE's default), which is why it
- * only ever binds to loopback.
+ * An MQTT 3.1.1 / 5 broker (HiveMQ Community Edition, embedded), keeping everything in memory. Its
+ * configuration, data and extension folders live in a temporary directory that is removed on
+ * {@link #close()}. Packets above {@link #MAX_PACKET_BYTES} are refused (the client is
+ * disconnected).
+ *
+ * <p>Two modes. {@link #startSecure}: a TLS listener with the fleet's broker certificate, and the
+ * {@link BrokerSecurityExtension} (loaded in-process) authenticating every client against the
+ * fleet's accounts and authorising it per device. {@link #start}: plain TCP, anonymous clients
+ * allowed (HiveMQ CE's default), which is why that mode only ever binds to loopback.
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
+  private static final String LOOPBACK = "127.0.0.1";
   private static final long START_TIMEOUT_SECONDS = 60;
   private static final long STOP_TIMEOUT_SECONDS = 30;
   private static final int PORT_ATTEMPTS = 5;
+  /**
+   * The largest MQTT packet accepted: the longest fleet message (a 4 KiB BLOCK, 4124 bytes) with
+   * its topic and MQTT headers fits with room for the v2 authenticators; a 200 MB payload does not.
+   */
+  public static final int MAX_PACKET_BYTES = 8192;
 
   private final EmbeddedHiveMQ hivemq;
   private final Path home;
+  private final String url;
   private final int port;
 
-  private EmbeddedBroker(EmbeddedHiveMQ hivemq, Path home, int port) {
+  private EmbeddedBroker(EmbeddedHiveMQ hivemq, Path home, String url, int port) {
     this.hivemq = hivemq;
     this.home = home;
+    this.url = url;
     this.port = port;
   }
 
   /** Starts a broker on a free loopback port. */
   public static EmbeddedBroker start() throws IOException {
+    return onFreePort(port -> start(port));
+  }
+
+  /** Starts a secured broker (see {@link #startSecure(int, String, FleetSecurity)}) on a free loopback port. */
+  public static EmbeddedBroker startSecure(FleetSecurity fleet) throws IOException {
+    return onFreePort(port -> startSecure(port, LOOPBACK, fleet));
+  }
+
+  private interface Starter {
+    EmbeddedBroker start(int port) throws IOException;
+  }
+
+  private static EmbeddedBroker onFreePort(Starter starter) throws IOException {
     IOException last = null;
     for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
       try {
-        return start(freePort());
+        return starter.start(freePort());
       } catch (IOException e) {
         last = e; // another process took the port between probing and binding: try another
       }
@@ -56,17 +90,41 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @throws IOException if the port cannot be bound or the broker does not start
    */
   public static EmbeddedBroker start(int port) throws IOException {
+    return start(port, LOOPBACK, null);
+  }
+
+  /**
+   * Starts a secured broker on {@code bindAddress:port}: TLS with the fleet's broker certificate,
+   * every client authenticated and authorised by the fleet's accounts and policy. Returns once it
+   * accepts connections; {@link #url()} is then {@code ssl://HOST:PORT}.
+   */
+  public static EmbeddedBroker startSecure(int port, String bindAddress, FleetSecurity fleet) throws IOException {
+    return start(port, bindAddress, fleet);
+  }
+
+  private static EmbeddedBroker start(int port, String bindAddress, FleetSecurity fleet) throws IOException {
     Path home = Files.createTempDirectory("spela-broker-");
     try {
       Path config = Files.createDirectories(home.resolve("conf"));
-      Files.writeString(config.resolve("config.xml"), configXml(port), StandardCharsets.UTF_8);
-      EmbeddedHiveMQ hivemq =
+      String listener = fleet == null ? tcpListener(port, bindAddress) : tlsListener(port, bindAddress, fleet, home);
+      Files.writeString(config.resolve("config.xml"), configXml(listener), StandardCharsets.UTF_8);
+      EmbeddedHiveMQBuilder builder =
           EmbeddedHiveMQ.builder()
               .withConfigurationFolder(config)
               .withDataFolder(Files.createDirectories(home.resolve("data")))
               .withExtensionsFolder(Files.createDirectories(home.resolve("extensions")))
-              .withoutLoggingBootstrap()
-              .build();
+              .withoutLoggingBootstrap();
+      if (fleet != null) {
+        builder.withEmbeddedExtension(EmbeddedExtension.builder()
+            .withId("spela-fleet-security")
+            .withName("SPELA fleet security")
+            .withVersion("1")
+            .withAuthor("SPELA Edge")
+            .withPriority(1000)
+            .withExtensionMain(new BrokerSecurityExtension(fleet.accounts()))
+            .build());
+      }
+      EmbeddedHiveMQ hivemq = builder.build();
       try {
         hivemq.start().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       } catch (ExecutionException | TimeoutException e) {
@@ -77,12 +135,14 @@ public final class EmbeddedBroker implements AutoCloseable {
         closeQuietly(hivemq);
         throw new IOException("interrupted while starting the MQTT broker", e);
       }
-      if (!listening(port)) {
+      String host = clientHost(bindAddress);
+      if (!listening(host, port)) {
         closeQuietly(hivemq);
-        throw new IOException("MQTT broker could not listen on 127.0.0.1:" + port);
+        throw new IOException("MQTT broker could not listen on " + bindAddress + ":" + port);
       }
-      Logger.debug("MQTT broker listening on 127.0.0.1:{}", port);
-      return new EmbeddedBroker(hivemq, home, port);
+      String url = (fleet == null ? "tcp://" : "ssl://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+      Logger.debug("MQTT broker listening on {}", url);
+      return new EmbeddedBroker(hivemq, home, url, port);
     } catch (IOException | RuntimeException e) {
       deleteTree(home);
       throw e;
@@ -93,9 +153,9 @@ public final class EmbeddedBroker implements AutoCloseable {
     return port;
   }
 
-  /** The URL clients connect to, {@code tcp://127.0.0.1:PORT}. */
+  /** The URL clients connect to: {@code tcp://127.0.0.1:PORT}, or {@code ssl://...} when secured. */
   public String url() {
-    return "tcp://127.0.0.1:" + port;
+    return url;
   }
 
   /** Stops the broker (disconnecting every client) and removes its folders. */
@@ -112,16 +172,55 @@ public final class EmbeddedBroker implements AutoCloseable {
     deleteTree(home);
   }
 
-  static String configXml(int port) {
+  private static String tcpListener(int port, String bindAddress) {
+    return """
+            <tcp-listener>
+              <port>%d</port>
+              <bind-address>%s</bind-address>
+            </tcp-listener>
+        """.formatted(port, bindAddress);
+  }
+
+  /** A TLS listener with the fleet's broker key, in a key store under a fresh random password. */
+  private static String tlsListener(int port, String bindAddress, FleetSecurity fleet, Path home) throws IOException {
+    String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    Path keyStore = home.resolve("broker.p12");
+    try (OutputStream out = Files.newOutputStream(keyStore)) {
+      fleet.authority().brokerKeyStore(password.toCharArray()).store(out, password.toCharArray());
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot write the broker's key store: " + e.getMessage(), e);
+    }
+    return """
+            <tls-tcp-listener>
+              <port>%d</port>
+              <bind-address>%s</bind-address>
+              <tls>
+                <keystore>
+                  <path>%s</path>
+                  <password>%s</password>
+                  <private-key-password>%s</private-key-password>
+                </keystore>
+                <protocols>
+                  <protocol>TLSv1.3</protocol>
+                  <protocol>TLSv1.2</protocol>
+                </protocols>
+                <client-authentication-mode>NONE</client-authentication-mode>
+              </tls>
+            </tls-tcp-listener>
+        """.formatted(port, bindAddress, keyStore, password, password);
+  }
+
+  static String configXml(String listener) {
     return """
         <?xml version="1.0"?>
         <hivemq>
           <listeners>
-            <tcp-listener>
-              <port>%d</port>
-              <bind-address>127.0.0.1</bind-address>
-            </tcp-listener>
-          </listeners>
+        %s  </listeners>
+          <mqtt>
+            <packets>
+              <max-packet-size>%d</max-packet-size>
+            </packets>
+          </mqtt>
           <persistence>
             <mode>in-memory</mode>
           </persistence>
@@ -133,7 +232,7 @@ public final class EmbeddedBroker implements AutoCloseable {
           </general>
         </hivemq>
         """
-        .formatted(port);
+        .formatted(listener, MAX_PACKET_BYTES);
   }
 
   /** A port that was free a moment ago (the kernel picks it). */
@@ -143,10 +242,15 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
   }
 
+  /** Where a client on this machine reaches a listener bound to {@code bindAddress}. */
+  private static String clientHost(String bindAddress) {
+    return bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? LOOPBACK : bindAddress;
+  }
+
   /** HiveMQ reports a listener that failed to bind in its log only, so check that it answers. */
-  private static boolean listening(int port) {
+  private static boolean listening(String host, int port) {
     try {
-      new java.net.Socket(InetAddress.getLoopbackAddress(), port).close();
+      new java.net.Socket(host, port).close();
       return true;
     } catch (IOException e) {
       return false;

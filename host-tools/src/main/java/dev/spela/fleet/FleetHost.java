@@ -34,7 +34,7 @@ import java.util.function.Predicate;
 import org.tinylog.Logger;
 
 /**
- * The host side of fleet protocol v1 (protocols/PROTOCOL.md) on one MQTT 5 connection: host STATE
+ * The host side of fleet protocol v2 (protocols/PROTOCOL.md) on one MQTT 5 connection: host STATE
  * (will and retained online message), the live device table from BIRTH and DEATH, telemetry,
  * commands with their ACKs, and image transfers. Every message is decoded by the protocol's
  * flyweights on the connection's single worker thread; anything malformed, unknown or addressed to
@@ -144,10 +144,10 @@ public final class FleetHost implements AutoCloseable {
       host.listeners.addAll(List.of(listeners));
       HostConnection c = host.connection;
       for (String token : new String[] {"BIRTH", "DEATH", "ACK", "IMGRSP"}) {
-        c.subscribe("spela/v1/+/" + token + "/+", 1);
+        c.subscribe("spela/v2/+/" + token + "/+", 1);
       }
       if (options.telemetry()) {
-        String filter = "spela/v1/+/DATA/+";
+        String filter = "spela/v2/+/DATA/+";
         c.subscribe(options.sharedGroup() == null ? filter : "$share/" + options.sharedGroup() + "/" + filter, 1);
       }
       c.subscribe(host.topic(Topic.STATE, null, host.hostName), 1);
@@ -171,9 +171,9 @@ public final class FleetHost implements AutoCloseable {
 
   private byte[] stateMessage(boolean online) {
     HostStateMessage state = new HostStateMessage();
-    byte[] buffer = new byte[FleetProtocol.HEADER_LENGTH + 12];
+    byte[] buffer = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH];
     state.wrapForEncode(buffer, 0, buffer.length, 0, 0);
-    state.state(online, session);
+    state.state(online, HostStateMessage.PRIMARY, session);
     return buffer;
   }
 
@@ -346,7 +346,7 @@ public final class FleetHost implements AutoCloseable {
 
   void publishOffer(ImageTransfer transfer) throws IOException {
     DeviceView device = devices.getOrDefault(transfer.deviceId(), transfer.device());
-    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + 44];
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH];
     OfferMessage offer = new OfferMessage();
     offer.wrapForEncode(payload, 0, payload.length, 0, (int) device.bdSeq());
     offer.offer((int) transfer.transferId(), transfer.image().length, transfer.blockLog2(), transfer.sha256(), 0);

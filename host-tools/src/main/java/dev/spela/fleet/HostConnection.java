@@ -1,6 +1,8 @@
 package dev.spela.fleet;
 
+import dev.spela.fleet.security.ClientSecurity;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -72,6 +74,16 @@ public final class HostConnection implements AutoCloseable {
    */
   public static HostConnection connect(String brokerUrl, String clientId, Will will, Handler handler)
       throws IOException {
+    return connect(brokerUrl, clientId, will, handler, ClientSecurity.NONE);
+  }
+
+  /**
+   * As {@link #connect(String, String, Will, Handler)}, logging in with {@code security}'s username
+   * and password and, when it has a socket factory, using it for TLS with the broker's host name
+   * checked against its certificate.
+   */
+  public static HostConnection connect(String brokerUrl, String clientId, Will will, Handler handler,
+      ClientSecurity security) throws IOException {
     MqttAsyncClient client;
     try {
       client = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
@@ -86,6 +98,14 @@ public final class HostConnection implements AutoCloseable {
     options.setReceiveMaximum(MAX_IN_FLIGHT);
     options.setKeepAliveInterval(30);
     options.setConnectionTimeout(10);
+    if (security.username() != null) {
+      options.setUserName(security.username());
+      options.setPassword(security.password().getBytes(StandardCharsets.UTF_8));
+    }
+    if (security.socketFactory() != null) {
+      options.setSocketFactory(security.socketFactory());
+      options.setHttpsHostnameVerificationEnabled(true);
+    }
     if (will != null) {
       MqttMessage message = new MqttMessage(will.payload(), 1, will.retained(), null);
       options.setWill(will.topic(), message);

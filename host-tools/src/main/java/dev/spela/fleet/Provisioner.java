@@ -1,6 +1,7 @@
 package dev.spela.fleet;
 
 import dev.spela.boards.device.Names;
+import dev.spela.fleet.security.DeviceRegistry;
 import dev.spela.protocols.checksum.HmacSha256;
 import dev.spela.protocols.fleet.ClaimMessage;
 import dev.spela.protocols.fleet.ClaimReplyMessage;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -24,12 +24,14 @@ import java.util.regex.Pattern;
 import org.tinylog.Logger;
 
 /**
- * Provisioning by claim, host side (PROTOCOL.md, section 10): answers CLAIMs whose MAC proves the
+ * Provisioning by claim, host side (PROTOCOL.md, section 11): answers CLAIMs whose MAC proves the
  * claim secret with an identity, the same one each time the same claim id asks (kept in a registry
- * file), or REFUSED when the claim id is not allowed. Claims with a bad MAC or a topic that does not
- * match their body get no answer.
+ * file; a new one is random, see {@link DeviceRegistry#newDeviceId}), or REFUSED when the claim id
+ * is not allowed. Claims with a bad MAC or a topic that does not match their body get no answer.
+ * The reply is readable by anyone on the reply topic; {@link
+ * dev.spela.fleet.security.SecureProvisioner} answers the sealed claims of PROTOCOL.md 15.2.
  */
-public final class Provisioner implements AutoCloseable {
+public final class Provisioner implements ClaimService {
 
   /** One identity handed out. */
   public record Provisioned(String claimId, String deviceId, String group, boolean newlyAssigned) {}
@@ -65,12 +67,12 @@ public final class Provisioner implements AutoCloseable {
         null, (t, p) -> receive(t, p));
   }
 
-  /** Starts answering claims on {@code spela/v1/PROVISION/REQ/+}. */
+  /** Starts answering claims on {@code spela/v2/PROVISION/REQ/+}. */
   public static Provisioner start(String brokerUrl, byte[] secret, String group, Pattern allowed, Path registryFile,
       Consumer<Provisioned> listener) throws IOException {
     Provisioner provisioner = new Provisioner(brokerUrl, secret, group, allowed, registryFile, listener);
     try {
-      provisioner.connection.subscribe("spela/v1/PROVISION/REQ/+", 1);
+      provisioner.connection.subscribe("spela/v2/PROVISION/REQ/+", 1);
       return provisioner;
     } catch (IOException e) {
       provisioner.close();
@@ -78,7 +80,7 @@ public final class Provisioner implements AutoCloseable {
     }
   }
 
-  /** Replies sent (accepted or refused). */
+  @Override
   public int answered() {
     return answered.get();
   }
@@ -160,7 +162,7 @@ public final class Provisioner implements AutoCloseable {
       String[] parts = known.split("/", 2);
       return new Provisioned(claimId, parts[1], parts[0], false);
     }
-    String deviceId = String.format(Locale.ROOT, "dev-%04d", registry.size() + 1);
+    String deviceId = DeviceRegistry.newDeviceId();
     registry.setProperty(claimId, group + "/" + deviceId);
     Path parent = registryFile.toAbsolutePath().getParent();
     Files.createDirectories(parent);

@@ -6,6 +6,7 @@ import dev.spela.protocols.image.ModelImage;
 import dev.spela.protocols.image.ModelImageDecoder;
 import dev.spela.protocols.image.ModelImageValidator;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -19,12 +20,15 @@ public final class ImageFiles {
 
   private ImageFiles() {}
 
-  /** The bytes of {@code file}, unchecked. */
-  public static byte[] read(Path file) throws IOException {
-    if (Files.size(file) > MAX_IMAGE_BYTES) {
-      throw new IOException(file + " is too large to be a model image");
+  /**
+   * The bytes of {@code file}, unchecked, but never more than {@code maxBytes + 1}: the caller
+   * tells a longer file by that extra byte. The size a file system reports is no guide ({@code
+   * /dev/zero} has size 0 and no end), so the limit is on what is read.
+   */
+  public static byte[] read(Path file, int maxBytes) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return in.readNBytes((int) Math.min(maxBytes, MAX_IMAGE_BYTES) + 1);
     }
-    return Files.readAllBytes(file);
   }
 
   /** The {@link ImageStatus} of the whole of {@code image}: {@code OK} or the first failed check. */

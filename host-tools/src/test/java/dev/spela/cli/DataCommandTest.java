@@ -56,10 +56,31 @@ class DataCommandTest {
     assertTrue(Files.isRegularFile(location.resolve("train-labels-idx1-ubyte")));
 
     out.getBuffer().setLength(0);
+    assertEquals(0, run(catalogue(Fixture.sha256()), "data", "fetch", "mnist"));
     assertEquals(
-        0, run(catalogue(Fixture.sha256()), "data", "fetch", "mnist", "--from", "/nowhere"));
+        "mnist is already cached in " + location + " (--force fetches it again, --from DIR installs"
+            + " DIR's files)\n",
+        out.toString());
+  }
+
+  @Test
+  void fetchFromAFolderReplacesACachedCopyOnlyWithFilesThatVerify() {
+    DatasetCatalogue catalogue = catalogue(Fixture.sha256());
+    assertEquals(0, run(catalogue, "data", "fetch", "mnist", "--from", Fixture.dir().toString()));
+    Path location = cache.resolve("datasets/mnist");
+
+    out.getBuffer().setLength(0);
+    assertEquals(0, run(catalogue, "data", "fetch", "mnist", "--from", Fixture.dir().toString()), err.toString());
     assertEquals(
-        "mnist is already cached in " + location + " (--force fetches it again)\n", out.toString());
+        "mnist: 12 train and 6 test images of 28x28, 10 classes, cached in " + location
+            + " (replacing the copy cached before)\n",
+        out.toString());
+
+    out.getBuffer().setLength(0);
+    assertEquals(1, run(catalogue, "data", "fetch", "mnist", "--from", "/nowhere"));
+    assertTrue(err.toString().startsWith("spela: /nowhere: no such folder"), err.toString());
+    assertEquals("", out.toString());
+    assertTrue(catalogue.status(KnownDataset.MNIST).cached(), "the cached copy stays");
   }
 
   @Test

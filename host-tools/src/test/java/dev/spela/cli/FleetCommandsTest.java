@@ -7,8 +7,13 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Bad input to the fleet commands: one line, the right exit code, nothing else. */
 class FleetCommandsTest {
@@ -48,13 +53,33 @@ class FleetCommandsTest {
   void flashRefusesAFileThatIsNotAModelImage(@TempDir Path dir) throws IOException {
     Path junk = Files.write(dir.resolve("junk.img"), new byte[100]);
     assertOneLineError(SpelaCommand.EXIT_FAILURE, run("flash", "--device", "vd-1", junk.toString()),
-        "not a valid model image");
+        "invalid model image");
   }
 
   @Test
   void anUnreachableBrokerIsAOneLineFailure() {
     assertOneLineError(SpelaCommand.EXIT_FAILURE,
         run("devices", "--broker", "tcp://127.0.0.1:1", "--wait", "1"), "cannot connect to MQTT broker");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"nonsense://foo", "127.0.0.1:1883", "tcp://", "tcp://host:99999", "tcp://host/path"})
+  void aBrokerUrlTheClientsCannotUseIsAUsageErrorNamingTheSchemes(String url) {
+    for (String[] command :
+        List.of(
+            new String[] {"devices"},
+            new String[] {"flash", "--device", "vd-1", "model.img"},
+            new String[] {"fleet", "start", "--all"},
+            new String[] {"monitor"},
+            new String[] {"provision", "--claim-secret", "s"},
+            new String[] {"device", "run", "--board", "nrf52840", "--id", "vd-1"},
+            new String[] {"demo"})) {
+      err.getBuffer().setLength(0);
+      String[] args = Stream.concat(Arrays.stream(command), Stream.of("--broker", url)).toArray(String[]::new);
+      assertOneLineError(SpelaCommand.EXIT_USAGE, run(args), "'" + url + "' is not a broker URL");
+      assertTrue(err.toString().contains("tcp://HOST[:PORT], ssl://HOST[:PORT]"), err.toString());
+    }
   }
 
   @Test

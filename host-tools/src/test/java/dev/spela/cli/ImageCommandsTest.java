@@ -157,7 +157,29 @@ class ImageCommandsTest {
     Files.writeString(image, "not a model image, but longer than the smallest one (96 bytes). ".repeat(3));
     assertOneLineError(1, spela("inspect", image.toString()), "BAD_MAGIC");
 
-    assertOneLineError(1, spela("inspect", dir.resolve("missing.img").toString()), "missing.img");
+    Path missing = dir.resolve("missing.img");
+    assertOneLineError(1, spela("inspect", missing.toString()), "cannot read " + missing + ": no such file");
+    assertOneLineError(1, spela("inspect", dir.toString()), "cannot read " + dir + ": is a directory");
+  }
+
+  @Test
+  void aFileLongerThanAnyBoardsFlashIsRefusedWithoutReadingItAll() {
+    // /dev/zero reports a size of 0 and never ends: only a limit on what is read stops it.
+    assertOneLineError(1, spela("inspect", "/dev/zero"), "longer than");
+    assertTrue(err.toString().contains("the flash of the largest board"), err.toString());
+    assertOneLineError(1, spela("flash", "--device", "vd-1", "/dev/urandom"), "not a model image");
+  }
+
+  @Test
+  void compileRefusesAnInputSizeTheDatasetDoesNotHaveAndWarnsWithoutADataset() throws Exception {
+    Path image = dir.resolve("m.img");
+    assertOneLineError(2, spela(withData("compile", "--layers", "100,20,12", "-o", image.toString())),
+        "--layers starts with 100 inputs, but mnist samples have 784 values: start it with 784");
+    assertNoFilesLeft();
+
+    assertEquals(0, spela("compile", "--layers", "100,20,12", "-o", image.toString()), err.toString());
+    assertTrue(err.toString().startsWith("spela: warning: --layers starts with 100 inputs"), err.toString());
+    assertTrue(err.toString().contains("VERDICT detail -33"), err.toString());
   }
 
   @Test
@@ -240,6 +262,7 @@ class ImageCommandsTest {
   void benchReportsBothEnginesOnTheDefaultDatasetName() throws Exception {
     assertEquals(0, spela("bench", "--data-dir", Fixture.dir().toString(), "--layers", "784,20,12", "--layers", "784,16,12",
         "--samples", "30", "--warmup", "5", "--rounds", "1", "--json"), err.toString());
+    assertEquals("", err.toString(), "--json: no progress or other extra output");
     String[] lines = out.toString().split("\n");
     assertEquals(2, lines.length, out.toString());
     JsonNode first = Json.mapper().readTree(lines[0]);

@@ -143,7 +143,8 @@ class PlanCommandTest {
             BoardPlan.Target.FIRMWARE);
 
     assertTrue(text.startsWith("784-96-34, 10 classes, on nrf52840 (firmware target): "), text);
-    assertTrue(text.contains("\n    0     784       96  no         150,528"), text);
+    assertTrue(text.contains("\n    1     784       96  no         150,528"), text);
+    assertTrue(text.contains("\n    2      96       34  no"), text);
     assertTrue(text.contains("  weights (trainable layers)         157,056\n"), text);
     assertTrue(text.contains("  VM: heap bookkeeping"), text);
     assertTrue(
@@ -154,6 +155,26 @@ class PlanCommandTest {
     assertTrue(text.contains("training step 158,486 MACs"), text);
     assertTrue(text.endsWith("Fits: yes\n"), text);
     assertFalse(text.lines().anyMatch(line -> line.endsWith(" ")), "no trailing spaces");
+  }
+
+  @Test
+  void layersAreNumberedFromOneInJsonToo() throws IOException {
+    JsonNode layers = planJson("plan", "--board", "esp32", "--layers", "784,128,34", "--json").get("layers");
+    assertEquals(1, layers.get(0).get("layer").asInt());
+    assertEquals(2, layers.get(1).get("layer").asInt());
+  }
+
+  @Test
+  void anInputSizeNoDatasetHasIsPlannedWithAWarning() {
+    assertEquals(SpelaCommand.EXIT_OK, run("plan", "--board", "esp32", "--layers", "100,10,10"), err.toString());
+    assertTrue(out.toString().endsWith("Fits: yes\n"), out.toString());
+    assertTrue(err.toString().startsWith("spela: warning: --layers starts with 100 inputs, but dataset samples have"
+        + " 784 (mnist, fashion-mnist) values"), err.toString());
+    assertEquals(1, err.toString().lines().count(), err.toString());
+
+    err.getBuffer().setLength(0);
+    assertEquals(SpelaCommand.EXIT_OK, run("plan", "--board", "esp32", "--layers", "784,10,10"), err.toString());
+    assertEquals("", err.toString());
   }
 
   @Test

@@ -30,7 +30,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.tinylog.Logger;
 
 /**
- * Provisioning by claim, device side (PROTOCOL.md, section 10): a device that has only its claim id
+ * Provisioning by claim, device side (PROTOCOL.md, section 11): a device that has only its claim id
  * and the batch's claim secret asks the host for its identity once, and keeps it in its state
  * folder (written to a new file, then moved over the old one).
  */

@@ -4,7 +4,7 @@ package dev.spela.protocols.checksum;
  * SHA-256 (FIPS 180-4). All buffers are allocated in the constructor; {@link #update} and {@link
  * #finish} allocate nothing, so an image can be hashed on a hot path.
  */
-public final class Sha256 {
+public final class Sha256 extends BlockDigest {
 
   public static final int DIGEST_LENGTH = 32;
 
@@ -30,11 +30,9 @@ public final class Sha256 {
 
   private final int[] h = new int[8];
   private final int[] w = new int[64];
-  private final byte[] block = new byte[64];
-  private int blockFill;
-  private long byteCount;
 
   public Sha256() {
+    super(64, 8);
     reset();
   }
 
@@ -55,51 +53,12 @@ public final class Sha256 {
     h[5] = 0x9b05688c;
     h[6] = 0x1f83d9ab;
     h[7] = 0x5be0cd19;
-    blockFill = 0;
-    byteCount = 0;
-  }
-
-  public void update(byte[] data, int offset, int length) {
-    byteCount += length;
-    int i = offset;
-    int end = offset + length;
-    if (blockFill > 0) {
-      while (blockFill < 64 && i < end) {
-        block[blockFill++] = data[i++];
-      }
-      if (blockFill < 64) {
-        return;
-      }
-      compress(block, 0);
-      blockFill = 0;
-    }
-    while (end - i >= 64) {
-      compress(data, i);
-      i += 64;
-    }
-    while (i < end) {
-      block[blockFill++] = data[i++];
-    }
+    clearBuffer();
   }
 
   /** Pads, writes the 32-byte digest to {@code out[offset..]} and resets for the next message. */
   public void finish(byte[] out, int offset) {
-    long bits = byteCount << 3;
-    block[blockFill++] = (byte) 0x80;
-    if (blockFill > 56) {
-      while (blockFill < 64) {
-        block[blockFill++] = 0;
-      }
-      compress(block, 0);
-      blockFill = 0;
-    }
-    while (blockFill < 56) {
-      block[blockFill++] = 0;
-    }
-    for (int k = 0; k < 8; k++) {
-      block[56 + k] = (byte) (bits >>> (56 - 8 * k));
-    }
-    compress(block, 0);
+    pad();
     for (int k = 0; k < 8; k++) {
       int v = h[k];
       out[offset + 4 * k] = (byte) (v >>> 24);
@@ -124,7 +83,8 @@ public final class Sha256 {
     return diff == 0;
   }
 
-  private void compress(byte[] src, int at) {
+  @Override
+  protected void compress(byte[] src, int at) {
     for (int t = 0; t < 16; t++) {
       int p = at + 4 * t;
       w[t] =

@@ -42,6 +42,9 @@ public final class AckMessage extends Message {
   /** The device tried and failed (for example a checkpoint write error). */
   public static final int FAILED = -8;
 
+  /** The command came sooner than the device's rate limit for it allows (CHECKPOINT, EVALUATE). */
+  public static final int RATE_LIMITED = -9;
+
   public AckMessage() {
     super(FleetProtocol.ACK, FIXED_LENGTH, MAX_BODY_LENGTH);
   }

@@ -32,7 +32,12 @@ public final class BirthMessage extends Message {
   public static final int DEVICE_TIME_MS = 120;
   public static final int PENDING_TRANSFER_ID = 128;
   public static final int PENDING_OFFSET = 132;
-  public static final int BODY_LENGTH = 136;
+  public static final int LIFE_ID = 136;
+  public static final int RECORD_BUFFER_CAPACITY = 144;
+  public static final int BUFFERED_RECORDS = 148;
+  public static final int IMAGE_SECURITY_COUNTER = 152;
+  public static final int RESERVED_156 = 156;
+  public static final int BODY_LENGTH = 160;
 
   // Capability bits.
   public static final int CAN_TRAIN = 1;
@@ -92,7 +97,12 @@ public final class BirthMessage extends Message {
             && samplesSeen() >= 0
             && deviceTimeMs() >= 0
             && pendingOffset() >= 0
-            && (pendingTransferId() != 0 || pendingOffset() == 0));
+            && (pendingTransferId() != 0 || pendingOffset() == 0)
+            && recordBufferCapacity() >= 0
+            && bufferedRecords() >= 0
+            && bufferedRecords() <= recordBufferCapacity()
+            && (!noImage || imageSecurityCounter() == 0)
+            && zeros(RESERVED_156, 4));
   }
 
   /** Copies the board id into {@code out}. */
@@ -270,6 +280,45 @@ public final class BirthMessage extends Message {
   public BirthMessage pendingTransfer(int transferId, int nextOffset) {
     put32(PENDING_TRANSFER_ID, transferId);
     put32(PENDING_OFFSET, nextOffset);
+    return this;
+  }
+
+  /**
+   * The device's life (any u64): random when its state was created, so records of a replaced or
+   * wiped unit never share a storage key with its earlier life's.
+   */
+  public long lifeId() {
+    return i64(LIFE_ID);
+  }
+
+  public BirthMessage lifeId(long life) {
+    put64(LIFE_ID, life);
+    return this;
+  }
+
+  /** DATA records the device's store-and-forward buffer holds at most (0: none). */
+  public int recordBufferCapacity() {
+    return i32(RECORD_BUFFER_CAPACITY);
+  }
+
+  /** DATA records waiting in that buffer when the BIRTH was sent. */
+  public int bufferedRecords() {
+    return i32(BUFFERED_RECORDS);
+  }
+
+  public BirthMessage recordBuffer(int capacity, int buffered) {
+    put32(RECORD_BUFFER_CAPACITY, capacity);
+    put32(BUFFERED_RECORDS, buffered);
+    return this;
+  }
+
+  /** Security counter of the running image (u32); 0 without an image. */
+  public int imageSecurityCounter() {
+    return i32(IMAGE_SECURITY_COUNTER);
+  }
+
+  public BirthMessage imageSecurityCounter(int counter) {
+    put32(IMAGE_SECURITY_COUNTER, counter);
     return this;
   }
 }

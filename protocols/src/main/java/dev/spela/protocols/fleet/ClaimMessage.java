@@ -3,7 +3,7 @@ package dev.spela.protocols.fleet;
 import dev.spela.protocols.checksum.HmacSha256;
 
 /**
- * CLAIM (device -> host, type 0x07) on {@code spela/v1/PROVISION/REQ/<claimId>}: a device that
+ * CLAIM (device -> host, type 0x07) on {@code spela/v2/PROVISION/REQ/<claimId>}: a device that
  * holds only the fleet's shared claim secret asks for its own identity. The MAC is HMAC-SHA256,
  * keyed with the claim secret, of body bytes [0, 80): claim id, board id and a fresh random nonce.
  */

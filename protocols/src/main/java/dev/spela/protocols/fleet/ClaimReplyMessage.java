@@ -3,7 +3,7 @@ package dev.spela.protocols.fleet;
 import dev.spela.protocols.checksum.HmacSha256;
 
 /**
- * CLAIM_REPLY (host -> device, type 0x85) on {@code spela/v1/PROVISION/REPLY/<claimId>}: the
+ * CLAIM_REPLY (host -> device, type 0x85) on {@code spela/v2/PROVISION/REPLY/<claimId>}: the
  * device's own identity (device id and group), or a refusal. It echoes the claim's nonce and is
  * authenticated by HMAC-SHA256 (claim secret) of body bytes [0, 84), so a device accepts only a
  * fresh reply from a host that knows the secret.

@@ -2,8 +2,9 @@ package dev.spela.protocols.fleet;
 
 /**
  * DATA (device -> host, type 0x03): one telemetry record. A collector stores it idempotently under
- * (device, bdSeq, {@link #recordCounter}); the header's seq only detects gaps. Per-layer values
- * follow the fixed part, 16 bytes per layer. Layout and number formats: PROTOCOL.md, "DATA".
+ * (device, {@link #lifeId}, {@link #bootCount}, {@link #recordCounter}); records are numbered per
+ * boot, so a record kept in the device's buffer across reconnections keeps its key. Per-layer
+ * values follow the fixed part, 16 bytes per layer. Layout and number formats: PROTOCOL.md, "DATA".
  */
 public final class DataMessage extends Message {
 
@@ -17,7 +18,12 @@ public final class DataMessage extends Message {
   public static final int STEP_MICROS = 28;
   public static final int RAM_USED = 32;
   public static final int LEARNING_RATE = 36;
-  public static final int LAYERS = 40;
+  public static final int LIFE_ID = 40;
+  public static final int BOOT_COUNT = 48;
+  public static final int WINDOW_SAMPLES = 52;
+  public static final int RECORDS_DROPPED = 56;
+  public static final int BUFFERED_RECORDS = 60;
+  public static final int LAYERS = 64;
   public static final int LAYER_LENGTH = 16;
   // Fields of a layer entry.
   public static final int L_ACCURACY = 0;
@@ -51,7 +57,9 @@ public final class DataMessage extends Message {
             && samplesSeen() >= 0
             && ramUsed() >= 0
             && learningRate() >= 0
-            && learningRate() <= 1 << 24;
+            && learningRate() <= 1 << 24
+            && windowSamples() >= 0
+            && bufferedRecords() >= 0;
     for (int k = 0; ok && k < layerCount(); k++) {
       int accuracy = accuracy(k);
       int loss = loss(k);
@@ -65,7 +73,7 @@ public final class DataMessage extends Message {
     return require(ok);
   }
 
-  /** Counts this session's records from 0 (u32); resets only when bdSeq changes. */
+  /** Counts this boot's records from 0 (u32); a reconnection does not reset it. */
   public int recordCounter() {
     return i32(RECORD_COUNTER);
   }
@@ -115,6 +123,42 @@ public final class DataMessage extends Message {
     put32(STEP_MICROS, stepMicros);
     put32(RAM_USED, ramUsed);
     put32(LEARNING_RATE, learningRateQ24);
+    return this;
+  }
+
+  /** The device's life (BIRTH): part of the record's storage key. */
+  public long lifeId() {
+    return i64(LIFE_ID);
+  }
+
+  /** The boot the record was taken in (u32, BIRTH's bootCount): part of its storage key. */
+  public int bootCount() {
+    return i32(BOOT_COUNT);
+  }
+
+  /** Training steps the record's window covers (0 for a record taken while not training). */
+  public int windowSamples() {
+    return i32(WINDOW_SAMPLES);
+  }
+
+  /** Records of this boot the device dropped from a full buffer (a counter, u32). */
+  public int recordsDropped() {
+    return i32(RECORDS_DROPPED);
+  }
+
+  /** Records still waiting in the device's buffer after this one. */
+  public int bufferedRecords() {
+    return i32(BUFFERED_RECORDS);
+  }
+
+  /** The record's identity and the device's buffer: see PROTOCOL.md, "Store and forward". */
+  public DataMessage origin(
+      long lifeId, int bootCount, int windowSamples, int recordsDropped, int bufferedRecords) {
+    put64(LIFE_ID, lifeId);
+    put32(BOOT_COUNT, bootCount);
+    put32(WINDOW_SAMPLES, windowSamples);
+    put32(RECORDS_DROPPED, recordsDropped);
+    put32(BUFFERED_RECORDS, bufferedRecords);
     return this;
   }
 

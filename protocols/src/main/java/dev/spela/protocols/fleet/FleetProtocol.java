@@ -3,12 +3,13 @@ package dev.spela.protocols.fleet;
 import dev.spela.protocols.image.ModelImage;
 
 /**
- * Constants of fleet protocol v1 (protocols/PROTOCOL.md): the common message header, the message
- * types, their topics, MQTT QoS and retain flags, and the sequence-number arithmetic.
+ * Constants of fleet protocol v2 (protocols/PROTOCOL.md): the common message header, the
+ * authentication trailer, the message types, their topics, MQTT QoS and retain flags, and the
+ * sequence-number arithmetic.
  */
 public final class FleetProtocol {
 
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
 
   // Common header, at the start of every message (all little-endian).
   public static final int HEADER_LENGTH = 12;
@@ -18,6 +19,18 @@ public final class FleetProtocol {
   public static final int H_FLAGS = 3;
   public static final int H_BD_SEQ = 4;
   public static final int H_BODY_LENGTH = 8;
+
+  /** Header flag: the body is followed by the authentication trailer (PROTOCOL.md section 5). */
+  public static final int FLAG_AUTHENTICATED = 1;
+
+  // Authentication trailer: a counter, then a tag.
+  public static final int COUNTER_LENGTH = 8;
+
+  /** The first half of an HMAC-SHA256 keyed with the device key. */
+  public static final int MAC_TAG_LENGTH = 16;
+
+  /** An Ed25519 signature by the fleet's host key (STATE only). */
+  public static final int SIGNATURE_LENGTH = 64;
 
   // Device -> host message types.
   public static final int BIRTH = 0x01;
@@ -43,12 +56,13 @@ public final class FleetProtocol {
   public static final int MAX_BLOCK_LOG2 = 12;
   public static final int MAX_BLOCK_LENGTH = 1 << MAX_BLOCK_LOG2;
 
-  /** The longest v1 message: a BLOCK of 4096 data bytes. */
-  public static final int MAX_MESSAGE_LENGTH = HEADER_LENGTH + BlockMessage.DATA + MAX_BLOCK_LENGTH;
+  /** The longest v2 message: an authenticated BLOCK of 4096 data bytes. */
+  public static final int MAX_MESSAGE_LENGTH =
+      HEADER_LENGTH + BlockMessage.DATA + MAX_BLOCK_LENGTH + COUNTER_LENGTH + MAC_TAG_LENGTH;
 
   private FleetProtocol() {}
 
-  /** True for the twelve v1 message types. */
+  /** True for the twelve v2 message types. */
   public static boolean isKnownType(int type) {
     return type >= BIRTH && type <= CLAIM || type >= HOST_STATE && type <= CLAIM_REPLY;
   }
@@ -59,8 +73,26 @@ public final class FleetProtocol {
   }
 
   /**
-   * The first checks every receiver makes (PROTOCOL.md, section 11), before it decodes: the
-   * message is at most {@link #MAX_MESSAGE_LENGTH} bytes, has a v1 header with a known type, and
+   * True for the types that may carry the authentication trailer: all but CLAIM and CLAIM_REPLY,
+   * which authenticate themselves with the claim secret.
+   */
+  public static boolean authenticates(int type) {
+    return isKnownType(type) && type != CLAIM && type != CLAIM_REPLY;
+  }
+
+  /** The tag length of a type's trailer: a signature for STATE, a MAC for the rest. */
+  public static int tagLength(int type) {
+    return type == HOST_STATE ? SIGNATURE_LENGTH : MAC_TAG_LENGTH;
+  }
+
+  /** Bytes of a type's authentication trailer: the counter and the tag. */
+  public static int trailerLength(int type) {
+    return COUNTER_LENGTH + tagLength(type);
+  }
+
+  /**
+   * The first checks every receiver makes (PROTOCOL.md, section 12), before it decodes: the
+   * message is at most {@link #MAX_MESSAGE_LENGTH} bytes, has a v2 header with a known type, and
    * that type belongs on the topic kind it arrived on.
    *
    * @return the message type, or a negative {@link FleetStatus} code to count and drop

@@ -17,7 +17,7 @@ public final class FleetStatus {
   /** Header version is not 1. */
   public static final int UNSUPPORTED_VERSION = -3;
 
-  /** Header type is not a v1 message type. */
+  /** Header type is not a v2 message type. */
   public static final int UNKNOWN_TYPE = -4;
 
   /** A known type, but not the one the flyweight reads. */
@@ -32,7 +32,7 @@ public final class FleetStatus {
   /** A field out of its range: non-zero flags or reserved bytes, a bad name, count or code. */
   public static final int BAD_FIELD = -8;
 
-  /** A topic outside the v1 namespace, or a message type that does not belong on its topic. */
+  /** A topic outside the v2 namespace, or a message type that does not belong on its topic. */
   public static final int BAD_TOPIC = -9;
 
   /** A device message from, or a host message for, another session (bdSeq). */
@@ -50,14 +50,20 @@ public final class FleetStatus {
   /** An image block whose data does not match its CRC-32. */
   public static final int BAD_CRC = -14;
 
-  /** An HMAC that does not match (provisioning). */
+  /** An HMAC that does not match: an authentication trailer's tag, or a provisioning message. */
   public static final int BAD_MAC = -15;
 
   /** The destination buffer is too small for the message or topic being written. */
   public static final int NO_SPACE = -16;
 
+  /** A secured receiver got a message without the authentication trailer. */
+  public static final int UNAUTHENTICATED = -17;
+
+  /** An authenticated message whose counter is not above the last one accepted. */
+  public static final int REPLAYED = -18;
+
   /** Number of codes, for counters indexed by {@code -status}. */
-  public static final int COUNT = 17;
+  public static final int COUNT = 19;
 
   private FleetStatus() {}
 
@@ -98,6 +104,10 @@ public final class FleetStatus {
         return "BAD_MAC";
       case NO_SPACE:
         return "NO_SPACE";
+      case UNAUTHENTICATED:
+        return "UNAUTHENTICATED";
+      case REPLAYED:
+        return "REPLAYED";
       default:
         return "UNKNOWN";
     }

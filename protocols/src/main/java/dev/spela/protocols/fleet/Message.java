@@ -6,13 +6,16 @@ import dev.spela.protocols.image.LittleEndian;
 
 /**
  * Flyweight over one fleet message in a byte array: the common 12-byte header (PROTOCOL.md, "Common
- * header") and the body of one message type, which a subclass lays out at fixed offsets.
+ * header"), the body of one message type, which a subclass lays out at fixed offsets, and, when the
+ * header's AUTHENTICATED flag is set, the authentication trailer after the body (a counter and a
+ * tag; {@link MessageAuthenticator} computes and checks the tag).
  *
  * <p>Reading: {@link #wrap} checks the header, the length rules of the type and every body field,
  * and returns a status; the getters may be used only after it returned {@link FleetStatus#OK}.
  * Writing: {@link #wrapForEncode} writes the header and a zeroed body, then the setters fill the
- * fields; {@link #encodedLength} is the number of bytes to publish. Neither allocates, neither
- * throws for any input.
+ * fields, then {@link #authenticate} appends the trailer if the fleet is secured; {@link
+ * #encodedLength} is the number of bytes to publish. Neither allocates, neither throws for any
+ * input.
  */
 public abstract class Message {
 
@@ -64,10 +67,14 @@ public abstract class Message {
     if (found != type) {
       return FleetStatus.WRONG_TYPE;
     }
-    if (LittleEndian.u8(buffer, offset + H_FLAGS) != 0) {
+    int flags = LittleEndian.u8(buffer, offset + H_FLAGS);
+    if (flags != 0 && (flags != FLAG_AUTHENTICATED || !authenticates(type))) {
       return FleetStatus.BAD_FIELD;
     }
-    int available = length - HEADER_LENGTH;
+    int available = length - HEADER_LENGTH - (flags == 0 ? 0 : trailerLength(type));
+    if (available < 0) {
+      return FleetStatus.TRUNCATED;
+    }
     if (available > maxBody) {
       return FleetStatus.OVERSIZED;
     }
@@ -113,7 +120,8 @@ public abstract class Message {
     }
     this.buffer = buffer;
     this.offset = offset;
-    this.limit = Math.min(capacity, HEADER_LENGTH + maxBody);
+    this.limit =
+        Math.min(capacity, HEADER_LENGTH + maxBody + (authenticates(type) ? trailerLength(type) : 0));
     LittleEndian.put8(buffer, offset + H_VERSION, VERSION);
     LittleEndian.put8(buffer, offset + H_TYPE, type);
     LittleEndian.put8(buffer, offset + H_FLAGS, 0);
@@ -123,9 +131,59 @@ public abstract class Message {
     return resizeBody(fixedBody);
   }
 
-  /** Header plus body: the bytes to publish (or the bytes a successful wrap accepted). */
+  /**
+   * Header, body and trailer if any: the bytes to publish (or the bytes a successful wrap
+   * accepted).
+   */
   public final int encodedLength() {
-    return HEADER_LENGTH + bodyLength();
+    return HEADER_LENGTH + bodyLength() + (authenticated() ? trailerLength(type) : 0);
+  }
+
+  /**
+   * Appends the authentication trailer with this counter and a zero tag, and sets the header's
+   * AUTHENTICATED flag; call it after the body is complete, then let a {@link
+   * MessageAuthenticator} write the tag. {@link FleetStatus#BAD_FIELD} for CLAIM and CLAIM_REPLY
+   * (they carry no trailer), {@link FleetStatus#NO_SPACE} if the buffer cannot hold it.
+   */
+  public final int authenticate(long counter) {
+    if (buffer == null || !authenticates(type)) {
+      return FleetStatus.BAD_FIELD;
+    }
+    if (HEADER_LENGTH + bodyLength() + trailerLength(type) > limit) {
+      return FleetStatus.NO_SPACE;
+    }
+    LittleEndian.put8(buffer, offset + H_FLAGS, FLAG_AUTHENTICATED);
+    int at = offset + HEADER_LENGTH + bodyLength();
+    LittleEndian.put64(buffer, at, counter);
+    for (int k = at + COUNTER_LENGTH; k < at + trailerLength(type); k++) {
+      buffer[k] = 0;
+    }
+    return FleetStatus.OK;
+  }
+
+  /** True if the message carries the authentication trailer. */
+  public final boolean authenticated() {
+    return LittleEndian.u8(buffer, offset + H_FLAGS) == FLAG_AUTHENTICATED;
+  }
+
+  /** The trailer's counter (meaningful only if {@link #authenticated()}). */
+  public final long counter() {
+    return LittleEndian.i64(buffer, offset + HEADER_LENGTH + bodyLength());
+  }
+
+  /** Absolute position of the trailer's tag in {@link #buffer()}. */
+  public final int tagOffset() {
+    return offset + HEADER_LENGTH + bodyLength() + COUNTER_LENGTH;
+  }
+
+  /** Length of this type's tag: a MAC, or a signature for STATE. */
+  public final int tagLength() {
+    return FleetProtocol.tagLength(type);
+  }
+
+  /** Bytes from {@link #offset()} the tag covers (after the topic): header, body, counter. */
+  public final int signedLength() {
+    return tagOffset() - offset;
   }
 
   public final byte[] buffer() {
@@ -185,12 +243,16 @@ public abstract class Message {
 
   /**
    * Sets the body length while encoding (the variable part of DATA, ACK, BLOCK); bytes it adds are
-   * zeroed. {@link FleetStatus#NO_SPACE} beyond the capacity or the type's maximum.
+   * zeroed, and a trailer appended before is dropped (authenticate again after the body is done).
+   * {@link FleetStatus#NO_SPACE} beyond the capacity or the type's maximum.
    */
   protected final int resizeBody(int bodyLength) {
-    if (buffer == null || bodyLength < fixedBody || bodyLength > limit - HEADER_LENGTH) {
+    if (buffer == null
+        || bodyLength < fixedBody
+        || bodyLength > Math.min(maxBody, limit - HEADER_LENGTH)) {
       return FleetStatus.NO_SPACE;
     }
+    LittleEndian.put8(buffer, offset + H_FLAGS, 0);
     for (int k = bodyLength(); k < bodyLength; k++) {
       buffer[at(k)] = 0;
     }

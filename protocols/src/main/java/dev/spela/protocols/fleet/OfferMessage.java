@@ -3,8 +3,9 @@ package dev.spela.protocols.fleet;
 import dev.spela.protocols.checksum.Sha256;
 
 /**
- * OFFER (host -> device, type 0x83): announces an image transfer: its id, length, block size and
- * the SHA-256 of the whole image (as {@code sha256sum} prints it; it names the image everywhere).
+ * OFFER (host -> device, type 0x83): announces an image transfer: its id, length, block size, the
+ * SHA-256 of the whole image (as {@code sha256sum} prints it; it names the image everywhere) and
+ * the image's security counter, so that a device refuses a downgrade before any block moves.
  */
 public final class OfferMessage extends Message {
 
@@ -12,7 +13,9 @@ public final class OfferMessage extends Message {
   public static final int IMAGE_LENGTH = 4;
   public static final int BLOCK_LOG2 = 8;
   public static final int SHA256 = 12;
-  public static final int BODY_LENGTH = 44;
+  public static final int SECURITY_COUNTER = 44;
+  public static final int RESERVED_48 = 48;
+  public static final int BODY_LENGTH = 52;
 
   public OfferMessage() {
     super(FleetProtocol.OFFER, BODY_LENGTH, BODY_LENGTH);
@@ -26,7 +29,8 @@ public final class OfferMessage extends Message {
             && imageLength() > 0
             && log2 >= FleetProtocol.MIN_BLOCK_LOG2
             && log2 <= FleetProtocol.MAX_BLOCK_LOG2
-            && zeros(BLOCK_LOG2 + 1, 3));
+            && zeros(BLOCK_LOG2 + 1, 3)
+            && zeros(RESERVED_48, 4));
   }
 
   /** Non-zero host-chosen id (u32); the same id always means the same image. */
@@ -55,6 +59,19 @@ public final class OfferMessage extends Message {
       diff |= buffer[at(SHA256 + k)] ^ sha[shaOffset + k];
     }
     return diff == 0;
+  }
+
+  /**
+   * The security counter the offered image carries (u32): a device whose running image has a
+   * larger one refuses the offer (DOWNGRADE).
+   */
+  public int securityCounter() {
+    return i32(SECURITY_COUNTER);
+  }
+
+  public OfferMessage securityCounter(int counter) {
+    put32(SECURITY_COUNTER, counter);
+    return this;
   }
 
   public OfferMessage offer(

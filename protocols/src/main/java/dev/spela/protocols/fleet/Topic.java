@@ -1,14 +1,14 @@
 package dev.spela.protocols.fleet;
 
 /**
- * The v1 topic namespace (PROTOCOL.md, "Topics"), written into and parsed from byte arrays without
+ * The v2 topic namespace (PROTOCOL.md, "Topics"), written into and parsed from byte arrays without
  * allocation:
  *
  * <pre>
- * spela/v1/&lt;group&gt;/&lt;TOKEN&gt;/&lt;deviceId&gt;   TOKEN: BIRTH DEATH DATA ACK IMGRSP CMD IMG
- * spela/v1/STATE/&lt;hostId&gt;
- * spela/v1/PROVISION/REQ/&lt;claimId&gt;
- * spela/v1/PROVISION/REPLY/&lt;claimId&gt;
+ * spela/v2/&lt;group&gt;/&lt;TOKEN&gt;/&lt;deviceId&gt;   TOKEN: BIRTH DEATH DATA ACK IMGRSP CMD IMG
+ * spela/v2/STATE/&lt;hostId&gt;
+ * spela/v2/PROVISION/REQ/&lt;claimId&gt;
+ * spela/v2/PROVISION/REPLY/&lt;claimId&gt;
  * </pre>
  *
  * An instance is a parser: {@link #parse} a received topic, then read its kind and compare or copy
@@ -34,10 +34,10 @@ public final class Topic {
   public static final int CLAIM_REQUEST = 9;
   public static final int CLAIM_REPLY = 10;
 
-  /** Longest v1 topic: a device topic with a 32-byte group, IMGRSP and a 32-byte device id. */
+  /** Longest v2 topic: a device topic with a 32-byte group, IMGRSP and a 32-byte device id. */
   public static final int MAX_LENGTH = 81;
 
-  private static final byte[] PREFIX = {'s', 'p', 'e', 'l', 'a', '/', 'v', '1', '/'};
+  private static final byte[] PREFIX = {'s', 'p', 'e', 'l', 'a', '/', 'v', '2', '/'};
   private static final byte[] STATE_SEGMENT = {'S', 'T', 'A', 'T', 'E'};
   private static final byte[] PROVISION_SEGMENT = {'P', 'R', 'O', 'V', 'I', 'S', 'I', 'O', 'N'};
 
@@ -105,7 +105,7 @@ public final class Topic {
     return length;
   }
 
-  /** True for the kinds written as {@code spela/v1/<group>/<TOKEN>/<deviceId>}. */
+  /** True for the kinds written as {@code spela/v2/<group>/<TOKEN>/<deviceId>}. */
   public static boolean isDeviceTopic(int kind) {
     return kind >= BIRTH && kind <= IMAGE;
   }
@@ -118,7 +118,7 @@ public final class Topic {
 
   /**
    * Parses a received topic. Returns {@link FleetStatus#OK} or {@link FleetStatus#BAD_TOPIC}
-   * (anything outside the v1 namespace, including wrong case, empty or over-long segments, bytes
+   * (anything outside the v2 namespace, including wrong case, empty or over-long segments, bytes
    * outside the name alphabet, and extra or missing levels); {@link FleetStatus#BAD_ARGUMENT} for a
    * range outside the array.
    */

@@ -53,7 +53,13 @@ public final class VerdictMessage extends Message {
   /** A trial image awaits confirmation; offer again after its verdict. */
   public static final int BUSY = 11;
 
-  public static final int LAST_REASON = BUSY;
+  /** The image is unsigned, signed by an unknown key, or its signature does not verify. */
+  public static final int BAD_SIGNATURE = 12;
+
+  /** The image's security counter is below the running image's. */
+  public static final int DOWNGRADE = 13;
+
+  public static final int LAST_REASON = DOWNGRADE;
 
   public VerdictMessage() {
     super(FleetProtocol.VERDICT, BODY_LENGTH, BODY_LENGTH);

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The device's hot paths allocate nothing after construction (run under -Xint, where no escape
- * analysis hides allocations): telemetry encoding, command decoding, image block handling, topic
- * writing and parsing, and claim signing.
+ * analysis hides allocations): telemetry encoding and its MAC, command decoding and checking,
+ * image block handling, topic writing and parsing, and claim signing.
  */
 @Tag("zero-allocation")
 class FleetZeroAllocationTest {
@@ -39,10 +39,13 @@ class FleetZeroAllocationTest {
   private final ImageReceiver receiver = new ImageReceiver(slot.length, 12);
   private final DropCounters drops = new DropCounters();
   private final HmacSha256 mac = SampleMessages.mac();
+  private final MessageAuthenticator authenticator = new MessageAuthenticator();
 
   // What arrives from the host, prepared before measuring.
   private final byte[] commandIn = SampleMessages.sample(FleetProtocol.COMMAND);
-  private final byte[] commandTopic = SampleMessages.ascii("spela/v1/lab/CMD/vd-0001");
+  private final byte[] commandTopic = SampleMessages.ascii("spela/v2/lab/CMD/vd-0001");
+  private final byte[] authenticatedCommandIn =
+      SampleMessages.authenticatedSample(FleetProtocol.COMMAND, "spela/v2/lab/CMD/vd-0001", 5);
   private final byte[][] blocksIn = blockBytes();
   private final byte[] replyIn = SampleMessages.sample(FleetProtocol.CLAIM_REPLY);
   private int seq;
@@ -80,14 +83,17 @@ class FleetZeroAllocationTest {
   /** One round of device work; returns a non-zero value if anything did not go as expected. */
   private int deviceRound() {
     int failures = 0;
-    // Telemetry: topic and DATA record with 3 layers.
-    failures |= Topic.write(topicBytes, 0, Topic.DATA, group, device) > 0 ? 0 : 1;
+    // Telemetry: topic and DATA record with 3 layers, authenticated.
+    int dataTopicLength = Topic.write(topicBytes, 0, Topic.DATA, group, device);
+    failures |= dataTopicLength > 0 ? 0 : 1;
     failures |= data.wrapForEncode(out, 0, out.length, seq++, 42);
     data.record(seq, BirthMessage.TRAINING, 1700000012345L).progress(12800, 1, 850, 90112, 167772);
     failures |= data.layerCount(3);
     for (int k = 0; k < 3; k++) {
       failures |= data.layer(k, 26624 + k, -16384, 212992L * k);
     }
+    failures |= data.authenticate((42L << 32) | seq);
+    failures |= authenticator.seal(topicBytes, 0, dataTopicLength, data);
     // BIRTH and an EVALUATE answer.
     failures |= birth.wrapForEncode(out, 0, out.length, 0, 42);
     birth
@@ -110,6 +116,15 @@ class FleetZeroAllocationTest {
     failures |=
         command.code() == CommandMessage.SET_LEARNING_RATE && command.argument() == 83886 ? 0 : 1;
     failures |= drops.drop(command.wrap(commandIn, 0, 11)) == FleetStatus.TRUNCATED ? 0 : 1;
+    failures |= command.wrap(authenticatedCommandIn, 0, authenticatedCommandIn.length);
+    failures |= authenticator.verify(commandTopic, 0, commandTopic.length, command);
+    authenticatedCommandIn[14] ^= 1;
+    failures |= command.wrap(authenticatedCommandIn, 0, authenticatedCommandIn.length);
+    failures |=
+        authenticator.verify(commandTopic, 0, commandTopic.length, command) == FleetStatus.BAD_MAC
+            ? 0
+            : 1;
+    authenticatedCommandIn[14] ^= 1;
     // An image transfer: offer, blocks (one corrupted, one repeated), requests, digest.
     failures |= offer.wrap(offerIn, 0, offerIn.length);
     receiver.clear();
@@ -147,6 +162,7 @@ class FleetZeroAllocationTest {
 
   @Test
   void deviceHotPathsAllocateNothing() {
+    SampleMessages.check(authenticator.key(SampleMessages.DEVICE_KEY, 0));
     int failures = 0;
     for (int n = 0; n < 3; n++) {
       failures |= deviceRound();

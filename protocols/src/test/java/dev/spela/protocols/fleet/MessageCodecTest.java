@@ -10,7 +10,7 @@ import dev.spela.protocols.image.LittleEndian;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** Round trips of every message type, and the decoding rules of PROTOCOL.md section 11. */
+/** Round trips of every message type, and the decoding rules of PROTOCOL.md section 12. */
 class MessageCodecTest {
 
   private static int status(int type, byte[] bytes) {
@@ -19,7 +19,7 @@ class MessageCodecTest {
 
   @Test
   void everyTypeRoundTripsThroughItsGettersAndHasTheSpecifiedLength() {
-    int[] bodyLengths = {136, 4, 40 + 3 * 16, 16 + 2 * 4, 12, 40, 112, 12, 12, 44, 16 + 1000, 116};
+    int[] bodyLengths = {160, 4, 64 + 3 * 16, 16 + 2 * 4, 12, 40, 112, 12, 12, 52, 16 + 1000, 116};
     for (int i = 0; i < TYPES.length; i++) {
       int type = TYPES[i];
       byte[] bytes = sample(type);
@@ -31,7 +31,8 @@ class MessageCodecTest {
       assertEquals(12 + bodyLengths[i], bytes.length, "type " + type);
       assertEquals(bytes.length, decoded.encodedLength());
       assertEquals(type, Message.peekType(bytes, 0, bytes.length));
-      assertEquals(1, decoded.version());
+      assertEquals(2, decoded.version());
+      assertFalse(decoded.authenticated());
       assertEquals(7, decoded.seq());
       assertEquals(0x01020304, decoded.bdSeq());
       assertArrayEquals(bytes, reencode(decoded), "type " + type);
@@ -98,11 +99,15 @@ class MessageCodecTest {
     assertEquals(FleetStatus.BAD_ARGUMENT, command.wrap(ok, 1, ok.length));
     assertEquals(FleetStatus.BAD_ARGUMENT, command.wrap(ok, -1, 4));
     assertEquals(FleetStatus.TRUNCATED, command.wrap(ok, 0, 11));
-    assertEquals(FleetStatus.UNSUPPORTED_VERSION, command.wrap(with(ok, 0, 2), 0, ok.length));
+    assertEquals(FleetStatus.UNSUPPORTED_VERSION, command.wrap(with(ok, 0, 1), 0, ok.length));
+    assertEquals(FleetStatus.UNSUPPORTED_VERSION, command.wrap(with(ok, 0, 3), 0, ok.length));
     assertEquals(FleetStatus.UNKNOWN_TYPE, command.wrap(with(ok, 1, 0x08), 0, ok.length));
     assertEquals(FleetStatus.UNKNOWN_TYPE, command.wrap(with(ok, 1, 0x80), 0, ok.length));
     assertEquals(FleetStatus.WRONG_TYPE, new OfferMessage().wrap(ok, 0, ok.length));
-    assertEquals(FleetStatus.BAD_FIELD, command.wrap(with(ok, 3, 1), 0, ok.length));
+    assertEquals(FleetStatus.BAD_FIELD, command.wrap(with(ok, 3, 2), 0, ok.length));
+    assertEquals(FleetStatus.BAD_FIELD, command.wrap(with(ok, 3, 0x81), 0, ok.length));
+    // The AUTHENTICATED flag promises a trailer these bytes do not have.
+    assertEquals(FleetStatus.TRUNCATED, command.wrap(with(ok, 3, 1), 0, ok.length));
     assertEquals(
         FleetStatus.OVERSIZED, command.wrap(Arrays.copyOf(ok, ok.length + 1), 0, ok.length + 1));
     assertEquals(FleetStatus.TRUNCATED, command.wrap(ok, 0, ok.length - 1));
@@ -193,11 +198,23 @@ class MessageCodecTest {
         with32(sample(FleetProtocol.BLOCK_REQUEST), body + BlockRequestMessage.OFFSET, -4096));
     assertBad(
         FleetProtocol.VERDICT,
-        with(sample(FleetProtocol.VERDICT), body + VerdictMessage.REASON, 12));
+        with(sample(FleetProtocol.VERDICT), body + VerdictMessage.REASON, 14));
     assertBad(
         FleetProtocol.VERDICT,
         with(sample(FleetProtocol.VERDICT), body + VerdictMessage.OUTCOME, 0));
     assertBad(FleetProtocol.HOST_STATE, with(sample(FleetProtocol.HOST_STATE), body, 2));
+    assertBad(
+        FleetProtocol.HOST_STATE,
+        with(sample(FleetProtocol.HOST_STATE), body + HostStateMessage.ROLE, 3));
+    byte[] secondaryOffline = with(sample(FleetProtocol.HOST_STATE), body, 0);
+    secondaryOffline[body + HostStateMessage.ROLE] = HostStateMessage.SECONDARY;
+    assertBad(FleetProtocol.HOST_STATE, secondaryOffline);
+    assertBad(
+        FleetProtocol.OFFER,
+        with(sample(FleetProtocol.OFFER), body + OfferMessage.RESERVED_48, 1));
+    assertBad(
+        FleetProtocol.BIRTH,
+        with32(sample(FleetProtocol.BIRTH), body + BirthMessage.BUFFERED_RECORDS, 257));
     assertBad(
         FleetProtocol.CLAIM,
         with(sample(FleetProtocol.CLAIM), body + ClaimMessage.CLAIM_ID + 3, '+'));
@@ -222,7 +239,7 @@ class MessageCodecTest {
     assertEquals(
         FleetStatus.BAD_ARGUMENT, new BirthMessage().wrapForEncode(small, 10, small.length, 0, 0));
     DataMessage data = new DataMessage();
-    byte[] buffer = new byte[12 + 40 + 16];
+    byte[] buffer = new byte[12 + 64 + 16];
     assertEquals(FleetStatus.OK, data.wrapForEncode(buffer, 0, buffer.length, 1, 1));
     assertEquals(FleetStatus.OK, data.layerCount(1));
     assertEquals(FleetStatus.NO_SPACE, data.layerCount(2));
@@ -244,7 +261,7 @@ class MessageCodecTest {
     data.wrapForEncode(buffer, 0, buffer.length, 0, 0);
     data.layerCount(3);
     assertEquals(0, data.accuracy(2));
-    assertEquals(12 + 40 + 48, data.encodedLength());
+    assertEquals(12 + 64 + 48, data.encodedLength());
   }
 
   @Test

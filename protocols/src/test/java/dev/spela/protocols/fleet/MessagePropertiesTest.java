@@ -180,12 +180,12 @@ class MessagePropertiesTest {
   Arbitrary<String> topics() {
     Arbitrary<String> valid =
         Arbitraries.of(
-            "spela/v1/lab/BIRTH/vd-0001",
-            "spela/v1/STATE/host-1",
-            "spela/v1/PROVISION/REQ/SN-1",
-            "spela/v1/PROVISION/REPLY/SN-1",
-            "spela/v1/a.b_c-D/IMGRSP/x",
-            "spela/v1/lab/IMG/d");
+            "spela/v2/lab/BIRTH/vd-0001",
+            "spela/v2/STATE/host-1",
+            "spela/v2/PROVISION/REQ/SN-1",
+            "spela/v2/PROVISION/REPLY/SN-1",
+            "spela/v2/a.b_c-D/IMGRSP/x",
+            "spela/v2/lab/IMG/d");
     Arbitrary<String> edited =
         Combinators.combine(
                 valid,
@@ -205,7 +205,7 @@ class MessagePropertiesTest {
                           : s;
                 });
     Arbitrary<String> random =
-        Arbitraries.strings().withChars("spela/v1STATEBIRTHPROVISIONREQ+#x-.").ofMaxLength(90);
+        Arbitraries.strings().withChars("spela/v2STATEBIRTHPROVISIONREQ+#x-.").ofMaxLength(90);
     return Arbitraries.oneOf(valid, edited, random);
   }
 

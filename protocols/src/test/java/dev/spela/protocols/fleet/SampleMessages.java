@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * One valid, fully populated message of every v1 type, and a re-encoder that copies a decoded
+ * One valid, fully populated message of every v2 type, and a re-encoder that copies a decoded
  * message field by field into a fresh buffer (accepted messages must re-encode to the same bytes).
  */
 final class SampleMessages {
@@ -111,11 +111,16 @@ final class SampleMessages {
           .trainingState(BirthMessage.PAUSED)
           .model(3, 10, 167772, 123456789012L)
           .deviceTimeMs(1700000000000L)
-          .pendingTransfer(99, 8192);
+          .pendingTransfer(99, 8192)
+          .lifeId(0x0123456789ABCDEFL)
+          .recordBuffer(256, 17)
+          .imageSecurityCounter(3);
     } else if (message instanceof DeathMessage m) {
       m.reason(DeathMessage.REBOOT);
     } else if (message instanceof DataMessage m) {
-      m.record(260, BirthMessage.TRAINING, 1700000012345L).progress(12800, 1, 850, 90112, 167772);
+      m.record(260, BirthMessage.TRAINING, 1700000012345L)
+          .progress(12800, 1, 850, 90112, 167772)
+          .origin(-2L, 7, 100, 4, 12);
       check(m.layerCount(3));
       check(m.layer(0, 26624, -16384, 212992));
       check(m.layer(1, 32768, 32768, Long.MAX_VALUE));
@@ -132,11 +137,11 @@ final class SampleMessages {
     } else if (message instanceof ClaimMessage m) {
       m.claim(name("SN-000417"), name("virtual-m4"), NONCE, 0, mac());
     } else if (message instanceof HostStateMessage m) {
-      m.state(true, 1700000000000L);
+      m.state(true, HostStateMessage.PRIMARY, 1700000000000L);
     } else if (message instanceof CommandMessage m) {
       m.command(12, CommandMessage.SET_LEARNING_RATE, 83886);
     } else if (message instanceof OfferMessage m) {
-      m.offer(99, 54584, 11, SHA, 0);
+      m.offer(99, 54584, 11, SHA, 0).securityCounter(3);
     } else if (message instanceof BlockMessage m) {
       byte[] data = new byte[1000];
       for (int k = 0; k < data.length; k++) {
@@ -173,13 +178,18 @@ final class SampleMessages {
           .trainingState(d.trainingState())
           .model(d.layerCount(), d.classCount(), d.learningRate(), d.samplesSeen())
           .deviceTimeMs(d.deviceTimeMs())
-          .pendingTransfer(d.pendingTransferId(), d.pendingOffset());
+          .pendingTransfer(d.pendingTransferId(), d.pendingOffset())
+          .lifeId(d.lifeId())
+          .recordBuffer(d.recordBufferCapacity(), d.bufferedRecords())
+          .imageSecurityCounter(d.imageSecurityCounter());
     } else if (decoded instanceof DeathMessage d) {
       ((DeathMessage) m).reason(d.reason());
     } else if (decoded instanceof DataMessage d) {
       DataMessage e = (DataMessage) m;
       e.record(d.recordCounter(), d.trainingState(), d.deviceTimeMs())
-          .progress(d.samplesSeen(), d.epoch(), d.stepMicros(), d.ramUsed(), d.learningRate());
+          .progress(d.samplesSeen(), d.epoch(), d.stepMicros(), d.ramUsed(), d.learningRate())
+          .origin(
+              d.lifeId(), d.bootCount(), d.windowSamples(), d.recordsDropped(), d.bufferedRecords());
       check(e.layerCount(d.layerCount()));
       for (int k = 0; k < d.layerCount(); k++) {
         check(e.layer(k, d.accuracy(k), d.loss(k), d.weightNorm(k)));
@@ -204,12 +214,14 @@ final class SampleMessages {
       ((ClaimMessage) m).claim(a, b, nonce, 0, mac());
       copyBody(decoded, out, ClaimMessage.MAC, 32);
     } else if (decoded instanceof HostStateMessage d) {
-      ((HostStateMessage) m).state(d.online(), d.session());
+      ((HostStateMessage) m).state(d.online(), d.role(), d.session());
     } else if (decoded instanceof CommandMessage d) {
       ((CommandMessage) m).command(d.commandId(), d.code(), d.argument());
     } else if (decoded instanceof OfferMessage d) {
       d.sha256(sha, 0);
-      ((OfferMessage) m).offer(d.transferId(), d.imageLength(), d.blockLog2(), sha, 0);
+      ((OfferMessage) m)
+          .offer(d.transferId(), d.imageLength(), d.blockLog2(), sha, 0)
+          .securityCounter(d.securityCounter());
     } else if (decoded instanceof BlockMessage d) {
       check(
           ((BlockMessage) m)
@@ -229,7 +241,44 @@ final class SampleMessages {
       }
       copyBody(decoded, out, ClaimReplyMessage.MAC, 32);
     }
+    if (decoded.authenticated()) {
+      // The tag is data as far as decoding goes: checking it is the authenticator's job.
+      check(m.authenticate(decoded.counter()));
+      System.arraycopy(
+          decoded.buffer(), decoded.tagOffset(), out, m.tagOffset(), decoded.tagLength());
+    }
     return Arrays.copyOf(out, m.encodedLength());
+  }
+
+  /** The example device key of PROTOCOL.md section 14: bytes 0x00, 0x01, ... 0x1f. */
+  static final byte[] DEVICE_KEY = new byte[MessageAuthenticator.KEY_LENGTH];
+
+  static {
+    for (int k = 0; k < DEVICE_KEY.length; k++) {
+      DEVICE_KEY[k] = (byte) k;
+    }
+  }
+
+  /**
+   * The sample of a type that carries a trailer, authenticated with {@code counter}: MACed with
+   * {@link #DEVICE_KEY} on {@code topic}, or, for STATE, with a tag of 0x5A bytes (signatures are
+   * checked by the host key's verifier, not by the codec).
+   */
+  static byte[] authenticatedSample(int type, String topic, long counter) {
+    byte[] buffer = new byte[FleetProtocol.MAX_MESSAGE_LENGTH];
+    Message message = flyweight(type);
+    check(message.wrapForEncode(buffer, 0, buffer.length, 7, 0x01020304));
+    fill(message);
+    check(message.authenticate(counter));
+    if (type == FleetProtocol.HOST_STATE) {
+      Arrays.fill(buffer, message.tagOffset(), message.tagOffset() + message.tagLength(), (byte) 0x5A);
+    } else {
+      MessageAuthenticator mac = new MessageAuthenticator();
+      check(mac.key(DEVICE_KEY, 0));
+      byte[] t = ascii(topic);
+      check(mac.seal(t, 0, t.length, message));
+    }
+    return Arrays.copyOf(buffer, message.encodedLength());
   }
 
   private static void copyBody(Message from, byte[] out, int field, int length) {

@@ -28,16 +28,16 @@ class TopicTest {
 
   @Test
   void everyKindIsWrittenAsSpecified() {
-    assertEquals("spela/v1/lab/BIRTH/vd-0001", write(Topic.BIRTH, GROUP, DEVICE));
-    assertEquals("spela/v1/lab/DEATH/vd-0001", write(Topic.DEATH, GROUP, DEVICE));
-    assertEquals("spela/v1/lab/DATA/vd-0001", write(Topic.DATA, GROUP, DEVICE));
-    assertEquals("spela/v1/lab/ACK/vd-0001", write(Topic.ACK, GROUP, DEVICE));
-    assertEquals("spela/v1/lab/IMGRSP/vd-0001", write(Topic.IMAGE_REPLY, GROUP, DEVICE));
-    assertEquals("spela/v1/lab/CMD/vd-0001", write(Topic.COMMAND, GROUP, DEVICE));
-    assertEquals("spela/v1/lab/IMG/vd-0001", write(Topic.IMAGE, GROUP, DEVICE));
-    assertEquals("spela/v1/STATE/host-1", write(Topic.STATE, null, name("host-1")));
-    assertEquals("spela/v1/PROVISION/REQ/SN-17", write(Topic.CLAIM_REQUEST, null, name("SN-17")));
-    assertEquals("spela/v1/PROVISION/REPLY/SN-17", write(Topic.CLAIM_REPLY, GROUP, name("SN-17")));
+    assertEquals("spela/v2/lab/BIRTH/vd-0001", write(Topic.BIRTH, GROUP, DEVICE));
+    assertEquals("spela/v2/lab/DEATH/vd-0001", write(Topic.DEATH, GROUP, DEVICE));
+    assertEquals("spela/v2/lab/DATA/vd-0001", write(Topic.DATA, GROUP, DEVICE));
+    assertEquals("spela/v2/lab/ACK/vd-0001", write(Topic.ACK, GROUP, DEVICE));
+    assertEquals("spela/v2/lab/IMGRSP/vd-0001", write(Topic.IMAGE_REPLY, GROUP, DEVICE));
+    assertEquals("spela/v2/lab/CMD/vd-0001", write(Topic.COMMAND, GROUP, DEVICE));
+    assertEquals("spela/v2/lab/IMG/vd-0001", write(Topic.IMAGE, GROUP, DEVICE));
+    assertEquals("spela/v2/STATE/host-1", write(Topic.STATE, null, name("host-1")));
+    assertEquals("spela/v2/PROVISION/REQ/SN-17", write(Topic.CLAIM_REQUEST, null, name("SN-17")));
+    assertEquals("spela/v2/PROVISION/REPLY/SN-17", write(Topic.CLAIM_REPLY, GROUP, name("SN-17")));
   }
 
   @Test
@@ -91,33 +91,34 @@ class TopicTest {
     String[] bad = {
       "",
       "spela",
-      "spela/v1",
-      "spela/v1/",
-      "spela/v2/lab/DATA/d",
-      "Spela/v1/lab/DATA/d",
-      "spela/v1/lab/data/d",
-      "spela/v1/lab/DATA",
-      "spela/v1/lab/DATA/",
-      "spela/v1//DATA/d",
-      "spela/v1/lab/DATA/d/extra",
-      "spela/v1/lab/FOO/d",
-      "spela/v1/lab/DATA/d+",
-      "spela/v1/+/DATA/d",
-      "spela/v1/lab/DATA/#",
-      "spela/v1/STATE",
-      "spela/v1/STATE/",
-      "spela/v1/STATE/h/x",
-      "spela/v1/STATE/BIRTH/d",
-      "spela/v1/PROVISION/REQ",
-      "spela/v1/PROVISION/ACK/x",
-      "spela/v1/PROVISION/BIRTH/x",
-      "spela/v1/lab/REQ/x",
-      "spela/v1/" + "g".repeat(33) + "/DATA/d",
-      "spela/v1/lab/DATA/" + "d".repeat(33),
-      "spela/v1/lab/DATA/d\u00e9",
-      "spela/v1/lab/DATA/d e",
-      "/spela/v1/lab/DATA/d",
-      "spela/v1/lab//DATA/d",
+      "spela/v2",
+      "spela/v2/",
+      "spela/v1/lab/DATA/d",
+      "spela/v3/lab/DATA/d",
+      "Spela/v2/lab/DATA/d",
+      "spela/v2/lab/data/d",
+      "spela/v2/lab/DATA",
+      "spela/v2/lab/DATA/",
+      "spela/v2//DATA/d",
+      "spela/v2/lab/DATA/d/extra",
+      "spela/v2/lab/FOO/d",
+      "spela/v2/lab/DATA/d+",
+      "spela/v2/+/DATA/d",
+      "spela/v2/lab/DATA/#",
+      "spela/v2/STATE",
+      "spela/v2/STATE/",
+      "spela/v2/STATE/h/x",
+      "spela/v2/STATE/BIRTH/d",
+      "spela/v2/PROVISION/REQ",
+      "spela/v2/PROVISION/ACK/x",
+      "spela/v2/PROVISION/BIRTH/x",
+      "spela/v2/lab/REQ/x",
+      "spela/v2/" + "g".repeat(33) + "/DATA/d",
+      "spela/v2/lab/DATA/" + "d".repeat(33),
+      "spela/v2/lab/DATA/d\u00e9",
+      "spela/v2/lab/DATA/d e",
+      "/spela/v2/lab/DATA/d",
+      "spela/v2/lab//DATA/d",
     };
     for (String text : bad) {
       byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
@@ -131,7 +132,7 @@ class TopicTest {
 
   @Test
   void aTopicInsideALargerBufferParsesAtItsOffset() {
-    byte[] bytes = ascii("xxspela/v1/lab/CMD/vd-0001yy");
+    byte[] bytes = ascii("xxspela/v2/lab/CMD/vd-0001yy");
     Topic topic = new Topic();
     assertEquals(FleetStatus.OK, topic.parse(bytes, 2, bytes.length - 4));
     assertEquals(Topic.COMMAND, topic.kind());

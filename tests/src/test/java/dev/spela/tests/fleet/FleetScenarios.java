@@ -128,9 +128,11 @@ abstract class FleetScenarios {
     };
     try (Provisioner provisioner = Provisioner.start(url, SECRET, "e2e", Pattern.compile("SN-.*"),
             dir.resolve("registry.properties"), p -> {});
-        MosquittoSub thirdParty = MosquittoSub.start(port(), "spela/v1/e2e/BIRTH/+", "spela/v1/e2e/DATA/+")) {
+        MosquittoSub thirdParty = MosquittoSub.start(port(), "spela/v2/e2e/BIRTH/+", "spela/v2/e2e/DATA/+")) {
       Claimant.Identity identity = Claimant.claim(url, dir.resolve("SN-1"), "SN-1", "nrf52840", SECRET, 30_000);
-      assertEquals(new Claimant.Identity("dev-0001", "e2e"), identity);
+      assertEquals("e2e", identity.group());
+      assertTrue(identity.deviceId().matches("dev-[a-z2-7]{20}"), "a random device id: " + identity.deviceId());
+      String id = identity.deviceId();
       // The same claim id asking again (it lost its identity) gets the same identity.
       assertEquals(identity, Claimant.claim(url, dir.resolve("SN-1-again"), "SN-1", "nrf52840", SECRET, 30_000));
       assertEquals(2, provisioner.answered());
@@ -150,19 +152,19 @@ abstract class FleetScenarios {
               FleetHost.open(url, host, new FleetHost.Options(false, true, "collectors"), second, end)) {
         VirtualDevice device = device(dir, identity.deviceId(), identity.group(), host, "nrf52840", 0, 1200, 100, 4, 1);
         try {
-          assertTrue(primary.awaitDevice("dev-0001", d -> true, WAIT).isPresent());
+          assertTrue(primary.awaitDevice(id, d -> true, WAIT).isPresent());
           byte[] image = image(1);
-          FleetHost.Verdict verdict = primary.offer("dev-0001", image, 12, null).await(WAIT);
+          FleetHost.Verdict verdict = primary.offer(id, image, 12, null).await(WAIT);
           assertEquals(VerdictMessage.CONFIRMED, verdict.outcome(), verdict.describe());
           assertEquals(sha(image), verdict.runningSha256());
-          DeviceView flashed = primary.awaitDevice("dev-0001", d -> d.layers() == 2, WAIT).orElseThrow();
+          DeviceView flashed = primary.awaitDevice(id, d -> d.layers() == 2, WAIT).orElseThrow();
           assertEquals(sha(image), flashed.imageSha256());
           assertEquals(1024, 1 << flashed.maxBlockLog2(), "nrf52840 buffers 1 KiB blocks");
 
-          assertTrue(primary.command("dev-0001", CommandMessage.START, 0, WAIT).ok());
+          assertTrue(primary.command(id, CommandMessage.START, 0, WAIT).ok());
           // The last record may reach either collector: wait for it on both.
           assertTrue(trained.await(WAIT.toSeconds(), TimeUnit.SECONDS), "training ends after one epoch");
-          long session = primary.device("dev-0001").orElseThrow().bdSeq();
+          long session = primary.device(id).orElseThrow().bdSeq();
           // Records reach the two collectors in turns: the last one may be stored before the one
           // before it, which the other collector is still writing.
           assertTrue(received.await(WAIT.toSeconds(), TimeUnit.SECONDS), "every record stored");
@@ -170,7 +172,7 @@ abstract class FleetScenarios {
           // Every record of the session exactly once: 1200 samples, one record per 100.
           Map<String, List<TelemetryStore.Row>> stored = TelemetryStore.read(run);
           Map<Long, Integer> rowsPerRecord = new HashMap<>();
-          for (TelemetryStore.Row row : stored.get("dev-0001")) {
+          for (TelemetryStore.Row row : stored.get(id)) {
             assertEquals(session, row.bdSeq());
             rowsPerRecord.merge(row.record(), 1, Integer::sum);
           }
@@ -179,9 +181,9 @@ abstract class FleetScenarios {
             assertEquals(2, rowsPerRecord.get(r), "record " + r + " once, one row per layer");
           }
           assertEquals(12, first.store().stored() + second.store().stored());
-          assertTrue(collector.device("dev-0001").isPresent(), "the second collector follows the device too");
+          assertTrue(collector.device(id).isPresent(), "the second collector follows the device too");
 
-          FleetHost.Ack evaluation = primary.command("dev-0001", CommandMessage.EVALUATE, 0, WAIT);
+          FleetHost.Ack evaluation = primary.command(id, CommandMessage.EVALUATE, 0, WAIT);
           assertTrue(evaluation.ok(), evaluation.statusName());
           assertEquals(300, evaluation.evaluatedSamples());
           double accuracy = evaluation.accuracyQ15()[0] / 32768.0;
@@ -192,16 +194,16 @@ abstract class FleetScenarios {
           String board = null;
           for (MosquittoSub.Received m : thirdParty.received()) {
             ByteBuffer b = ByteBuffer.wrap(m.payload()).order(ByteOrder.LITTLE_ENDIAN);
-            assertEquals(1, b.get(0), "version");
+            assertEquals(2, b.get(0), "version");
             long bdSeq = b.getInt(4) & 0xFFFFFFFFL;
             assertEquals(m.payload().length, 12 + b.getInt(8), "bodyLength");
-            if (m.topic().equals("spela/v1/e2e/BIRTH/dev-0001") && bdSeq == session) {
+            if (m.topic().equals("spela/v2/e2e/BIRTH/" + id) && bdSeq == session) {
               assertEquals(0x01, b.get(1));
               board = new String(m.payload(), 12, 8, StandardCharsets.US_ASCII);
-            } else if (m.topic().equals("spela/v1/e2e/DATA/dev-0001") && bdSeq == session) {
+            } else if (m.topic().equals("spela/v2/e2e/DATA/" + id) && bdSeq == session) {
               assertEquals(0x03, b.get(1));
               assertEquals(2, b.getShort(12 + 6), "layerCount");
-              assertEquals(m.payload().length, 12 + 40 + 16 * 2);
+              assertEquals(m.payload().length, 12 + 64 + 16 * 2);
               long record = b.getInt(12) & 0xFFFFFFFFL;
               long samples = b.getLong(12 + 16);
               assertEquals(100 * (record + 1), samples, "samplesSeen of record " + record);
@@ -382,16 +384,16 @@ abstract class FleetScenarios {
     BlockingQueue<byte[]> replies = new ArrayBlockingQueue<>(64);
     try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(true, null));
         HostConnection raw = HostConnection.connect(url, "raw-junk", null, (t, p) -> replies.add(p))) {
-      raw.subscribe("spela/v1/e2e/ACK/junk-1", 1);
-      raw.subscribe("spela/v1/e2e/IMGRSP/junk-1", 1);
+      raw.subscribe("spela/v2/e2e/ACK/junk-1", 1);
+      raw.subscribe("spela/v2/e2e/IMGRSP/junk-1", 1);
       VirtualDevice device = device(dir, "junk-1", "e2e", host, "nrf52840", 5, 200, 100, 4, 0);
       try {
         int bdSeq = (int) fleet.awaitDevice("junk-1", d -> true, WAIT).orElseThrow().bdSeq();
-        String cmd = "spela/v1/e2e/CMD/junk-1";
-        String img = "spela/v1/e2e/IMG/junk-1";
+        String cmd = "spela/v2/e2e/CMD/junk-1";
+        String img = "spela/v2/e2e/IMG/junk-1";
         raw.publish(cmd, new byte[5], 1, false);
         byte[] badVersion = command(bdSeq, 1, CommandMessage.REBIRTH);
-        badVersion[0] = 2;
+        badVersion[0] = 1;
         raw.publish(cmd, badVersion, 1, false);
         byte[] unknownType = command(bdSeq, 2, CommandMessage.REBIRTH);
         unknownType[1] = 0x7F;
@@ -399,7 +401,7 @@ abstract class FleetScenarios {
         raw.publish(cmd, new byte[FleetProtocol.MAX_MESSAGE_LENGTH + 1], 1, false);
         raw.publish(cmd, command(bdSeq + 1, 3, CommandMessage.REBIRTH), 1, false);
         // A transfer, then a block beyond the device's progress.
-        byte[] offer = new byte[FleetProtocol.HEADER_LENGTH + 44];
+        byte[] offer = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH];
         OfferMessage o = new OfferMessage();
         o.wrapForEncode(offer, 0, offer.length, 0, bdSeq);
         o.offer(77, 3000, 10, new byte[32], 0);
@@ -423,8 +425,8 @@ abstract class FleetScenarios {
         assertEquals(6, device.droppedTotal());
 
         // The host counts what it cannot use as well.
-        raw.publish("spela/v1/e2e/DATA/junk-1", new byte[3], 1, false);
-        raw.publish("spela/v1/e2e/BIRTH/junk-1", command(bdSeq, 5, CommandMessage.START), 1, false);
+        raw.publish("spela/v2/e2e/DATA/junk-1", new byte[3], 1, false);
+        raw.publish("spela/v2/e2e/BIRTH/junk-1", command(bdSeq, 5, CommandMessage.START), 1, false);
         assertTrue(fleet.await(h -> h.dropped(FleetStatus.TRUNCATED) == 1 && h.dropped(FleetStatus.BAD_TOPIC) == 1,
             WAIT), "host drops: " + fleet.droppedTotal());
       } finally {
@@ -447,13 +449,13 @@ abstract class FleetScenarios {
     };
     try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(true, null), listener);
         HostConnection raw = HostConnection.connect(url, "raw-gap", null, (t, p) -> acks.add(p))) {
-      raw.subscribe("spela/v1/e2e/ACK/gap-1", 1);
+      raw.subscribe("spela/v2/e2e/ACK/gap-1", 1);
       VirtualDevice device = device(dir, "gap-1", "e2e", host, "nrf52840", 6, 200, 100, 4, 0);
       try {
         DeviceView born = births.poll(60, TimeUnit.SECONDS);
         int bdSeq = (int) born.bdSeq();
         // Once a command is answered the device is settled: any BIRTH after this one is a re-birth.
-        raw.publish("spela/v1/e2e/CMD/gap-1", command(bdSeq, 1, CommandMessage.CHECKPOINT), 1, false);
+        raw.publish("spela/v2/e2e/CMD/gap-1", command(bdSeq, 1, CommandMessage.CHECKPOINT), 1, false);
         assertEquals(FleetProtocol.ACK, acks.poll(60, TimeUnit.SECONDS)[1]);
         births.clear();
         assertEquals(0, fleet.gaps());
@@ -464,7 +466,7 @@ abstract class FleetScenarios {
         data.wrapForEncode(buffer, 0, buffer.length, 12, bdSeq);
         data.record(1_000, 0, 0).progress(0, 0, 0, 0, born.learningRateQ24());
         assertEquals(FleetStatus.OK, data.layerCount(born.layers()));
-        raw.publish("spela/v1/e2e/DATA/gap-1", java.util.Arrays.copyOf(buffer, data.encodedLength()), 1, false);
+        raw.publish("spela/v2/e2e/DATA/gap-1", java.util.Arrays.copyOf(buffer, data.encodedLength()), 1, false);
 
         DeviceView reborn = births.poll(60, TimeUnit.SECONDS);
         assertTrue(reborn != null, "no re-birth after a gap");

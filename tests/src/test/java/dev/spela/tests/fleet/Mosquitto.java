@@ -32,12 +32,7 @@ final class Mosquitto implements AutoCloseable {
   }
 
   static Mosquitto start(Path dir) throws IOException, InterruptedException {
-    assertTrue(Files.isExecutable(BINARY),
-        BINARY + " is missing: install Mosquitto (apt-get install mosquitto mosquitto-clients, as .ci/run does)");
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
+    int port = freePort();
     Path conf = dir.resolve("mosquitto.conf");
     Files.writeString(conf, String.join("\n",
         "listener " + port + " 127.0.0.1",
@@ -50,6 +45,19 @@ final class Mosquitto implements AutoCloseable {
         "log_type information",
         "max_queued_messages 10000",
         ""));
+    return start(conf, port);
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Starts Mosquitto with a configuration written elsewhere; {@code port} is one of its listeners. */
+  static Mosquitto start(Path conf, int port) throws IOException, InterruptedException {
+    assertTrue(Files.isExecutable(BINARY),
+        BINARY + " is missing: install Mosquitto (apt-get install mosquitto mosquitto-clients, as .ci/run does)");
     Process process = new ProcessBuilder(BINARY.toString(), "-c", conf.toString()).redirectErrorStream(true).start();
     Mosquitto mosquitto = new Mosquitto(process, port);
     Thread reader = new Thread(() -> {
@@ -77,6 +85,12 @@ final class Mosquitto implements AutoCloseable {
         return mosquitto;
       }
     }
+  }
+
+  /** Makes Mosquitto read its password and ACL files again (SIGHUP); it does so in the background. */
+  void reload() throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+    assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP mosquitto");
   }
 
   int port() {

@@ -1,0 +1,145 @@
+package dev.spela.fleet.security;
+
+import dev.spela.boards.device.BrokerTrust;
+import dev.spela.fleet.security.FleetAccounts.Account;
+import dev.spela.fleet.security.FleetAccounts.Role;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * A fleet's folder: its CA and broker certificate ({@link FleetAuthority}), its broker accounts
+ * ({@link FleetAccounts}) and the host tools' own password. Everything is created on first use, so
+ * the first {@code spela} command that needs security sets the fleet up:
+ *
+ * <pre>
+ * ca.crt, ca.key           the fleet CA (devices and hosts trust only it)
+ * broker.crt, broker.key   the broker's certificate, issued by the CA
+ * accounts                 broker accounts: username, role, group, PBKDF2 hash
+ * host.password            the password of the "host" account, for the host tools
+ * host.key, host.pub       the fleet's host key (Ed25519, PROTOCOL.md section 5): signs STATE
+ * devices                  provisioned devices: claim id, device id, group, device key
+ * </pre>
+ *
+ * The folder is {@code --fleet DIR}, else {@code $SPELA_FLEET}, else {@code ~/.spela/fleet}; it and
+ * its secrets are readable by their owner only.
+ */
+public final class FleetSecurity {
+
+  public static final String ENVIRONMENT = "SPELA_FLEET";
+  public static final String HOST_USERNAME = "host";
+  static final String ACCOUNTS = "accounts";
+  static final String HOST_PASSWORD = "host.password";
+  static final String HOST_KEY_FILE = "host.key";
+  static final String HOST_PUBLIC_KEY = "host.pub";
+  static final String DEVICES = "devices";
+
+  private final Path folder;
+  private final FleetAuthority authority;
+  private final FleetAccounts accounts;
+
+  private FleetSecurity(Path folder, FleetAuthority authority, FleetAccounts accounts) {
+    this.folder = folder;
+    this.authority = authority;
+    this.accounts = accounts;
+  }
+
+  /** The fleet folder used when none is given. */
+  public static Path defaultFolder() {
+    String fromEnvironment = System.getenv(ENVIRONMENT);
+    if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+      return Path.of(fromEnvironment);
+    }
+    return Path.of(System.getProperty("user.home"), ".spela", "fleet");
+  }
+
+  /**
+   * Opens the fleet folder, creating what is missing; the broker certificate names 127.0.0.1, ::1,
+   * localhost and {@code brokerNames}.
+   */
+  public static FleetSecurity open(Path folder, Collection<String> brokerNames) throws IOException {
+    Path absolute = folder.toAbsolutePath();
+    boolean created = !Files.isDirectory(absolute);
+    Files.createDirectories(absolute);
+    if (created) {
+      SecureFiles.setMode(absolute, "rwx------");
+    }
+    FleetSecurity fleet =
+        new FleetSecurity(
+            absolute,
+            FleetAuthority.openOrCreate(absolute, brokerNames),
+            FleetAccounts.open(absolute.resolve(ACCOUNTS)));
+    fleet.hostPassword(); // creates the host account on first use
+    return fleet;
+  }
+
+  public static FleetSecurity open(Path folder) throws IOException {
+    return open(folder, List.of());
+  }
+
+  public Path folder() {
+    return folder;
+  }
+
+  public FleetAuthority authority() {
+    return authority;
+  }
+
+  public FleetAccounts accounts() {
+    return accounts;
+  }
+
+  /** The provisioned devices. */
+  public DeviceRegistry devices() throws IOException {
+    return DeviceRegistry.open(folder.resolve(DEVICES));
+  }
+
+  /** The fleet's host key (Ed25519 key pair), made the first time it is asked for. */
+  public synchronized KeyPair hostKey() throws IOException {
+    Path privateFile = folder.resolve(HOST_KEY_FILE);
+    Path publicFile = folder.resolve(HOST_PUBLIC_KEY);
+    if (Files.exists(privateFile) && Files.exists(publicFile)) {
+      return new KeyPair(
+          FleetAuthority.readPublicKey(publicFile), FleetAuthority.readKey(privateFile));
+    }
+    try {
+      KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+      SecureFiles.writeAtomically(privateFile, FleetAuthority.pem(pair.getPrivate()), true);
+      SecureFiles.writeAtomically(publicFile, FleetAuthority.pem(pair.getPublic()), false);
+      return pair;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot make the fleet's host key: " + e.getMessage(), e);
+    }
+  }
+
+  /** The raw 32-byte Ed25519 public key devices verify with (the end of its X.509 encoding). */
+  public byte[] hostPublicKey() throws IOException {
+    byte[] encoded = hostKey().getPublic().getEncoded();
+    return Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length);
+  }
+
+  /** How host tools connect: the host account over TLS trusting the fleet CA. */
+  public ClientSecurity hostClient() throws IOException {
+    return new ClientSecurity(
+        HOST_USERNAME, hostPassword(), BrokerTrust.socketFactory(authority.caCertificateFile()));
+  }
+
+  /** The host account's password, made (and its hash registered) the first time. */
+  private String hostPassword() throws IOException {
+    Path file = folder.resolve(HOST_PASSWORD);
+    if (Files.exists(file) && accounts.find(HOST_USERNAME).isPresent()) {
+      return Files.readString(file, StandardCharsets.US_ASCII).trim();
+    }
+    String password = PasswordHash.newPassword();
+    SecureFiles.writeAtomically(file, (password + "\n").getBytes(StandardCharsets.US_ASCII), true);
+    accounts.put(new Account(HOST_USERNAME, Role.HOST, null, PasswordHash.of(password)));
+    return password;
+  }
+}

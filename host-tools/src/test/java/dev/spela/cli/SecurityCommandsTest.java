@@ -1,0 +1,88 @@
+package dev.spela.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** spela broker, provision and mosquitto-config: their security options and one-line errors. */
+class SecurityCommandsTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return SpelaCommand.execute(out, err, args);
+  }
+
+  @Test
+  void mosquittoConfigWritesListenersAccountsAndAclFromTheFleetFolder(@TempDir Path dir)
+      throws Exception {
+    Path fleet = dir.resolve("fleet");
+    Path conf = dir.resolve("mosquitto");
+    assertEquals(
+        0,
+        run(
+            "mosquitto-config",
+            "--fleet",
+            fleet.toString(),
+            "--out",
+            conf.toString(),
+            "--broker-name",
+            "broker.lab.example"),
+        err.toString());
+    String text = Files.readString(conf.resolve("mosquitto.conf"));
+    for (String line :
+        new String[] {
+          "per_listener_settings true",
+          "listener 8883 0.0.0.0",
+          "listener 8884 0.0.0.0",
+          "use_username_as_clientid true",
+          "allow_anonymous false",
+          "max_packet_size 8192"
+        }) {
+      assertTrue(text.contains(line + "\n"), line + " in\n" + text);
+    }
+    assertTrue(Files.readString(conf.resolve("hosts.passwd")).startsWith("host:$7$101$"));
+    assertTrue(
+        Files.readString(conf.resolve("devices.acl"))
+            .contains("pattern write spela/v2/+/DATA/%u\n"));
+    assertTrue(Files.exists(fleet.resolve("ca.crt")), "the fleet was created on first use");
+    assertTrue(
+        out.toString().contains("mosquitto -c " + conf.toAbsolutePath().resolve("mosquitto.conf")));
+  }
+
+  @Test
+  void brokerModesExcludeEachOtherAndPlainStaysOnLoopback() {
+    assertEquals(SpelaCommand.EXIT_USAGE, run("broker", "--secure", "--insecure"), err.toString());
+    assertEquals(SpelaCommand.EXIT_USAGE, run("broker", "--bind", "0.0.0.0"), err.toString());
+    assertTrue(err.toString().contains("--bind and --broker-name need --secure"), err.toString());
+  }
+
+  @Test
+  void theClaimSecretNeverComesFromTheCommandLine(@TempDir Path dir) throws Exception {
+    assertEquals(
+        SpelaCommand.EXIT_USAGE, run("provision", "--claim-secret", "s3cret"), err.toString());
+    assertTrue(err.toString().contains("Unknown options: '--claim-secret'"), err.toString());
+    Path shortSecret = Files.writeString(dir.resolve("secret"), "abc\n");
+    assertEquals(
+        SpelaCommand.EXIT_USAGE, run("provision", "--claim-secret-file", shortSecret.toString()));
+    assertTrue(err.toString().contains("too short"), err.toString());
+    assertEquals(
+        SpelaCommand.EXIT_USAGE,
+        run(
+            "provision",
+            "--insecure",
+            "--expect",
+            "claims.txt",
+            "--claim-secret-file",
+            shortSecret.toString()));
+    assertTrue(err.toString().contains("--expect needs --secure"), err.toString());
+    assertFalse(err.toString().contains("\tat "), "no stack trace");
+  }
+}

@@ -1,0 +1,75 @@
+package dev.spela.fleet.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spela.fleet.security.FleetAccounts.Account;
+import dev.spela.fleet.security.FleetAccounts.Role;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FleetSecurityTest {
+
+  @Test
+  void firstUseCreatesCaBrokerCertificateAndHostAccount(@TempDir Path dir) throws Exception {
+    Path folder = dir.resolve("fleet");
+    FleetSecurity fleet = FleetSecurity.open(folder);
+    for (String file :
+        List.of("ca.crt", "ca.key", "broker.crt", "broker.key", "accounts", "host.password")) {
+      assertTrue(Files.exists(folder.resolve(file)), file);
+    }
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(folder.resolve("ca.key"))));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(folder.resolve("host.password"))));
+    var broker = fleet.authority().brokerCertificate();
+    broker.verify(fleet.authority().caCertificate().getPublicKey());
+    assertTrue(
+        broker.getSubjectAlternativeNames().stream().anyMatch(n -> n.get(1).equals("127.0.0.1")));
+    String hostPassword = fleet.hostClient().password();
+    assertTrue(
+        PasswordHash.matches(
+            hostPassword, fleet.accounts().find("host").orElseThrow().passwordHash()));
+
+    // Opened again: the same CA and host password; a new broker name gets a new broker certificate.
+    FleetSecurity again = FleetSecurity.open(folder, List.of("broker.example.org"));
+    assertEquals(fleet.authority().caCertificate(), again.authority().caCertificate());
+    assertEquals(hostPassword, again.hostClient().password());
+    assertNotEquals(broker, again.authority().brokerCertificate());
+    assertTrue(
+        again.authority().brokerCertificate().getSubjectAlternativeNames().stream()
+            .anyMatch(n -> n.get(1).equals("broker.example.org")));
+    assertEquals(
+        again.authority().brokerCertificate(),
+        FleetSecurity.open(folder).authority().brokerCertificate());
+  }
+
+  @Test
+  void accountsAreSharedThroughTheFileAndValidated(@TempDir Path dir) throws Exception {
+    FleetAccounts writer = FleetAccounts.open(dir.resolve("accounts"));
+    FleetAccounts reader = FleetAccounts.open(dir.resolve("accounts"));
+    assertTrue(reader.find("dev-1").isEmpty());
+    writer.put(new Account("dev-1", Role.DEVICE, "lab", PasswordHash.of("p")));
+    assertEquals(
+        "lab", reader.find("dev-1").orElseThrow().group(), "another reader sees the new account");
+    assertTrue(writer.remove("dev-1"));
+    assertFalse(reader.find("dev-1").isPresent(), "and sees it revoked");
+    assertThrows(IllegalArgumentException.class, () -> new Account("a/b", Role.CLAIM, null, "h"));
+    assertThrows(
+        IllegalArgumentException.class, () -> new Account("dev-2", Role.DEVICE, null, "h"));
+    writer.put(new Account("SN-1", Role.CLAIM, null, "h"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> writer.put(new Account("SN-1", Role.DEVICE, "lab", "h")));
+  }
+}
