@@ -29,7 +29,12 @@ import picocli.CommandLine.Spec;
     name = "firmware",
     mixinStandardHelpOptions = true,
     description = "Build the device runtime as firmware for a board and run it in QEMU.",
-    subcommands = {FirmwareCommand.Build.class, FirmwareCommand.Run.class})
+    subcommands = {FirmwareCommand.Build.class, FirmwareCommand.Run.class},
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  spela firmware build --board nrf52840 --image m.img -o fw",
+      "  spela firmware run fw --json"
+    })
 public final class FirmwareCommand implements Runnable {
 
   @Spec CommandSpec spec;
@@ -58,7 +63,8 @@ public final class FirmwareCommand implements Runnable {
       footer = {
         "  spela compile --layers 784,32,34 -o m.img",
         "  spela firmware build --board nrf52840 --image m.img -o fw",
-        "  spela firmware build --board stm32f746 --image m.img --data mnist --samples 1000 -o fw"
+        "  spela firmware build --board stm32f746 --image m.img --samples 1000 -o fw",
+        "  spela firmware build --board-file my-board.json --image m.img -o fw"
       })
   static final class Build implements Runnable {
 

@@ -99,8 +99,8 @@ public final class PlanCommand implements Runnable {
   @Option(
       names = "--largest",
       description =
-          "Instead of one model, name the widest 784-H-34 and 784-H-H-34 (the input and output"
-              + " widths of --layers IN,OUT if given) that fit the board.")
+          "Instead of one model, name the widest 784-H-34 and 784-H-H-34 that fit the board"
+              + " (--layers 784,34 may give other input and output widths).")
   boolean largest;
 
   @Option(names = "--json", description = "Print the plan as one JSON object.")

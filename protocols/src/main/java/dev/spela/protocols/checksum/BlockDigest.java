@@ -67,6 +67,13 @@ public abstract class BlockDigest {
     compress(block, 0);
   }
 
+  /** Takes {@code other}'s buffered block and byte count (same block length): no allocation. */
+  protected final void copyBufferFrom(BlockDigest other) {
+    System.arraycopy(other.block, 0, block, 0, block.length);
+    blockFill = other.blockFill;
+    byteCount = other.byteCount;
+  }
+
   /** Starts a new message (subclasses also reset their state). */
   protected final void clearBuffer() {
     blockFill = 0;

@@ -39,9 +39,7 @@ public final class Sha256 extends BlockDigest {
   /** Continues from {@code other}'s state: both then hash the same prefix (no allocation). */
   public void copyFrom(Sha256 other) {
     System.arraycopy(other.h, 0, h, 0, h.length);
-    System.arraycopy(other.block, 0, block, 0, block.length);
-    blockFill = other.blockFill;
-    byteCount = other.byteCount;
+    copyBufferFrom(other);
   }
 
   public void reset() {
