@@ -4,6 +4,7 @@
 # mvn verify, whose FirmwareEqualsHostTest does the same for 784-32-34.
 #
 #   boards/firmware/benchmark.sh [SAMPLES] [HELD_OUT]     (defaults 300 and 100)
+#   SPELA="java -jar host-tools/target/spela.jar" boards/firmware/benchmark.sh
 #
 # Needs gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm, and ../shared/datasets/mnist.
 set -euo pipefail
@@ -13,7 +14,8 @@ held_out="${2:-100}"
 mnist="${MNIST_DIR:-$root/../shared/datasets/mnist}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-spela() { "$root/spela" "$@"; }
+# SPELA may name another spela command (a built jar: "java -jar .../spela.jar").
+spela() { ${SPELA:-"$root/spela"} "$@"; }
 
 # Boards large enough for 784-128-34 on each core: the shipped profiles' cores, with 4 MB of RAM.
 profiles="$root/boards/src/main/resources/dev/spela/boards"
@@ -24,18 +26,19 @@ for core in m4:nrf52840 m7:stm32f746 m0plus:rp2040; do
 done
 
 for layers in 784,32,34 784,128,34; do
-  image="$work/model-$layers.img"
+  shape="${layers//,/-}"
+  image="$work/model-$shape.img"
   spela compile --layers "$layers" --seed 3 -o "$image" >/dev/null
   spela train --dataset mnist --data-dir "$mnist" --engine fixed --init "$image" --in-order \
     --epochs 1 --threads 1 --train-samples "$samples" --test-samples "$held_out" \
-    --save "$work/host-$layers.img" --json > "$work/host-$layers.json"
-  host_sha="$(sha256sum "$work/host-$layers.img" | cut -d' ' -f1)"
+    --save "$work/host-$shape.img" --json > "$work/host-$shape.json"
+  host_sha="$(sha256sum "$work/host-$shape.img" | cut -d' ' -f1)"
   for core in m4 m7 m0plus; do
-    out="$work/fw-$core-$layers"
+    out="$work/fw-$core-$shape"
     spela firmware build --board-file "$work/$core-4mb.json" --image "$image" --data-dir "$mnist" \
-      --samples "$samples" --held-out "$held_out" -o "$out" >/dev/null 2>&1
+      --samples "$samples" --held-out "$held_out" -o "$out" >/dev/null
     spela firmware run "$out" --json > "$out.json"
-    python3 - "$layers" "$core" "$out.json" "$work/host-$layers.json" "$host_sha" <<'PY'
+    python3 - "$shape" "$core" "$out.json" "$work/host-$shape.json" "$host_sha" <<'PY'
 import json, sys
 layers, core, fw_file, host_file, host_sha = sys.argv[1:]
 fw = json.load(open(fw_file))

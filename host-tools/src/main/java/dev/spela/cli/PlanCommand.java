@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -137,6 +136,14 @@ public final class PlanCommand implements Runnable {
     }
   }
 
+  /** What --largest --json prints. */
+  record Largest(
+      String board,
+      BoardPlan.Target target,
+      int classes,
+      String oneHiddenLayer,
+      String twoHiddenLayers) {}
+
   /** The widest one- and two-hidden-layer models that fit, as text or one JSON object. */
   private void printLargest(BoardProfile profile, BoardPlan.Target chosen) {
     int inputs = 784;
@@ -155,9 +162,7 @@ public final class PlanCommand implements Runnable {
     String oneHidden = one == 0 ? "none" : inputs + "-" + one + "-" + outputs;
     String twoHidden = two == 0 ? "none" : inputs + "-" + two + "-" + two + "-" + outputs;
     if (json) {
-      out.println(Json.line(Map.of("board", profile.id(), "target", chosen.name().toLowerCase(
-          Locale.ROOT), "classes", classes, "oneHiddenLayer", oneHidden, "twoHiddenLayers",
-          twoHidden)));
+      out.println(Json.line(new Largest(profile.id(), chosen, classes, oneHidden, twoHidden)));
     } else {
       out.printf(Locale.ROOT, "Largest models that train on %s (%s target, %d classes):%n",
           profile.id(), chosen.name().toLowerCase(Locale.ROOT), classes);

@@ -2,6 +2,7 @@ package dev.spela.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,9 +10,19 @@ import dev.spela.boards.BoardCatalogue;
 import dev.spela.boards.BoardPlan;
 import dev.spela.boards.BoardProfile;
 import dev.spela.boards.LargestModel;
+import dev.spela.boards.firmware.FirmwareBuilder;
+import dev.spela.boards.firmware.FirmwareException;
+import dev.spela.boards.firmware.FirmwareLayout;
+import dev.spela.boards.firmware.FirmwareOverhead;
+import dev.spela.boards.firmware.FirmwareRunner;
+import dev.spela.boards.firmware.FirmwareSpec;
+import dev.spela.boards.firmware.SensorData;
+import dev.spela.firmware.FirmwareMemory;
+import dev.spela.runtime.MemoryPlan;
 import dev.spela.cli.Json;
 import dev.spela.cli.SpelaCommand;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
@@ -22,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * firmware target's plan accepts really trains within the board's RAM, and the peak RAM it
  * measures (.data, .bss, the heap it took, the painted stack) is within 2% of what the plan counts
  * for the device. A model one step wider is refused by the plan and by the build, naming the
- * shortfall.
+ * shortfall; so is an image in flash too large for the heap the firmware was built with, by the
+ * firmware itself.
  */
 class FirmwarePlanTest {
   private static final double TOLERANCE = 0.02;
@@ -75,6 +87,28 @@ class FirmwarePlanTest {
     assertNotEquals(0, code);
     assertTrue(err.toString().contains("does not fit nrf52840") && err.toString().contains("short by"),
         err.toString());
+  }
+
+  @Test
+  void theFirmwareItselfRefusesAModelItsHeapCannotHoldWithTheShortfall() throws Exception {
+    BoardProfile board = BoardCatalogue.standard().byId("nrf52840");
+    Path image = dir.resolve("m.img");
+    spela("compile", "--layers", "784,64,34", "-o", image.toString());
+    byte[] bytes = Files.readAllBytes(image);
+    MemoryPlan smaller = LargestModel.shape(784, 34, 10, 1, 32);
+    // A firmware whose heap was planned for 784-32-34, with a 784-64-34 image in its flash (as if
+    // flashed later): the device checks before it allocates and names the shortfall.
+    FirmwareLayout layout = FirmwareOverhead.layout(board, smaller, bytes.length, 784);
+    byte[] one = new byte[784];
+    SensorData sensor = new SensorData(one, new byte[1], 784);
+    Path firmware = dir.resolve("refusing");
+    FirmwareBuilder.build(new FirmwareSpec(board, bytes, sensor, sensor, layout), firmware);
+    FirmwareException refused =
+        assertThrows(FirmwareException.class, () -> FirmwareRunner.run(firmware, 600));
+    long needed = FirmwareMemory.javaHeapBytes(LargestModel.shape(784, 34, 10, 1, 64), 784);
+    assertTrue(refused.getMessage().contains(String.format(Locale.ROOT, "needs %,d bytes of Java"
+        + " heap", needed)) && refused.getMessage().contains(String.format(Locale.ROOT,
+        "short by %,d", needed - layout.javaHeapBytes())), refused.getMessage());
   }
 
   private static String spela(String... args) {

@@ -48,7 +48,7 @@ final class NativeFlash implements FlashRegion {
   @Override
   public int erase(int offset, int length) {
     int sector = sectorBytes();
-    if (offset < 0 || length < 0 || offset > size() - length) {
+    if (!FlashStatus.inside(offset, length, size())) {
       return FlashStatus.OUT_OF_RANGE;
     }
     if (offset % sector != 0 || length % sector != 0) {
@@ -60,10 +60,7 @@ final class NativeFlash implements FlashRegion {
 
   private boolean inRange(int offset, byte[] buffer, int bufferOffset, int length) {
     return buffer != null
-        && length >= 0
-        && offset >= 0
-        && offset <= size() - length
-        && bufferOffset >= 0
-        && bufferOffset <= buffer.length - length;
+        && FlashStatus.inside(offset, length, size())
+        && FlashStatus.inside(bufferOffset, length, buffer.length);
   }
 }

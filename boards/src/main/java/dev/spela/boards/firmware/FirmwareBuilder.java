@@ -260,7 +260,8 @@ public final class FirmwareBuilder {
     link.addAll(flags);
     link.addAll(
         List.of("-T", script.toString(), "-nostartfiles", "--specs=nano.specs",
-            "--specs=nosys.specs", "-Wl,--gc-sections", "-Wl,-Map=" + dir.resolve("firmware.map"),
+            // -Xlinker, not -Wl,: a comma in the folder's name would split the option.
+            "--specs=nosys.specs", "-Wl,--gc-sections", "-Xlinker", "-Map=" + dir.resolve("firmware.map"),
             "-o", dir.resolve(FirmwareManifest.ELF).toString()));
     try (var files = Files.list(objects)) {
       files.sorted().forEach(o -> link.add(o.toString()));
