@@ -2,6 +2,7 @@ package dev.spela.boards;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.spela.agent.Checkpoints;
+import dev.spela.boards.firmware.FirmwareOverhead;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
 import java.util.ArrayList;
@@ -16,10 +17,11 @@ import java.util.StringJoiner;
  *
  * <p>RAM holds everything the runtime allocates ({@link MemoryPlan#ramBytes}: its arena, I/O
  * buffers and fixed arrays; priors and frozen weights are read in place from the image in flash),
- * the protocol buffers and the board's system reservation; it fits if the total is at most the
- * board's SRAM. Flash holds the firmware, two image slots (the
- * running image and the one being received) and one checkpoint area, each rounded up to whole erase
- * sectors; it fits if the total is at most the board's flash.
+ * the buffers around it, what the VM running it costs for the chosen {@link Target} (object
+ * headers, the VM's own structures, the stack) and the board's system reservation; it fits if the
+ * total is at most the board's SRAM. Flash holds the firmware, two
+ * image slots (the running image and the one being received) and one checkpoint area, each rounded
+ * up to whole erase sectors; it fits if the total is at most the board's flash.
  *
  * @param board the board's id
  * @param model the layer widths, input first, as {@code 784-128-34}
@@ -27,6 +29,7 @@ import java.util.StringJoiner;
  */
 public record BoardPlan(
     String board,
+    Target target,
     String model,
     int inputSize,
     int classes,
@@ -37,6 +40,20 @@ public record BoardPlan(
     Time time,
     boolean fits,
     @JsonInclude(JsonInclude.Include.NON_NULL) String reason) {
+
+  /**
+   * What runs the device code, and so what it costs besides the runtime's arrays
+   * (boards/BOARDS.md, "The plan").
+   */
+  public enum Target {
+    /**
+     * The runtime compiled to native code by TeaVM (spela firmware build): TeaVM's array headers,
+     * heap bookkeeping, class structures and the stack, measured on the firmware.
+     */
+    FIRMWARE,
+    /** An embedded JVM: the board profile's stated engine, stack and header model. */
+    JVM
+  }
 
   /** Image slots: the model in use and the one being received (A/B, as in MCUboot). */
   public static final int IMAGE_SLOTS = 2;
@@ -62,8 +79,14 @@ public record BoardPlan(
   /**
    * RAM in bytes. {@code weights} counts trainable layers only; the arena parts and {@code
    * ioBuffers} come from {@link MemoryPlan}, {@code runtimeFixed} is {@link
-   * MemoryPlan#FIXED_BYTES}, {@code system} the board's reservation; {@code capacity} is the
-   * board's SRAM.
+   * MemoryPlan#FIXED_BYTES}; {@code firmwareBuffers} are the firmware program's own (a sample, a
+   * block to read its written image back); {@code protocolBuffers} the fleet protocol's (the
+   * embedded-JVM target, which carries the fleet agent). The VM: {@code vmHeaders} (a header on
+   * every array and object), {@code vmObjects} (objects besides the runtime's arrays), {@code
+   * vmHeap} (the heap's own bookkeeping), {@code vmStatic} (the VM's engine, or TeaVM's class
+   * structures and static data) and {@code stack}. {@code system} is the board's reservation;
+   * {@code capacity} is the board's SRAM; {@code device} is the total less {@code system}: what the
+   * device code itself needs (the firmware's RAM budget is SRAM less the system's share).
    */
   public record Ram(
       long weights,
@@ -73,8 +96,15 @@ public record BoardPlan(
       long bookkeeping,
       long ioBuffers,
       long runtimeFixed,
+      long firmwareBuffers,
       long protocolBuffers,
+      long vmHeaders,
+      long vmObjects,
+      long vmHeap,
+      long vmStatic,
+      long stack,
       long system,
+      long device,
       long total,
       long capacity,
       boolean fits) {}
@@ -100,7 +130,7 @@ public record BoardPlan(
   /**
    * Per-sample backpropagation on the same network and number formats instead ({@link
    * MemoryPlan#backpropBytes}): {@code model} bytes plus the same I/O buffers, fixed arrays,
-   * protocol and system RAM make {@code total}.
+   * VM, protocol and system RAM make {@code total}.
    */
   public record Backprop(long model, long total, boolean fits) {}
 
@@ -113,13 +143,18 @@ public record BoardPlan(
       double trainStepMillis,
       double inferenceMillis) {}
 
+  /** The plan on an embedded JVM (the virtual device's target). */
+  public static BoardPlan of(BoardProfile board, MemoryPlan model) {
+    return of(board, model, Target.JVM);
+  }
+
   /**
    * The plan for the model shaped as {@code model} (read once: later changes to it do not reach the
-   * result) on {@code board}.
+   * result) on {@code board} for {@code target}.
    *
    * @throws IllegalArgumentException if {@code model} has no shape set
    */
-  public static BoardPlan of(BoardProfile board, MemoryPlan model) {
+  public static BoardPlan of(BoardProfile board, MemoryPlan model, Target target) {
     int count = model.layers();
     if (count < 1) {
       throw new IllegalArgumentException("the memory plan has no model shape");
@@ -151,26 +186,8 @@ public record BoardPlan(
               update));
     }
 
-    long protocol = board.protocolBuffers().bytes();
-    long system = board.reservedRamBytes();
-    long overhead = MemoryPlan.FIXED_BYTES + model.ioBufferBytes() + protocol + system;
-    long ramTotal = model.ramBytes() + protocol + system;
-    Ram ram =
-        new Ram(
-            model.weightBytes(),
-            model.biasBytes(),
-            model.activationBytes(),
-            model.noiseBytes(),
-            model.bookkeepingBytes(),
-            model.ioBufferBytes(),
-            MemoryPlan.FIXED_BYTES,
-            protocol,
-            system,
-            ramTotal,
-            board.sramBytes(),
-            ramTotal <= board.sramBytes());
-
     long image = ModelImage.imageSize(model.inputSize(), model.classes(), outputs, count);
+    Ram ram = ram(board, model, target);
     // A checkpoint area holds a header and the image; slots are the same size.
     long slot = roundUp(image + Checkpoints.IMAGE_OFFSET, board.flashSectorBytes());
     long flashTotal = board.reservedFlashBytes() + (IMAGE_SLOTS + 1) * slot;
@@ -186,7 +203,7 @@ public record BoardPlan(
             flashTotal <= board.flashBytes(),
             model.flashBytes());
 
-    long backpropTotal = model.backpropBytes() + overhead;
+    long backpropTotal = model.backpropBytes() + ram.total() - model.arenaBytes();
     Backprop backprop =
         new Backprop(model.backpropBytes(), backpropTotal, backpropTotal <= board.sramBytes());
 
@@ -205,17 +222,17 @@ public record BoardPlan(
       reason.add(
           String.format(
               Locale.ROOT,
-              "RAM: needs %,d bytes, the board has %,d (over by %,d)",
-              ramTotal,
+              "RAM: needs %,d bytes, the board has %,d (short by %,d)",
+              ram.total(),
               board.sramBytes(),
-              ramTotal - board.sramBytes()));
+              ram.total() - board.sramBytes()));
     }
     if (!flash.fits()) {
       reason.add(
           String.format(
               Locale.ROOT,
               "flash: needs %,d bytes (firmware, %d image slots and a checkpoint of %,d bytes"
-                  + " each), the board has %,d (over by %,d)",
+                  + " each), the board has %,d (short by %,d)",
               flashTotal,
               IMAGE_SLOTS,
               slot,
@@ -225,6 +242,7 @@ public record BoardPlan(
     boolean fits = ram.fits() && flash.fits();
     return new BoardPlan(
         board.id(),
+        target,
         shape.toString(),
         model.inputSize(),
         model.classes(),
@@ -235,6 +253,69 @@ public record BoardPlan(
         time,
         fits,
         fits ? null : reason.toString());
+  }
+
+  /** The RAM lines for a target: the runtime's arrays, then what the target's VM adds. */
+  private static Ram ram(BoardProfile board, MemoryPlan model, Target target) {
+    long system = board.reservedRamBytes();
+    long firmwareBuffers;
+    long protocol;
+    long headers;
+    long objects;
+    long heap;
+    long vmStatic;
+    long stack;
+    if (target == Target.FIRMWARE) {
+      FirmwareOverhead.Lines vm = FirmwareOverhead.lines(model, model.inputSize());
+      firmwareBuffers = vm.buffers();
+      protocol = 0; // the firmware does not carry the fleet agent yet
+      headers = vm.arrayHeaders();
+      objects = vm.objects();
+      heap = vm.heap();
+      vmStatic = vm.staticData();
+      stack = vm.stack();
+    } else {
+      BoardProfile.Jvm jvm = board.jvm();
+      firmwareBuffers = 0;
+      protocol = board.protocolBuffers().bytes();
+      headers =
+          (long) jvm.arrayHeaderBytes() * model.arrayCount()
+              + (long) jvm.objectHeaderBytes() * model.objectCount();
+      objects = jvm.applicationObjectsBytes();
+      heap = 0;
+      vmStatic = jvm.engineRamBytes();
+      stack = jvm.javaStackBytes();
+    }
+    long device =
+        model.ramBytes()
+            + firmwareBuffers
+            + protocol
+            + headers
+            + objects
+            + heap
+            + vmStatic
+            + stack;
+    long total = device + system;
+    return new Ram(
+        model.weightBytes(),
+        model.biasBytes(),
+        model.activationBytes(),
+        model.noiseBytes(),
+        model.bookkeepingBytes(),
+        model.ioBufferBytes(),
+        MemoryPlan.FIXED_BYTES,
+        firmwareBuffers,
+        protocol,
+        headers,
+        objects,
+        heap,
+        vmStatic,
+        stack,
+        system,
+        device,
+        total,
+        board.sramBytes(),
+        total <= board.sramBytes());
   }
 
   private static long roundUp(long bytes, long unit) {

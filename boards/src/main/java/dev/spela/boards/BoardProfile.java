@@ -30,9 +30,12 @@ import java.util.regex.Pattern;
  * @param flashSectorBytes erase sector size where the image slots live; slots are rounded up to it
  * @param macsPerCycle sustained 16-bit multiply-accumulates per cycle of a dense layer's loop
  * @param macsPerCycleBasis why {@code macsPerCycle} has that value
- * @param reservedRam SRAM the runtime cannot have: RTOS, network stack, VM, unusable regions
+ * @param reservedRam SRAM the runtime cannot have: RTOS, network stack, unusable regions (not the
+ *     VM: {@code jvm}, or the firmware's measured overhead)
+ * @param jvm what an embedded JVM running the runtime costs in RAM (the embedded-JVM target)
  * @param reservedFlash flash the firmware occupies: bootloader, stacks, VM, application
  * @param protocolBuffers the device protocol's own buffers, allocated next to the runtime
+ * @param firmware how the firmware target is built and emulated for this board
  * @param sources datasheets and manuals the figures come from, with sections
  * @param notes caveats a planner should know
  */
@@ -48,8 +51,10 @@ public record BoardProfile(
     double macsPerCycle,
     String macsPerCycleBasis,
     List<Reservation> reservedRam,
+    Jvm jvm,
     List<Reservation> reservedFlash,
     ProtocolBuffers protocolBuffers,
+    Firmware firmware,
     List<String> sources,
     String notes) {
 
@@ -80,6 +85,51 @@ public record BoardProfile(
         throw new IllegalArgumentException(
             "reservation '" + item + "' has negative bytes: " + bytes);
       }
+    }
+  }
+
+  /**
+   * An embedded JVM's RAM besides the runtime's arrays (the embedded-JVM target of the plan): its
+   * engine, one Java thread stack, the application's other objects, and a header on every object
+   * and array the runtime allocates.
+   */
+  public record Jvm(
+      long engineRamBytes,
+      long javaStackBytes,
+      long applicationObjectsBytes,
+      int objectHeaderBytes,
+      int arrayHeaderBytes,
+      String basis) {
+    public Jvm {
+      requireNonNegative("engineRamBytes", engineRamBytes);
+      requireNonNegative("javaStackBytes", javaStackBytes);
+      requireNonNegative("applicationObjectsBytes", applicationObjectsBytes);
+      requireNonNegative("objectHeaderBytes", objectHeaderBytes);
+      requireNonNegative("arrayHeaderBytes", arrayHeaderBytes);
+      requireText("basis", basis);
+    }
+
+    /** RAM that does not depend on the model: engine, stack, the application's other objects. */
+    public long fixedBytes() {
+      return engineRamBytes + javaStackBytes + applicationObjectsBytes;
+    }
+  }
+
+  /**
+   * The firmware target: the QEMU machine that stands for the board and the core gcc compiles for
+   * (boards/BOARDS.md, "Emulated boards").
+   */
+  public record Firmware(String qemuMachine, String gccCpu, String basis) {
+    /** The QEMU machines the firmware's board-support code knows (boards/firmware). */
+    public static final List<String> MACHINES = List.of("mps2-an385", "mps2-an386", "mps2-an500");
+
+    public Firmware {
+      if (!MACHINES.contains(qemuMachine)) {
+        throw new IllegalArgumentException(
+            "firmware.qemuMachine must be one of " + MACHINES + ", got '" + qemuMachine + "'");
+      }
+      requireText("gccCpu", gccCpu);
+      requireText("basis", basis);
     }
   }
 
@@ -278,6 +328,12 @@ public record BoardProfile(
   private static void requireText(String field, String value) {
     if (value.isBlank()) {
       throw new IllegalArgumentException(field + " must not be blank");
+    }
+  }
+
+  private static void requireNonNegative(String field, long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException(field + " must not be negative, got " + value);
     }
   }
 

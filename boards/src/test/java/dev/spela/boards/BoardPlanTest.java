@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.boards.firmware.FirmwareOverhead;
+import dev.spela.firmware.FirmwareMemory;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
@@ -52,7 +54,12 @@ class BoardPlanTest {
             + ram.runtimeFixed());
     assertEquals(1024 + 256, ram.protocolBuffers());
     assertEquals(NRF.reservedRamBytes(), ram.system());
-    assertEquals(model.ramBytes() + 1280 + NRF.reservedRamBytes(), ram.total());
+    // The embedded JVM: 12 bytes on each array, 8 on each object, its engine, stack and objects.
+    assertEquals(12L * model.arrayCount() + 8L * model.objectCount(), ram.vmHeaders());
+    assertEquals(NRF.jvm().fixedBytes(), ram.vmObjects() + ram.vmStatic() + ram.stack());
+    assertEquals(
+        model.ramBytes() + 1280 + ram.vmHeaders() + NRF.jvm().fixedBytes(), ram.device());
+    assertEquals(ram.device() + NRF.reservedRamBytes(), ram.total());
     assertEquals(256 * 1024, ram.capacity());
 
     int image = ModelImage.imageSize(784, 10, new int[] {128, 34}, 2);
@@ -70,7 +77,7 @@ class BoardPlanTest {
   @Test
   void aLargeModelDoesNotFitAnNrf52840ButASmallOneDoes() {
     BoardPlan large = BoardPlan.of(NRF, model(10, 0, 784, 1000, 34));
-    BoardPlan small = BoardPlan.of(NRF, model(10, 0, 784, 128, 34));
+    BoardPlan small = BoardPlan.of(NRF, model(10, 0, 784, 96, 34));
 
     // 784 x 1000 + 1000 x 34 weights at 16 bits: 1.6 MB.
     assertEquals(2L * (784 * 1000 + 1000 * 34), large.ram().weights());
@@ -93,8 +100,8 @@ class BoardPlanTest {
     long layer0Weights = 2L * 784 * 128;
 
     assertEquals(trained.ram().weights() - layer0Weights, frozen.ram().weights());
-    // the frozen layer's 392 weight rows leave the row table too
-    assertEquals(trained.ram().total() - layer0Weights - 4L * 392, frozen.ram().total());
+    // the frozen layer's 392 weight rows leave the row table too, and their 12-byte array headers
+    assertEquals(trained.ram().total() - layer0Weights - 16L * 392, frozen.ram().total());
     long priors = 2L * 10 * (128 + 34);
     assertEquals(priors, trained.flash().readInPlace());
     assertEquals(2L * 784 * 128 + priors, frozen.flash().readInPlace());
@@ -142,6 +149,39 @@ class BoardPlanTest {
     // Backpropagation has no priors or noise but keeps each layer's input and pre-activation.
     assertEquals(plan.backprop().total() <= NRF.sramBytes(), plan.backprop().fits());
     assertTrue(plan.backprop().model() > plan.ram().weights());
+  }
+
+  @Test
+  void theFirmwareTargetCountsTeaVmsHeadersHeapStaticsAndStack() {
+    MemoryPlan model = model(10, 0, 784, 96, 34);
+    BoardPlan.Ram ram = BoardPlan.of(NRF, model, BoardPlan.Target.FIRMWARE).ram();
+    long javaHeap = FirmwareMemory.javaHeapBytes(model, 784);
+
+    assertEquals(0, ram.protocolBuffers(), "the firmware carries no fleet agent yet");
+    assertEquals(javaHeap, model.ramBytes() + ram.firmwareBuffers() + ram.vmHeaders()
+        + ram.vmObjects());
+    assertEquals(FirmwareOverhead.mallocBytes(javaHeap) - javaHeap, ram.vmHeap());
+    assertEquals(FirmwareOverhead.DATA_BYTES + FirmwareOverhead.BSS_BYTES, ram.vmStatic());
+    assertEquals(FirmwareOverhead.STACK_BYTES, ram.stack());
+    assertEquals(FirmwareOverhead.mallocBytes(javaHeap) + ram.vmStatic() + ram.stack(),
+        ram.device());
+    assertEquals(ram.device() + NRF.reservedRamBytes(), ram.total());
+    assertTrue(ram.fits(), "784-96-34 trains on an nRF52840 as firmware");
+  }
+
+  @Test
+  void theLargestModelFitsAndOneUnitMoreDoesNot() {
+    for (BoardPlan.Target target : BoardPlan.Target.values()) {
+      for (int hidden = 1; hidden <= 2; hidden++) {
+        int width = LargestModel.hiddenWidth(NRF, target, 784, 34, 10, hidden);
+        assertTrue(BoardPlan.of(NRF, LargestModel.shape(784, 34, 10, hidden, width), target).fits());
+        assertFalse(
+            BoardPlan.of(NRF, LargestModel.shape(784, 34, 10, hidden, width + 1), target).fits());
+      }
+    }
+    assertTrue(
+        LargestModel.hiddenWidth(NRF, BoardPlan.Target.FIRMWARE, 784, 34, 10, 1) >= 96,
+        "the issue's floor: an nRF52840 trains at least 784-96-34");
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.spela.boards.BoardProfile;
 import dev.spela.boards.BoardProfileException;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -89,6 +90,15 @@ public final class BoardsCommand implements Runnable {
       return BoardCatalogue.standard();
     } catch (BoardProfileException e) {
       throw CliException.failure("bad board profile: " + e.getMessage(), e);
+    }
+  }
+
+  /** The shipped board with this id; an unknown id is a usage error listing the known ones. */
+  static BoardProfile board(String id) {
+    try {
+      return standardCatalogue().byId(id);
+    } catch (NoSuchElementException e) {
+      throw CliException.usage(e.getMessage());
     }
   }
 

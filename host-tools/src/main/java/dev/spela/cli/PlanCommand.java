@@ -2,6 +2,7 @@ package dev.spela.cli;
 
 import dev.spela.boards.BoardPlan;
 import dev.spela.boards.BoardProfile;
+import dev.spela.boards.LargestModel;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
@@ -9,7 +10,6 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,13 +23,18 @@ import picocli.CommandLine.Spec;
     description = {
       "Show the RAM, flash and time that training a model takes on a board.",
       "RAM: weights, biases, priors, activation and scratch buffers, the runtime's",
-      "fixed arrays, protocol buffers and the system's share, against the board's",
-      "SRAM. Flash: firmware, two image slots and a checkpoint, against its flash.",
-      "Then whether it fits and why not, what backpropagation would need instead,",
-      "and the time of a training step and of an inference.",
-      "Byte counts are the device runtime's own; the system's share and the MAC",
-      "rate are the board profile's documented estimates ('spela boards',",
-      "boards/BOARDS.md). The exit code is 0 whether or not the model fits.",
+      "fixed arrays, buffers, what the VM running it adds for the target (object",
+      "headers, heap bookkeeping, class structures, the stack) and the system's",
+      "share, against the board's SRAM. Flash: firmware, two image slots and a",
+      "checkpoint, against its flash. Then whether it fits and by how many bytes",
+      "not, what backpropagation would need instead, and the time of a training",
+      "step and of an inference. --largest names the widest 784-H-34 and",
+      "784-H-H-34 that fit instead.",
+      "Byte counts are the device runtime's own; the firmware target's VM figures",
+      "are measured on the firmware ('spela firmware run'), the embedded JVM's and",
+      "the system's share and the MAC rate are the board profile's documented",
+      "estimates ('spela boards', boards/BOARDS.md). The exit code is 0 whether or",
+      "not the model fits.",
       ""
     },
     footerHeading = "%nExamples:%n",
@@ -37,6 +42,8 @@ import picocli.CommandLine.Spec;
       "  spela plan --board nrf52840 --layers 784,128,34",
       "  spela plan --board esp32 --layers 784-128-34 --frozen 1",
       "  spela plan --board stm32h743 --layers 784,1000,34 --classes 34 --json",
+      "  spela plan --board nrf52840 --layers 784,128,34 --target jvm",
+      "  spela plan --board nrf52840 --largest",
       "",
       "--json prints one object: board, model, inputSize, classes, layers[],",
       "ram{}, flash{}, backprop{}, time{}, fits, and reason when it does not fit",
@@ -55,7 +62,6 @@ public final class PlanCommand implements Runnable {
 
   @Option(
       names = "--layers",
-      required = true,
       paramLabel = "SIZES",
       split = "[,-]",
       hideParamSyntax = true,
@@ -79,25 +85,89 @@ public final class PlanCommand implements Runnable {
               + " ${DEFAULT-VALUE}).")
   int frozen;
 
+  @Option(
+      names = "--target",
+      defaultValue = "firmware",
+      paramLabel = "firmware|jvm",
+      description =
+          "What runs the runtime: firmware (TeaVM-compiled, as 'spela firmware build' makes it;"
+              + " its VM costs are measured) or jvm (an embedded JVM; the profile's header model)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String target;
+
+  @Option(
+      names = "--largest",
+      description =
+          "Instead of one model, name the widest 784-H-34 and 784-H-H-34 that fit the board"
+              + " (--layers 784,34 may give other input and output widths).")
+  boolean largest;
+
   @Option(names = "--json", description = "Print the plan as one JSON object.")
   boolean json;
 
   @Override
   public void run() {
-    MemoryPlan model = model();
-    BoardProfile profile;
-    try {
-      profile = BoardsCommand.standardCatalogue().byId(board);
-    } catch (NoSuchElementException e) {
-      throw CliException.usage(e.getMessage());
+    BoardPlan.Target chosen = target();
+    if (largest) {
+      printLargest(BoardsCommand.board(board), chosen);
+      return;
     }
+    if (layers == null) {
+      throw CliException.usage("--layers is required (or --largest)");
+    }
+    MemoryPlan model = model();
+    BoardProfile profile = BoardsCommand.board(board);
     DatasetOptions.warnIfNoDatasetHas(layers[0], spec.commandLine().getErr());
-    BoardPlan plan = BoardPlan.of(profile, model);
+    BoardPlan plan = BoardPlan.of(profile, model, chosen);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(Json.line(plan));
     } else {
       print(out, profile, plan);
+    }
+    out.flush();
+  }
+
+  private BoardPlan.Target target() {
+    try {
+      return BoardPlan.Target.valueOf(target.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage("--target must be firmware or jvm, got " + target);
+    }
+  }
+
+  /** What --largest --json prints. */
+  record Largest(
+      String board,
+      BoardPlan.Target target,
+      int classes,
+      String oneHiddenLayer,
+      String twoHiddenLayers) {}
+
+  /** The widest one- and two-hidden-layer models that fit, as text or one JSON object. */
+  private void printLargest(BoardProfile profile, BoardPlan.Target chosen) {
+    int inputs = 784;
+    int outputs = 34;
+    if (layers != null) {
+      if (layers.length != 2) {
+        throw CliException.usage("with --largest, --layers gives the input and output widths only,"
+            + " e.g. 784,34");
+      }
+      inputs = layers[0];
+      outputs = layers[1];
+    }
+    int one = LargestModel.hiddenWidth(profile, chosen, inputs, outputs, classes, 1);
+    int two = LargestModel.hiddenWidth(profile, chosen, inputs, outputs, classes, 2);
+    PrintWriter out = spec.commandLine().getOut();
+    String oneHidden = one == 0 ? "none" : inputs + "-" + one + "-" + outputs;
+    String twoHidden = two == 0 ? "none" : inputs + "-" + two + "-" + two + "-" + outputs;
+    if (json) {
+      out.println(Json.line(new Largest(profile.id(), chosen, classes, oneHidden, twoHidden)));
+    } else {
+      out.printf(Locale.ROOT, "Largest models that train on %s (%s target, %d classes):%n",
+          profile.id(), chosen.name().toLowerCase(Locale.ROOT), classes);
+      out.printf(Locale.ROOT, "  one hidden layer:  %s%n  two hidden layers: %s%n", oneHidden,
+          twoHidden);
     }
     out.flush();
   }
@@ -157,10 +227,11 @@ public final class PlanCommand implements Runnable {
   private static void print(PrintWriter out, BoardProfile board, BoardPlan plan) {
     out.printf(
         Locale.ROOT,
-        "%s, %d classes, on %s: %s, %s at %d MHz%n%n",
+        "%s, %d classes, on %s (%s target): %s, %s at %d MHz%n%n",
         plan.model(),
         plan.classes(),
         board.id(),
+        plan.target().name().toLowerCase(Locale.ROOT),
         board.name(),
         board.core(),
         board.clockMHz());
@@ -202,15 +273,31 @@ public final class PlanCommand implements Runnable {
     line(out, "layer bookkeeping", ram.bookkeeping(), "");
     line(out, "image I/O and row buffers", ram.ioBuffers(), "");
     line(out, "runtime fixed arrays", ram.runtimeFixed(), "");
-    line(
-        out,
-        "protocol buffers",
-        ram.protocolBuffers(),
-        String.format(
-            Locale.ROOT,
-            "%,d-byte image block, %,d-byte telemetry",
-            board.protocolBuffers().imageBlockBytes(),
-            board.protocolBuffers().telemetryBytes()));
+    if (ram.firmwareBuffers() > 0) {
+      line(out, "firmware's buffers", ram.firmwareBuffers(), "a sample, a read-back block");
+    }
+    if (ram.protocolBuffers() > 0) {
+      line(
+          out,
+          "protocol buffers",
+          ram.protocolBuffers(),
+          String.format(
+              Locale.ROOT,
+              "%,d-byte image block, %,d-byte telemetry",
+              board.protocolBuffers().imageBlockBytes(),
+              board.protocolBuffers().telemetryBytes()));
+    }
+    boolean firmware = plan.target() == BoardPlan.Target.FIRMWARE;
+    line(out, "VM: array and object headers", ram.vmHeaders(),
+        firmware ? "12 bytes an array (TeaVM)" : "the profile's header model");
+    line(out, "VM: other objects", ram.vmObjects(),
+        firmware ? "TeaVM's and the firmware's, measured" : "estimate");
+    if (firmware) {
+      line(out, "VM: heap bookkeeping", ram.vmHeap(), "TeaVM's GC tables, page rounding");
+    }
+    line(out, firmware ? "VM: class structures, statics" : "VM: engine", ram.vmStatic(),
+        firmware ? ".data and .bss, measured" : "estimate");
+    line(out, "stack", ram.stack(), firmware ? "measured" : "one Java thread, estimate");
     line(out, "system (estimate)", ram.system(), "");
     items(out, board.reservedRam());
     line(out, "total", ram.total(), verdict(ram.total(), ram.capacity(), "SRAM"));

@@ -47,6 +47,7 @@ public final class SpelaCommand implements Runnable {
           BenchCommand.class,
           BoardsCommand.class,
           PlanCommand.class,
+          FirmwareCommand.class,
           VerifySubsetCommand.class,
           DemoCommand.class,
           BrokerCommand.class,

@@ -102,6 +102,10 @@ public final class TrainCommand implements Runnable {
       description = "Train on the first N training samples only (default: all).")
   Integer trainSamples;
 
+  @Option(names = "--test-samples", paramLabel = "N",
+      description = "Test on the first N test samples only (default: all).")
+  Integer testSamples;
+
   @Option(names = "--shard", paramLabel = "I/N",
       description = "Train and test on shard I of N only (samples I, I+N, I+2N, ... of each split), the data"
           + " a virtual device with --shard I/N learns from.")
@@ -162,7 +166,7 @@ public final class TrainCommand implements Runnable {
     Dataset data = dataset.load();
     int[] shardOf = shardOption();
     Samples train = samples(data.train(), data.numClasses(), shardOf, trainSamples);
-    Samples test = samples(data.test(), data.numClasses(), shardOf, null);
+    Samples test = samples(data.test(), data.numClasses(), shardOf, testSamples);
     if (classRange != null) {
       int[] range = classRange(data.numClasses());
       train = SampleSets.onlyClasses(train, range[0], range[1]);
@@ -243,6 +247,9 @@ public final class TrainCommand implements Runnable {
     }
     if (startFrom != null && algorithm == Algorithm.bp) {
       throw CliException.usage("--start-from gives a SPELA head to a feature extractor: not with --algo bp");
+    }
+    if (testSamples != null && testSamples < 1) {
+      throw CliException.usage("--test-samples must be at least 1, got " + testSamples);
     }
     if (engineKind == EngineKind.FIXED) {
       checkFixedEngineOptions();

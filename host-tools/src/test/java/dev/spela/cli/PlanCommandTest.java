@@ -37,19 +37,24 @@ class PlanCommandTest {
   }
 
   private static MemoryPlan memoryPlan(long frozenMask) {
+    return memoryPlan(128, frozenMask);
+  }
+
+  private static MemoryPlan memoryPlan(int hidden, long frozenMask) {
     MemoryPlan plan = new MemoryPlan();
-    assertEquals(ImageStatus.OK, plan.setShape(784, 10, new int[] {128, 34}, 2, frozenMask));
+    assertEquals(ImageStatus.OK, plan.setShape(784, 10, new int[] {hidden, 34}, 2, frozenMask));
     return plan;
   }
 
   @Test
   void jsonFiguresAreTheRuntimesToTheByte() throws IOException {
-    JsonNode json = planJson("plan", "--board", "nrf52840", "--layers", "784,128,34", "--json");
-    MemoryPlan model = memoryPlan(0);
+    JsonNode json = planJson("plan", "--board", "nrf52840", "--layers", "784,96,34", "--json");
+    MemoryPlan model = memoryPlan(96, 0);
     JsonNode ram = json.get("ram");
 
     assertEquals("nrf52840", json.get("board").asText());
-    assertEquals("784-128-34", json.get("model").asText());
+    assertEquals("FIRMWARE", json.get("target").asText());
+    assertEquals("784-96-34", json.get("model").asText());
     assertEquals(10, json.get("classes").asInt());
     assertEquals(model.weightBytes(), ram.get("weights").asLong());
     assertEquals(model.biasBytes(), ram.get("biases").asLong());
@@ -60,16 +65,20 @@ class PlanCommandTest {
     assertEquals(MemoryPlan.FIXED_BYTES, ram.get("runtimeFixed").asLong());
     long system = BoardCatalogue.standard().byId("nrf52840").reservedRamBytes();
     assertEquals(system, ram.get("system").asLong());
-    assertEquals(
-        model.ramBytes() + ram.get("protocolBuffers").asLong() + system,
-        ram.get("total").asLong());
+    long vm = 0;
+    for (String line : List.of("firmwareBuffers", "protocolBuffers", "vmHeaders", "vmObjects",
+        "vmHeap", "vmStatic", "stack")) {
+      vm += ram.get(line).asLong();
+    }
+    assertEquals(model.ramBytes() + vm, ram.get("device").asLong());
+    assertEquals(ram.get("device").asLong() + system, ram.get("total").asLong());
     assertEquals(262144, ram.get("capacity").asLong());
     assertEquals(
-        ModelImage.imageSize(784, 10, new int[] {128, 34}, 2),
+        ModelImage.imageSize(784, 10, new int[] {96, 34}, 2),
         json.get("flash").get("image").asLong());
     assertEquals(model.backpropBytes(), json.get("backprop").get("model").asLong());
     assertEquals(2, json.get("layers").size());
-    assertEquals(784L * 128 + 10 * 128, json.get("layers").get(0).get("forwardMacs").asLong());
+    assertEquals(784L * 96 + 10 * 96, json.get("layers").get(0).get("forwardMacs").asLong());
     assertTrue(json.get("time").get("trainStepMillis").asDouble() > 0);
     assertTrue(json.get("fits").asBoolean());
     assertFalse(json.has("reason"), "no reason when it fits");
@@ -79,7 +88,9 @@ class PlanCommandTest {
   void jsonIsTheSharedBoardPlan() throws IOException {
     JsonNode json =
         planJson("plan", "--board", "esp32", "--layers", "784,128,34", "--frozen", "1", "--json");
-    BoardPlan plan = BoardPlan.of(BoardCatalogue.standard().byId("esp32"), memoryPlan(1));
+    BoardPlan plan =
+        BoardPlan.of(
+            BoardCatalogue.standard().byId("esp32"), memoryPlan(1), BoardPlan.Target.FIRMWARE);
 
     assertEquals(Json.mapper().readTree(Json.line(plan)), json);
   }
@@ -99,7 +110,7 @@ class PlanCommandTest {
 
   @Test
   void freezingMovesWeightsFromRamToFlash() throws IOException {
-    String[] args = {"plan", "--board", "rp2040", "--layers", "784,128,34", "--json"};
+    String[] args = {"plan", "--board", "rp2040", "--layers", "784,128,34", "--target", "jvm", "--json"};
     JsonNode trained = planJson(args);
     JsonNode frozen = planJson(concat(args, "--frozen", "1"));
     long layer0 = 2L * 784 * 128;
@@ -108,9 +119,9 @@ class PlanCommandTest {
         trained.get("ram").get("weights").asLong() - layer0,
         frozen.get("ram").get("weights").asLong());
     assertEquals(
-        trained.get("ram").get("total").asLong() - layer0 - 4L * 392,
+        trained.get("ram").get("total").asLong() - layer0 - (4L + 12) * 392,
         frozen.get("ram").get("total").asLong(),
-        "the frozen layer's weights and its 392 row references leave RAM");
+        "the frozen layer's weights, its 392 row references and their array headers leave RAM");
     assertEquals(
         layer0 + 2L * 10 * (128 + 34), frozen.get("flash").get("readInPlace").asLong(), "frozen weights, priors");
     assertEquals(trained.get("flash").get("total"), frozen.get("flash").get("total"));
@@ -122,21 +133,26 @@ class PlanCommandTest {
   void humanOutputIsATableEndingInTheVerdict() {
     assertEquals(
         SpelaCommand.EXIT_OK,
-        run("plan", "--board", "nrf52840", "--layers", "784,128,34"),
+        run("plan", "--board", "nrf52840", "--layers", "784,96,34"),
         err.toString());
     String text = out.toString();
-    BoardPlan plan = BoardPlan.of(BoardCatalogue.standard().byId("nrf52840"), memoryPlan(0));
+    BoardPlan plan =
+        BoardPlan.of(
+            BoardCatalogue.standard().byId("nrf52840"),
+            memoryPlan(96, 0),
+            BoardPlan.Target.FIRMWARE);
 
-    assertTrue(text.startsWith("784-128-34, 10 classes, on nrf52840: "), text);
-    assertTrue(text.contains("\n    1     784      128  no         200,704"), text);
-    assertTrue(text.contains("\n    2     128       34  no"), text);
-    assertTrue(text.contains("  weights (trainable layers)         209,408\n"), text);
+    assertTrue(text.startsWith("784-96-34, 10 classes, on nrf52840 (firmware target): "), text);
+    assertTrue(text.contains("\n    1     784       96  no         150,528"), text);
+    assertTrue(text.contains("\n    2      96       34  no"), text);
+    assertTrue(text.contains("  weights (trainable layers)         157,056\n"), text);
+    assertTrue(text.contains("  VM: heap bookkeeping"), text);
     assertTrue(
         text.contains(
             String.format(Locale.ROOT, "  total%,37d  of 262,144 SRAM: fits,", plan.ram().total())),
         text);
     assertTrue(text.contains("Backpropagation instead would need "), text);
-    assertTrue(text.contains("training step 211,190 MACs"), text);
+    assertTrue(text.contains("training step 158,486 MACs"), text);
     assertTrue(text.endsWith("Fits: yes\n"), text);
     assertFalse(text.lines().anyMatch(line -> line.endsWith(" ")), "no trailing spaces");
   }
@@ -164,12 +180,16 @@ class PlanCommandTest {
   @Test
   void humanOutputGivesTheReasonWhenItDoesNotFit() {
     assertEquals(SpelaCommand.EXIT_OK, run("plan", "--board", "rp2040", "--layers", "784,128,34"));
-    long needed = BoardPlan.of(BoardCatalogue.standard().byId("rp2040"), memoryPlan(0)).ram().total();
+    long needed =
+        BoardPlan.of(
+                BoardCatalogue.standard().byId("rp2040"), memoryPlan(0), BoardPlan.Target.FIRMWARE)
+            .ram()
+            .total();
     assertTrue(needed > 270_336);
     assertTrue(
         out.toString()
             .endsWith(String.format(Locale.ROOT,
-                "Fits: no: RAM: needs %,d bytes, the board has 270,336 (over by %,d)%n", needed, needed - 270_336)),
+                "Fits: no: RAM: needs %,d bytes, the board has 270,336 (short by %,d)%n", needed, needed - 270_336)),
         out.toString());
   }
 

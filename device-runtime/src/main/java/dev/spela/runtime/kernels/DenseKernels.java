@@ -157,25 +157,53 @@ public final class DenseKernels {
       int[] acc) {
     System.arraycopy(bias, biasOffset, acc, 0, out);
     int maxInput = 0;
-    for (int k = 0; k < count; k++) {
+    // Two input pairs per pass over acc: half the accumulator traffic (int sums wrap exactly, so
+    // the order of the additions does not change a bit). An odd last pair goes with weight 0.
+    for (int k = 0; k < count; k += 2) {
       int p = active[k];
+      int q = k + 1 < count ? active[k + 1] : p;
       int xp = x[p];
-      int x0 = low(xp);
-      int x1 = high(xp);
-      maxInput = Math.max(maxInput, Math.max(x0, x1));
-      forwardRow(rows[firstRow + p], out, x0, x1, acc);
+      int xq = k + 1 < count ? x[q] : 0;
+      maxInput = Math.max(maxInput, Math.max(largest(xp), largest(xq)));
+      forwardRows(rows[firstRow + p], rows[firstRow + q], out, xp, xq, acc);
     }
     return maxInput;
   }
 
   /**
-   * {@code acc[j] += low(row[j]) * x0 + high(row[j]) * x1}: the vectorisable inner loop of {@link
-   * #forward}, also run alone on a row read from flash (a frozen layer's).
+   * {@code acc[j] += low(row[j]) * x0 + high(row[j]) * x1}: one row of {@link #forward}, for a row
+   * read from flash (a frozen layer's).
    */
   public static void forwardRow(int[] row, int out, int x0, int x1, int[] acc) {
-    for (int j = 0; j < out; j++) {
-      int v = row[j];
-      acc[j] += (v << 16 >> 16) * x0 + (v >> 16) * x1;
+    forwardRows(row, row, out, pack(x0, x1), 0, acc);
+  }
+
+  /** The larger of a packed pair's two (non-negative) inputs. */
+  private static int largest(int pair) {
+    return Math.max(low(pair), high(pair));
+  }
+
+  /**
+   * {@code acc[j] += low(a[j]) * low(xa) + high(a[j]) * high(xa) + low(b[j]) * low(xb) + high(b[j])
+   * * high(xb)}: the inner loop of {@link #forward}, over two rows of input pairs. Its guard is
+   * always true ({@code n} is at most every length); it is there for TeaVM, which then proves every
+   * index in bounds and compiles the loop without bounds checks (NUMERICS.md, "Kernels").
+   */
+  private static void forwardRows(int[] a, int[] b, int out, int xa, int xb, int[] acc) {
+    int aLength = a.length;
+    int bLength = b.length;
+    int accLength = acc.length;
+    int n = Math.min(out, Math.min(accLength, Math.min(aLength, bLength)));
+    int a0 = low(xa);
+    int a1 = high(xa);
+    int b0 = low(xb);
+    int b1 = high(xb);
+    for (int j = 0; j < n; j++) {
+      if (j > -1 && j < aLength && j < bLength && j < accLength) {
+        int v = a[j];
+        int w = b[j];
+        acc[j] += (v << 16 >> 16) * a0 + (v >> 16) * a1 + (w << 16 >> 16) * b0 + (w >> 16) * b1;
+      }
     }
   }
 
@@ -200,13 +228,21 @@ public final class DenseKernels {
     }
   }
 
-  /** {@code sum_p low(w[p]) * low(x[p]) + high(w[p]) * high(x[p])}: the vectorisable reduction. */
+  /**
+   * {@code sum_p low(w[p]) * low(x[p]) + high(w[p]) * high(x[p])}: the vectorisable reduction, its
+   * guard for TeaVM as in {@link #forwardRows}.
+   */
   private static int dot(int[] w, int[] x, int pairs) {
+    int wLength = w.length;
+    int xLength = x.length;
+    int n = Math.min(pairs, Math.min(wLength, xLength));
     int sum = 0;
-    for (int p = 0; p < pairs; p++) {
-      int v = w[p];
-      int u = x[p];
-      sum += (v << 16 >> 16) * (u << 16 >> 16) + (v >> 16) * (u >> 16);
+    for (int p = 0; p < n; p++) {
+      if (p > -1 && p < wLength && p < xLength) {
+        int v = w[p];
+        int u = x[p];
+        sum += (v << 16 >> 16) * (u << 16 >> 16) + (v >> 16) * (u >> 16);
+      }
     }
     return sum;
   }
@@ -368,7 +404,8 @@ public final class DenseKernels {
 
   /**
    * The vectorisable inner loop of {@link #update}. Each half gets its own change d; the low half
-   * is added modulo 2^16 and the high half above it, which is exact while both stay in int16.
+   * is added modulo 2^16 and the high half above it, which is exact while both stay in int16. Its
+   * guard is for TeaVM, as in {@link #forwardRows}.
    */
   private static void updateRow(
       int[] row,
@@ -381,13 +418,19 @@ public final class DenseKernels {
       int t0,
       int t1,
       int noiseShift) {
-    for (int j = 0; j < out; j++) {
-      int gj = g[j];
-      int n = noise[j];
-      int d0 = (gj * x0 + ((n + t0) >>> noiseShift)) >> shift;
-      int d1 = (gj * x1 + ((n + t1) >>> noiseShift)) >> shift;
-      int v = row[j];
-      row[j] = ((v & HIGH_MASK) + (d1 << 16)) | ((v + d0) & LOW_MASK);
+    int rowLength = row.length;
+    int gLength = g.length;
+    int noiseLength = noise.length;
+    int n = Math.min(out, Math.min(rowLength, Math.min(gLength, noiseLength)));
+    for (int j = 0; j < n; j++) {
+      if (j > -1 && j < rowLength && j < gLength && j < noiseLength) {
+        int gj = g[j];
+        int r = noise[j];
+        int d0 = (gj * x0 + ((r + t0) >>> noiseShift)) >> shift;
+        int d1 = (gj * x1 + ((r + t1) >>> noiseShift)) >> shift;
+        int v = row[j];
+        row[j] = ((v & HIGH_MASK) + (d1 << 16)) | ((v + d0) & LOW_MASK);
+      }
     }
   }
 
@@ -430,7 +473,7 @@ public final class DenseKernels {
 
   /**
    * The vectorisable inner loop of {@link #updateOutputMajor}, halves added as in {@link
-   * #updateRow}.
+   * #updateRow}, its guard for TeaVM as in {@link #forwardRows}.
    */
   private static void updateColumn(
       int[] row,
@@ -442,13 +485,19 @@ public final class DenseKernels {
       int t0,
       int t1,
       int noiseShift) {
-    for (int p = 0; p < pairs; p++) {
-      int u = x[p];
-      int n = noise[p];
-      int d0 = (g * (u << 16 >> 16) + ((n + t0) >>> noiseShift)) >> shift;
-      int d1 = (g * (u >> 16) + ((n + t1) >>> noiseShift)) >> shift;
-      int v = row[p];
-      row[p] = ((v & HIGH_MASK) + (d1 << 16)) | ((v + d0) & LOW_MASK);
+    int rowLength = row.length;
+    int xLength = x.length;
+    int noiseLength = noise.length;
+    int n = Math.min(pairs, Math.min(rowLength, Math.min(xLength, noiseLength)));
+    for (int p = 0; p < n; p++) {
+      if (p > -1 && p < rowLength && p < xLength && p < noiseLength) {
+        int u = x[p];
+        int r = noise[p];
+        int d0 = (g * (u << 16 >> 16) + ((r + t0) >>> noiseShift)) >> shift;
+        int d1 = (g * (u >> 16) + ((r + t1) >>> noiseShift)) >> shift;
+        int v = row[p];
+        row[p] = ((v & HIGH_MASK) + (d1 << 16)) | ((v + d0) & LOW_MASK);
+      }
     }
   }
 

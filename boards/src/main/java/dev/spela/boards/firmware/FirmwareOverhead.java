@@ -1,0 +1,96 @@
+package dev.spela.boards.firmware;
+
+import dev.spela.boards.BoardProfile;
+import dev.spela.firmware.FirmwareMemory;
+import dev.spela.runtime.MemoryPlan;
+
+/**
+ * The RAM the firmware target needs besides the model's arrays: TeaVM's class structures and
+ * runtime data (.data and .bss), the GC's tables and page rounding around the Java heap, and the
+ * stack. Measured on the firmware (boards/BOARDS.md, "The firmware target"); a test runs the
+ * firmware on every board and holds the plan to within 2% of what it measures.
+ */
+public final class FirmwareOverhead {
+
+  /** .data: TeaVM's class structures, string pool and static fields, newlib's state. */
+  public static final long DATA_BYTES = 8072;
+
+  /** .bss: static fields, the GC's and TeaVM's own tables, the instruction meter. */
+  public static final long BSS_BYTES = 1456;
+
+  /** The stack's painted high-water mark over a whole run, rounded up to 64 bytes. */
+  public static final long STACK_BYTES = 1152;
+
+  /**
+   * TeaVM's and newlib's other mallocs, measured: TeaVM's table of interned strings (6 KB), its
+   * static GC roots, newlib's random state, and malloc's chunk headers.
+   */
+  public static final long MALLOC_FIXED_BYTES = 9388;
+
+  /** TeaVM's page: each of its four heap regions is rounded up to it (memory.c, as patched). */
+  public static final long TEAVM_PAGE = 64;
+
+  /** TeaVM's GC region (memory.h): one card-table byte and two region bytes per region. */
+  public static final long TEAVM_REGION = 2048;
+
+  private FirmwareOverhead() {}
+
+  /**
+   * The firmware's RAM besides the runtime's arrays, line by line (boards/BOARDS.md, "The
+   * firmware target"): the firmware's buffers, array headers, the fixed objects, TeaVM's
+   * heap bookkeeping, its static data (.data and .bss), and the stack.
+   */
+  public record Lines(
+      long buffers, long arrayHeaders, long objects, long heap, long staticData, long stack) {}
+
+  /** The lines for a model of this plan and sample size. */
+  public static Lines lines(MemoryPlan model, int sampleBytes) {
+    long javaHeap = FirmwareMemory.javaHeapBytes(model, sampleBytes);
+    return new Lines(
+        FirmwareMemory.bufferBytes(sampleBytes),
+        FirmwareMemory.arrayHeaderBytes(model),
+        FirmwareMemory.objectBytes(),
+        mallocBytes(javaHeap) - javaHeap,
+        DATA_BYTES + BSS_BYTES,
+        STACK_BYTES);
+  }
+
+  /**
+   * What TeaVM's runtime takes with malloc for a Java heap of {@code javaHeap} bytes: the heap,
+   * the GC's work area (a sixteenth of the heap), its region table and card table, each rounded
+   * up to a page, and the fixed rest.
+   */
+  public static long mallocBytes(long javaHeap) {
+    long regions = javaHeap / TEAVM_REGION + 1;
+    return page(javaHeap) + page(javaHeap / 16) + page(2 * regions) + page(regions)
+        + MALLOC_FIXED_BYTES;
+  }
+
+  /** The firmware's RAM: what the board's SRAM leaves after the system's reservations. */
+  public static long ramBytes(BoardProfile board) {
+    return board.sramBytes() - board.reservedRamBytes();
+  }
+
+  /** The layout of a firmware for this model on this board. */
+  public static FirmwareLayout layout(
+      BoardProfile board, MemoryPlan model, int imageBytes, int sampleBytes) {
+    long javaHeap = FirmwareMemory.javaHeapBytes(model, sampleBytes);
+    long slot = roundUp(imageBytes, board.flashSectorBytes());
+    return new FirmwareLayout(
+        ramBytes(board),
+        board.flashBytes(),
+        board.flashSectorBytes(),
+        slot,
+        javaHeap,
+        mallocBytes(javaHeap),
+        STACK_BYTES);
+  }
+
+  private static long page(long bytes) {
+    return roundUp(bytes, TEAVM_PAGE);
+  }
+
+  private static long roundUp(long bytes, long unit) {
+    return (bytes + unit - 1) / unit * unit;
+  }
+}
