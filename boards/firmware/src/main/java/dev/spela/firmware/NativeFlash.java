@@ -5,7 +5,8 @@ import dev.spela.protocols.storage.FlashStatus;
 
 /**
  * One of the board's flash regions ({@link Natives#SLOT_A}, {@link Natives#SLOT_B}, {@link
- * Natives#CHECKPOINT}) as the runtime's storage port: every range is checked here, so the natives
+ * Natives#CHECKPOINT}) as the runtime's storage port: every range is checked here, by the port's
+ * own rules ({@link FlashStatus#checkTransfer}, {@link FlashStatus#checkErase}), so the natives
  * never see a bad one.
  */
 final class NativeFlash implements FlashRegion {
@@ -28,17 +29,18 @@ final class NativeFlash implements FlashRegion {
 
   @Override
   public int read(int offset, byte[] dst, int dstOffset, int length) {
-    if (!inRange(offset, dst, dstOffset, length)) {
-      return FlashStatus.OUT_OF_RANGE;
+    int status = FlashStatus.checkTransfer(offset, length, size(), dst, dstOffset);
+    if (status == FlashStatus.OK) {
+      Natives.flashRead(region, offset, dst, dstOffset, length);
     }
-    Natives.flashRead(region, offset, dst, dstOffset, length);
-    return FlashStatus.OK;
+    return status;
   }
 
   @Override
   public int write(int offset, byte[] src, int srcOffset, int length) {
-    if (!inRange(offset, src, srcOffset, length)) {
-      return FlashStatus.OUT_OF_RANGE;
+    int status = FlashStatus.checkTransfer(offset, length, size(), src, srcOffset);
+    if (status != FlashStatus.OK) {
+      return status;
     }
     return Natives.flashWrite(region, offset, src, srcOffset, length) == 0
         ? FlashStatus.OK
@@ -47,20 +49,10 @@ final class NativeFlash implements FlashRegion {
 
   @Override
   public int erase(int offset, int length) {
-    int sector = sectorBytes();
-    if (!FlashStatus.inside(offset, length, size())) {
-      return FlashStatus.OUT_OF_RANGE;
+    int status = FlashStatus.checkErase(offset, length, size(), sectorBytes());
+    if (status == FlashStatus.OK) {
+      Natives.flashErase(region, offset, length);
     }
-    if (offset % sector != 0 || length % sector != 0) {
-      return FlashStatus.MISALIGNED;
-    }
-    Natives.flashErase(region, offset, length);
-    return FlashStatus.OK;
-  }
-
-  private boolean inRange(int offset, byte[] buffer, int bufferOffset, int length) {
-    return buffer != null
-        && FlashStatus.inside(offset, length, size())
-        && FlashStatus.inside(bufferOffset, length, buffer.length);
+    return status;
   }
 }
