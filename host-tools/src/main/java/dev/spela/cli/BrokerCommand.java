@@ -18,17 +18,17 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Run an MQTT broker for the fleet until Ctrl-C.",
-      "HiveMQ CE, embedded, MQTT 3.1.1 and 5, everything in memory. With --secure it",
-      "serves TLS with the fleet's broker certificate and admits only the fleet's",
-      "accounts, each device to its own topics (the fleet folder is created on first",
-      "use). Without it: plain TCP on 127.0.0.1, anyone on this machine may connect.",
+      "HiveMQ CE, embedded, MQTT 3.1.1 and 5, everything in memory. It serves TLS",
+      "with the fleet's broker certificate and admits only the fleet's accounts, each",
+      "device to its own topics (the fleet folder is created on first use). With",
+      "--insecure: plain TCP on 127.0.0.1, anyone on this machine may connect.",
       "The fleet commands work with any other MQTT broker too (see their --broker)."
     },
     footerHeading = "%nExamples:%n",
     footer = {
-      "  spela broker --secure                     TLS on 127.0.0.1:8883",
-      "  spela broker --secure --bind 0.0.0.0 --broker-name lab-pi.local",
-      "  spela broker --insecure --port 1883       plain TCP, for local experiments"
+      "  spela broker                              TLS on 127.0.0.1:8883",
+      "  spela broker --bind 0.0.0.0 --broker-name lab-pi.local",
+      "  spela broker --insecure                   plain TCP on 127.0.0.1:1883"
     })
 public final class BrokerCommand implements Runnable {
 
@@ -40,35 +40,33 @@ public final class BrokerCommand implements Runnable {
   SecurityMode mode = new SecurityMode();
 
   @Option(names = "--port", paramLabel = "PORT",
-      description = "Port (default: 8883 with --secure, else 1883; 0 picks a free port).")
+      description = "Port (default: 8883, with --insecure 1883; 0 picks a free port).")
   Integer port;
 
   @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
-      description = "Address to listen on, with --secure (default: ${DEFAULT-VALUE}; 0.0.0.0: every interface).")
+      description = "Address to listen on, with TLS (default: ${DEFAULT-VALUE}; 0.0.0.0: every interface).")
   String bind;
 
   @Override
   public void run() {
-    int chosen = port != null ? port : mode.secure ? 8883 : 1883;
+    boolean secure = !mode.insecure;
+    int chosen = port != null ? port : secure ? 8883 : 1883;
     if (chosen < 0 || chosen > 65535) {
       throw CliException.usage("--port must be 0..65535, got " + chosen);
     }
-    if (!mode.secure && (!bind.equals("127.0.0.1") || !fleetFolder.brokerNames.isEmpty())) {
-      throw CliException.usage("--bind and --broker-name need --secure: a plain broker listens on 127.0.0.1 only");
+    if (!secure && (!bind.equals("127.0.0.1") || !fleetFolder.brokerNames.isEmpty())) {
+      throw CliException.usage("--bind and --broker-name need TLS: a plain broker listens on 127.0.0.1 only");
     }
     PrintWriter out = spec.commandLine().getOut();
     EmbeddedBroker broker;
     try {
-      if (mode.secure) {
+      if (secure) {
         FleetSecurity fleet = fleetFolder.open();
         broker = chosen == 0 && bind.equals("127.0.0.1")
             ? EmbeddedBroker.startSecure(fleet) : EmbeddedBroker.startSecure(chosen, bind, fleet);
         out.println("fleet folder " + fleet.folder() + " (devices trust " + fleet.authority().caCertificateFile() + ")");
       } else {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("spela: warning: plain TCP without logins: anyone who can reach 127.0.0.1:" + chosen
-            + " can command the fleet (use --secure)");
-        err.flush();
+        BrokerOptions.warnInsecure(spec.commandLine().getErr(), "127.0.0.1:" + chosen);
         broker = chosen == 0 ? EmbeddedBroker.start() : EmbeddedBroker.start(chosen);
       }
     } catch (IOException e) {

@@ -9,6 +9,7 @@ import dev.spela.data.KnownDataset;
 import dev.spela.fleet.FleetData;
 import dev.spela.fleet.FleetDemo;
 import dev.spela.fleet.RunFolder;
+import dev.spela.fleet.security.FleetSecurity;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -34,14 +35,18 @@ import picocli.CommandLine.Spec;
       "Starts an MQTT broker and N virtual devices on different boards, flashes",
       "each a model that fits it, trains every device on its shard of MNIST with",
       "live progress, evaluates each on held-out samples and writes the run's",
-      "report. Fetches MNIST first if it is not cached. Exit 1 if a device failed."
+      "report. Fetches MNIST first if it is not cached. Exit 1 if a device failed.",
+      "Secured like a real fleet: TLS, an account per device, per-device topic rights,",
+      "from a fleet folder of its own in the run folder (or --fleet); plain MQTT",
+      "only with --insecure."
     },
     footerHeading = "%nExamples:%n",
     footer = {
       "  spela demo",
       "  spela demo --devices 8 --epochs 2 --boards nrf52840,esp32",
       "  spela demo --http 8080   (and open the dashboard URL it prints)",
-      "  spela demo --broker tcp://127.0.0.1:1883 --run runs/demo-mosquitto"
+      "  spela demo --broker ssl://127.0.0.1:8883   (the fleet of spela broker)",
+      "  spela demo --insecure --broker tcp://127.0.0.1:1883 --run runs/demo-plain"
     })
 public final class DemoCommand implements Runnable {
 
@@ -80,6 +85,14 @@ public final class DemoCommand implements Runnable {
       description = "Use this MQTT broker instead of an embedded one.")
   String brokerUrl;
 
+  @Option(names = "--fleet", paramLabel = "DIR",
+      description = "Fleet folder (CA, accounts, keys) the demo uses (default: RUN/fleet, with --broker that of"
+          + " spela broker: $SPELA_FLEET, else ~/.spela/fleet).")
+  Path fleetFolder;
+
+  @Option(names = "--insecure", description = "Plain MQTT without logins (prints a warning).")
+  boolean insecure;
+
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Read MNIST's IDX files from DIR instead of the cache.")
   Path dataDir;
 
@@ -109,19 +122,34 @@ public final class DemoCommand implements Runnable {
       // Its devices' flash would start from the last run's models: a demo starts from scratch.
       throw CliException.usage("run folder " + runDir + " is not empty: choose a new one");
     }
+    if (!insecure && brokerUrl != null && (brokerUrl.startsWith("tcp:") || brokerUrl.startsWith("ws:"))) {
+      throw CliException.usage(brokerUrl + " is plain MQTT: use the fleet's ssl:// broker, or add --insecure");
+    }
     Dataset mnist = loadMnist();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("demo: %s, %s on MNIST shards, run folder %s%n", Plural.of(devices, "virtual device"),
         Plural.of(epochs, "epoch"), runDir);
     out.flush();
     RunFolder folder = RunFolder.at(runDir);
+    FleetSecurity fleet = null;
+    if (insecure) {
+      BrokerOptions.warnInsecure(spec.commandLine().getErr(), brokerUrl != null ? brokerUrl : "the demo's broker");
+    } else {
+      Path fleetDir = fleetFolder != null ? fleetFolder
+          : brokerUrl != null ? FleetSecurity.defaultFolder() : runDir.resolve("fleet");
+      try {
+        fleet = FleetSecurity.open(fleetDir);
+      } catch (IOException e) {
+        throw CliException.failure("cannot open the fleet folder " + fleetDir + ": " + e.getMessage(), e);
+      }
+    }
     FleetDemo.Result result;
     try {
       result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, boards, mnist, runDir, brokerUrl, maxTrain, heldOut,
           recordEvery, learningRate, System.console() != null ? System.err : null, http, url -> {
             out.println("dashboard: " + url);
             out.flush();
-          }));
+          }, fleet));
     } catch (IOException e) {
       if (!Files.exists(runDir.resolve("devices"))) {
         folder.discard(); // it failed before any device started (no broker, say): leave nothing behind

@@ -4,12 +4,15 @@ import dev.spela.boards.BoardCatalogue;
 import dev.spela.boards.device.BoardLimits;
 import dev.spela.boards.device.Claimant;
 import dev.spela.boards.device.DataShard;
+import dev.spela.boards.device.DeviceCredentials;
+import dev.spela.boards.device.SecureClaimant;
 import dev.spela.boards.device.VirtualDevice;
 import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
 import dev.spela.fleet.FleetData;
+import dev.spela.fleet.security.FleetAuthority;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.NoSuchElementException;
 import picocli.CommandLine.ArgGroup;
@@ -50,19 +53,24 @@ public final class DeviceCommand implements Runnable {
         "host, then trains, reports and takes images as the host commands.",
         "By default it trains for one pass over its shard (--epochs) and sends a",
         "telemetry record every " + Run.RECORD_EVERY + " samples (--record-every), a few a second",
-        "on a desktop computer; it stays online for commands and images after."
+        "on a desktop computer; it stays online for commands and images after.",
+        "It logs in over TLS: with --id it enrols itself in the fleet folder (this",
+        "machine owns the fleet; a Mosquitto then needs spela mosquitto-config and",
+        "SIGHUP), with --claim it claims its credentials from spela provision. Plain",
+        "MQTT without a login only with --insecure."
       },
       footerHeading = "%nExamples:%n",
       footer = {
         "  spela broker &",
         "  spela device run --board nrf52840 --id vd-1",
         "  spela device run --board esp32 --id vd-2 --shard 1/4 --epochs 5",
-        "  spela device run --board stm32h743 --claim lab-7 --claim-secret s3cret",
+        "  spela device run --board stm32h743 --claim lab-7 --claim-secret-file b7.secret",
         "  spela device run --board nrf52840 --id vd-1 --epochs 0   (train until stopped)"
       })
   static final class Run implements Runnable {
     /** Samples per telemetry record by default: a few records a second at a host's speed. */
     static final String RECORD_EVERY = "2000";
+    static final long CLAIM_TIMEOUT_MS = 120_000;
 
     @Spec CommandSpec spec;
 
@@ -82,11 +90,16 @@ public final class DeviceCommand implements Runnable {
     static final class Claim {
       @Option(names = "--claim", required = true, paramLabel = "CLAIM_ID",
           description = "Instead of --id: ask the host (spela provision) for an identity with this claim id,"
-              + " once; it is kept in --state-dir.")
+              + " once; its credentials are kept in --state-dir/CLAIM_ID.")
       String claimId;
 
-      @Option(names = "--claim-secret", required = true, paramLabel = "SECRET", description = "The batch's claim secret.")
-      String secret;
+      @Option(names = "--claim-secret-file", paramLabel = "FILE",
+          description = "File holding the batch's claim secret (else $" + ClaimSecret.ENVIRONMENT + ").")
+      Path secretFile;
+
+      @Option(names = "--ca", paramLabel = "FILE",
+          description = "The fleet CA certificate the device trusts (default: ca.crt in the fleet folder).")
+      Path ca;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -124,6 +137,7 @@ public final class DeviceCommand implements Runnable {
 
     @Override
     public void run() {
+      broker.checkMode();
       int[] part = parseShard(shard);
       if (recordEvery < 1 || epochs < 0 || maxTrain < 1 || maxHeldOut < 0) {
         throw CliException.usage("--record-every and --max-train must be positive, --epochs and --max-held-out not negative");
@@ -135,28 +149,26 @@ public final class DeviceCommand implements Runnable {
         throw CliException.usage(e.getMessage());
       }
       Dataset dataset = DatasetOptions.load(DatasetCatalogue.standard(), data, dataDir);
-      String id = identity.id;
-      if (identity.claim != null) {
-        try {
-          Claimant.Identity claimed = Claimant.claim(broker.url(), stateDir.resolve(identity.claim.claimId),
-              identity.claim.claimId, board, identity.claim.secret.getBytes(StandardCharsets.UTF_8), 120_000);
-          id = claimed.deviceId();
-          group = claimed.group();
-          spec.commandLine().getOut().printf("claim %s: provisioned as %s/%s%n", identity.claim.claimId, group, id);
-        } catch (IOException e) {
-          throw CliException.failure(e.getMessage(), e);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw CliException.failure("interrupted");
-        } catch (IllegalArgumentException e) {
-          throw CliException.usage(e.getMessage());
-        }
+      DeviceCredentials credentials;
+      String id;
+      try {
+        credentials = credentials();
+        id = credentials != null ? credentials.deviceId()
+            : identity.claim != null ? claimInsecurely() : identity.id;
+      } catch (IOException e) {
+        throw CliException.failure(e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw CliException.failure("interrupted");
+      } catch (IllegalArgumentException e) {
+        throw CliException.usage(e.getMessage());
       }
       DataShard shardData = FleetData.shard(dataset, part[0], part[1], maxTrain, maxHeldOut);
       VirtualDevice device;
       try {
-        device = VirtualDevice.start(new VirtualDevice.Config(id, group, broker.hostId(), broker.url(), stateDir,
-            limits, shardData, recordEvery, 4, epochs));
+        VirtualDevice.Config config = new VirtualDevice.Config(id, group, broker.hostId(), broker.url(), stateDir,
+            limits, shardData, recordEvery, 4, epochs);
+        device = VirtualDevice.start(credentials != null ? config.secured(credentials) : config);
       } catch (IOException e) {
         throw CliException.failure(e.getMessage(), e);
       } catch (IllegalArgumentException e) {
@@ -178,6 +190,48 @@ public final class DeviceCommand implements Runnable {
       if (failure != null) {
         throw CliException.failure("device " + id + " stopped: " + failure.getMessage(), failure);
       }
+    }
+
+    /**
+     * The device's credentials: with --id, those it keeps in its state folder while the fleet still
+     * admits them, else a new enrolment in the fleet folder (the owner's machine); with --claim, those
+     * it claimed once (PROTOCOL.md 15.2). Null with --insecure.
+     */
+    private DeviceCredentials credentials() throws IOException, InterruptedException {
+      if (broker.insecure()) {
+        BrokerOptions.warnInsecure(spec.commandLine().getErr(), broker.url());
+        return null;
+      }
+      if (identity.claim == null) {
+        return broker.fleet().deviceCredentials(identity.id, group, stateDir.resolve(identity.id));
+      }
+      Claim claim = identity.claim;
+      Path dir = stateDir.resolve(claim.claimId);
+      DeviceCredentials stored = DeviceCredentials.load(dir);
+      if (stored != null) {
+        return stored;
+      }
+      byte[] unitKey = SecureClaimant.unitKey(ClaimSecret.read(claim.secretFile), claim.claimId);
+      Path ca = claim.ca != null ? claim.ca : broker.fleetFolder().resolve(FleetAuthority.CA_CERTIFICATE);
+      if (!Files.isRegularFile(ca)) {
+        throw CliException.usage("no fleet CA certificate at " + ca + ": give the one the fleet uses with --ca FILE");
+      }
+      DeviceCredentials claimed = SecureClaimant.claim(broker.url(), dir, ca, claim.claimId, board, unitKey,
+          CLAIM_TIMEOUT_MS);
+      spec.commandLine().getOut().printf("claim %s: provisioned as %s/%s%n", claim.claimId, claimed.group(),
+          claimed.deviceId());
+      return claimed;
+    }
+
+    /** Section 11's plain claim (--insecure): the identity only, sent in clear. */
+    private String claimInsecurely() throws IOException, InterruptedException {
+      Claim claim = identity.claim;
+      Claimant.Identity claimed = Claimant.claim(broker.url(), stateDir.resolve(claim.claimId), claim.claimId,
+          board, ClaimSecret.read(claim.secretFile), CLAIM_TIMEOUT_MS);
+      group = claimed.group();
+      spec.commandLine().getOut().printf("claim %s: provisioned as %s/%s%n", claim.claimId, group,
+          claimed.deviceId());
+      return claimed.deviceId();
     }
   }
 

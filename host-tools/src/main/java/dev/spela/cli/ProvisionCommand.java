@@ -1,7 +1,6 @@
 package dev.spela.cli;
 
 import dev.spela.fleet.ClaimService;
-import dev.spela.fleet.FleetHost;
 import dev.spela.fleet.Provisioner;
 import dev.spela.fleet.Provisioner.Provisioned;
 import dev.spela.fleet.security.ClaimRateLimiter;
@@ -16,7 +15,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,35 +27,28 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Give devices that claim with the batch secret their identities.",
-      "The batch's claim secret is read from --claim-secret-file or $" + ProvisionCommand.SECRET_ENVIRONMENT
+      "The batch's claim secret is read from --claim-secret-file or $" + ClaimSecret.ENVIRONMENT
           + ", never from",
-      "the command line. With --secure (PROTOCOL.md 15.2): TLS and the fleet's host",
+      "the command line. By default (PROTOCOL.md 15.2): TLS and the fleet's host",
       "account, per-unit claim keys, replies encrypted to the claimant, claims rate-limited,",
-      "each answer a new broker password and device key (see also --expect). Without it:",
-      "section 11's claim, answered in clear, identities kept in --registry.",
+      "each answer a new broker password and device key (see also --expect). With",
+      "--insecure: section 11's claim, answered in clear, identities kept in --registry.",
       "The same claim id always gets the same (random) device id. Runs until Ctrl-C or",
       "until --count claims are answered."
     },
     footerHeading = "%nExamples:%n",
     footer = {
-      "  spela provision --secure --claim-secret-file b7.secret --expect b7.claims",
+      "  spela provision --claim-secret-file b7.secret --expect b7.claims",
       "  spela provision --insecure --claim-secret-file b7.secret --group lab"
     })
 public final class ProvisionCommand implements Runnable {
-
-  static final String SECRET_ENVIRONMENT = "SPELA_CLAIM_SECRET";
 
   @Spec CommandSpec spec;
 
   @Mixin BrokerOptions broker;
 
-  @Mixin FleetFolderOption fleetFolder;
-
-  @ArgGroup(exclusive = true)
-  SecurityMode mode = new SecurityMode();
-
   @Option(names = "--claim-secret-file", paramLabel = "FILE",
-      description = "File holding the batch's claim secret (else $" + SECRET_ENVIRONMENT + ").")
+      description = "File holding the batch's claim secret (else $" + ClaimSecret.ENVIRONMENT + ").")
   Path secretFile;
 
   @Option(names = "--group", defaultValue = "lab", paramLabel = "GROUP", description = "Group of new devices (default: ${DEFAULT-VALUE}).")
@@ -68,11 +59,11 @@ public final class ProvisionCommand implements Runnable {
   String allow;
 
   @Option(names = "--expect", paramLabel = "FILE",
-      description = "With --secure: claim ids (one a line) to register as claim accounts, so the broker admits them.")
+      description = "Claim ids (one a line) to register as claim accounts, so the broker admits them.")
   Path expected;
 
   @Option(names = "--registry", defaultValue = "provisioned.properties", paramLabel = "FILE",
-      description = {"Without --secure: file of the identities handed out so far", "(default: ${DEFAULT-VALUE})."})
+      description = {"With --insecure: file of the identities handed out so far", "(default: ${DEFAULT-VALUE})."})
   Path registry;
 
   @Option(names = "--count", defaultValue = "0", paramLabel = "N", description = "Stop after N answered claims (default: 0, never).")
@@ -86,10 +77,11 @@ public final class ProvisionCommand implements Runnable {
     } catch (PatternSyntaxException e) {
       throw CliException.usage("--allow is not a valid regular expression: " + e.getDescription());
     }
-    if (expected != null && !mode.secure) {
-      throw CliException.usage("--expect needs --secure: plain claims have no claim accounts");
+    if (expected != null && broker.insecure()) {
+      throw CliException.usage("--expect needs TLS and accounts: plain claims have no claim accounts (drop --insecure)");
     }
-    byte[] secret = readSecret();
+    broker.checkMode();
+    byte[] secret = ClaimSecret.read(secretFile);
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch enough = new CountDownLatch(count > 0 ? count : 1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -106,8 +98,8 @@ public final class ProvisionCommand implements Runnable {
         enough.countDown();
       }
     };
-    try (ClaimService provisioner = mode.secure ? startSecure(secret, allowed, report) : startInsecure(secret, allowed, report)) {
-      out.println("answering claims on " + url());
+    try (ClaimService provisioner = broker.insecure() ? startInsecure(secret, allowed, report) : startSecure(secret, allowed, report)) {
+      out.println("answering claims on " + broker.url());
       out.flush();
       enough.await(); // closing disconnects politely: the last reply's delivery completes first
       out.println(Plural.of(provisioner.answered(), "claim") + " answered");
@@ -120,50 +112,25 @@ public final class ProvisionCommand implements Runnable {
     }
   }
 
-  private String url() {
-    // The fleet commands' default broker is the plain one; a secure claim goes to the TLS port.
-    return mode.secure && broker.url().equals(FleetHost.DEFAULT_BROKER) ? "ssl://127.0.0.1:8883" : broker.url();
-  }
-
   private SecureProvisioner startSecure(byte[] secret, Pattern allowed, Consumer<Provisioned> report)
       throws IOException {
-    FleetSecurity fleet = fleetFolder.open();
+    FleetSecurity fleet = broker.fleet();
     if (expected != null) {
       List<String> claimIds = Files.readAllLines(expected).stream().map(String::trim)
           .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
       SecureProvisioner.registerClaims(fleet, secret, claimIds);
       spec.commandLine().getOut().println("registered " + Plural.of(claimIds.size(), "claim account") + " in " + fleet.folder());
     }
-    return SecureProvisioner.start(url(), fleet, secret,
+    return SecureProvisioner.start(broker.url(), fleet, secret,
         new SecureProvisioner.Options(group, allowed, new ClaimRateLimiter()), report);
   }
 
   private Provisioner startInsecure(byte[] secret, Pattern allowed, Consumer<Provisioned> report) throws IOException {
     PrintWriter err = spec.commandLine().getErr();
+    BrokerOptions.warnInsecure(err, broker.url());
     err.println("spela: warning: plain claims: identities travel in clear and any unit of the batch can claim"
-        + " any other's (use --secure)");
+        + " any other's");
     err.flush();
-    return Provisioner.start(url(), secret, group, allowed, registry, report);
-  }
-
-  /** The claim secret: the file's bytes (a final newline dropped), else the environment's value. */
-  private byte[] readSecret() {
-    String text;
-    if (secretFile != null) {
-      try {
-        text = Files.readString(secretFile).stripTrailing();
-      } catch (IOException e) {
-        throw CliException.failure("cannot read the claim secret from " + secretFile + ": " + e.getMessage(), e);
-      }
-    } else {
-      text = System.getenv(SECRET_ENVIRONMENT);
-      if (text == null) {
-        throw CliException.usage("give the claim secret with --claim-secret-file FILE or $" + SECRET_ENVIRONMENT);
-      }
-    }
-    if (text.length() < 8) {
-      throw CliException.usage("the claim secret is too short (at least 8 characters; 16 random bytes are better)");
-    }
-    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return Provisioner.start(broker.url(), secret, group, allowed, registry, report);
   }
 }

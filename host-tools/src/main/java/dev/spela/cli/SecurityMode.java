@@ -3,13 +3,12 @@ package dev.spela.cli;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --secure | --insecure} (an exclusive argument group): whether a fleet command uses TLS and
- * the fleet's accounts. Neither is today's plain mode with its warning; the default becomes secure
- * once devices and every host command speak it.
+ * {@code --secure | --insecure} (an exclusive argument group) of {@code spela broker}: TLS and the
+ * fleet's accounts (the default, so {@code --secure} only says it), or plain MQTT with a warning.
  */
 public final class SecurityMode {
 
-  @Option(names = "--secure", description = "TLS and the fleet's accounts (see SECURITY.md).")
+  @Option(names = "--secure", description = "TLS and the fleet's accounts, the default (see SECURITY.md).")
   boolean secure;
 
   @Option(

@@ -4,6 +4,8 @@ import dev.spela.boards.BoardProfile;
 import dev.spela.boards.device.BoardLimits;
 import dev.spela.boards.device.VirtualDevice;
 import dev.spela.data.Dataset;
+import dev.spela.fleet.security.ClientSecurity;
+import dev.spela.fleet.security.FleetSecurity;
 import dev.spela.image.ImageCompiler;
 import dev.spela.priors.PriorMethod;
 import dev.spela.protocols.fleet.CommandMessage;
@@ -44,6 +46,8 @@ public final class FleetDemo {
    * @param screen where the live view is drawn, or null
    * @param http where to serve the live dashboard, or null for none
    * @param dashboard told the dashboard's URL once it is served
+   * @param fleet the fleet folder whose CA, accounts and keys secure the demo (its broker and
+   *     devices), or null for plain MQTT without logins ({@code --insecure})
    */
   public record Settings(
       int devices,
@@ -58,7 +62,8 @@ public final class FleetDemo {
       double learningRate,
       PrintStream screen,
       InetSocketAddress http,
-      Consumer<String> dashboard) {}
+      Consumer<String> dashboard,
+      FleetSecurity fleet) {}
 
   /** How one device did: {@code failure} is null if it trained and evaluated. */
   public record Outcome(
@@ -122,8 +127,11 @@ public final class FleetDemo {
     long start = System.nanoTime();
     long imageBytes = 0;
     double flashSeconds = 0;
-    EmbeddedBroker broker = settings.brokerUrl() == null ? EmbeddedBroker.start() : null;
+    FleetSecurity security = settings.fleet();
+    EmbeddedBroker broker = settings.brokerUrl() != null ? null
+        : security != null ? EmbeddedBroker.startSecure(security) : EmbeddedBroker.start();
     String url = broker != null ? broker.url() : settings.brokerUrl();
+    ClientSecurity hostLogin = security != null ? security.hostClient() : ClientSecurity.NONE;
     List<VirtualDevice> running = new ArrayList<>();
     List<Outcome> outcomes = new ArrayList<>();
     String title = "SPELA fleet demo: " + settings.devices() + " devices, " + settings.dataset().name() + ", "
@@ -135,7 +143,7 @@ public final class FleetDemo {
     try (TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(settings.runDir()));
         FleetMonitor monitor = new FleetMonitor(store, fleet, false);
         TerminalView view = TerminalView.start(fleet, settings.screen());
-        FleetHost host = FleetHost.open(url, HOST_ID, FleetHost.Options.primary(true, null), monitor)) {
+        FleetHost host = FleetHost.open(url, HOST_ID, FleetHost.Options.primary(true, null), hostLogin, monitor)) {
       if (settings.http() != null) {
         dashboard = Dashboard.start(fleet, settings.http());
         settings.dashboard().accept(dashboard.url());
@@ -148,10 +156,15 @@ public final class FleetDemo {
         ids[i] = String.format(Locale.ROOT, "vd-%02d", i + 1);
         boards[i] = settings.boards().get(i % settings.boards().size());
         shapes[i] = modelFor(boards[i], settings.dataset().numClasses());
-        running.add(VirtualDevice.start(new VirtualDevice.Config(ids[i], GROUP, HOST_ID, url,
-            settings.runDir().resolve("devices"), new BoardLimits(boards[i]),
+        Path devices = settings.runDir().resolve("devices");
+        VirtualDevice.Config config = new VirtualDevice.Config(ids[i], GROUP, HOST_ID, url, devices,
+            new BoardLimits(boards[i]),
             FleetData.shard(settings.dataset(), i, n, settings.maxTrain(), settings.maxHeldOut()),
-            settings.recordEvery(), 4, settings.epochs())));
+            settings.recordEvery(), 4, settings.epochs());
+        if (security != null) {
+          config = config.secured(security.deviceCredentials(ids[i], GROUP, devices.resolve(ids[i])));
+        }
+        running.add(VirtualDevice.start(config));
       }
       Duration answer = Duration.ofSeconds(60);
       if (!host.await(h -> Arrays.stream(ids).allMatch(id -> h.device(id).filter(DeviceView::online).isPresent()),

@@ -18,6 +18,7 @@ import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.fleet.OfferMessage;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.fleet.VerdictMessage;
+import dev.spela.fleet.security.ClientSecurity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,7 +50,6 @@ import org.tinylog.Logger;
  */
 public final class FleetHost implements AutoCloseable {
 
-  public static final String DEFAULT_BROKER = "tcp://127.0.0.1:1883";
   public static final String DEFAULT_HOST_ID = "spela-host";
 
   /** Receives fleet events on the connection's worker thread; must not block. */
@@ -164,7 +164,8 @@ public final class FleetHost implements AutoCloseable {
   /** Opens once the connection is assigned: a resumed session delivers messages at once. */
   private final CountDownLatch ready = new CountDownLatch(1);
 
-  private FleetHost(String brokerUrl, String hostId, Options options, Listener... listeners) throws IOException {
+  private FleetHost(String brokerUrl, String hostId, Options options, ClientSecurity security, Listener... listeners)
+      throws IOException {
     this.hostName = Names.of(hostId);
     this.options = options;
     // Only a host that gets all of a device's messages can tell a loss from one it never asked for.
@@ -175,7 +176,7 @@ public final class FleetHost implements AutoCloseable {
         new HostConnection.Will(topic(Topic.STATE, null, hostName), stateMessage(false), true);
     HostConnection.Session mqttSession =
         options.session() != null ? options.session() : HostConnection.Session.clean(clientId(hostId));
-    this.connection = HostConnection.connect(brokerUrl, mqttSession, will, new Router());
+    this.connection = HostConnection.connect(brokerUrl, mqttSession, will, new Router(), security);
     ready.countDown();
   }
 
@@ -185,7 +186,17 @@ public final class FleetHost implements AutoCloseable {
    */
   public static FleetHost open(String brokerUrl, String hostId, Options options, Listener... listeners)
       throws IOException {
-    FleetHost host = new FleetHost(brokerUrl, hostId, options, listeners);
+    return open(brokerUrl, hostId, options, ClientSecurity.NONE, listeners);
+  }
+
+  /**
+   * As {@link #open(String, String, Options, Listener...)}, logging in and checking the broker as
+   * {@code security} says (the fleet's {@code hostClient()}: TLS trusting the fleet CA, the host
+   * account).
+   */
+  public static FleetHost open(String brokerUrl, String hostId, Options options, ClientSecurity security,
+      Listener... listeners) throws IOException {
+    FleetHost host = new FleetHost(brokerUrl, hostId, options, security, listeners);
     try {
       HostConnection c = host.connection;
       for (String token : new String[] {"BIRTH", "DEATH", "ACK", "IMGRSP"}) {

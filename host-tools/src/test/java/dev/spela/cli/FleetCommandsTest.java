@@ -59,7 +59,7 @@ class FleetCommandsTest {
   @Test
   void anUnreachableBrokerIsAOneLineFailure() {
     assertOneLineError(SpelaCommand.EXIT_FAILURE,
-        run("devices", "--broker", "tcp://127.0.0.1:1", "--wait", "1"), "cannot connect to MQTT broker");
+        run("devices", "--broker", "ssl://127.0.0.1:1", "--wait", "1"), "cannot connect to MQTT broker");
   }
 
   @ParameterizedTest

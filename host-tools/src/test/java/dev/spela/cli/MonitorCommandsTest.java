@@ -41,11 +41,11 @@ class MonitorCommandsTest {
   void aMonitorWithNoBrokerLeavesNoRunFolderBehind(@TempDir Path dir) throws IOException {
     Path run = dir.resolve("run");
     assertOneLineError(SpelaCommand.EXIT_FAILURE,
-        run("monitor", "--broker", "tcp://127.0.0.1:1", "--run", run.toString()), "cannot connect to MQTT broker");
+        run("monitor", "--broker", "ssl://127.0.0.1:1", "--run", run.toString()), "cannot connect to MQTT broker");
     assertFalse(Files.exists(run), "no run folder");
 
     Path existing = Files.createDirectories(dir.resolve("existing"));
-    assertEquals(SpelaCommand.EXIT_FAILURE, run("monitor", "--broker", "tcp://127.0.0.1:1", "--run",
+    assertEquals(SpelaCommand.EXIT_FAILURE, run("monitor", "--broker", "ssl://127.0.0.1:1", "--run",
         existing.toString()));
     try (var files = Files.list(existing)) {
       assertEquals(List.of(), files.toList(), "a folder that existed is left as it was: empty");
@@ -55,7 +55,7 @@ class MonitorCommandsTest {
   @Test
   void aDemoWithNoBrokerLeavesNoRunFolderBehind(@TempDir Path dir) {
     Path run = dir.resolve("run");
-    assertOneLineError(SpelaCommand.EXIT_FAILURE, run("demo", "--devices", "1", "--broker", "tcp://127.0.0.1:1",
+    assertOneLineError(SpelaCommand.EXIT_FAILURE, run("demo", "--devices", "1", "--broker", "ssl://127.0.0.1:1",
         "--run", run.toString(), "--data-dir", Fixture.dir().toString()), "cannot connect to MQTT broker");
     assertFalse(Files.exists(run), "no run folder");
   }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,8 +62,30 @@ class SecurityCommandsTest {
   @Test
   void brokerModesExcludeEachOtherAndPlainStaysOnLoopback() {
     assertEquals(SpelaCommand.EXIT_USAGE, run("broker", "--secure", "--insecure"), err.toString());
-    assertEquals(SpelaCommand.EXIT_USAGE, run("broker", "--bind", "0.0.0.0"), err.toString());
-    assertTrue(err.toString().contains("--bind and --broker-name need --secure"), err.toString());
+    assertEquals(SpelaCommand.EXIT_USAGE, run("broker", "--insecure", "--bind", "0.0.0.0"), err.toString());
+    assertTrue(err.toString().contains("--bind and --broker-name need TLS"), err.toString());
+  }
+
+  @Test
+  void plainMqttNeedsInsecureAndThenWarns(@TempDir Path dir) {
+    for (String[] command :
+        new String[][] {
+          {"devices", "--wait", "1"},
+          {"monitor", "--run", dir.resolve("run").toString()},
+          {"device", "run", "--board", "nrf52840", "--id", "vd-1"},
+          {"demo", "--run", dir.resolve("demo").toString()}
+        }) {
+      err.getBuffer().setLength(0);
+      String[] args = Stream.concat(Arrays.stream(command),
+          Stream.of("--broker", "tcp://127.0.0.1:1")).toArray(String[]::new);
+      assertEquals(SpelaCommand.EXIT_USAGE, run(args), err.toString());
+      assertTrue(err.toString().contains("is plain MQTT"), err.toString());
+    }
+    err.getBuffer().setLength(0);
+    assertEquals(
+        SpelaCommand.EXIT_FAILURE,
+        run("devices", "--insecure", "--broker", "tcp://127.0.0.1:1", "--wait", "1"));
+    assertTrue(err.toString().startsWith("spela: warning: --insecure: plain MQTT without logins"), err.toString());
   }
 
   @Test
@@ -82,7 +106,7 @@ class SecurityCommandsTest {
             "claims.txt",
             "--claim-secret-file",
             shortSecret.toString()));
-    assertTrue(err.toString().contains("--expect needs --secure"), err.toString());
+    assertTrue(err.toString().contains("--expect needs TLS"), err.toString());
     assertFalse(err.toString().contains("\tat "), "no stack trace");
   }
 }

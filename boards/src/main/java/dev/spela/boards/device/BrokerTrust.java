@@ -59,7 +59,13 @@ public final class BrokerTrust {
   public static void apply(
       MqttConnectOptions options, Path caCertificate, String username, char[] password)
       throws IOException {
-    options.setSocketFactory(socketFactory(caCertificate));
+    apply(options, socketFactory(caCertificate), username, password);
+  }
+
+  /** As {@link #apply(MqttConnectOptions, Path, String, char[])}, with a factory made before. */
+  public static void apply(
+      MqttConnectOptions options, SSLSocketFactory trust, String username, char[] password) {
+    options.setSocketFactory(trust);
     options.setHttpsHostnameVerificationEnabled(true);
     options.setUserName(username);
     options.setPassword(password.clone());

@@ -174,7 +174,8 @@ public final class Claimant {
     Files.move(temp, stateDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static String topic(int kind, Name claimId) {
+  /** A provisioning topic ({@code Topic.CLAIM_REQUEST} or {@code CLAIM_REPLY}) of a claim id. */
+  static String topic(int kind, Name claimId) {
     byte[] bytes = new byte[Topic.MAX_LENGTH];
     int length = Topic.write(bytes, 0, kind, null, claimId);
     return new String(bytes, 0, length, StandardCharsets.US_ASCII);

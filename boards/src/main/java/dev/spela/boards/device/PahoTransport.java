@@ -3,6 +3,7 @@ package dev.spela.boards.device;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
@@ -40,12 +41,22 @@ final class PahoTransport implements DeviceLink {
       inFlight.decrementAndGet();
     }
   };
+  private final DeviceCredentials credentials;
+  private final SSLSocketFactory trust;
   private MqttAsyncClient client;
 
-  PahoTransport(String brokerUrl, String clientId, Events events) {
+  /**
+   * A transport to {@code brokerUrl}; {@code credentials} null: plain MQTT without a login (the
+   * {@code --insecure} mode), else TLS through {@code trust} (trusting only the fleet CA, see
+   * {@link BrokerTrust}) with the device's own login.
+   */
+  PahoTransport(String brokerUrl, String clientId, DeviceCredentials credentials, SSLSocketFactory trust,
+      Events events) {
     this.brokerUrl = brokerUrl;
     this.clientId = clientId;
     this.events = events;
+    this.credentials = credentials;
+    this.trust = trust;
   }
 
   @Override
@@ -86,6 +97,9 @@ final class PahoTransport implements DeviceLink {
     options.setKeepAliveInterval(10);
     options.setConnectionTimeout(10);
     options.setMaxInflight(PAHO_MAX_IN_FLIGHT);
+    if (credentials != null) {
+      BrokerTrust.apply(options, trust, credentials.deviceId(), credentials.password().toCharArray());
+    }
     byte[] will = Arrays.copyOf(willPayload, willLength);
     options.setWill(string(willTopic, willTopicLength), will, 1, false);
     try {

@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import javax.net.ssl.SSLSocketFactory;
 import org.tinylog.Logger;
 
 /**
@@ -35,6 +36,8 @@ public final class VirtualDevice implements AutoCloseable {
    * @param recordEvery training samples per DATA record
    * @param checkpointEvery DATA records per checkpoint
    * @param epochs passes over the shard after which the device stops training by itself (0: never)
+   * @param credentials the device's login and the CA it trusts (TLS), or null for plain MQTT
+   *     without a login ({@code --insecure})
    */
   public record Config(
       String deviceId,
@@ -46,7 +49,20 @@ public final class VirtualDevice implements AutoCloseable {
       DataShard data,
       int recordEvery,
       int checkpointEvery,
-      int epochs) {}
+      int epochs,
+      DeviceCredentials credentials) {
+    /** A device on plain MQTT without a login (for {@code --insecure} and tests that say why). */
+    public Config(String deviceId, String group, String hostId, String brokerUrl, Path stateDir, BoardLimits limits,
+        DataShard data, int recordEvery, int checkpointEvery, int epochs) {
+      this(deviceId, group, hostId, brokerUrl, stateDir, limits, data, recordEvery, checkpointEvery, epochs, null);
+    }
+
+    /** This device with {@code credentials} (their device id and group replace the config's). */
+    public Config secured(DeviceCredentials credentials) {
+      return new Config(credentials.deviceId(), credentials.group(), hostId, brokerUrl, stateDir, limits, data,
+          recordEvery, checkpointEvery, epochs, credentials);
+    }
+  }
 
   /** Something for the device thread to do. */
   private sealed interface Event {}
@@ -118,7 +134,9 @@ public final class VirtualDevice implements AutoCloseable {
    *     smallest model
    */
   public static VirtualDevice start(Config config) throws IOException {
-    return start(config, events -> new PahoTransport(config.brokerUrl(), config.deviceId(), events));
+    DeviceCredentials credentials = config.credentials();
+    SSLSocketFactory trust = credentials == null ? null : BrokerTrust.socketFactory(credentials.caCertificate());
+    return start(config, events -> new PahoTransport(config.brokerUrl(), config.deviceId(), credentials, trust, events));
   }
 
   /** As {@link #start(Config)}, on the network {@code network} makes from the thread's events. */

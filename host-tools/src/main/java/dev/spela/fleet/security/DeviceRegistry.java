@@ -71,15 +71,34 @@ public final class DeviceRegistry {
    */
   public synchronized Device issue(String claimId, String group) throws IOException {
     Device known = byClaim.get(claimId);
-    byte[] key = new byte[32];
-    RANDOM.nextBytes(key);
-    Device device =
+    return save(
         new Device(
             claimId,
             known != null ? known.deviceId() : newDeviceId(),
             known != null ? known.group() : group,
-            key);
-    byClaim.put(claimId, device);
+            newDeviceKey()));
+  }
+
+  /**
+   * Registers a device the fleet's owner names and sets up on this machine (no claim: {@code spela
+   * device run --id}, the demo), under its own id as claim id, with a new random device key.
+   */
+  public synchronized Device enrol(String deviceId, String group) throws IOException {
+    Device known = byClaim.get(deviceId);
+    if (known != null && !known.deviceId().equals(deviceId)) {
+      throw new IllegalArgumentException("'" + deviceId + "' is the claim id of device " + known.deviceId());
+    }
+    return save(new Device(deviceId, deviceId, group, newDeviceKey()));
+  }
+
+  private static byte[] newDeviceKey() {
+    byte[] key = new byte[32];
+    RANDOM.nextBytes(key);
+    return key;
+  }
+
+  private Device save(Device device) throws IOException {
+    byClaim.put(device.claimId(), device);
     StringBuilder text =
         new StringBuilder(
             "# spela provisioned devices: claimId deviceId group deviceKey (secret)\n");

@@ -1,6 +1,7 @@
 package dev.spela.fleet.security;
 
 import dev.spela.boards.device.BrokerTrust;
+import dev.spela.boards.device.DeviceCredentials;
 import dev.spela.fleet.security.FleetAccounts.Account;
 import dev.spela.fleet.security.FleetAccounts.Role;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.security.KeyPairGenerator;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A fleet's folder: its CA and broker certificate ({@link FleetAuthority}), its broker accounts
@@ -123,6 +125,51 @@ public final class FleetSecurity {
   public byte[] hostPublicKey() throws IOException {
     byte[] encoded = hostKey().getPublic().getEncoded();
     return Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length);
+  }
+
+  /**
+   * Enrols a device the fleet's owner sets up on this machine ({@code spela device run --id}, the
+   * demo): a device account with a new random password (replacing any earlier one), a new device
+   * key in the registry, and the credentials the device keeps. A device elsewhere is provisioned by
+   * claim instead ({@link SecureProvisioner}).
+   */
+  public synchronized DeviceCredentials enrolDevice(String deviceId, String group) throws IOException {
+    DeviceRegistry.Device device = devices().enrol(deviceId, group);
+    String password = PasswordHash.newPassword();
+    accounts.put(new Account(deviceId, Role.DEVICE, group, PasswordHash.of(password)));
+    return new DeviceCredentials(
+        deviceId, group, password, device.deviceKey(), hostPublicKey(), authority.caCertificateFile());
+  }
+
+  /**
+   * The credentials a locally set-up device keeps in {@code stateDir}: the stored ones while the
+   * fleet still admits them (same account, password, group, device key and CA), else a new
+   * enrolment, stored there atomically. A restarted device thus keeps its password, and a broker
+   * that reads the accounts only when told (Mosquitto) needs no reload for it.
+   */
+  public synchronized DeviceCredentials deviceCredentials(String deviceId, String group, Path stateDir)
+      throws IOException {
+    DeviceCredentials stored = DeviceCredentials.load(stateDir);
+    if (stored != null && stillAdmitted(stored, deviceId, group)) {
+      return stored;
+    }
+    return enrolDevice(deviceId, group).store(stateDir);
+  }
+
+  private boolean stillAdmitted(DeviceCredentials stored, String deviceId, String group) throws IOException {
+    Optional<Account> account = accounts.find(deviceId);
+    Optional<DeviceRegistry.Device> registered = devices().byClaim(deviceId);
+    return stored.deviceId().equals(deviceId)
+        && stored.group().equals(group)
+        && account.isPresent()
+        && group.equals(account.get().group())
+        && PasswordHash.matches(stored.password(), account.get().passwordHash())
+        && registered.isPresent()
+        && Arrays.equals(registered.get().deviceKey(), stored.deviceKey())
+        && Arrays.equals(stored.hostPublicKey(), hostPublicKey())
+        && Files.isRegularFile(stored.caCertificate())
+        && Arrays.equals(Files.readAllBytes(stored.caCertificate()),
+            Files.readAllBytes(authority.caCertificateFile()));
   }
 
   /** How host tools connect: the host account over TLS trusting the fleet CA. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.boards.device.DeviceCredentials;
 import dev.spela.fleet.security.FleetAccounts.Account;
 import dev.spela.fleet.security.FleetAccounts.Role;
 import java.nio.file.Files;
@@ -52,6 +53,29 @@ class FleetSecurityTest {
     assertEquals(
         again.authority().brokerCertificate(),
         FleetSecurity.open(folder).authority().brokerCertificate());
+  }
+
+  @Test
+  void aLocalDeviceIsEnrolledOnceAndKeepsItsCredentialsWhileTheFleetAdmitsThem(@TempDir Path dir)
+      throws Exception {
+    FleetSecurity fleet = FleetSecurity.open(dir.resolve("fleet"));
+    Path state = dir.resolve("devices/vd-1");
+    DeviceCredentials first = fleet.deviceCredentials("vd-1", "lab", state);
+    assertEquals(first, DeviceCredentials.load(state), "stored in the device's state");
+    assertEquals("rw-------", PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(state.resolve(DeviceCredentials.FILE))));
+    assertTrue(PasswordHash.matches(first.password(), fleet.accounts().find("vd-1").orElseThrow().passwordHash()));
+    assertEquals(32, first.deviceKey().length);
+    assertTrue(java.util.Arrays.equals(fleet.hostPublicKey(), first.hostPublicKey()));
+    assertTrue(java.util.Arrays.equals(first.deviceKey(),
+        fleet.devices().byClaim("vd-1").orElseThrow().deviceKey()), "the host knows the device key");
+    assertEquals(first, fleet.deviceCredentials("vd-1", "lab", state), "a restart keeps them");
+
+    fleet.accounts().remove("vd-1"); // revoked, or a fleet folder made anew: enrolled again
+    DeviceCredentials second = fleet.deviceCredentials("vd-1", "lab", state);
+    assertNotEquals(first.password(), second.password());
+    assertEquals(second, DeviceCredentials.load(state));
+    assertNotEquals(second, fleet.deviceCredentials("vd-1", "other-group", state), "a new group, a new account");
   }
 
   @Test

@@ -18,6 +18,7 @@ import dev.spela.fleet.LiveFleet;
 import dev.spela.fleet.ModelCatalogue;
 import dev.spela.fleet.TelemetryRecord;
 import dev.spela.fleet.TelemetryStore;
+import dev.spela.fleet.security.FleetSecurity;
 import dev.spela.protocols.fleet.CommandMessage;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -75,13 +76,14 @@ class DashboardBrowserTest {
     Path run = Files.createDirectories(dir.resolve("run"));
     List<VirtualDevice> devices = new ArrayList<>();
     List<Long> latencies = new ArrayList<>();
-    try (Mosquitto broker = Mosquitto.start(dir);
+    FleetSecurity security = FleetSecurity.open(dir.resolve("fleet"));
+    try (TestBroker broker = TestBroker.secureMosquitto(security, dir);
         TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(run))) {
       LiveFleet fleet = new LiveFleet("browser test", store.url(), new ModelCatalogue(List.of()));
       try (FleetMonitor monitor = new FleetMonitor(store, fleet, false);
           Dashboard dashboard = Dashboard.start(fleet, new InetSocketAddress("127.0.0.1", 0));
-          FleetHost host = FleetHost.open(broker.url(), "web-host", FleetHost.Options.primary(true, null), monitor,
-              clock);
+          FleetHost host = FleetHost.open(broker.hostUrl(), "web-host", FleetHost.Options.primary(true, null),
+              broker.hostLogin(), monitor, clock);
           Chromium chromium = Chromium.start(1400, 1100)) {
         for (int k = 0; k < DEVICES.length; k++) {
           BoardLimits limits = new BoardLimits(BoardCatalogue.standard().byId(BOARDS[k]));
@@ -89,7 +91,8 @@ class DashboardBrowserTest {
           VirtualDevice.program(dir, DEVICES[k], limits, image);
           fleet.models().add(image);
           devices.add(VirtualDevice.start(new VirtualDevice.Config(DEVICES[k], "web", "web-host", broker.url(), dir,
-              limits, FleetData.shard(mnist, k, 16, 3_000, 200), 50, 8, 0)));
+              limits, FleetData.shard(mnist, k, 16, 3_000, 200), 50, 8, 0)
+              .secured(broker.enrol(DEVICES[k], "web", dir.resolve(DEVICES[k])))));
         }
         for (String id : DEVICES) {
           assertTrue(host.awaitDevice(id, d -> d.layers() == 2, WAIT).isPresent(), id + " came online");

@@ -1,28 +1,13 @@
 package dev.spela.tests.fleet;
 
-import dev.spela.fleet.EmbeddedBroker;
+import dev.spela.fleet.security.FleetSecurity;
 import java.nio.file.Path;
 
-/** The fleet scenarios on the embedded HiveMQ CE broker that spela broker and spela demo run. */
+/** The fleet scenarios on the embedded HiveMQ CE broker as spela broker and spela demo run it. */
 class EmbeddedBrokerFleetTest extends FleetScenarios {
 
-  private EmbeddedBroker broker;
-
   @Override
-  String startBroker(Path dir) throws Exception {
-    broker = EmbeddedBroker.start();
-    return broker.url();
-  }
-
-  @Override
-  void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
-
-  @Override
-  int port() {
-    return broker.port();
+  TestBroker startBroker(FleetSecurity fleet, Path dir) throws Exception {
+    return TestBroker.secureEmbedded(fleet);
   }
 }

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spela.boards.BoardCatalogue;
 import dev.spela.boards.device.BoardLimits;
-import dev.spela.boards.device.Claimant;
+import dev.spela.boards.device.DeviceCredentials;
+import dev.spela.boards.device.SecureClaimant;
 import dev.spela.boards.device.VirtualDevice;
 import dev.spela.data.Dataset;
 import dev.spela.fleet.DeviceView;
@@ -15,12 +16,14 @@ import dev.spela.fleet.FleetHost;
 import dev.spela.fleet.FleetMonitor;
 import dev.spela.fleet.HostConnection;
 import dev.spela.fleet.ImageTransfer;
-import dev.spela.fleet.Provisioner;
 import dev.spela.fleet.LiveFleet;
 import dev.spela.fleet.ModelCatalogue;
 import dev.spela.fleet.TelemetryReader;
 import dev.spela.fleet.TelemetryRecord;
 import dev.spela.fleet.TelemetryStore;
+import dev.spela.fleet.security.ClaimRateLimiter;
+import dev.spela.fleet.security.FleetSecurity;
+import dev.spela.fleet.security.SecureProvisioner;
 import dev.spela.protocols.fleet.BlockMessage;
 import dev.spela.protocols.fleet.CommandMessage;
 import dev.spela.protocols.fleet.FleetProtocol;
@@ -65,25 +68,35 @@ abstract class FleetScenarios {
   static final byte[] SECRET = "batch-7-secret".getBytes(StandardCharsets.UTF_8);
 
   private Dataset mnist;
-  private String url;
+  private FleetSecurity fleet;
+  private TestBroker broker;
 
-  /** Starts the broker; returns its URL. */
-  abstract String startBroker(Path dir) throws Exception;
-
-  abstract void stopBroker() throws Exception;
-
-  /** The broker's port, for mosquitto_sub. */
-  abstract int port();
+  /** Starts the broker, secured by {@code fleet} as the fleet commands set it up by default. */
+  abstract TestBroker startBroker(FleetSecurity fleet, Path dir) throws Exception;
 
   @BeforeAll
   void setUp(@TempDir Path dir) throws Exception {
     mnist = Dataset.read("mnist", sharedMnist());
-    url = startBroker(dir);
+    fleet = FleetSecurity.open(dir.resolve("fleet")); // one fleet folder (CA, accounts) per class
+    broker = startBroker(fleet, dir);
   }
 
   @AfterAll
-  void tearDown() throws Exception {
-    stopBroker();
+  void tearDown() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  /** A host program on the broker, logged in as the fleet's host. */
+  private FleetHost open(String hostId, FleetHost.Options options, FleetHost.Listener... listeners)
+      throws Exception {
+    return FleetHost.open(broker.hostUrl(), hostId, options, broker.hostLogin(), listeners);
+  }
+
+  /** A raw MQTT 5 client with host rights, for messages the host tools would never send. */
+  private HostConnection raw(String clientId, HostConnection.Handler handler) throws Exception {
+    return HostConnection.connect(broker.hostUrl(), clientId, null, handler, broker.hostLogin());
   }
 
   static Path sharedMnist() {
@@ -91,10 +104,34 @@ abstract class FleetScenarios {
     return module.toAbsolutePath().getParent().resolve("../shared/datasets/mnist").normalize();
   }
 
+  /** A device enrolled in the fleet (as spela device run --id does), started. */
   private VirtualDevice device(Path dir, String id, String group, String hostId, String board, int shard,
       int maxTrain, int recordEvery, int checkpointEvery, int epochs) throws Exception {
-    return VirtualDevice.start(new VirtualDevice.Config(id, group, hostId, url, dir, limits(board),
-        FleetData.shard(mnist, shard, 16, maxTrain, 300), recordEvery, checkpointEvery, epochs));
+    VirtualDevice.Config config = config(dir, id, group, hostId, board, shard, maxTrain, recordEvery,
+        checkpointEvery, epochs);
+    return VirtualDevice.start(config.secured(broker.enrol(id, group, dir.resolve(id))));
+  }
+
+  private VirtualDevice.Config config(Path dir, String id, String group, String hostId, String board, int shard,
+      int maxTrain, int recordEvery, int checkpointEvery, int epochs) {
+    return new VirtualDevice.Config(id, group, hostId, broker.url(), dir, limits(board),
+        FleetData.shard(mnist, shard, 16, maxTrain, 300), recordEvery, checkpointEvery, epochs);
+  }
+
+  /** Claims credentials for {@code claimId} once the broker admits its claim account (Mosquitto reloads late). */
+  private DeviceCredentials claim(Path stateDir, String claimId) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      try {
+        return SecureClaimant.claim(broker.url(), stateDir, fleet.authority().caCertificateFile(), claimId,
+            "nrf52840", SecureClaimant.unitKey(SECRET, claimId), 30_000);
+      } catch (java.io.IOException refused) {
+        if (System.nanoTime() > deadline) {
+          throw refused;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // polling for the reload, with a deadline
+      }
+    }
   }
 
   private static BoardLimits limits(String board) {
@@ -127,16 +164,24 @@ abstract class FleetScenarios {
         }
       }
     };
-    try (Provisioner provisioner = Provisioner.start(url, SECRET, "e2e", Pattern.compile("SN-.*"),
-            dir.resolve("registry.properties"), p -> {});
-        MosquittoSub thirdParty = MosquittoSub.start(port(), "spela/v2/e2e/BIRTH/+", "spela/v2/e2e/DATA/+")) {
-      Claimant.Identity identity = Claimant.claim(url, dir.resolve("SN-1"), "SN-1", "nrf52840", SECRET, 30_000);
-      assertEquals("e2e", identity.group());
-      assertTrue(identity.deviceId().matches("dev-[a-z2-7]{20}"), "a random device id: " + identity.deviceId());
-      String id = identity.deviceId();
-      // The same claim id asking again (it lost its identity) gets the same identity.
-      assertEquals(identity, Claimant.claim(url, dir.resolve("SN-1-again"), "SN-1", "nrf52840", SECRET, 30_000));
+    // A unit claims its credentials (PROTOCOL.md 15.2) as spela device run --claim does.
+    SecureProvisioner.registerClaims(fleet, SECRET, List.of("SN-1"));
+    broker.reloadAccounts();
+    try (SecureProvisioner provisioner = SecureProvisioner.start(broker.hostUrl(), fleet, SECRET,
+            new SecureProvisioner.Options("e2e", Pattern.compile("SN-.*"), new ClaimRateLimiter()), p -> {});
+        MosquittoSub thirdParty = MosquittoSub.start(broker.hostPort(), broker.hostLogin(),
+            fleet.authority().caCertificateFile(), "spela/v2/e2e/BIRTH/+", "spela/v2/e2e/DATA/+")) {
+      DeviceCredentials claimed = claim(dir.resolve("SN-1"), "SN-1");
+      assertEquals("e2e", claimed.group());
+      assertTrue(claimed.deviceId().matches("dev-[a-z2-7]{20}"), "a random device id: " + claimed.deviceId());
+      assertEquals(claimed, DeviceCredentials.load(dir.resolve("SN-1")), "kept in the device's state");
+      String id = claimed.deviceId();
+      // The same claim id asking again (it lost its identity) gets the same id with a new password.
+      DeviceCredentials identity = claim(dir.resolve("SN-1-again"), "SN-1");
+      assertEquals(id, identity.deviceId());
+      assertTrue(!identity.password().equals(claimed.password()), "a new password");
       assertEquals(2, provisioner.answered());
+      broker.reloadAccounts();
 
       // Two collectors share the telemetry through an MQTT 5 shared subscription, into one database.
       Path run = dir.resolve("run");
@@ -146,7 +191,7 @@ abstract class FleetScenarios {
           TelemetryStore secondStore = TelemetryStore.open(database);
           FleetMonitor first = new FleetMonitor(firstStore, new LiveFleet("first", database, new ModelCatalogue(List.of())), true);
           FleetMonitor second = new FleetMonitor(secondStore, new LiveFleet("second", database, new ModelCatalogue(List.of())), true);
-          FleetHost primary = FleetHost.open(url, host, FleetHost.Options.primary(true, "collectors"), first, end,
+          FleetHost primary = open(host, FleetHost.Options.primary(true, "collectors"), first, end,
               new FleetHost.Listener() {
                 @Override
                 public void onVerdict(String device, FleetHost.Verdict verdict) {
@@ -154,8 +199,9 @@ abstract class FleetScenarios {
                 }
               });
           FleetHost collector =
-              FleetHost.open(url, host, new FleetHost.Options(false, true, "collectors"), second, end)) {
-        VirtualDevice device = device(dir, identity.deviceId(), identity.group(), host, "nrf52840", 0, 1200, 100, 4, 1);
+              open(host, new FleetHost.Options(false, true, "collectors"), second, end)) {
+        VirtualDevice device = VirtualDevice.start(
+            config(dir, id, "e2e", host, "nrf52840", 0, 1200, 100, 4, 1).secured(identity));
         try {
           assertTrue(primary.awaitDevice(id, d -> true, WAIT).isPresent());
           byte[] image = image(1);
@@ -238,7 +284,7 @@ abstract class FleetScenarios {
   @Test
   void aCorruptedBlockIsDetectedAndFetchedAgain(@TempDir Path dir) throws Exception {
     String host = "host-crc";
-    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(false, null))) {
+    try (FleetHost fleet = open(host, FleetHost.Options.primary(false, null))) {
       VirtualDevice device = device(dir, "crc-1", "e2e", host, "stm32f746", 1, 200, 100, 4, 0);
       try {
         assertTrue(fleet.awaitDevice("crc-1", d -> true, WAIT).isPresent());
@@ -271,7 +317,7 @@ abstract class FleetScenarios {
     String host = "host-sha";
     byte[] old = image(3);
     VirtualDevice.program(dir, "sha-1", limits("esp32"), old);
-    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(false, null))) {
+    try (FleetHost fleet = open(host, FleetHost.Options.primary(false, null))) {
       VirtualDevice device = device(dir, "sha-1", "e2e", host, "esp32", 2, 200, 100, 4, 0);
       try {
         assertEquals(sha(old), fleet.awaitDevice("sha-1", d -> true, WAIT).orElseThrow().imageSha256());
@@ -304,7 +350,7 @@ abstract class FleetScenarios {
   void aDisconnectHalfwayResumesFromTheLastConfirmedOffset(@TempDir Path dir) throws Exception {
     String host = "host-resume";
     List<DeviceView> births = new CopyOnWriteArrayList<>();
-    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(false, null),
+    try (FleetHost fleet = open(host, FleetHost.Options.primary(false, null),
         new FleetHost.Listener() {
           @Override
           public void onBirth(DeviceView device) {
@@ -348,7 +394,7 @@ abstract class FleetScenarios {
     String host = "host-kill";
     VirtualDevice.program(dir, "kill-1", limits("stm32h743"), image(6));
     List<TelemetryRecord> records = new CopyOnWriteArrayList<>();
-    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(true, null),
+    try (FleetHost fleet = open(host, FleetHost.Options.primary(true, null),
         new FleetHost.Listener() {
           @Override
           public void onTelemetry(TelemetryRecord record) {
@@ -392,8 +438,8 @@ abstract class FleetScenarios {
     String host = "host-junk";
     VirtualDevice.program(dir, "junk-1", limits("nrf52840"), image(7));
     BlockingQueue<byte[]> replies = new ArrayBlockingQueue<>(64);
-    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(true, null));
-        HostConnection raw = HostConnection.connect(url, "raw-junk", null, (t, p) -> replies.add(p))) {
+    try (FleetHost fleet = open(host, FleetHost.Options.primary(true, null));
+        HostConnection raw = raw("raw-junk", (t, p) -> replies.add(p))) {
       raw.subscribe("spela/v2/e2e/ACK/junk-1", 1);
       raw.subscribe("spela/v2/e2e/IMGRSP/junk-1", 1);
       VirtualDevice device = device(dir, "junk-1", "e2e", host, "nrf52840", 5, 200, 100, 4, 0);
@@ -457,8 +503,8 @@ abstract class FleetScenarios {
         births.add(device);
       }
     };
-    try (FleetHost fleet = FleetHost.open(url, host, FleetHost.Options.primary(true, null), listener);
-        HostConnection raw = HostConnection.connect(url, "raw-gap", null, (t, p) -> acks.add(p))) {
+    try (FleetHost fleet = open(host, FleetHost.Options.primary(true, null), listener);
+        HostConnection raw = raw("raw-gap", (t, p) -> acks.add(p))) {
       raw.subscribe("spela/v2/e2e/ACK/gap-1", 1);
       VirtualDevice device = device(dir, "gap-1", "e2e", host, "nrf52840", 6, 200, 100, 4, 0);
       try {

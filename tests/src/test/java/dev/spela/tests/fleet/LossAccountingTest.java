@@ -40,6 +40,8 @@ class LossAccountingTest {
     Set<Long> skipped = Set.of(10L, 11L, 12L, 300L); // device 1 skipped them (window full)
     long lostInTransit = 77; // device 2's record 77 was lost on the way
     int records = 400; // beyond 256: the 8-bit seq wraps, the record counter does not
+    // Plain MQTT on purpose: FakeFleet publishes as two devices on one connection, which the fleet's
+    // per-device policy refuses; the loss arithmetic is the same on a secured broker.
     try (Mosquitto broker = Mosquitto.start(dir);
         TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(run))) {
       LiveFleet fleet = new LiveFleet("loss test", store.url(), new ModelCatalogue(List.of()));

@@ -1,27 +1,13 @@
 package dev.spela.tests.fleet;
 
+import dev.spela.fleet.security.FleetSecurity;
 import java.nio.file.Path;
 
-/** The fleet scenarios on a real Mosquitto 2 broker, which the test starts and stops. */
+/** The fleet scenarios on a real Mosquitto 2 configured by spela mosquitto-config. */
 class MosquittoFleetTest extends FleetScenarios {
 
-  private Mosquitto mosquitto;
-
   @Override
-  String startBroker(Path dir) throws Exception {
-    mosquitto = Mosquitto.start(dir);
-    return mosquitto.url();
-  }
-
-  @Override
-  void stopBroker() throws Exception {
-    if (mosquitto != null) {
-      mosquitto.close();
-    }
-  }
-
-  @Override
-  int port() {
-    return mosquitto.port();
+  TestBroker startBroker(FleetSecurity fleet, Path dir) throws Exception {
+    return TestBroker.secureMosquitto(fleet, dir);
   }
 }

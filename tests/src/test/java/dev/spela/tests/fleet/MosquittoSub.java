@@ -2,6 +2,7 @@ package dev.spela.tests.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.fleet.security.ClientSecurity;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -35,11 +36,25 @@ final class MosquittoSub implements AutoCloseable {
   }
 
   static MosquittoSub start(int port, String... topics) throws IOException, InterruptedException {
+    return start(port, ClientSecurity.NONE, null, topics);
+  }
+
+  /**
+   * As {@link #start(int, String...)}, logged in as {@code login}'s account over TLS trusting
+   * {@code caFile} (null: plain, anonymous): a third party the fleet's owner gave host rights.
+   */
+  static MosquittoSub start(int port, ClientSecurity login, Path caFile, String... topics)
+      throws IOException, InterruptedException {
     assertTrue(Files.isExecutable(BINARY),
         BINARY + " is missing: install mosquitto-clients (as .ci/run does)");
     // stdbuf: mosquitto_sub writes to a pipe through a full buffer, which would hold back its lines.
-    List<String> command = new ArrayList<>(List.of("stdbuf", "-oL", BINARY.toString(), "-h", "127.0.0.1", "-p",
-        Integer.toString(port), "-i", "third-party-" + ProcessHandle.current().pid(), "-V", "mqttv311", "-q", "1", "-d", "-F", "MSG %t %x"));
+    // With TLS it dials "localhost", a name the broker certificate carries.
+    List<String> command = new ArrayList<>(List.of("stdbuf", "-oL", BINARY.toString(), "-h",
+        caFile != null ? "localhost" : "127.0.0.1", "-p", Integer.toString(port), "-i",
+        "third-party-" + ProcessHandle.current().pid(), "-V", "mqttv311", "-q", "1", "-d", "-F", "MSG %t %x"));
+    if (caFile != null) {
+      command.addAll(List.of("--cafile", caFile.toString(), "-u", login.username(), "-P", login.password()));
+    }
     for (String topic : topics) {
       command.add("-t");
       command.add(topic);

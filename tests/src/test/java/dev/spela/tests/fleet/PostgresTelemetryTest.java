@@ -80,7 +80,9 @@ class PostgresTelemetryTest {
   void twoCollectorsInTwoProcessesShareOneSubscriptionIntoOneDatabase(@TempDir Path dir) throws Exception {
     int devices = 4;
     int records = 500;
-    String[] common = {"monitor", "--broker", mosquitto.url(), "--host-id", "pg-host", "--store", postgres.url(),
+    // Plain MQTT on purpose: FakeFleet publishes as many devices on one connection (see
+    // MonitorCrashScenarios).
+    String[] common = {"monitor", "--insecure", "--broker", mosquitto.url(), "--host-id", "pg-host", "--store", postgres.url(),
         "--shared", "collectors", "--session-expiry", "0"};
     try (SpelaProcess first = SpelaProcess.start(dir, "first", with(common, "--client-id", "collector-1",
             "--run", dir.resolve("first").toString()));

@@ -41,7 +41,7 @@ class TelemetryThroughputBenchmark {
   void oneMonitorIntoSqlite(@TempDir Path dir) throws Exception {
     try (Mosquitto broker = Mosquitto.start(dir)) {
       String database = TelemetryStore.sqliteUrl(dir.resolve("run"));
-      String[] monitor = {"monitor", "--broker", broker.url(), "--host-id", "bench", "--run",
+      String[] monitor = {"monitor", "--insecure", "--broker", broker.url(), "--host-id", "bench", "--run",
           dir.resolve("run").toString(), "--client-id", "bench-sqlite", "--session-expiry", "3600"};
       report("SQLite, 1 monitor", measure(dir, broker.url(), database, "sqlite", List.<String[]>of(monitor)));
     }
@@ -51,7 +51,7 @@ class TelemetryThroughputBenchmark {
   void oneMonitorIntoPostgresql(@TempDir Path dir) throws Exception {
     try (Mosquitto broker = Mosquitto.start(dir);
         Postgres postgres = Postgres.start(true)) {
-      String[] monitor = {"monitor", "--broker", broker.url(), "--host-id", "bench", "--run",
+      String[] monitor = {"monitor", "--insecure", "--broker", broker.url(), "--host-id", "bench", "--run",
           dir.resolve("run").toString(), "--store", postgres.url(), "--client-id", "bench-pg", "--session-expiry",
           "3600"};
       report("PostgreSQL, 1 monitor", measure(dir, broker.url(), postgres.url(), "pg1", List.<String[]>of(monitor)));
@@ -64,7 +64,7 @@ class TelemetryThroughputBenchmark {
         Postgres postgres = Postgres.start(true)) {
       List<String[]> collectors = new ArrayList<>();
       for (int k = 1; k <= 2; k++) {
-        collectors.add(new String[] {"monitor", "--broker", broker.url(), "--host-id", "bench", "--run",
+        collectors.add(new String[] {"monitor", "--insecure", "--broker", broker.url(), "--host-id", "bench", "--run",
             dir.resolve("run-" + k).toString(), "--store", postgres.url(), "--shared", "collectors", "--client-id",
             "bench-pg-" + k, "--session-expiry", "3600"});
       }

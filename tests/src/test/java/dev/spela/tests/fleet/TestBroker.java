@@ -1,19 +1,54 @@
 package dev.spela.tests.fleet;
 
+import dev.spela.boards.device.DeviceCredentials;
 import dev.spela.fleet.EmbeddedBroker;
+import dev.spela.fleet.security.ClientSecurity;
+import dev.spela.fleet.security.FleetSecurity;
+import dev.spela.fleet.security.MosquittoConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
-/** A broker an end-to-end test runs against: the embedded HiveMQ CE, or a real Mosquitto. */
+/**
+ * A broker an end-to-end test runs against: the embedded HiveMQ CE, or a real Mosquitto; secured
+ * by a fleet folder as {@code spela broker} and {@code spela mosquitto-config} set them up (the
+ * default), or plain (for the tests that say why).
+ */
 interface TestBroker extends AutoCloseable {
 
-  /** The URL clients connect to. */
+  /** The URL devices connect to. */
   String url();
+
+  /** The URL host programs connect to (Mosquitto: a listener of their own). */
+  default String hostUrl() {
+    return url();
+  }
+
+  /** The port of {@link #hostUrl()}. */
+  default int hostPort() {
+    return Integer.parseInt(hostUrl().substring(hostUrl().lastIndexOf(':') + 1));
+  }
+
+  /** How host programs log in: the fleet's host account over TLS, or nothing on a plain broker. */
+  default ClientSecurity hostLogin() {
+    return ClientSecurity.NONE;
+  }
+
+  /**
+   * A device's credentials for this broker, enrolled in the fleet folder (kept in {@code stateDir}),
+   * with the broker told about new accounts; null on a plain broker.
+   */
+  default DeviceCredentials enrol(String deviceId, String group, Path stateDir) throws IOException {
+    return null;
+  }
+
+  /** Makes the broker take the fleet's current accounts (HiveMQ: nothing to do; Mosquitto: SIGHUP). */
+  default void reloadAccounts() throws IOException {}
 
   @Override
   void close();
 
-  /** The embedded HiveMQ CE broker that spela broker and spela demo run. */
+  /** The embedded HiveMQ CE broker that spela broker --insecure runs: plain MQTT, anonymous. */
   static TestBroker embedded() throws IOException {
     EmbeddedBroker broker = EmbeddedBroker.start();
     return new TestBroker() {
@@ -29,7 +64,7 @@ interface TestBroker extends AutoCloseable {
     };
   }
 
-  /** A real Mosquitto 2 broker, configured in {@code dir}. */
+  /** A real Mosquitto 2 broker, plain and anonymous, configured in {@code dir}. */
   static TestBroker mosquitto(Path dir) throws IOException, InterruptedException {
     Mosquitto mosquitto = Mosquitto.start(dir);
     return new TestBroker() {
@@ -43,5 +78,89 @@ interface TestBroker extends AutoCloseable {
         mosquitto.close();
       }
     };
+  }
+
+  /** The embedded broker as spela broker runs it by default: TLS, the fleet's accounts and policy. */
+  static TestBroker secureEmbedded(FleetSecurity fleet) throws IOException {
+    EmbeddedBroker broker = EmbeddedBroker.startSecure(fleet);
+    return new Secured(fleet) {
+      @Override
+      public String url() {
+        return broker.url();
+      }
+
+      @Override
+      public void close() {
+        broker.close();
+      }
+    };
+  }
+
+  /**
+   * Mosquitto configured by spela mosquitto-config: devices on one TLS listener, hosts on another.
+   */
+  static TestBroker secureMosquitto(FleetSecurity fleet, Path dir) throws IOException, InterruptedException {
+    int devicePort = Mosquitto.freePort();
+    int hostPort = Mosquitto.freePort();
+    // Started as root (as CI is), Mosquitto would drop to its own user, who cannot read the key.
+    String user = "root".equals(System.getProperty("user.name")) ? "root" : null;
+    MosquittoConfig.Listeners listeners = new MosquittoConfig.Listeners("127.0.0.1", devicePort, hostPort, user);
+    Path configDir = dir.resolve("mosquitto");
+    Mosquitto mosquitto = Mosquitto.start(MosquittoConfig.write(fleet, configDir, listeners), devicePort);
+    return new Secured(fleet) {
+      @Override
+      public String url() {
+        return "ssl://127.0.0.1:" + devicePort;
+      }
+
+      @Override
+      public String hostUrl() {
+        return "ssl://127.0.0.1:" + hostPort;
+      }
+
+      @Override
+      public void reloadAccounts() throws IOException {
+        MosquittoConfig.write(fleet, configDir, listeners);
+        try {
+          mosquitto.reload();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while reloading Mosquitto", e);
+        }
+      }
+
+      @Override
+      public void close() {
+        mosquitto.close();
+      }
+    };
+  }
+
+  /** What both secured brokers share: the fleet folder's host login and device enrolment. */
+  abstract class Secured implements TestBroker {
+    private final FleetSecurity fleet;
+
+    Secured(FleetSecurity fleet) {
+      this.fleet = fleet;
+    }
+
+    @Override
+    public ClientSecurity hostLogin() {
+      try {
+        return fleet.hostClient();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public DeviceCredentials enrol(String deviceId, String group, Path stateDir) throws IOException {
+      DeviceCredentials before = DeviceCredentials.load(stateDir);
+      DeviceCredentials credentials = fleet.deviceCredentials(deviceId, group, stateDir);
+      if (!credentials.equals(before)) {
+        reloadAccounts();
+      }
+      return credentials;
+    }
   }
 }
