@@ -8,26 +8,15 @@ import dev.spela.protocols.fleet.DropCounters;
 import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.Name;
-import dev.spela.protocols.fleet.Topic;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.Properties;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.tinylog.Logger;
 
 /**
@@ -75,27 +64,6 @@ public final class Claimant {
     Name claimName = Names.of(claimId);
     Name boardName = Names.of(boardId);
     HmacSha256 mac = new HmacSha256();
-    String requestTopic = topic(Topic.CLAIM_REQUEST, claimName);
-    String replyTopic = topic(Topic.CLAIM_REPLY, claimName);
-    BlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
-    MqttAsyncClient client;
-    try {
-      client = new MqttAsyncClient(brokerUrl, claimId, new MemoryPersistence());
-    } catch (MqttException | IllegalArgumentException e) {
-      throw new IOException("bad broker URL " + brokerUrl + ": " + e.getMessage(), e);
-    }
-    client.setCallback(new MqttCallback() {
-      @Override
-      public void connectionLost(Throwable cause) {}
-
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {
-        replies.add(message.getPayload());
-      }
-
-      @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {}
-    });
     SecureRandom random = new SecureRandom();
     byte[] nonce = new byte[ClaimMessage.NONCE_LENGTH];
     ClaimMessage claim = new ClaimMessage();
@@ -103,11 +71,7 @@ public final class Claimant {
     DropCounters drops = new DropCounters();
     Name deviceId = new Name();
     Name group = new Name();
-    try {
-      MqttConnectOptions options = new MqttConnectOptions();
-      options.setCleanSession(true);
-      client.connect(options).waitForCompletion(20_000);
-      client.subscribe(replyTopic, 1).waitForCompletion(20_000);
+    try (ClaimLink link = ClaimLink.open(brokerUrl, claimId, claimName, new MqttConnectOptions())) {
       long deadline = System.currentTimeMillis() + timeoutMs;
       while (System.currentTimeMillis() < deadline) {
         random.nextBytes(nonce);
@@ -115,10 +79,10 @@ public final class Claimant {
         claim.wrapForEncode(payload, 0, payload.length, 0, 0);
         mac.key(secret, 0, secret.length);
         claim.claim(claimName, boardName, nonce, 0, mac);
-        client.publish(requestTopic, payload, 1, false);
+        link.publish(payload);
         long retryAt = Math.min(deadline, System.currentTimeMillis() + RETRY_MS);
         while (true) {
-          byte[] bytes = replies.poll(Math.max(1, retryAt - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+          byte[] bytes = link.reply(retryAt - System.currentTimeMillis());
           if (bytes == null) {
             break;
           }
@@ -148,17 +112,6 @@ public final class Claimant {
         }
       }
       throw new IOException("no valid answer to claim " + claimId + " within " + timeoutMs / 1000 + " s");
-    } catch (MqttException e) {
-      throw new IOException("claim " + claimId + ": " + e.getMessage(), e);
-    } finally {
-      try {
-        if (client.isConnected()) {
-          client.disconnect(2_000).waitForCompletion(5_000);
-        }
-        client.close(true);
-      } catch (MqttException e) {
-        Logger.debug("{}: closing claim connection: {}", claimId, e.getMessage());
-      }
     }
   }
 
@@ -172,12 +125,5 @@ public final class Claimant {
       p.store(out, "identity from provisioning");
     }
     Files.move(temp, stateDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  /** A provisioning topic ({@code Topic.CLAIM_REQUEST} or {@code CLAIM_REPLY}) of a claim id. */
-  static String topic(int kind, Name claimId) {
-    byte[] bytes = new byte[Topic.MAX_LENGTH];
-    int length = Topic.write(bytes, 0, kind, null, claimId);
-    return new String(bytes, 0, length, StandardCharsets.US_ASCII);
   }
 }

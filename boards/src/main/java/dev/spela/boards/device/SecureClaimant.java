@@ -4,21 +4,11 @@ import dev.spela.boards.Names;
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.fleet.SecureClaim;
-import dev.spela.protocols.fleet.Topic;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.tinylog.Logger;
 
 /**
@@ -59,44 +49,21 @@ public final class SecureClaimant {
     SecureClaim unit = new SecureClaim();
     byte[] claimPassword = new byte[SecureClaim.PASSWORD_LENGTH];
     unit.useUnitKey(unitKey, 0, claimPassword, 0);
-    BlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
-    MqttAsyncClient client;
-    try {
-      client = new MqttAsyncClient(brokerUrl, claimId, new MemoryPersistence());
-    } catch (MqttException | IllegalArgumentException e) {
-      throw new IOException("bad broker URL " + brokerUrl + ": " + e.getMessage(), e);
-    }
-    client.setCallback(new MqttCallback() {
-      @Override
-      public void connectionLost(Throwable cause) {}
-
-      @Override
-      public void messageArrived(String topic, MqttMessage message) {
-        replies.add(message.getPayload());
-      }
-
-      @Override
-      public void deliveryComplete(IMqttDeliveryToken token) {}
-    });
-    try {
-      MqttConnectOptions options = new MqttConnectOptions();
-      options.setCleanSession(true);
-      options.setConnectionTimeout(10);
-      BrokerTrust.apply(options, caCertificate, claimId, new String(claimPassword, StandardCharsets.US_ASCII)
-          .toCharArray());
-      client.connect(options).waitForCompletion(20_000);
-      client.subscribe(Claimant.topic(Topic.CLAIM_REPLY, claimName), 1).waitForCompletion(20_000);
+    MqttConnectOptions options = new MqttConnectOptions();
+    options.setConnectionTimeout(10);
+    BrokerTrust.apply(options, caCertificate, claimId, new String(claimPassword, StandardCharsets.US_ASCII)
+        .toCharArray());
+    try (ClaimLink link = ClaimLink.open(brokerUrl, claimId, claimName, options)) {
       byte[] claim = new byte[SecureClaim.CLAIM_LENGTH];
       byte[] random = new byte[SecureClaim.RANDOM_LENGTH];
       long deadline = System.currentTimeMillis() + timeoutMs;
       while (System.currentTimeMillis() < deadline) {
         RANDOM.nextBytes(random);
         unit.encodeClaim(claim, 0, claimName, boardName, random, 0);
-        client.publish(Claimant.topic(Topic.CLAIM_REQUEST, claimName), claim, 1, false);
+        link.publish(claim);
         long retryAt = Math.min(deadline, System.currentTimeMillis() + RETRY_MS);
         byte[] reply;
-        while ((reply = replies.poll(Math.max(1, retryAt - System.currentTimeMillis()), TimeUnit.MILLISECONDS))
-            != null) {
+        while ((reply = link.reply(retryAt - System.currentTimeMillis())) != null) {
           int status = unit.openReply(reply, 0, reply.length);
           if (status != FleetStatus.OK) {
             Logger.warn("{}: dropped a claim reply: {}", claimId, FleetStatus.name(status));
@@ -109,17 +76,6 @@ public final class SecureClaimant {
         }
       }
       throw new IOException("no valid answer to claim " + claimId + " within " + timeoutMs / 1000 + " s");
-    } catch (MqttException e) {
-      throw new IOException("claim " + claimId + ": " + e.getMessage(), e);
-    } finally {
-      try {
-        if (client.isConnected()) {
-          client.disconnect(2_000).waitForCompletion(5_000);
-        }
-        client.close(true);
-      } catch (MqttException e) {
-        Logger.debug("{}: closing claim connection: {}", claimId, e.getMessage());
-      }
     }
   }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spela.boards.BoardCatalogue;
 import dev.spela.boards.device.BoardLimits;
-import dev.spela.boards.device.BrokerTrust;
 import dev.spela.boards.device.DeviceCredentials;
 import dev.spela.boards.device.VirtualDevice;
 import dev.spela.data.Dataset;
@@ -37,9 +36,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,7 +66,7 @@ abstract class AttackScenarios {
   static final String ROGUE = "rogue-1";
 
   private final SecureRandom random = new SecureRandom();
-  private final List<MqttAsyncClient> clients = new ArrayList<>();
+  private final DeviceClients clients = new DeviceClients();
   /** Every payload the spy saw, as topic + hex. */
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final List<Long> blockRequests = Collections.synchronizedList(new ArrayList<>());
@@ -107,16 +104,7 @@ abstract class AttackScenarios {
 
   @AfterAll
   void tearDown() {
-    for (MqttAsyncClient client : clients) {
-      try {
-        if (client.isConnected()) {
-          client.disconnectForcibly(1000);
-        }
-        client.close(true);
-      } catch (MqttException e) {
-        // already gone
-      }
-    }
+    clients.close();
     if (victim != null) {
       victim.close();
     }
@@ -328,24 +316,11 @@ abstract class AttackScenarios {
     return true;
   }
 
-  /** A Paho 3.1.1 client; {@code username} null: anonymous; {@code ca} null: no TLS settings. */
   private MqttAsyncClient connect(String url, String clientId, String username, String password, Path ca)
       throws Exception {
-    MqttAsyncClient client = new MqttAsyncClient(url, clientId, new MemoryPersistence());
-    clients.add(client);
-    MqttConnectOptions options = new MqttConnectOptions();
-    options.setCleanSession(true);
-    options.setConnectionTimeout(10);
-    if (ca != null) {
-      if (username != null) {
-        BrokerTrust.apply(options, ca, username, password.toCharArray());
-      } else {
-        options.setSocketFactory(BrokerTrust.socketFactory(ca));
-      }
-    }
-    client.connect(options).waitForCompletion(WAIT.toMillis());
-    return client;
+    return clients.connect(url, clientId, username, password, ca);
   }
+
 
   private static void publish(MqttAsyncClient client, String topic, byte[] payload, boolean retained)
       throws MqttException {

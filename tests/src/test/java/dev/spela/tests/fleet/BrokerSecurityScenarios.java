@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.spela.boards.device.BrokerTrust;
 import dev.spela.boards.Names;
 import dev.spela.fleet.HostConnection;
 import dev.spela.fleet.security.ClaimRateLimiter;
@@ -21,7 +20,6 @@ import dev.spela.protocols.fleet.SecureClaim;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -30,9 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,7 +55,7 @@ abstract class BrokerSecurityScenarios {
   private final String bravoPassword = PasswordHash.newPassword();
   private final String claimPassword = PasswordHash.newPassword();
   private final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
-  private final List<MqttAsyncClient> clients = new ArrayList<>();
+  private final DeviceClients clients = new DeviceClients();
   private FleetSecurity fleet;
   private Path otherCa;
   private HostConnection observer;
@@ -107,16 +103,7 @@ abstract class BrokerSecurityScenarios {
 
   @AfterAll
   void tearDown() throws Exception {
-    for (MqttAsyncClient client : clients) {
-      try {
-        if (client.isConnected()) {
-          client.disconnectForcibly(1000);
-        }
-        client.close(true);
-      } catch (MqttException e) {
-        // already gone
-      }
-    }
+    clients.close();
     if (observer != null) {
       observer.close();
     }
@@ -447,24 +434,11 @@ abstract class BrokerSecurityScenarios {
     return client;
   }
 
-  /** A Paho 3.1.1 client; {@code username} null: anonymous; {@code ca} null: no TLS settings. */
-  private MqttAsyncClient connect(
-      String url, String clientId, String username, String password, Path ca) throws Exception {
-    MqttAsyncClient client = new MqttAsyncClient(url, clientId, new MemoryPersistence());
-    clients.add(client);
-    MqttConnectOptions options = new MqttConnectOptions();
-    options.setCleanSession(true);
-    options.setConnectionTimeout(10);
-    if (ca != null) {
-      if (username != null) {
-        BrokerTrust.apply(options, ca, username, password.toCharArray());
-      } else {
-        options.setSocketFactory(BrokerTrust.socketFactory(ca));
-      }
-    }
-    client.connect(options).waitForCompletion(WAIT_MS);
-    return client;
+  private MqttAsyncClient connect(String url, String clientId, String username, String password, Path ca)
+      throws Exception {
+    return clients.connect(url, clientId, username, password, ca);
   }
+
 
   private static void assertRefused(Connector connector, String what) {
     MqttException e =

@@ -51,31 +51,25 @@ interface TestBroker extends AutoCloseable {
   /** The embedded HiveMQ CE broker that spela broker --insecure runs: plain MQTT, anonymous. */
   static TestBroker embedded() throws IOException {
     EmbeddedBroker broker = EmbeddedBroker.start();
-    return new TestBroker() {
-      @Override
-      public String url() {
-        return broker.url();
-      }
-
-      @Override
-      public void close() {
-        broker.close();
-      }
-    };
+    return plain(broker.url(), broker::close);
   }
 
   /** A real Mosquitto 2 broker, plain and anonymous, configured in {@code dir}. */
   static TestBroker mosquitto(Path dir) throws IOException, InterruptedException {
     Mosquitto mosquitto = Mosquitto.start(dir);
+    return plain(mosquitto.url(), mosquitto::close);
+  }
+
+  private static TestBroker plain(String url, Runnable close) {
     return new TestBroker() {
       @Override
       public String url() {
-        return mosquitto.url();
+        return url;
       }
 
       @Override
       public void close() {
-        mosquitto.close();
+        close.run();
       }
     };
   }
