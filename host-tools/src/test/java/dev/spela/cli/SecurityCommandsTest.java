@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.data.Fixture;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,6 +87,27 @@ class SecurityCommandsTest {
         SpelaCommand.EXIT_FAILURE,
         run("devices", "--insecure", "--broker", "tcp://127.0.0.1:1", "--wait", "1"));
     assertTrue(err.toString().startsWith("spela: warning: --insecure: plain MQTT without logins"), err.toString());
+  }
+
+  @Test
+  void aClaimingDeviceNeedsItsSecretFromAFileOrTheEnvironmentAndTheFleetCa(@TempDir Path dir)
+      throws Exception {
+    String[] device = {"device", "run", "--board", "nrf52840", "--data-dir", Fixture.dir().toString(),
+        "--state-dir", dir.toString(), "--claim", "SN-1"};
+    assertEquals(SpelaCommand.EXIT_USAGE, run(concat(device, "--claim-secret", "s3cret")));
+    assertTrue(err.toString().contains("Unknown options: '--claim-secret'"), err.toString());
+    err.getBuffer().setLength(0);
+    assertEquals(SpelaCommand.EXIT_USAGE, run(device), err.toString());
+    assertTrue(err.toString().contains("--claim-secret-file FILE or $SPELA_CLAIM_SECRET"), err.toString());
+    Path secret = Files.writeString(dir.resolve("secret"), "batch-7-secret\n");
+    err.getBuffer().setLength(0);
+    assertEquals(SpelaCommand.EXIT_USAGE, run(concat(device, "--claim-secret-file", secret.toString(), "--ca",
+        dir.resolve("missing.crt").toString())), err.toString());
+    assertTrue(err.toString().contains("no fleet CA certificate at"), err.toString());
+  }
+
+  private static String[] concat(String[] first, String... more) {
+    return Stream.concat(Arrays.stream(first), Arrays.stream(more)).toArray(String[]::new);
   }
 
   @Test

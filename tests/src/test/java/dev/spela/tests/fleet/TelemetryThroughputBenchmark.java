@@ -34,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("benchmark")
 class TelemetryThroughputBenchmark {
 
+  // Plain MQTT (--insecure) on purpose: FakeFleet publishes as many devices on one connection,
+  // which the fleet's per-device policy refuses; these figures are the store's, as before.
   private static final int DEVICES = Integer.getInteger("bench.devices", 16);
   private static final int RECORDS = Integer.getInteger("bench.records", 1_000);
 
