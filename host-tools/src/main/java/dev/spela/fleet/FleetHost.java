@@ -477,6 +477,12 @@ public final class FleetHost implements AutoCloseable {
     if (!FleetProtocol.fromDevice(type) || type == FleetProtocol.CLAIM) {
       return; // our own host messages, or provisioning (handled by the provisioner's connection)
     }
+    if (delivery.retained()) {
+      // Devices never publish retained (PROTOCOL.md 12): a stored copy is a ghost, not the device
+      // (Mosquitto's ACLs cannot refuse a device's retained publish on its own topics).
+      drop(topicName, FleetStatus.REPLAYED);
+      return;
+    }
     topic.id(name);
     String deviceId = Names.toString(name);
     topic.group(name);

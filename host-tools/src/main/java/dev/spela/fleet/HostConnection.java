@@ -85,12 +85,19 @@ public final class HostConnection implements AutoCloseable {
   public final class Delivery {
     private final int messageId;
     private final int qos;
+    private final boolean retained;
     private int holds = 1; // the handler's own, released when it returns
     private boolean handled;
 
-    private Delivery(int messageId, int qos) {
+    private Delivery(int messageId, int qos, boolean retained) {
       this.messageId = messageId;
       this.qos = qos;
+      this.retained = retained;
+    }
+
+    /** True if the broker sent it from its store of retained messages (not as it was published). */
+    public boolean retained() {
+      return retained;
     }
 
     /** Keeps the message unacknowledged until the returned action runs (the first run counts). */
@@ -352,7 +359,7 @@ public final class HostConnection implements AutoCloseable {
     @Override
     public void messageArrived(String topic, MqttMessage message) {
       byte[] payload = message.getPayload();
-      Delivery delivery = new Delivery(message.getId(), message.getQos());
+      Delivery delivery = new Delivery(message.getId(), message.getQos(), message.isRetained());
       synchronized (unacknowledged) {
         unacknowledged.addLast(delivery);
       }

@@ -224,6 +224,31 @@ abstract class AttackScenarios {
     assertTrue(host.droppedTotal() <= droppedByHost + 1, "host drops: " + host.droppedTotal());
   }
 
+  /**
+   * A device leaves a retained BIRTH of itself on its own topic (embedded HiveMQ refuses it,
+   * Mosquitto's ACLs cannot) and goes away: a host that connects later drops the stored copy and
+   * lists only the devices that answer it.
+   */
+  @Test
+  void aRetainedBirthLeftByADeviceIsNoGhost() throws Exception {
+    String genuineBirth = seen.stream().filter(m -> m.startsWith(topic("BIRTH", VICTIM) + " ")).findFirst()
+        .orElseThrow();
+    byte[] birth = HexFormat.of().parseHex(genuineBirth.substring(genuineBirth.indexOf(' ') + 1));
+    MqttAsyncClient client = rogueClient();
+    try {
+      publish(client, topic("BIRTH", ROGUE), birth, true);
+      client.disconnect().waitForCompletion(WAIT.toMillis());
+    } catch (MqttException refused) {
+      // embedded HiveMQ: refused with the connection
+    }
+    try (FleetHost later = FleetHost.open(broker.hostUrl(), HOST_ID, FleetHost.Options.secondary(),
+        broker.hostLogin())) {
+      // Retained messages come with the subscription, before the victim answers the new STATE.
+      assertTrue(later.awaitDevice(VICTIM, d -> true, WAIT).isPresent(), "the victim answers");
+      assertEquals(List.of(VICTIM), later.devices().stream().map(DeviceView::id).toList(), "no ghost of " + ROGUE);
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private DeviceView victimView() {
