@@ -88,7 +88,7 @@ public final class BrokerOptions {
     return fleetFolder != null ? fleetFolder : FleetSecurity.defaultFolder();
   }
 
-  /** The fleet folder, opened (created on first use); a usage error with --insecure. */
+  /** The fleet folder, opened (created on first use). */
   FleetSecurity fleet() {
     if (fleet == null) {
       checkMode();
@@ -123,9 +123,14 @@ public final class BrokerOptions {
     if (secure && insecure) {
       throw CliException.usage("--secure and --insecure contradict each other");
     }
-    String scheme = url().substring(0, url().indexOf(':')).toLowerCase(Locale.ROOT);
+    refusePlainUnlessInsecure(url(), insecure);
+  }
+
+  /** A usage error for a plain (tcp://, ws://) broker URL without --insecure. */
+  static void refusePlainUnlessInsecure(String url, boolean insecure) {
+    String scheme = url.substring(0, url.indexOf(':')).toLowerCase(Locale.ROOT);
     if (!insecure && (scheme.equals("tcp") || scheme.equals("ws"))) {
-      throw CliException.usage(url() + " is plain MQTT: use ssl:// (or wss://) with the fleet's broker, or add"
+      throw CliException.usage(url + " is plain MQTT: use ssl:// (or wss://) with the fleet's broker, or add"
           + " --insecure");
     }
   }

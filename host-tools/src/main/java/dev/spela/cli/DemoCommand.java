@@ -122,8 +122,8 @@ public final class DemoCommand implements Runnable {
       // Its devices' flash would start from the last run's models: a demo starts from scratch.
       throw CliException.usage("run folder " + runDir + " is not empty: choose a new one");
     }
-    if (!insecure && brokerUrl != null && (brokerUrl.startsWith("tcp:") || brokerUrl.startsWith("ws:"))) {
-      throw CliException.usage(brokerUrl + " is plain MQTT: use the fleet's ssl:// broker, or add --insecure");
+    if (brokerUrl != null) {
+      BrokerOptions.refusePlainUnlessInsecure(brokerUrl, insecure);
     }
     Dataset mnist = loadMnist();
     PrintWriter out = spec.commandLine().getOut();

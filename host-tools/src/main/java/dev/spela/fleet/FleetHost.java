@@ -145,6 +145,7 @@ public final class FleetHost implements AutoCloseable {
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final List<Ack> acks = new ArrayList<>();
   private final DropCounters drops = new DropCounters();
+  private final DropLog dropLog = new DropLog("message");
   private final AtomicInteger nextCommandId = new AtomicInteger(ThreadLocalRandom.current().nextInt(1, 1 << 30));
   private final Object changes = new Object();
   private volatile long lastBirthNanos = System.nanoTime();
@@ -502,7 +503,7 @@ public final class FleetHost implements AutoCloseable {
     synchronized (drops) {
       drops.drop(status);
     }
-    Logger.warn("dropped a message on {}: {}", topicName, FleetStatus.name(status));
+    dropLog.drop(FleetStatus.name(status), topicName);
     changed();
   }
 

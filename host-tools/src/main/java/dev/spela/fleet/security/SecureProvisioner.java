@@ -1,6 +1,7 @@
 package dev.spela.fleet.security;
 
 import dev.spela.fleet.ClaimService;
+import dev.spela.fleet.DropLog;
 import dev.spela.fleet.HostConnection;
 import dev.spela.fleet.Provisioner.Provisioned;
 import dev.spela.fleet.security.FleetAccounts.Account;
@@ -18,7 +19,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -39,7 +39,6 @@ public final class SecureProvisioner implements ClaimService {
 
   private static final String REQUESTS = "spela/v2/PROVISION/REQ/";
   private static final String REPLIES = "spela/v2/PROVISION/REPLY/";
-  private static final long SUMMARY_NANOS = 60_000_000_000L;
 
   private final FleetSecurity fleet;
   private final DeviceRegistry devices;
@@ -48,10 +47,9 @@ public final class SecureProvisioner implements ClaimService {
   private final Consumer<Provisioned> listener;
   private final byte[] hostKey;
   private final Map<String, byte[]> lastReply = new HashMap<>();
-  private final Map<String, AtomicInteger> drops = new ConcurrentHashMap<>();
+  private final DropLog drops = new DropLog("claim");
   private final AtomicInteger answered = new AtomicInteger();
   private final Name name = new Name();
-  private long lastSummary = System.nanoTime();
   private HostConnection connection;
 
   private SecureProvisioner(
@@ -109,8 +107,7 @@ public final class SecureProvisioner implements ClaimService {
 
   /** Claims dropped for {@code reason} (BAD_TOPIC, BAD_FIELD, BAD_MAC, RATE_LIMITED, FAILED). */
   public int dropped(String reason) {
-    AtomicInteger count = drops.get(reason);
-    return count == null ? 0 : count.get();
+    return drops.count(reason);
   }
 
   @Override
@@ -227,16 +224,6 @@ public final class SecureProvisioner implements ClaimService {
   }
 
   private void drop(String reason, String claimId) {
-    int count = drops.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
-    long now = System.nanoTime();
-    if (count == 1) {
-      Logger.warn(
-          "dropped a claim for '{}': {} (further drops are summed up once a minute)",
-          claimId,
-          reason);
-    } else if (now - lastSummary > SUMMARY_NANOS) {
-      lastSummary = now;
-      Logger.warn("claims dropped so far: {}", drops);
-    }
+    drops.drop(reason, "'" + claimId + "'");
   }
 }
