@@ -5,9 +5,12 @@ import dev.spela.boards.device.DeviceCredentials;
 import dev.spela.fleet.security.FleetAccounts.Account;
 import dev.spela.fleet.security.FleetAccounts.Role;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -42,6 +45,8 @@ public final class FleetSecurity {
   static final String HOST_KEY_FILE = "host.key";
   static final String HOST_PUBLIC_KEY = "host.pub";
   static final String DEVICES = "devices";
+  static final String LOCK = ".lock";
+  private static final Object FOLDER_LOCK = new Object();
 
   private final Path folder;
   private final FleetAuthority authority;
@@ -133,12 +138,53 @@ public final class FleetSecurity {
    * key in the registry, and the credentials the device keeps. A device elsewhere is provisioned by
    * claim instead ({@link SecureProvisioner}).
    */
-  public synchronized DeviceCredentials enrolDevice(String deviceId, String group) throws IOException {
-    DeviceRegistry.Device device = devices().enrol(deviceId, group);
-    String password = PasswordHash.newPassword();
-    accounts.put(new Account(deviceId, Role.DEVICE, group, PasswordHash.of(password)));
-    return new DeviceCredentials(
-        deviceId, group, password, device.deviceKey(), hostPublicKey(), authority.caCertificateFile());
+  public DeviceCredentials enrolDevice(String deviceId, String group) throws IOException {
+    return whileLocked(() -> {
+      DeviceRegistry.Device device = devices().enrol(deviceId, group);
+      String password = PasswordHash.newPassword();
+      accounts.put(new Account(deviceId, Role.DEVICE, group, PasswordHash.of(password)));
+      return new DeviceCredentials(
+          deviceId, group, password, device.deviceKey(), hostPublicKey(), authority.caCertificateFile());
+    });
+  }
+
+  /** What a claim was issued: its device (new device key), a new password, and whether it was known. */
+  public record Issued(DeviceRegistry.Device device, String password, boolean known) {}
+
+  /**
+   * Issues credentials to a claim id (PROTOCOL.md 15.2): its device id (the one it had, or a new
+   * random one), a new device key and a new password, whose account replaces any earlier one.
+   */
+  public Issued issueToClaim(String claimId, String group) throws IOException {
+    return whileLocked(() -> {
+      DeviceRegistry registry = devices(); // read now: another process may have added devices
+      boolean known = registry.byClaim(claimId).isPresent();
+      DeviceRegistry.Device device = registry.issue(claimId, group);
+      String password = PasswordHash.newPassword();
+      accounts.put(new Account(device.deviceId(), Role.DEVICE, device.group(), PasswordHash.of(password)));
+      return new Issued(device, password, known);
+    });
+  }
+
+  /** Work on the fleet folder's files that must not interleave with another writer's. */
+  interface FolderWork<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code work} holding the fleet folder's lock: within this JVM (every {@code FleetSecurity}
+   * of any folder; enrolments are rare) and across processes (a file lock on {@code .lock}), so that
+   * two devices enrolling at once ({@code spela device run} twice) both keep their accounts: the
+   * accounts and devices files are each read, changed and replaced as a whole.
+   */
+  <T> T whileLocked(FolderWork<T> work) throws IOException {
+    synchronized (FOLDER_LOCK) {
+      try (FileChannel channel = FileChannel.open(folder.resolve(LOCK), StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE);
+          FileLock lock = channel.lock()) {
+        return work.run();
+      }
+    }
   }
 
   /**
@@ -147,7 +193,7 @@ public final class FleetSecurity {
    * enrolment, stored there atomically. A restarted device thus keeps its password, and a broker
    * that reads the accounts only when told (Mosquitto) needs no reload for it.
    */
-  public synchronized DeviceCredentials deviceCredentials(String deviceId, String group, Path stateDir)
+  public DeviceCredentials deviceCredentials(String deviceId, String group, Path stateDir)
       throws IOException {
     DeviceCredentials stored = DeviceCredentials.load(stateDir);
     if (stored != null && stillAdmitted(stored, deviceId, group)) {

@@ -41,7 +41,6 @@ public final class SecureProvisioner implements ClaimService {
   private static final String REPLIES = "spela/v2/PROVISION/REPLY/";
 
   private final FleetSecurity fleet;
-  private final DeviceRegistry devices;
   private final byte[] batchSecret;
   private final Options options;
   private final Consumer<Provisioned> listener;
@@ -56,7 +55,6 @@ public final class SecureProvisioner implements ClaimService {
       FleetSecurity fleet, byte[] batchSecret, Options options, Consumer<Provisioned> listener)
       throws IOException {
     this.fleet = fleet;
-    this.devices = fleet.devices();
     this.batchSecret = batchSecret.clone();
     this.options = options;
     this.listener = listener;
@@ -96,7 +94,10 @@ public final class SecureProvisioner implements ClaimService {
             "claim id '" + claimId + "' looks like a device id (dev-...)");
       }
       String password = ClaimCrypto.claimPassword(ClaimCrypto.unitKey(batchSecret, claimId));
-      fleet.accounts().put(new Account(claimId, Role.CLAIM, null, PasswordHash.of(password)));
+      fleet.whileLocked(() -> {
+        fleet.accounts().put(new Account(claimId, Role.CLAIM, null, PasswordHash.of(password)));
+        return null;
+      });
     }
   }
 
@@ -181,14 +182,10 @@ public final class SecureProvisioner implements ClaimService {
       Provisioned provisioned = null;
       var hostKeys = KeyPairGenerator.getInstance("X25519").generateKeyPair();
       if (options.allowed().matcher(claimId).matches()) {
-        boolean known = devices.byClaim(claimId).isPresent();
-        DeviceRegistry.Device device = devices.issue(claimId, options.group());
-        String password = PasswordHash.newPassword();
-        fleet
-            .accounts()
-            .put(
-                new Account(
-                    device.deviceId(), Role.DEVICE, device.group(), PasswordHash.of(password)));
+        FleetSecurity.Issued issued = fleet.issueToClaim(claimId, options.group());
+        DeviceRegistry.Device device = issued.device();
+        boolean known = issued.known();
+        String password = issued.password();
         reply =
             ClaimCrypto.reply(
                 unitKey,

@@ -79,6 +79,30 @@ class FleetSecurityTest {
   }
 
   @Test
+  void devicesEnrollingAtOnceThroughTwoHandlesOfTheFolderAllKeepTheirAccounts(@TempDir Path dir)
+      throws Exception {
+    FleetSecurity first = FleetSecurity.open(dir.resolve("fleet"));
+    FleetSecurity second = FleetSecurity.open(dir.resolve("fleet")); // as a second process would
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<DeviceCredentials>> enrolled = new java.util.ArrayList<>();
+      for (int k = 0; k < 20; k++) {
+        FleetSecurity fleet = k % 2 == 0 ? first : second;
+        String id = "vd-" + k;
+        enrolled.add(pool.submit(() -> fleet.enrolDevice(id, "lab")));
+      }
+      for (java.util.concurrent.Future<DeviceCredentials> credentials : enrolled) {
+        DeviceCredentials c = credentials.get();
+        Account account = first.accounts().find(c.deviceId()).orElseThrow(() -> new AssertionError(c.deviceId()));
+        assertTrue(PasswordHash.matches(c.password(), account.passwordHash()), c.deviceId());
+        assertTrue(first.devices().byClaim(c.deviceId()).isPresent(), c.deviceId() + " registered");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void accountsAreSharedThroughTheFileAndValidated(@TempDir Path dir) throws Exception {
     FleetAccounts writer = FleetAccounts.open(dir.resolve("accounts"));
     FleetAccounts reader = FleetAccounts.open(dir.resolve("accounts"));
