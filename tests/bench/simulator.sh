@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Load figures of `spela fleet simulate` (docs/results.md, "Hundreds of devices per host"): for each
+# fleet size, N virtual devices in one simulator process, a `spela monitor` process storing into
+# SQLite and a third-party subscriber (mosquitto_sub), on the embedded HiveMQ CE broker and on
+# Mosquitto; one line of figures per size and broker (FleetSimulatorBenchmark).
+#
+#   tests/bench/simulator.sh                 # 16, 64 and 256 devices
+#   SIZES="16 64" RECORDS=50 RECORD_EVERY=10 tests/bench/simulator.sh
+#
+# Each device sends RECORDS records, one every RECORD_EVERY training samples of a LAYERS model.
+# Runs at low priority (nice): the machine is shared. Prints the revision and the load average.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+sizes="${SIZES:-16 64 256}"
+echo "revision $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (modified)'), load average" \
+  "$(cut -d' ' -f1-3 /proc/loadavg), $(nproc) processors"
+for n in $sizes; do
+  nice mvn -B -q -o -pl tests -am verify -Dtest=FleetSimulatorBenchmark -Dsurefire.excludedTags=zero-allocation \
+    -Dsurefire.failIfNoSpecifiedTests=false -Dbench.devices="$n" -Dbench.records="${RECORDS:-50}" \
+    -Dbench.recordEvery="${RECORD_EVERY:-10}" -Dbench.layers="${LAYERS:-784,32,16}" -Dbench.heap="${HEAP:-2g}" \
+    2>&1 | grep -E '^(embedded HiveMQ CE|Mosquitto), |Tests run:.*Fail|FAIL|AssertionError' || true
+done
