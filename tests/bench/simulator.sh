@@ -19,5 +19,5 @@ for n in $sizes; do
   nice mvn -B -q -o -pl tests -am verify -Dtest=FleetSimulatorBenchmark -Dsurefire.excludedTags=zero-allocation \
     -Dsurefire.failIfNoSpecifiedTests=false -Dbench.devices="$n" -Dbench.records="${RECORDS:-50}" \
     -Dbench.recordEvery="${RECORD_EVERY:-10}" -Dbench.layers="${LAYERS:-784,32,16}" -Dbench.heap="${HEAP:-2g}" \
-    2>&1 | grep -E '^(embedded HiveMQ CE|Mosquitto), |Tests run:.*Fail|FAIL|AssertionError' || true
+    2>&1 | grep -oE '(embedded HiveMQ CE|Mosquitto), [0-9]+ devices: .*|Tests run:.*Fail.*|FAIL.*|AssertionError.*' || true
 done

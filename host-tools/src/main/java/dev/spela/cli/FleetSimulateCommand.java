@@ -151,6 +151,7 @@ final class FleetSimulateCommand implements Runnable {
     }, "simulate-shutdown");
     // The host connection first: it sees every device's first BIRTH.
     try (FleetHost host = broker.open(FleetHost.Options.secondary())) {
+      HostFootprint before = HostFootprint.measure(); // the dataset and the host connection, no device yet
       FleetSimulator simulator = start(settings);
       Runtime.getRuntime().addShutdownHook(hook);
       List<String> refused;
@@ -161,6 +162,8 @@ final class FleetSimulateCommand implements Runnable {
             memoryFlash ? "in memory" : "in " + stateDir, Plural.of(schedulerThreads, "scheduler thread"));
         out.flush();
         refused = simulate(out, host, simulator, stop);
+        out.println("host: " + HostFootprint.measure().describe(before, devices));
+        out.flush();
       } finally {
         simulator.close(); // every device checkpoints, says DEATH (SHUTDOWN) and disconnects
         done.countDown();
@@ -219,8 +222,6 @@ final class FleetSimulateCommand implements Runnable {
     out.printf(Locale.ROOT, "%s sent in %.1f s (%,.0f records/s) by %s; %s done, %d in flight, %d failed%n",
         Plural.of(p.recordsSent(), "record"), seconds, p.recordsSent() / Math.max(1e-9, seconds),
         Plural.of(p.devices(), "device"), Plural.of(p.finished(), "device"), p.inFlight(), p.failed());
-    out.println("host: " + HostFootprint.measure().describe(p.devices()));
-    out.flush();
     return refused;
   }
 

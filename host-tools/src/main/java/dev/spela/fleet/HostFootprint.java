@@ -37,12 +37,17 @@ public record HostFootprint(long residentBytes, long heapBytes, int threads, int
     return -1;
   }
 
-  /** One line, with the share of each of {@code devices}. */
-  public String describe(int devices) {
+  /**
+   * One line: this footprint, and what it grew by since {@code before} for each of {@code
+   * devices}.
+   */
+  public String describe(HostFootprint before, int devices) {
     int n = Math.max(1, devices);
-    String rss = residentBytes < 0 ? "RSS unknown"
-        : String.format(Locale.ROOT, "RSS %.0f MB (%.2f MB per device)", residentBytes / 1e6, residentBytes / 1e6 / n);
-    return String.format(Locale.ROOT, "%s, heap %.0f MB after GC (%.2f MB per device), %d threads (%d of them"
-        + " Paho MQTT's)", rss, heapBytes / 1e6, heapBytes / 1e6 / n, threads, mqttThreads);
+    String rss = residentBytes < 0 || before.residentBytes < 0 ? "RSS unknown"
+        : String.format(Locale.ROOT, "RSS %.0f MB (+%.2f MB per device)", residentBytes / 1e6,
+            (residentBytes - before.residentBytes) / 1e6 / n);
+    return String.format(Locale.ROOT, "%s, heap %.0f MB after GC (+%.2f MB per device), %d threads (+%.2f per"
+        + " device; %d of them Paho MQTT's)", rss, heapBytes / 1e6, (heapBytes - before.heapBytes) / 1e6 / n,
+        threads, (threads - before.threads) / (double) n, mqttThreads);
   }
 }
