@@ -1,6 +1,5 @@
 package dev.spela.cli;
 
-import dev.spela.boards.BoardCatalogue;
 import dev.spela.boards.BoardProfile;
 import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -59,13 +57,10 @@ final class FleetSimulateCommand implements Runnable {
 
   @Mixin BrokerOptions broker;
 
+  @Mixin VirtualFleetOptions fleet;
+
   @Option(names = "--devices", defaultValue = "16", paramLabel = "N", description = "Virtual devices (default: ${DEFAULT-VALUE}).")
   int devices;
-
-  @Option(names = "--boards", split = ",", paramLabel = "IDS", hideParamSyntax = true,
-      description = "Comma-separated board ids the devices run on, in turn (default: every board of spela"
-          + " boards).")
-  List<String> boardIds;
 
   @Option(names = "--layers", split = ",", paramLabel = "SIZES", hideParamSyntax = true,
       description = "Every device's model, e.g. 784,32,16 (default: the largest of 784-128-34, 784-64-34 and"
@@ -81,14 +76,6 @@ final class FleetSimulateCommand implements Runnable {
   @Option(names = "--epochs", defaultValue = "1", paramLabel = "E",
       description = "Passes over each device's shard; 0 trains until Ctrl-C or --duration (default: ${DEFAULT-VALUE}).")
   int epochs;
-
-  @Option(names = "--record-every", defaultValue = "500", paramLabel = "S",
-      description = "Training samples per telemetry record (default: ${DEFAULT-VALUE}).")
-  int recordEvery;
-
-  @Option(names = "--max-train", defaultValue = "60000", paramLabel = "N",
-      description = "At most N training samples per device (default: its whole shard).")
-  int maxTrain;
 
   @Option(names = "--max-held-out", defaultValue = "100", paramLabel = "N",
       description = "Held-out samples per device for evaluation (default: ${DEFAULT-VALUE}).")
@@ -109,9 +96,6 @@ final class FleetSimulateCommand implements Runnable {
       description = "Scheduler threads driving the devices (default: one per processor).")
   Integer threads;
 
-  @Option(names = "--lr", defaultValue = "0.01", paramLabel = "RATE", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-  double learningRate;
-
   @Option(names = "--duration", defaultValue = "0", paramLabel = "S",
       description = "Stop after S seconds (default: 0, when the epochs are done or at Ctrl-C).")
   int durationSeconds;
@@ -119,25 +103,15 @@ final class FleetSimulateCommand implements Runnable {
   @Override
   public void run() {
     int schedulerThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-    if (devices < 1 || epochs < 0 || recordEvery < 1 || maxTrain < 1 || maxHeldOut < 0 || schedulerThreads < 1
-        || durationSeconds < 0) {
-      throw CliException.usage("--devices, --record-every, --max-train and --threads must be positive;"
-          + " --epochs, --max-held-out and --duration not negative");
+    if (devices < 1 || epochs < 0 || maxHeldOut < 0 || schedulerThreads < 1 || durationSeconds < 0) {
+      throw CliException.usage("--devices and --threads must be positive; --epochs, --max-held-out and --duration"
+          + " not negative");
     }
-    if (!(learningRate > 0 && learningRate <= 1)) {
-      throw CliException.usage("--lr must be in (0, 1], got " + learningRate);
-    }
-    List<BoardProfile> boards;
-    try {
-      boards = boardIds == null ? BoardCatalogue.standard().boards()
-          : boardIds.stream().map(BoardCatalogue.standard()::byId).toList();
-    } catch (NoSuchElementException e) {
-      throw CliException.usage(e.getMessage());
-    }
+    List<BoardProfile> boards = fleet.boards();
     Dataset dataset = DatasetOptions.load(DatasetCatalogue.standard(), data, dataDir);
     FleetSimulator.Settings settings = new FleetSimulator.Settings(devices, boards, layers, dataset, broker.url(),
-        broker.hostId(), idPrefix, memoryFlash ? null : stateDir, maxTrain, maxHeldOut, recordEvery, epochs,
-        schedulerThreads, learningRate);
+        broker.hostId(), idPrefix, memoryFlash ? null : stateDir, fleet.maxTrain, maxHeldOut, fleet.recordEvery, epochs,
+        schedulerThreads, fleet.learningRate);
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
