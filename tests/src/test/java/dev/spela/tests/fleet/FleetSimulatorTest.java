@@ -3,7 +3,11 @@ package dev.spela.tests.fleet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.protocols.fleet.DeathMessage;
+import dev.spela.protocols.fleet.FleetStatus;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +35,37 @@ class FleetSimulatorTest {
       assertEquals(expected, counts.storedUnique(), "distinct records in the monitor's store");
       assertTrue(counts.monitorSummary().contains(expected + " records stored, 0 duplicates ignored; 0 records lost"),
           counts.monitorSummary());
+    }
+  }
+
+  /**
+   * Ctrl-C while the devices train without end: the simulator prints its summary, and every device
+   * says goodbye (DEATH with reason SHUTDOWN, published by the device, not the broker's will).
+   */
+  @Test
+  void ctrlCStopsEveryDeviceCleanly(@TempDir Path dir) throws Exception {
+    try (TestBroker broker = TestBroker.embedded();
+        SpelaProcess monitor = SpelaProcess.start(dir, "monitor", "monitor", "--broker", broker.url(), "--host-id",
+            "sim-host", "--run", dir.resolve("run").toString());
+        MosquittoSub thirdParty = MosquittoSub.start(URI.create(broker.url()).getPort(), "spela/v2/+/DEATH/+")) {
+      monitor.awaitLine("monitoring ", FakeFleet.WAIT_SECONDS);
+      try (SpelaProcess simulator = SpelaProcess.start(dir, "simulator", List.of("-Xmx512m"), "fleet", "simulate",
+          "--broker", broker.url(), "--host-id", "sim-host", "--devices", Integer.toString(DEVICES), "--data-dir",
+          FleetScenarios.sharedMnist().toString(), "--max-train", "40", "--record-every", "4", "--epochs", "0",
+          "--layers", "784,32,16", "--memory-flash")) {
+        simulator.awaitLine("[", FakeFleet.WAIT_SECONDS); // the first progress line: the devices are running
+        simulator.stop();
+        assertTrue(simulator.output().stream().anyMatch(line -> line.matches("[0-9,]+ records sent in .*")),
+            "the summary: " + simulator.output());
+      }
+      List<MosquittoSub.Received> deaths = thirdParty.awaitReceived(DEVICES, FakeFleet.WAIT_SECONDS);
+      assertEquals(DEVICES, deaths.size(), "DEATH messages");
+      DeathMessage death = new DeathMessage();
+      for (MosquittoSub.Received message : deaths) {
+        assertEquals(FleetStatus.OK, death.wrap(message.payload(), 0, message.payload().length));
+        assertEquals(DeathMessage.SHUTDOWN, death.reason(), message.topic());
+      }
+      monitor.stop();
     }
   }
 }
