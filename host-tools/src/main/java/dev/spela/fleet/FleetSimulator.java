@@ -222,7 +222,7 @@ public final class FleetSimulator implements AutoCloseable {
     }
     try {
       for (VirtualDevice device : devices) {
-        device.awaitEnd(30, TimeUnit.SECONDS);
+        device.endsWithin(30, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

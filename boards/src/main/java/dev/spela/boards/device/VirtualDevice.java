@@ -305,8 +305,8 @@ public final class VirtualDevice implements AutoCloseable {
     return failure;
   }
 
-  /** As {@link #awaitEnd()}, for at most {@code timeout}; false if the device has not ended. */
-  public boolean awaitEnd(long timeout, TimeUnit unit) throws InterruptedException {
+  /** Waits at most {@code timeout} for the device to end; false if it has not ended. */
+  public boolean endsWithin(long timeout, TimeUnit unit) throws InterruptedException {
     return finished.await(timeout, unit);
   }
 
