@@ -135,7 +135,8 @@ public final class VirtualDevice implements AutoCloseable {
    *     smallest model
    */
   public static VirtualDevice start(Config config) throws IOException {
-    return start(config, new DeviceScheduler(1, "device-" + config.deviceId()), true, null, paho(config));
+    DeviceScheduler scheduler = new DeviceScheduler(1, "device-" + config.deviceId());
+    return start(config, scheduler, true, null, paho(config, scheduler));
   }
 
   /**
@@ -144,7 +145,7 @@ public final class VirtualDevice implements AutoCloseable {
    */
   public static VirtualDevice start(Config config, DeviceScheduler scheduler, byte[] factoryImage)
       throws IOException {
-    return start(config, scheduler, false, factoryImage, paho(config));
+    return start(config, scheduler, false, factoryImage, paho(config, scheduler));
   }
 
   /** As {@link #start(Config)}, on the network {@code network} makes from the device's events. */
@@ -152,8 +153,8 @@ public final class VirtualDevice implements AutoCloseable {
     return start(config, new DeviceScheduler(1, "device-" + config.deviceId()), true, null, network);
   }
 
-  private static Function<DeviceLink.Events, DeviceLink> paho(Config config) {
-    return events -> new PahoTransport(config.brokerUrl(), config.deviceId(), events);
+  private static Function<DeviceLink.Events, DeviceLink> paho(Config config, DeviceScheduler scheduler) {
+    return events -> new PahoTransport(config.brokerUrl(), config.deviceId(), scheduler.executor(), events);
   }
 
   private static VirtualDevice start(Config config, DeviceScheduler scheduler, boolean ownScheduler,
