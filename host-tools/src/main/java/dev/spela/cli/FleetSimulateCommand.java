@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -82,7 +81,8 @@ final class FleetSimulateCommand implements Runnable {
   int maxHeldOut;
 
   @Option(names = "--state-dir", defaultValue = "simulated", paramLabel = "DIR",
-      description = "Where each device's flash is kept, DIR/ID, across runs (default: ${DEFAULT-VALUE}).")
+      description = "Where each device's flash is kept, DIR/ID, across runs: a device that has trained its"
+          + " epochs there trains no more (default: ${DEFAULT-VALUE}).")
   Path stateDir;
 
   @Option(names = "--memory-flash", description = "Keep each device's flash in memory instead (lost at exit).")
@@ -113,21 +113,11 @@ final class FleetSimulateCommand implements Runnable {
         broker.hostId(), idPrefix, memoryFlash ? null : stateDir, fleet.maxTrain, maxHeldOut, fleet.recordEvery, epochs,
         schedulerThreads, fleet.learningRate);
     PrintWriter out = spec.commandLine().getOut();
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch done = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stop.countDown();
-      try {
-        done.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "simulate-shutdown");
     // The host connection first: it sees every device's first BIRTH.
     try (FleetHost host = broker.open(FleetHost.Options.secondary())) {
       HostFootprint before = HostFootprint.measure(); // the dataset and the host connection, no device yet
       FleetSimulator simulator = start(settings);
-      Runtime.getRuntime().addShutdownHook(hook);
+      CtrlC ctrlC = new CtrlC("simulate-shutdown", 60);
       List<String> refused;
       try {
         out.printf("simulating %s on %s (%s), waiting for host %s; flash %s; %s%n",
@@ -135,13 +125,12 @@ final class FleetSimulateCommand implements Runnable {
             boards.stream().map(BoardProfile::id).collect(Collectors.joining(", ")), broker.hostId(),
             memoryFlash ? "in memory" : "in " + stateDir, Plural.of(schedulerThreads, "scheduler thread"));
         out.flush();
-        refused = simulate(out, host, simulator, stop);
+        refused = simulate(out, host, simulator, ctrlC);
         out.println("host: " + HostFootprint.measure().describe(before, devices));
         out.flush();
       } finally {
         simulator.close(); // every device checkpoints, says DEATH (SHUTDOWN) and disconnects
-        done.countDown();
-        removeHook(hook);
+        ctrlC.close();
       }
       int failed = simulator.progress().failed();
       if (failed > 0 || !refused.isEmpty()) {
@@ -168,7 +157,7 @@ final class FleetSimulateCommand implements Runnable {
    * Starts training, prints progress until the epochs are done, --duration or Ctrl-C, then the
    * summary; returns the devices that refused to start (or did not answer).
    */
-  private List<String> simulate(PrintWriter out, FleetHost host, FleetSimulator simulator, CountDownLatch stop)
+  private List<String> simulate(PrintWriter out, FleetHost host, FleetSimulator simulator, CtrlC ctrlC)
       throws InterruptedException {
     long start = System.nanoTime();
     long deadline = durationSeconds > 0 ? start + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
@@ -178,7 +167,7 @@ final class FleetSimulateCommand implements Runnable {
     long tick = TimeUnit.SECONDS.toNanos(PROGRESS_SECONDS);
     while (!simulator.finished() && System.nanoTime() < deadline) {
       long wait = Math.min(CHECK_NANOS, deadline - System.nanoTime());
-      if (stop.await(Math.max(1, wait), TimeUnit.NANOSECONDS)) {
+      if (ctrlC.await(Math.max(1, wait), TimeUnit.NANOSECONDS)) {
         break;
       }
       long now = System.nanoTime();
@@ -208,13 +197,5 @@ final class FleetSimulateCommand implements Runnable {
         p.finished(), p.recordsSent(), recordsPerSecond,
         online == 0 && p.connected() > 0 ? " (is the host " + broker.hostId() + " running? start spela monitor)" : "");
     out.flush();
-  }
-
-  private static void removeHook(Thread hook) {
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException e) {
-      // shutting down already
-    }
   }
 }
