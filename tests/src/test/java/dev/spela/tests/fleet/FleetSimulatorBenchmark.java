@@ -8,7 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code spela fleet simulate} at scale (docs/results.md, "Hundreds of devices per host"): N
  * virtual devices in one simulator process, a {@code spela monitor} process storing into SQLite,
- * and a third-party subscriber, on each broker; prints one line of figures per broker. Run by
+ * and a third-party subscriber, on each broker, and with two collectors into PostgreSQL on
+ * Mosquitto; prints one line of figures per run. Run by
  * {@code tests/bench/simulator.sh}, or:
  *
  * <pre>
@@ -37,6 +38,16 @@ class FleetSimulatorBenchmark {
   void mosquitto(@TempDir Path dir) throws Exception {
     try (TestBroker broker = TestBroker.mosquitto(dir)) {
       System.out.println(RUN.run(dir, broker.url()).describe("Mosquitto", RUN.devices()));
+    }
+  }
+
+  /** Two collectors sharing the subscription into one PostgreSQL database (durable settings). */
+  @Test
+  void mosquittoTwoCollectorsIntoPostgresql(@TempDir Path dir) throws Exception {
+    try (TestBroker broker = TestBroker.mosquitto(dir);
+        Postgres postgres = Postgres.start(true)) {
+      System.out.println(RUN.run(dir, broker.url(), postgres.url(), 2)
+          .describe("Mosquitto, 2 collectors into PostgreSQL", RUN.devices()));
     }
   }
 }
