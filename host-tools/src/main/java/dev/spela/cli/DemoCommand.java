@@ -1,6 +1,5 @@
 package dev.spela.cli;
 
-import dev.spela.boards.BoardCatalogue;
 import dev.spela.boards.BoardProfile;
 import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
@@ -19,9 +18,9 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -52,31 +51,17 @@ public final class DemoCommand implements Runnable {
 
   @Spec CommandSpec spec;
 
+  @Mixin VirtualFleetOptions fleet;
+
   @Option(names = "--devices", defaultValue = "4", paramLabel = "N", description = "Virtual devices (default: ${DEFAULT-VALUE}).")
   int devices;
 
   @Option(names = "--epochs", defaultValue = "1", paramLabel = "E", description = "Passes over each shard (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--max-train", defaultValue = "60000", paramLabel = "N",
-      description = "At most N training samples per device (default: its whole shard).")
-  int maxTrain;
-
   @Option(names = "--held-out", defaultValue = "1000", paramLabel = "N",
       description = "Held-out samples per device for the final evaluation (default: ${DEFAULT-VALUE}).")
   int heldOut;
-
-  @Option(names = "--lr", defaultValue = "0.01", paramLabel = "RATE", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-  double learningRate;
-
-  @Option(names = "--record-every", defaultValue = "500", paramLabel = "N",
-      description = "Training samples per telemetry record (default: ${DEFAULT-VALUE}).")
-  int recordEvery;
-
-  @Option(names = "--boards", split = ",", paramLabel = "IDS", hideParamSyntax = true,
-      description = "Comma-separated board ids the devices run on, in turn (default: every board of spela"
-          + " boards).")
-  List<String> boardIds;
 
   @Option(names = "--run", paramLabel = "DIR", description = "Run folder (default: runs/demo-DATE-TIME).")
   Path run;
@@ -103,19 +88,10 @@ public final class DemoCommand implements Runnable {
 
   @Override
   public void run() {
-    if (devices < 1 || devices > 64 || epochs < 1 || maxTrain < 1 || heldOut < 1 || recordEvery < 1) {
-      throw CliException.usage("--devices must be 1..64; --epochs, --max-train, --held-out and --record-every positive");
+    if (devices < 1 || devices > 64 || epochs < 1 || heldOut < 1) {
+      throw CliException.usage("--devices must be 1..64; --epochs and --held-out positive");
     }
-    List<BoardProfile> boards;
-    try {
-      boards = boardIds == null ? BoardCatalogue.standard().boards()
-          : boardIds.stream().map(BoardCatalogue.standard()::byId).toList();
-    } catch (NoSuchElementException e) {
-      throw CliException.usage(e.getMessage());
-    }
-    if (!(learningRate > 0 && learningRate <= 1)) {
-      throw CliException.usage("--lr must be in (0, 1], got " + learningRate);
-    }
+    List<BoardProfile> boards = fleet.boards();
     Path runDir = run != null ? run
         : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     if (Files.isDirectory(runDir) && !isEmpty(runDir)) {
@@ -145,8 +121,8 @@ public final class DemoCommand implements Runnable {
     }
     FleetDemo.Result result;
     try {
-      result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, boards, mnist, runDir, brokerUrl, maxTrain, heldOut,
-          recordEvery, learningRate, System.console() != null ? System.err : null, http, url -> {
+      result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, boards, mnist, runDir, brokerUrl, fleet.maxTrain, heldOut,
+          fleet.recordEvery, fleet.learningRate, System.console() != null ? System.err : null, http, url -> {
             out.println("dashboard: " + url);
             out.flush();
           }, fleet));

@@ -2,6 +2,7 @@ package dev.spela.boards.device;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
@@ -12,6 +13,7 @@ import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.ScheduledExecutorPingSender;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.tinylog.Logger;
 
@@ -43,17 +45,20 @@ final class PahoTransport implements DeviceLink {
   };
   private final DeviceCredentials credentials;
   private final SSLSocketFactory trust;
+  private final ScheduledExecutorService keepAlive;
   private MqttAsyncClient client;
 
   /**
-   * A transport to {@code brokerUrl}; {@code credentials} null: plain MQTT without a login (the
-   * {@code --insecure} mode), else TLS through {@code trust} (trusting only the fleet CA, see
-   * {@link BrokerTrust}) with the device's own login.
+   * A transport whose clients send their keep-alive pings from {@code keepAlive} (the device's
+   * scheduler) rather than from a timer thread of their own each; {@code credentials} null: plain
+   * MQTT without a login (the {@code --insecure} mode), else TLS through {@code trust} (trusting
+   * only the fleet CA, see {@link BrokerTrust}) with the device's own login.
    */
-  PahoTransport(String brokerUrl, String clientId, DeviceCredentials credentials, SSLSocketFactory trust,
-      Events events) {
+  PahoTransport(String brokerUrl, String clientId, ScheduledExecutorService keepAlive, DeviceCredentials credentials,
+      SSLSocketFactory trust, Events events) {
     this.brokerUrl = brokerUrl;
     this.clientId = clientId;
+    this.keepAlive = keepAlive;
     this.events = events;
     this.credentials = credentials;
     this.trust = trust;
@@ -69,7 +74,8 @@ final class PahoTransport implements DeviceLink {
     drop();
     MqttAsyncClient next;
     try {
-      next = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
+      next = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence(),
+          new ScheduledExecutorPingSender(keepAlive), null);
     } catch (MqttException | IllegalArgumentException e) {
       throw new IllegalArgumentException("bad broker URL " + brokerUrl + ": " + e.getMessage(), e);
     }
