@@ -107,14 +107,14 @@ public final class DemoCommand implements Runnable {
         Plural.of(epochs, "epoch"), runDir);
     out.flush();
     RunFolder folder = RunFolder.at(runDir);
-    FleetSecurity fleet = null;
+    FleetSecurity security = null;
     if (insecure) {
       BrokerOptions.warnInsecure(spec.commandLine().getErr(), brokerUrl != null ? brokerUrl : "the demo's broker");
     } else {
       Path fleetDir = fleetFolder != null ? fleetFolder
           : brokerUrl != null ? FleetSecurity.defaultFolder() : runDir.resolve("fleet");
       try {
-        fleet = FleetSecurity.open(fleetDir);
+        security = FleetSecurity.open(fleetDir);
       } catch (IOException e) {
         throw CliException.failure("cannot open the fleet folder " + fleetDir + ": " + e.getMessage(), e);
       }
@@ -125,7 +125,7 @@ public final class DemoCommand implements Runnable {
           fleet.recordEvery, fleet.learningRate, System.console() != null ? System.err : null, http, url -> {
             out.println("dashboard: " + url);
             out.flush();
-          }, fleet));
+          }, security));
     } catch (IOException e) {
       if (!Files.exists(runDir.resolve("devices"))) {
         folder.discard(); // it failed before any device started (no broker, say): leave nothing behind
