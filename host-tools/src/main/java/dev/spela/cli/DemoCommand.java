@@ -8,6 +8,7 @@ import dev.spela.data.DatasetException;
 import dev.spela.data.KnownDataset;
 import dev.spela.fleet.FleetData;
 import dev.spela.fleet.FleetDemo;
+import dev.spela.fleet.HostPretraining;
 import dev.spela.fleet.RunFolder;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -31,19 +32,26 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Train a fleet of virtual boards on MNIST, end to end, on this machine.",
-      "Starts an MQTT broker and N virtual devices on different boards, flashes",
-      "each a model that fits it, trains every device on its shard of MNIST with",
-      "live progress, evaluates each on held-out samples and writes the run's",
-      "report. Fetches MNIST first if it is not cached. Exit 1 if a device failed."
+      "Pre-trains on the host, as a deployment would, a model for each board",
+      "(the largest that fits it) with the devices' own integer arithmetic, starts",
+      "an MQTT broker and N virtual devices on different boards, flashes each its",
+      "model, fine-tunes every device on its shard of MNIST with live progress,",
+      "evaluates each on held-out samples and writes the run's report. Fetches",
+      "MNIST first if it is not cached. Exit 1 if a device failed."
     },
     footerHeading = "%nExamples:%n",
     footer = {
       "  spela demo",
       "  spela demo --devices 8 --epochs 2 --boards nrf52840,esp32",
       "  spela demo --http 8080   (and open the dashboard URL it prints)",
+      "  spela demo --pretrain-epochs 0   (devices learn from scratch)",
       "  spela demo --broker tcp://127.0.0.1:1883 --run runs/demo-mosquitto"
     })
 public final class DemoCommand implements Runnable {
+
+  /** A pre-trained model is adapted, not relearned: docs/results.md, section 4 ("the demo"). */
+  private static final double FINE_TUNING_RATE = 0.003;
+  private static final double SCRATCH_RATE = 0.01;
 
   @Spec CommandSpec spec;
 
@@ -57,12 +65,19 @@ public final class DemoCommand implements Runnable {
       description = "At most N training samples per device (default: its whole shard).")
   int maxTrain;
 
-  @Option(names = "--held-out", defaultValue = "1000", paramLabel = "N",
+  @Option(names = "--held-out", defaultValue = "2500", paramLabel = "N",
       description = "Held-out samples per device for the final evaluation (default: ${DEFAULT-VALUE}).")
   int heldOut;
 
-  @Option(names = "--lr", defaultValue = "0.01", paramLabel = "RATE", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-  double learningRate;
+  @Option(names = "--pretrain-epochs", defaultValue = "5", paramLabel = "E",
+      description = "Epochs the host pre-trains each model on MNIST's training split with the devices' arithmetic"
+          + " before flashing it; the devices fine-tune it on their shards (default: ${DEFAULT-VALUE}; 0: the"
+          + " devices start from an untrained model).")
+  int pretrainEpochs;
+
+  @Option(names = "--lr", paramLabel = "RATE",
+      description = "The devices' learning rate (default: 0.003 to fine-tune a pre-trained model, 0.01 from scratch).")
+  Double learningRate;
 
   @Option(names = "--record-every", defaultValue = "500", paramLabel = "N",
       description = "Training samples per telemetry record (default: ${DEFAULT-VALUE}).")
@@ -90,8 +105,10 @@ public final class DemoCommand implements Runnable {
 
   @Override
   public void run() {
-    if (devices < 1 || devices > 64 || epochs < 1 || maxTrain < 1 || heldOut < 1 || recordEvery < 1) {
-      throw CliException.usage("--devices must be 1..64; --epochs, --max-train, --held-out and --record-every positive");
+    if (devices < 1 || devices > 64 || epochs < 1 || maxTrain < 1 || heldOut < 1 || recordEvery < 1
+        || pretrainEpochs < 0) {
+      throw CliException.usage("--devices must be 1..64; --epochs, --max-train, --held-out and --record-every positive;"
+          + " --pretrain-epochs 0 or more");
     }
     List<BoardProfile> boards;
     try {
@@ -100,8 +117,9 @@ public final class DemoCommand implements Runnable {
     } catch (NoSuchElementException e) {
       throw CliException.usage(e.getMessage());
     }
-    if (!(learningRate > 0 && learningRate <= 1)) {
-      throw CliException.usage("--lr must be in (0, 1], got " + learningRate);
+    double deviceRate = learningRate != null ? learningRate : pretrainEpochs > 0 ? FINE_TUNING_RATE : SCRATCH_RATE;
+    if (!(deviceRate > 0 && deviceRate <= 1)) {
+      throw CliException.usage("--lr must be in (0, 1], got " + deviceRate);
     }
     Path runDir = run != null ? run
         : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -118,7 +136,10 @@ public final class DemoCommand implements Runnable {
     FleetDemo.Result result;
     try {
       result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, boards, mnist, runDir, brokerUrl, maxTrain, heldOut,
-          recordEvery, learningRate, System.console() != null ? System.err : null, http, url -> {
+          recordEvery, deviceRate, new HostPretraining(pretrainEpochs, HostPretraining.HOST_RATE, 1), line -> {
+            out.println(line);
+            out.flush();
+          }, System.console() != null ? System.err : null, http, url -> {
             out.println("dashboard: " + url);
             out.flush();
           }));
