@@ -20,6 +20,8 @@ public final class FixedEngine implements Engine {
   private final SpelaRuntime runtime;
   /** Evaluation runtimes of workers 1 and up; worker 0 (the calling thread) uses {@link #runtime}. */
   private SpelaRuntime[] evaluators = new SpelaRuntime[0];
+  /** Takes sampled steps apart, or null when the run does not measure them. */
+  private FixedPrecision precision;
 
   /**
    * Loads {@code image} into a runtime sized for it.
@@ -54,6 +56,25 @@ public final class FixedEngine implements Engine {
           "the fixed-point learning rate must be between 2^-24 and 1.0, got " + rate);
     }
     return (int) q;
+  }
+
+  /** From now on, measure what 16-bit weights do to the updates ({@link #precision()}). */
+  public void measurePrecision() {
+    precision = new FixedPrecision(runtime.layers());
+  }
+
+  /** Each layer's precision figures since the last call, or null if not measuring. */
+  public FixedPrecision.Layer[] precision() {
+    return precision == null ? null : precision.epoch(image());
+  }
+
+  /** Each layer's weight Frobenius norm (real weights, q * 2^exponent). */
+  public double[] weightNorms() {
+    double[] norms = new double[runtime.layers()];
+    for (int k = 0; k < norms.length; k++) {
+      norms[k] = runtime.weightNormQ16(k) / 65536.0;
+    }
+    return norms;
   }
 
   /** The runtime that trains; its state is the engine's model. */
@@ -101,7 +122,14 @@ public final class FixedEngine implements Engine {
       check(runtime.setLearningRate(rate), "set the learning rate");
     }
     int sample = order[from];
+    boolean sampled = precision != null && precision.samples(step);
+    if (sampled) {
+      precision.before(image());
+    }
     check(runtime.train(data.pixels(), sample * data.inputSize(), data.label(sample)), "train");
+    if (sampled) {
+      precision.after(image(), data.pixels(), sample * data.inputSize());
+    }
     for (int k = 0; k < lossSums.length; k++) {
       lossSums[k] += runtime.layerLoss(k) / Q15_ONE;
     }

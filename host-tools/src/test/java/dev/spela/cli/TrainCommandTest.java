@@ -133,6 +133,12 @@ class TrainCommandTest {
     assertOneLineError(2, train("--layers", "784,20,12", "--engine", "fixed", "--recipe", "edge"),
         "--engine fixed does not support --recipe edge");
     assertEquals(0, train("--layers", "784,20,12", "--engine", "fixed"), err.toString());
+    out.getBuffer().setLength(0);
+    assertEquals(0, train("--layers", "784,20,12", "--engine", "fixed", "--json", "--precision"), err.toString());
+    JsonNode fixedEpoch = Json.mapper().readTree(out.toString().trim());
+    assertEquals(2, fixedEpoch.get("weightNorm").size());
+    assertTrue(fixedEpoch.get("precision").get(0).get("sampledUpdates").asLong() > 0, fixedEpoch.toString());
+    assertOneLineError(2, train("--layers", "784,20,12", "--precision", "--json"), "add --engine fixed --json");
     assertOneLineError(2, train("--layers", "784,20,12", "--schedule", "sometimes"), "a schedule is constant");
     assertOneLineError(2, train("--layers", "784,20,12", "--lr", "0.1,0.1,0.1"), "one per layer");
   }
