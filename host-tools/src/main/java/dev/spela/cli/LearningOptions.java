@@ -231,8 +231,8 @@ public final class LearningOptions {
     if (activation != null && !activation.equalsIgnoreCase("relu")) {
       return "--activation " + activation;
     }
-    if (loss != null && loss != LocalLoss.COSINE) {
-      return "--loss " + loss.name().toLowerCase(Locale.ROOT) + " (it trains with the cosine loss only)";
+    if (loss != null && loss != LocalLoss.COSINE && loss != LocalLoss.SOFTMAX) {
+      return "--loss " + loss.name().toLowerCase(Locale.ROOT) + " (it trains with the cosine and softmax losses only)";
     }
     if (preprocess != null && preprocess != Preprocessing.Kind.NONE) {
       return "--preprocess " + preprocess.name().toLowerCase(Locale.ROOT);

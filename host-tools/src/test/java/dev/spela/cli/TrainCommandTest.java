@@ -128,8 +128,8 @@ class TrainCommandTest {
     JsonNode epoch = Json.mapper().readTree(out.toString().trim());
     assertEquals(2, epoch.get("combinedAccuracy").size());
     assertEquals(2, epoch.get("weightNorm").size());
-    assertOneLineError(2, train("--layers", "784,20,12", "--engine", "fixed", "--loss", "softmax"),
-        "--engine fixed does not support --loss softmax");
+    assertOneLineError(2, train("--layers", "784,20,12", "--engine", "fixed", "--loss", "logcos"),
+        "--engine fixed does not support --loss logcos");
     assertOneLineError(2, train("--layers", "784,20,12", "--engine", "fixed", "--recipe", "edge"),
         "--engine fixed does not support --recipe edge");
     assertEquals(0, train("--layers", "784,20,12", "--engine", "fixed"), err.toString());
