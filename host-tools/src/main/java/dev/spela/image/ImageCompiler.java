@@ -54,7 +54,7 @@ public final class ImageCompiler {
     String unsupported = unsupported(network);
     if (unsupported != null) {
       throw new IllegalArgumentException("the device runtime does not support " + unsupported
-          + " yet (train with --recipe paper)");
+          + " yet (train with --recipe paper; --loss softmax --temperature T and any --priors it does support)");
     }
     DenseLayer[] layers = network.layers();
     int[] outputs = new int[layers.length];
