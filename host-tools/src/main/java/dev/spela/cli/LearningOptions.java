@@ -213,12 +213,6 @@ public final class LearningOptions {
     if (rates != null && rates.length > 1) {
       return "one learning rate per layer (--lr " + rates.length + " values)";
     }
-    if (schedule != null && !schedule.equalsIgnoreCase("constant")) {
-      return "--schedule " + schedule;
-    }
-    if (warmup != null && warmup > 0) {
-      return "--warmup";
-    }
     if (layerEpochs != null) {
       return "--layer-epochs";
     }

@@ -16,6 +16,7 @@ import dev.spela.runtime.SpelaRuntime;
  */
 public final class FixedEngine implements Engine {
   private static final double Q15_ONE = ModelImage.Q15_ONE;
+  private static final double SMALLEST_RATE = 1.0 / ModelImage.MAX_LEARNING_RATE;
 
   private final SpelaRuntime runtime;
   /** Evaluation runtimes of workers 1 and up; worker 0 (the calling thread) uses {@link #runtime}. */
@@ -104,7 +105,10 @@ public final class FixedEngine implements Engine {
     return runtime.layers();
   }
 
-  /** One sample per step, as on a device: {@code count} must be 1, and every layer has the same rate. */
+  /**
+   * One sample per step, as on a device: {@code count} must be 1, and every layer has the same
+   * rate, which may change from step to step (a schedule).
+   */
   @Override
   public void trainBatch(Samples data, int[] order, int from, int count, LearningRates rates, long step,
       ParallelRanges pool, double[] lossSums) {
@@ -117,7 +121,9 @@ public final class FixedEngine implements Engine {
         throw new IllegalArgumentException("the fixed engine trains every layer at the same rate");
       }
     }
-    int rate = learningRateQ24(learningRate);
+    // A schedule's rate that decays below the image's smallest (2^-24, at the end of a cosine
+    // decay) trains at that smallest rate: the host sets the rate per step as a device could.
+    int rate = learningRate < SMALLEST_RATE ? 1 : learningRateQ24(learningRate);
     if (rate != runtime.learningRate()) {
       check(runtime.setLearningRate(rate), "set the learning rate");
     }

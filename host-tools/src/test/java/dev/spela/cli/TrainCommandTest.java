@@ -139,6 +139,8 @@ class TrainCommandTest {
     assertEquals(2, fixedEpoch.get("weightNorm").size());
     assertTrue(fixedEpoch.get("precision").get(0).get("sampledUpdates").asLong() > 0, fixedEpoch.toString());
     assertOneLineError(2, train("--layers", "784,20,12", "--precision", "--json"), "add --engine fixed --json");
+    assertEquals(0, train("--layers", "784,20,12", "--engine", "fixed", "--loss", "softmax", "--priors", "binary",
+        "--lr", "0.03", "--schedule", "cosine", "--epochs", "2"), err.toString());
     assertOneLineError(2, train("--layers", "784,20,12", "--schedule", "sometimes"), "a schedule is constant");
     assertOneLineError(2, train("--layers", "784,20,12", "--lr", "0.1,0.1,0.1"), "one per layer");
   }

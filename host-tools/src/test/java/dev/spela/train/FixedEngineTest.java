@@ -62,6 +62,22 @@ class FixedEngineTest {
   }
 
   @Test
+  void aScheduleSetsTheRateOfEveryStepDownToTheImagesSmallest() {
+    Samples train = ToyData.blocks(300, 64, 4, 1);
+    Samples test = ToyData.blocks(100, 64, 4, 2);
+    FixedEngine fixed = fixed(ToyData.spela(SIZES, 4, 3));
+    Schedule cosine = Schedule.withDecay(Schedule.constant(0.03f), "cosine");
+    new Trainer(fixed, train, test, new TrainingOptions(2, cosine, 1, 7, 1, true, null)).run(r -> { });
+    // The last of 600 steps: 0.03 * (1 + cos(pi * 599 / 600)) / 2 = 2.1e-7, 3 in Q24.
+    assertEquals(3, fixed.runtime().learningRate());
+    assertEquals(600, fixed.runtime().samplesSeen());
+    FixedEngine ending = fixed(ToyData.spela(SIZES, 4, 3));
+    Schedule tooSmall = Schedule.withDecay(Schedule.constant(1e-6f), "cosine");
+    new Trainer(ending, train, test, new TrainingOptions(1, tooSmall, 1, 7, 1, true, null)).run(r -> { });
+    assertEquals(1, ending.runtime().learningRate(), "rates below 2^-24 train at 2^-24");
+  }
+
+  @Test
   void evaluationGivesTheSameAnswersOnAnyNumberOfThreads() {
     Samples train = ToyData.blocks(300, 64, 4, 1);
     Samples test = ToyData.blocks(700, 64, 4, 2);
