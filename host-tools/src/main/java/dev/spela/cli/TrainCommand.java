@@ -271,7 +271,7 @@ public final class TrainCommand implements Runnable {
     }
   }
 
-  /** The device runtime does per-sample cosine SPELA with ReLU at a constant rate only. */
+  /** The device runtime does per-sample SPELA with ReLU, the cosine or softmax loss, one rate for every layer. */
   private void checkFixedEngineOptions() {
     if (algorithm == Algorithm.bp) {
       throw CliException.usage("--engine fixed trains with SPELA only, not --algo bp");
