@@ -1,6 +1,5 @@
 package dev.spela.cli;
 
-import dev.spela.boards.BoardCatalogue;
 import dev.spela.boards.BoardProfile;
 import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
@@ -19,9 +18,9 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -53,9 +52,10 @@ public final class DemoCommand implements Runnable {
 
   /** A pre-trained model is adapted, not relearned: docs/results.md, section 4 ("the demo"). */
   private static final double FINE_TUNING_RATE = 0.001;
-  private static final double SCRATCH_RATE = 0.01;
 
   @Spec CommandSpec spec;
+
+  @Mixin VirtualFleetOptions fleet;
 
   @Option(names = "--devices", defaultValue = "4", paramLabel = "N", description = "Virtual devices (default: ${DEFAULT-VALUE}).")
   int devices;
@@ -63,32 +63,15 @@ public final class DemoCommand implements Runnable {
   @Option(names = "--epochs", defaultValue = "1", paramLabel = "E", description = "Passes over each shard (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--max-train", defaultValue = "60000", paramLabel = "N",
-      description = "At most N training samples per device (default: its whole shard).")
-  int maxTrain;
-
   @Option(names = "--held-out", defaultValue = "2500", paramLabel = "N",
       description = "Held-out samples per device for the final evaluation (default: ${DEFAULT-VALUE}).")
   int heldOut;
 
   @Option(names = "--pretrain-epochs", defaultValue = "5", paramLabel = "E",
       description = "Epochs the host pre-trains each model on MNIST's training split with the devices' arithmetic"
-          + " before flashing it; the devices fine-tune it on their shards (default: ${DEFAULT-VALUE}; 0: the"
-          + " devices start from an untrained model).")
+          + " before flashing it; the devices fine-tune it on their shards at --lr, by default "
+          + FINE_TUNING_RATE + " (default: ${DEFAULT-VALUE}; 0: the devices start from an untrained model).")
   int pretrainEpochs;
-
-  @Option(names = "--lr", paramLabel = "RATE",
-      description = "The devices' learning rate (default: 0.001 to fine-tune a pre-trained model, 0.01 from scratch).")
-  Double learningRate;
-
-  @Option(names = "--record-every", defaultValue = "500", paramLabel = "N",
-      description = "Training samples per telemetry record (default: ${DEFAULT-VALUE}).")
-  int recordEvery;
-
-  @Option(names = "--boards", split = ",", paramLabel = "IDS", hideParamSyntax = true,
-      description = "Comma-separated board ids the devices run on, in turn (default: every board of spela"
-          + " boards).")
-  List<String> boardIds;
 
   @Option(names = "--run", paramLabel = "DIR", description = "Run folder (default: runs/demo-DATE-TIME).")
   Path run;
@@ -107,22 +90,11 @@ public final class DemoCommand implements Runnable {
 
   @Override
   public void run() {
-    if (devices < 1 || devices > 64 || epochs < 1 || maxTrain < 1 || heldOut < 1 || recordEvery < 1
-        || pretrainEpochs < 0) {
-      throw CliException.usage("--devices must be 1..64; --epochs, --max-train, --held-out and --record-every positive;"
-          + " --pretrain-epochs 0 or more");
+    if (devices < 1 || devices > 64 || epochs < 1 || heldOut < 1 || pretrainEpochs < 0) {
+      throw CliException.usage("--devices must be 1..64; --epochs and --held-out positive; --pretrain-epochs 0 or more");
     }
-    List<BoardProfile> boards;
-    try {
-      boards = boardIds == null ? BoardCatalogue.standard().boards()
-          : boardIds.stream().map(BoardCatalogue.standard()::byId).toList();
-    } catch (NoSuchElementException e) {
-      throw CliException.usage(e.getMessage());
-    }
-    double deviceRate = learningRate != null ? learningRate : pretrainEpochs > 0 ? FINE_TUNING_RATE : SCRATCH_RATE;
-    if (!(deviceRate > 0 && deviceRate <= 1)) {
-      throw CliException.usage("--lr must be in (0, 1], got " + deviceRate);
-    }
+    List<BoardProfile> boards = fleet.boards();
+    double deviceRate = pretrainEpochs > 0 ? fleet.learningRate(FINE_TUNING_RATE) : fleet.learningRate();
     Path runDir = run != null ? run
         : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     if (Files.isDirectory(runDir) && !isEmpty(runDir)) {
@@ -137,8 +109,8 @@ public final class DemoCommand implements Runnable {
     RunFolder folder = RunFolder.at(runDir);
     FleetDemo.Result result;
     try {
-      result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, boards, mnist, runDir, brokerUrl, maxTrain, heldOut,
-          recordEvery, deviceRate, new HostPretraining(pretrainEpochs, HostPretraining.HOST_RATE, 1), line -> {
+      result = FleetDemo.run(new FleetDemo.Settings(devices, epochs, boards, mnist, runDir, brokerUrl, fleet.maxTrain, heldOut,
+          fleet.recordEvery, deviceRate, new HostPretraining(pretrainEpochs, HostPretraining.HOST_RATE, 1), line -> {
             out.println(line);
             out.flush();
           }, System.console() != null ? System.err : null, http, url -> {

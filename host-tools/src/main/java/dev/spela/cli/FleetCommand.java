@@ -14,13 +14,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code spela fleet start|pause|resume|stop|eval}: one command to some or all devices. */
+/**
+ * {@code spela fleet start|pause|resume|stop|eval|checkpoint|reboot}: one command to some or all
+ * devices; {@code spela fleet simulate}: many virtual devices in one process.
+ */
 @Command(
     name = "fleet",
     mixinStandardHelpOptions = true,
+    subcommands = {FleetSimulateCommand.class},
     description = {
       "Start, pause, resume, stop, evaluate, checkpoint or reboot devices.",
       "Each device answers with an ACK; eval prints the held-out accuracy of",
@@ -32,7 +37,8 @@ import picocli.CommandLine.Spec;
       "  spela fleet start --all",
       "  spela fleet eval --device vd-1 --samples 500",
       "  spela fleet checkpoint --all",
-      "  spela fleet reboot --device vd-1 --device vd-2"
+      "  spela fleet reboot --device vd-1 --device vd-2",
+      "  spela fleet simulate --devices 64   (64 virtual devices in one process)"
     })
 public final class FleetCommand implements Runnable {
 
@@ -65,10 +71,12 @@ public final class FleetCommand implements Runnable {
 
   @Mixin BrokerOptions broker;
 
-  @Parameters(index = "0", paramLabel = "ACTION", description = "start, pause, resume, stop, eval, checkpoint or reboot.")
+  // Required, but checked in run(): picocli would ask for them before `fleet simulate` too.
+  @Parameters(index = "0", arity = "0..1", paramLabel = "ACTION",
+      description = "start, pause, resume, stop, eval, checkpoint or reboot.")
   Action action;
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
   Target target;
 
   @Option(names = "--samples", defaultValue = "0", paramLabel = "N",
@@ -81,6 +89,12 @@ public final class FleetCommand implements Runnable {
 
   @Override
   public void run() {
+    if (action == null) {
+      throw new ParameterException(spec.commandLine(), "Missing required parameter: 'ACTION' (or: fleet simulate)");
+    }
+    if (target == null) {
+      throw new ParameterException(spec.commandLine(), "Missing required argument: --device=ID | --all");
+    }
     PrintWriter out = spec.commandLine().getOut();
     int failures = 0;
     try (FleetHost host = broker.open(FleetHost.Options.secondary())) {

@@ -22,7 +22,6 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -138,16 +137,6 @@ public final class MonitorCommand implements Runnable {
   }
 
   private void watch(PrintWriter out, Path runDir, TelemetryStore telemetry, LiveFleet fleet, RunFolder folder) {
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch done = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stop.countDown();
-      try {
-        done.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "monitor-shutdown");
     String id = clientId != null ? clientId : defaultClientId();
     HostConnection.Session session =
         HostConnection.Session.persistent(id, sessionExpiry, FleetMonitor.RECEIVE_MAXIMUM);
@@ -166,7 +155,7 @@ public final class MonitorCommand implements Runnable {
       folder.discard();
       throw e;
     }
-    Runtime.getRuntime().addShutdownHook(hook);
+    CtrlC ctrlC = new CtrlC("monitor-shutdown", 30);
     TerminalView view = TerminalView.start(fleet, System.console() != null ? System.err : null);
     Dashboard dashboard = null;
     try {
@@ -179,9 +168,9 @@ public final class MonitorCommand implements Runnable {
       }
       out.flush();
       if (durationSeconds > 0) {
-        stop.await(durationSeconds, TimeUnit.SECONDS);
+        ctrlC.await(durationSeconds, TimeUnit.SECONDS);
       } else {
-        stop.await();
+        ctrlC.await();
       }
     } catch (IOException e) {
       throw CliException.failure(e.getMessage(), e);
@@ -189,14 +178,7 @@ public final class MonitorCommand implements Runnable {
       Thread.currentThread().interrupt();
     } finally {
       finish(out, runDir, telemetry, fleet, monitor, host, view, dashboard);
-      done.countDown();
-      if (durationSeconds > 0) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-          // shutting down already
-        }
-      }
+      ctrlC.close();
     }
   }
 

@@ -2,6 +2,7 @@ package dev.spela.boards.device;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -11,6 +12,7 @@ import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.ScheduledExecutorPingSender;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.tinylog.Logger;
 
@@ -40,11 +42,17 @@ final class PahoTransport implements DeviceLink {
       inFlight.decrementAndGet();
     }
   };
+  private final ScheduledExecutorService keepAlive;
   private MqttAsyncClient client;
 
-  PahoTransport(String brokerUrl, String clientId, Events events) {
+  /**
+   * A transport whose clients send their keep-alive pings from {@code keepAlive} (the device's
+   * scheduler) rather than from a timer thread of their own each.
+   */
+  PahoTransport(String brokerUrl, String clientId, ScheduledExecutorService keepAlive, Events events) {
     this.brokerUrl = brokerUrl;
     this.clientId = clientId;
+    this.keepAlive = keepAlive;
     this.events = events;
   }
 
@@ -58,7 +66,8 @@ final class PahoTransport implements DeviceLink {
     drop();
     MqttAsyncClient next;
     try {
-      next = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
+      next = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence(),
+          new ScheduledExecutorPingSender(keepAlive), null);
     } catch (MqttException | IllegalArgumentException e) {
       throw new IllegalArgumentException("bad broker URL " + brokerUrl + ": " + e.getMessage(), e);
     }

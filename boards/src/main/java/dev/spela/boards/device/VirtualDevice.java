@@ -8,30 +8,41 @@ import dev.spela.agent.DeviceFlash;
 import dev.spela.boards.Names;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.protocols.image.ModelImageDecoder;
+import dev.spela.protocols.storage.ArrayFlash;
+import dev.spela.protocols.storage.FlashRegion;
 import dev.spela.runtime.MemoryPlan;
 import dev.spela.runtime.RuntimeStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.tinylog.Logger;
 
 /**
  * A virtual board on the network: the device's own agent ({@link DeviceAgent}, device code) with
- * thin adapters around it: Paho MQTT 3.1.1 as its transport, files as its flash, a data shard as its
- * sensor, the JVM's clocks, and one thread that drives it. Paho's callbacks only queue events for
- * that thread; between events the thread calls {@link DeviceAgent#doWork} and, when the agent is
- * idle, waits for the next event or timer.
+ * thin adapters around it: Paho MQTT 3.1.1 as its transport, files (or memory) as its flash, a data
+ * shard as its sensor, the JVM's clocks, and a slot on a {@link DeviceScheduler} that drives it.
+ * Paho's callbacks only queue events and wake the device; the scheduler then runs the device's
+ * task on one of its threads (never two at once): it hands the queued events to the agent, calls
+ * {@link DeviceAgent#doWork}, and either runs again at once (training) or arms a timer for when
+ * the agent is next due. Many devices share a few threads ({@code spela fleet simulate}); {@code
+ * spela device run} gives its device a scheduler of its own with one thread.
  */
 public final class VirtualDevice implements AutoCloseable {
 
   /**
    * How a device is set up.
    *
+   * @param stateDir where the emulated flash is kept ({@code stateDir/deviceId}), or null for a
+   *     flash in memory (lost when the device stops)
    * @param recordEvery training samples per DATA record
    * @param checkpointEvery DATA records per checkpoint
    * @param epochs passes over the shard after which the device stops training by itself (0: never)
@@ -48,7 +59,7 @@ public final class VirtualDevice implements AutoCloseable {
       int checkpointEvery,
       int epochs) {}
 
-  /** Something for the device thread to do. */
+  /** Something for the device's task to do. */
   private sealed interface Event {}
 
   private record Incoming(String topic, byte[] payload) implements Event {}
@@ -59,40 +70,48 @@ public final class VirtualDevice implements AutoCloseable {
 
   private record Drop() implements Event {}
 
-  private record Wake() implements Event {}
-
   private static final long MAX_IDLE_MILLIS = 1_000;
   private static final long CLOCK_ORIGIN = System.nanoTime();
 
   private final String deviceId;
-  private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-  private final DeviceLink transport;
+  private final Queue<Event> events = new ConcurrentLinkedQueue<>();
+  private final CountingLink transport;
   private final DeviceAgent agent;
-  private final Thread thread;
+  private final DeviceScheduler scheduler;
+  private final boolean ownScheduler;
+  /** Wake-ups asked for; the task that moved it from 0 runs the device until it is 0 again. */
+  private final AtomicInteger wakeups = new AtomicInteger();
   private final CountDownLatch finished = new CountDownLatch(1);
+  private ScheduledFuture<?> timer; // only the device's task touches it
   private volatile boolean stopping;
   private volatile boolean killed;
   private volatile Throwable failure;
+  // What the device's task saw last, for progress shown from other threads.
+  private volatile boolean connected;
+  private volatile int trainingState;
+  private volatile int epoch;
 
-  private VirtualDevice(
-      Config config, DeviceFlash flash, MemoryPlan capacity, Function<DeviceLink.Events, DeviceLink> network) {
+  private VirtualDevice(Config config, DeviceFlash flash, MemoryPlan capacity,
+      Function<DeviceLink.Events, DeviceLink> network, DeviceScheduler scheduler, boolean ownScheduler) {
     deviceId = config.deviceId();
-    transport = network.apply(new DeviceLink.Events() {
+    this.scheduler = scheduler;
+    this.ownScheduler = ownScheduler;
+    transport = new CountingLink(network.apply(new DeviceLink.Events() {
       @Override
       public void connected(Object connection) {
-        events.add(new Connected(connection));
+        queue(new Connected(connection));
       }
 
       @Override
       public void lost(Object connection, String why) {
-        events.add(new Lost(connection, why));
+        queue(new Lost(connection, why));
       }
 
       @Override
       public void message(String topic, byte[] payload) {
-        events.add(new Incoming(topic, payload));
+        queue(new Incoming(topic, payload));
       }
-    });
+    }));
     BoardLimits limits = config.limits();
     AgentConfig agentConfig = new AgentConfig()
         .identity(Names.of(deviceId), Names.of(config.group()), Names.of(config.hostId()))
@@ -105,12 +124,10 @@ public final class VirtualDevice implements AutoCloseable {
         .telemetry(config.recordEvery(), config.checkpointEvery(), config.epochs());
     agent = new DeviceAgent(agentConfig, flash, transport, new DatasetSensor(config.data()), new SystemClock(),
         new DeviceLog(deviceId));
-    thread = new Thread(this::run, "device-" + deviceId);
-    thread.setDaemon(true);
   }
 
   /**
-   * Boots the board from its flash ({@code stateDir/deviceId}) and starts the device thread, which
+   * Boots the board from its flash and starts driving it on a scheduler thread of its own; it
    * connects to the broker and keeps reconnecting until {@link #close}.
    *
    * @throws IOException if the flash files cannot be opened
@@ -118,17 +135,41 @@ public final class VirtualDevice implements AutoCloseable {
    *     smallest model
    */
   public static VirtualDevice start(Config config) throws IOException {
-    return start(config, events -> new PahoTransport(config.brokerUrl(), config.deviceId(), events));
+    DeviceScheduler scheduler = new DeviceScheduler(1, "device-" + config.deviceId());
+    return start(config, scheduler, true, null, paho(config, scheduler));
   }
 
-  /** As {@link #start(Config)}, on the network {@code network} makes from the thread's events. */
+  /**
+   * As {@link #start(Config)}, driven by {@code scheduler} (shared with other devices), and with
+   * {@code factoryImage} (if not null) programmed into a new flash first, as the factory would.
+   */
+  public static VirtualDevice start(Config config, DeviceScheduler scheduler, byte[] factoryImage)
+      throws IOException {
+    return start(config, scheduler, false, factoryImage, paho(config, scheduler));
+  }
+
+  /** As {@link #start(Config)}, on the network {@code network} makes from the device's events. */
   static VirtualDevice start(Config config, Function<DeviceLink.Events, DeviceLink> network) throws IOException {
+    return start(config, new DeviceScheduler(1, "device-" + config.deviceId()), true, null, network);
+  }
+
+  private static Function<DeviceLink.Events, DeviceLink> paho(Config config, DeviceScheduler scheduler) {
+    return events -> new PahoTransport(config.brokerUrl(), config.deviceId(), scheduler.executor(), events);
+  }
+
+  private static VirtualDevice start(Config config, DeviceScheduler scheduler, boolean ownScheduler,
+      byte[] factoryImage, Function<DeviceLink.Events, DeviceLink> network) throws IOException {
     DataShard data = config.data();
     MemoryPlan capacity = capacity(config.limits(), data.train().inputSize(), classes(data));
-    DeviceFlash flash = openFlash(config.stateDir().resolve(config.deviceId()), config.limits(), capacity);
-    VirtualDevice device = new VirtualDevice(config, flash, capacity, network);
+    Path dir = config.stateDir() == null ? null : config.stateDir().resolve(config.deviceId());
+    boolean fresh = dir == null || !Files.exists(dir);
+    DeviceFlash flash = openFlash(dir, config.limits(), capacity);
+    if (fresh && factoryImage != null) {
+      program(flash, config.deviceId(), factoryImage);
+    }
+    VirtualDevice device = new VirtualDevice(config, flash, capacity, network, scheduler, ownScheduler);
     device.agent.boot();
-    device.thread.start();
+    device.wake();
     return device;
   }
 
@@ -136,7 +177,10 @@ public final class VirtualDevice implements AutoCloseable {
   public static void program(Path stateDir, String deviceId, BoardLimits limits, byte[] image) throws IOException {
     ModelImageDecoder header = new ModelImageDecoder().wrap(image, 0, image.length);
     MemoryPlan capacity = capacity(limits, header.inputSize(), header.classCount());
-    DeviceFlash flash = openFlash(stateDir.resolve(deviceId), limits, capacity);
+    program(openFlash(stateDir.resolve(deviceId), limits, capacity), deviceId, image);
+  }
+
+  private static void program(DeviceFlash flash, String deviceId, byte[] image) throws IOException {
     int status = Board.program(flash, image, 0, image.length, new DeviceLog(deviceId));
     if (status != 0) {
       throw new IOException("programming " + deviceId + " failed: " + RuntimeStatus.name(status));
@@ -144,8 +188,8 @@ public final class VirtualDevice implements AutoCloseable {
   }
 
   /**
-   * The device's flash: a file per area in {@code dir} (slots and checkpoint areas of the layout's
-   * size, two small state areas).
+   * The device's flash: an area per file in {@code dir}, or in memory if {@code dir} is null (slots
+   * and checkpoint areas of the layout's size, two small state areas).
    */
   static DeviceFlash openFlash(Path dir, BoardLimits limits, MemoryPlan capacity) throws IOException {
     BoardLimits.Layout layout = limits.layout(capacity);
@@ -153,12 +197,16 @@ public final class VirtualDevice implements AutoCloseable {
     int slot = layout.slotBytes();
     int state = BoardLimits.STATE_AREA_BYTES;
     return new DeviceFlash(
-        FileFlash.open(dir.resolve("slot0.bin"), slot, sector),
-        FileFlash.open(dir.resolve("slot1.bin"), slot, sector),
-        FileFlash.open(dir.resolve("checkpoint0.bin"), slot, sector),
-        layout.checkpoints() > 1 ? FileFlash.open(dir.resolve("checkpoint1.bin"), slot, sector) : null,
-        FileFlash.open(dir.resolve("state0.bin"), state, state),
-        FileFlash.open(dir.resolve("state1.bin"), state, state));
+        area(dir, "slot0.bin", slot, sector),
+        area(dir, "slot1.bin", slot, sector),
+        area(dir, "checkpoint0.bin", slot, sector),
+        layout.checkpoints() > 1 ? area(dir, "checkpoint1.bin", slot, sector) : null,
+        area(dir, "state0.bin", state, state),
+        area(dir, "state1.bin", state, state));
+  }
+
+  private static FlashRegion area(Path dir, String file, int size, int sectorBytes) throws IOException {
+    return dir == null ? new ArrayFlash(size, sectorBytes) : FileFlash.open(dir.resolve(file), size, sectorBytes);
   }
 
   private static MemoryPlan capacity(BoardLimits limits, int inputSize, int classes) {
@@ -192,16 +240,46 @@ public final class VirtualDevice implements AutoCloseable {
     return agent.droppedTotal();
   }
 
-  /** Clean shutdown: checkpoint, DEATH (SHUTDOWN), disconnect; the device thread ends. */
+  /** Connected to the broker (as the device's task saw it last). */
+  public boolean connected() {
+    return connected;
+  }
+
+  /** The agent's training state ({@code BirthMessage.STOPPED}, ...), as its task saw it last. */
+  public int trainingState() {
+    return trainingState;
+  }
+
+  /** Completed passes over the shard with the running image, as the device's task saw it last. */
+  public int epoch() {
+    return epoch;
+  }
+
+  /** DATA records handed to the broker connection. */
+  public long recordsSent() {
+    return transport.records();
+  }
+
+  /** QoS 1 messages the broker has not acknowledged yet. */
+  public int inFlight() {
+    return transport.inFlight();
+  }
+
+  /** Clean shutdown: checkpoint, DEATH (SHUTDOWN), disconnect; waits until the device has ended. */
   @Override
   public void close() {
-    stopping = true;
-    events.add(new Wake());
+    stop();
     awaitQuietly();
   }
 
+  /** Asks for a clean shutdown and returns at once; {@link #awaitEnd} waits for it. */
+  public void stop() {
+    stopping = true;
+    wake();
+  }
+
   /**
-   * Power loss: the thread stops where it is, nothing is saved or published, the connection drops
+   * Power loss: the device stops where it is, nothing is saved or published, the connection drops
    * without a DISCONNECT (so the broker publishes the DEATH will).
    */
   public void kill() {
@@ -214,12 +292,12 @@ public final class VirtualDevice implements AutoCloseable {
    * DEATH will) and the device reconnects as after any lost connection.
    */
   public void dropConnection() {
-    events.add(new Drop());
+    queue(new Drop());
   }
 
   /**
-   * Waits until the device thread ends (after {@link #close} or {@link #kill}, or because it
-   * failed).
+   * Waits until the device has ended (after {@link #close}, {@link #stop} or {@link #kill}, or
+   * because it failed).
    *
    * @return what made it fail, or null if it was stopped
    */
@@ -228,45 +306,119 @@ public final class VirtualDevice implements AutoCloseable {
     return failure;
   }
 
+  /** Waits at most {@code timeout} for the device to end; false if it has not ended. */
+  public boolean endsWithin(long timeout, TimeUnit unit) throws InterruptedException {
+    return finished.await(timeout, unit);
+  }
+
+  /** True if the device ended because something failed (see {@link #awaitEnd()}). */
+  public boolean failed() {
+    return failure != null;
+  }
+
   private void awaitQuietly() {
     try {
       if (!finished.await(30, TimeUnit.SECONDS)) {
-        Logger.warn("{}: device thread did not stop", deviceId);
+        Logger.warn("{}: device did not stop", deviceId);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
-  // ------------------------------------------------------------------ the device thread
+  // ------------------------------------------------------------------ the device's task
 
-  private void run() {
+  private void queue(Event event) {
+    events.add(event);
+    wake();
+  }
+
+  /** Runs the device's task soon, unless it is running or already asked to run. */
+  private void wake() {
+    if (wakeups.getAndIncrement() == 0) {
+      execute();
+    }
+  }
+
+  private void execute() {
     try {
-      while (!stopping) {
+      scheduler.executor().execute(this::drive);
+    } catch (RejectedExecutionException e) {
+      // the scheduler was closed: the device is gone
+    }
+  }
+
+  /**
+   * One turn of the device: its queued events, then a piece of work. Ends by running again at once
+   * while the agent has work or wake-ups came in meanwhile, otherwise with a timer for when the
+   * agent is next due.
+   */
+  private void drive() {
+    if (finished.getCount() == 0) {
+      return;
+    }
+    int seen = wakeups.get();
+    long idle = MAX_IDLE_MILLIS;
+    try {
+      for (Event event = events.poll(); event != null && !stopping; event = events.poll()) {
+        handle(event);
+      }
+      if (!stopping) {
         long now = SystemClock.monotonicMillis();
         int work = agent.doWork(now);
-        long idle = work > 0 ? 0 : Math.min(MAX_IDLE_MILLIS, agent.idleMillis(now));
-        Event event = idle > 0 ? events.poll(idle, TimeUnit.MILLISECONDS) : events.poll();
-        while (event != null && !stopping) {
-          handle(event);
-          event = events.poll();
-        }
+        idle = work > 0 ? 0 : Math.min(MAX_IDLE_MILLIS, agent.idleMillis(now));
+        connected = agent.connected();
+        trainingState = agent.trainingState();
+        epoch = agent.board().epoch();
       }
-      if (killed) {
+      if (stopping) {
+        end(null);
+        return;
+      }
+      if (idle > 0) {
+        if (timer != null) {
+          timer.cancel(false);
+        }
+        timer = scheduler.executor().schedule(this::wake, idle, TimeUnit.MILLISECONDS);
+      }
+    } catch (RuntimeException | Error e) {
+      end(e);
+      return;
+    }
+    // Run again behind the other devices' queued tasks if wake-ups came in meanwhile, or if the
+    // agent has more work (then wake() takes the turn back unless a wake-up just did).
+    if (wakeups.addAndGet(-seen) != 0) {
+      execute();
+    } else if (idle == 0) {
+      wake();
+    }
+  }
+
+  /** Shuts the agent down (or drops the connection after a kill or a failure), once. */
+  private void end(Throwable cause) {
+    try {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+      if (cause != null) {
+        failure = cause;
+        Logger.error("{}: device failed: {}", deviceId, cause.toString());
+        Logger.debug(cause, "{}: device failure", deviceId);
+        transport.drop();
+      } else if (killed) {
         transport.drop();
       } else {
         agent.shutdown();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      transport.drop();
-    } catch (RuntimeException | Error e) {
-      failure = e;
-      Logger.error("{}: device thread failed: {}", deviceId, e.toString());
-      Logger.debug(e, "{}: device thread failure", deviceId);
+    } catch (RuntimeException e) {
+      Logger.debug(e, "{}: shutdown", deviceId);
       transport.drop();
     } finally {
+      connected = false;
       finished.countDown();
+      if (ownScheduler) {
+        scheduler.executor().shutdown();
+      }
     }
   }
 

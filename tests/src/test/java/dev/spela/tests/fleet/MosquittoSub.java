@@ -82,6 +82,21 @@ final class MosquittoSub implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until {@code count} messages have arrived (or {@code seconds} passed), and returns
+   * everything received.
+   */
+  List<Received> awaitReceived(int count, long seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (received().size() < count && System.nanoTime() < deadline) {
+      String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (line != null) {
+        take(line);
+      }
+    }
+    return received();
+  }
+
   /** Everything received so far. */
   List<Received> received() {
     for (String line; (line = lines.poll()) != null; ) {

@@ -26,8 +26,14 @@ final class SpelaProcess implements AutoCloseable {
 
   /** Starts {@code spela ARGS}; its output goes to {@code NAME.out}, its log to {@code NAME.log}. */
   static SpelaProcess start(Path dir, String name, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.spela.cli.SpelaCommand"));
+    return start(dir, name, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), args);
+  }
+
+  /** As {@link #start(Path, String, String...)}, with these options for its JVM. */
+  static SpelaProcess start(Path dir, String name, List<String> jvmOptions, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.spela.cli.SpelaCommand"));
     command.addAll(List.of(args));
     Path output = dir.resolve(name + ".out");
     Process process = new ProcessBuilder(command).redirectOutput(output.toFile())
@@ -50,6 +56,19 @@ final class SpelaProcess implements AutoCloseable {
     }
     throw new AssertionError("spela printed no line starting '" + prefix + "' in " + seconds + " s; it printed "
         + lines + (process.isAlive() ? "" : " and exited with " + process.exitValue()));
+  }
+
+  /** Waits for the command to end by itself; returns its exit code. */
+  int awaitExit(long seconds) throws InterruptedException {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      throw new AssertionError("spela did not end within " + seconds + " s");
+    }
+    return process.exitValue();
+  }
+
+  /** Everything it printed on its standard output so far. */
+  List<String> output() throws IOException {
+    return Files.exists(output) ? Files.readAllLines(output, StandardCharsets.UTF_8) : List.of();
   }
 
   /** kill -9: no shutdown hook runs, nothing is flushed. */

@@ -1,0 +1,148 @@
+package dev.spela.tests.fleet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.spela.protocols.fleet.DataMessage;
+import dev.spela.protocols.fleet.FleetStatus;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One run of {@code spela fleet simulate} against a broker, counted three ways: by the simulator
+ * (records it handed to the broker), by a third-party subscriber ({@code mosquitto_sub} on every
+ * device's DATA topic) and by the store of a {@code spela monitor} process, or of collectors
+ * sharing the subscription into PostgreSQL (rows, and the monitors' own summaries of duplicates
+ * and lost records). Each command is a process of its own, as
+ * in production, so that the simulator's summary gives its own memory and threads.
+ *
+ * @param devices virtual devices
+ * @param records DATA records each device sends (its shard of {@code records * recordEvery}
+ *     samples, one epoch)
+ */
+record SimulatedFleetRun(int devices, int records, int recordEvery, String layers, String heap) {
+
+  /** What was counted. */
+  record Counts(long sent, long received, long receivedUnique, long stored, long storedUnique, String monitorSummary,
+      String simulatorSummary, String host, double monitorRecordsPerSecond) {
+
+    long duplicatesReceived() {
+      return received - receivedUnique;
+    }
+
+    /** A records' line for docs/results.md. */
+    String describe(String broker, int devices) throws Exception {
+      return String.format(Locale.ROOT, "%s, %d devices: %d sent, %d received by a third party (%d duplicates),"
+          + " %d stored (%d distinct); monitor: %s; monitor stored %.0f records/s; simulator: %s; %s; load average %s",
+          broker, devices, sent, received, duplicatesReceived(), stored, storedUnique, monitorSummary,
+          monitorRecordsPerSecond, simulatorSummary, host, Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    }
+  }
+
+  private static final Pattern SENT = Pattern.compile("^([0-9,]+) records? sent in .*");
+
+  /** Counts a run with one monitor storing into SQLite in {@code dir}. */
+  Counts run(Path dir, String brokerUrl) throws Exception {
+    return run(dir, brokerUrl, null, 1);
+  }
+
+  /**
+   * Counts a run with {@code collectors} monitors sharing the subscription ({@code --shared}) into
+   * the PostgreSQL database {@code postgresUrl}, or one monitor into SQLite if it is null.
+   */
+  Counts run(Path dir, String brokerUrl, String postgresUrl, int collectors) throws Exception {
+    int port = URI.create(brokerUrl).getPort();
+    String database = postgresUrl != null ? postgresUrl : "jdbc:sqlite:" + dir.resolve("run-1").resolve("telemetry.db");
+    List<SpelaProcess> monitors = new ArrayList<>();
+    try (MosquittoSub thirdParty = MosquittoSub.start(port, "spela/v2/+/DATA/+")) {
+      for (int k = 1; k <= collectors; k++) {
+        List<String> args = new ArrayList<>(List.of("monitor", "--broker", brokerUrl, "--host-id", "sim-host", "--run",
+            dir.resolve("run-" + k).toString(), "--client-id", "sim-monitor-" + k, "--session-expiry", "3600"));
+        if (postgresUrl != null) {
+          args.addAll(List.of("--store", postgresUrl, "--shared", "collectors"));
+        }
+        monitors.add(SpelaProcess.start(dir, "monitor-" + k, args.toArray(String[]::new)));
+      }
+      for (SpelaProcess monitor : monitors) {
+        monitor.awaitLine("monitoring ", FakeFleet.WAIT_SECONDS);
+      }
+      return run(dir, brokerUrl, database, monitors, thirdParty);
+    } finally {
+      monitors.forEach(SpelaProcess::close);
+    }
+  }
+
+  private Counts run(Path dir, String brokerUrl, String database, List<SpelaProcess> monitors,
+      MosquittoSub thirdParty) throws Exception {
+    List<String> args = new ArrayList<>(List.of("fleet", "simulate", "--broker", brokerUrl, "--host-id",
+        "sim-host", "--devices", Integer.toString(devices), "--data-dir", FleetScenarios.sharedMnist().toString(),
+        "--max-train", Integer.toString(records * recordEvery), "--record-every", Integer.toString(recordEvery),
+        "--epochs", "1", "--state-dir", dir.resolve("devices").toString()));
+    if (layers != null) {
+      args.addAll(List.of("--layers", layers));
+    }
+    try (SpelaProcess simulator = SpelaProcess.start(dir, "simulator", List.of("-Xmx" + heap),
+        args.toArray(String[]::new))) {
+      int exit = simulator.awaitExit(600);
+      List<String> output = simulator.output();
+      assertEquals(0, exit, "fleet simulate exited with " + exit + ": " + output + "\n"
+          + Files.readString(dir.resolve("simulator.log")));
+      String summary = line(output, SENT);
+      Matcher sentMatch = SENT.matcher(summary);
+      sentMatch.matches();
+      long sent = Long.parseLong(sentMatch.group(1).replace(",", ""));
+      String host = line(output, Pattern.compile("^host: .*"));
+      List<MosquittoSub.Received> received = thirdParty.awaitReceived((int) sent, FakeFleet.WAIT_SECONDS);
+      FakeFleet.awaitStored(database, sent);
+      List<String> summaries = new ArrayList<>();
+      for (SpelaProcess monitor : monitors) {
+        monitor.stop();
+        summaries.add(monitor.awaitLine(devices + " devices seen", 10));
+      }
+      String monitorSummary = String.join(" | ", summaries);
+      long[] store = store(database);
+      return new Counts(sent, received.size(), unique(received), store[0], store[1], monitorSummary, summary, host,
+          store[0] / (Math.max(1, store[2]) / 1000.0));
+    }
+  }
+
+  private static String line(List<String> output, Pattern pattern) {
+    return output.stream().filter(l -> pattern.matcher(l).matches()).findFirst()
+        .orElseThrow(() -> new AssertionError("no line matching " + pattern + " in " + output));
+  }
+
+  /** Distinct records by the wire's key: device (from the topic), life, boot and record number. */
+  private static long unique(List<MosquittoSub.Received> received) {
+    Set<String> keys = new HashSet<>();
+    DataMessage data = new DataMessage();
+    for (MosquittoSub.Received message : received) {
+      byte[] payload = message.payload();
+      assertEquals(FleetStatus.OK, data.wrap(payload, 0, payload.length), "a valid DATA on " + message.topic());
+      keys.add(message.topic() + "/" + data.lifeId() + "/" + data.bootCount() + "/" + data.recordCounter());
+    }
+    return keys.size();
+  }
+
+  /** {rows, distinct keys, milliseconds from the first commit to the last}. */
+  private static long[] store(String database) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(database);
+        Statement statement = connection.createStatement();
+        ResultSet row = statement.executeQuery("SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT device, life,"
+            + " bd_seq, record FROM telemetry_record) AS k), MAX(stored_ms) - MIN(stored_ms) FROM telemetry_record")) {
+      row.next();
+      return new long[] {row.getLong(1), row.getLong(2), row.getLong(3)};
+    }
+  }
+}
