@@ -72,13 +72,11 @@ public final class Softmax {
     if (norm <= 0) {
       return 0; // never (norm >= 2^14); shows the subset check the division below cannot throw
     }
-    int m = 32 - Integer.numberOfLeadingZeros(norm);
-    int r = (int) ((1L << (14 + m)) / norm);
-    int uShift = m - 1;
-    int uHalf = 1 << (m - 2);
+    int m = DenseKernels.unitShift(norm);
+    int r = DenseKernels.unitFactor(norm, m);
     int maxAbs = 0;
     for (int j = 0; j < out; j++) {
-      int u = (h[j] * r + uHalf) >> uShift;
+      int u = DenseKernels.unit(h[j], r, m);
       int d = (int) (((long) w * u + (1 << 14)) >> 15) - ((target[j] + (1 << 13)) >> 14);
       d &= -acc[j] >> 31;
       acc[j] = d;
