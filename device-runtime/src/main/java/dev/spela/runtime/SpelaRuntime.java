@@ -12,6 +12,7 @@ import dev.spela.protocols.storage.FlashStatus;
 import dev.spela.protocols.subset.InitPhase;
 import dev.spela.protocols.subset.SteadyState;
 import dev.spela.runtime.kernels.DenseKernels;
+import dev.spela.runtime.kernels.Softmax;
 
 /**
  * Fixed-point SPELA on a fixed arena: load a model image from flash, train one sample at a time,
@@ -63,6 +64,8 @@ public final class SpelaRuntime {
   private int learningRate;
   private int earlyExitMargin;
   private int roundingMode;
+  private int lossKind;
+  private int inverseTemperature;
   private long seed;
   private long samplesSeen;
   private int exitLayer = -1;
@@ -120,6 +123,8 @@ public final class SpelaRuntime {
     learningRate = header.learningRate();
     earlyExitMargin = header.earlyExitMargin();
     roundingMode = header.roundingMode();
+    lossKind = header.lossKind();
+    inverseTemperature = header.inverseTemperature();
     seed = header.rngSeed();
     samplesSeen = header.samplesSeen();
     fillNoise();
@@ -198,6 +203,7 @@ public final class SpelaRuntime {
         .learningRate(learningRate)
         .earlyExitMargin(earlyExitMargin)
         .roundingMode(roundingMode)
+        .loss(lossKind, inverseTemperature)
         .rngSeed(seed)
         .samplesSeen(samplesSeen);
     for (int k = 0; k < model.layers(); k++) {
@@ -402,16 +408,25 @@ public final class SpelaRuntime {
     if (label < 0 || arena.info(k, FROZEN) != 0) {
       return rng;
     }
-    int maxDirection =
-        priorsInRam
-            ? DenseKernels.direction(
-                acc, vector, out, norm, arena.priors, priorOffset + label * out, labelCosine)
-            : DenseKernels.direction(acc, vector, out, norm, labelPrior, 0, labelCosine);
+    int maxDirection;
+    long rate = learningRate;
+    if (lossKind == ModelImage.LOSS_SOFTMAX) {
+      maxDirection = softmaxDirection(k, out, reciprocal, norm, bestCosine, label);
+      // The softmax's gradient carries 1 / T (NUMERICS.md, "Softmax over cosines").
+      rate = ((long) learningRate * inverseTemperature + (1 << 7)) >> 8;
+    } else {
+      maxDirection =
+          priorsInRam
+              ? DenseKernels.direction(
+                  acc, vector, out, norm, arena.priors, priorOffset + label * out, labelCosine)
+              : DenseKernels.direction(acc, vector, out, norm, labelPrior, 0, labelCosine);
+    }
     if (maxDirection == 0) {
       return rng;
     }
     return updateLayer(
         k,
+        rate,
         pairs,
         active,
         out,
@@ -423,6 +438,52 @@ public final class SpelaRuntime {
         norm,
         maxDirection,
         rng);
+  }
+
+  /**
+   * The softmax loss's update direction of layer k in the accumulator (NUMERICS.md, "Softmax over
+   * cosines"): with p the softmax of the cosines times 1 / T and e = p - onehot(label), the target
+   * {@code t = sum_c e_c v_c} and {@code w = sum_c e_c cos_c}, {@code D_j = (w u_j >> 15) - t_j} on
+   * active units. The class vectors are compared again (from RAM or flash) instead of keeping every
+   * cosine: three passes of {@code classes x out} multiply-adds, a few percent of a step.
+   *
+   * @return the largest |D_j| (at most 2^17)
+   */
+  private int softmaxDirection(int k, int out, long reciprocal, int norm, int bestCosine, int label) {
+    int classes = model.classes();
+    int[] vector = arena.vector;
+    int[] target = arena.noiseWindow; // free until the update fills it
+    int sum = 0;
+    for (int c = 0; c < classes; c++) {
+      sum += Softmax.exponential(classCosine(k, c, out, reciprocal) - bestCosine, inverseTemperature);
+    }
+    if (sum <= 0) {
+      return 0; // never: the best class's term is 2^15; shows the subset check the division is safe
+    }
+    for (int j = 0; j < out; j++) {
+      target[j] = 0;
+    }
+    long weighted = 0;
+    for (int c = 0; c < classes; c++) {
+      int cosine = classCosine(k, c, out, reciprocal);
+      int p = (int) (((long) Softmax.exponential(cosine - bestCosine, inverseTemperature) << 15) / sum);
+      int error = c == label ? p - ModelImage.Q15_ONE : p;
+      weighted += (long) error * cosine;
+      short[] prior = capacity.priorsInRam() ? arena.priors : priorRow;
+      int offset = capacity.priorsInRam() ? arena.info(k, PRIOR_OFFSET) + c * out : 0;
+      Softmax.accumulate(target, out, error, prior, offset);
+    }
+    int w = (int) ((weighted + (1 << 14)) >> 15);
+    return Softmax.direction(arena.accumulator, vector, out, norm, target, w);
+  }
+
+  /** Q15 cosine of layer k's output with class c's vector (left in {@code priorRow} when read from flash). */
+  private int classCosine(int k, int c, int out, long reciprocal) {
+    if (capacity.priorsInRam()) {
+      return DenseKernels.cosine(arena.vector, out, reciprocal, arena.priors, arena.info(k, PRIOR_OFFSET) + c * out);
+    }
+    readFailed(image.readPrior(k, c, priorRow));
+    return DenseKernels.cosine(arena.vector, out, reciprocal, priorRow, 0);
   }
 
   /**
@@ -456,6 +517,7 @@ public final class SpelaRuntime {
    */
   private int updateLayer(
       int k,
+      long rate,
       int pairs,
       int active,
       int out,
@@ -471,8 +533,8 @@ public final class SpelaRuntime {
       return rng; // never (norm >= 2^14); shows the subset check the division below cannot throw
     }
     int exponent = arena.info(k, WEIGHT_EXPONENT);
-    int precision = 31 + bitLength(norm) - bitLength(learningRate);
-    long factor = ((long) learningRate << precision) / norm;
+    int precision = 31 + bitLength(norm) - bitLength(rate);
+    long factor = (rate << precision) / norm;
     long maxProduct = factor * maxDirection;
     int coefficientShift = Math.max(0, bitLength(maxProduct) - COEFFICIENT_BITS);
     long maxCoefficient = roundShift(maxProduct, coefficientShift);

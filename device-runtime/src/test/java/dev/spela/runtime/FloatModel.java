@@ -22,6 +22,8 @@ public final class FloatModel {
   long seed;
   int rounding = ModelImage.ROUNDING_STOCHASTIC;
   double margin = 0.1;
+  /** 0: the cosine loss; else the softmax loss with this 1 / T in Q8 (the image's field). */
+  int inverseTemperatureQ8;
   boolean[] frozen;
 
   FloatModel(int inputSize, int classes, int[] outputs) {
@@ -114,6 +116,7 @@ public final class FloatModel {
     e.learningRate((int) Math.round(learningRate * (1 << 24)))
         .earlyExitMargin((int) Math.round(margin * 32768))
         .roundingMode(rounding)
+        .loss(inverseTemperatureQ8 == 0 ? ModelImage.LOSS_COSINE : ModelImage.LOSS_SOFTMAX, inverseTemperatureQ8)
         .rngSeed(seed)
         .samplesSeen(0);
     for (int k = 0; k < outputs.length; k++) {

@@ -95,8 +95,12 @@ class ZeroAllocationTest {
   private static final Case FROZEN = Case.of("frozen first layer", frozen(), 13);
   private static final Case GROWING = Case.of("growing weights", growing(), 14);
   private static final Case TOP_EXPONENT = Case.of("top exponent", topExponent(), 15);
+  private static final Case SOFTMAX =
+      Case.of("softmax loss, input-major", softmax(FloatModel.kaiming(64, 10, new int[] {32, 10}, 4)), 16);
+  private static final Case SOFTMAX_OUTPUT_MAJOR =
+      Case.of("softmax loss, 128-128-34", softmax(mnistShaped()), 17);
   private static final List<Case> CASES =
-      List.of(INPUT_MAJOR, OUTPUT_MAJOR, FROZEN, GROWING, TOP_EXPONENT);
+      List.of(INPUT_MAJOR, OUTPUT_MAJOR, FROZEN, GROWING, TOP_EXPONENT, SOFTMAX, SOFTMAX_OUTPUT_MAJOR);
 
   private static final byte[] IMAGE = FloatModel.kaiming(64, 10, new int[] {32, 10}, 1).toImage();
   private static final byte[] OTHER_IMAGE =
@@ -114,6 +118,12 @@ class ZeroAllocationTest {
   private static FloatModel mnistShaped() {
     FloatModel model = FloatModel.kaiming(128, 34, new int[] {128, 34}, 2);
     model.learningRate = 0.05;
+    return model;
+  }
+
+  /** The model with the softmax loss at temperature 0.05 (1 / T = 20, 5120 in Q8). */
+  private static FloatModel softmax(FloatModel model) {
+    model.inverseTemperatureQ8 = 5120;
     return model;
   }
 

@@ -111,7 +111,7 @@ final class FleetSimulateCommand implements Runnable {
     Dataset dataset = DatasetOptions.load(DatasetCatalogue.standard(), data, dataDir);
     FleetSimulator.Settings settings = new FleetSimulator.Settings(devices, boards, layers, dataset, broker.url(),
         broker.hostId(), idPrefix, memoryFlash ? null : stateDir, fleet.maxTrain, maxHeldOut, fleet.recordEvery, epochs,
-        schedulerThreads, fleet.learningRate, broker.insecure() ? null : broker.fleet());
+        schedulerThreads, fleet.learningRate(), broker.insecure() ? null : broker.fleet());
     PrintWriter out = spec.commandLine().getOut();
     // The host connection first: it sees every device's first BIRTH.
     try (FleetHost host = broker.open(FleetHost.Options.secondary())) {

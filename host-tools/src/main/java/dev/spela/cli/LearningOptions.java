@@ -213,12 +213,6 @@ public final class LearningOptions {
     if (rates != null && rates.length > 1) {
       return "one learning rate per layer (--lr " + rates.length + " values)";
     }
-    if (schedule != null && !schedule.equalsIgnoreCase("constant")) {
-      return "--schedule " + schedule;
-    }
-    if (warmup != null && warmup > 0) {
-      return "--warmup";
-    }
     if (layerEpochs != null) {
       return "--layer-epochs";
     }
@@ -231,8 +225,8 @@ public final class LearningOptions {
     if (activation != null && !activation.equalsIgnoreCase("relu")) {
       return "--activation " + activation;
     }
-    if (loss != null && loss != LocalLoss.COSINE) {
-      return "--loss " + loss.name().toLowerCase(Locale.ROOT) + " (it trains with the cosine loss only)";
+    if (loss != null && loss != LocalLoss.COSINE && loss != LocalLoss.SOFTMAX) {
+      return "--loss " + loss.name().toLowerCase(Locale.ROOT) + " (it trains with the cosine and softmax losses only)";
     }
     if (preprocess != null && preprocess != Preprocessing.Kind.NONE) {
       return "--preprocess " + preprocess.name().toLowerCase(Locale.ROOT);

@@ -10,6 +10,7 @@ import dev.spela.train.BackpropNetwork;
 import dev.spela.train.ConvFront;
 import dev.spela.train.Engine;
 import dev.spela.train.FixedEngine;
+import dev.spela.train.FixedPrecision;
 import dev.spela.train.Network;
 import dev.spela.train.Preprocessing;
 import dev.spela.train.Recipe;
@@ -157,6 +158,12 @@ public final class TrainCommand implements Runnable {
   @Option(names = "--json", description = "Print one JSON object per epoch instead of text.")
   boolean json;
 
+  @Option(names = "--precision",
+      description = "With --engine fixed and --json: per epoch and layer, the weight exponent, halvings, the share of"
+          + " weight updates rounded to zero and their mean size in LSBs (every " + FixedPrecision.SAMPLE_EVERY
+          + "th step taken apart), saturated weights and biases.")
+  boolean precision;
+
   /** The network's sizes, input first: --layers, or the --init image's shape. */
   private int[] sizes;
 
@@ -189,6 +196,9 @@ public final class TrainCommand implements Runnable {
     }
     int classes = train.classes();
     Engine engine = newEngine(classes, recipe, schedule, initial, train);
+    if (precision && engine instanceof FixedEngine fixed) {
+      fixed.measurePrecision();
+    }
     if (startFrom != null) {
       schedule = schedule.freezing(freeze);
     }
@@ -251,6 +261,9 @@ public final class TrainCommand implements Runnable {
     if (testSamples != null && testSamples < 1) {
       throw CliException.usage("--test-samples must be at least 1, got " + testSamples);
     }
+    if (precision && (engineKind != EngineKind.FIXED || !json)) {
+      throw CliException.usage("--precision measures the fixed engine and reports in JSON: add --engine fixed --json");
+    }
     if (engineKind == EngineKind.FIXED) {
       checkFixedEngineOptions();
     } else if (init != null) {
@@ -258,7 +271,7 @@ public final class TrainCommand implements Runnable {
     }
   }
 
-  /** The device runtime does per-sample cosine SPELA with ReLU at a constant rate only. */
+  /** The device runtime does per-sample SPELA with ReLU, the cosine or softmax loss, one rate for every layer. */
   private void checkFixedEngineOptions() {
     if (algorithm == Algorithm.bp) {
       throw CliException.usage("--engine fixed trains with SPELA only, not --algo bp");

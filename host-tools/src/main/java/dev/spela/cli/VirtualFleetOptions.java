@@ -25,17 +25,33 @@ public final class VirtualFleetOptions {
       description = "Training samples per telemetry record (default: ${DEFAULT-VALUE}).")
   int recordEvery;
 
-  @Option(names = "--lr", defaultValue = "0.01", paramLabel = "RATE", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-  double learningRate;
+  /** The devices' rate when --lr is not given and nothing else is said. */
+  static final double DEFAULT_RATE = 0.01;
+
+  @Option(names = "--lr", paramLabel = "RATE",
+      description = "The devices' learning rate (default: " + DEFAULT_RATE + "; spela demo's pre-trained models: 0.001).")
+  Double learningRate;
+
+  /** --lr, or {@link #DEFAULT_RATE}; a usage error outside (0, 1]. */
+  double learningRate() {
+    return learningRate(DEFAULT_RATE);
+  }
+
+  /** --lr, or {@code otherwise} when it is not given; a usage error outside (0, 1]. */
+  double learningRate(double otherwise) {
+    double rate = learningRate != null ? learningRate : otherwise;
+    if (!(rate > 0 && rate <= 1)) {
+      throw CliException.usage("--lr must be in (0, 1], got " + rate);
+    }
+    return rate;
+  }
 
   /** The boards named (every board by default); a usage error for an unknown one or a bad number. */
   List<BoardProfile> boards() {
     if (maxTrain < 1 || recordEvery < 1) {
       throw CliException.usage("--max-train and --record-every must be positive");
     }
-    if (!(learningRate > 0 && learningRate <= 1)) {
-      throw CliException.usage("--lr must be in (0, 1], got " + learningRate);
-    }
+    learningRate(DEFAULT_RATE);
     try {
       return boardIds == null ? BoardCatalogue.standard().boards()
           : boardIds.stream().map(BoardCatalogue.standard()::byId).toList();

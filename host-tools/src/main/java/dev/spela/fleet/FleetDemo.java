@@ -21,8 +21,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.tinylog.Logger;
@@ -43,6 +45,9 @@ public final class FleetDemo {
   /**
    * @param brokerUrl an external broker, or null for an embedded one
    * @param maxTrain training samples per device (its shard, capped)
+   * @param learningRate the devices' rate (fine-tuning, when the host pre-trains)
+   * @param pretraining what the host trains before flashing (once per model shape)
+   * @param progress told what the host does before the devices start (pre-training)
    * @param screen where the live view is drawn, or null
    * @param http where to serve the live dashboard, or null for none
    * @param dashboard told the dashboard's URL once it is served
@@ -60,6 +65,8 @@ public final class FleetDemo {
       int maxHeldOut,
       int recordEvery,
       double learningRate,
+      HostPretraining pretraining,
+      Consumer<String> progress,
       PrintStream screen,
       InetSocketAddress http,
       Consumer<String> dashboard,
@@ -119,12 +126,48 @@ public final class FleetDemo {
         ImageCompiler.Settings.of(learningRate, seed));
   }
 
+  private static BoardProfile board(Settings settings, int device) {
+    return settings.boards().get(device % settings.boards().size());
+  }
+
+  /**
+   * Each device's model shape and image: one model per shape, pre-trained on the host if the
+   * settings say so (devices of a shape get the same image); an untrained model gets each device's
+   * own seed, as before.
+   */
+  private static void pretrain(Settings settings, int[][] shapes, byte[][] models) {
+    Dataset dataset = settings.dataset();
+    Map<String, byte[]> pretrained = new HashMap<>();
+    for (int i = 0; i < shapes.length; i++) {
+      int[] shape = modelFor(board(settings, i), dataset.numClasses());
+      shapes[i] = shape;
+      if (shape == null) {
+        continue;
+      }
+      HostPretraining pretraining = settings.pretraining();
+      if (!pretraining.trains()) {
+        models[i] = untrainedImage(shape, dataset.numClasses(), settings.learningRate(), i + 1);
+        continue;
+      }
+      models[i] = pretrained.computeIfAbsent(shapeName(shape), name -> {
+        settings.progress().accept("pre-training " + name + " on the host (" + pretraining.epochs() + " epochs of "
+            + dataset.name() + ")");
+        HostPretraining.Model model = pretraining.model(shape, dataset, settings.learningRate());
+        settings.progress().accept(HostPretraining.describe(model));
+        return model.image();
+      });
+    }
+  }
+
   static String shapeName(int[] shape) {
     return Arrays.stream(shape).mapToObj(Integer::toString).collect(Collectors.joining("-"));
   }
 
   public static Result run(Settings settings) throws IOException, InterruptedException {
     long start = System.nanoTime();
+    int[][] shapes = new int[settings.devices()][];
+    byte[][] models = new byte[settings.devices()][];
+    pretrain(settings, shapes, models);
     long imageBytes = 0;
     double flashSeconds = 0;
     FleetSecurity security = settings.fleet();
@@ -151,11 +194,9 @@ public final class FleetDemo {
       int n = settings.devices();
       String[] ids = new String[n];
       BoardProfile[] boards = new BoardProfile[n];
-      int[][] shapes = new int[n][];
       for (int i = 0; i < n; i++) {
         ids[i] = String.format(Locale.ROOT, "vd-%02d", i + 1);
-        boards[i] = settings.boards().get(i % settings.boards().size());
-        shapes[i] = modelFor(boards[i], settings.dataset().numClasses());
+        boards[i] = board(settings, i);
         Path devices = settings.runDir().resolve("devices");
         VirtualDevice.Config config = new VirtualDevice.Config(ids[i], GROUP, HOST_ID, url, devices,
             new BoardLimits(boards[i]),
@@ -182,7 +223,7 @@ public final class FleetDemo {
           failures[i] = "no model shape fits " + boards[i].id();
           continue;
         }
-        byte[] image = untrainedImage(shapes[i], settings.dataset().numClasses(), settings.learningRate(), i + 1);
+        byte[] image = models[i];
         Files.write(images.resolve(ids[i] + ".img"), image);
         fleet.models().add(image);
         imageBytes += image.length;

@@ -11,7 +11,7 @@ import dev.spela.train.SpelaNetwork;
 import java.util.Locale;
 
 /**
- * Quantises a float SPELA network into a v1 model image, following "Writing an image from float
+ * Quantises a float SPELA network (cosine or softmax loss) into a v1 model image, following "Writing an image from float
  * weights" in protocols/MODEL_FORMAT.md: per layer the smallest power-of-two weight exponent that
  * keeps every weight within 2^14, the safest input fraction bits, weights and biases rounded to
  * nearest, class vectors in Q15.
@@ -46,15 +46,15 @@ public final class ImageCompiler {
    *     out-of-range settings
    */
   public static byte[] compile(SpelaNetwork network, Settings settings) {
-    if (network.loss() != LocalLoss.COSINE) {
+    if (network.loss() != LocalLoss.COSINE && network.loss() != LocalLoss.SOFTMAX) {
       throw new IllegalArgumentException(
-          "the device runtime trains with the cosine loss; a network trained with the "
+          "the device runtime trains with the cosine or the softmax loss; a network trained with the "
               + network.loss().name().toLowerCase(Locale.ROOT) + " loss cannot be compiled (train it with --recipe paper)");
     }
     String unsupported = unsupported(network);
     if (unsupported != null) {
       throw new IllegalArgumentException("the device runtime does not support " + unsupported
-          + " yet (train with --recipe paper)");
+          + " yet (train with --recipe paper; --loss softmax --temperature T and any --priors it does support)");
     }
     DenseLayer[] layers = network.layers();
     int[] outputs = new int[layers.length];
@@ -76,6 +76,8 @@ public final class ImageCompiler {
     encoder.learningRate(FixedEngine.learningRateQ24(settings.learningRate()))
         .earlyExitMargin(marginQ15(settings.earlyExitMargin()))
         .roundingMode(settings.roundingMode())
+        .loss(network.loss() == LocalLoss.SOFTMAX ? ModelImage.LOSS_SOFTMAX : ModelImage.LOSS_COSINE,
+            network.loss() == LocalLoss.SOFTMAX ? inverseTemperatureQ8(network.settings().temperature()) : 0)
         .rngSeed(settings.seed())
         .samplesSeen(0);
     for (int k = 0; k < layers.length; k++) {
@@ -157,6 +159,16 @@ public final class ImageCompiler {
       throw new IllegalArgumentException("layer " + (layer + 1) + "'s weights are too large for a model image");
     }
     return Math.max(exponent, ModelImage.MIN_WEIGHT_EXPONENT);
+  }
+
+  /** 1 / {@code temperature} in Q8, rounded to nearest. */
+  static int inverseTemperatureQ8(double temperature) {
+    double q = Math.rint(256 / temperature);
+    if (!(q >= ModelImage.MIN_INVERSE_TEMPERATURE && q <= ModelImage.MAX_INVERSE_TEMPERATURE)) {
+      throw new IllegalArgumentException("the device runtime takes a softmax temperature between 1/256 and 1, got "
+          + temperature);
+    }
+    return (int) q;
   }
 
   /** The real cosine difference {@code margin} in Q15, rounded to nearest. */

@@ -16,10 +16,13 @@ import dev.spela.runtime.SpelaRuntime;
  */
 public final class FixedEngine implements Engine {
   private static final double Q15_ONE = ModelImage.Q15_ONE;
+  private static final double SMALLEST_RATE = 1.0 / ModelImage.MAX_LEARNING_RATE;
 
   private final SpelaRuntime runtime;
   /** Evaluation runtimes of workers 1 and up; worker 0 (the calling thread) uses {@link #runtime}. */
   private SpelaRuntime[] evaluators = new SpelaRuntime[0];
+  /** Takes sampled steps apart, or null when the run does not measure them. */
+  private FixedPrecision precision;
 
   /**
    * Loads {@code image} into a runtime sized for it.
@@ -56,6 +59,25 @@ public final class FixedEngine implements Engine {
     return (int) q;
   }
 
+  /** From now on, measure what 16-bit weights do to the updates ({@link #precision()}). */
+  public void measurePrecision() {
+    precision = new FixedPrecision(runtime.layers());
+  }
+
+  /** Each layer's precision figures since the last call, or null if not measuring. */
+  public FixedPrecision.Layer[] precision() {
+    return precision == null ? null : precision.epoch(image());
+  }
+
+  /** Each layer's weight Frobenius norm (real weights, q * 2^exponent). */
+  public double[] weightNorms() {
+    double[] norms = new double[runtime.layers()];
+    for (int k = 0; k < norms.length; k++) {
+      norms[k] = runtime.weightNormQ16(k) / 65536.0;
+    }
+    return norms;
+  }
+
   /** The runtime that trains; its state is the engine's model. */
   public SpelaRuntime runtime() {
     return runtime;
@@ -83,7 +105,10 @@ public final class FixedEngine implements Engine {
     return runtime.layers();
   }
 
-  /** One sample per step, as on a device: {@code count} must be 1, and every layer has the same rate. */
+  /**
+   * One sample per step, as on a device: {@code count} must be 1, and every layer has the same
+   * rate, which may change from step to step (a schedule).
+   */
   @Override
   public void trainBatch(Samples data, int[] order, int from, int count, LearningRates rates, long step,
       ParallelRanges pool, double[] lossSums) {
@@ -96,12 +121,21 @@ public final class FixedEngine implements Engine {
         throw new IllegalArgumentException("the fixed engine trains every layer at the same rate");
       }
     }
-    int rate = learningRateQ24(learningRate);
+    // A schedule's rate that decays below the image's smallest (2^-24, at the end of a cosine
+    // decay) trains at that smallest rate: the host sets the rate per step as a device could.
+    int rate = learningRate < SMALLEST_RATE ? 1 : learningRateQ24(learningRate);
     if (rate != runtime.learningRate()) {
       check(runtime.setLearningRate(rate), "set the learning rate");
     }
     int sample = order[from];
+    boolean sampled = precision != null && precision.samples(step);
+    if (sampled) {
+      precision.before(image());
+    }
     check(runtime.train(data.pixels(), sample * data.inputSize(), data.label(sample)), "train");
+    if (sampled) {
+      precision.after(image(), data.pixels(), sample * data.inputSize());
+    }
     for (int k = 0; k < lossSums.length; k++) {
       lossSums[k] += runtime.layerLoss(k) / Q15_ONE;
     }

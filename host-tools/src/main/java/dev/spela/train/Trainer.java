@@ -70,12 +70,16 @@ public final class Trainer {
         boolean tested = epoch % options.evaluateEvery() == 0 || epoch == options.epochs();
         Engine.Accuracy accuracy = tested ? engine.accuracy(test, pool) : new Engine.Accuracy(null, null);
         listener.epochFinished(new EpochReport(engine.engine(), epoch, seconds, order.length / seconds,
-            engine.trainingThreads(pool), accuracy.layers(), accuracy.combined(), meanLoss, weightNorms(engine)));
+            engine.trainingThreads(pool), accuracy.layers(), accuracy.combined(), meanLoss, weightNorms(engine),
+            engine instanceof FixedEngine fixed ? fixed.precision() : null));
       }
     }
   }
 
   private static double[] weightNorms(Engine engine) {
+    if (engine instanceof FixedEngine fixed) {
+      return fixed.weightNorms();
+    }
     if (!(engine instanceof Network network)) {
       return null;
     }

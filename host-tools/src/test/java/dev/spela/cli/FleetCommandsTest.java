@@ -89,6 +89,11 @@ class FleetCommandsTest {
   }
 
   @Test
+  void negativePretrainingEpochsAreAUsageError() {
+    assertOneLineError(SpelaCommand.EXIT_USAGE, run("demo", "--pretrain-epochs", "-1"), "--pretrain-epochs 0 or more");
+  }
+
+  @Test
   void anInvalidDeviceNameIsAUsageError() {
     assertOneLineError(SpelaCommand.EXIT_USAGE, run("devices", "--host-id", "no spaces"), "not a valid name");
   }

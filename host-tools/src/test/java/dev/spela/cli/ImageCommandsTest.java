@@ -245,7 +245,7 @@ class ImageCommandsTest {
     Path save = dir.resolve("never.img");
     String[] fixed = {"--layers", "784,20,12", "--engine", "fixed", "--save", save.toString()};
     assertOneLineError(2, spela(withData("train", concat(fixed, "--batch", "4"))), "--batch must be 1");
-    assertOneLineError(2, spela(withData("train", concat(fixed, "--loss", "euclidean"))), "cosine loss only");
+    assertOneLineError(2, spela(withData("train", concat(fixed, "--loss", "euclidean"))), "cosine and softmax losses only");
     assertOneLineError(2, spela(withData("train", concat(fixed, "--algo", "bp"))), "SPELA only");
     assertOneLineError(2, spela(withData("train", concat(fixed, "--lr", "3"))), "--lr");
     assertOneLineError(2, spela(withData("train", "--engine", "fixed")), "--layers is required");

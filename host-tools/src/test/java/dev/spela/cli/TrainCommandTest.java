@@ -128,11 +128,19 @@ class TrainCommandTest {
     JsonNode epoch = Json.mapper().readTree(out.toString().trim());
     assertEquals(2, epoch.get("combinedAccuracy").size());
     assertEquals(2, epoch.get("weightNorm").size());
-    assertOneLineError(2, train("--layers", "784,20,12", "--engine", "fixed", "--loss", "softmax"),
-        "--engine fixed does not support --loss softmax");
+    assertOneLineError(2, train("--layers", "784,20,12", "--engine", "fixed", "--loss", "logcos"),
+        "--engine fixed does not support --loss logcos");
     assertOneLineError(2, train("--layers", "784,20,12", "--engine", "fixed", "--recipe", "edge"),
         "--engine fixed does not support --recipe edge");
     assertEquals(0, train("--layers", "784,20,12", "--engine", "fixed"), err.toString());
+    out.getBuffer().setLength(0);
+    assertEquals(0, train("--layers", "784,20,12", "--engine", "fixed", "--json", "--precision"), err.toString());
+    JsonNode fixedEpoch = Json.mapper().readTree(out.toString().trim());
+    assertEquals(2, fixedEpoch.get("weightNorm").size());
+    assertTrue(fixedEpoch.get("precision").get(0).get("sampledUpdates").asLong() > 0, fixedEpoch.toString());
+    assertOneLineError(2, train("--layers", "784,20,12", "--precision", "--json"), "add --engine fixed --json");
+    assertEquals(0, train("--layers", "784,20,12", "--engine", "fixed", "--loss", "softmax", "--priors", "binary",
+        "--lr", "0.03", "--schedule", "cosine", "--epochs", "2"), err.toString());
     assertOneLineError(2, train("--layers", "784,20,12", "--schedule", "sometimes"), "a schedule is constant");
     assertOneLineError(2, train("--layers", "784,20,12", "--lr", "0.1,0.1,0.1"), "one per layer");
   }

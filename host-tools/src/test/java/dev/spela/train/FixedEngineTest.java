@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.spela.image.ImageCompiler;
+import dev.spela.priors.PriorMethod;
+import dev.spela.protocols.image.ModelImage;
+import dev.spela.protocols.image.ModelImageDecoder;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,6 +42,39 @@ class FixedEngineTest {
     assertArrayEquals(new double[] {1.0, 1.0}, fixedReports.get(2).layerAccuracy());
     assertEquals("fixed", fixedReports.get(0).engine());
     assertEquals(3 * 600, fixed.runtime().samplesSeen());
+  }
+
+  @Test
+  void withTheSoftmaxLossFixedAndFloatLearnTheSameAndTheImageKeepsTheLoss() {
+    Samples train = ToyData.blocks(600, 64, 4, 1);
+    Samples test = ToyData.blocks(400, 64, 4, 2);
+    SpelaSettings softmax = new SpelaSettings(Activation.RELU, LocalLoss.SOFTMAX, 0.05f, true, false);
+    SpelaNetwork network = SpelaNetwork.fresh(SIZES, 4, PriorMethod.BINARY, softmax, 3);
+    FixedEngine fixed = fixed(network);
+    List<EpochReport> fixedReports = train(fixed, train, test, 2, 1);
+    List<EpochReport> floatReports = train(network, train, test, 2, 1);
+    for (int k = 0; k < 2; k++) {
+      assertEquals(floatReports.get(1).layerAccuracy()[k], fixedReports.get(1).layerAccuracy()[k], 0.02, "layer " + k);
+    }
+    ModelImageDecoder image = new ModelImageDecoder().wrap(fixed.image(), 0, fixed.image().length);
+    assertEquals(ModelImage.LOSS_SOFTMAX, image.lossKind());
+    assertEquals(5120, image.inverseTemperature());
+  }
+
+  @Test
+  void aScheduleSetsTheRateOfEveryStepDownToTheImagesSmallest() {
+    Samples train = ToyData.blocks(300, 64, 4, 1);
+    Samples test = ToyData.blocks(100, 64, 4, 2);
+    FixedEngine fixed = fixed(ToyData.spela(SIZES, 4, 3));
+    Schedule cosine = Schedule.withDecay(Schedule.constant(0.03f), "cosine");
+    new Trainer(fixed, train, test, new TrainingOptions(2, cosine, 1, 7, 1, true, null)).run(r -> { });
+    // The last of 600 steps: 0.03 * (1 + cos(pi * 599 / 600)) / 2 = 2.1e-7, 3 in Q24.
+    assertEquals(3, fixed.runtime().learningRate());
+    assertEquals(600, fixed.runtime().samplesSeen());
+    FixedEngine ending = fixed(ToyData.spela(SIZES, 4, 3));
+    Schedule tooSmall = Schedule.withDecay(Schedule.constant(1e-6f), "cosine");
+    new Trainer(ending, train, test, new TrainingOptions(1, tooSmall, 1, 7, 1, true, null)).run(r -> { });
+    assertEquals(1, ending.runtime().learningRate(), "rates below 2^-24 train at 2^-24");
   }
 
   @Test

@@ -325,15 +325,11 @@ public final class DenseKernels {
     if (norm <= 0) {
       return 0; // never (norm >= 2^14); shows the subset check the division below cannot throw
     }
-    // u = h * 2^15 / norm as h * r >> (m - 1) with r = 2^(14 + m) / norm in (2^14, 2^15], m the
-    // norm's bit length: h <= 2^15 keeps h * r <= 2^30, all in int (NUMERICS.md, "Update").
-    int m = 32 - Integer.numberOfLeadingZeros(norm);
-    int r = (int) ((1L << (14 + m)) / norm);
-    int uShift = m - 1;
-    int uHalf = 1 << (m - 2);
+    int m = unitShift(norm);
+    int r = unitFactor(norm, m);
     int maxAbs = 0;
     for (int j = 0; j < out; j++) {
-      int u = (h[j] * r + uHalf) >> uShift;
+      int u = unit(h[j], r, m);
       int d = priors[priorOffset + j] - ((cosineQ15 * u + (1 << 14)) >> Q15_BITS);
       // active units (acc > 0; acc > -2^31, so -acc does not wrap) keep d, the others get 0
       d &= -acc[j] >> 31;
@@ -341,6 +337,24 @@ public final class DenseKernels {
       maxAbs = Math.max(maxAbs, Math.abs(d));
     }
     return maxAbs;
+  }
+
+  // u = h * 2^15 / norm as h * r >> (m - 1) with r = 2^(14 + m) / norm in (2^14, 2^15], m the
+  // norm's bit length: h <= 2^15 keeps h * r <= 2^30, all in int (NUMERICS.md, "Update").
+
+  /** The bit length m of a norm (at least 2^14) for {@link #unit}. */
+  static int unitShift(int norm) {
+    return 32 - Integer.numberOfLeadingZeros(norm);
+  }
+
+  /** The factor r = 2^(14 + m) / norm for {@link #unit}; 0 for a norm that is not positive. */
+  static int unitFactor(int norm, int m) {
+    return norm > 0 ? (int) ((1L << (14 + m)) / norm) : 0;
+  }
+
+  /** Component h of h / norm in Q15, given {@link #unitShift} and {@link #unitFactor}. */
+  static int unit(int h, int r, int m) {
+    return (h * r + (1 << (m - 2))) >> (m - 1);
   }
 
   /**

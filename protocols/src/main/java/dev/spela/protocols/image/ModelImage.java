@@ -33,12 +33,14 @@ public final class ModelImage {
   public static final int OFF_INPUT_SIZE = 24;
   public static final int OFF_INPUT_FORMAT = 28;
   public static final int OFF_ROUNDING_MODE = 29;
-  public static final int OFF_RESERVED_30 = 30;
+  public static final int OFF_LOSS_KIND = 30;
+  public static final int OFF_RESERVED_31 = 31;
   public static final int OFF_LEARNING_RATE = 32;
   public static final int OFF_EARLY_EXIT_MARGIN = 36;
   public static final int OFF_RNG_SEED = 40;
   public static final int OFF_SAMPLES_SEEN = 48;
-  public static final int OFF_RESERVED_56 = 56;
+  public static final int OFF_INVERSE_TEMPERATURE = 56;
+  public static final int OFF_RESERVED_58 = 58;
 
   // Layer entry fields, relative to the entry.
   public static final int L_INPUTS = 0;
@@ -95,6 +97,17 @@ public final class ModelImage {
   public static final int MAX_ABS_BIAS = 1 << 30;
 
   public static final int Q15_ONE = 1 << 15;
+
+  /** Local loss {@code -cos(h, v_label)} (the paper's). */
+  public static final int LOSS_COSINE = 0;
+
+  /** Local loss: cross-entropy of a softmax over the cosines divided by a temperature. */
+  public static final int LOSS_SOFTMAX = 1;
+
+  /** The softmax's 1 / temperature is stored in Q8; at least 1.0 (a temperature of at most 1). */
+  public static final int MIN_INVERSE_TEMPERATURE = 1 << 8;
+
+  public static final int MAX_INVERSE_TEMPERATURE = 0xFFFF;
 
   private ModelImage() {}
 

@@ -129,8 +129,18 @@ public final class ModelImageDecoder {
   }
 
   /** True if the header's reserved bytes (30-31 and 56-63) are all zero. */
+  /** {@link ModelImage#LOSS_COSINE} or {@link ModelImage#LOSS_SOFTMAX} (others are invalid). */
+  public int lossKind() {
+    return reader.u8(OFF_LOSS_KIND);
+  }
+
+  /** The softmax's 1 / temperature in Q8; 0 with the cosine loss. */
+  public int inverseTemperature() {
+    return reader.u16(OFF_INVERSE_TEMPERATURE);
+  }
+
   public boolean headerReservedClear() {
-    return reader.u16(OFF_RESERVED_30) == 0 && reader.i64(OFF_RESERVED_56) == 0;
+    return reader.u8(OFF_RESERVED_31) == 0 && reader.u16(OFF_RESERVED_58) == 0 && reader.i32(OFF_RESERVED_58 + 2) == 0;
   }
 
   public int inputs(int layer) {

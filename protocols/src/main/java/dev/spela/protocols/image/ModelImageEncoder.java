@@ -125,6 +125,16 @@ public final class ModelImageEncoder {
     return this;
   }
 
+  /**
+   * The local loss: {@link ModelImage#LOSS_COSINE} with inverse temperature 0, or {@link
+   * ModelImage#LOSS_SOFTMAX} with 1 / temperature in Q8.
+   */
+  public ModelImageEncoder loss(int kind, int inverseTemperatureQ8) {
+    LittleEndian.put8(buffer, base + OFF_LOSS_KIND, kind);
+    LittleEndian.put16(buffer, base + OFF_INVERSE_TEMPERATURE, inverseTemperatureQ8);
+    return this;
+  }
+
   public ModelImageEncoder rngSeed(long seed) {
     LittleEndian.put64(buffer, base + OFF_RNG_SEED, seed);
     return this;

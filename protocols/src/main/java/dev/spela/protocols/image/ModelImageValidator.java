@@ -187,10 +187,21 @@ public final class ModelImageValidator {
         || rate > MAX_LEARNING_RATE
         || margin < 0
         || margin > MAX_EARLY_EXIT_MARGIN
-        || image.samplesSeen() < 0) {
+        || image.samplesSeen() < 0
+        || !lossValid(image.lossKind(), image.inverseTemperature())) {
       return ImageStatus.BAD_PARAMETER;
     }
     return ImageStatus.OK;
+  }
+
+  /** The cosine loss has no temperature; the softmax's 1 / T is within its range. */
+  public static boolean lossValid(int kind, int inverseTemperatureQ8) {
+    if (kind == LOSS_COSINE) {
+      return inverseTemperatureQ8 == 0;
+    }
+    return kind == LOSS_SOFTMAX
+        && inverseTemperatureQ8 >= MIN_INVERSE_TEMPERATURE
+        && inverseTemperatureQ8 <= MAX_INVERSE_TEMPERATURE;
   }
 
   private int checkLayers() {

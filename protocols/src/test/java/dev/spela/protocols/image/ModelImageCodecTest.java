@@ -56,6 +56,36 @@ class ModelImageCodecTest {
   }
 
   @Test
+  void theLossFieldsAreValidatedAndRead() {
+    int[][] cases = {
+      // lossKind, inverse temperature, reserved byte 31, expected status
+      {LOSS_COSINE, 0, 0, ImageStatus.OK},
+      {LOSS_SOFTMAX, 5120, 0, ImageStatus.OK},
+      {LOSS_SOFTMAX, MIN_INVERSE_TEMPERATURE, 0, ImageStatus.OK},
+      {LOSS_SOFTMAX, MAX_INVERSE_TEMPERATURE, 0, ImageStatus.OK},
+      {LOSS_SOFTMAX, MIN_INVERSE_TEMPERATURE - 1, 0, ImageStatus.BAD_PARAMETER},
+      {LOSS_SOFTMAX, 0, 0, ImageStatus.BAD_PARAMETER},
+      {LOSS_COSINE, 5120, 0, ImageStatus.BAD_PARAMETER},
+      {2, 5120, 0, ImageStatus.BAD_PARAMETER},
+      {LOSS_SOFTMAX, 5120, 1, ImageStatus.UNSUPPORTED_FLAGS},
+    };
+    for (int[] c : cases) {
+      byte[] image = TestImages.small(6);
+      LittleEndian.put8(image, OFF_LOSS_KIND, c[0]);
+      LittleEndian.put16(image, OFF_INVERSE_TEMPERATURE, c[1]);
+      LittleEndian.put8(image, OFF_RESERVED_31, c[2]);
+      TestImages.reseal(image);
+      assertEquals(ImageStatus.name(c[3]), ImageStatus.name(validator.validate(image, 0, image.length)),
+          Arrays.toString(c));
+      if (c[3] == ImageStatus.OK) {
+        ModelImageDecoder d = new ModelImageDecoder().wrap(image, 0, image.length);
+        assertEquals(c[0], d.lossKind());
+        assertEquals(c[1], d.inverseTemperature());
+      }
+    }
+  }
+
+  @Test
   void validatesAtAnOffsetInsideALargerBuffer() {
     byte[] image = TestImages.small(5);
     byte[] framed = new byte[image.length + 19];

@@ -101,6 +101,12 @@ final class ReferenceValidator {
         || image.samplesSeen() < 0) {
       return ImageStatus.BAD_PARAMETER;
     }
+    int inverseTemperature = image.inverseTemperature();
+    boolean cosine = image.lossKind() == LOSS_COSINE && inverseTemperature == 0;
+    boolean softmax = image.lossKind() == LOSS_SOFTMAX && inverseTemperature >= 256 && inverseTemperature <= 65535;
+    if (!cosine && !softmax) {
+      return ImageStatus.BAD_PARAMETER;
+    }
     return ImageStatus.OK;
   }
 

@@ -57,12 +57,12 @@ class ValidatorPropertiesTest {
       {ModelImage.OFF_INPUT_SIZE, 4},
       {ModelImage.OFF_INPUT_FORMAT, 1},
       {ModelImage.OFF_ROUNDING_MODE, 1},
-      {ModelImage.OFF_RESERVED_30, 2},
+      {ModelImage.OFF_LOSS_KIND, 2},
       {ModelImage.OFF_LEARNING_RATE, 4},
       {ModelImage.OFF_EARLY_EXIT_MARGIN, 4},
       {ModelImage.OFF_SAMPLES_SEEN, 4},
       {ModelImage.OFF_SAMPLES_SEEN + 4, 4},
-      {ModelImage.OFF_RESERVED_56, 4}
+      {ModelImage.OFF_INVERSE_TEMPERATURE, 4}
     };
     int[][] entry = {
       {ModelImage.L_INPUTS, 4},
