@@ -7,6 +7,7 @@ import dev.spela.boards.BoardCatalogue;
 import dev.spela.data.Dataset;
 import dev.spela.fleet.FleetDemo;
 import dev.spela.fleet.HostPretraining;
+import dev.spela.fleet.security.FleetSecurity;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,7 +33,8 @@ class DemoLearningTest {
     List<String> progress = new CopyOnWriteArrayList<>();
     FleetDemo.Result result = FleetDemo.run(new FleetDemo.Settings(2, 1,
         List.of(BoardCatalogue.standard().byId("nrf52840")), mnist, dir.resolve("run"), null, 2_000, 5_000, 500,
-        0.001, new HostPretraining(5, HostPretraining.HOST_RATE, 1), progress::add, null, null, url -> {}));
+        0.001, new HostPretraining(5, HostPretraining.HOST_RATE, 1), progress::add, null, null, url -> {},
+        FleetSecurity.open(dir.resolve("fleet")))); // secured, as spela demo is by default
 
     assertTrue(result.ok(), () -> result.outcomes().toString());
     // One model for both devices, pre-trained once.
