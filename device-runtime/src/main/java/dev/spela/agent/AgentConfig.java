@@ -31,12 +31,23 @@ public final class AgentConfig {
   int maxDataInFlight = 32;
   int trainChunk = 32;
   long maxReconnectMillis = 5_000;
+  long newLifeId;
 
   /** Device id and group (the topics it uses) and the host id whose STATE it waits for. */
   public AgentConfig identity(Name deviceId, Name group, Name hostId) {
     this.deviceId.set(deviceId);
     this.group.set(group);
     this.hostId.set(hostId);
+    return this;
+  }
+
+  /**
+   * A fresh life id (PROTOCOL.md section 2), drawn from a true random source at every start: the
+   * device takes it only when its persistent state has to be created (a new, wiped or unreadable
+   * state), and keeps the persisted one otherwise. Non-zero.
+   */
+  public AgentConfig newLifeId(long lifeId) {
+    this.newLifeId = lifeId;
     return this;
   }
 

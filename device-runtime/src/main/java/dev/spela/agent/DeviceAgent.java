@@ -28,8 +28,9 @@ import dev.spela.runtime.RuntimeStatus;
 import dev.spela.runtime.SpelaRuntime;
 
 /**
- * A device's side of fleet protocol v1 (protocols/PROTOCOL.md) as device code: lifecycle (host
- * STATE, BIRTH and DEATH, {@code bdSeq} and {@code seq}), commands and their ACKs, image transfers
+ * A device's side of fleet protocol v2 (protocols/PROTOCOL.md) as device code: lifecycle (the
+ * primary and secondary hosts' STATE, BIRTH and DEATH, {@code bdSeq} and {@code seq}, the life id
+ * and per-boot record numbers), commands and their ACKs, image transfers
  * into the inactive slot with trial and confirm, telemetry windows and DATA, checkpoints and the
  * block-retry timer, over the {@link Board} it runs on.
  *
@@ -46,6 +47,11 @@ public final class DeviceAgent {
   public static final int RUNTIME_MINOR = 1;
 
   private static final long FIRST_RECONNECT_MILLIS = 250;
+
+  /** A secondary host's STATE gets at most one BIRTH per this (PROTOCOL.md section 7). */
+  static final long BIRTH_INTERVAL_MILLIS = 2_000;
+
+  private static final long NONE = Long.MIN_VALUE;
 
   private final Transport transport;
   private final Clock clock;
@@ -97,8 +103,13 @@ public final class DeviceAgent {
   private long now;
   private boolean connecting;
   private boolean connected;
-  private boolean hostOnline;
-  private long hostSession = Long.MIN_VALUE;
+  // PROTOCOL.md section 7: DATA flows only while the primary host is online; commands and image
+  // transfers are served for any host heard on this connection (a secondary one too).
+  private boolean primaryOnline;
+  private boolean secondaryHeard;
+  private long lastBirthAt = NONE;
+  private long birthDueAt = NONE;
+  private int recordsDropped;
   private long reconnectAt;
   private long reconnectDelay = FIRST_RECONNECT_MILLIS;
   private int trainingState;
@@ -155,6 +166,8 @@ public final class DeviceAgent {
   /** Boots the board (trial, slots, checkpoint); connecting starts at the next {@link #doWork}. */
   public boolean boot() {
     board.boot();
+    session.boot();
+    recordsDropped = 0;
     trainingState = board.running() ? board.trainingState() : STOPPED;
     board.restoreTransfer(receiver);
     board.closeWindow();
@@ -162,7 +175,7 @@ public final class DeviceAgent {
     lastAckLength = 0;
     connected = false;
     connecting = false;
-    hostOnline = false;
+    hostGone();
     reconnectAt = now;
     return board.running();
   }
@@ -180,8 +193,12 @@ public final class DeviceAgent {
       connect();
       work++;
     }
+    if (connected && birthDueAt != NONE && now >= birthDueAt) {
+      publishBirth();
+      work++;
+    }
     if (connected
-        && hostOnline
+        && hostHeard()
         && transferUnfinished()
         && blockRetries < maxBlockRetries
         && now - lastBlockAt >= blockRetryMillis) {
@@ -206,8 +223,11 @@ public final class DeviceAgent {
     if (!connected && !connecting) {
       wait = reconnectAt - nowMillis;
     }
-    if (connected && hostOnline && transferUnfinished() && blockRetries < maxBlockRetries) {
+    if (connected && hostHeard() && transferUnfinished() && blockRetries < maxBlockRetries) {
       wait = Math.min(wait, lastBlockAt + blockRetryMillis - nowMillis);
+    }
+    if (connected && birthDueAt != NONE) {
+      wait = Math.min(wait, birthDueAt - nowMillis);
     }
     return Math.max(0, wait);
   }
@@ -229,7 +249,7 @@ public final class DeviceAgent {
     }
     connecting = false;
     connected = false;
-    hostOnline = false;
+    hostGone();
     reconnectAt = now + reconnectDelay;
     reconnectDelay = Math.min(maxReconnectMillis, reconnectDelay * 2);
   }
@@ -300,7 +320,7 @@ public final class DeviceAgent {
 
   private void connect() {
     session.begin(board.nextSession());
-    hostOnline = false;
+    hostGone();
     death.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
     death.reason(DeathMessage.CONNECTION_LOST);
     int topicLength = Topic.write(topicBytes, 0, Topic.DEATH, group, deviceId);
@@ -319,7 +339,7 @@ public final class DeviceAgent {
     }
     connected = false;
     connecting = false;
-    hostOnline = false;
+    hostGone();
   }
 
   /** Checkpoints, says DEATH (REBOOT), and boots again (a trial image, or the same one). */
@@ -364,25 +384,57 @@ public final class DeviceAgent {
     return true;
   }
 
+  /** PROTOCOL.md section 7, "Device": the primary's session rules; a secondary asks a BIRTH. */
   private void onHostState(byte[] payload, int length) {
     if (!decode(hostState, payload, length)) {
       return;
     }
-    long hostSessionSeen = hostState.session();
-    if (hostSessionSeen < hostSession) {
-      drop(FleetStatus.STALE_SESSION);
+    if (hostState.role() == HostStateMessage.SECONDARY) {
+      onSecondaryState();
+      return;
+    }
+    long seen = hostState.session();
+    long kept = board.primarySession();
+    if (seen < kept) {
+      drop(FleetStatus.STALE_SESSION); // a late will or a stale retained STATE
       return;
     }
     if (!hostState.online()) {
-      if (hostSessionSeen == hostSession) {
-        hostOnline = false; // keep training, publish nothing until the host is back
+      if (seen == kept) {
+        primaryOnline = false; // keep training; records wait (or are counted dropped)
       }
       return;
     }
-    if (!hostOnline || hostSessionSeen > hostSession) {
-      hostSession = hostSessionSeen;
-      hostOnline = true;
+    if (!primaryOnline || seen > kept) {
+      board.primarySession(seen);
+      boolean greeted = hostHeard();
+      primaryOnline = true;
+      greet(greeted);
+    }
+  }
+
+  /** A secondary host (a short command): a BIRTH for its device table, at most one per interval. */
+  private void onSecondaryState() {
+    if (!hostHeard()) {
+      secondaryHeard = true;
+      greet(false);
+      return;
+    }
+    secondaryHeard = true;
+    if (lastBirthAt == NONE || now - lastBirthAt >= BIRTH_INTERVAL_MILLIS) {
       publishBirth();
+    } else if (birthDueAt == NONE) {
+      birthDueAt = lastBirthAt + BIRTH_INTERVAL_MILLIS;
+    }
+  }
+
+  /**
+   * BIRTH to a host heard; the first host heard on this connection also gets what waited for one:
+   * a trial boot's VERDICT and the unfinished transfer's BLOCK_REQUEST.
+   */
+  private void greet(boolean greeted) {
+    publishBirth();
+    if (!greeted) {
       publishPendingVerdict();
       if (transferUnfinished()) {
         requestBlocks();
@@ -390,10 +442,21 @@ public final class DeviceAgent {
     }
   }
 
+  private boolean hostHeard() {
+    return primaryOnline || secondaryHeard;
+  }
+
+  /** The connection (or the host) is gone: nothing more is sent until a host is heard again. */
+  private void hostGone() {
+    primaryOnline = false;
+    secondaryHeard = false;
+    birthDueAt = NONE;
+  }
+
   // ------------------------------------------------------------------ commands
 
   private void onCommand(byte[] payload, int length) {
-    if (!decode(command, payload, length) || !hostOnline) {
+    if (!decode(command, payload, length) || !hostHeard()) {
       return;
     }
     int id = command.commandId();
@@ -512,7 +575,11 @@ public final class DeviceAgent {
     }
   }
 
-  /** Publishes the window's DATA record (or skips it if too many publishes are in flight). */
+  /**
+   * Takes the window's DATA record and publishes it while the primary host is online and the
+   * in-flight window has room; otherwise the record is dropped and counted ({@code
+   * recordsDropped}), leaving a hole in the boot's record numbers that collectors count as lost.
+   */
   private void endWindow() {
     int samples = board.windowSamples();
     if (samples == 0 && trainingState == TRAINING) {
@@ -520,7 +587,9 @@ public final class DeviceAgent {
     }
     int record = session.nextRecord();
     long elapsed = clock.micros() - windowStartMicros;
-    if (connected && hostOnline && transport.inFlight() < maxDataInFlight) {
+    if (!connected || !primaryOnline || transport.inFlight() >= maxDataInFlight) {
+      recordsDropped++;
+    } else {
       SpelaRuntime runtime = board.runtime();
       int layers = runtime.layers();
       int n = samples;
@@ -535,6 +604,7 @@ public final class DeviceAgent {
           samples == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, elapsed / n),
           ramUsed,
           runtime.learningRate());
+      data.origin(board.lifeId(), board.state().bootCount(), samples, recordsDropped, 0);
       data.layerCount(layers);
       for (int k = 0; k < layers; k++) {
         data.layer(
@@ -550,6 +620,8 @@ public final class DeviceAgent {
   }
 
   private void publishBirth() {
+    lastBirthAt = now;
+    birthDueAt = NONE;
     SpelaRuntime runtime = board.runtime();
     birth.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
     birth
@@ -560,7 +632,9 @@ public final class DeviceAgent {
         .memory(ramBudget, ramUsed, flashBudget, flashUsed)
         .imageSlot(maxBlockLog2 == 0 ? 0 : board.imageSlotBytes(), maxBlockLog2)
         .trainingState(trainingState)
-        .deviceTimeMs(clock.millis());
+        .deviceTimeMs(clock.millis())
+        .lifeId(board.lifeId())
+        .recordBuffer(0, 0);
     if (board.running()) {
       board.runningSha256(sha, 0);
       birth.image(BirthMessage.IMAGE_CONFIRMED, board.runningSlot(), board.runningLength(), sha, 0);
@@ -605,7 +679,7 @@ public final class DeviceAgent {
   }
 
   private void onOffer(byte[] payload, int length) {
-    if (!decode(offer, payload, length) || !hostOnline) {
+    if (!decode(offer, payload, length) || !hostHeard()) {
       return;
     }
     int id = offer.transferId();

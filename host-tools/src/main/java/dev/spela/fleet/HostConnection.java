@@ -109,6 +109,7 @@ public final class HostConnection implements AutoCloseable {
 
   private static final int MAX_IN_FLIGHT = 64;
   private static final long TIMEOUT_MS = 20_000;
+  private static final int MAX_RECONNECT_DELAY_MS = 5_000;
   /** MQTT 5 DISCONNECT reason code 0x8E. */
   private static final int SESSION_TAKEN_OVER = 0x8E;
 
@@ -186,6 +187,9 @@ public final class HostConnection implements AutoCloseable {
       options.setSessionExpiryInterval(session.expirySeconds());
     }
     options.setAutomaticReconnect(true);
+    // Paho 1.2.5 doubles one reconnect delay shared by every client of the JVM (a static field),
+    // up to 128 s by default: after a broker restart a host could stay away for minutes.
+    options.setMaxReconnectDelay(MAX_RECONNECT_DELAY_MS);
     options.setReceiveMaximum(session.receiveMaximum());
     options.setKeepAliveInterval(30);
     options.setConnectionTimeout(10);
