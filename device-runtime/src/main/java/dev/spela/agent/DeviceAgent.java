@@ -112,6 +112,7 @@ public final class DeviceAgent {
   private int recordsDropped;
   private long reconnectAt;
   private long reconnectDelay = FIRST_RECONNECT_MILLIS;
+  private boolean unreachableReported;
   private int trainingState;
   private int recordsSinceCheckpoint;
   private long windowStartMicros;
@@ -237,15 +238,23 @@ public final class DeviceAgent {
     connecting = false;
     connected = true;
     reconnectDelay = FIRST_RECONNECT_MILLIS;
+    unreachableReported = false;
     transport.subscribe(topicBytes, Topic.write(topicBytes, 0, Topic.STATE, null, hostId));
     transport.subscribe(topicBytes, Topic.write(topicBytes, 0, Topic.COMMAND, group, deviceId));
     transport.subscribe(topicBytes, Topic.write(topicBytes, 0, Topic.IMAGE, group, deviceId));
   }
 
-  /** The connection failed or dropped: reconnect later with a new session. */
+  /**
+   * The connection failed or dropped: reconnect later with a new session. A dropped connection is
+   * reported each time; failed attempts once until one succeeds.
+   */
   public void onConnectionLost() {
-    if (connected || connecting) {
+    if (connected) {
       reports.report(AgentEvent.CONNECTION_LOST, 0, 0);
+    } else if (connecting && !unreachableReported) {
+      unreachableReported = true;
+      int limit = (int) Math.min(Integer.MAX_VALUE, maxReconnectMillis);
+      reports.report(AgentEvent.BROKER_UNREACHABLE, limit, 0);
     }
     connecting = false;
     connected = false;

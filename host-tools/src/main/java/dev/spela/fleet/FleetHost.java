@@ -1,6 +1,7 @@
 package dev.spela.fleet;
 
 import dev.spela.boards.Names;
+import dev.spela.boards.RepeatedLines;
 import dev.spela.protocols.fleet.CodeNames;
 import dev.spela.protocols.fleet.AckMessage;
 import dev.spela.protocols.fleet.BirthMessage;
@@ -146,6 +147,7 @@ public final class FleetHost implements AutoCloseable {
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final List<Ack> acks = new ArrayList<>();
   private final DropCounters drops = new DropCounters();
+  private final RepeatedLines dropLines = new RepeatedLines(10_000);
   private final AtomicInteger nextCommandId = new AtomicInteger(ThreadLocalRandom.current().nextInt(1, 1 << 30));
   private final Object changes = new Object();
   private volatile long lastBirthNanos = System.nanoTime();
@@ -300,6 +302,7 @@ public final class FleetHost implements AutoCloseable {
       }
     }
     connection.close();
+    dropLines.flush(Logger::warn);
   }
 
   // ------------------------------------------------------------------ the device table
@@ -551,11 +554,24 @@ public final class FleetHost implements AutoCloseable {
     }
   }
 
+  /**
+   * Counts a dropped message and says so: a STALE_SESSION (a late will, or a device's message from
+   * before the BIRTH this host saw, normal after reconnections) in detail only, others at WARN, a
+   * repeated kind as one line with a count ({@link RepeatedLines}).
+   */
   private void drop(String topicName, int status) {
     synchronized (drops) {
       drops.drop(status);
     }
-    Logger.warn("dropped a message on {}: {}", topicName, FleetStatus.name(status));
+    String line = "dropped a message on " + topicName + ": " + FleetStatus.name(status);
+    if (status == FleetStatus.STALE_SESSION) {
+      Logger.debug(line);
+    } else {
+      String once = dropLines.admit(FleetStatus.name(status), line);
+      if (once != null) {
+        Logger.warn(once);
+      }
+    }
     changed();
   }
 

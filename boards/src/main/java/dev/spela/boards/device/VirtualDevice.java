@@ -107,7 +107,7 @@ public final class VirtualDevice implements AutoCloseable {
         .telemetry(config.recordEvery(), config.checkpointEvery(), config.epochs())
         .newLifeId(newLifeId());
     agent = new DeviceAgent(agentConfig, flash, transport, new DatasetSensor(config.data()), new SystemClock(),
-        new DeviceLog(deviceId));
+        new DeviceLog(deviceId, config.brokerUrl()));
     thread = new Thread(this::run, "device-" + deviceId);
     thread.setDaemon(true);
   }
