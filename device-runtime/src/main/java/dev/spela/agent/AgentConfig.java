@@ -32,6 +32,7 @@ public final class AgentConfig {
   int trainChunk = 32;
   long maxReconnectMillis = 5_000;
   long newLifeId;
+  int recordBuffer = 64;
 
   /** Device id and group (the topics it uses) and the host id whose STATE it waits for. */
   public AgentConfig identity(Name deviceId, Name group, Name hostId) {
@@ -95,6 +96,15 @@ public final class AgentConfig {
     this.recordEvery = recordEvery;
     this.checkpointEvery = checkpointEvery;
     this.epochs = epochs;
+    return this;
+  }
+
+  /**
+   * DATA records the device keeps while it cannot send them (PROTOCOL.md section 9, "Store and
+   * forward"), at least 1; each takes a slot of the longest DATA message of its capacity.
+   */
+  public AgentConfig recordBuffer(int records) {
+    recordBuffer = records;
     return this;
   }
 

@@ -53,6 +53,15 @@ public final class DeviceAgent {
 
   private static final long NONE = Long.MIN_VALUE;
 
+  /** The telemetry window grows to at most 2^this times the configured one under backpressure. */
+  static final int MAX_WINDOW_SHIFT = 6;
+
+  /** QoS 1 publishes whose acknowledgements the agent can attribute (DATA or not) at a time. */
+  private static final int TRACKED_PUBLISHES = 256;
+
+  /** How often a device with records to send and a full window looks for acknowledgements. */
+  private static final long DRAIN_POLL_MILLIS = 20;
+
   private final Transport transport;
   private final Clock clock;
   private final Reports reports;
@@ -80,6 +89,9 @@ public final class DeviceAgent {
   private final DeviceSession session = new DeviceSession();
   private final ImageReceiver receiver;
   private final DropCounters drops = new DropCounters();
+  private final RecordRing records;
+  /** The current connection's unacknowledged QoS 1 publishes, oldest first: DATA or not. */
+  private final boolean[] trackedIsData = new boolean[TRACKED_PUBLISHES];
 
   // One message is encoded at a time; the ACK of a command has its own buffer, as it is kept to
   // answer a repeated command and executing the command may publish meanwhile.
@@ -110,6 +122,13 @@ public final class DeviceAgent {
   private long lastBirthAt = NONE;
   private long birthDueAt = NONE;
   private int recordsDropped;
+  private int windowShift;
+  private int trackedHead;
+  private int trackedCount;
+  /** QoS 1 publishes of this connection, and how many of them were seen acknowledged. */
+  private int qos1Published;
+  private int acknowledgedSeen;
+  private boolean trackingLost;
   private long reconnectAt;
   private long reconnectDelay = FIRST_RECONNECT_MILLIS;
   private boolean unreachableReported;
@@ -154,6 +173,12 @@ public final class DeviceAgent {
     int slotBytes = board.imageSlotBytes();
     maxBlockLog2 = slotBytes > 0 ? config.maxBlockLog2 : 0;
     receiver = new ImageReceiver(slotBytes, maxBlockLog2);
+    records =
+        new RecordRing(
+            config.recordBuffer,
+            FleetProtocol.HEADER_LENGTH
+                + DataMessage.LAYERS
+                + DataMessage.LAYER_LENGTH * Math.max(1, config.capacity.layers()));
     capabilities =
         BirthMessage.CAN_TRAIN
             | BirthMessage.CAN_CHECKPOINT
@@ -169,6 +194,8 @@ public final class DeviceAgent {
     board.boot();
     session.boot();
     recordsDropped = 0;
+    windowShift = 0;
+    records.clear();
     trainingState = board.running() ? board.trainingState() : STOPPED;
     board.restoreTransfer(receiver);
     board.closeWindow();
@@ -212,6 +239,9 @@ public final class DeviceAgent {
       trainChunk();
       work++;
     }
+    if (sendRecords() > 0) {
+      work++;
+    }
     return work;
   }
 
@@ -229,6 +259,9 @@ public final class DeviceAgent {
     }
     if (connected && birthDueAt != NONE) {
       wait = Math.min(wait, birthDueAt - nowMillis);
+    }
+    if (connected && primaryOnline && records.unsent() > 0) {
+      wait = Math.min(wait, DRAIN_POLL_MILLIS); // acknowledgements come without an event
     }
     return Math.max(0, wait);
   }
@@ -256,9 +289,11 @@ public final class DeviceAgent {
       int limit = (int) Math.min(Integer.MAX_VALUE, maxReconnectMillis);
       reports.report(AgentEvent.BROKER_UNREACHABLE, limit, 0);
     }
+    settleAcknowledgements(); // what the broker acknowledged before the loss has left the buffer
     connecting = false;
     connected = false;
     hostGone();
+    forgetPublishes();
     reconnectAt = now + reconnectDelay;
     reconnectDelay = Math.min(maxReconnectMillis, reconnectDelay * 2);
   }
@@ -330,6 +365,7 @@ public final class DeviceAgent {
   private void connect() {
     session.begin(board.nextSession());
     hostGone();
+    forgetPublishes();
     death.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
     death.reason(DeathMessage.CONNECTION_LOST);
     int topicLength = Topic.write(topicBytes, 0, Topic.DEATH, group, deviceId);
@@ -560,7 +596,7 @@ public final class DeviceAgent {
   // ------------------------------------------------------------------ training and telemetry
 
   private void trainChunk() {
-    int n = Math.min(trainChunk, recordEvery - board.windowSamples());
+    int n = Math.min(trainChunk, window() - board.windowSamples());
     if (epochs > 0) {
       long remaining = (long) epochs * board.sensor().trainingCount() - board.cursor();
       n = (int) Math.min(n, remaining);
@@ -575,7 +611,7 @@ public final class DeviceAgent {
       train(STOPPED);
       return;
     }
-    if (board.windowSamples() >= recordEvery) {
+    if (board.windowSamples() >= window()) {
       endWindow();
       if (++recordsSinceCheckpoint >= checkpointEvery) {
         recordsSinceCheckpoint = 0;
@@ -585,9 +621,9 @@ public final class DeviceAgent {
   }
 
   /**
-   * Takes the window's DATA record and publishes it while the primary host is online and the
-   * in-flight window has room; otherwise the record is dropped and counted ({@code
-   * recordsDropped}), leaving a hole in the boot's record numbers that collectors count as lost.
+   * Takes the window's DATA record into the record buffer (PROTOCOL.md section 9), dropping the
+   * oldest if it is full (counted in {@code recordsDropped}, a hole in the boot's record numbers),
+   * and adapts the window to how full the buffer is. {@link #sendRecords} sends it.
    */
   private void endWindow() {
     int samples = board.windowSamples();
@@ -596,25 +632,25 @@ public final class DeviceAgent {
     }
     int record = session.nextRecord();
     long elapsed = clock.micros() - windowStartMicros;
-    if (!connected || !primaryOnline || transport.inFlight() >= maxDataInFlight) {
+    if (records.makeRoom()) {
       recordsDropped++;
-    } else {
-      SpelaRuntime runtime = board.runtime();
-      int layers = runtime.layers();
-      int n = samples;
-      if (n <= 0) {
-        n = 1; // an empty window (training stopped): no step time, sums of 0
-      }
-      data.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
-      data.record(record, trainingState, clock.millis());
-      data.progress(
-          runtime.samplesSeen(),
-          board.epoch(),
-          samples == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, elapsed / n),
-          ramUsed,
-          runtime.learningRate());
-      data.origin(board.lifeId(), board.state().bootCount(), samples, recordsDropped, 0);
-      data.layerCount(layers);
+    }
+    SpelaRuntime runtime = board.runtime();
+    int layers = runtime.layers();
+    int n = samples;
+    if (n <= 0) {
+      n = 1; // an empty window (training stopped): no step time, sums of 0
+    }
+    data.wrapForEncode(records.buffer(), records.tailOffset(), records.slotLength(), 0, session.bdSeq());
+    data.record(record, trainingState, clock.millis());
+    data.progress(
+        runtime.samplesSeen(),
+        board.epoch(),
+        samples == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, elapsed / n),
+        ramUsed,
+        runtime.learningRate());
+    data.origin(board.lifeId(), board.state().bootCount(), samples, recordsDropped, 0);
+    if (data.layerCount(layers) == FleetStatus.OK) {
       for (int k = 0; k < layers; k++) {
         data.layer(
             k,
@@ -622,10 +658,98 @@ public final class DeviceAgent {
             (int) (board.windowLossSum(k) / n),
             Math.max(0, runtime.weightNormQ16(k)));
       }
-      publish(Topic.DATA, data);
+      records.add(data.encodedLength());
     }
+    adaptWindow();
     board.closeWindow();
     windowStartMicros = clock.micros();
+  }
+
+  /** Training steps per record: doubled while the buffer is over half full, halved under a quarter. */
+  private int window() {
+    return recordEvery << windowShift;
+  }
+
+  private void adaptWindow() {
+    int buffered = records.size();
+    int capacity = records.capacity();
+    if (buffered * 2 > capacity && windowShift < MAX_WINDOW_SHIFT) {
+      windowShift++;
+    } else if (buffered * 4 < capacity && windowShift > 0) {
+      windowShift--;
+    }
+  }
+
+  /**
+   * Sends buffered records, oldest first, while connected with the primary online and the window
+   * of QoS 1 publishes has room; a record leaves the buffer when the broker acknowledges it.
+   *
+   * @return records sent
+   */
+  private int sendRecords() {
+    settleAcknowledgements();
+    int sent = 0;
+    while (connected
+        && primaryOnline
+        && records.unsent() > 0
+        && transport.inFlight() < maxDataInFlight
+        && trackedCount < TRACKED_PUBLISHES) {
+      int length = records.nextUnsentLength();
+      System.arraycopy(records.buffer(), records.nextUnsentOffset(), out, 0, length);
+      records.markSent();
+      if (data.wrap(out, 0, length) != FleetStatus.OK) {
+        continue; // cannot happen: the agent encoded it; not sent, acknowledged never
+      }
+      data.bdSeq(session.bdSeq()); // the session it is sent in; the buffer's counts as of now
+      data.origin(
+          data.lifeId(), data.bootCount(), data.windowSamples(), recordsDropped, records.unsent());
+      publish(Topic.DATA, data);
+      sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Brokers acknowledge QoS 1 publishes in the order they were sent (MQTT 4.6), and the transport's
+   * {@link Transport#inFlight} counts the current connection's unacknowledged ones: the difference
+   * tells which of the tracked publishes were acknowledged.
+   */
+  private void settleAcknowledgements() {
+    if (trackingLost) {
+      return;
+    }
+    int acknowledged = qos1Published - transport.inFlight();
+    while (acknowledgedSeen < acknowledged && trackedCount > 0) {
+      if (trackedIsData[trackedHead]) {
+        records.acknowledged();
+      }
+      trackedHead = trackedHead + 1 < TRACKED_PUBLISHES ? trackedHead + 1 : 0;
+      trackedCount--;
+      acknowledgedSeen++;
+    }
+  }
+
+  private void trackPublish(boolean isData) {
+    qos1Published++;
+    if (trackedCount < TRACKED_PUBLISHES && !trackingLost) {
+      int tail = trackedHead + trackedCount;
+      trackedIsData[tail < TRACKED_PUBLISHES ? tail : tail - TRACKED_PUBLISHES] = isData;
+      trackedCount++;
+    } else {
+      // So many unacknowledged publishes that the broker is stuck: sent records stay unconfirmed
+      // and go again on the next connection (duplicates are harmless, section 9).
+      trackingLost = true;
+    }
+  }
+
+  /** A new or lost connection: unacknowledged records are sent again on the next one. */
+  private void forgetPublishes() {
+    records.connectionLost();
+    trackedHead = 0;
+    trackedCount = 0;
+    qos1Published = 0;
+    acknowledgedSeen = 0;
+    trackingLost = false;
   }
 
   private void publishBirth() {
@@ -643,7 +767,7 @@ public final class DeviceAgent {
         .trainingState(trainingState)
         .deviceTimeMs(clock.millis())
         .lifeId(board.lifeId())
-        .recordBuffer(0, 0);
+        .recordBuffer(records.capacity(), records.size());
     if (board.running()) {
       board.runningSha256(sha, 0);
       birth.image(BirthMessage.IMAGE_CONFIRMED, board.runningSlot(), board.runningLength(), sha, 0);
@@ -801,7 +925,9 @@ public final class DeviceAgent {
   private void send(int kind, byte[] payload, int offset, int length, int qos) {
     if (connected) {
       int topicLength = Topic.write(topicBytes, 0, kind, group, deviceId);
-      transport.publish(topicBytes, topicLength, payload, offset, length, qos);
+      if (transport.publish(topicBytes, topicLength, payload, offset, length, qos) == 0 && qos > 0) {
+        trackPublish(kind == Topic.DATA);
+      }
     }
   }
 }

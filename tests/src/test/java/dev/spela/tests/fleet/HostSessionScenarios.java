@@ -14,6 +14,8 @@ import dev.spela.fleet.FleetMonitor;
 import dev.spela.fleet.HostConnection;
 import dev.spela.fleet.LiveFleet;
 import dev.spela.fleet.ModelCatalogue;
+import dev.spela.fleet.TelemetryReader;
+import dev.spela.fleet.TelemetryRecord;
 import dev.spela.fleet.TelemetryStore;
 import dev.spela.protocols.fleet.CommandMessage;
 import dev.spela.protocols.fleet.FleetProtocol;
@@ -65,18 +67,28 @@ abstract class HostSessionScenarios {
   private final class Monitor implements AutoCloseable {
     final TelemetryStore store;
     final FleetMonitor monitor;
+    final FleetHost.Options options;
     FleetHost host;
 
     Monitor(Path run, String hostId) throws Exception {
+      this(run, hostId, FleetHost.Options.primary(true, null));
+    }
+
+    Monitor(Path run, String hostId, FleetHost.Options options) throws Exception {
       Files.createDirectories(run);
+      this.options = options;
       store = TelemetryStore.open(TelemetryStore.sqliteUrl(run));
       monitor = new FleetMonitor(store, new LiveFleet("sessions", store.url(), new ModelCatalogue(List.of())), false);
-      host = FleetHost.open(broker.url(), hostId, FleetHost.Options.primary(true, null), monitor);
+      host = FleetHost.open(broker.url(), hostId, options, monitor);
     }
 
     /** Waits until {@link #MORE} more records than now are stored. */
     void awaitMoreRecords(String step) throws InterruptedException {
-      long target = store.stored() + MORE;
+      awaitMoreRecords(step, MORE);
+    }
+
+    void awaitMoreRecords(String step, int more) throws InterruptedException {
+      long target = store.stored() + more;
       assertTrue(host.await(h -> store.stored() >= target, WAIT),
           step + ": telemetry stopped at " + store.stored() + " records stored (waited for " + target + ")");
     }
@@ -84,7 +96,7 @@ abstract class HostSessionScenarios {
     /** A monitor restart: the same store, a new primary host program. */
     void restart(String hostId) throws Exception {
       host.close();
-      host = FleetHost.open(broker.url(), hostId, FleetHost.Options.primary(true, null), monitor);
+      host = FleetHost.open(broker.url(), hostId, options, monitor);
     }
 
     @Override
@@ -140,6 +152,40 @@ abstract class HostSessionScenarios {
         shortCommand(hostId, id, CommandMessage.RESUME);
         monitor.awaitMoreRecords("commands from short programs");
         assertEquals(0, monitor.store.duplicates(), "no record stored twice");
+      }
+    } finally {
+      device.close();
+    }
+  }
+
+  @Test
+  void recordsTakenWhileTheMonitorRestartsWaitOnTheDeviceAndNoneIsLost(@TempDir Path dir) throws Exception {
+    String hostId = "host-buffer";
+    String id = "vd-buffer";
+    VirtualDevice device = trainingDevice(dir, id, hostId);
+    FleetHost.Options persistent = FleetHost.Options.primary(true, null)
+        .withSession(HostConnection.Session.persistent("buffer-monitor", 600, FleetMonitor.RECEIVE_MAXIMUM));
+    try (Monitor monitor = new Monitor(dir.resolve("run"), hostId, persistent)) {
+      assertTrue(monitor.host.awaitDevice(id, d -> true, WAIT).isPresent());
+      assertTrue(monitor.host.command(id, CommandMessage.START, 0, WAIT).ok());
+      monitor.awaitMoreRecords("training");
+      for (int restart = 0; restart < 3; restart++) {
+        monitor.restart(hostId); // STATE offline: the device keeps its records until the primary is back
+        monitor.awaitMoreRecords("after monitor restart " + (restart + 1));
+      }
+      assertTrue(monitor.host.command(id, CommandMessage.STOP, 0, WAIT).ok());
+      // The record of the stop is the device's last; the buffer sends oldest first.
+      assertTrue(monitor.host.await(h -> {
+        TelemetryRecord latest = monitor.monitor.fleet().latest(id);
+        return latest != null && latest.trainingState() == 0;
+      }, WAIT), "the record of the stop arrives");
+      assertTrue(monitor.monitor.flush(WAIT.toMillis()));
+      long last = monitor.store.stored();
+      try (TelemetryReader reader = monitor.store.reader()) {
+        List<TelemetryReader.SessionCount> boots = reader.sessions();
+        assertEquals(1, boots.size(), boots.toString());
+        assertEquals(0, boots.get(0).missing(), "no record lost: " + boots.get(0));
+        assertEquals(last, boots.get(0).records());
       }
     } finally {
       device.close();
