@@ -97,8 +97,9 @@ public final class FirmwareBuilder {
    *     code outside the subset or TeaVM's library, or a firmware that does not fit (with the
    *     shortfall in bytes)
    */
-  public static FirmwareManifest build(FirmwareSpec spec, Path dir) {
+  public static FirmwareManifest build(FirmwareSpec spec, Path folder) {
     Path gcc = Toolchain.requireCompiler();
+    Path dir = folder.toAbsolutePath(); // the compilers run inside it
     try {
       Files.createDirectories(dir);
       checkSubset();

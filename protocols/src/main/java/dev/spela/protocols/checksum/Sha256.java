@@ -96,19 +96,28 @@ public final class Sha256 extends BlockDigest {
     return diff == 0;
   }
 
+  /*
+   * Written for TeaVM's C as much as for the JVM (the firmware spends most of an image's load here):
+   * the arrays are read into locals once, every index runs up from 0 against the array's own length
+   * so the bounds are proven and unchecked, and rotations are spelled out because every
+   * Integer.rotateRight call checks that Integer is initialised.
+   */
   @Override
   protected void compress(byte[] src, int at) {
-    for (int t = 0; t < 16; t++) {
+    final int[] w = this.w;
+    final int[] k = K;
+    for (int t = 0; t < 16 && t < w.length; t++) {
       int p = at + 4 * t;
       w[t] =
           src[p] << 24 | (src[p + 1] & 0xFF) << 16 | (src[p + 2] & 0xFF) << 8 | (src[p + 3] & 0xFF);
     }
-    for (int t = 16; t < 64; t++) {
-      int x = w[t - 15];
-      int y = w[t - 2];
-      int s0 = Integer.rotateRight(x, 7) ^ Integer.rotateRight(x, 18) ^ (x >>> 3);
-      int s1 = Integer.rotateRight(y, 17) ^ Integer.rotateRight(y, 19) ^ (y >>> 10);
-      w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    // w[j + 16] from w[j], w[j + 1], w[j + 9] and w[j + 14]
+    for (int j = 0; j + 16 < w.length; j++) {
+      int x = w[j + 1];
+      int y = w[j + 14];
+      int s0 = (x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ (x >>> 3);
+      int s1 = (y >>> 17 | y << 15) ^ (y >>> 19 | y << 13) ^ (y >>> 10);
+      w[j + 16] = w[j] + s0 + w[j + 9] + s1;
     }
     int a = h[0];
     int b = h[1];
@@ -118,11 +127,11 @@ public final class Sha256 extends BlockDigest {
     int f = h[5];
     int g = h[6];
     int hh = h[7];
-    for (int t = 0; t < 64; t++) {
-      int s1 = Integer.rotateRight(e, 6) ^ Integer.rotateRight(e, 11) ^ Integer.rotateRight(e, 25);
+    for (int t = 0; t < w.length && t < k.length; t++) {
+      int s1 = (e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7);
       int ch = (e & f) ^ (~e & g);
-      int t1 = hh + s1 + ch + K[t] + w[t];
-      int s0 = Integer.rotateRight(a, 2) ^ Integer.rotateRight(a, 13) ^ Integer.rotateRight(a, 22);
+      int t1 = hh + s1 + ch + k[t] + w[t];
+      int s0 = (a >>> 2 | a << 30) ^ (a >>> 13 | a << 19) ^ (a >>> 22 | a << 10);
       int maj = (a & b) ^ (a & c) ^ (b & c);
       int t2 = s0 + maj;
       hh = g;
