@@ -665,13 +665,16 @@ public final class DeviceAgent {
     windowStartMicros = clock.micros();
   }
 
-  /** Training steps per record: doubled while the buffer is over half full, halved under a quarter. */
+  /**
+   * Training steps per record: doubled while the records waiting to be sent fill over half the
+   * buffer, halved when they fill under a quarter (records in flight are not a backlog).
+   */
   private int window() {
     return recordEvery << windowShift;
   }
 
   private void adaptWindow() {
-    int buffered = records.size();
+    int buffered = records.unsent();
     int capacity = records.capacity();
     if (buffered * 2 > capacity && windowShift < MAX_WINDOW_SHIFT) {
       windowShift++;

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -135,20 +136,16 @@ public final class HostConnection implements AutoCloseable {
     this.handler = handler;
     this.clientId = clientId;
     this.brokerUrl = brokerUrl;
-    this.reconnector =
-        Executors.newSingleThreadScheduledExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "mqtt-reconnect-" + clientId);
-              thread.setDaemon(true);
-              return thread;
-            });
-    this.worker =
-        Executors.newSingleThreadExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "mqtt-" + clientId);
-              thread.setDaemon(true);
-              return thread;
-            });
+    this.reconnector = Executors.newSingleThreadScheduledExecutor(daemon("mqtt-reconnect-" + clientId));
+    this.worker = Executors.newSingleThreadExecutor(daemon("mqtt-" + clientId));
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   /**

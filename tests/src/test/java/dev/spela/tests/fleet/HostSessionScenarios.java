@@ -131,8 +131,7 @@ abstract class HostSessionScenarios {
       throws Exception {
     String hostId = "host-sessions";
     String id = "vd-sessions";
-    VirtualDevice device = trainingDevice(dir, id, hostId);
-    try {
+    try (VirtualDevice device = trainingDevice(dir, id, hostId)) {
       // A short command before any monitor starts the training.
       shortCommand(hostId, id, CommandMessage.START);
       try (Monitor monitor = new Monitor(dir.resolve("run"), hostId)) {
@@ -153,8 +152,6 @@ abstract class HostSessionScenarios {
         monitor.awaitMoreRecords("commands from short programs");
         assertEquals(0, monitor.store.duplicates(), "no record stored twice");
       }
-    } finally {
-      device.close();
     }
   }
 
@@ -162,10 +159,10 @@ abstract class HostSessionScenarios {
   void recordsTakenWhileTheMonitorRestartsWaitOnTheDeviceAndNoneIsLost(@TempDir Path dir) throws Exception {
     String hostId = "host-buffer";
     String id = "vd-buffer";
-    VirtualDevice device = trainingDevice(dir, id, hostId);
     FleetHost.Options persistent = FleetHost.Options.primary(true, null)
         .withSession(HostConnection.Session.persistent("buffer-monitor", 600, FleetMonitor.RECEIVE_MAXIMUM));
-    try (Monitor monitor = new Monitor(dir.resolve("run"), hostId, persistent)) {
+    try (VirtualDevice device = trainingDevice(dir, id, hostId);
+        Monitor monitor = new Monitor(dir.resolve("run"), hostId, persistent)) {
       assertTrue(monitor.host.awaitDevice(id, d -> true, WAIT).isPresent());
       assertTrue(monitor.host.command(id, CommandMessage.START, 0, WAIT).ok());
       monitor.awaitMoreRecords("training");
@@ -187,8 +184,6 @@ abstract class HostSessionScenarios {
         assertEquals(0, boots.get(0).missing(), "no record lost: " + boots.get(0));
         assertEquals(last, boots.get(0).records());
       }
-    } finally {
-      device.close();
     }
   }
 
@@ -196,16 +191,14 @@ abstract class HostSessionScenarios {
   void aShortCommandFlashesADeviceThroughItsTrialRebootWithNoMonitorRunning(@TempDir Path dir) throws Exception {
     String hostId = "host-flash";
     String id = "vd-flash";
-    VirtualDevice device = trainingDevice(dir, id, hostId);
-    try (FleetHost flash = FleetHost.open(broker.url(), hostId, FleetHost.Options.secondary())) {
+    try (VirtualDevice device = trainingDevice(dir, id, hostId);
+        FleetHost flash = FleetHost.open(broker.url(), hostId, FleetHost.Options.secondary())) {
       assertTrue(flash.awaitDevice(id, d -> true, WAIT).isPresent());
       // The device reboots into the image on trial; it hears the secondary's STATE again (not
       // retained: the host repeats it while the device is away) and reports its VERDICT.
       FleetHost.Verdict verdict =
           flash.offer(id, FleetDemo.untrainedImage(SMALL_MODEL, 10, 0.01, 6), 12, null).await(WAIT);
       assertTrue(verdict.confirmed(), verdict.describe());
-    } finally {
-      device.close();
     }
   }
 
@@ -222,15 +215,12 @@ abstract class HostSessionScenarios {
     try (HostConnection earlier = HostConnection.connect(broker.url(), "earlier-primary", null, (t, p) -> {})) {
       earlier.publish("spela/v2/STATE/" + hostId, state, 1, true);
     }
-    VirtualDevice device = trainingDevice(dir, id, hostId);
-    try {
+    try (VirtualDevice device = trainingDevice(dir, id, hostId)) {
       shortCommand(hostId, id, CommandMessage.START);
       try (Monitor monitor = new Monitor(dir.resolve("run"), hostId)) {
         assertTrue(monitor.host.session() > ahead, "session " + monitor.host.session() + " after " + ahead);
         monitor.awaitMoreRecords("a primary with a newer session than the one it found");
       }
-    } finally {
-      device.close();
     }
   }
 }
