@@ -31,12 +31,24 @@ public final class AgentConfig {
   int maxDataInFlight = 32;
   int trainChunk = 32;
   long maxReconnectMillis = 5_000;
+  long newLifeId;
+  int recordBuffer = 64;
 
   /** Device id and group (the topics it uses) and the host id whose STATE it waits for. */
   public AgentConfig identity(Name deviceId, Name group, Name hostId) {
     this.deviceId.set(deviceId);
     this.group.set(group);
     this.hostId.set(hostId);
+    return this;
+  }
+
+  /**
+   * A fresh life id (PROTOCOL.md section 2), drawn from a true random source at every start: the
+   * device takes it only when its persistent state has to be created (a new, wiped or unreadable
+   * state), and keeps the persisted one otherwise. Non-zero.
+   */
+  public AgentConfig newLifeId(long lifeId) {
+    this.newLifeId = lifeId;
     return this;
   }
 
@@ -84,6 +96,15 @@ public final class AgentConfig {
     this.recordEvery = recordEvery;
     this.checkpointEvery = checkpointEvery;
     this.epochs = epochs;
+    return this;
+  }
+
+  /**
+   * DATA records the device keeps while it cannot send them (PROTOCOL.md section 9, "Store and
+   * forward"), at least 1; each takes a slot of the longest DATA message of its capacity.
+   */
+  public AgentConfig recordBuffer(int records) {
+    recordBuffer = records;
     return this;
   }
 

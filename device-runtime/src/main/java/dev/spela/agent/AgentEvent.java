@@ -72,6 +72,12 @@ public final class AgentEvent {
   /** Neither slot holds an image this device can run: (0, 0). */
   public static final int NO_MODEL = 43;
 
+  /**
+   * A connection attempt failed; the agent keeps trying, backing off up to a limit: (limit in
+   * milliseconds, 0). Reported once until a connection succeeds, not for every attempt.
+   */
+  public static final int BROKER_UNREACHABLE = 44;
+
   private AgentEvent() {}
 
   public static boolean isWarning(int event) {
@@ -123,6 +129,8 @@ public final class AgentEvent {
         return "TRAINING_FAILED";
       case NO_MODEL:
         return "NO_MODEL";
+      case BROKER_UNREACHABLE:
+        return "BROKER_UNREACHABLE";
       default:
         return "UNKNOWN";
     }

@@ -33,6 +33,7 @@ public final class Board {
   private final long[] lossSum;
   private final int[] correct;
   private final int[] evaluated;
+  private final long newLifeId;
 
   private int windowSamples;
   private int runningSlot = NO_SLOT;
@@ -54,6 +55,7 @@ public final class Board {
     lossSum = new long[layers];
     correct = new int[layers];
     evaluated = new int[layers];
+    newLifeId = config.newLifeId;
   }
 
   // ------------------------------------------------------------------ boot
@@ -68,6 +70,9 @@ public final class Board {
    */
   public boolean boot() {
     state.load(reports);
+    if (state.lifeId == 0) {
+      state.lifeId = newLifeId; // the state is new (blank, unreadable, or just programmed): a new life
+    }
     state.bootCount++;
     persist();
     if (state.trialSlot != NO_SLOT) {
@@ -460,6 +465,24 @@ public final class Board {
     state.bdSeq++;
     persist();
     return state.bdSeq;
+  }
+
+  /** The device's life (PROTOCOL.md section 2), persisted with the state. */
+  public long lifeId() {
+    return state.lifeId;
+  }
+
+  /** The primary host session the device follows (0: none yet). */
+  public long primarySession() {
+    return state.primarySession;
+  }
+
+  /** Persists a newer primary host session (a flash write only when it changes). */
+  public void primarySession(long session) {
+    if (session != state.primarySession) {
+      state.primarySession = session;
+      persist();
+    }
   }
 
   public int trainingState() {

@@ -28,8 +28,9 @@ import dev.spela.runtime.RuntimeStatus;
 import dev.spela.runtime.SpelaRuntime;
 
 /**
- * A device's side of fleet protocol v1 (protocols/PROTOCOL.md) as device code: lifecycle (host
- * STATE, BIRTH and DEATH, {@code bdSeq} and {@code seq}), commands and their ACKs, image transfers
+ * A device's side of fleet protocol v2 (protocols/PROTOCOL.md) as device code: lifecycle (the
+ * primary and secondary hosts' STATE, BIRTH and DEATH, {@code bdSeq} and {@code seq}, the life id
+ * and per-boot record numbers), commands and their ACKs, image transfers
  * into the inactive slot with trial and confirm, telemetry windows and DATA, checkpoints and the
  * block-retry timer, over the {@link Board} it runs on.
  *
@@ -46,6 +47,20 @@ public final class DeviceAgent {
   public static final int RUNTIME_MINOR = 1;
 
   private static final long FIRST_RECONNECT_MILLIS = 250;
+
+  /** A secondary host's STATE gets at most one BIRTH per this (PROTOCOL.md section 7). */
+  static final long BIRTH_INTERVAL_MILLIS = 2_000;
+
+  private static final long NONE = Long.MIN_VALUE;
+
+  /** The telemetry window grows to at most 2^this times the configured one under backpressure. */
+  static final int MAX_WINDOW_SHIFT = 6;
+
+  /** QoS 1 publishes whose acknowledgements the agent can attribute (DATA or not) at a time. */
+  private static final int TRACKED_PUBLISHES = 256;
+
+  /** How often a device with records to send and a full window looks for acknowledgements. */
+  private static final long DRAIN_POLL_MILLIS = 20;
 
   private final Transport transport;
   private final Clock clock;
@@ -74,6 +89,9 @@ public final class DeviceAgent {
   private final DeviceSession session = new DeviceSession();
   private final ImageReceiver receiver;
   private final DropCounters drops = new DropCounters();
+  private final RecordRing records;
+  /** The current connection's unacknowledged QoS 1 publishes, oldest first: DATA or not. */
+  private final boolean[] trackedIsData = new boolean[TRACKED_PUBLISHES];
 
   // One message is encoded at a time; the ACK of a command has its own buffer, as it is kept to
   // answer a repeated command and executing the command may publish meanwhile.
@@ -97,10 +115,23 @@ public final class DeviceAgent {
   private long now;
   private boolean connecting;
   private boolean connected;
-  private boolean hostOnline;
-  private long hostSession = Long.MIN_VALUE;
+  // PROTOCOL.md section 7: DATA flows only while the primary host is online; commands and image
+  // transfers are served for any host heard on this connection (a secondary one too).
+  private boolean primaryOnline;
+  private boolean secondaryHeard;
+  private long lastBirthAt = NONE;
+  private long birthDueAt = NONE;
+  private int recordsDropped;
+  private int windowShift;
+  private int trackedHead;
+  private int trackedCount;
+  /** QoS 1 publishes of this connection, and how many of them were seen acknowledged. */
+  private int qos1Published;
+  private int acknowledgedSeen;
+  private boolean trackingLost;
   private long reconnectAt;
   private long reconnectDelay = FIRST_RECONNECT_MILLIS;
+  private boolean unreachableReported;
   private int trainingState;
   private int recordsSinceCheckpoint;
   private long windowStartMicros;
@@ -142,6 +173,12 @@ public final class DeviceAgent {
     int slotBytes = board.imageSlotBytes();
     maxBlockLog2 = slotBytes > 0 ? config.maxBlockLog2 : 0;
     receiver = new ImageReceiver(slotBytes, maxBlockLog2);
+    records =
+        new RecordRing(
+            config.recordBuffer,
+            FleetProtocol.HEADER_LENGTH
+                + DataMessage.LAYERS
+                + DataMessage.LAYER_LENGTH * Math.max(1, config.capacity.layers()));
     capabilities =
         BirthMessage.CAN_TRAIN
             | BirthMessage.CAN_CHECKPOINT
@@ -155,6 +192,10 @@ public final class DeviceAgent {
   /** Boots the board (trial, slots, checkpoint); connecting starts at the next {@link #doWork}. */
   public boolean boot() {
     board.boot();
+    session.boot();
+    recordsDropped = 0;
+    windowShift = 0;
+    records.clear();
     trainingState = board.running() ? board.trainingState() : STOPPED;
     board.restoreTransfer(receiver);
     board.closeWindow();
@@ -162,7 +203,7 @@ public final class DeviceAgent {
     lastAckLength = 0;
     connected = false;
     connecting = false;
-    hostOnline = false;
+    hostGone();
     reconnectAt = now;
     return board.running();
   }
@@ -180,8 +221,12 @@ public final class DeviceAgent {
       connect();
       work++;
     }
+    if (connected && birthDueAt != NONE && now >= birthDueAt) {
+      publishBirth();
+      work++;
+    }
     if (connected
-        && hostOnline
+        && hostHeard()
         && transferUnfinished()
         && blockRetries < maxBlockRetries
         && now - lastBlockAt >= blockRetryMillis) {
@@ -192,6 +237,9 @@ public final class DeviceAgent {
     }
     if (trainingState == TRAINING && board.running()) {
       trainChunk();
+      work++;
+    }
+    if (sendRecords() > 0) {
       work++;
     }
     return work;
@@ -206,8 +254,14 @@ public final class DeviceAgent {
     if (!connected && !connecting) {
       wait = reconnectAt - nowMillis;
     }
-    if (connected && hostOnline && transferUnfinished() && blockRetries < maxBlockRetries) {
+    if (connected && hostHeard() && transferUnfinished() && blockRetries < maxBlockRetries) {
       wait = Math.min(wait, lastBlockAt + blockRetryMillis - nowMillis);
+    }
+    if (connected && birthDueAt != NONE) {
+      wait = Math.min(wait, birthDueAt - nowMillis);
+    }
+    if (connected && primaryOnline && records.unsent() > 0) {
+      wait = Math.min(wait, DRAIN_POLL_MILLIS); // acknowledgements come without an event
     }
     return Math.max(0, wait);
   }
@@ -217,19 +271,29 @@ public final class DeviceAgent {
     connecting = false;
     connected = true;
     reconnectDelay = FIRST_RECONNECT_MILLIS;
+    unreachableReported = false;
     transport.subscribe(topicBytes, Topic.write(topicBytes, 0, Topic.STATE, null, hostId));
     transport.subscribe(topicBytes, Topic.write(topicBytes, 0, Topic.COMMAND, group, deviceId));
     transport.subscribe(topicBytes, Topic.write(topicBytes, 0, Topic.IMAGE, group, deviceId));
   }
 
-  /** The connection failed or dropped: reconnect later with a new session. */
+  /**
+   * The connection failed or dropped: reconnect later with a new session. A dropped connection is
+   * reported each time; failed attempts once until one succeeds.
+   */
   public void onConnectionLost() {
-    if (connected || connecting) {
+    if (connected) {
       reports.report(AgentEvent.CONNECTION_LOST, 0, 0);
+    } else if (connecting && !unreachableReported) {
+      unreachableReported = true;
+      int limit = (int) Math.min(Integer.MAX_VALUE, maxReconnectMillis);
+      reports.report(AgentEvent.BROKER_UNREACHABLE, limit, 0);
     }
+    settleAcknowledgements(); // what the broker acknowledged before the loss has left the buffer
     connecting = false;
     connected = false;
-    hostOnline = false;
+    hostGone();
+    forgetPublishes();
     reconnectAt = now + reconnectDelay;
     reconnectDelay = Math.min(maxReconnectMillis, reconnectDelay * 2);
   }
@@ -300,7 +364,8 @@ public final class DeviceAgent {
 
   private void connect() {
     session.begin(board.nextSession());
-    hostOnline = false;
+    hostGone();
+    forgetPublishes();
     death.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
     death.reason(DeathMessage.CONNECTION_LOST);
     int topicLength = Topic.write(topicBytes, 0, Topic.DEATH, group, deviceId);
@@ -319,7 +384,7 @@ public final class DeviceAgent {
     }
     connected = false;
     connecting = false;
-    hostOnline = false;
+    hostGone();
   }
 
   /** Checkpoints, says DEATH (REBOOT), and boots again (a trial image, or the same one). */
@@ -364,25 +429,57 @@ public final class DeviceAgent {
     return true;
   }
 
+  /** PROTOCOL.md section 7, "Device": the primary's session rules; a secondary asks a BIRTH. */
   private void onHostState(byte[] payload, int length) {
     if (!decode(hostState, payload, length)) {
       return;
     }
-    long hostSessionSeen = hostState.session();
-    if (hostSessionSeen < hostSession) {
-      drop(FleetStatus.STALE_SESSION);
+    if (hostState.role() == HostStateMessage.SECONDARY) {
+      onSecondaryState();
+      return;
+    }
+    long seen = hostState.session();
+    long kept = board.primarySession();
+    if (seen < kept) {
+      drop(FleetStatus.STALE_SESSION); // a late will or a stale retained STATE
       return;
     }
     if (!hostState.online()) {
-      if (hostSessionSeen == hostSession) {
-        hostOnline = false; // keep training, publish nothing until the host is back
+      if (seen == kept) {
+        primaryOnline = false; // keep training; records wait (or are counted dropped)
       }
       return;
     }
-    if (!hostOnline || hostSessionSeen > hostSession) {
-      hostSession = hostSessionSeen;
-      hostOnline = true;
+    if (!primaryOnline || seen > kept) {
+      board.primarySession(seen);
+      boolean greeted = hostHeard();
+      primaryOnline = true;
+      greet(greeted);
+    }
+  }
+
+  /** A secondary host (a short command): a BIRTH for its device table, at most one per interval. */
+  private void onSecondaryState() {
+    if (!hostHeard()) {
+      secondaryHeard = true;
+      greet(false);
+      return;
+    }
+    secondaryHeard = true;
+    if (lastBirthAt == NONE || now - lastBirthAt >= BIRTH_INTERVAL_MILLIS) {
       publishBirth();
+    } else if (birthDueAt == NONE) {
+      birthDueAt = lastBirthAt + BIRTH_INTERVAL_MILLIS;
+    }
+  }
+
+  /**
+   * BIRTH to a host heard; the first host heard on this connection also gets what waited for one:
+   * a trial boot's VERDICT and the unfinished transfer's BLOCK_REQUEST.
+   */
+  private void greet(boolean greeted) {
+    publishBirth();
+    if (!greeted) {
       publishPendingVerdict();
       if (transferUnfinished()) {
         requestBlocks();
@@ -390,10 +487,21 @@ public final class DeviceAgent {
     }
   }
 
+  private boolean hostHeard() {
+    return primaryOnline || secondaryHeard;
+  }
+
+  /** The connection (or the host) is gone: nothing more is sent until a host is heard again. */
+  private void hostGone() {
+    primaryOnline = false;
+    secondaryHeard = false;
+    birthDueAt = NONE;
+  }
+
   // ------------------------------------------------------------------ commands
 
   private void onCommand(byte[] payload, int length) {
-    if (!decode(command, payload, length) || !hostOnline) {
+    if (!decode(command, payload, length) || !hostHeard()) {
       return;
     }
     int id = command.commandId();
@@ -488,7 +596,7 @@ public final class DeviceAgent {
   // ------------------------------------------------------------------ training and telemetry
 
   private void trainChunk() {
-    int n = Math.min(trainChunk, recordEvery - board.windowSamples());
+    int n = Math.min(trainChunk, window() - board.windowSamples());
     if (epochs > 0) {
       long remaining = (long) epochs * board.sensor().trainingCount() - board.cursor();
       n = (int) Math.min(n, remaining);
@@ -503,7 +611,7 @@ public final class DeviceAgent {
       train(STOPPED);
       return;
     }
-    if (board.windowSamples() >= recordEvery) {
+    if (board.windowSamples() >= window()) {
       endWindow();
       if (++recordsSinceCheckpoint >= checkpointEvery) {
         recordsSinceCheckpoint = 0;
@@ -512,7 +620,11 @@ public final class DeviceAgent {
     }
   }
 
-  /** Publishes the window's DATA record (or skips it if too many publishes are in flight). */
+  /**
+   * Takes the window's DATA record into the record buffer (PROTOCOL.md section 9), dropping the
+   * oldest if it is full (counted in {@code recordsDropped}, a hole in the boot's record numbers),
+   * and adapts the window to how full the buffer is. {@link #sendRecords} sends it.
+   */
   private void endWindow() {
     int samples = board.windowSamples();
     if (samples == 0 && trainingState == TRAINING) {
@@ -520,22 +632,25 @@ public final class DeviceAgent {
     }
     int record = session.nextRecord();
     long elapsed = clock.micros() - windowStartMicros;
-    if (connected && hostOnline && transport.inFlight() < maxDataInFlight) {
-      SpelaRuntime runtime = board.runtime();
-      int layers = runtime.layers();
-      int n = samples;
-      if (n <= 0) {
-        n = 1; // an empty window (training stopped): no step time, sums of 0
-      }
-      data.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
-      data.record(record, trainingState, clock.millis());
-      data.progress(
-          runtime.samplesSeen(),
-          board.epoch(),
-          samples == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, elapsed / n),
-          ramUsed,
-          runtime.learningRate());
-      data.layerCount(layers);
+    if (records.makeRoom()) {
+      recordsDropped++;
+    }
+    SpelaRuntime runtime = board.runtime();
+    int layers = runtime.layers();
+    int n = samples;
+    if (n <= 0) {
+      n = 1; // an empty window (training stopped): no step time, sums of 0
+    }
+    data.wrapForEncode(records.buffer(), records.tailOffset(), records.slotLength(), 0, session.bdSeq());
+    data.record(record, trainingState, clock.millis());
+    data.progress(
+        runtime.samplesSeen(),
+        board.epoch(),
+        samples == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, elapsed / n),
+        ramUsed,
+        runtime.learningRate());
+    data.origin(board.lifeId(), board.state().bootCount(), samples, recordsDropped, 0);
+    if (data.layerCount(layers) == FleetStatus.OK) {
       for (int k = 0; k < layers; k++) {
         data.layer(
             k,
@@ -543,13 +658,106 @@ public final class DeviceAgent {
             (int) (board.windowLossSum(k) / n),
             Math.max(0, runtime.weightNormQ16(k)));
       }
-      publish(Topic.DATA, data);
+      records.add(data.encodedLength());
     }
+    adaptWindow();
     board.closeWindow();
     windowStartMicros = clock.micros();
   }
 
+  /**
+   * Training steps per record: doubled while the records waiting to be sent fill over half the
+   * buffer, halved when they fill under a quarter (records in flight are not a backlog).
+   */
+  private int window() {
+    return recordEvery << windowShift;
+  }
+
+  private void adaptWindow() {
+    int buffered = records.unsent();
+    int capacity = records.capacity();
+    if (buffered * 2 > capacity && windowShift < MAX_WINDOW_SHIFT) {
+      windowShift++;
+    } else if (buffered * 4 < capacity && windowShift > 0) {
+      windowShift--;
+    }
+  }
+
+  /**
+   * Sends buffered records, oldest first, while connected with the primary online and the window
+   * of QoS 1 publishes has room; a record leaves the buffer when the broker acknowledges it.
+   *
+   * @return records sent
+   */
+  private int sendRecords() {
+    settleAcknowledgements();
+    int sent = 0;
+    while (connected
+        && primaryOnline
+        && records.unsent() > 0
+        && transport.inFlight() < maxDataInFlight
+        && trackedCount < TRACKED_PUBLISHES) {
+      int length = records.nextUnsentLength();
+      System.arraycopy(records.buffer(), records.nextUnsentOffset(), out, 0, length);
+      records.markSent();
+      if (data.wrap(out, 0, length) != FleetStatus.OK) {
+        continue; // cannot happen: the agent encoded it; not sent, acknowledged never
+      }
+      data.bdSeq(session.bdSeq()); // the session it is sent in; the buffer's counts as of now
+      data.origin(
+          data.lifeId(), data.bootCount(), data.windowSamples(), recordsDropped, records.unsent());
+      publish(Topic.DATA, data);
+      sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Brokers acknowledge QoS 1 publishes in the order they were sent (MQTT 4.6), and the transport's
+   * {@link Transport#inFlight} counts the current connection's unacknowledged ones: the difference
+   * tells which of the tracked publishes were acknowledged.
+   */
+  private void settleAcknowledgements() {
+    if (trackingLost) {
+      return;
+    }
+    int acknowledged = qos1Published - transport.inFlight();
+    while (acknowledgedSeen < acknowledged && trackedCount > 0) {
+      if (trackedIsData[trackedHead]) {
+        records.acknowledged();
+      }
+      trackedHead = trackedHead + 1 < TRACKED_PUBLISHES ? trackedHead + 1 : 0;
+      trackedCount--;
+      acknowledgedSeen++;
+    }
+  }
+
+  private void trackPublish(boolean isData) {
+    qos1Published++;
+    if (trackedCount < TRACKED_PUBLISHES && !trackingLost) {
+      int tail = trackedHead + trackedCount;
+      trackedIsData[tail < TRACKED_PUBLISHES ? tail : tail - TRACKED_PUBLISHES] = isData;
+      trackedCount++;
+    } else {
+      // So many unacknowledged publishes that the broker is stuck: sent records stay unconfirmed
+      // and go again on the next connection (duplicates are harmless, section 9).
+      trackingLost = true;
+    }
+  }
+
+  /** A new or lost connection: unacknowledged records are sent again on the next one. */
+  private void forgetPublishes() {
+    records.connectionLost();
+    trackedHead = 0;
+    trackedCount = 0;
+    qos1Published = 0;
+    acknowledgedSeen = 0;
+    trackingLost = false;
+  }
+
   private void publishBirth() {
+    lastBirthAt = now;
+    birthDueAt = NONE;
     SpelaRuntime runtime = board.runtime();
     birth.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
     birth
@@ -560,7 +768,9 @@ public final class DeviceAgent {
         .memory(ramBudget, ramUsed, flashBudget, flashUsed)
         .imageSlot(maxBlockLog2 == 0 ? 0 : board.imageSlotBytes(), maxBlockLog2)
         .trainingState(trainingState)
-        .deviceTimeMs(clock.millis());
+        .deviceTimeMs(clock.millis())
+        .lifeId(board.lifeId())
+        .recordBuffer(records.capacity(), records.size());
     if (board.running()) {
       board.runningSha256(sha, 0);
       birth.image(BirthMessage.IMAGE_CONFIRMED, board.runningSlot(), board.runningLength(), sha, 0);
@@ -605,7 +815,7 @@ public final class DeviceAgent {
   }
 
   private void onOffer(byte[] payload, int length) {
-    if (!decode(offer, payload, length) || !hostOnline) {
+    if (!decode(offer, payload, length) || !hostHeard()) {
       return;
     }
     int id = offer.transferId();
@@ -718,7 +928,9 @@ public final class DeviceAgent {
   private void send(int kind, byte[] payload, int offset, int length, int qos) {
     if (connected) {
       int topicLength = Topic.write(topicBytes, 0, kind, group, deviceId);
-      transport.publish(topicBytes, topicLength, payload, offset, length, qos);
+      if (transport.publish(topicBytes, topicLength, payload, offset, length, qos) == 0 && qos > 0) {
+        trackPublish(kind == Topic.DATA);
+      }
     }
   }
 }

@@ -20,14 +20,15 @@ import dev.spela.protocols.storage.FlashStatus;
  * 28 u32 transferId (0: none)   32 u8 transferSlot   33 u8 transferBlockLog2   34 u16 reserved 0
  * 36 u32 transferLength   40 u32 transferOffset (bytes written)   44 u8[32] transferSha256
  * 76 u32 verdictTransferId (0: none)   80 u8 verdictOutcome   81 u8 verdictReason
- * 82 i16 verdictDetail   84 u8[8] reserved 0   92 u32 CRC-32 of bytes [0, 92)
+ * 82 i16 verdictDetail   84 u64 lifeId (0: none yet)   92 i64 primarySession (0: none yet)
+ * 100 u8[8] reserved 0   108 u32 CRC-32 of bytes [0, 108)
  * </pre>
  */
 public final class DeviceState {
 
   public static final int MAGIC = 0x54535053;
-  public static final int VERSION = 1;
-  public static final int LENGTH = 96;
+  public static final int VERSION = 2;
+  public static final int LENGTH = 112;
   public static final int NO_SLOT = 0xFF;
 
   static final int MAGIC_OFFSET = 0;
@@ -51,7 +52,9 @@ public final class DeviceState {
   static final int VERDICT_OUTCOME_OFFSET = 80;
   static final int VERDICT_REASON_OFFSET = 81;
   static final int VERDICT_DETAIL_OFFSET = 82;
-  static final int CRC_OFFSET = 92;
+  static final int LIFE_ID_OFFSET = 84;
+  static final int PRIMARY_SESSION_OFFSET = 92;
+  static final int CRC_OFFSET = 108;
 
   /** {@link #load} found both copies blank: a new device. */
   public static final int BLANK = 1;
@@ -83,6 +86,8 @@ public final class DeviceState {
   int verdictOutcome;
   int verdictReason;
   int verdictDetail;
+  long lifeId;
+  long primarySession;
 
   public DeviceState(DeviceFlash flash) {
     this.flash = flash;
@@ -195,6 +200,8 @@ public final class DeviceState {
     verdictOutcome = record[VERDICT_OUTCOME_OFFSET] & 0xFF;
     verdictReason = record[VERDICT_REASON_OFFSET] & 0xFF;
     verdictDetail = LittleEndian.i16(record, VERDICT_DETAIL_OFFSET);
+    lifeId = LittleEndian.i64(record, LIFE_ID_OFFSET);
+    primarySession = LittleEndian.i64(record, PRIMARY_SESSION_OFFSET);
   }
 
   private void encode(int nextSequence) {
@@ -222,6 +229,8 @@ public final class DeviceState {
     record[VERDICT_OUTCOME_OFFSET] = (byte) verdictOutcome;
     record[VERDICT_REASON_OFFSET] = (byte) verdictReason;
     LittleEndian.put16(record, VERDICT_DETAIL_OFFSET, verdictDetail);
+    LittleEndian.put64(record, LIFE_ID_OFFSET, lifeId);
+    LittleEndian.put64(record, PRIMARY_SESSION_OFFSET, primarySession);
     crc.reset();
     crc.update(record, 0, CRC_OFFSET);
     LittleEndian.put32(record, CRC_OFFSET, crc.value());
@@ -242,6 +251,8 @@ public final class DeviceState {
     verdictOutcome = 0;
     verdictReason = 0;
     verdictDetail = 0;
+    lifeId = 0;
+    primarySession = 0;
   }
 
   void clearTransfer() {
@@ -306,5 +317,15 @@ public final class DeviceState {
 
   public int verdictDetail() {
     return verdictDetail;
+  }
+
+  /** The device's life (PROTOCOL.md section 2): set once when the state is created, 0 before. */
+  public long lifeId() {
+    return lifeId;
+  }
+
+  /** The primary host session the device follows (PROTOCOL.md section 7), 0 if none yet. */
+  public long primarySession() {
+    return primarySession;
   }
 }

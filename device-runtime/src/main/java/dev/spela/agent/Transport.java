@@ -23,7 +23,13 @@ public interface Transport {
   /** Publishes {@code payload[offset, offset + length)} on {@code topic}, not retained. */
   int publish(byte[] topic, int topicLength, byte[] payload, int offset, int length, int qos);
 
-  /** QoS 1 publishes not yet acknowledged by the broker (the agent bounds its DATA by it). */
+  /**
+   * QoS 1 publishes of the current connection not yet acknowledged by the broker: 0 after {@link
+   * #connect}, up by one for each QoS 1 publish that returned 0, down by one for each
+   * acknowledgement (brokers acknowledge in publish order); a publish that fails without an
+   * acknowledgement stays counted. The agent bounds its DATA by it and learns from it which
+   * buffered records the broker has (PROTOCOL.md section 9).
+   */
   int inFlight();
 
   /**

@@ -32,6 +32,7 @@ final class TestDevice {
   static final int CLASSES = 4;
   static final int SECTOR = 1024;
   static final int SLOT = 32 * SECTOR;
+  static final long LIFE_ID = 0x5eed_11fe_0000_0001L;
 
   final ArrayFlash[] areas = new ArrayFlash[DeviceFlash.AREAS];
   final DeviceFlash flash;
@@ -71,7 +72,8 @@ final class TestDevice {
             .memory(262144, 90000, 1 << 20, 4 * SLOT)
             .maxBlockLog2(10)
             .telemetry(50, 2, 0)
-            .blockRetry(5_000, 10);
+            .blockRetry(5_000, 10)
+            .newLifeId(LIFE_ID);
   }
 
   static Name name(String value) {
@@ -145,12 +147,16 @@ final class TestDevice {
 
   // ------------------------------------------------------------------ the host's messages
 
+  /** The primary host's STATE with {@link #hostSession}. */
   void hostState(boolean online) {
-    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + 12];
-    new HostStateMessage().wrapForEncode(payload, 0, payload.length, 0, 0);
+    hostState(online, HostStateMessage.PRIMARY, hostSession);
+  }
+
+  void hostState(boolean online, int role, long session) {
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH];
     HostStateMessage state = new HostStateMessage();
     state.wrapForEncode(payload, 0, payload.length, 0, 0);
-    state.state(online, HostStateMessage.PRIMARY, hostSession);
+    state.state(online, role, session);
     deliver(Topic.STATE, payload);
   }
 

@@ -112,7 +112,7 @@ public final class FlashCommand implements Runnable {
           bar.advance(now - shown);
           shown = now;
           if (System.nanoTime() > deadline) {
-            return transfer.await(Duration.ZERO);
+            throw transfer.giveUp(timeout);
           }
         } catch (ExecutionException e) {
           throw new IOException(e.getCause().getMessage(), e.getCause());

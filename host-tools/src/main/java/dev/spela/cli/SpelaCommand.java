@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.tinylog.configuration.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -210,11 +212,19 @@ public final class SpelaCommand implements Runnable {
         : message;
   }
 
+  /**
+   * Paho (both clients) logs through java.util.logging, with stack traces such as SEVERE "Socket
+   * closed" when a broker goes away; our own one-line messages say what happened, so Paho is heard
+   * only with --verbose. Held here: java.util.logging keeps its loggers only weakly.
+   */
+  static final Logger PAHO = Logger.getLogger("org.eclipse.paho");
+
   /** Logs go to stderr; stdout is kept for results (and --json lines). */
   private static void configureLogging() {
     if (!Configuration.isFrozen()) {
       Configuration.set("level", verbose ? "debug" : "info");
     }
+    PAHO.setLevel(verbose ? null : Level.OFF);
   }
 
   /** Whether --verbose was given on this command line. */

@@ -8,6 +8,7 @@ import java.util.HexFormat;
  *
  * @param bdSeq the session of the latest BIRTH
  * @param imageSha256 hex SHA-256 of the running image, empty if none
+ * @param life the device's life id as {@link TelemetryRecord#life(long)} writes it
  */
 public record DeviceView(
     String id,
@@ -32,7 +33,8 @@ public record DeviceView(
     String imageSha256,
     long pendingTransferId,
     long pendingOffset,
-    long bornAtMillis) {
+    long bornAtMillis,
+    String life) {
 
   public static final String[] TRAINING_STATES = {"stopped", "training", "paused"};
 
@@ -43,7 +45,7 @@ public record DeviceView(
   DeviceView offline() {
     return new DeviceView(id, group, board, bdSeq, bootCount, false, capabilities, trainingState, samplesSeen,
         layers, classes, learningRateQ24, ramBudget, ramUsed, flashBudget, flashUsed, imageSlotBytes,
-        maxBlockLog2, imageLength, imageSha256, pendingTransferId, pendingOffset, bornAtMillis);
+        maxBlockLog2, imageLength, imageSha256, pendingTransferId, pendingOffset, bornAtMillis, life);
   }
 
   static String hex(byte[] sha, boolean present) {

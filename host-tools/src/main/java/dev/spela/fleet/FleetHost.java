@@ -1,6 +1,7 @@
 package dev.spela.fleet;
 
 import dev.spela.boards.Names;
+import dev.spela.boards.RepeatedLines;
 import dev.spela.protocols.fleet.CodeNames;
 import dev.spela.protocols.fleet.AckMessage;
 import dev.spela.protocols.fleet.BirthMessage;
@@ -42,11 +43,11 @@ import org.tinylog.Logger;
  * flyweights on the connection's single worker thread; anything malformed, unknown or addressed to
  * another session is counted and dropped with a log line.
  *
- * <p>A <em>primary</em> host (monitor, demo, provision) publishes STATE offline when it closes and
- * re-asserts online if it ever sees offline while running. A short-lived command is secondary: it
- * publishes STATE online with a new session (so that every device publishes a fresh BIRTH it can
- * read) and, on closing, leaves the online STATE in place so that devices keep reporting to the
- * primary host.
+ * <p>Host roles (PROTOCOL.md section 7, {@link HostRole}): a <em>primary</em> host (monitor, demo)
+ * owns the retained STATE and its will, with a session newer than any it has seen, kept across
+ * reconnections, and re-announces that same session if it sees itself reported offline. A
+ * short-lived command is <em>secondary</em>: STATE online, not retained, no will, never offline;
+ * devices answer it with a BIRTH but keep following the primary.
  */
 public final class FleetHost implements AutoCloseable {
 
@@ -136,16 +137,17 @@ public final class FleetHost implements AutoCloseable {
 
   private final HostConnection connection;
   private final Name hostName;
-  /** The host session (PROTOCOL.md, section 2); a primary host moves it on when it re-announces. */
-  private volatile long session;
+  private final HostRole role;
   private final Options options;
   private final Map<String, DeviceView> devices = new ConcurrentHashMap<>();
   private final DeviceSessions sessions;
   private final Map<String, ImageTransfer> transfers = new ConcurrentHashMap<>();
+  /** Devices someone waits for in {@link #awaitDevice}, with how many wait. */
+  private final Map<String, Integer> awaited = new ConcurrentHashMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final List<Ack> acks = new ArrayList<>();
   private final DropCounters drops = new DropCounters();
-  private final DropLog dropLog = new DropLog("message");
+  private final RepeatedLines dropLines = new RepeatedLines(10_000);
   private final AtomicInteger nextCommandId = new AtomicInteger(ThreadLocalRandom.current().nextInt(1, 1 << 30));
   private final Object changes = new Object();
   private volatile long lastBirthNanos = System.nanoTime();
@@ -165,25 +167,26 @@ public final class FleetHost implements AutoCloseable {
   /** Opens once the connection is assigned: a resumed session delivers messages at once. */
   private final CountDownLatch ready = new CountDownLatch(1);
 
-  private FleetHost(String brokerUrl, String hostId, Options options, ClientSecurity security, Listener... listeners)
+  private FleetHost(String brokerUrl, String hostId, Options options, long newerThan, ClientSecurity security,
+      Listener... listeners)
       throws IOException {
     this.hostName = Names.of(hostId);
     this.options = options;
     // Only a host that gets all of a device's messages can tell a loss from one it never asked for.
     this.sessions = new DeviceSessions(options.telemetry() && options.sharedGroup() == null);
-    this.session = System.currentTimeMillis();
     this.listeners.addAll(List.of(listeners));
-    HostConnection.Will will =
-        new HostConnection.Will(topic(Topic.STATE, null, hostName), stateMessage(false), true);
+    String stateTopic = topic(Topic.STATE, null, hostName);
+    this.role = options.primary() ? HostRole.primary(stateTopic, newerThan) : HostRole.secondary(stateTopic);
     HostConnection.Session mqttSession =
         options.session() != null ? options.session() : HostConnection.Session.clean(clientId(hostId));
-    this.connection = HostConnection.connect(brokerUrl, mqttSession, will, new Router(), security);
+    this.connection = HostConnection.connect(brokerUrl, mqttSession, role.will(), new Router(), security);
     ready.countDown();
   }
 
   /**
    * Connects, subscribes and announces the host online: every device waiting for this host id
-   * then publishes a BIRTH, which fills the device table.
+   * then publishes a BIRTH, which fills the device table. A primary host whose STATE topic shows a
+   * session at least its own (a host clock behind an earlier one's) connects again with a newer one.
    */
   public static FleetHost open(String brokerUrl, String hostId, Options options, Listener... listeners)
       throws IOException {
@@ -197,7 +200,18 @@ public final class FleetHost implements AutoCloseable {
    */
   public static FleetHost open(String brokerUrl, String hostId, Options options, ClientSecurity security,
       Listener... listeners) throws IOException {
-    FleetHost host = new FleetHost(brokerUrl, hostId, options, security, listeners);
+    FleetHost host = subscribeAndAnnounce(new FleetHost(brokerUrl, hostId, options, 0, security, listeners));
+    long seen = host.role.largestSeen();
+    if (seen >= host.role.session()) {
+      Logger.info("host session {} seen on the STATE topic: taking {}", seen, seen + 1);
+      host.connection.close();
+      host = subscribeAndAnnounce(new FleetHost(brokerUrl, hostId, options, seen, security, listeners));
+    }
+    return host;
+  }
+
+  private static FleetHost subscribeAndAnnounce(FleetHost host) throws IOException {
+    Options options = host.options;
     try {
       HostConnection c = host.connection;
       for (String token : new String[] {"BIRTH", "DEATH", "ACK", "IMGRSP"}) {
@@ -207,13 +221,72 @@ public final class FleetHost implements AutoCloseable {
         String filter = "spela/v2/+/DATA/+";
         c.subscribe(options.sharedGroup() == null ? filter : "$share/" + options.sharedGroup() + "/" + filter, 1);
       }
-      c.subscribe(host.topic(Topic.STATE, null, host.hostName), 1);
+      c.subscribe(host.role.topic(), 1);
       host.announce();
+      host.role.awaitOwnState(ANNOUNCE_ECHO);
+      if (!options.primary()) {
+        host.startReannouncing();
+      }
       return host;
     } catch (IOException | RuntimeException e) {
       host.connection.close();
       throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      host.connection.close();
+      throw new IOException("interrupted while announcing the host", e);
     }
+  }
+
+  /** How long a host waits to see its own STATE come back (and any retained one before it). */
+  private static final Duration ANNOUNCE_ECHO = Duration.ofSeconds(5);
+
+  /** The host session (PROTOCOL.md section 2): a primary's, or a secondary's connect time. */
+  public long session() {
+    return role.session();
+  }
+
+  /**
+   * A secondary host's STATE is not retained: a device that connects later (say after the reboot
+   * that ends an image transfer) has not heard it. While a device this host waits for is offline,
+   * it announces itself again every {@link #REANNOUNCE}; devices answer with at most one BIRTH per
+   * such interval.
+   */
+  private void startReannouncing() {
+    Thread thread = new Thread(() -> {
+      try {
+        while (!closing) {
+          synchronized (changes) {
+            changes.wait(REANNOUNCE.toMillis());
+          }
+          if (!closing && awaitedOffline()) {
+            announce();
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        Logger.debug("re-announcing host: {}", e.getMessage());
+      }
+    }, "fleet-host-reannounce");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private static final Duration REANNOUNCE = Duration.ofSeconds(2);
+
+  private boolean awaitedOffline() {
+    for (String id : awaited.keySet()) {
+      if (device(id).filter(DeviceView::online).isEmpty()) {
+        return true;
+      }
+    }
+    for (String id : transfers.keySet()) {
+      if (device(id).filter(DeviceView::online).isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
 
@@ -223,30 +296,24 @@ public final class FleetHost implements AutoCloseable {
 
   private void announce() throws IOException {
     lastBirthNanos = System.nanoTime(); // answers take a moment: quiet is counted from here
-    connection.publish(topic(Topic.STATE, null, hostName), stateMessage(true), 1, true);
-  }
-
-  private byte[] stateMessage(boolean online) {
-    HostStateMessage state = new HostStateMessage();
-    byte[] buffer = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH];
-    state.wrapForEncode(buffer, 0, buffer.length, 0, 0);
-    state.state(online, HostStateMessage.PRIMARY, session);
-    return buffer;
+    connection.publish(role.topic(), role.online(), 1, role.retained());
   }
 
   /** Publishes STATE offline (primary hosts) and disconnects. */
   @Override
   public void close() {
     closing = true;
+    changed();
     transfers.values().forEach(ImageTransfer::cancel);
     if (options.primary()) {
       try {
-        connection.publish(topic(Topic.STATE, null, hostName), stateMessage(false), 1, true);
+        connection.publish(role.topic(), role.offline(), 1, true);
       } catch (IOException e) {
         Logger.debug("publishing STATE offline: {}", e.getMessage());
       }
     }
     connection.close();
+    dropLines.flush(Logger::warn);
   }
 
   // ------------------------------------------------------------------ the device table
@@ -284,7 +351,12 @@ public final class FleetHost implements AutoCloseable {
   /** Waits for a BIRTH of the device that satisfies {@code condition}. */
   public Optional<DeviceView> awaitDevice(String id, Predicate<DeviceView> condition, Duration timeout)
       throws InterruptedException {
-    await(h -> h.device(id).filter(d -> d.online() && condition.test(d)).isPresent(), timeout);
+    awaited.merge(id, 1, Integer::sum);
+    try {
+      await(h -> h.device(id).filter(d -> d.online() && condition.test(d)).isPresent(), timeout);
+    } finally {
+      awaited.computeIfPresent(id, (k, n) -> n == 1 ? null : n - 1);
+    }
     return device(id).filter(d -> d.online() && condition.test(d));
   }
 
@@ -499,11 +571,24 @@ public final class FleetHost implements AutoCloseable {
     }
   }
 
+  /**
+   * Counts a dropped message and says so: a STALE_SESSION (a late will, or a device's message from
+   * before the BIRTH this host saw, normal after reconnections) in detail only, others at WARN, a
+   * repeated kind as one line with a count ({@link RepeatedLines}).
+   */
   private void drop(String topicName, int status) {
     synchronized (drops) {
       drops.drop(status);
     }
-    dropLog.drop(FleetStatus.name(status), topicName);
+    String line = "dropped a message on " + topicName + ": " + FleetStatus.name(status);
+    if (status == FleetStatus.STALE_SESSION) {
+      Logger.debug(line);
+    } else {
+      String once = dropLines.admit(FleetStatus.name(status), line);
+      if (once != null) {
+        Logger.warn(once);
+      }
+    }
     changed();
   }
 
@@ -550,20 +635,12 @@ public final class FleetHost implements AutoCloseable {
     }
   }
 
-  /**
-   * A primary host that sees STATE offline while it runs (the will of a host command that died, or
-   * its own late will) announces itself again, with a session larger than the offline one: devices
-   * ignore an online STATE older than the last one they saw. (Its will keeps the session it
-   * connected with, so after this, devices do not learn of this host's own death.)
-   */
+  /** Our STATE topic: a primary answers a report of itself offline ({@link HostRole#onState}). */
   private void onHostState(String topicName, byte[] payload) {
     if (!decode(stateIn, topicName, payload)) {
       return;
     }
-    // An offline STATE older than ours is stale for every device that saw ours (the retained one a
-    // previous host left, for instance).
-    if (!stateIn.online() && stateIn.session() >= session && options.primary() && !closing) {
-      session = Math.max(System.currentTimeMillis(), stateIn.session() + 1);
+    if (role.onState(stateIn) && !closing) {
       try {
         announce();
       } catch (IOException e) {
@@ -585,7 +662,8 @@ public final class FleetHost implements AutoCloseable {
         birth.ramUsed() & 0xFFFFFFFFL, birth.flashBudget() & 0xFFFFFFFFL, birth.flashUsed() & 0xFFFFFFFFL,
         birth.imageSlotBytes(), birth.maxBlockLog2(), birth.imageLength(),
         DeviceView.hex(sha, birth.imageState() != BirthMessage.IMAGE_NONE),
-        birth.pendingTransferId() & 0xFFFFFFFFL, birth.pendingOffset() & 0xFFFFFFFFL, System.currentTimeMillis());
+        birth.pendingTransferId() & 0xFFFFFFFFL, birth.pendingOffset() & 0xFFFFFFFFL, System.currentTimeMillis(),
+        TelemetryRecord.life(birth.lifeId()));
     devices.put(deviceId, view);
     lastBirthNanos = System.nanoTime();
     sessions.birth(deviceId, view.bdSeq());
@@ -619,7 +697,8 @@ public final class FleetHost implements AutoCloseable {
     for (int k = 0; k < data.layerCount(); k++) {
       layers.add(new TelemetryRecord.Layer(data.accuracy(k), data.loss(k), data.weightNorm(k)));
     }
-    TelemetryRecord record = new TelemetryRecord(deviceId, group, data.bdSeq() & 0xFFFFFFFFL,
+    TelemetryRecord record = new TelemetryRecord(deviceId, group, TelemetryRecord.life(data.lifeId()),
+        data.bootCount() & 0xFFFFFFFFL, data.bdSeq() & 0xFFFFFFFFL,
         data.recordCounter() & 0xFFFFFFFFL, data.trainingState(), data.deviceTimeMs(), data.samplesSeen(),
         data.epoch() & 0xFFFFFFFFL, data.stepMicros() & 0xFFFFFFFFL, data.ramUsed() & 0xFFFFFFFFL,
         data.learningRate(), List.copyOf(layers));

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -116,6 +119,8 @@ public final class HostConnection implements AutoCloseable {
 
   private static final int MAX_IN_FLIGHT = 64;
   private static final long TIMEOUT_MS = 20_000;
+  private static final long FIRST_RECONNECT_DELAY_MS = 250;
+  private static final long MAX_RECONNECT_DELAY_MS = 5_000;
   /** MQTT 5 DISCONNECT reason code 0x8E. */
   private static final int SESSION_TAKEN_OVER = 0x8E;
 
@@ -128,19 +133,26 @@ public final class HostConnection implements AutoCloseable {
   /** Received and not yet acknowledged, in arrival order; emptied when the connection drops. */
   private final ArrayDeque<Delivery> unacknowledged = new ArrayDeque<>();
   private final String clientId;
+  private final String brokerUrl;
+  private final ScheduledExecutorService reconnector;
+  private MqttConnectionOptions options;
   private volatile boolean closing;
 
-  private HostConnection(MqttAsyncClient client, Handler handler, String clientId) {
+  private HostConnection(MqttAsyncClient client, Handler handler, String clientId, String brokerUrl) {
     this.client = client;
     this.handler = handler;
     this.clientId = clientId;
-    this.worker =
-        Executors.newSingleThreadExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "mqtt-" + clientId);
-              thread.setDaemon(true);
-              return thread;
-            });
+    this.brokerUrl = brokerUrl;
+    this.reconnector = Executors.newSingleThreadScheduledExecutor(daemon("mqtt-reconnect-" + clientId));
+    this.worker = Executors.newSingleThreadExecutor(daemon("mqtt-" + clientId));
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   /**
@@ -184,7 +196,7 @@ public final class HostConnection implements AutoCloseable {
     } catch (MqttException | IllegalArgumentException e) {
       throw new IOException("bad broker URL '" + brokerUrl + "': " + e.getMessage(), e);
     }
-    HostConnection connection = new HostConnection(client, handler, session.clientId());
+    HostConnection connection = new HostConnection(client, handler, session.clientId(), brokerUrl);
     client.setCallback(connection.new Callback());
     client.setManualAcks(true);
     MqttConnectionOptions options = new MqttConnectionOptions();
@@ -192,7 +204,11 @@ public final class HostConnection implements AutoCloseable {
     if (session.persistent()) {
       options.setSessionExpiryInterval(session.expirySeconds());
     }
-    options.setAutomaticReconnect(true);
+    // Reconnecting is ours (reconnect below): Paho 1.2.5's automatic reconnect shares one
+    // delay among all clients of the JVM (a static field, up to 128 s) and, when an attempt fails
+    // at once (a broker restarting), stops trying for good: a monitor stayed away after a broker
+    // restart.
+    options.setAutomaticReconnect(false);
     options.setReceiveMaximum(session.receiveMaximum());
     options.setKeepAliveInterval(30);
     options.setConnectionTimeout(10);
@@ -208,6 +224,7 @@ public final class HostConnection implements AutoCloseable {
       MqttMessage message = new MqttMessage(will.payload(), 1, will.retained(), null);
       options.setWill(will.topic(), message);
     }
+    connection.options = options;
     try {
       IMqttToken token = client.connect(options);
       token.waitForCompletion(TIMEOUT_MS);
@@ -275,6 +292,7 @@ public final class HostConnection implements AutoCloseable {
     } catch (MqttException e) {
       Logger.debug("MQTT disconnect: {}", describe(e));
     }
+    reconnector.shutdownNow();
     closeClient();
     worker.shutdown();
     try {
@@ -301,7 +319,7 @@ public final class HostConnection implements AutoCloseable {
       delivery.handled = true;
       while (!unacknowledged.isEmpty() && unacknowledged.peekFirst().handled) {
         Delivery first = unacknowledged.pollFirst();
-        if (first.qos > 0) {
+        if (first.qos > 0 && !closing) { // after close, Paho has no session to acknowledge in
           try {
             client.messageArrivedComplete(first.messageId, first.qos);
           } catch (MqttException e) {
@@ -321,6 +339,35 @@ public final class HostConnection implements AutoCloseable {
       unacknowledged.forEach(d -> d.handled = true); // a late release must not acknowledge it
       unacknowledged.clear();
     }
+  }
+
+  /**
+   * Connects again after {@code delayMs}, then twice as long after each failure (at most {@value
+   * #MAX_RECONNECT_DELAY_MS} ms), with the first connection's options: its will, and its session
+   * (a persistent one resumes).
+   */
+  private void reconnectAfter(long delayMs) {
+    try {
+      reconnector.schedule(() -> reconnect(delayMs), delayMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closed meanwhile
+    }
+  }
+
+  private void reconnect(long delayMs) {
+    if (closing) {
+      return;
+    }
+    try {
+      client.connect(options).waitForCompletion(TIMEOUT_MS);
+    } catch (MqttException e) {
+      Logger.debug("reconnecting to {}: {}", brokerUrl, describe(e));
+      reconnectAfter(Math.min(MAX_RECONNECT_DELAY_MS, delayMs * 2));
+      return;
+    }
+    forgetUnacknowledged();
+    Logger.info("MQTT reconnected to {}", brokerUrl);
+    worker.execute(this::resubscribe);
   }
 
   /** A clean session forgets subscriptions: take them again, then tell the handler. */
@@ -384,7 +431,10 @@ public final class HostConnection implements AutoCloseable {
             + " client id; not reconnecting", clientId);
         worker.execute(HostConnection.this::closeClient);
       } else if (!closing) {
-        Logger.warn("MQTT connection lost ({}), reconnecting", response.getReasonString());
+        String why = response.getException() != null ? response.getException().getMessage()
+            : response.getReasonString();
+        Logger.warn("MQTT connection to {} lost ({}), reconnecting", brokerUrl, why == null ? "closed" : why);
+        reconnectAfter(FIRST_RECONNECT_DELAY_MS);
       }
     }
 
@@ -397,13 +447,7 @@ public final class HostConnection implements AutoCloseable {
     public void deliveryComplete(IMqttToken token) {}
 
     @Override
-    public void connectComplete(boolean reconnect, String serverURI) {
-      if (reconnect) {
-        forgetUnacknowledged();
-        Logger.info("MQTT reconnected to {}", serverURI);
-        worker.execute(HostConnection.this::resubscribe);
-      }
-    }
+    public void connectComplete(boolean reconnect, String serverURI) {} // reconnections: see reconnect
 
     @Override
     public void authPacketArrived(int reasonCode, MqttProperties properties) {}

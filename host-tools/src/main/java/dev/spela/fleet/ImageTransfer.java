@@ -130,14 +130,19 @@ public final class ImageTransfer {
     host.finished(this);
   }
 
+  /** Stops serving the transfer after {@code waited} without a verdict; the failure to throw. */
+  public IOException giveUp(Duration waited) {
+    cancel();
+    return new IOException("no verdict from " + device.id() + " within " + waited.toSeconds() + " s (device at "
+        + confirmed.get() + " of " + image.length + " bytes)");
+  }
+
   /** Waits for the device's verdict. */
   public FleetHost.Verdict await(Duration timeout) throws IOException, InterruptedException {
     try {
       return verdict.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      cancel();
-      throw new IOException("no verdict from " + device.id() + " within " + timeout.toSeconds() + " s (device at "
-          + confirmed.get() + " of " + image.length + " bytes)");
+      throw giveUp(timeout);
     } catch (ExecutionException e) {
       throw new IOException(e.getCause().getMessage(), e.getCause());
     }

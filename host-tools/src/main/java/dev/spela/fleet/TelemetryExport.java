@@ -19,7 +19,7 @@ public final class TelemetryExport {
 
   public enum Format { CSV, JSONL }
 
-  static final String RECORD_HEADER = "device,group,bdSeq,record,state,deviceTimeMs,samplesSeen,epoch,stepMicros,"
+  static final String RECORD_HEADER = "device,group,life,boot,record,bdSeq,state,deviceTimeMs,samplesSeen,epoch,stepMicros,"
       + "ramUsed,learningRateQ24,layer,accuracyQ15,lossQ15,weightNormQ16\n";
   static final String EVALUATION_HEADER =
       "device,bdSeq,commandId,samplesSeen,evaluatedSamples,receivedMs,layer,accuracyQ15\n";
@@ -28,7 +28,8 @@ public final class TelemetryExport {
 
   /** A record as a JSON line. */
   record RecordLine(
-      String device, String group, long bdSeq, long record, int state, long deviceTimeMs, long samplesSeen,
+      String device, String group, String life, long boot, long record, long bdSeq, int state, long deviceTimeMs,
+      long samplesSeen,
       long epoch, long stepMicros, long ramUsed, int learningRateQ24, List<LayerLine> layers) {}
 
   record LayerLine(int layer, int accuracyQ15, int lossQ15, long weightNormQ16) {}
@@ -54,12 +55,13 @@ public final class TelemetryExport {
           TelemetryRecord.Layer l = r.layers().get(k);
           layers.add(new LayerLine(k + 1, l.accuracyQ15(), l.lossQ15(), l.weightNormQ16()));
         }
-        out.write(json(new RecordLine(r.device(), r.group(), r.bdSeq(), r.recordCounter(), r.trainingState(),
+        out.write(json(new RecordLine(r.device(), r.group(), r.life(), r.bootCount(), r.recordCounter(),
+            r.bdSeq(), r.trainingState(),
             r.deviceTimeMs(), r.samplesSeen(), r.epoch(), r.stepMicros(), r.ramUsed(), r.learningRateQ24(), layers)));
         return;
       }
-      String common = String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d", r.device(), r.group(), r.bdSeq(),
-          r.recordCounter(), r.trainingState(), r.deviceTimeMs(), r.samplesSeen(), r.epoch(), r.stepMicros(),
+      String common = String.format(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d", r.device(), r.group(),
+          r.life(), r.bootCount(), r.recordCounter(), r.bdSeq(), r.trainingState(), r.deviceTimeMs(), r.samplesSeen(), r.epoch(), r.stepMicros(),
           r.ramUsed(), r.learningRateQ24());
       for (int k = 0; k < r.layers().size(); k++) {
         TelemetryRecord.Layer l = r.layers().get(k);

@@ -22,10 +22,10 @@ public final class TelemetryReader implements AutoCloseable {
   private static final String RECORDS =
       "SELECT r.device, r.device_group, r.bd_seq, r.record, r.training_state, r.device_time_ms,"
           + " r.samples_seen, r.epoch, r.step_micros, r.ram_used, r.learning_rate_q24,"
-          + " l.layer, l.accuracy_q15, l.loss_q15, l.weight_norm_q16"
+          + " l.layer, l.accuracy_q15, l.loss_q15, l.weight_norm_q16, r.life, r.boot_count"
           + " FROM telemetry_record r LEFT JOIN telemetry_layer l"
-          + " ON l.device = r.device AND l.life = r.life AND l.bd_seq = r.bd_seq AND l.record = r.record"
-          + " ORDER BY r.device, r.life, r.bd_seq, r.record, l.layer";
+          + " ON l.device = r.device AND l.life = r.life AND l.boot_count = r.boot_count AND l.record = r.record"
+          + " ORDER BY r.device, r.life, r.boot_count, r.record, l.layer";
 
   private static final String EVALUATIONS =
       "SELECT e.device, e.bd_seq, e.command_id, e.samples_seen, e.evaluated_samples, e.layer_count,"
@@ -35,8 +35,8 @@ public final class TelemetryReader implements AutoCloseable {
           + " ORDER BY e.device, e.received_ms, e.bd_seq, e.command_id, l.layer";
 
   private static final String SESSIONS =
-      "SELECT device, life, bd_seq, COUNT(*), MAX(record) FROM telemetry_record"
-          + " GROUP BY device, life, bd_seq ORDER BY device, life, bd_seq";
+      "SELECT device, life, boot_count, COUNT(*), MAX(record) FROM telemetry_record"
+          + " GROUP BY device, life, boot_count ORDER BY device, life, boot_count";
 
   private static final String DEVICE_SESSIONS =
       "SELECT device, bd_seq, device_group, board, boot_count, image_sha256, layer_count, class_count,"
@@ -59,12 +59,12 @@ public final class TelemetryReader implements AutoCloseable {
   }
 
   /**
-   * The records stored of one device session: how many, the last record number, and how many
-   * numbers below it are missing (lost on the way, or skipped by the device when its window of
-   * publishes was full). Records lost after the last one stored cannot be told from records not
-   * yet taken.
+   * The records stored of one boot of one device life (PROTOCOL.md section 9): how many, the last
+   * record number, and how many numbers below it are missing (lost on the way, or dropped by the
+   * device while it could not send). Records lost after the last one stored cannot be told from
+   * records not yet taken.
    */
-  public record SessionCount(String device, String life, long bdSeq, long records, long lastRecord) {
+  public record SessionCount(String device, String life, long boot, long records, long lastRecord) {
     public long missing() {
       return lastRecord + 1 - records;
     }
@@ -111,17 +111,19 @@ public final class TelemetryReader implements AutoCloseable {
   }
 
   private static TelemetryRecord record(ResultSet rows, List<TelemetryRecord.Layer> layers) throws SQLException {
-    return new TelemetryRecord(rows.getString(1), rows.getString(2), rows.getLong(3), rows.getLong(4),
-        rows.getInt(5), rows.getLong(6), rows.getLong(7), rows.getLong(8), rows.getLong(9), rows.getLong(10),
+    return new TelemetryRecord(rows.getString(1), rows.getString(2), rows.getString(16), rows.getLong(17),
+        rows.getLong(3), rows.getLong(4), rows.getInt(5), rows.getLong(6), rows.getLong(7), rows.getLong(8), rows.getLong(9), rows.getLong(10),
         rows.getInt(11), layers);
   }
 
   private static boolean sameKey(TelemetryRecord a, TelemetryRecord b) {
-    return a.device().equals(b.device()) && a.bdSeq() == b.bdSeq() && a.recordCounter() == b.recordCounter();
+    return a.device().equals(b.device()) && a.life().equals(b.life()) && a.bootCount() == b.bootCount()
+        && a.recordCounter() == b.recordCounter();
   }
 
   private static TelemetryRecord withLayers(TelemetryRecord r, List<TelemetryRecord.Layer> layers) {
-    return new TelemetryRecord(r.device(), r.group(), r.bdSeq(), r.recordCounter(), r.trainingState(),
+    return new TelemetryRecord(r.device(), r.group(), r.life(), r.bootCount(), r.bdSeq(), r.recordCounter(),
+        r.trainingState(),
         r.deviceTimeMs(), r.samplesSeen(), r.epoch(), r.stepMicros(), r.ramUsed(), r.learningRateQ24(),
         List.copyOf(layers));
   }
@@ -154,7 +156,7 @@ public final class TelemetryReader implements AutoCloseable {
     }
   }
 
-  /** How many records each session has stored, and how many it misses. */
+  /** How many records each boot of each device life has stored, and how many it misses. */
   public synchronized List<SessionCount> sessions() throws IOException {
     List<SessionCount> sessions = new ArrayList<>();
     try (PreparedStatement query = connection.prepareStatement(SESSIONS);
@@ -170,7 +172,7 @@ public final class TelemetryReader implements AutoCloseable {
     }
   }
 
-  /** Records missing, per device (sessions added up). */
+  /** Records missing, per device (its lives and boots added up). */
   public Map<String, Long> missingByDevice() throws IOException {
     Map<String, Long> missing = new TreeMap<>();
     for (SessionCount session : sessions()) {

@@ -1,14 +1,19 @@
 package dev.spela.fleet;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
- * One DATA record as a collector stores it (PROTOCOL.md, DATA and "Telemetry storage"), keyed by
- * {@code (device, bdSeq, recordCounter)}. Q15 / Q16 / Q24 fields are kept as the integers sent.
+ * One DATA record as a collector stores it (PROTOCOL.md, DATA and section 9), keyed by {@code
+ * (device, life, bootCount, recordCounter)}; {@code bdSeq} is the session it was sent in. The life
+ * is the device's {@code lifeId} as text ({@link #life(long)}). Q15 / Q16 / Q24 fields are kept as
+ * the integers sent.
  */
 public record TelemetryRecord(
     String device,
     String group,
+    String life,
+    long bootCount,
     long bdSeq,
     long recordCounter,
     int trainingState,
@@ -35,8 +40,8 @@ public record TelemetryRecord(
     }
   }
 
-  /** The idempotency key within one device: session and record number. */
-  public long key() {
-    return bdSeq << 32 | recordCounter;
+  /** A life id as stored: 16 hexadecimal digits, or '' for none (0). */
+  public static String life(long lifeId) {
+    return lifeId == 0 ? "" : String.format(Locale.ROOT, "%016x", lifeId);
   }
 }

@@ -39,20 +39,20 @@ public final class TelemetryStore implements AutoCloseable {
   public static final String FILE_NAME = "telemetry.db";
 
   /** Columns of a record row, as {@link #storeAll} binds them. */
-  private static final String RECORD_COLUMNS = "device, device_group, bd_seq, record, training_state, device_time_ms,"
-      + " samples_seen, epoch, step_micros, ram_used, learning_rate_q24, layer_count, stored_ms";
-  private static final int RECORD_PARAMETERS = 13;
+  private static final String RECORD_COLUMNS = "device, life, boot_count, device_group, bd_seq, record, training_state,"
+      + " device_time_ms, samples_seen, epoch, step_micros, ram_used, learning_rate_q24, layer_count, stored_ms";
+  private static final int RECORD_PARAMETERS = 15;
   private static final String LAYER_COLUMNS =
-      "device, bd_seq, record, layer, accuracy_q15, loss_q15, weight_norm_q16";
-  private static final int LAYER_PARAMETERS = 7;
+      "device, life, boot_count, record, layer, accuracy_q15, loss_q15, weight_norm_q16";
+  private static final int LAYER_PARAMETERS = 8;
   /**
    * Rows per INSERT: one statement of many rows costs far less than many statements (PostgreSQL
    * most of all), within both databases' limit of bound parameters (SQLite: 32,766).
    */
   private static final int ROWS_PER_STATEMENT = 500;
   private static final String INSERT_SESSION =
-      "INSERT INTO device_session (device, bd_seq, device_group, board, boot_count, image_sha256,"
-          + " layer_count, class_count, born_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+      "INSERT INTO device_session (device, life, bd_seq, device_group, board, boot_count, image_sha256,"
+          + " layer_count, class_count, born_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
           + " ON CONFLICT DO NOTHING";
   private static final String INSERT_EVALUATION =
       "INSERT INTO evaluation (device, bd_seq, command_id, samples_seen, evaluated_samples,"
@@ -64,7 +64,8 @@ public final class TelemetryStore implements AutoCloseable {
   /** Batch order: the same for every collector, so concurrent transactions never deadlock. */
   private static final Comparator<TelemetryRecord> KEY_ORDER =
       Comparator.comparing(TelemetryRecord::device)
-          .thenComparingLong(TelemetryRecord::bdSeq)
+          .thenComparing(TelemetryRecord::life)
+          .thenComparingLong(TelemetryRecord::bootCount)
           .thenComparingLong(TelemetryRecord::recordCounter);
 
   private final String url;
@@ -195,13 +196,15 @@ public final class TelemetryStore implements AutoCloseable {
   /** Inserts records with distinct keys; returns those that were new. */
   private List<TelemetryRecord> insertRecords(List<TelemetryRecord> chunk, long now) throws SQLException {
     String sql = "INSERT INTO telemetry_record (" + RECORD_COLUMNS + ") VALUES "
-        + rows(chunk.size(), RECORD_PARAMETERS) + " ON CONFLICT DO NOTHING RETURNING device, bd_seq, record";
+        + rows(chunk.size(), RECORD_PARAMETERS) + " ON CONFLICT DO NOTHING RETURNING device, life, boot_count, record";
     Map<String, TelemetryRecord> byKey = new HashMap<>();
     try (PreparedStatement insert = connection.prepareStatement(sql)) {
       int i = 1;
       for (TelemetryRecord r : chunk) {
-        byKey.put(key(r.device(), r.bdSeq(), r.recordCounter()), r);
+        byKey.put(key(r.device(), r.life(), r.bootCount(), r.recordCounter()), r);
         insert.setString(i++, r.device());
+        insert.setString(i++, r.life());
+        insert.setLong(i++, r.bootCount());
         insert.setString(i++, r.group());
         insert.setLong(i++, r.bdSeq());
         insert.setLong(i++, r.recordCounter());
@@ -218,7 +221,7 @@ public final class TelemetryStore implements AutoCloseable {
       List<TelemetryRecord> fresh = new ArrayList<>();
       try (ResultSet added = insert.executeQuery()) {
         while (added.next()) {
-          fresh.add(byKey.get(key(added.getString(1), added.getLong(2), added.getLong(3))));
+          fresh.add(byKey.get(key(added.getString(1), added.getString(2), added.getLong(3), added.getLong(4))));
         }
       }
       return fresh;
@@ -235,7 +238,8 @@ public final class TelemetryStore implements AutoCloseable {
         int k = (int) row[1];
         TelemetryRecord.Layer layer = r.layers().get(k);
         insert.setString(i++, r.device());
-        insert.setLong(i++, r.bdSeq());
+        insert.setString(i++, r.life());
+        insert.setLong(i++, r.bootCount());
         insert.setLong(i++, r.recordCounter());
         insert.setInt(i++, k + 1);
         insert.setInt(i++, layer.accuracyQ15());
@@ -252,8 +256,8 @@ public final class TelemetryStore implements AutoCloseable {
     return String.join(", ", Collections.nCopies(rows, row));
   }
 
-  private static String key(String device, long bdSeq, long record) {
-    return device + '/' + bdSeq + '/' + record;
+  private static String key(String device, String life, long boot, long record) {
+    return device + '/' + life + '/' + boot + '/' + record;
   }
 
   /** Stores a device session from its BIRTH (once per session). */
@@ -261,6 +265,7 @@ public final class TelemetryStore implements AutoCloseable {
     try (PreparedStatement insert = connection.prepareStatement(INSERT_SESSION)) {
       int i = 1;
       insert.setString(i++, device.id());
+      insert.setString(i++, device.life());
       insert.setLong(i++, device.bdSeq());
       insert.setString(i++, device.group());
       insert.setString(i++, device.board());

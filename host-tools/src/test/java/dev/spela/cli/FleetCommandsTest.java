@@ -1,14 +1,23 @@
 package dev.spela.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.boards.Names;
+import dev.spela.fleet.EmbeddedBroker;
+import dev.spela.fleet.FleetDemo;
+import dev.spela.fleet.HostConnection;
+import dev.spela.protocols.fleet.BirthMessage;
+import dev.spela.protocols.fleet.FleetProtocol;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,6 +69,44 @@ class FleetCommandsTest {
   void anUnreachableBrokerIsAOneLineFailure() {
     assertOneLineError(SpelaCommand.EXIT_FAILURE,
         run("devices", "--broker", "ssl://127.0.0.1:1", "--wait", "1"), "cannot connect to MQTT broker");
+  }
+
+  @Test
+  void aFlashWithoutAVerdictSaysHowLongItWaited(@TempDir Path dir) throws Exception {
+    Path image = Files.write(dir.resolve("model.img"), FleetDemo.untrainedImage(new int[] {784, 32, 16}, 10, 0.01, 1));
+    try (EmbeddedBroker broker = EmbeddedBroker.start()) {
+      // A device that announces it takes images, then never answers the offer.
+      byte[] birth = new byte[FleetProtocol.HEADER_LENGTH + BirthMessage.BODY_LENGTH];
+      BirthMessage message = new BirthMessage();
+      message.wrapForEncode(birth, 0, birth.length, 0, 1);
+      message.board(Names.of("nrf52840")).runtimeVersion(0, 1)
+          .capabilities(BirthMessage.CAN_TRAIN | BirthMessage.CAN_RECEIVE_IMAGES).bootCount(1)
+          .memory(262_144, 90_112, 1_048_576, 0).imageSlot(131_072, 12).deviceTimeMs(1);
+      HostConnection[] device = new HostConnection[1];
+      device[0] = HostConnection.connect(broker.url(), "vd-silent", null, (topic, payload) -> {
+        try {
+          device[0].publish("spela/v2/lab/BIRTH/vd-silent", birth, 1, false);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      try (HostConnection silent = device[0]) {
+        silent.subscribe("spela/v2/STATE/timeout-host", 1);
+        assertOneLineError(SpelaCommand.EXIT_FAILURE, run("flash", "--device", "vd-silent", image.toString(),
+            "--timeout", "2", "--broker", broker.url(), "--host-id", "timeout-host"), "no verdict from vd-silent within 2 s");
+      }
+    }
+  }
+
+  @Test
+  void pahoStackTracesShowOnlyWithVerbose() {
+    // Paho's SEVERE "Socket closed" traces when a broker dies go through java.util.logging.
+    java.util.logging.Logger sender =
+        java.util.logging.Logger.getLogger("org.eclipse.paho.mqttv5.client.internal.CommsSender");
+    run("devices", "--broker", "tcp://127.0.0.1:1", "--wait", "1");
+    assertFalse(sender.isLoggable(Level.SEVERE), "silent without --verbose");
+    run("devices", "--broker", "tcp://127.0.0.1:1", "--wait", "1", "--verbose");
+    assertTrue(sender.isLoggable(Level.SEVERE), "heard with --verbose");
   }
 
   @ParameterizedTest

@@ -69,7 +69,7 @@ class MonitorCommandsTest {
   }
 
   private static TelemetryRecord record(long counter) {
-    return new TelemetryRecord("vd-1", "lab", 7, counter, 1, 1_700_000_000_000L, 100 * (counter + 1), 0, 850,
+    return new TelemetryRecord("vd-1", "lab", "00000000000000a1", 2, 7, counter, 1, 1_700_000_000_000L, 100 * (counter + 1), 0, 850,
         90_112, 167_772, List.of(new TelemetryRecord.Layer(26_624, -16_384, 212_992),
             new TelemetryRecord.Layer(29_696, -23_552, 98_304)));
   }
@@ -82,12 +82,12 @@ class MonitorCommandsTest {
     }
     assertEquals(0, run("telemetry", "export", "--run", run.toString(), "--format", "csv"), err.toString());
     assertEquals(List.of(
-        "device,group,bdSeq,record,state,deviceTimeMs,samplesSeen,epoch,stepMicros,ramUsed,learningRateQ24,layer,"
-            + "accuracyQ15,lossQ15,weightNormQ16",
-        "vd-1,lab,7,0,1,1700000000000,100,0,850,90112,167772,1,26624,-16384,212992",
-        "vd-1,lab,7,0,1,1700000000000,100,0,850,90112,167772,2,29696,-23552,98304",
-        "vd-1,lab,7,1,1,1700000000000,200,0,850,90112,167772,1,26624,-16384,212992",
-        "vd-1,lab,7,1,1,1700000000000,200,0,850,90112,167772,2,29696,-23552,98304"), out.toString().lines().toList());
+        "device,group,life,boot,record,bdSeq,state,deviceTimeMs,samplesSeen,epoch,stepMicros,ramUsed,"
+            + "learningRateQ24,layer,accuracyQ15,lossQ15,weightNormQ16",
+        "vd-1,lab,00000000000000a1,2,0,7,1,1700000000000,100,0,850,90112,167772,1,26624,-16384,212992",
+        "vd-1,lab,00000000000000a1,2,0,7,1,1700000000000,100,0,850,90112,167772,2,29696,-23552,98304",
+        "vd-1,lab,00000000000000a1,2,1,7,1,1700000000000,200,0,850,90112,167772,1,26624,-16384,212992",
+        "vd-1,lab,00000000000000a1,2,1,7,1,1700000000000,200,0,850,90112,167772,2,29696,-23552,98304"), out.toString().lines().toList());
 
     Path file = run.resolve("records.jsonl");
     assertEquals(0, run("telemetry", "export", "--store", TelemetryStore.sqliteUrl(run), "--format", "JSONL", "-o",
@@ -96,6 +96,8 @@ class MonitorCommandsTest {
     assertEquals(2, lines.size());
     JsonNode first = Json.mapper().readTree(lines.get(0));
     assertEquals(0, first.path("record").asInt());
+    assertEquals("00000000000000a1", first.path("life").asText());
+    assertEquals(2, first.path("boot").asInt());
     assertEquals(2, first.path("layers").path(1).path("layer").asInt(), "layers numbered from 1");
     assertEquals(-23_552, first.path("layers").path(1).path("lossQ15").asInt());
     assertTrue(err.toString().contains("2 records written to " + file), err.toString());

@@ -19,11 +19,11 @@ class LiveFleetTest {
   private static DeviceView birth(long bdSeq, int trainingState, String image, long pendingTransfer) {
     return new DeviceView("vd-1", "lab", "nrf52840", bdSeq, bdSeq, true, 0x1F, trainingState, 0, 2, 10, 167_772,
         262_144, 90_112, 1_048_576, 131_072, 131_072, 10, image.isEmpty() ? 0 : 54_584, image, pendingTransfer,
-        pendingTransfer == 0 ? 0 : 4096, 1_700_000_000_000L);
+        pendingTransfer == 0 ? 0 : 4096, 1_700_000_000_000L, "");
   }
 
   private static TelemetryRecord record(long bdSeq, long counter, int state, long epoch) {
-    return new TelemetryRecord("vd-1", "lab", bdSeq, counter, state, 0, 100 * (counter + 1), epoch, 850, 90_112,
+    return new TelemetryRecord("vd-1", "lab", "", bdSeq, bdSeq, counter, state, 0, 100 * (counter + 1), epoch, 850, 90_112,
         167_772, List.of(new TelemetryRecord.Layer(16_384, -8_192, 65_536)));
   }
 

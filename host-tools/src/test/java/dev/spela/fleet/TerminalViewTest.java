@@ -15,7 +15,7 @@ class TerminalViewTest {
   void closingDrawsTheLastFrameAndNothingDrawsOverWhatIsPrintedAfter() {
     LiveFleet fleet = new LiveFleet("test", "db", new ModelCatalogue(List.of()));
     fleet.birth(new DeviceView("vd-1", "lab", "nrf52840", 1, 1, true, 0x1F, 1, 0, 2, 10, 167_772, 262_144, 90_112,
-        1_048_576, 131_072, 131_072, 10, 0, "", 0, 0, 1L));
+        1_048_576, 131_072, 131_072, 10, 0, "", 0, 0, 1L, ""));
     ByteArrayOutputStream screen = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(screen, true, StandardCharsets.UTF_8);
     TerminalView view = TerminalView.start(fleet, out);

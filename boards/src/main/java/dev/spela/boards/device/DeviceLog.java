@@ -3,35 +3,67 @@ package dev.spela.boards.device;
 import dev.spela.agent.AgentEvent;
 import dev.spela.agent.DeviceFlash;
 import dev.spela.agent.Reports;
+import dev.spela.boards.RepeatedLines;
 import dev.spela.protocols.fleet.CodeNames;
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.VerdictMessage;
 import dev.spela.runtime.RuntimeStatus;
+import org.tinylog.Level;
 import org.tinylog.Logger;
 
 /**
  * A virtual device's reports as log lines, one per event, prefixed with the device id: warnings
- * at WARN, the rest at DEBUG (INFO for what an operator of one device wants to see).
+ * at WARN, the rest at DEBUG (INFO for what an operator of one device wants to see). Dropped
+ * messages that repeat are one line with a count ({@link RepeatedLines}); a STALE_SESSION drop (a
+ * late will, an old retained STATE: normal after reconnections) is DEBUG.
  */
 final class DeviceLog implements Reports {
 
+  private static final long REPEATS_MILLIS = 10_000;
+
   private final String deviceId;
+  private final String brokerUrl;
+  private final RepeatedLines drops = new RepeatedLines(REPEATS_MILLIS);
 
   DeviceLog(String deviceId) {
+    this(deviceId, "the broker");
+  }
+
+  DeviceLog(String deviceId, String brokerUrl) {
     this.deviceId = deviceId;
+    this.brokerUrl = brokerUrl;
   }
 
   @Override
   public void report(int event, int first, int second) {
-    String line = deviceId + ": " + describe(event, first, second);
-    if (AgentEvent.isWarning(event)) {
-      Logger.warn(line);
-    } else if (event == AgentEvent.RESUMED || event == AgentEvent.TRANSFER_RESUMED
-        || event == AgentEvent.BLOCK_RETRY) {
-      Logger.info(line);
-    } else {
-      Logger.debug(line);
+    String text = event == AgentEvent.BROKER_UNREACHABLE
+        ? "cannot reach " + brokerUrl + ": waiting for it, trying again every " + Math.max(1, first / 1000)
+            + " s at most"
+        : describe(event, first, second);
+    String line = deviceId + ": " + text;
+    switch (level(event, first)) {
+      case WARN -> {
+        String once = event == AgentEvent.MESSAGE_DROPPED ? drops.admit(FleetStatus.name(first), line) : line;
+        if (once != null) {
+          Logger.warn(once);
+        }
+      }
+      case INFO -> Logger.info(line);
+      default -> Logger.debug(line);
     }
+  }
+
+  /** How loud an event is: warnings at WARN but a STALE_SESSION drop, progress at INFO. */
+  static Level level(int event, int first) {
+    if (event == AgentEvent.MESSAGE_DROPPED && first == FleetStatus.STALE_SESSION) {
+      return Level.DEBUG;
+    }
+    if (AgentEvent.isWarning(event)) {
+      return Level.WARN;
+    }
+    return event == AgentEvent.RESUMED || event == AgentEvent.TRANSFER_RESUMED || event == AgentEvent.BLOCK_RETRY
+        ? Level.INFO
+        : Level.DEBUG;
   }
 
   /** One line for an agent event. */

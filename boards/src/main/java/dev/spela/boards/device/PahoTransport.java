@@ -31,21 +31,17 @@ final class PahoTransport implements DeviceLink {
   private final String brokerUrl;
   private final String clientId;
   private final Events events;
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final IMqttActionListener delivered = new IMqttActionListener() {
-    @Override
-    public void onSuccess(IMqttToken token) {
-      inFlight.decrementAndGet();
-    }
-
-    @Override
-    public void onFailure(IMqttToken token, Throwable exception) {
-      inFlight.decrementAndGet();
-    }
-  };
   private final DeviceCredentials credentials;
   private final SSLSocketFactory trust;
   private final ScheduledExecutorService keepAlive;
+  /**
+   * The current connection's QoS 1 publishes the broker has not acknowledged: a new counter for
+   * every connection, so that a closed client's late callbacks cannot touch it. A failed publish
+   * stays counted: it was not acknowledged (the agent sends its record again on the next
+   * connection).
+   */
+  private volatile AtomicInteger inFlight = new AtomicInteger();
+  private IMqttActionListener acknowledged = acknowledged(inFlight);
   private MqttAsyncClient client;
 
   /**
@@ -80,6 +76,8 @@ final class PahoTransport implements DeviceLink {
       throw new IllegalArgumentException("bad broker URL " + brokerUrl + ": " + e.getMessage(), e);
     }
     client = next;
+    inFlight = new AtomicInteger();
+    acknowledged = acknowledged(inFlight);
     next.setCallback(new MqttCallbackExtended() {
       @Override
       public void connectionLost(Throwable cause) {
@@ -149,7 +147,7 @@ final class PahoTransport implements DeviceLink {
       inFlight.incrementAndGet();
     }
     try {
-      current.publish(string(topic, topicLength), copy, qos, false, null, qos > 0 ? delivered : null);
+      current.publish(string(topic, topicLength), copy, qos, false, null, qos > 0 ? acknowledged : null);
       return 0;
     } catch (MqttException | RuntimeException e) {
       if (qos > 0) {
@@ -163,6 +161,18 @@ final class PahoTransport implements DeviceLink {
   @Override
   public int inFlight() {
     return inFlight.get();
+  }
+
+  private static IMqttActionListener acknowledged(AtomicInteger unacknowledged) {
+    return new IMqttActionListener() {
+      @Override
+      public void onSuccess(IMqttToken token) {
+        unacknowledged.decrementAndGet();
+      }
+
+      @Override
+      public void onFailure(IMqttToken token, Throwable exception) {}
+    };
   }
 
   @Override

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -88,6 +89,7 @@ public final class VirtualDevice implements AutoCloseable {
 
   private static final long MAX_IDLE_MILLIS = 1_000;
   private static final long CLOCK_ORIGIN = System.nanoTime();
+  private static final SecureRandom LIFE_IDS = new SecureRandom();
 
   private final String deviceId;
   private final Queue<Event> events = new ConcurrentLinkedQueue<>();
@@ -137,9 +139,10 @@ public final class VirtualDevice implements AutoCloseable {
             (int) limits.layout(capacity).bytes())
         .maxBlockLog2(limits.maxBlockLog2())
         .wallClock(true)
-        .telemetry(config.recordEvery(), config.checkpointEvery(), config.epochs());
+        .telemetry(config.recordEvery(), config.checkpointEvery(), config.epochs())
+        .newLifeId(newLifeId());
     agent = new DeviceAgent(agentConfig, flash, transport, new DatasetSensor(config.data()), new SystemClock(),
-        new DeviceLog(deviceId));
+        new DeviceLog(deviceId, config.brokerUrl()));
   }
 
   /**
@@ -458,6 +461,15 @@ public final class VirtualDevice implements AutoCloseable {
       transport.drop();
       agent.onConnectionLost();
     }
+  }
+
+  /** A random, non-zero life id (taken only if the device's state is created on this start). */
+  private static long newLifeId() {
+    long life = 0;
+    while (life == 0) {
+      life = LIFE_IDS.nextLong();
+    }
+    return life;
   }
 
   /** The JVM's clocks: wall-clock milliseconds for messages, a monotonic clock for timers. */

@@ -1,7 +1,6 @@
 package dev.spela.fleet.security;
 
 import dev.spela.fleet.ClaimService;
-import dev.spela.fleet.DropLog;
 import dev.spela.fleet.HostConnection;
 import dev.spela.fleet.Provisioner.Provisioned;
 import dev.spela.fleet.security.FleetAccounts.Account;
@@ -19,6 +18,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -40,14 +40,17 @@ public final class SecureProvisioner implements ClaimService {
   private static final String REQUESTS = "spela/v2/PROVISION/REQ/";
   private static final String REPLIES = "spela/v2/PROVISION/REPLY/";
 
+  private static final long SUMMARY_NANOS = 60_000_000_000L;
+
   private final FleetSecurity fleet;
   private final byte[] batchSecret;
   private final Options options;
   private final Consumer<Provisioned> listener;
   private final byte[] hostKey;
   private final Map<String, byte[]> lastReply = new HashMap<>();
-  private final DropLog drops = new DropLog("claim");
+  private final Map<String, AtomicInteger> drops = new ConcurrentHashMap<>();
   private final AtomicInteger answered = new AtomicInteger();
+  private long lastSummary = System.nanoTime();
   private final Name name = new Name();
   private HostConnection connection;
 
@@ -108,7 +111,8 @@ public final class SecureProvisioner implements ClaimService {
 
   /** Claims dropped for {@code reason} (BAD_TOPIC, BAD_FIELD, BAD_MAC, RATE_LIMITED, FAILED). */
   public int dropped(String reason) {
-    return drops.count(reason);
+    AtomicInteger count = drops.get(reason);
+    return count == null ? 0 : count.get();
   }
 
   @Override
@@ -221,6 +225,16 @@ public final class SecureProvisioner implements ClaimService {
   }
 
   private void drop(String reason, String claimId) {
-    drops.drop(reason, "'" + claimId + "'");
+    int count = drops.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
+    long now = System.nanoTime();
+    if (count == 1) {
+      Logger.warn(
+          "dropped a claim for '{}': {} (further drops are summed up once a minute)",
+          claimId,
+          reason);
+    } else if (now - lastSummary > SUMMARY_NANOS) {
+      lastSummary = now;
+      Logger.warn("claims dropped so far: {}", drops);
+    }
   }
 }

@@ -3,9 +3,9 @@ package dev.spela.protocols.fleet;
 import dev.spela.protocols.subset.SteadyState;
 
 /**
- * A device's counters for one MQTT session (PROTOCOL.md section 2): the session's {@code bdSeq},
- * the 8-bit {@code seq} of its messages (0 in each BIRTH) and the 32-bit DATA record counter (which
- * a re-BIRTH does not reset, so record keys stay unique within the session).
+ * A device's message counters (PROTOCOL.md section 2): the MQTT session's {@code bdSeq} and the
+ * 8-bit {@code seq} of its messages (0 in each BIRTH), and the boot's 32-bit DATA record counter,
+ * which neither a re-BIRTH nor a new session resets (with the life and boot count it keys a record).
  */
 @SteadyState
 public final class DeviceSession {
@@ -14,11 +14,15 @@ public final class DeviceSession {
   private int seq;
   private int recordCounter;
 
+  /** A new boot: records are numbered from 0 again. */
+  public void boot() {
+    recordCounter = 0;
+  }
+
   /** Starts a session: call with the incremented, persisted bdSeq before connecting. */
   public void begin(int bdSeq) {
     this.bdSeq = bdSeq;
     seq = 0;
-    recordCounter = 0;
   }
 
   public int bdSeq() {
@@ -38,7 +42,7 @@ public final class DeviceSession {
     return next;
   }
 
-  /** The counter of the next DATA record, taken whether the record is published or skipped. */
+  /** The number of the next DATA record of this boot, taken whether the record is sent or not. */
   public int nextRecord() {
     return recordCounter++;
   }

@@ -7,8 +7,9 @@ import org.junit.jupiter.api.Test;
 class DeviceSessionTest {
 
   @Test
-  void seqWrapsAt256WhileTheRecordCounterKeepsCounting() {
+  void seqWrapsAt256WhileTheRecordCounterKeepsCountingUntilTheNextBoot() {
     DeviceSession session = new DeviceSession();
+    session.boot();
     session.begin(42);
     assertEquals(0, session.birthSeq());
     int lastSeq = 0;
@@ -24,6 +25,9 @@ class DeviceSessionTest {
     assertEquals(300, session.nextRecord(), "... but not the record counter");
     session.begin(43);
     assertEquals(43, session.bdSeq());
-    assertEquals(0, session.nextRecord(), "a new session restarts it");
+    assertEquals(0, session.birthSeq(), "a new session restarts seq ...");
+    assertEquals(301, session.nextRecord(), "... but records are numbered per boot");
+    session.boot();
+    assertEquals(0, session.nextRecord(), "a new boot restarts them");
   }
 }

@@ -414,11 +414,14 @@ abstract class FleetScenarios {
       try {
         DeviceView reborn = fleet.awaitDevice("kill-1", d -> d.bootCount() == 2, WAIT).orElseThrow();
         assertEquals("training", reborn.trainingStateName(), "it goes on training after the restart");
-        // It trains from the checkpoint at once, reporting when connected: record r of the new
-        // session was taken 100 * (r + 1) samples after the checkpoint.
+        // It trains from the checkpoint at once and keeps its records until it is connected; they
+        // come oldest first, so the boot's record 0 is the first: its window ended 100 samples
+        // after the checkpoint.
         assertTrue(fleet.await(h -> records.stream().anyMatch(r -> r.bdSeq() == reborn.bdSeq()), WAIT));
         TelemetryRecord firstAfter = records.stream().filter(r -> r.bdSeq() == reborn.bdSeq()).findFirst().orElseThrow();
-        long checkpoint = firstAfter.samplesSeen() - 100 * (firstAfter.recordCounter() + 1);
+        assertEquals(0, firstAfter.recordCounter(), "the boot's first record arrives first");
+        assertEquals(2, firstAfter.bootCount());
+        long checkpoint = firstAfter.samplesSeen() - 100;
         assertEquals(0, checkpoint % 200, "checkpoints are taken every 2 records of 100 samples: " + checkpoint);
         // The device had trained at least as far as its last record that reached the host, so its
         // last checkpoint is at most one checkpoint interval behind that. (How far ahead it was

@@ -23,11 +23,13 @@ final class Mosquitto implements AutoCloseable {
   static final Path BINARY = Path.of("/usr/sbin/mosquitto");
 
   private final Process process;
+  private final Path conf;
   private final int port;
   private final BlockingQueue<String> output = new LinkedBlockingQueue<>();
 
-  private Mosquitto(Process process, int port) {
+  private Mosquitto(Process process, Path conf, int port) {
     this.process = process;
+    this.conf = conf;
     this.port = port;
   }
 
@@ -62,7 +64,7 @@ final class Mosquitto implements AutoCloseable {
     assertTrue(Files.isExecutable(BINARY),
         BINARY + " is missing: install Mosquitto (apt-get install mosquitto mosquitto-clients, as .ci/run does)");
     Process process = new ProcessBuilder(BINARY.toString(), "-c", conf.toString()).redirectErrorStream(true).start();
-    Mosquitto mosquitto = new Mosquitto(process, port);
+    Mosquitto mosquitto = new Mosquitto(process, conf, port);
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = in.readLine()) != null; ) {
@@ -94,6 +96,12 @@ final class Mosquitto implements AutoCloseable {
   void reload() throws IOException, InterruptedException {
     Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
     assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP mosquitto");
+  }
+
+  /** Stops this broker and starts it again on the same port and configuration (a broker restart). */
+  Mosquitto restart() throws IOException, InterruptedException {
+    close();
+    return start(conf, port);
   }
 
   int port() {

@@ -45,7 +45,7 @@ class PostgresTelemetryTest {
   }
 
   private static TelemetryRecord record(String device, long bdSeq, long counter) {
-    return new TelemetryRecord(device, "lab", bdSeq, counter, 1, 1_700_000_000_000L + counter, 100 * (counter + 1),
+    return new TelemetryRecord(device, "lab", "", bdSeq, bdSeq, counter, 1, 1_700_000_000_000L + counter, 100 * (counter + 1),
         0, 850, 90_112, 167_772, List.of(new TelemetryRecord.Layer(26_624, -16_384, 212_992)));
   }
 

@@ -45,42 +45,76 @@ interface TestBroker extends AutoCloseable {
   /** Makes the broker take the fleet's current accounts (HiveMQ: nothing to do; Mosquitto: SIGHUP). */
   default void reloadAccounts() throws IOException {}
 
+  /**
+   * Stops the broker and starts it again on the same port: clients lose their connections, and
+   * everything the broker kept in memory (retained messages, sessions) is gone.
+   */
+  void restart() throws IOException, InterruptedException;
+
   @Override
   void close();
 
   /** The embedded HiveMQ CE broker that spela broker --insecure runs: plain MQTT, anonymous. */
   static TestBroker embedded() throws IOException {
-    EmbeddedBroker broker = EmbeddedBroker.start();
-    return plain(broker.url(), broker::close);
-  }
-
-  /** A real Mosquitto 2 broker, plain and anonymous, configured in {@code dir}. */
-  static TestBroker mosquitto(Path dir) throws IOException, InterruptedException {
-    Mosquitto mosquitto = Mosquitto.start(dir);
-    return plain(mosquitto.url(), mosquitto::close);
-  }
-
-  private static TestBroker plain(String url, Runnable close) {
     return new TestBroker() {
+      private EmbeddedBroker broker = EmbeddedBroker.start();
+
       @Override
       public String url() {
-        return url;
+        return broker.url();
+      }
+
+      @Override
+      public void restart() throws IOException {
+        int port = broker.port();
+        broker.close();
+        broker = EmbeddedBroker.start(port);
       }
 
       @Override
       public void close() {
-        close.run();
+        broker.close();
+      }
+    };
+  }
+
+  /** A real Mosquitto 2 broker, plain and anonymous, configured in {@code dir}. */
+  static TestBroker mosquitto(Path dir) throws IOException, InterruptedException {
+    return new TestBroker() {
+      private Mosquitto mosquitto = Mosquitto.start(dir);
+
+      @Override
+      public String url() {
+        return mosquitto.url();
+      }
+
+      @Override
+      public void restart() throws IOException, InterruptedException {
+        mosquitto = mosquitto.restart();
+      }
+
+      @Override
+      public void close() {
+        mosquitto.close();
       }
     };
   }
 
   /** The embedded broker as spela broker runs it by default: TLS, the fleet's accounts and policy. */
   static TestBroker secureEmbedded(FleetSecurity fleet) throws IOException {
-    EmbeddedBroker broker = EmbeddedBroker.startSecure(fleet);
     return new Secured(fleet) {
+      private EmbeddedBroker broker = EmbeddedBroker.startSecure(fleet);
+
       @Override
       public String url() {
         return broker.url();
+      }
+
+      @Override
+      public void restart() throws IOException {
+        int port = broker.port();
+        broker.close();
+        broker = EmbeddedBroker.startSecure(port, "127.0.0.1", fleet);
       }
 
       @Override
@@ -100,8 +134,10 @@ interface TestBroker extends AutoCloseable {
     String user = "root".equals(System.getProperty("user.name")) ? "root" : null;
     MosquittoConfig.Listeners listeners = new MosquittoConfig.Listeners("127.0.0.1", devicePort, hostPort, user);
     Path configDir = dir.resolve("mosquitto");
-    Mosquitto mosquitto = Mosquitto.start(MosquittoConfig.write(fleet, configDir, listeners), devicePort);
+    Mosquitto started = Mosquitto.start(MosquittoConfig.write(fleet, configDir, listeners), devicePort);
     return new Secured(fleet) {
+      private Mosquitto mosquitto = started;
+
       @Override
       public String url() {
         return "ssl://127.0.0.1:" + devicePort;
@@ -121,6 +157,11 @@ interface TestBroker extends AutoCloseable {
           Thread.currentThread().interrupt();
           throw new IOException("interrupted while reloading Mosquitto", e);
         }
+      }
+
+      @Override
+      public void restart() throws IOException, InterruptedException {
+        mosquitto = mosquitto.restart();
       }
 
       @Override

@@ -1,0 +1,91 @@
+package dev.spela.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spela.protocols.fleet.BirthMessage;
+import dev.spela.protocols.fleet.CommandMessage;
+import dev.spela.protocols.fleet.DataMessage;
+import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.FleetStatus;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Store and forward on the device (PROTOCOL.md section 9): records wait in a bounded buffer while
+ * they cannot be sent, leave it only when the broker acknowledges them, are sent again after a
+ * lost connection, and when the buffer is full the oldest is dropped and counted; the telemetry
+ * window doubles while the buffer is over half full.
+ */
+class RecordBufferTest {
+
+  private static DataMessage data(FakeTransport.Sent sent) {
+    DataMessage data = new DataMessage();
+    assertEquals(FleetStatus.OK, data.wrap(sent.payload(), 0, sent.payload().length));
+    return data;
+  }
+
+  private static List<Integer> numbers(List<FakeTransport.Sent> sent) {
+    List<Integer> numbers = new ArrayList<>();
+    for (FakeTransport.Sent s : sent) {
+      numbers.add(data(s).recordCounter());
+    }
+    return numbers;
+  }
+
+  private static TestDevice trainingDevice(int buffer) {
+    TestDevice device = new TestDevice();
+    device.config.recordBuffer(buffer);
+    device.program(TestDevice.image(41, 32, 8)).power().online();
+    device.command(CommandMessage.START, 0);
+    return device;
+  }
+
+  @Test
+  void unacknowledgedRecordsAreSentAgainAfterALostConnection() {
+    TestDevice device = trainingDevice(64);
+    FakeTransport transport = device.transport;
+    transport.inFlight = 3; // the broker has not acknowledged the next three publishes
+    device.rounds(6); // records 0, 1, 2
+    assertEquals(List.of(0, 1, 2), numbers(transport.sent(FleetProtocol.DATA)));
+    device.agent.onConnectionLost();
+    transport.inFlight = 0;
+    device.now += 10_000;
+    device.rounds(1);
+    transport.connecting = false;
+    device.agent.onConnected();
+    transport.sent.clear();
+    device.hostState(true);
+    BirthMessage birth = new BirthMessage();
+    byte[] b = transport.last(FleetProtocol.BIRTH).payload();
+    assertEquals(FleetStatus.OK, birth.wrap(b, 0, b.length));
+    assertEquals(64, birth.recordBufferCapacity());
+    assertTrue(birth.bufferedRecords() >= 3, "the unacknowledged records wait: " + birth.bufferedRecords());
+    device.rounds(1);
+    List<Integer> resent = numbers(transport.sent(FleetProtocol.DATA));
+    assertEquals(List.of(0, 1, 2), resent.subList(0, 3), "sent again, oldest first");
+    assertEquals(transport.bdSeq(), data(transport.sent(FleetProtocol.DATA).get(0)).bdSeq(),
+        "in the session they are sent in");
+  }
+
+  @Test
+  void aFullBufferDropsTheOldestCountsItAndWidensTheWindow() {
+    TestDevice device = trainingDevice(8);
+    FakeTransport transport = device.transport;
+    device.hostState(false); // the primary goes away: records wait
+    device.rounds(200);
+    device.hostState(true);
+    device.rounds(1);
+    List<FakeTransport.Sent> sent = transport.sent(FleetProtocol.DATA);
+    assertEquals(8, sent.size(), "the buffer's capacity, then the window is full");
+    DataMessage oldest = data(sent.get(0));
+    DataMessage newest = data(sent.get(7));
+    assertTrue(oldest.recordCounter() > 0, "the oldest were dropped");
+    assertEquals(oldest.recordCounter(), oldest.recordsDropped(), "and counted");
+    assertEquals(7, oldest.bufferedRecords(), "records waiting after the oldest");
+    assertEquals(0, newest.bufferedRecords());
+    assertTrue(newest.windowSamples() > 50, "a wider window under backpressure: " + newest.windowSamples());
+    assertTrue(newest.windowSamples() <= 50 << DeviceAgent.MAX_WINDOW_SHIFT);
+  }
+}

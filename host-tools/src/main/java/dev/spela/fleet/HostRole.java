@@ -1,0 +1,117 @@
+package dev.spela.fleet;
+
+import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.HostStateMessage;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.tinylog.Logger;
+
+/**
+ * A host program's STATE (PROTOCOL.md section 7). The <em>primary</em> (monitor, demo) owns the
+ * retained STATE and its will, with a session newer than any seen on its topic; it keeps that
+ * session for the life of the program (an automatic reconnection re-sends the same will) and
+ * announces itself again when its topic reports it offline (a late will, an old retained message).
+ * A <em>secondary</em> (a short command) announces itself online, not retained, with no will,
+ * never offline: devices answer with a BIRTH and keep following their primary.
+ */
+final class HostRole {
+
+  private final String topic;
+  private final boolean primary;
+  private final long session;
+  private final AtomicLong largestSeen = new AtomicLong(Long.MIN_VALUE);
+  private final CountDownLatch echo = new CountDownLatch(1);
+  private final AtomicBoolean takenOver = new AtomicBoolean();
+
+  private HostRole(String topic, boolean primary, long session) {
+    this.topic = topic;
+    this.primary = primary;
+    this.session = session;
+  }
+
+  /** A primary with a session after both now and {@code newerThan} (a session already seen). */
+  static HostRole primary(String topic, long newerThan) {
+    return new HostRole(topic, true, Math.max(System.currentTimeMillis(), newerThan + 1));
+  }
+
+  static HostRole secondary(String topic) {
+    return new HostRole(topic, false, System.currentTimeMillis());
+  }
+
+  String topic() {
+    return topic;
+  }
+
+  long session() {
+    return session;
+  }
+
+  boolean retained() {
+    return primary;
+  }
+
+  /** The primary's will (STATE offline, retained); a secondary has none. */
+  HostConnection.Will will() {
+    return primary ? new HostConnection.Will(topic, offline(), true) : null;
+  }
+
+  byte[] online() {
+    return state(true);
+  }
+
+  byte[] offline() {
+    return state(false);
+  }
+
+  private byte[] state(boolean online) {
+    byte[] buffer = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH];
+    HostStateMessage state = new HostStateMessage();
+    state.wrapForEncode(buffer, 0, buffer.length, 0, 0);
+    state.state(online, primary ? HostStateMessage.PRIMARY : HostStateMessage.SECONDARY, session);
+    return buffer;
+  }
+
+  /** The largest primary session seen on the topic other than this host's (MIN_VALUE: none). */
+  long largestSeen() {
+    return largestSeen.get();
+  }
+
+  /**
+   * Waits until this host's own online STATE has come back on its topic (a retained STATE there
+   * arrives before it), at most {@code timeout}.
+   */
+  void awaitOwnState(Duration timeout) throws InterruptedException {
+    if (!echo.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      Logger.debug("own STATE not seen on {} within {} s", topic, timeout.toSeconds());
+    }
+  }
+
+  /**
+   * Takes a STATE from the topic (decoded); returns true if the host must announce itself again:
+   * a primary reported offline with a session not after its own.
+   */
+  boolean onState(HostStateMessage state) {
+    int role = state.role();
+    boolean own = role == (primary ? HostStateMessage.PRIMARY : HostStateMessage.SECONDARY)
+        && state.session() == session;
+    if (own && state.online()) {
+      echo.countDown();
+      return false;
+    }
+    if (!primary || role != HostStateMessage.PRIMARY) {
+      return false;
+    }
+    if (!own) {
+      largestSeen.accumulateAndGet(state.session(), Math::max);
+    }
+    if (state.online() && state.session() > session && echo.getCount() == 0
+        && takenOver.compareAndSet(false, true)) {
+      Logger.error("another primary host took over {} (session {}): devices follow it now; stop this one",
+          topic, state.session());
+    }
+    return !state.online() && state.session() <= session;
+  }
+}
