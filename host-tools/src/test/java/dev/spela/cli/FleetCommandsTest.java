@@ -92,8 +92,14 @@ class FleetCommandsTest {
       });
       try (HostConnection silent = device[0]) {
         silent.subscribe("spela/v2/STATE/timeout-host", 1);
-        assertOneLineError(SpelaCommand.EXIT_FAILURE, run("flash", "--device", "vd-silent", image.toString(),
-            "--timeout", "2", "--broker", broker.url(), "--host-id", "timeout-host"), "no verdict from vd-silent within 2 s");
+        // Plain MQTT on purpose (the silent device is a bare client): the warning, then the one-line error.
+        assertEquals(SpelaCommand.EXIT_FAILURE, run("flash", "--insecure", "--device", "vd-silent",
+            image.toString(), "--timeout", "2", "--broker", broker.url(), "--host-id", "timeout-host"), err.toString());
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(2, lines.size(), err.toString());
+        assertTrue(lines.get(0).startsWith("spela: warning: --insecure"), err.toString());
+        assertTrue(lines.get(1).startsWith("spela: ") && lines.get(1).contains("no verdict from vd-silent within 2 s"),
+            err.toString());
       }
     }
   }
