@@ -22,7 +22,9 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -177,7 +179,7 @@ public final class MonitorCommand implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      finish(out, runDir, telemetry, fleet, monitor, host, view, dashboard);
+      finish(out, runDir, telemetry, fleet, monitor, host, view, dashboard, shared != null);
       ctrlC.close();
     }
   }
@@ -187,7 +189,7 @@ public final class MonitorCommand implements Runnable {
    * report and the summary (after the terminal view's last frame, so nothing draws over it).
    */
   private static void finish(PrintWriter out, Path runDir, TelemetryStore telemetry, LiveFleet fleet,
-      FleetMonitor monitor, FleetHost host, TerminalView view, Dashboard dashboard) {
+      FleetMonitor monitor, FleetHost host, TerminalView view, Dashboard dashboard, boolean shared) {
     try {
       monitor.flush(10_000);
     } catch (InterruptedException e) {
@@ -202,16 +204,26 @@ public final class MonitorCommand implements Runnable {
       dashboard.close();
     }
     FleetSnapshot.Totals totals = fleet.totals();
-    out.printf("%s seen; %s stored, %s ignored; %s lost (missing record numbers); %s missed (sequence gaps),"
-        + " %d dropped%n", Plural.of(totals.devices(), "device"), Plural.of(totals.records(), "record"),
-        Plural.of(totals.duplicates(), "duplicate"), Plural.of(totals.lost(), "record"), Plural.of(gaps, "message"),
-        dropped);
     try (TelemetryReader reader = telemetry.reader()) {
+      // A shared collector sees only its part of the messages: the database the group writes into
+      // tells what is lost, and sequence gaps mean nothing.
+      String lost = Plural.of(shared ? lostInStore(reader, fleet) : totals.lost(), "record")
+          + (shared ? " lost (missing record numbers in the shared store)" : " lost (missing record numbers)");
+      String missed = shared ? "sequence gaps not counted (--shared)" : Plural.of(gaps, "message") + " missed (sequence gaps)";
+      out.printf("%s seen; %s stored, %s ignored; %s; %s, %d dropped%n", Plural.of(totals.devices(), "device"),
+          Plural.of(totals.records(), "record"), Plural.of(totals.duplicates(), "duplicate"), lost, missed, dropped);
       out.println("report: " + FleetReport.write(runDir.resolve("report.html"), fleet, reader));
     } catch (IOException e) {
       out.println("spela: cannot write the report: " + e.getMessage());
     }
     out.flush();
+  }
+
+  /** Records missing from the store for the devices this collector saw, whoever collected the rest. */
+  private static long lostInStore(TelemetryReader reader, LiveFleet fleet) throws IOException {
+    Set<String> seen = fleet.rows().stream().map(FleetSnapshot.DeviceRow::id).collect(Collectors.toSet());
+    return reader.sessions().stream().filter(s -> seen.contains(s.device()))
+        .mapToLong(TelemetryReader.SessionCount::missing).sum();
   }
 
   private String defaultClientId() {
