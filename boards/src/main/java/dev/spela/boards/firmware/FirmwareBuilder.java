@@ -232,6 +232,9 @@ public final class FirmwareBuilder {
             "-mthumb",
             "-mfloat-abi=soft",
             "-O2",
+            // Java's int and long arithmetic wraps; in C a signed overflow is undefined, and gcc's
+            // -O3 miscompiled TeaVM's C without this (a different trained image).
+            "-fwrapv",
             "-ffunction-sections",
             "-fdata-sections",
             "-D__PSP__", // TeaVM's bare-metal port: heap from malloc, no signals or timers

@@ -185,20 +185,23 @@ public final class DenseKernels {
 
   /**
    * {@code acc[j] += low(a[j]) * low(xa) + high(a[j]) * high(xa) + low(b[j]) * low(xb) + high(b[j])
-   * * high(xb)}: the inner loop of {@link #forward}, over two rows of input pairs. Its guard is
-   * always true ({@code n} is at most every length); it is there for TeaVM, which then proves every
-   * index in bounds and compiles the loop without bounds checks (NUMERICS.md, "Kernels").
+   * * high(xb)}: the inner loop of {@link #forward}, over two rows of input pairs. Every array is at
+   * least {@code out} long (the caller's contract; otherwise nothing is added). The early return and
+   * the guard, always true after it, are for the firmware (NUMERICS.md, "Kernels on the firmware"):
+   * the guard lets TeaVM prove every index in bounds, and the return lets gcc drop the guard.
    */
   private static void forwardRows(int[] a, int[] b, int out, int xa, int xb, int[] acc) {
     int aLength = a.length;
     int bLength = b.length;
     int accLength = acc.length;
-    int n = Math.min(out, Math.min(accLength, Math.min(aLength, bLength)));
+    if (out > aLength || out > bLength || out > accLength) {
+      return;
+    }
     int a0 = low(xa);
     int a1 = high(xa);
     int b0 = low(xb);
     int b1 = high(xb);
-    for (int j = 0; j < n; j++) {
+    for (int j = 0; j < out; j++) {
       if (j > -1 && j < aLength && j < bLength && j < accLength) {
         int v = a[j];
         int w = b[j];
@@ -230,14 +233,17 @@ public final class DenseKernels {
 
   /**
    * {@code sum_p low(w[p]) * low(x[p]) + high(w[p]) * high(x[p])}: the vectorisable reduction, its
-   * guard for TeaVM as in {@link #forwardRows}.
+   * return and guard for the firmware as in {@link #forwardRows} (0 if an array is shorter than
+   * {@code pairs}).
    */
   private static int dot(int[] w, int[] x, int pairs) {
     int wLength = w.length;
     int xLength = x.length;
-    int n = Math.min(pairs, Math.min(wLength, xLength));
+    if (pairs > wLength || pairs > xLength) {
+      return 0;
+    }
     int sum = 0;
-    for (int p = 0; p < n; p++) {
+    for (int p = 0; p < pairs; p++) {
       if (p > -1 && p < wLength && p < xLength) {
         int v = w[p];
         int u = x[p];
@@ -419,7 +425,7 @@ public final class DenseKernels {
   /**
    * The vectorisable inner loop of {@link #update}. Each half gets its own change d; the low half
    * is added modulo 2^16 and the high half above it, which is exact while both stay in int16. Its
-   * guard is for TeaVM, as in {@link #forwardRows}.
+   * return and guard are for the firmware, as in {@link #forwardRows}.
    */
   private static void updateRow(
       int[] row,
@@ -435,8 +441,10 @@ public final class DenseKernels {
     int rowLength = row.length;
     int gLength = g.length;
     int noiseLength = noise.length;
-    int n = Math.min(out, Math.min(rowLength, Math.min(gLength, noiseLength)));
-    for (int j = 0; j < n; j++) {
+    if (out > rowLength || out > gLength || out > noiseLength) {
+      return;
+    }
+    for (int j = 0; j < out; j++) {
       if (j > -1 && j < rowLength && j < gLength && j < noiseLength) {
         int gj = g[j];
         int r = noise[j];
@@ -487,7 +495,7 @@ public final class DenseKernels {
 
   /**
    * The vectorisable inner loop of {@link #updateOutputMajor}, halves added as in {@link
-   * #updateRow}, its guard for TeaVM as in {@link #forwardRows}.
+   * #updateRow}, its return and guard for the firmware as in {@link #forwardRows}.
    */
   private static void updateColumn(
       int[] row,
@@ -502,8 +510,10 @@ public final class DenseKernels {
     int rowLength = row.length;
     int xLength = x.length;
     int noiseLength = noise.length;
-    int n = Math.min(pairs, Math.min(rowLength, Math.min(xLength, noiseLength)));
-    for (int p = 0; p < n; p++) {
+    if (pairs > rowLength || pairs > xLength || pairs > noiseLength) {
+      return;
+    }
+    for (int p = 0; p < pairs; p++) {
       if (p > -1 && p < rowLength && p < xLength && p < noiseLength) {
         int u = x[p];
         int r = noise[p];
