@@ -98,26 +98,46 @@ public final class Sha256 extends BlockDigest {
 
   /*
    * Written for TeaVM's C as much as for the JVM (the firmware spends most of an image's load here):
-   * the arrays are read into locals once, every index runs up from 0 against the array's own length
-   * so the bounds are proven and unchecked, and rotations are spelled out because every
-   * Integer.rotateRight call checks that Integer is initialised.
+   * the arrays are read into locals once and their lengths checked once (the early return, never
+   * taken); every index is compared with its array's length in a guard that is always true after
+   * that, which makes TeaVM prove the index in bounds and lets gcc drop the guard (NUMERICS.md,
+   * "Kernels on the firmware"); rotations are spelled out because every Integer.rotateRight call
+   * checks that Integer is initialised.
    */
   @Override
   protected void compress(byte[] src, int at) {
     final int[] w = this.w;
     final int[] k = K;
-    for (int t = 0; t < 16 && t < w.length; t++) {
-      int p = at + 4 * t;
-      w[t] =
-          src[p] << 24 | (src[p + 1] & 0xFF) << 16 | (src[p + 2] & 0xFF) << 8 | (src[p + 3] & 0xFF);
+    final int[] h = this.h;
+    final int wLength = w.length;
+    final int kLength = k.length;
+    if (wLength != 64 || kLength != 64 || h.length != 8) {
+      return;
     }
-    // w[j + 16] from w[j], w[j + 1], w[j + 9] and w[j + 14]
-    for (int j = 0; j + 16 < w.length; j++) {
-      int x = w[j + 1];
-      int y = w[j + 14];
-      int s0 = (x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ (x >>> 3);
-      int s1 = (y >>> 17 | y << 15) ^ (y >>> 19 | y << 13) ^ (y >>> 10);
-      w[j + 16] = w[j] + s0 + w[j + 9] + s1;
+    for (int t = 0; t < 16; t++) {
+      int p = at + 4 * t;
+      if (t > -1 && t < wLength) {
+        w[t] =
+            src[p] << 24
+                | (src[p + 1] & 0xFF) << 16
+                | (src[p + 2] & 0xFF) << 8
+                | (src[p + 3] & 0xFF);
+      }
+    }
+    // w[t] from w[t - 16], w[t - 15], w[t - 7] and w[t - 2]
+    for (int t = 16; t < 64; t++) {
+      int t16 = t - 16;
+      int t15 = t - 15;
+      int t7 = t - 7;
+      int t2 = t - 2;
+      if (t16 > -1 && t < wLength && t16 < wLength && t15 < wLength && t7 < wLength
+          && t2 < wLength) {
+        int x = w[t15];
+        int y = w[t2];
+        int s0 = (x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ (x >>> 3);
+        int s1 = (y >>> 17 | y << 15) ^ (y >>> 19 | y << 13) ^ (y >>> 10);
+        w[t] = w[t16] + s0 + w[t7] + s1;
+      }
     }
     int a = h[0];
     int b = h[1];
@@ -127,21 +147,23 @@ public final class Sha256 extends BlockDigest {
     int f = h[5];
     int g = h[6];
     int hh = h[7];
-    for (int t = 0; t < w.length && t < k.length; t++) {
-      int s1 = (e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7);
-      int ch = (e & f) ^ (~e & g);
-      int t1 = hh + s1 + ch + k[t] + w[t];
-      int s0 = (a >>> 2 | a << 30) ^ (a >>> 13 | a << 19) ^ (a >>> 22 | a << 10);
-      int maj = (a & b) ^ (a & c) ^ (b & c);
-      int t2 = s0 + maj;
-      hh = g;
-      g = f;
-      f = e;
-      e = d + t1;
-      d = c;
-      c = b;
-      b = a;
-      a = t1 + t2;
+    for (int t = 0; t < 64; t++) {
+      if (t > -1 && t < wLength && t < kLength) {
+        int s1 = (e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7);
+        int ch = (e & f) ^ (~e & g);
+        int t1 = hh + s1 + ch + k[t] + w[t];
+        int s0 = (a >>> 2 | a << 30) ^ (a >>> 13 | a << 19) ^ (a >>> 22 | a << 10);
+        int maj = (a & b) ^ (a & c) ^ (b & c);
+        int t2 = s0 + maj;
+        hh = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+      }
     }
     h[0] += a;
     h[1] += b;
