@@ -53,8 +53,12 @@ public final class DeviceAgent {
 
   private static final long NONE = Long.MIN_VALUE;
 
-  /** The telemetry window grows to at most 2^this times the configured one under backpressure. */
-  static final int MAX_WINDOW_SHIFT = 6;
+  /**
+   * The telemetry window grows to at most 2^this times the configured one under backpressure: a
+   * fast learner (tens of thousands of steps a second on a desktop JVM) keeps a full minute's
+   * outage in its 64 records.
+   */
+  static final int MAX_WINDOW_SHIFT = 12;
 
   /** QoS 1 publishes whose acknowledgements the agent can attribute (DATA or not) at a time. */
   private static final int TRACKED_PUBLISHES = 256;
@@ -670,7 +674,7 @@ public final class DeviceAgent {
    * buffer, halved when they fill under a quarter (records in flight are not a backlog).
    */
   private int window() {
-    return recordEvery << windowShift;
+    return (int) Math.min(Integer.MAX_VALUE, (long) recordEvery << windowShift);
   }
 
   private void adaptWindow() {
