@@ -67,7 +67,7 @@ class FleetFaultBenchmark {
     Mosquitto[] mosquitto = {Mosquitto.start(dir, true)};
     try {
       report("Mosquitto (persistent), down " + seconds + " s", RUN.run(dir, mosquitto[0].url(), null, 1, monitors -> {
-        monitors.awaitStored(TOTAL / 4);
+        monitors.awaitStored(TOTAL / 8);
         mosquitto[0] = mosquitto[0].restart(seconds);
       }));
     } finally {
@@ -75,15 +75,16 @@ class FleetFaultBenchmark {
     }
   }
 
+  /** Ten kills, each once the monitor stored more (devices hold records while it is away). */
   private void killTenTimes(SimulatedFleetRun.Monitors monitors) throws Exception {
     for (int kill = 1; kill <= 10; kill++) {
-      monitors.awaitStored(TOTAL * kill / 12);
+      monitors.awaitMoreStored(TOTAL / 40);
       monitors.killAndRestart(0);
     }
   }
 
   private void pause(SimulatedFleetRun.Monitors monitors) throws Exception {
-    monitors.awaitStored(TOTAL / 4);
+    monitors.awaitStored(TOTAL / 8);
     monitors.pause(0, 15);
   }
 
