@@ -10,7 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
  * simulate} with N devices, a {@code spela monitor} process with a persistent session and a
  * third-party subscriber, while a fault is injected: the monitor killed with SIGKILL ten times in a
  * row, the monitor paused for 15 s, the broker down for 5 s and for 60 s. Prints one line of
- * figures per run: records stored, and records lost (holes in each boot's record numbers, which
+ * figures per run (devices train several epochs, so that ten monitor restarts fit in a run):
+ * records stored, and records lost (holes in each boot's record numbers, which
  * include what devices dropped from a full buffer). Run by {@code tests/bench/faults.sh}.
  */
 @Tag("benchmark")
@@ -21,7 +22,8 @@ class FleetFaultBenchmark {
       Integer.getInteger("bench.records", 400),
       Integer.getInteger("bench.recordEvery", 10),
       System.getProperty("bench.layers", "784,32,16"),
-      System.getProperty("bench.heap", "2g"));
+      System.getProperty("bench.heap", "2g"),
+      Integer.getInteger("bench.epochs", 5));
   private static final long TOTAL = (long) RUN.devices() * RUN.records();
 
   @Test

@@ -30,10 +30,16 @@ import java.util.regex.Pattern;
  * in production, so that the simulator's summary gives its own memory and threads.
  *
  * @param devices virtual devices
- * @param records DATA records each device sends (its shard of {@code records * recordEvery}
- *     samples, one epoch)
+ * @param records DATA records each device sends in an epoch (its shard of {@code records *
+ *     recordEvery} samples)
+ * @param epochs passes over the shard
  */
-record SimulatedFleetRun(int devices, int records, int recordEvery, String layers, String heap) {
+record SimulatedFleetRun(int devices, int records, int recordEvery, String layers, String heap, int epochs) {
+
+  /** One epoch. */
+  SimulatedFleetRun(int devices, int records, int recordEvery, String layers, String heap) {
+    this(devices, records, recordEvery, layers, heap, 1);
+  }
 
   /**
    * A fault injected while the simulator runs (a benchmark's): it may kill, pause and restart the
@@ -160,7 +166,7 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
     List<String> args = new ArrayList<>(List.of("fleet", "simulate", "--insecure", "--broker", brokerUrl, "--host-id",
         "sim-host", "--devices", Integer.toString(devices), "--data-dir", FleetScenarios.sharedMnist().toString(),
         "--max-train", Integer.toString(records * recordEvery), "--record-every", Integer.toString(recordEvery),
-        "--epochs", "1", "--state-dir", dir.resolve("devices").toString()));
+        "--epochs", Integer.toString(epochs), "--state-dir", dir.resolve("devices").toString()));
     if (layers != null) {
       args.addAll(List.of("--layers", layers));
     }
