@@ -88,11 +88,12 @@ public final class PlanCommand implements Runnable {
   @Option(
       names = "--target",
       defaultValue = "firmware",
-      paramLabel = "firmware|jvm",
+      paramLabel = "firmware|firmware-agent|jvm",
       description =
           "What runs the runtime: firmware (TeaVM-compiled, as 'spela firmware build' makes it;"
-              + " its VM costs are measured) or jvm (an embedded JVM; the profile's header model)"
-              + " (default: ${DEFAULT-VALUE}).")
+              + " its VM costs are measured), firmware-agent (the same with the device agent:"
+              + " 'spela firmware build --agent') or jvm (an embedded JVM; the profile's header"
+              + " model) (default: ${DEFAULT-VALUE}).")
   String target;
 
   @Option(
@@ -130,9 +131,9 @@ public final class PlanCommand implements Runnable {
 
   private BoardPlan.Target target() {
     try {
-      return BoardPlan.Target.valueOf(target.toUpperCase(Locale.ROOT));
+      return BoardPlan.Target.valueOf(target.toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw CliException.usage("--target must be firmware or jvm, got " + target);
+      throw CliException.usage("--target must be firmware, firmware-agent or jvm, got " + target);
     }
   }
 
@@ -276,7 +277,10 @@ public final class PlanCommand implements Runnable {
     if (ram.firmwareBuffers() > 0) {
       line(out, "firmware's buffers", ram.firmwareBuffers(), "a sample, a read-back block");
     }
-    if (ram.protocolBuffers() > 0) {
+    if (ram.protocolBuffers() > 0 && plan.target() == BoardPlan.Target.FIRMWARE_AGENT) {
+      line(out, "protocol buffers", ram.protocolBuffers(),
+          "the agent's: UART frames, messages, record ring (measured)");
+    } else if (ram.protocolBuffers() > 0) {
       line(
           out,
           "protocol buffers",
@@ -287,7 +291,7 @@ public final class PlanCommand implements Runnable {
               board.protocolBuffers().imageBlockBytes(),
               board.protocolBuffers().telemetryBytes()));
     }
-    boolean firmware = plan.target() == BoardPlan.Target.FIRMWARE;
+    boolean firmware = plan.target() != BoardPlan.Target.JVM;
     line(out, "VM: array and object headers", ram.vmHeaders(),
         firmware ? "12 bytes an array (TeaVM)" : "the profile's header model");
     line(out, "VM: other objects", ram.vmObjects(),
