@@ -284,6 +284,11 @@ public final class FirmwareCommand implements Runnable {
         stopper.setDaemon(true);
         stopper.start();
         end = board.awaitEnd();
+        AgentFirmware.Memory memory = board.memory();
+        if (memory != null) {
+          err.printf(Locale.ROOT, "peak RAM of the run: %,d bytes (Java heap %,d used of %,d, stack %,d)%n",
+              memory.peak(), memory.javaHeapUsed(), memory.javaHeap(), memory.stack());
+        }
       } catch (FirmwareException e) {
         throw CliException.failure(e.getMessage(), e);
       } catch (InterruptedException e) {

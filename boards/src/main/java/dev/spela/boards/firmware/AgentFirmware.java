@@ -6,6 +6,7 @@ import dev.spela.boards.BoardCatalogue;
 import dev.spela.boards.Names;
 import dev.spela.boards.device.BoardLimits;
 import dev.spela.boards.device.DeviceCredentials;
+import dev.spela.boards.device.DeviceLog;
 import dev.spela.boards.device.UartBridge;
 import dev.spela.firmware.AgentSettings;
 import dev.spela.protocols.image.LittleEndian;
@@ -61,19 +62,21 @@ public final class AgentFirmware implements AutoCloseable {
 
   private final Process qemu;
   private final UartBridge bridge;
+  private final String deviceId;
   private final CompletableFuture<Memory> booted = new CompletableFuture<>();
   private volatile Memory memory;
   private final CompletableFuture<String> end = new CompletableFuture<>();
 
-  private AgentFirmware(Process qemu, UartBridge bridge) {
+  private AgentFirmware(Process qemu, UartBridge bridge, String deviceId) {
     this.qemu = qemu;
     this.bridge = bridge;
+    this.deviceId = deviceId;
   }
 
   /**
    * Writes the settings, starts QEMU with the firmware in {@code dir} and the bridge to {@code
    * brokerUrl} ({@code account} null: plain MQTT without a login); {@code lines} gets the board's
-   * events and the bridge's notices, one line each.
+   * events (as a virtual device logs them) and the bridge's notices, one line each.
    *
    * @throws FirmwareException if {@code dir} holds no agent firmware, QEMU is missing or does not
    *     connect its serial port
@@ -103,7 +106,7 @@ public final class AgentFirmware implements AutoCloseable {
             + CONNECT_TIMEOUT_MILLIS / 1000 + " s");
       }
       UartBridge bridge = new UartBridge(brokerUrl, account, board.getInputStream(), board.getOutputStream(), lines);
-      AgentFirmware firmware = new AgentFirmware(qemu, bridge);
+      AgentFirmware firmware = new AgentFirmware(qemu, bridge, settings.deviceId());
       Thread console = new Thread(() -> firmware.readConsole(lines), "firmware-console");
       console.setDaemon(true);
       console.start();
@@ -170,6 +173,9 @@ public final class AgentFirmware implements AutoCloseable {
                 + " with a Java heap of %,d, %,d used; stack %,d so far), flash %,d bytes", memory.peak(), v[0], v[1],
                 v[2], v[3], v[4], v[5], v[6]));
           }
+        } else if (parts[0].equals("E") && parts.length == 4) {
+          lines.accept(deviceId + ": " + DeviceLog.describe(Integer.parseInt(parts[1]), Integer.parseInt(parts[2]),
+              Integer.parseInt(parts[3])));
         } else if (parts[0].equals("F")) {
           end.complete(FAILED + ": " + line.strip());
           lines.accept("firmware: " + line.strip());
@@ -178,7 +184,9 @@ public final class AgentFirmware implements AutoCloseable {
         }
       }
     } catch (IOException | NumberFormatException e) {
-      lines.accept("firmware console: " + e.getMessage());
+      if (qemu.isAlive()) { // else the console closed with QEMU: nothing to report
+        lines.accept("firmware console: " + e.getMessage());
+      }
     }
   }
 

@@ -108,8 +108,11 @@ public final class FirmwareOverhead {
   /** TeaVM's other mallocs in the agent firmware: a little more than the plain one's (measured). */
   public static final long AGENT_MALLOC_BYTES = 16;
 
-  /** The stack of the agent firmware: the agent's call chains are deeper than training's. */
-  public static final long AGENT_STACK_BYTES = 4096;
+  /**
+   * The agent firmware's stack: the painted high-water mark of a session (boot, a transfer and
+   * its trial boot, training, evaluation, a checkpoint: 1,548 bytes), rounded up to 64 bytes.
+   */
+  public static final long AGENT_STACK_BYTES = 1600;
 
   /**
    * The layout of an agent firmware whose capacity is this model (its factory image's): every
