@@ -1,8 +1,10 @@
 package dev.spela.cli;
 
+import dev.spela.agent.AgentConfig;
 import dev.spela.boards.BoardPlan;
 import dev.spela.boards.BoardProfile;
 import dev.spela.boards.LargestModel;
+import dev.spela.firmware.FirmwareMemory;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
@@ -278,8 +280,7 @@ public final class PlanCommand implements Runnable {
       line(out, "firmware's buffers", ram.firmwareBuffers(), "a sample, a read-back block");
     }
     if (ram.protocolBuffers() > 0 && plan.target() == BoardPlan.Target.FIRMWARE_AGENT) {
-      line(out, "protocol buffers", ram.protocolBuffers(),
-          "the agent's: UART frames, messages, record ring (measured)");
+      line(out, "protocol buffers", ram.protocolBuffers(), "the agent's: message, UART frames (measured)");
     } else if (ram.protocolBuffers() > 0) {
       line(
           out,
@@ -290,6 +291,12 @@ public final class PlanCommand implements Runnable {
               "%,d-byte image block, %,d-byte telemetry",
               board.protocolBuffers().imageBlockBytes(),
               board.protocolBuffers().telemetryBytes()));
+    }
+    boolean agentFirmware = plan.target() == BoardPlan.Target.FIRMWARE_AGENT;
+    if (ram.telemetryBuffer() > 0) {
+      line(out, "telemetry buffer", ram.telemetryBuffer(), String.format(Locale.ROOT,
+          "%d records kept while no host takes them",
+          agentFirmware ? FirmwareMemory.AGENT_RECORD_BUFFER : AgentConfig.DEFAULT_RECORD_BUFFER));
     }
     boolean firmware = plan.target() != BoardPlan.Target.JVM;
     line(out, "VM: array and object headers", ram.vmHeaders(),

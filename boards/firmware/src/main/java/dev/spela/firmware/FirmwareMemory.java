@@ -1,7 +1,6 @@
 package dev.spela.firmware;
 
-import dev.spela.protocols.fleet.DataMessage;
-import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.agent.DeviceAgent;
 import dev.spela.runtime.MemoryPlan;
 
 /**
@@ -88,11 +87,17 @@ public final class FirmwareMemory {
 
   /** What the agent adds to the plain firmware's Java heap for a capacity of this plan. */
   public static long agentBytes(MemoryPlan plan) {
-    int layers = plan.layers();
-    long dataMessage = FleetProtocol.HEADER_LENGTH + DataMessage.LAYERS + (long) DataMessage.LAYER_LENGTH * layers;
-    long ring = padded((int) (AGENT_RECORD_BUFFER * dataMessage)) + 4L * AGENT_RECORD_BUFFER;
-    long counters = (8L + 4 + 4) * layers;
-    return AGENT_FIXED_HEAP_BYTES + ring + counters;
+    return agentBufferBytes(plan) + agentRingBytes(plan);
+  }
+
+  /** The agent's buffers and objects besides its ring: the fixed part and per-layer counters. */
+  public static long agentBufferBytes(MemoryPlan plan) {
+    return AGENT_FIXED_HEAP_BYTES + (8L + 4 + 4) * plan.layers();
+  }
+
+  /** The agent's store-and-forward ring: {@link #AGENT_RECORD_BUFFER} DATA messages, lengths. */
+  public static long agentRingBytes(MemoryPlan plan) {
+    return DeviceAgent.telemetryBufferBytes(AGENT_RECORD_BUFFER, plan.layers());
   }
 
   /** {@code bytes} rounded up to TeaVM's 4-byte array padding. */
