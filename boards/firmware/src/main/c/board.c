@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "semihosting.h"
+#include "spela_natives.h"
 
 #define PAINT 0xC5C5C5C5u
 
@@ -49,6 +50,17 @@ void meter_start(void) {
 
 static uint32_t meter_now(void) {
   return 0xFFFFFFFFu - TIMER0_VALUE;
+}
+
+int64_t spela_clock_micros(void) {
+  static uint32_t last;
+  static uint64_t wraps;
+  uint32_t now = meter_now();
+  if (now < last) {
+    wraps += 1ull << 32;
+  }
+  last = now;
+  return (int64_t) ((wraps | now) / 25); /* 25 ticks a microsecond */
 }
 
 void spela_meter(int32_t phase, int32_t begin) {

@@ -5,8 +5,10 @@
 #include "board.h"
 #include "semihosting.h"
 
-/* Linker-script symbols: three flash slots of __slot_bytes each, and the sensor's samples. */
+/* Linker-script symbols: three flash slots of __slot_bytes each, two state areas of
+ * __state_bytes each, and the sensor's samples. */
 extern uint8_t __slot_a[], __slot_b[], __checkpoint[], __slot_bytes[], __sector_bytes[];
+extern uint8_t __state_0[], __state_1[], __state_bytes[];
 extern const uint8_t __train_pixels[], __train_labels[], __train_labels_end[];
 extern const uint8_t __test_pixels[], __test_labels[], __test_labels_end[];
 extern const uint32_t spela_sample_bytes;
@@ -17,13 +19,17 @@ static uint8_t* region_base(int32_t region) {
       return __slot_a;
     case 1:
       return __slot_b;
-    default:
+    case 2:
       return __checkpoint;
+    case 3:
+      return __state_0;
+    default:
+      return __state_1;
   }
 }
 
-int32_t spela_flash_size(void) {
-  return (int32_t) (uintptr_t) __slot_bytes;
+int32_t spela_flash_size(int32_t region) {
+  return (int32_t) (uintptr_t) (region < 3 ? __slot_bytes : __state_bytes);
 }
 
 int32_t spela_flash_sector_bytes(void) {
@@ -83,4 +89,17 @@ int32_t spela_save(int32_t region, int32_t length) {
 int32_t spela_java_heap_bytes(void) {
   extern int64_t teavm_gc_availableBytes;
   return (int32_t) teavm_gc_availableBytes;
+}
+
+void spela_event(int32_t event, int32_t a, int32_t b) {
+  int64_t values[3] = {event, a, b};
+  board_print('E', 3, values);
+}
+
+int32_t spela_settings_read(int8_t* buffer, int32_t buffer_offset, int32_t length) {
+  return semihosting_read_file("agent.cfg", buffer + buffer_offset, (size_t) length);
+}
+
+void spela_report_memory(void) {
+  board_report_memory();
 }

@@ -10,5 +10,8 @@ void semihosting_write(const char* text, size_t length);
 /* Writes a whole file on the host (relative to QEMU's working directory); returns 0 or -1. */
 int semihosting_write_file(const char* name, const void* data, size_t length);
 
+/* Reads up to `length` bytes of a host file; returns the bytes read, or -1 if it cannot. */
+int32_t semihosting_read_file(const char* name, void* data, size_t length);
+
 /* Ends the emulation with this exit code. */
 void semihosting_exit(int code) __attribute__((noreturn));

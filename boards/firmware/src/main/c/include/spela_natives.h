@@ -5,10 +5,11 @@
 #include <stdint.h>
 
 /* Flash: regions 0 (slot A: the image the device runs, written at build time), 1 (slot B: an
- * image being received) and 2 (the checkpoint the device writes its trained model to), each
- * spela_flash_size() bytes, a whole number of erase sectors. Erased flash reads 0xFF; a write
- * can only clear bits, so a region is erased before it is written, as on NOR flash. */
-int32_t spela_flash_size(void);
+ * image being received) and 2 (the checkpoint the device writes its trained model to), each a
+ * slot's size, and 3 and 4 (the agent's two state record areas; 0 bytes unless built with
+ * --agent), each a whole number of erase sectors. Erased flash reads 0xFF; a write can only
+ * clear bits, so a region is erased before it is written, as on NOR flash. */
+int32_t spela_flash_size(int32_t region);
 int32_t spela_flash_sector_bytes(void);
 void spela_flash_read(int32_t region, int32_t offset, int8_t* buffer, int32_t buffer_offset, int32_t length);
 int32_t spela_flash_write(int32_t region, int32_t offset, const int8_t* data, int32_t data_offset, int32_t length);
@@ -34,3 +35,23 @@ int32_t spela_save(int32_t region, int32_t length);
 
 /* Bytes of the Java heap (TeaVM's, fixed when the firmware was built). */
 int32_t spela_java_heap_bytes(void);
+
+/* UART 0 (the CMSDK APB UART of the MPS2 boards; QEMU's first -serial): the agent firmware's link
+ * to its fleet bridge (protocols/UART-BRIDGE.md). Writing waits while the transmitter is full;
+ * reading takes what has arrived, up to `length` bytes, and returns how many (0: nothing). */
+void spela_uart_write(const int8_t* data, int32_t data_offset, int32_t length);
+int32_t spela_uart_read(int8_t* buffer, int32_t buffer_offset, int32_t length);
+
+/* Microseconds since the firmware started (timer 0, extended to 64 bits; read it at least every
+ * 171 s). Without -icount it follows the host's clock. */
+int64_t spela_clock_micros(void);
+
+/* Prints an agent event "E event a b" (dev.spela.agent.AgentEvent). */
+void spela_event(int32_t event, int32_t a, int32_t b);
+
+/* Reads the host file agent.cfg (semihosting) into buffer[buffer_offset..], at most `length`
+ * bytes; returns the bytes read, or -1 if there is no such file. */
+int32_t spela_settings_read(int8_t* buffer, int32_t buffer_offset, int32_t length);
+
+/* Prints the memory line "S ..." now (the agent firmware never ends by itself). */
+void spela_report_memory(void);

@@ -5,6 +5,7 @@ import dev.spela.agent.AgentConfig;
 import dev.spela.agent.Checkpoints;
 import dev.spela.agent.DeviceAgent;
 import dev.spela.boards.firmware.FirmwareOverhead;
+import dev.spela.firmware.FirmwareMemory;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
 import java.util.ArrayList;
@@ -53,6 +54,11 @@ public record BoardPlan(
      * heap bookkeeping, class structures and the stack, measured on the firmware.
      */
     FIRMWARE,
+    /**
+     * The agent firmware (spela firmware build --agent): the firmware target with the device
+     * agent's buffers (its protocol buffers line) and its own static data and stack.
+     */
+    FIRMWARE_AGENT,
     /** An embedded JVM: the board profile's stated engine, stack and header model. */
     JVM
   }
@@ -271,11 +277,14 @@ public record BoardPlan(
     long heap;
     long vmStatic;
     long stack;
-    if (target == Target.FIRMWARE) {
-      FirmwareOverhead.Lines vm = FirmwareOverhead.lines(model, model.inputSize());
+    if (target != Target.JVM) {
+      boolean agent = target == Target.FIRMWARE_AGENT;
+      FirmwareOverhead.Lines vm = agent
+          ? FirmwareOverhead.agentLines(model, model.inputSize())
+          : FirmwareOverhead.lines(model, model.inputSize());
       firmwareBuffers = vm.buffers();
-      protocol = 0; // the firmware does not carry the fleet agent yet
-      telemetry = 0;
+      telemetry = agent ? FirmwareMemory.agentRingBytes(model) : 0;
+      protocol = agent ? FirmwareMemory.agentBufferBytes(model) : 0;
       headers = vm.arrayHeaders();
       objects = vm.objects();
       heap = vm.heap();

@@ -157,12 +157,28 @@ class BoardPlanTest {
   }
 
   @Test
+  void theAgentFirmwareTargetAddsTheAgentsBuffersRingStaticsAndStack() {
+    MemoryPlan model = model(10, 0, 784, 96, 34);
+    BoardPlan.Ram plain = BoardPlan.of(NRF, model, BoardPlan.Target.FIRMWARE).ram();
+    BoardPlan.Ram agent = BoardPlan.of(NRF, model, BoardPlan.Target.FIRMWARE_AGENT).ram();
+    long javaHeap = FirmwareMemory.agentHeapBytes(model, 784);
+
+    assertEquals(FirmwareMemory.agentBytes(model), agent.protocolBuffers() + agent.telemetryBuffer());
+    assertEquals(javaHeap, model.ramBytes() + agent.firmwareBuffers() + agent.vmHeaders() + agent.vmObjects()
+        + agent.protocolBuffers() + agent.telemetryBuffer());
+    assertEquals(FirmwareOverhead.AGENT_DATA_BYTES + FirmwareOverhead.BSS_BYTES, agent.vmStatic());
+    assertEquals(FirmwareOverhead.mallocBytes(javaHeap) + FirmwareOverhead.AGENT_MALLOC_BYTES + agent.vmStatic()
+        + agent.stack(), agent.device());
+    assertTrue(agent.device() > plain.device());
+  }
+
+  @Test
   void theFirmwareTargetCountsTeaVmsHeadersHeapStaticsAndStack() {
     MemoryPlan model = model(10, 0, 784, 96, 34);
     BoardPlan.Ram ram = BoardPlan.of(NRF, model, BoardPlan.Target.FIRMWARE).ram();
     long javaHeap = FirmwareMemory.javaHeapBytes(model, 784);
 
-    assertEquals(0, ram.protocolBuffers(), "the firmware carries no fleet agent yet");
+    assertEquals(0, ram.protocolBuffers() + ram.telemetryBuffer(), "the plain firmware carries no fleet agent");
     assertEquals(javaHeap, model.ramBytes() + ram.firmwareBuffers() + ram.vmHeaders()
         + ram.vmObjects());
     assertEquals(FirmwareOverhead.mallocBytes(javaHeap) - javaHeap, ram.vmHeap());

@@ -3,6 +3,7 @@ package dev.spela.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.subset.InitPhase;
 import dev.spela.subset.OutOfRangeCalls;
 import dev.spela.subset.SubsetAssertions;
@@ -36,6 +37,9 @@ class AgentOutOfRangeArgumentsTest {
             new OutOfRangeCalls.Fixtures() {
               @Override
               public List<Object> receivers(Class<?> type) {
+                if (type == UartTransport.class) {
+                  return List.of(uart(), connectedUart());
+                }
                 TestDevice running = new TestDevice().program(TestDevice.image(1, 32, 8)).power();
                 running.online();
                 return List.of(running.agent, new TestDevice().power().agent);
@@ -46,9 +50,37 @@ class AgentOutOfRangeArgumentsTest {
                 if (type == byte[].class) {
                   return new byte[256];
                 }
+                if (type == DeviceAgent.class) {
+                  return new TestDevice().power().agent;
+                }
                 throw new IllegalArgumentException("no fixture for " + type);
               }
             });
     assertEquals(List.of(), failures, () -> String.join("\n", failures));
+  }
+
+  /** A UART transport whose serial port takes every byte and has none to read. */
+  private static UartTransport uart() {
+    SerialPort quiet = new SerialPort() {
+      @Override
+      public int write(byte[] src, int offset, int length) {
+        return 0;
+      }
+
+      @Override
+      public int read(byte[] dst, int offset, int length) {
+        return 0;
+      }
+    };
+    Name id = new Name();
+    id.set(new byte[] {'u', '1'}, 0, 2);
+    return new UartTransport(quiet, id, new byte[0], 0, new byte[0], 0);
+  }
+
+  /** The same after a CONNECT: publishes and subscriptions go out. */
+  private static UartTransport connectedUart() {
+    UartTransport transport = uart();
+    transport.connect(new byte[] {'w'}, 1, new byte[4], 4);
+    return transport;
   }
 }

@@ -2,6 +2,8 @@ package dev.spela.cli;
 
 import dev.spela.boards.BoardProfile;
 import dev.spela.boards.BoardProfileException;
+import dev.spela.boards.device.DeviceCredentials;
+import dev.spela.boards.firmware.AgentFirmware;
 import dev.spela.boards.firmware.FirmwareBuilder;
 import dev.spela.boards.firmware.FirmwareException;
 import dev.spela.boards.firmware.FirmwareManifest;
@@ -13,12 +15,14 @@ import dev.spela.data.DatasetCatalogue;
 import dev.spela.data.Split;
 import dev.spela.protocols.storage.ArrayFlash;
 import dev.spela.runtime.MemoryPlan;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -64,6 +68,7 @@ public final class FirmwareCommand implements Runnable {
         "  spela compile --layers 784,32,34 -o m.img",
         "  spela firmware build --board nrf52840 --image m.img -o fw",
         "  spela firmware build --board stm32f746 --image m.img --samples 1000 -o fw",
+        "  spela firmware build --board nrf52840 --image m.img --agent -o fw",
         "  spela firmware build --board-file my-board.json --image m.img -o fw"
       })
   static final class Build implements Runnable {
@@ -103,6 +108,11 @@ public final class FirmwareCommand implements Runnable {
         description = "Folder to build the firmware in (created).")
     Path output;
 
+    @Option(names = "--agent",
+        description = "Build the device agent in: the board is a fleet member over its UART"
+            + " (spela firmware run DIR --broker URL), the image its factory image.")
+    boolean agent;
+
     @Override
     public void run() {
       BoardProfile profile = profile();
@@ -126,7 +136,7 @@ public final class FirmwareCommand implements Runnable {
       err.flush();
       FirmwareManifest manifest;
       try {
-        manifest = FirmwareBuilder.build(profile, bytes, training, held, output);
+        manifest = FirmwareBuilder.build(profile, bytes, training, held, agent, output);
       } catch (FirmwareException e) {
         throw CliException.failure(e.getMessage(), e);
       }
@@ -172,17 +182,39 @@ public final class FirmwareCommand implements Runnable {
         "The firmware trains on its samples in order, evaluates every layer on the",
         "held-out ones, writes the trained image to flash (and to DIR/written.img)",
         "and reports instructions per step (QEMU -icount), peak RAM and flash used.",
+        "A firmware built with --agent instead joins the fleet as device --id: its",
+        "UART is bridged to --broker (TLS and the device's account from the fleet",
+        "folder, as a modem would hold them; protocols/UART-BRIDGE.md) until Ctrl-C.",
         "Needs the Debian package qemu-system-arm.",
         ""
       },
       footerHeading = "%nExamples:%n",
-      footer = {"  spela firmware run fw", "  spela firmware run fw --json"})
+      footer = {"  spela firmware run fw", "  spela firmware run fw --json",
+        "  spela firmware run fw --id board-1 --broker ssl://127.0.0.1:8883"})
   static final class Run implements Runnable {
 
     @Spec CommandSpec spec;
 
     @Parameters(paramLabel = "DIR", description = "Folder of a firmware (spela firmware build).")
     Path dir;
+
+    @Mixin BrokerOptions broker;
+
+    @Option(names = "--id", defaultValue = "board-1", paramLabel = "ID",
+        description = "Agent firmware: the device id (default: ${DEFAULT-VALUE}).")
+    String id;
+
+    @Option(names = "--group", defaultValue = "lab", paramLabel = "GROUP",
+        description = "Agent firmware: the device group (default: ${DEFAULT-VALUE}).")
+    String group;
+
+    @Option(names = "--record-every", defaultValue = "100", paramLabel = "N",
+        description = "Agent firmware: training samples per DATA record (default: ${DEFAULT-VALUE}).")
+    int recordEvery;
+
+    @Option(names = "--epochs", defaultValue = "0", paramLabel = "N",
+        description = "Agent firmware: stop training after N passes over the samples (default: never).")
+    int epochs;
 
     @Option(names = "--timeout", defaultValue = "3600", paramLabel = "SECONDS",
         description = "Give up after this long (default: ${DEFAULT-VALUE}).")
@@ -193,6 +225,10 @@ public final class FirmwareCommand implements Runnable {
 
     @Override
     public void run() {
+      if (FirmwareManifest.read(dir).agent()) {
+        runAgent();
+        return;
+      }
       FirmwareRun result;
       try {
         result = FirmwareRunner.run(dir, timeout);
@@ -206,6 +242,64 @@ public final class FirmwareCommand implements Runnable {
         print(out, result);
       }
       out.flush();
+    }
+
+    /** The agent firmware with its bridge, until Ctrl-C or until it ends. */
+    private void runAgent() {
+      PrintWriter err = spec.commandLine().getErr();
+      broker.checkMode();
+      DeviceCredentials account;
+      try {
+        account = broker.insecure() ? null
+            : broker.fleet().deviceCredentials(id, group, dir.resolve("device").resolve(id));
+      } catch (IOException e) {
+        throw CliException.failure("cannot enrol " + id + ": " + e.getMessage(), e);
+      } catch (IllegalArgumentException e) {
+        throw CliException.usage(e.getMessage());
+      }
+      if (account == null) {
+        BrokerOptions.warnInsecure(err, broker.url());
+      }
+      AgentFirmware.Settings settings =
+          new AgentFirmware.Settings(id, group, broker.hostId(), recordEvery, 4, epochs);
+      String end;
+      try (CtrlC ctrlC = new CtrlC("firmware-shutdown", 15);
+          AgentFirmware board = AgentFirmware.start(dir, broker.url(), account, settings, line -> {
+            synchronized (err) {
+              err.println(line);
+              err.flush();
+            }
+          })) {
+        spec.commandLine().getOut().printf("board %s (%s) on %s through its UART; Ctrl-C stops it%n", id,
+            FirmwareManifest.read(dir).board(), broker.url());
+        spec.commandLine().getOut().flush();
+        Thread stopper = new Thread(() -> {
+          try {
+            ctrlC.await();
+            board.close();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }, "firmware-ctrl-c");
+        stopper.setDaemon(true);
+        stopper.start();
+        end = board.awaitEnd();
+        AgentFirmware.Memory memory = board.memory();
+        if (memory != null) {
+          err.printf(Locale.ROOT, "peak RAM of the run: %,d bytes (Java heap %,d used of %,d, stack %,d)%n",
+              memory.peak(), memory.javaHeapUsed(), memory.javaHeap(), memory.stack());
+        }
+      } catch (FirmwareException e) {
+        throw CliException.failure(e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw CliException.failure("interrupted");
+      }
+      err.println(end);
+      err.flush();
+      if (end.startsWith(AgentFirmware.FAILED)) {
+        throw CliException.failure(end);
+      }
     }
 
     private static void print(PrintWriter out, FirmwareRun r) {

@@ -4,6 +4,7 @@ import dev.spela.agent.AgentConfig;
 import dev.spela.boards.BoardPlan;
 import dev.spela.boards.BoardProfile;
 import dev.spela.boards.LargestModel;
+import dev.spela.firmware.FirmwareMemory;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
@@ -89,11 +90,12 @@ public final class PlanCommand implements Runnable {
   @Option(
       names = "--target",
       defaultValue = "firmware",
-      paramLabel = "firmware|jvm",
+      paramLabel = "firmware|firmware-agent|jvm",
       description =
           "What runs the runtime: firmware (TeaVM-compiled, as 'spela firmware build' makes it;"
-              + " its VM costs are measured) or jvm (an embedded JVM; the profile's header model)"
-              + " (default: ${DEFAULT-VALUE}).")
+              + " its VM costs are measured), firmware-agent (the same with the device agent:"
+              + " 'spela firmware build --agent') or jvm (an embedded JVM; the profile's header"
+              + " model) (default: ${DEFAULT-VALUE}).")
   String target;
 
   @Option(
@@ -131,9 +133,9 @@ public final class PlanCommand implements Runnable {
 
   private BoardPlan.Target target() {
     try {
-      return BoardPlan.Target.valueOf(target.toUpperCase(Locale.ROOT));
+      return BoardPlan.Target.valueOf(target.toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw CliException.usage("--target must be firmware or jvm, got " + target);
+      throw CliException.usage("--target must be firmware, firmware-agent or jvm, got " + target);
     }
   }
 
@@ -277,7 +279,9 @@ public final class PlanCommand implements Runnable {
     if (ram.firmwareBuffers() > 0) {
       line(out, "firmware's buffers", ram.firmwareBuffers(), "a sample, a read-back block");
     }
-    if (ram.protocolBuffers() > 0) {
+    if (ram.protocolBuffers() > 0 && plan.target() == BoardPlan.Target.FIRMWARE_AGENT) {
+      line(out, "protocol buffers", ram.protocolBuffers(), "the agent's: message, UART frames (measured)");
+    } else if (ram.protocolBuffers() > 0) {
       line(
           out,
           "protocol buffers",
@@ -288,11 +292,13 @@ public final class PlanCommand implements Runnable {
               board.protocolBuffers().imageBlockBytes(),
               board.protocolBuffers().telemetryBytes()));
     }
+    boolean agentFirmware = plan.target() == BoardPlan.Target.FIRMWARE_AGENT;
     if (ram.telemetryBuffer() > 0) {
       line(out, "telemetry buffer", ram.telemetryBuffer(), String.format(Locale.ROOT,
-          "%d records kept while no host takes them", AgentConfig.DEFAULT_RECORD_BUFFER));
+          "%d records kept while no host takes them",
+          agentFirmware ? FirmwareMemory.AGENT_RECORD_BUFFER : AgentConfig.DEFAULT_RECORD_BUFFER));
     }
-    boolean firmware = plan.target() == BoardPlan.Target.FIRMWARE;
+    boolean firmware = plan.target() != BoardPlan.Target.JVM;
     line(out, "VM: array and object headers", ram.vmHeaders(),
         firmware ? "12 bytes an array (TeaVM)" : "the profile's header model");
     line(out, "VM: other objects", ram.vmObjects(),

@@ -43,17 +43,10 @@ public final class FirmwareMain {
   @InitPhase
   public static void main(String[] args) {
     FlashRegion slot = new NativeFlash(Natives.SLOT_A);
-    byte[] header = new byte[HEADER_BYTES];
-    slot.read(0, header, 0, HEADER_BYTES);
-    int imageBytes = imageLength(header);
-    if (imageBytes < HEADER_BYTES || imageBytes > slot.size()) {
-      Natives.fail(FirmwareRecord.FAIL_IMAGE, ImageStatus.LENGTH_MISMATCH, imageBytes);
-      return;
-    }
     MemoryPlan plan = new MemoryPlan();
-    int status = plan.setFromImage(slot, 0, imageBytes);
-    if (status != ImageStatus.OK) {
-      Natives.fail(FirmwareRecord.FAIL_IMAGE, status, 0);
+    int imageBytes = planOfImage(slot, plan);
+    if (imageBytes < 0) {
+      Natives.fail(FirmwareRecord.FAIL_IMAGE, imageBytes, 0);
       return;
     }
     int sampleBytes = Natives.sampleSize();
@@ -65,6 +58,22 @@ public final class FirmwareMain {
       return;
     }
     new FirmwareMain(new SpelaRuntime(plan), slot, imageBytes, new byte[sampleBytes]).run();
+  }
+
+  /**
+   * Sets {@code plan} from the header of the image at the start of {@code slot} (read in place);
+   * returns the image's length, or a negative {@link ImageStatus}.
+   */
+  @InitPhase
+  static int planOfImage(FlashRegion slot, MemoryPlan plan) {
+    byte[] header = new byte[HEADER_BYTES];
+    slot.read(0, header, 0, HEADER_BYTES);
+    int imageBytes = imageLength(header);
+    if (imageBytes < HEADER_BYTES || imageBytes > slot.size()) {
+      return ImageStatus.LENGTH_MISMATCH;
+    }
+    int status = plan.setFromImage(slot, 0, imageBytes);
+    return status == ImageStatus.OK ? imageBytes : status;
   }
 
   private static int imageLength(byte[] header) {

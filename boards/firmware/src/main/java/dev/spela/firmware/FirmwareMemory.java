@@ -1,5 +1,6 @@
 package dev.spela.firmware;
 
+import dev.spela.agent.DeviceAgent;
 import dev.spela.runtime.MemoryPlan;
 
 /**
@@ -58,6 +59,45 @@ public final class FirmwareMemory {
    */
   public static long objectBytes() {
     return FIXED_HEAP_BYTES + ALLOCATOR_SLACK_BYTES;
+  }
+
+  /**
+   * DATA records the agent firmware keeps while it cannot send them (its store and forward
+   * buffer: one DATA message each).
+   */
+  public static final int AGENT_RECORD_BUFFER = 16;
+
+  /**
+   * The agent firmware's objects and arrays that do not depend on the model (the agent's message
+   * buffers, the UART transport's frames, flyweights, the state and checkpoint records), with the
+   * difference between its start-up objects and the plain firmware's (measured: the painted
+   * heap's high-water mark after boot, less {@link #javaHeapBytes} and the parts below, with the
+   * allocator's slack).
+   */
+  public static final int AGENT_FIXED_HEAP_BYTES = 21112;
+
+  /**
+   * Java heap bytes the agent firmware needs for a capacity of this plan: what the plain firmware
+   * needs, the agent's fixed part, its store-and-forward ring ({@link #AGENT_RECORD_BUFFER} DATA
+   * messages of the plan's layers, and their lengths) and its per-layer counters.
+   */
+  public static long agentHeapBytes(MemoryPlan plan, int sampleBytes) {
+    return javaHeapBytes(plan, sampleBytes) + agentBytes(plan);
+  }
+
+  /** What the agent adds to the plain firmware's Java heap for a capacity of this plan. */
+  public static long agentBytes(MemoryPlan plan) {
+    return agentBufferBytes(plan) + agentRingBytes(plan);
+  }
+
+  /** The agent's buffers and objects besides its ring: the fixed part and per-layer counters. */
+  public static long agentBufferBytes(MemoryPlan plan) {
+    return AGENT_FIXED_HEAP_BYTES + (8L + 4 + 4) * plan.layers();
+  }
+
+  /** The agent's store-and-forward ring: {@link #AGENT_RECORD_BUFFER} DATA messages, lengths. */
+  public static long agentRingBytes(MemoryPlan plan) {
+    return DeviceAgent.telemetryBufferBytes(AGENT_RECORD_BUFFER, plan.layers());
   }
 
   /** {@code bytes} rounded up to TeaVM's 4-byte array padding. */

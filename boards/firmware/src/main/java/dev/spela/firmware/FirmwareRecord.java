@@ -44,6 +44,9 @@ public final class FirmwareRecord {
   /** Writing the trained image failed: a = its RuntimeStatus or FlashStatus. */
   public static final int FAIL_WRITE = 5;
 
+  /** The agent firmware's settings (agent.cfg) are missing or bad: a = bytes read. */
+  public static final int FAIL_SETTINGS = 6;
+
   /** Meter phase: validating and loading the image from flash. */
   public static final int PHASE_LOAD = 0;
 

@@ -4,9 +4,8 @@ import dev.spela.protocols.storage.FlashRegion;
 import dev.spela.protocols.storage.FlashStatus;
 
 /**
- * One of the board's flash regions ({@link Natives#SLOT_A}, {@link Natives#SLOT_B}, {@link
- * Natives#CHECKPOINT}) as the runtime's storage port: every range is checked here, by the port's
- * own rules ({@link FlashStatus#checkTransfer}, {@link FlashStatus#checkErase}), so the natives
+ * One of the board's flash regions ({@link Natives#SLOT_A} .. {@link Natives#STATE_1}) as the
+ * runtime's storage port: every range is checked here, by the port's own rules ({@link FlashStatus#checkTransfer}, {@link FlashStatus#checkErase}), so the natives
  * never see a bad one.
  */
 final class NativeFlash implements FlashRegion {
@@ -19,7 +18,7 @@ final class NativeFlash implements FlashRegion {
 
   @Override
   public int size() {
-    return Natives.flashSize();
+    return Natives.flashSize(region);
   }
 
   @Override

@@ -17,8 +17,13 @@ final class Natives {
   /** Flash region of the image being received (slot B). */
   static final int SLOT_B = 1;
 
-  /** Flash region the device writes its trained model to. */
+  /** Flash region the device writes its trained model to (the agent's checkpoint area). */
   static final int CHECKPOINT = 2;
+
+  /** Flash regions of the agent's two state record copies (agent mode only). */
+  static final int STATE_0 = 3;
+
+  static final int STATE_1 = 4;
 
   /** Sensor set of the training samples. */
   static final int TRAINING = 0;
@@ -32,7 +37,7 @@ final class Natives {
 
   @Import(name = "spela_flash_size")
   @Include(value = HEADER, isSystem = false)
-  static native int flashSize();
+  static native int flashSize(int region);
 
   @Import(name = "spela_flash_sector_bytes")
   @Include(value = HEADER, isSystem = false)
@@ -77,6 +82,30 @@ final class Natives {
   @Import(name = "spela_save")
   @Include(value = HEADER, isSystem = false)
   static native int save(int region, int length);
+
+  @Import(name = "spela_uart_write")
+  @Include(value = HEADER, isSystem = false)
+  static native void uartWrite(byte[] data, int dataOffset, int length);
+
+  @Import(name = "spela_uart_read")
+  @Include(value = HEADER, isSystem = false)
+  static native int uartRead(byte[] buffer, int bufferOffset, int length);
+
+  @Import(name = "spela_clock_micros")
+  @Include(value = HEADER, isSystem = false)
+  static native long clockMicros();
+
+  @Import(name = "spela_event")
+  @Include(value = HEADER, isSystem = false)
+  static native void event(int event, int a, int b);
+
+  @Import(name = "spela_settings_read")
+  @Include(value = HEADER, isSystem = false)
+  static native int settingsRead(byte[] buffer, int bufferOffset, int length);
+
+  @Import(name = "spela_report_memory")
+  @Include(value = HEADER, isSystem = false)
+  static native void reportMemory();
 
   @Import(name = "spela_java_heap_bytes")
   @Include(value = HEADER, isSystem = false)

@@ -16,6 +16,9 @@ interface DeviceLink extends Transport {
     void lost(Object connection, String why);
 
     void message(String topic, byte[] payload);
+
+    /** The broker acknowledged one QoS 1 publish of {@code connection}. */
+    default void acknowledged(Object connection) {}
   }
 
   /** True if {@code connection} is the current connection. */

@@ -17,7 +17,7 @@ import org.tinylog.Logger;
  * messages that repeat are one line with a count ({@link RepeatedLines}); a STALE_SESSION drop (a
  * late will, an old retained STATE: normal after reconnections) is DEBUG.
  */
-final class DeviceLog implements Reports {
+public final class DeviceLog implements Reports {
 
   private static final long REPEATS_MILLIS = 10_000;
 
@@ -67,7 +67,7 @@ final class DeviceLog implements Reports {
   }
 
   /** One line for an agent event. */
-  static String describe(int event, int first, int second) {
+  public static String describe(int event, int first, int second) {
     return switch (event) {
       case AgentEvent.BOOTED -> "booted (boot " + Integer.toUnsignedString(first) + "), "
           + (second < 0 ? "no model" : "running the image in slot " + second);

@@ -41,7 +41,7 @@ final class PahoTransport implements DeviceLink {
    * connection).
    */
   private volatile AtomicInteger inFlight = new AtomicInteger();
-  private IMqttActionListener acknowledged = acknowledged(inFlight);
+  private IMqttActionListener acknowledged;
   private MqttAsyncClient client;
 
   /**
@@ -77,7 +77,7 @@ final class PahoTransport implements DeviceLink {
     }
     client = next;
     inFlight = new AtomicInteger();
-    acknowledged = acknowledged(inFlight);
+    acknowledged = acknowledged(next, inFlight);
     next.setCallback(new MqttCallbackExtended() {
       @Override
       public void connectionLost(Throwable cause) {
@@ -163,11 +163,12 @@ final class PahoTransport implements DeviceLink {
     return inFlight.get();
   }
 
-  private static IMqttActionListener acknowledged(AtomicInteger unacknowledged) {
+  private IMqttActionListener acknowledged(MqttAsyncClient connection, AtomicInteger unacknowledged) {
     return new IMqttActionListener() {
       @Override
       public void onSuccess(IMqttToken token) {
         unacknowledged.decrementAndGet();
+        events.acknowledged(connection);
       }
 
       @Override

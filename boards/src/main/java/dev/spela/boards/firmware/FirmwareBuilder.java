@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.spela.boards.BoardPlan;
 import dev.spela.boards.BoardProfile;
+import dev.spela.boards.device.BoardLimits;
 import dev.spela.firmware.FirmwareMain;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.storage.ArrayFlash;
@@ -45,7 +46,7 @@ public final class FirmwareBuilder {
   private static final String BSP = "dev/spela/firmware/c/";
 
   private static final List<String> BSP_SOURCES =
-      List.of("startup.c", "board.c", "syscalls.c", "semihosting.c", "natives.c");
+      List.of("startup.c", "board.c", "syscalls.c", "semihosting.c", "natives.c", "uart.c");
   private static final List<String> BSP_HEADERS =
       List.of("board.h", "semihosting.h", "spela_natives.h", "pspkernel.h");
 
@@ -74,19 +75,30 @@ public final class FirmwareBuilder {
    */
   public static FirmwareManifest build(
       BoardProfile board, byte[] image, SensorData training, SensorData heldOut, Path dir) {
+    return build(board, image, training, heldOut, false, dir);
+  }
+
+  /**
+   * As {@link #build(BoardProfile, byte[], SensorData, SensorData, Path)}; {@code agent}: the
+   * agent firmware, a fleet member over its UART with the image as its factory image, its heap
+   * planned for the agent too.
+   */
+  public static FirmwareManifest build(BoardProfile board, byte[] image, SensorData training,
+      SensorData heldOut, boolean agent, Path dir) {
     MemoryPlan model = new MemoryPlan();
     int status = model.setFromImage(new ArrayFlash(image), 0, image.length);
     if (status != ImageStatus.OK) {
       throw new FirmwareException("not a valid model image: " + ImageStatus.name(status));
     }
-    BoardPlan plan = BoardPlan.of(board, model, BoardPlan.Target.FIRMWARE);
+    BoardPlan plan = BoardPlan.of(board, model, agent ? BoardPlan.Target.FIRMWARE_AGENT : BoardPlan.Target.FIRMWARE);
     if (!plan.fits()) {
       throw new FirmwareException(
           plan.model() + " does not fit " + board.id() + " as firmware: " + plan.reason());
     }
-    FirmwareLayout layout =
-        FirmwareOverhead.layout(board, model, image.length, training.sampleBytes());
-    return build(new FirmwareSpec(board, image, training, heldOut, layout), dir);
+    FirmwareLayout layout = agent
+        ? FirmwareOverhead.agentLayout(board, model, image.length, training.sampleBytes())
+        : FirmwareOverhead.layout(board, model, image.length, training.sampleBytes());
+    return build(new FirmwareSpec(board, image, training, heldOut, layout, agent), dir);
   }
 
   /**
@@ -105,7 +117,7 @@ public final class FirmwareBuilder {
       checkSubset();
       Path teavm = dir.resolve("c/teavm");
       TeaVmCompiler.deleteTree(teavm);
-      TeaVmCompiler.generate(teavm);
+      TeaVmCompiler.generate(spec.mainClass(), teavm);
       Path board = dir.resolve("c/board");
       extractBoardSupport(board);
       writePayload(spec, dir);
@@ -214,9 +226,16 @@ public final class FirmwareBuilder {
         .replace("@RAM_BYTES@", Long.toString(layout.ramBytes()))
         .replace("@SECTOR_BYTES@", Long.toString(layout.sectorBytes()))
         .replace("@SLOT_BYTES@", Long.toString(layout.slotBytes()))
+        .replace("@STATE_BYTES@", Long.toString(spec.agent() ? stateBytes(layout) : 0))
         .replace("@HEAP_BYTES@", Long.toString(layout.mallocBytes()))
         .replace("@STACK_BYTES@", Long.toString(layout.stackBytes()))
         .replace("@SENSOR_ORIGIN@", sensorOrigin(spec.board().firmware().qemuMachine()));
+  }
+
+  /** Each of the agent's state areas: the virtual device's, in whole erase sectors. */
+  static long stateBytes(FirmwareLayout layout) {
+    long sector = layout.sectorBytes();
+    return (BoardLimits.STATE_AREA_BYTES + sector - 1) / sector * sector;
   }
 
   private static String sensorOrigin(String machine) {
@@ -247,7 +266,7 @@ public final class FirmwareBuilder {
     List<List<String>> compiles = new ArrayList<>();
     // TeaVM's C is the same for every firmware of this JVM, so its object is the same for every
     // firmware of one core: compiled once, copied after.
-    String key = String.join(" ", flags);
+    String key = spec.mainClass() + " " + String.join(" ", flags);
     Path program = objects.resolve("all.o");
     byte[] compiled = PROGRAM_OBJECTS.get(key);
     if (compiled == null) {
@@ -369,7 +388,8 @@ public final class FirmwareBuilder {
         spec.image().length,
         sha256(spec.image()),
         spec.training().count(),
-        spec.heldOut().count());
+        spec.heldOut().count(),
+        spec.agent());
   }
 
   private static String modelName(byte[] image) {

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 
 /**
  * What {@code firmware.json} in a firmware folder records: the board it was built for, how QEMU
- * runs it, its layout and what is in its flash and sensor. {@link FirmwareRunner} reads it.
+ * runs it, its layout, what is in its flash and sensor, and whether it is the agent firmware (run
+ * with a bridge to a broker). {@link FirmwareRunner} reads it.
  */
 public record FirmwareManifest(
     String board,
@@ -18,7 +19,8 @@ public record FirmwareManifest(
     int imageBytes,
     String imageSha256,
     int trainingSamples,
-    int heldOutSamples) {
+    int heldOutSamples,
+    boolean agent) {
 
   static final String FILE = "firmware.json";
   static final String ELF = "firmware.elf";

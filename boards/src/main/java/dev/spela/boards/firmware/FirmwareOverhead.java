@@ -1,5 +1,6 @@
 package dev.spela.boards.firmware;
 
+import dev.spela.agent.Checkpoints;
 import dev.spela.boards.BoardProfile;
 import dev.spela.firmware.FirmwareMemory;
 import dev.spela.runtime.MemoryPlan;
@@ -45,14 +46,19 @@ public final class FirmwareOverhead {
 
   /** The lines for a model of this plan and sample size. */
   public static Lines lines(MemoryPlan model, int sampleBytes) {
-    long javaHeap = FirmwareMemory.javaHeapBytes(model, sampleBytes);
+    return lines(model, sampleBytes, FirmwareMemory.javaHeapBytes(model, sampleBytes), 0, DATA_BYTES,
+        STACK_BYTES);
+  }
+
+  private static Lines lines(MemoryPlan model, int sampleBytes, long javaHeap, long moreMalloc, long data,
+      long stack) {
     return new Lines(
         FirmwareMemory.bufferBytes(sampleBytes),
         FirmwareMemory.arrayHeaderBytes(model),
         FirmwareMemory.objectBytes(),
-        mallocBytes(javaHeap) - javaHeap,
-        DATA_BYTES + BSS_BYTES,
-        STACK_BYTES);
+        mallocBytes(javaHeap) + moreMalloc - javaHeap,
+        data + BSS_BYTES,
+        stack);
   }
 
   /**
@@ -84,6 +90,45 @@ public final class FirmwareOverhead {
         javaHeap,
         mallocBytes(javaHeap),
         STACK_BYTES);
+  }
+
+  /** .data of the agent firmware: the agent's class structures and strings too (measured). */
+  public static final long AGENT_DATA_BYTES = 12312;
+
+  /**
+   * The agent firmware's lines for a capacity of this plan: as {@link #lines}, with its heap
+   * bookkeeping, static data and stack; what the agent's buffers add to the Java heap is {@link
+   * FirmwareMemory#agentBytes}.
+   */
+  public static Lines agentLines(MemoryPlan model, int sampleBytes) {
+    return lines(model, sampleBytes, FirmwareMemory.agentHeapBytes(model, sampleBytes), AGENT_MALLOC_BYTES,
+        AGENT_DATA_BYTES, AGENT_STACK_BYTES);
+  }
+
+  /** TeaVM's other mallocs in the agent firmware: a little more than the plain one's (measured). */
+  public static final long AGENT_MALLOC_BYTES = 16;
+
+  /**
+   * The agent firmware's stack: the painted high-water mark of a session (boot, a transfer and
+   * its trial boot, training, evaluation, a checkpoint: 1,548 bytes), rounded up to 64 bytes.
+   */
+  public static final long AGENT_STACK_BYTES = 1600;
+
+  /**
+   * The layout of an agent firmware whose capacity is this model (its factory image's): every
+   * slot takes the image and a checkpoint's header.
+   */
+  public static FirmwareLayout agentLayout(
+      BoardProfile board, MemoryPlan model, int imageBytes, int sampleBytes) {
+    long javaHeap = FirmwareMemory.agentHeapBytes(model, sampleBytes);
+    return new FirmwareLayout(
+        ramBytes(board),
+        board.flashBytes(),
+        board.flashSectorBytes(),
+        roundUp(imageBytes + Checkpoints.IMAGE_OFFSET, board.flashSectorBytes()),
+        javaHeap,
+        mallocBytes(javaHeap) + AGENT_MALLOC_BYTES,
+        AGENT_STACK_BYTES);
   }
 
   private static long page(long bytes) {

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -37,7 +38,11 @@ import org.teavm.vm.TeaVMOptimizationLevel;
  */
 final class TeaVmCompiler {
 
+  /** The firmware's program: train, evaluate and report ({@code spela firmware build}). */
   static final String MAIN_CLASS = "dev.spela.firmware.FirmwareMain";
+
+  /** The agent firmware's program: a fleet member over the UART ({@code --agent}). */
+  static final String AGENT_MAIN_CLASS = "dev.spela.firmware.AgentMain";
 
   static final String HEAP_SYMBOL = "spela_java_heap_size";
   static final String CLASS_POOL_MACRO = "SPELA_ARRAY_CLASS_POOL";
@@ -48,14 +53,20 @@ final class TeaVmCompiler {
   /** Heap size given to TeaVM only to be found and replaced in main.c. */
   private static final int HEAP_PLACEHOLDER = 1_234_567;
 
-  private static Map<String, byte[]> generated;
+  /** The C of each main class, generated once per JVM. */
+  private static final Map<String, Map<String, byte[]>> GENERATED = new HashMap<>();
 
   private TeaVmCompiler() {}
 
-  /** Writes the firmware program's C to {@code dir} (created), the unity file being all.c. */
-  static synchronized void generate(Path dir) throws IOException {
+  /**
+   * Writes the C of the program whose main class is {@code mainClass} to {@code dir} (created),
+   * the unity file being all.c.
+   */
+  static synchronized void generate(String mainClass, Path dir) throws IOException {
+    Map<String, byte[]> generated = GENERATED.get(mainClass);
     if (generated == null) {
-      generated = compile();
+      generated = compile(mainClass);
+      GENERATED.put(mainClass, generated);
     }
     for (Map.Entry<String, byte[]> file : generated.entrySet()) {
       Path target = dir.resolve(file.getKey());
@@ -64,12 +75,12 @@ final class TeaVmCompiler {
     }
   }
 
-  private static Map<String, byte[]> compile() throws IOException {
+  private static Map<String, byte[]> compile(String mainClass) throws IOException {
     Path out = Files.createTempDirectory("spela-teavm");
     try {
       TeaVMTool tool = new TeaVMTool();
       tool.setTargetType(TeaVMTargetType.C);
-      tool.setMainClass(MAIN_CLASS);
+      tool.setMainClass(mainClass);
       tool.setTargetDirectory(out.toFile());
       tool.setOptimizationLevel(TeaVMOptimizationLevel.FULL);
       // No class and method names, no line tables: they would cost 30 KB of RAM in .data.
