@@ -12,6 +12,7 @@ import dev.spela.protocols.storage.FlashStatus;
 import dev.spela.protocols.subset.InitPhase;
 import dev.spela.protocols.subset.SteadyState;
 import dev.spela.runtime.kernels.DenseKernels;
+import dev.spela.runtime.kernels.InputStatistics;
 import dev.spela.runtime.kernels.Softmax;
 
 /**
@@ -66,6 +67,7 @@ public final class SpelaRuntime {
   private int roundingMode;
   private int lossKind;
   private int inverseTemperature;
+  private int flags;
   private long seed;
   private long samplesSeen;
   private int exitLayer = -1;
@@ -125,6 +127,7 @@ public final class SpelaRuntime {
     roundingMode = header.roundingMode();
     lossKind = header.lossKind();
     inverseTemperature = header.inverseTemperature();
+    flags = header.flags();
     seed = header.rngSeed();
     samplesSeen = header.samplesSeen();
     fillNoise();
@@ -169,7 +172,7 @@ public final class SpelaRuntime {
       return RuntimeStatus.NO_MODEL;
     }
     return ModelImage.imageSize(
-        model.inputSize(), model.classes(), model.outputsArray(), model.layers());
+        model.inputSize(), model.classes(), model.outputsArray(), model.layers(), flags);
   }
 
   /**
@@ -194,7 +197,8 @@ public final class SpelaRuntime {
             model.inputSize(),
             model.classes(),
             model.outputsArray(),
-            model.layers());
+            model.layers(),
+            flags);
     if (begun < 0) {
       return RuntimeStatus.BUFFER_TOO_SMALL;
     }
@@ -320,6 +324,10 @@ public final class SpelaRuntime {
   private void loadInput(byte[] pixels, int offset) {
     int[] vector = arena.vector;
     int n = model.inputSize();
+    if (image.hasInputStatistics()) {
+      readFailed(image.preprocess(pixels, offset, n, vector));
+      return;
+    }
     for (int i = 0; i < n; i++) {
       vector[i] = (pixels[offset + i] & 0xFF) << PIXEL_SHIFT;
     }
@@ -347,16 +355,27 @@ public final class SpelaRuntime {
       return rng;
     }
     int pairs = DenseKernels.pairs(in);
+    // Preprocessed inputs may be negative: the first layer then finds its non-zero inputs and
+    // their largest magnitude with the signed kernels.
+    boolean signed = k == 0 && image.hasInputStatistics();
     int active = 0;
     int maxInput = 0;
     if (arena.info(k, FROZEN) != 0) {
-      forwardFromFlash(k, pairs, out, biasOffset);
+      forwardFromFlash(k, pairs, out, biasOffset, signed);
     } else if (capacity.outputMajor(k)) {
       DenseKernels.forwardOutputMajor(
           arena.weights, firstRow, pairs, out, arena.normalised, arena.biases, biasOffset, acc);
-      maxInput = label < 0 ? 0 : DenseKernels.largestInput(arena.normalised, pairs);
+      if (label >= 0) {
+        maxInput =
+            signed
+                ? InputStatistics.largestMagnitude(arena.normalised, pairs)
+                : DenseKernels.largestInput(arena.normalised, pairs);
+      }
     } else {
-      active = DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
+      active =
+          signed
+              ? InputStatistics.nonZeroPairs(arena.normalised, pairs, arena.activePairs)
+              : DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
       maxInput =
           DenseKernels.forward(
               arena.weights,
@@ -368,6 +387,9 @@ public final class SpelaRuntime {
               arena.biases,
               biasOffset,
               acc);
+      if (signed && label >= 0) {
+        maxInput = InputStatistics.largestMagnitude(arena.normalised, pairs);
+      }
     }
     int outputShift = DenseKernels.reluScaled(acc, out, vector);
     if (outputShift == DenseKernels.NO_ACTIVITY) {
@@ -490,10 +512,13 @@ public final class SpelaRuntime {
    * A frozen layer's forward pass, its weights read from the image an input pair at a time (only
    * the pairs with a non-zero input): the input-major kernel on one packed row per pair.
    */
-  private void forwardFromFlash(int k, int pairs, int out, int biasOffset) {
+  private void forwardFromFlash(int k, int pairs, int out, int biasOffset, boolean signed) {
     int[] acc = arena.accumulator;
     System.arraycopy(arena.biases, biasOffset, acc, 0, out);
-    int active = DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
+    int active =
+        signed
+            ? InputStatistics.nonZeroPairs(arena.normalised, pairs, arena.activePairs)
+            : DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
     for (int a = 0; a < active; a++) {
       int p = arena.activePairs[a];
       readFailed(image.readPackedPair(k, p, frozenRow));

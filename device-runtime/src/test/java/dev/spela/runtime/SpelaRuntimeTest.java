@@ -67,7 +67,16 @@ class SpelaRuntimeTest {
 
   @Test
   void oneStepMatchesTheFloatAlgorithm() {
-    FloatModel initial = model(3);
+    oneStepMatchesTheFloatAlgorithm(model(3));
+  }
+
+  /** Inputs of either sign, from the image's statistics: the first layer's signed path. */
+  @Test
+  void oneStepWithInputStatisticsMatchesTheFloatAlgorithm() {
+    oneStepMatchesTheFloatAlgorithm(model(3).withInputStatistics(21));
+  }
+
+  private static void oneStepMatchesTheFloatAlgorithm(FloatModel initial) {
     initial.rounding = ModelImage.ROUNDING_NEAREST;
     byte[] image = initial.toImage();
     SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
@@ -195,6 +204,41 @@ class SpelaRuntimeTest {
     fresh.writeImage(new ArrayFlash(b), 0);
     assertArrayEquals(a, b);
     assertTrue(!java.util.Arrays.equals(a, image));
+  }
+
+  @Test
+  void inputStatisticsTravelWithTheImageAndTrainAsWellAsFloat() {
+    FloatModel initial = model(15).withInputStatistics(16);
+    byte[] image = initial.toImage();
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+    assertNotNull(runtime);
+    byte[] written = new byte[runtime.imageSize()];
+    assertEquals(image.length, written.length);
+    assertEquals(image.length, runtime.writeImage(new ArrayFlash(written), 0));
+    assertArrayEquals(image, written);
+    FloatModel reference = FloatModel.fromImage(image);
+    Prototypes data = new Prototypes(64, 4, 17);
+    byte[] x = new byte[64];
+    for (int n = 0; n < 600; n++) {
+      data.sample(data.label(n), x, 0);
+      assertEquals(RuntimeStatus.OK, runtime.train(x, 0, data.label(n)));
+      reference.step(x, data.label(n));
+    }
+    int correct = 0;
+    int floatCorrect = 0;
+    for (int n = 0; n < 400; n++) {
+      data.sample(data.label(n), x, 0);
+      correct += runtime.predict(x, 0, 1) == data.label(n) ? 1 : 0;
+      floatCorrect += reference.predict(reference.step(x, -1)[1], 1) == data.label(n) ? 1 : 0;
+    }
+    assertTrue(correct >= 390 && Math.abs(correct - floatCorrect) <= 4, "fixed " + correct + " float " + floatCorrect);
+    // The written-back image keeps the statistics, and a checkpoint of it is where the model can move.
+    runtime.writeImage(new ArrayFlash(written), 0);
+    assertEquals(ImageStatus.OK, new dev.spela.protocols.image.ModelImageValidator().validate(written, 0, written.length));
+    assertArrayEquals(initial.inputScale, FloatModel.fromImage(written).inputScale);
+    assertEquals(ImageStatus.OK, runtime.rebase(new ArrayFlash(written), 0, written.length));
+    byte[] plain = model(15).toImage();
+    assertEquals(RuntimeStatus.DIFFERENT_IMAGE, runtime.rebase(new ArrayFlash(plain), 0, plain.length));
   }
 
   @Test

@@ -62,6 +62,31 @@ class FixedEngineTest {
   }
 
   @Test
+  void withStandardisedInputsFixedAndFloatLearnTheSameAndTheImageCarriesTheStatistics() {
+    Samples train = ToyData.blocks(600, 64, 4, 1);
+    Samples test = ToyData.blocks(200, 64, 4, 2);
+    SpelaNetwork network = ToyData.spela(SIZES, 4, 3);
+    Preprocessing standardise = Preprocessing.fit(Preprocessing.Kind.STANDARDISE, train);
+    network.preprocessing(standardise);
+    FixedEngine fixed = fixed(network);
+    byte[] image = fixed.image();
+    ModelImageDecoder decoder = new ModelImageDecoder().wrap(image, 0, image.length);
+    assertTrue(decoder.hasInputStatistics());
+    for (int i = 0; i < 64; i++) {
+      assertEquals(standardise.offset()[i] * 255 * 128, decoder.inputOffset(i), 0.5, "offset " + i);
+      assertEquals(standardise.scale()[i] * 4096, decoder.inputScale(i), 0.5, "scale " + i);
+    }
+    List<EpochReport> fixedReports = train(fixed, train, test, 3, 1);
+    List<EpochReport> floatReports = train(network, train, test, 3, 1);
+    // The first layer's inputs, centred and scaled from the image's statistics, are float's.
+    for (int e = 0; e < 3; e++) {
+      assertEquals(floatReports.get(e).trainLoss()[0], fixedReports.get(e).trainLoss()[0], 0.005, "epoch " + e);
+    }
+    assertArrayEquals(new double[] {1.0, 1.0}, fixedReports.get(2).layerAccuracy());
+    assertTrue(new ModelImageDecoder().wrap(fixed.image(), 0, image.length).hasInputStatistics());
+  }
+
+  @Test
   void aScheduleSetsTheRateOfEveryStepDownToTheImagesSmallest() {
     Samples train = ToyData.blocks(300, 64, 4, 1);
     Samples test = ToyData.blocks(100, 64, 4, 2);

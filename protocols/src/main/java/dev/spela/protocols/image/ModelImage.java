@@ -104,6 +104,21 @@ public final class ModelImage {
   /** Local loss: cross-entropy of a softmax over the cosines divided by a temperature. */
   public static final int LOSS_SOFTMAX = 1;
 
+  /**
+   * Header flag: the image carries per-input preprocessing statistics (MODEL_FORMAT.md, "Input
+   * statistics"), in the {@link #inputStatisticsLength} bytes right before the digest.
+   */
+  public static final int FLAG_INPUT_STATISTICS = 1;
+
+  /** Every header flag this version defines; any other bit is UNSUPPORTED_FLAGS. */
+  public static final int KNOWN_FLAGS = FLAG_INPUT_STATISTICS;
+
+  /** Input statistics: the largest offset, 255 pixels in 1/128 units (an input's mean of 1.0). */
+  public static final int MAX_INPUT_OFFSET = 255 << 7;
+
+  /** Input statistics: fraction bits of an input's scale (u16, so scales up to 16). */
+  public static final int INPUT_SCALE_FRAC_BITS = 12;
+
   /** The softmax's 1 / temperature is stored in Q8; at least 1.0 (a temperature of at most 1). */
   public static final int MIN_INVERSE_TEMPERATURE = 1 << 8;
 
@@ -143,6 +158,19 @@ public final class ModelImage {
    *     read
    */
   public static int imageSize(int inputSize, int classes, int[] outputs, int layers) {
+    return imageSize(inputSize, classes, outputs, layers, 0);
+  }
+
+  /** Bytes of the input statistics section: an (offset u16, scale u16) pair per input. */
+  public static long inputStatisticsLength(int inputSize) {
+    return 4L * inputSize;
+  }
+
+  /**
+   * As {@link #imageSize(int, int, int[], int)} for an image with header {@code flags}: {@link
+   * #FLAG_INPUT_STATISTICS} adds the input statistics section.
+   */
+  public static int imageSize(int inputSize, int classes, int[] outputs, int layers, int flags) {
     if (layers < 1
         || layers > MAX_LAYERS
         || inputSize < 1
@@ -163,6 +191,9 @@ public final class ModelImage {
               + align(biasesLength(out))
               + align(priorsLength(classes, out));
       inputs = out;
+    }
+    if ((flags & FLAG_INPUT_STATISTICS) != 0) {
+      size += inputStatisticsLength(inputSize);
     }
     size += DIGEST_LENGTH;
     return size > Integer.MAX_VALUE ? -1 : (int) size;

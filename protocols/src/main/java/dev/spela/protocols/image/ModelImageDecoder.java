@@ -212,13 +212,53 @@ public final class ModelImageDecoder {
     return reader.i32(entry(layer) + L_PRIORS_LENGTH);
   }
 
-  /** Offset of section {@code section} = 3 * layer + kind (kind 0 weights, 1 biases, 2 priors). */
+  /**
+   * Number of sections: 3 per layer, and the input statistics section last if the header's {@link
+   * ModelImage#FLAG_INPUT_STATISTICS} is set.
+   */
+  public int sectionCount() {
+    return 3 * layerCount() + (hasInputStatistics() ? 1 : 0);
+  }
+
+  /**
+   * Offset of section {@code section} = 3 * layer + kind (kind 0 weights, 1 biases, 2 priors), or
+   * the input statistics for {@code section == 3 * layerCount()}.
+   */
   public int sectionOffset(int section) {
+    if (section == 3 * layerCount()) {
+      return inputStatisticsOffset();
+    }
     return reader.i32(entry(section / 3) + L_WEIGHTS_OFFSET + 8 * (section % 3));
   }
 
   public int sectionLength(int section) {
+    if (section == 3 * layerCount()) {
+      return (int) inputStatisticsLength(inputSize());
+    }
     return reader.i32(entry(section / 3) + L_WEIGHTS_LENGTH + 8 * (section % 3));
+  }
+
+  /** True if the header says the image carries input statistics. */
+  public boolean hasInputStatistics() {
+    return (flags() & FLAG_INPUT_STATISTICS) != 0;
+  }
+
+  /**
+   * Where the input statistics lie: the {@code 4 * inputSize} bytes right before the digest (a
+   * negative value or one inside the header for a malformed image, which the validator rejects).
+   */
+  public int inputStatisticsOffset() {
+    return (int) (imageLength() - (long) DIGEST_LENGTH - inputStatisticsLength(inputSize()));
+  }
+
+  /** Input i's offset (its training mean in 1/128 pixel units), from the input statistics. */
+  public int inputOffset(int input) {
+    return reader.u16(inputStatisticsOffset() + 4 * input);
+  }
+
+  /** Input i's scale (1 / its deviation, 12 fraction bits), from the input statistics. */
+  public int inputScale(int input) {
+    return reader.u16(inputStatisticsOffset() + 4 * input + 2);
   }
 
   /** Weight {@code index = i * outputs + j} (input-major) of a layer. */

@@ -56,6 +56,35 @@ class ModelImageCodecTest {
   }
 
   @Test
+  void inputStatisticsLieBeforeTheDigestAndAreValidated() {
+    int plain = imageSize(12, 3, new int[] {8, 4}, 2);
+    assertEquals(plain + 4 * 12, imageSize(12, 3, new int[] {8, 4}, 2, FLAG_INPUT_STATISTICS));
+    byte[] image = TestImages.build(12, 3, new int[] {8, 4}, 5, FLAG_INPUT_STATISTICS);
+    assertEquals(ImageStatus.OK, validator.validate(image, 0, image.length));
+    ModelImageDecoder d = new ModelImageDecoder().wrap(image, 0, image.length);
+    assertTrue(d.hasInputStatistics());
+    assertEquals(7, d.sectionCount());
+    assertEquals(image.length - 32 - 48, d.inputStatisticsOffset());
+    assertEquals(LittleEndian.u16(image, image.length - 32 - 2), d.inputScale(11));
+    new ModelImageEncoder().wrap(image, 0, image.length).inputStatistic(11, MAX_INPUT_OFFSET, 65535);
+    TestImages.reseal(image);
+    assertEquals(ImageStatus.OK, validator.validate(image, 0, image.length));
+    assertEquals(MAX_INPUT_OFFSET, d.inputOffset(11));
+    assertEquals(65535, d.inputScale(11));
+    LittleEndian.put16(image, d.inputStatisticsOffset() + 4 * 11, MAX_INPUT_OFFSET + 1);
+    TestImages.reseal(image);
+    assertEquals(ImageStatus.BAD_VALUES, validator.validate(image, 0, image.length));
+    // The flag on an image without room for them: the statistics would overlap the last priors.
+    byte[] flagged = TestImages.small(5);
+    LittleEndian.put16(flagged, OFF_FLAGS, FLAG_INPUT_STATISTICS);
+    TestImages.reseal(flagged);
+    assertEquals(ImageStatus.BAD_SECTION, validator.validate(flagged, 0, flagged.length));
+    LittleEndian.put16(flagged, OFF_FLAGS, 2);
+    TestImages.reseal(flagged);
+    assertEquals(ImageStatus.UNSUPPORTED_FLAGS, validator.validate(flagged, 0, flagged.length));
+  }
+
+  @Test
   void theLossFieldsAreValidatedAndRead() {
     int[][] cases = {
       // lossKind, inverse temperature, reserved byte 31, expected status
@@ -130,7 +159,7 @@ class ModelImageCodecTest {
     assertReject(ImageStatus.BAD_HEADER_CHECKSUM, flip(good, 70), false);
     assertReject(ImageStatus.BAD_MAGIC, flip(good, 1), true);
     assertReject(ImageStatus.UNSUPPORTED_VERSION, set16(good, OFF_VERSION, 2), true);
-    assertReject(ImageStatus.UNSUPPORTED_FLAGS, set16(good, OFF_FLAGS, 1), true);
+    assertReject(ImageStatus.UNSUPPORTED_FLAGS, set16(good, OFF_FLAGS, 2), true);
     assertReject(ImageStatus.BAD_LAYER_COUNT, set16(good, OFF_LAYER_COUNT, 0), true);
     assertReject(ImageStatus.BAD_HEADER_LENGTH, set16(good, OFF_LAYER_COUNT, 3), true);
     assertReject(ImageStatus.BAD_SHAPE, set16(good, OFF_CLASS_COUNT, 1), true);
