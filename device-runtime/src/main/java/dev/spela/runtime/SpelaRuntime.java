@@ -266,7 +266,10 @@ public final class SpelaRuntime {
     return readStatus;
   }
 
-  /** The class layer {@code layer} predicts (layers 0 .. layer run), or a negative status. */
+  /**
+   * The class layer {@code layer} predicts (layers 0 .. layer run; with the image's {@link
+   * ModelImage#FLAG_COMBINED_PREDICTION}, from the sum of their cosines), or a negative status.
+   */
   public int predict(byte[] pixels, int offset, int layer) {
     int status = checkInput(pixels, offset);
     if (status != RuntimeStatus.OK) {
@@ -280,12 +283,38 @@ public final class SpelaRuntime {
       runLayer(k, -1, 0);
     }
     exitLayer = layer;
-    return readStatus != ImageStatus.OK ? readStatus : arena.result(layer, PREDICTED);
+    return readStatus != ImageStatus.OK ? readStatus : answer(layer);
+  }
+
+  /**
+   * Layer k's answer: its own prediction, or with {@link ModelImage#FLAG_COMBINED_PREDICTION} the
+   * combined prediction of layers 0..k.
+   */
+  private int answer(int k) {
+    return arena.result(k, combines() ? COMBINED_PREDICTED : PREDICTED);
+  }
+
+  private boolean combines() {
+    return (flags & ModelImage.FLAG_COMBINED_PREDICTION) != 0;
+  }
+
+  /**
+   * Whether layer k is sure enough to answer early: its best cosine leads the runner-up by the
+   * margin; combined, the best sum of k + 1 layers' cosines leads by k + 1 margins.
+   */
+  private boolean confident(int k) {
+    if (combines()) {
+      long lead = (long) arena.result(k, COMBINED_BEST) - arena.result(k, COMBINED_SECOND);
+      return lead >= (long) earlyExitMargin * (k + 1);
+    }
+    return arena.result(k, BEST_COSINE) - arena.result(k, SECOND_COSINE) >= earlyExitMargin;
   }
 
   /**
    * The class from the first layer whose best cosine beats its second best by at least the
    * early-exit margin, else from the last layer; {@link #exitLayer()} tells which layer answered.
+   * With the image's {@link ModelImage#FLAG_COMBINED_PREDICTION}, layer k answers with the combined
+   * prediction of layers 0..k, once its best sum of cosines leads by k + 1 margins.
    */
   public int predictEarlyExit(byte[] pixels, int offset) {
     int status = checkInput(pixels, offset);
@@ -296,14 +325,14 @@ public final class SpelaRuntime {
     int last = model.layers() - 1;
     for (int k = 0; k < last; k++) {
       runLayer(k, -1, 0);
-      if (arena.result(k, BEST_COSINE) - arena.result(k, SECOND_COSINE) >= earlyExitMargin) {
+      if (confident(k)) {
         exitLayer = k;
-        return readStatus != ImageStatus.OK ? readStatus : arena.result(k, PREDICTED);
+        return readStatus != ImageStatus.OK ? readStatus : answer(k);
       }
     }
     runLayer(last, -1, 0);
     exitLayer = last;
-    return readStatus != ImageStatus.OK ? readStatus : arena.result(last, PREDICTED);
+    return readStatus != ImageStatus.OK ? readStatus : answer(last);
   }
 
   /**
@@ -352,6 +381,7 @@ public final class SpelaRuntime {
         vector[j] = 0;
       }
       setResults(k, 0, 0, 0, 0);
+      recordCombined(k, true);
       return rng;
     }
     int pairs = DenseKernels.pairs(in);
@@ -394,6 +424,7 @@ public final class SpelaRuntime {
     int outputShift = DenseKernels.reluScaled(acc, out, vector);
     if (outputShift == DenseKernels.NO_ACTIVITY) {
       setResults(k, 0, 0, 0, 0);
+      recordCombined(k, true);
       return rng;
     }
     int norm = DenseKernels.norm(vector, out);
@@ -412,6 +443,7 @@ public final class SpelaRuntime {
         readFailed(image.readPrior(k, c, priorRow));
         cosine = DenseKernels.cosine(vector, out, reciprocal, priorRow, 0);
       }
+      arena.classScores[c] = k == 0 ? cosine : arena.classScores[c] + cosine;
       if (cosine > bestCosine) {
         secondCosine = bestCosine;
         bestCosine = cosine;
@@ -427,6 +459,7 @@ public final class SpelaRuntime {
       }
     }
     setResults(k, best, bestCosine, secondCosine, label < 0 ? 0 : -labelCosine);
+    recordCombined(k, false);
     if (label < 0 || arena.info(k, FROZEN) != 0) {
       return rng;
     }
@@ -525,6 +558,37 @@ public final class SpelaRuntime {
       int x = arena.normalised[p];
       DenseKernels.forwardRow(frozenRow, out, DenseKernels.low(x), DenseKernels.high(x), acc);
     }
+  }
+
+  /**
+   * Records the combined prediction of layers 0..k: the class with the largest sum of their cosines
+   * (the lowest on ties, as argmax), with the best and second-best sums. A layer with no output
+   * ({@code silent}) adds cosines of 0.
+   */
+  private void recordCombined(int k, boolean silent) {
+    int[] scores = arena.classScores;
+    int classes = model.classes();
+    if (silent && k == 0) {
+      for (int c = 0; c < classes; c++) {
+        scores[c] = 0;
+      }
+    }
+    int best = 0;
+    int bestScore = Integer.MIN_VALUE;
+    int secondScore = Integer.MIN_VALUE;
+    for (int c = 0; c < classes; c++) {
+      int score = scores[c];
+      if (score > bestScore) {
+        secondScore = bestScore;
+        bestScore = score;
+        best = c;
+      } else if (score > secondScore) {
+        secondScore = score;
+      }
+    }
+    arena.setResult(k, COMBINED_PREDICTED, best);
+    arena.setResult(k, COMBINED_BEST, bestScore);
+    arena.setResult(k, COMBINED_SECOND, secondScore);
   }
 
   /** Keeps the first failed flash read of a step (the step returns it). */
@@ -831,6 +895,14 @@ public final class SpelaRuntime {
   /** Class predicted by layer k in the last step. */
   public int layerPrediction(int k) {
     return hasLayer(k) ? arena.result(k, PREDICTED) : RuntimeStatus.BAD_LAYER;
+  }
+
+  /**
+   * Class with the largest sum of the cosines of layers 0..k in the last step (the combined
+   * prediction, whatever the image's prediction flag).
+   */
+  public int layerCombinedPrediction(int k) {
+    return hasLayer(k) ? arena.result(k, COMBINED_PREDICTED) : RuntimeStatus.BAD_LAYER;
   }
 
   /** Q15 cosine of layer k's output with its predicted class's prior in the last step. */

@@ -25,6 +25,8 @@ public final class FloatModel {
   /** 0: the cosine loss; else the softmax loss with this 1 / T in Q8 (the image's field). */
   int inverseTemperatureQ8;
   boolean[] frozen;
+  /** Header flags besides the input statistics' (e.g. combined prediction). */
+  int flags;
   /**
    * Null: inputs are pixels / 255; else input i is {@code (p * 128 - inputOffset[i]) *
    * inputScale[i]} (the image's input statistics, MODEL_FORMAT.md), normalised like any input.
@@ -128,7 +130,7 @@ public final class FloatModel {
   }
 
   public byte[] toImage() {
-    int flags = inputOffset == null ? 0 : ModelImage.FLAG_INPUT_STATISTICS;
+    int flags = this.flags | (inputOffset == null ? 0 : ModelImage.FLAG_INPUT_STATISTICS);
     int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length, flags);
     byte[] image = new byte[size];
     ModelImageEncoder e = new ModelImageEncoder().wrap(image, 0, size);
@@ -253,6 +255,16 @@ public final class FloatModel {
       x = h;
     }
     return hs;
+  }
+
+  /** Cosine of layer k's output {@code h} with class c's vector (0 for a zero output). */
+  double cosine(double[] h, int k, int c) {
+    double n = norm(h);
+    double s = 0;
+    for (int j = 0; j < outputs[k]; j++) {
+      s += h[j] * v[k][c * outputs[k] + j];
+    }
+    return n == 0 ? 0 : s / n;
   }
 
   int predict(double[] h, int k) {

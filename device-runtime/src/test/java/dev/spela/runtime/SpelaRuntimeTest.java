@@ -242,6 +242,47 @@ class SpelaRuntimeTest {
   }
 
   @Test
+  void theCombinedPredictionSumsTheLayersCosinesAndAnswersWhenTheImageSaysSo() {
+    FloatModel initial = model(19);
+    initial.flags = ModelImage.FLAG_COMBINED_PREDICTION;
+    byte[] image = initial.toImage();
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+    FloatModel reference = FloatModel.fromImage(image);
+    Prototypes data = new Prototypes(64, 4, 20);
+    byte[] x = new byte[64];
+    int agree = 0;
+    int differFromLayer1 = 0;
+    for (int n = 0; n < 200; n++) {
+      data.sample(data.label(n), x, 0);
+      int answer = runtime.predict(x, 0, 1);
+      assertEquals(runtime.layerCombinedPrediction(1), answer);
+      assertEquals(runtime.layerPrediction(0), runtime.layerCombinedPrediction(0));
+      differFromLayer1 += answer != runtime.layerPrediction(1) ? 1 : 0;
+      double[][] h = reference.step(x, -1);
+      int best = 0;
+      double bestScore = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < 4; c++) {
+        double score = reference.cosine(h[0], 0, c) + reference.cosine(h[1], 1, c);
+        if (score > bestScore) {
+          bestScore = score;
+          best = c;
+        }
+      }
+      agree += best == answer ? 1 : 0;
+    }
+    // Untrained, the layers disagree often, so the sum is a different answer; float's sum agrees.
+    assertTrue(differFromLayer1 >= 10, "combined differs from layer 1 on " + differFromLayer1);
+    assertTrue(agree >= 196, "agrees with float's combined prediction on " + agree + " of 200");
+    assertEquals(RuntimeStatus.OK, runtime.setEarlyExitMargin(0));
+    assertEquals(runtime.layerPrediction(0), runtime.predictEarlyExit(x, 0));
+    assertEquals(0, runtime.exitLayer());
+    byte[] written = new byte[image.length];
+    runtime.writeImage(new ArrayFlash(written), 0);
+    assertEquals(ModelImage.FLAG_COMBINED_PREDICTION,
+        new dev.spela.protocols.image.ModelImageDecoder().wrap(written, 0, written.length).flags());
+  }
+
+  @Test
   void frozenLayersAreNotUpdated() {
     FloatModel m = model(9);
     m.frozen[0] = true;

@@ -83,6 +83,11 @@ public final class CompileCommand implements Runnable {
       description = "Rounding of weight updates on the device (default: ${DEFAULT-VALUE}).")
   Rounding rounding;
 
+  @Option(names = "--combined-prediction",
+      description = "The device answers with the layers' cosines summed (a layer with those of every layer up to it)"
+          + " instead of each layer's alone; spela train --json reports both as combinedAccuracy and layerAccuracy.")
+  boolean combinedPrediction;
+
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "IMAGE", description = "The image file to write.")
   Path output;
 
@@ -94,7 +99,8 @@ public final class CompileCommand implements Runnable {
     int mode = rounding == Rounding.NEAREST ? ModelImage.ROUNDING_NEAREST : ModelImage.ROUNDING_STOCHASTIC;
     byte[] image;
     try {
-      image = ImageCompiler.compile(network, new ImageCompiler.Settings(learningRate, margin, mode, rngSeed));
+      image = ImageCompiler.compile(network, new ImageCompiler.Settings(learningRate, margin, mode, rngSeed,
+          combinedPrediction));
     } catch (IllegalArgumentException e) {
       throw from != null
           ? CliException.failure("cannot compile " + from + ": " + e.getMessage(), e)

@@ -29,8 +29,16 @@ public final class ImageCompiler {
    * @param earlyExitMargin real cosine difference, stored in Q15 (0 .. 2.0)
    * @param roundingMode {@link ModelImage#ROUNDING_NEAREST} or {@link ModelImage#ROUNDING_STOCHASTIC}
    * @param seed the stochastic-rounding generator's seed
+   * @param combinedPrediction whether a layer answers with the sum of the cosines of the layers up
+   *     to it ({@link ModelImage#FLAG_COMBINED_PREDICTION})
    */
-  public record Settings(double learningRate, double earlyExitMargin, int roundingMode, long seed) {
+  public record Settings(
+      double learningRate, double earlyExitMargin, int roundingMode, long seed, boolean combinedPrediction) {
+    /** Each layer answering alone. */
+    public Settings(double learningRate, double earlyExitMargin, int roundingMode, long seed) {
+      this(learningRate, earlyExitMargin, roundingMode, seed, false);
+    }
+
     /** Stochastic rounding and the default margin: what a fresh model trains with. */
     public static Settings of(double learningRate, long seed) {
       return new Settings(learningRate, DEFAULT_EARLY_EXIT_MARGIN, ModelImage.ROUNDING_STOCHASTIC, seed);
@@ -65,7 +73,8 @@ public final class ImageCompiler {
     int inputSize = network.inputSize();
     int classes = network.classes();
     Preprocessing preprocessing = network.preprocessing();
-    int flags = preprocessing.kind() == Preprocessing.Kind.NONE ? 0 : ModelImage.FLAG_INPUT_STATISTICS;
+    int flags = (preprocessing.kind() == Preprocessing.Kind.NONE ? 0 : ModelImage.FLAG_INPUT_STATISTICS)
+        | (settings.combinedPrediction() ? ModelImage.FLAG_COMBINED_PREDICTION : 0);
     int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length, flags);
     if (size < 0) {
       throw new IllegalArgumentException(String.format(Locale.ROOT,

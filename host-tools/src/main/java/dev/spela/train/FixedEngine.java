@@ -143,7 +143,8 @@ public final class FixedEngine implements Engine {
 
   /**
    * Runs every sample through all layers once; each layer's prediction of that pass counts for
-   * that layer.
+   * that layer, and its combined prediction (the sum of the cosines of the layers up to it) for the
+   * combined accuracy.
    */
   @Override
   public Accuracy accuracy(Samples data, ParallelRanges pool) {
@@ -152,6 +153,7 @@ public final class FixedEngine implements Engine {
     int last = layers - 1;
     int inputs = data.inputSize();
     int[][] correct = new int[pool.threads()][layers];
+    int[][] combined = new int[pool.threads()][layers];
     pool.run(data.count(), (worker, from, to) -> {
       SpelaRuntime evaluator = worker == 0 ? runtime : evaluators[worker - 1];
       for (int sample = from; sample < to; sample++) {
@@ -160,10 +162,13 @@ public final class FixedEngine implements Engine {
           if (evaluator.layerPrediction(k) == data.label(sample)) {
             correct[worker][k]++;
           }
+          if (evaluator.layerCombinedPrediction(k) == data.label(sample)) {
+            combined[worker][k]++;
+          }
         }
       }
     });
-    return new Accuracy(Trainer.fractions(correct, data.count()), null);
+    return new Accuracy(Trainer.fractions(correct, data.count()), Trainer.fractions(combined, data.count()));
   }
 
   /** Loads the current model into one evaluation runtime per extra thread. */

@@ -83,6 +83,8 @@ class FixedEngineTest {
       assertEquals(floatReports.get(e).trainLoss()[0], fixedReports.get(e).trainLoss()[0], 0.005, "epoch " + e);
     }
     assertArrayEquals(new double[] {1.0, 1.0}, fixedReports.get(2).layerAccuracy());
+    assertArrayEquals(floatReports.get(2).combinedAccuracy(), fixedReports.get(2).combinedAccuracy(), 0.01,
+        "the combined prediction, as float's");
     assertTrue(new ModelImageDecoder().wrap(fixed.image(), 0, image.length).hasInputStatistics());
   }
 

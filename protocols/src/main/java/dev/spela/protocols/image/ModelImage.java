@@ -110,8 +110,14 @@ public final class ModelImage {
    */
   public static final int FLAG_INPUT_STATISTICS = 1;
 
+  /**
+   * Header flag: a layer answers with the combined prediction, the class with the largest sum of
+   * the cosines of the layers up to it, instead of its own cosines alone.
+   */
+  public static final int FLAG_COMBINED_PREDICTION = 2;
+
   /** Every header flag this version defines; any other bit is UNSUPPORTED_FLAGS. */
-  public static final int KNOWN_FLAGS = FLAG_INPUT_STATISTICS;
+  public static final int KNOWN_FLAGS = FLAG_INPUT_STATISTICS | FLAG_COMBINED_PREDICTION;
 
   /** Input statistics: the largest offset, 255 pixels in 1/128 units (an input's mean of 1.0). */
   public static final int MAX_INPUT_OFFSET = 255 << 7;

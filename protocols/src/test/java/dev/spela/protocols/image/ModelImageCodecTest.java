@@ -56,7 +56,7 @@ class ModelImageCodecTest {
   }
 
   @Test
-  void inputStatisticsLieBeforeTheDigestAndAreValidated() {
+  void inputStatisticsLieBeforeTheDigestAndAreValidatedAndTheOtherFlagIsCombinedPrediction() {
     int plain = imageSize(12, 3, new int[] {8, 4}, 2);
     assertEquals(plain + 4 * 12, imageSize(12, 3, new int[] {8, 4}, 2, FLAG_INPUT_STATISTICS));
     byte[] image = TestImages.build(12, 3, new int[] {8, 4}, 5, FLAG_INPUT_STATISTICS);
@@ -79,7 +79,10 @@ class ModelImageCodecTest {
     LittleEndian.put16(flagged, OFF_FLAGS, FLAG_INPUT_STATISTICS);
     TestImages.reseal(flagged);
     assertEquals(ImageStatus.BAD_SECTION, validator.validate(flagged, 0, flagged.length));
-    LittleEndian.put16(flagged, OFF_FLAGS, 2);
+    LittleEndian.put16(flagged, OFF_FLAGS, FLAG_COMBINED_PREDICTION);
+    TestImages.reseal(flagged);
+    assertEquals(ImageStatus.OK, validator.validate(flagged, 0, flagged.length));
+    LittleEndian.put16(flagged, OFF_FLAGS, 4);
     TestImages.reseal(flagged);
     assertEquals(ImageStatus.UNSUPPORTED_FLAGS, validator.validate(flagged, 0, flagged.length));
   }
@@ -159,7 +162,7 @@ class ModelImageCodecTest {
     assertReject(ImageStatus.BAD_HEADER_CHECKSUM, flip(good, 70), false);
     assertReject(ImageStatus.BAD_MAGIC, flip(good, 1), true);
     assertReject(ImageStatus.UNSUPPORTED_VERSION, set16(good, OFF_VERSION, 2), true);
-    assertReject(ImageStatus.UNSUPPORTED_FLAGS, set16(good, OFF_FLAGS, 2), true);
+    assertReject(ImageStatus.UNSUPPORTED_FLAGS, set16(good, OFF_FLAGS, 4), true);
     assertReject(ImageStatus.BAD_LAYER_COUNT, set16(good, OFF_LAYER_COUNT, 0), true);
     assertReject(ImageStatus.BAD_HEADER_LENGTH, set16(good, OFF_LAYER_COUNT, 3), true);
     assertReject(ImageStatus.BAD_SHAPE, set16(good, OFF_CLASS_COUNT, 1), true);

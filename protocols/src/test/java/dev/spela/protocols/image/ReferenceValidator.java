@@ -47,7 +47,7 @@ final class ReferenceValidator {
     if (image.version() != VERSION) {
       return ImageStatus.UNSUPPORTED_VERSION;
     }
-    if ((image.flags() & ~FLAG_INPUT_STATISTICS) != 0) {
+    if ((image.flags() & ~(FLAG_INPUT_STATISTICS | FLAG_COMBINED_PREDICTION)) != 0) {
       return ImageStatus.UNSUPPORTED_FLAGS;
     }
     int layers = image.layerCount();
