@@ -13,6 +13,7 @@ import dev.spela.protocols.subset.InitPhase;
 import dev.spela.protocols.subset.SteadyState;
 import dev.spela.runtime.kernels.DenseKernels;
 import dev.spela.runtime.kernels.InputStatistics;
+import dev.spela.runtime.kernels.RateSchedule;
 import dev.spela.runtime.kernels.Softmax;
 
 /**
@@ -68,6 +69,12 @@ public final class SpelaRuntime {
   private int lossKind;
   private int inverseTemperature;
   private int flags;
+  private int scheduleKind;
+  private int scheduleSteps;
+
+  /** The rate of the step being taken: the learning rate, or the schedule's at this step. */
+  private int stepRate;
+
   private long seed;
   private long samplesSeen;
   private int exitLayer = -1;
@@ -128,6 +135,8 @@ public final class SpelaRuntime {
     lossKind = header.lossKind();
     inverseTemperature = header.inverseTemperature();
     flags = header.flags();
+    scheduleKind = header.scheduleKind();
+    scheduleSteps = header.scheduleSteps();
     seed = header.rngSeed();
     samplesSeen = header.samplesSeen();
     fillNoise();
@@ -208,6 +217,7 @@ public final class SpelaRuntime {
         .earlyExitMargin(earlyExitMargin)
         .roundingMode(roundingMode)
         .loss(lossKind, inverseTemperature)
+        .schedule(scheduleKind, scheduleSteps)
         .rngSeed(seed)
         .samplesSeen(samplesSeen);
     for (int k = 0; k < model.layers(); k++) {
@@ -258,6 +268,7 @@ public final class SpelaRuntime {
       return RuntimeStatus.BAD_LABEL;
     }
     int rng = stepRandomState();
+    stepRate = scheduledRate();
     loadInput(pixels, offset);
     for (int k = 0; k < model.layers(); k++) {
       rng = runLayer(k, label, rng);
@@ -333,6 +344,17 @@ public final class SpelaRuntime {
     runLayer(last, -1, 0);
     exitLayer = last;
     return readStatus != ImageStatus.OK ? readStatus : answer(last);
+  }
+
+  /**
+   * The rate of the step about to be taken (step {@code samplesSeen}): the learning rate, or under
+   * the image's cosine schedule that rate decayed along it (0 once the schedule has ended: the step
+   * then updates nothing).
+   */
+  private int scheduledRate() {
+    return scheduleKind == ModelImage.SCHEDULE_COSINE
+        ? RateSchedule.cosine(learningRate, samplesSeen, scheduleSteps)
+        : learningRate;
   }
 
   /**
@@ -460,15 +482,15 @@ public final class SpelaRuntime {
     }
     setResults(k, best, bestCosine, secondCosine, label < 0 ? 0 : -labelCosine);
     recordCombined(k, false);
-    if (label < 0 || arena.info(k, FROZEN) != 0) {
+    if (label < 0 || arena.info(k, FROZEN) != 0 || stepRate == 0) {
       return rng;
     }
     int maxDirection;
-    long rate = learningRate;
+    long rate = stepRate;
     if (lossKind == ModelImage.LOSS_SOFTMAX) {
       maxDirection = softmaxDirection(k, out, reciprocal, norm, bestCosine, label);
       // The softmax's gradient carries 1 / T (NUMERICS.md, "Softmax over cosines").
-      rate = ((long) learningRate * inverseTemperature + (1 << 7)) >> 8;
+      rate = ((long) stepRate * inverseTemperature + (1 << 7)) >> 8;
     } else {
       maxDirection =
           priorsInRam
@@ -869,8 +891,19 @@ public final class SpelaRuntime {
     return model.inputSize();
   }
 
+  /** The base learning rate, Q24 (a schedule decays it step by step: {@link #scheduledRate}). */
   public int learningRate() {
     return learningRate;
+  }
+
+  /** {@link ModelImage#SCHEDULE_CONSTANT} or {@link ModelImage#SCHEDULE_COSINE}, from the image. */
+  public int scheduleKind() {
+    return scheduleKind;
+  }
+
+  /** Steps of the image's cosine schedule (0 with a constant rate). */
+  public int scheduleSteps() {
+    return scheduleSteps;
   }
 
   public int earlyExitMargin() {

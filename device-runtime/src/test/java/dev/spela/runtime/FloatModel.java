@@ -27,6 +27,8 @@ public final class FloatModel {
   boolean[] frozen;
   /** Header flags besides the input statistics' (e.g. combined prediction). */
   int flags;
+  /** 0: a constant rate; else the image's cosine schedule over this many steps. */
+  int cosineSteps;
   /**
    * Null: inputs are pixels / 255; else input i is {@code (p * 128 - inputOffset[i]) *
    * inputScale[i]} (the image's input statistics, MODEL_FORMAT.md), normalised like any input.
@@ -142,6 +144,7 @@ public final class FloatModel {
         .earlyExitMargin((int) Math.round(margin * 32768))
         .roundingMode(rounding)
         .loss(inverseTemperatureQ8 == 0 ? ModelImage.LOSS_COSINE : ModelImage.LOSS_SOFTMAX, inverseTemperatureQ8)
+        .schedule(cosineSteps == 0 ? ModelImage.SCHEDULE_CONSTANT : ModelImage.SCHEDULE_COSINE, cosineSteps)
         .rngSeed(seed)
         .samplesSeen(0);
     for (int k = 0; k < outputs.length; k++) {

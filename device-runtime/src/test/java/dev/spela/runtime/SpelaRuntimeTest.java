@@ -283,6 +283,50 @@ class SpelaRuntimeTest {
   }
 
   @Test
+  void theImagesCosineScheduleDecaysTheRateAndEndsLearningAndCheckpointsResumeIt() {
+    FloatModel initial = model(23);
+    initial.cosineSteps = 60;
+    byte[] image = initial.toImage();
+    Prototypes data = new Prototypes(64, 4, 24);
+    byte[][] samples = new byte[80][64];
+    for (int n = 0; n < 80; n++) {
+      data.sample(data.label(n), samples[n], 0);
+    }
+    SpelaRuntime straight = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+    assertEquals(ModelImage.SCHEDULE_COSINE, straight.scheduleKind());
+    byte[] atEnd = null;
+    for (int n = 0; n < 80; n++) {
+      straight.train(samples[n], 0, data.label(n));
+      if (n == 59) {
+        atEnd = new byte[straight.imageSize()];
+        straight.writeImage(new ArrayFlash(atEnd), 0);
+      }
+    }
+    byte[] after = new byte[straight.imageSize()];
+    straight.writeImage(new ArrayFlash(after), 0);
+    FloatModel end = FloatModel.fromImage(atEnd);
+    FloatModel later = FloatModel.fromImage(after);
+    assertArrayEquals(end.w[0], later.w[0], "no update once the schedule has ended");
+    assertArrayEquals(end.b[1], later.b[1]);
+    assertTrue(!java.util.Arrays.equals(FloatModel.fromImage(image).w[0], end.w[0]));
+    // A checkpoint at step 30 resumes the schedule where it was.
+    SpelaRuntime first = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+    for (int n = 0; n < 30; n++) {
+      first.train(samples[n], 0, data.label(n));
+    }
+    byte[] checkpoint = new byte[first.imageSize()];
+    first.writeImage(new ArrayFlash(checkpoint), 0);
+    SpelaRuntime resumed = SpelaRuntime.forImage(new ArrayFlash(checkpoint), 0, checkpoint.length);
+    assertEquals(60, resumed.scheduleSteps());
+    for (int n = 30; n < 80; n++) {
+      resumed.train(samples[n], 0, data.label(n));
+    }
+    byte[] resumedImage = new byte[resumed.imageSize()];
+    resumed.writeImage(new ArrayFlash(resumedImage), 0);
+    assertArrayEquals(after, resumedImage);
+  }
+
+  @Test
   void frozenLayersAreNotUpdated() {
     FloatModel m = model(9);
     m.frozen[0] = true;

@@ -100,7 +100,7 @@ class ZeroAllocationTest {
   private static final Case SOFTMAX_OUTPUT_MAJOR =
       Case.of("softmax loss, 128-128-34", softmax(mnistShaped()), 17);
   private static final Case STANDARDISED =
-      Case.of("input statistics, input-major", softmax(FloatModel.kaiming(64, 10, new int[] {32, 10}, 6).withInputStatistics(6)), 18);
+      Case.of("input statistics and a cosine schedule, input-major", scheduled(softmax(FloatModel.kaiming(64, 10, new int[] {32, 10}, 6).withInputStatistics(6))), 18);
   private static final Case STANDARDISED_OUTPUT_MAJOR =
       Case.of("input statistics, output-major first layer 128-16-10", FloatModel.kaiming(128, 10, new int[] {16, 10}, 7).withInputStatistics(7), 19);
   private static final Case STANDARDISED_FROZEN =
@@ -131,6 +131,12 @@ class ZeroAllocationTest {
   /** The model with the softmax loss at temperature 0.05 (1 / T = 20, 5120 in Q8). */
   private static FloatModel softmax(FloatModel model) {
     model.inverseTemperatureQ8 = 5120;
+    return model;
+  }
+
+  /** The model with the cosine schedule over 150 steps: the warm steps run past its end too. */
+  private static FloatModel scheduled(FloatModel model) {
+    model.cosineSteps = 150;
     return model;
   }
 

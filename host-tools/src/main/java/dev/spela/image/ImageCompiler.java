@@ -31,12 +31,19 @@ public final class ImageCompiler {
    * @param seed the stochastic-rounding generator's seed
    * @param combinedPrediction whether a layer answers with the sum of the cosines of the layers up
    *     to it ({@link ModelImage#FLAG_COMBINED_PREDICTION})
+   * @param cosineSteps 0 for a constant rate; else the device decays the rate along a cosine to 0
+   *     over this many steps ({@link ModelImage#SCHEDULE_COSINE})
    */
-  public record Settings(
-      double learningRate, double earlyExitMargin, int roundingMode, long seed, boolean combinedPrediction) {
-    /** Each layer answering alone. */
+  public record Settings(double learningRate, double earlyExitMargin, int roundingMode, long seed,
+      boolean combinedPrediction, int cosineSteps) {
+    /** Each layer answering alone, a constant rate. */
     public Settings(double learningRate, double earlyExitMargin, int roundingMode, long seed) {
-      this(learningRate, earlyExitMargin, roundingMode, seed, false);
+      this(learningRate, earlyExitMargin, roundingMode, seed, false, 0);
+    }
+
+    /** These settings with the rate decaying along a cosine over {@code steps} steps. */
+    public Settings withCosineSchedule(int steps) {
+      return new Settings(learningRate, earlyExitMargin, roundingMode, seed, combinedPrediction, steps);
     }
 
     /** Stochastic rounding and the default margin: what a fresh model trains with. */
@@ -93,6 +100,8 @@ public final class ImageCompiler {
         .roundingMode(settings.roundingMode())
         .loss(network.loss() == LocalLoss.SOFTMAX ? ModelImage.LOSS_SOFTMAX : ModelImage.LOSS_COSINE,
             network.loss() == LocalLoss.SOFTMAX ? inverseTemperatureQ8(network.settings().temperature()) : 0)
+        .schedule(settings.cosineSteps() > 0 ? ModelImage.SCHEDULE_COSINE : ModelImage.SCHEDULE_CONSTANT,
+            settings.cosineSteps())
         .rngSeed(settings.seed())
         .samplesSeen(0);
     for (int k = 0; k < layers.length; k++) {

@@ -121,10 +121,11 @@ public final class FixedEngine implements Engine {
         throw new IllegalArgumentException("the fixed engine trains every layer at the same rate");
       }
     }
-    // A schedule's rate that decays below the image's smallest (2^-24, at the end of a cosine
-    // decay) trains at that smallest rate: the host sets the rate per step as a device could.
+    // An image with a cosine schedule decays the rate itself, as a device fine-tuning alone does.
+    // Otherwise the host sets the rate per step as a device could, and a schedule's rate that
+    // decays below the image's smallest (2^-24) trains at that smallest rate.
     int rate = learningRate < SMALLEST_RATE ? 1 : learningRateQ24(learningRate);
-    if (rate != runtime.learningRate()) {
+    if (runtime.scheduleKind() == ModelImage.SCHEDULE_CONSTANT && rate != runtime.learningRate()) {
       check(runtime.setLearningRate(rate), "set the learning rate");
     }
     int sample = order[from];

@@ -128,8 +128,9 @@ class ImageCommandsTest {
     Path edge = dir.resolve("edge.splw");
     assertEquals(0, spela(withData("train", "--layers", "784,20,12", "--save", edge.toString())), err.toString());
     Path edgeImage = dir.resolve("edge.img");
-    assertEquals(0, spela("compile", "--from", edge.toString(), "--combined-prediction", "-o", edgeImage.toString()),
-        err.toString());
+    assertEquals(0, spela("compile", "--from", edge.toString(), "--combined-prediction", "--cosine-steps", "1000",
+        "-o", edgeImage.toString()), err.toString());
+    assertEquals(1000, inspect(edgeImage).get("cosineSteps").asInt());
     assertTrue(inspect(edgeImage).get("inputStatistics").asBoolean());
     assertTrue(inspect(edgeImage).get("combinedPrediction").asBoolean());
     Path logcos = dir.resolve("logcos.splw");

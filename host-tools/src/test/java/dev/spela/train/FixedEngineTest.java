@@ -105,6 +105,29 @@ class FixedEngineTest {
   }
 
   @Test
+  void anImageWithTheCosineScheduleDecaysItsOwnRateAsFloatsSchedule() {
+    Samples train = ToyData.blocks(300, 64, 4, 1);
+    Samples test = ToyData.blocks(100, 64, 4, 2);
+    SpelaNetwork network = ToyData.spela(SIZES, 4, 3);
+    FixedEngine fixed = new FixedEngine(
+        ImageCompiler.compile(network, ImageCompiler.Settings.of(0.03, 5).withCosineSchedule(3 * 300)));
+    Schedule cosine = Schedule.withDecay(Schedule.constant(0.03f), "cosine");
+    List<EpochReport> fixedReports = new ArrayList<>();
+    List<EpochReport> floatReports = new ArrayList<>();
+    new Trainer(fixed, train, test, new TrainingOptions(3, cosine, 1, 7, 1, true, null)).run(fixedReports::add);
+    new Trainer(network, train, test, new TrainingOptions(3, cosine, 1, 7, 1, true, null)).run(floatReports::add);
+    for (int e = 0; e < 3; e++) {
+      assertEquals(floatReports.get(e).trainLoss()[0], fixedReports.get(e).trainLoss()[0], 0.005, "epoch " + e);
+    }
+    // The host left the rate alone: the runtime decayed it from the image's base rate.
+    assertEquals(FixedEngine.learningRateQ24(0.03), fixed.runtime().learningRate());
+    ModelImageDecoder image = new ModelImageDecoder().wrap(fixed.image(), 0, fixed.image().length);
+    assertEquals(ModelImage.SCHEDULE_COSINE, image.scheduleKind());
+    assertEquals(900, image.scheduleSteps());
+    assertEquals(900, image.samplesSeen());
+  }
+
+  @Test
   void evaluationGivesTheSameAnswersOnAnyNumberOfThreads() {
     Samples train = ToyData.blocks(300, 64, 4, 1);
     Samples test = ToyData.blocks(700, 64, 4, 2);

@@ -34,13 +34,14 @@ public final class ModelImage {
   public static final int OFF_INPUT_FORMAT = 28;
   public static final int OFF_ROUNDING_MODE = 29;
   public static final int OFF_LOSS_KIND = 30;
-  public static final int OFF_RESERVED_31 = 31;
+  public static final int OFF_SCHEDULE_KIND = 31;
   public static final int OFF_LEARNING_RATE = 32;
   public static final int OFF_EARLY_EXIT_MARGIN = 36;
   public static final int OFF_RNG_SEED = 40;
   public static final int OFF_SAMPLES_SEEN = 48;
   public static final int OFF_INVERSE_TEMPERATURE = 56;
   public static final int OFF_RESERVED_58 = 58;
+  public static final int OFF_SCHEDULE_STEPS = 60;
 
   // Layer entry fields, relative to the entry.
   public static final int L_INPUTS = 0;
@@ -103,6 +104,15 @@ public final class ModelImage {
 
   /** Local loss: cross-entropy of a softmax over the cosines divided by a temperature. */
   public static final int LOSS_SOFTMAX = 1;
+
+  /** Learning-rate schedule: the header's rate at every step. */
+  public static final int SCHEDULE_CONSTANT = 0;
+
+  /**
+   * Learning-rate schedule: the header's rate times {@code (1 + cos(pi * n / N)) / 2} at step n =
+   * samplesSeen, N = scheduleSteps; no update once n >= N.
+   */
+  public static final int SCHEDULE_COSINE = 1;
 
   /**
    * Header flag: the image carries per-input preprocessing statistics (MODEL_FORMAT.md, "Input

@@ -140,7 +140,17 @@ public final class ModelImageDecoder {
   }
 
   public boolean headerReservedClear() {
-    return reader.u8(OFF_RESERVED_31) == 0 && reader.u16(OFF_RESERVED_58) == 0 && reader.i32(OFF_RESERVED_58 + 2) == 0;
+    return reader.u16(OFF_RESERVED_58) == 0;
+  }
+
+  /** {@link ModelImage#SCHEDULE_CONSTANT} or {@link ModelImage#SCHEDULE_COSINE} (others are invalid). */
+  public int scheduleKind() {
+    return reader.u8(OFF_SCHEDULE_KIND);
+  }
+
+  /** Steps over which the cosine schedule goes to 0 (a u32; negative here if 2^31 or more). */
+  public int scheduleSteps() {
+    return reader.i32(OFF_SCHEDULE_STEPS);
   }
 
   public int inputs(int layer) {

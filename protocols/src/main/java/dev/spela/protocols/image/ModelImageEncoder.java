@@ -151,6 +151,16 @@ public final class ModelImageEncoder {
     return this;
   }
 
+  /**
+   * The learning-rate schedule: {@link ModelImage#SCHEDULE_CONSTANT} with 0 steps, or {@link
+   * ModelImage#SCHEDULE_COSINE} over {@code steps} steps (1 .. 2^31 - 1).
+   */
+  public ModelImageEncoder schedule(int kind, int steps) {
+    LittleEndian.put8(buffer, base + OFF_SCHEDULE_KIND, kind);
+    LittleEndian.put32(buffer, base + OFF_SCHEDULE_STEPS, steps);
+    return this;
+  }
+
   public ModelImageEncoder rngSeed(long seed) {
     LittleEndian.put64(buffer, base + OFF_RNG_SEED, seed);
     return this;

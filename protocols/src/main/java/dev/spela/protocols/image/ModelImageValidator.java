@@ -190,7 +190,8 @@ public final class ModelImageValidator {
         || margin < 0
         || margin > MAX_EARLY_EXIT_MARGIN
         || image.samplesSeen() < 0
-        || !lossValid(image.lossKind(), image.inverseTemperature())) {
+        || !lossValid(image.lossKind(), image.inverseTemperature())
+        || !scheduleValid(image.scheduleKind(), image.scheduleSteps())) {
       return ImageStatus.BAD_PARAMETER;
     }
     return ImageStatus.OK;
@@ -204,6 +205,11 @@ public final class ModelImageValidator {
     return kind == LOSS_SOFTMAX
         && inverseTemperatureQ8 >= MIN_INVERSE_TEMPERATURE
         && inverseTemperatureQ8 <= MAX_INVERSE_TEMPERATURE;
+  }
+
+  /** A constant rate has no length; the cosine schedule runs over 1 .. 2^31 - 1 steps. */
+  public static boolean scheduleValid(int kind, int steps) {
+    return kind == SCHEDULE_CONSTANT ? steps == 0 : kind == SCHEDULE_COSINE && steps >= 1;
   }
 
   private int checkLayers() {

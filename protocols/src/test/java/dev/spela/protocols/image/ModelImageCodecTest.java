@@ -88,9 +88,34 @@ class ModelImageCodecTest {
   }
 
   @Test
+  void theScheduleFieldsAreValidatedAndRead() {
+    int[][] cases = {
+      // kind, steps, expected status
+      {SCHEDULE_CONSTANT, 0, ImageStatus.OK},
+      {SCHEDULE_COSINE, 1, ImageStatus.OK},
+      {SCHEDULE_COSINE, 1_200_000, ImageStatus.OK},
+      {SCHEDULE_COSINE, Integer.MAX_VALUE, ImageStatus.OK},
+      {SCHEDULE_COSINE, 0, ImageStatus.BAD_PARAMETER},
+      {SCHEDULE_COSINE, Integer.MIN_VALUE, ImageStatus.BAD_PARAMETER},
+      {SCHEDULE_CONSTANT, 5, ImageStatus.BAD_PARAMETER},
+      {2, 5, ImageStatus.BAD_PARAMETER},
+    };
+    for (int[] c : cases) {
+      byte[] image = TestImages.small(7);
+      new ModelImageEncoder().wrap(image, 0, image.length).schedule(c[0], c[1]);
+      TestImages.reseal(image);
+      assertEquals(ImageStatus.name(c[2]), ImageStatus.name(validator.validate(image, 0, image.length)),
+          Arrays.toString(c));
+      ModelImageDecoder d = new ModelImageDecoder().wrap(image, 0, image.length);
+      assertEquals(c[0], d.scheduleKind());
+      assertEquals(c[1], d.scheduleSteps());
+    }
+  }
+
+  @Test
   void theLossFieldsAreValidatedAndRead() {
     int[][] cases = {
-      // lossKind, inverse temperature, reserved byte 31, expected status
+      // lossKind, inverse temperature, reserved byte 58, expected status
       {LOSS_COSINE, 0, 0, ImageStatus.OK},
       {LOSS_SOFTMAX, 5120, 0, ImageStatus.OK},
       {LOSS_SOFTMAX, MIN_INVERSE_TEMPERATURE, 0, ImageStatus.OK},
@@ -105,7 +130,7 @@ class ModelImageCodecTest {
       byte[] image = TestImages.small(6);
       LittleEndian.put8(image, OFF_LOSS_KIND, c[0]);
       LittleEndian.put16(image, OFF_INVERSE_TEMPERATURE, c[1]);
-      LittleEndian.put8(image, OFF_RESERVED_31, c[2]);
+      LittleEndian.put8(image, OFF_RESERVED_58, c[2]);
       TestImages.reseal(image);
       assertEquals(ImageStatus.name(c[3]), ImageStatus.name(validator.validate(image, 0, image.length)),
           Arrays.toString(c));

@@ -107,6 +107,12 @@ final class ReferenceValidator {
     if (!cosine && !softmax) {
       return ImageStatus.BAD_PARAMETER;
     }
+    int steps = image.scheduleSteps();
+    boolean constant = image.scheduleKind() == SCHEDULE_CONSTANT && steps == 0;
+    boolean decaying = image.scheduleKind() == SCHEDULE_COSINE && steps > 0;
+    if (!constant && !decaying) {
+      return ImageStatus.BAD_PARAMETER;
+    }
     return ImageStatus.OK;
   }
 

@@ -64,7 +64,9 @@ class ValidatorPropertiesTest {
       {ModelImage.OFF_EARLY_EXIT_MARGIN, 4},
       {ModelImage.OFF_SAMPLES_SEEN, 4},
       {ModelImage.OFF_SAMPLES_SEEN + 4, 4},
-      {ModelImage.OFF_INVERSE_TEMPERATURE, 4}
+      {ModelImage.OFF_INVERSE_TEMPERATURE, 4},
+      {ModelImage.OFF_SCHEDULE_KIND, 1},
+      {ModelImage.OFF_SCHEDULE_STEPS, 4}
     };
     int[][] entry = {
       {ModelImage.L_INPUTS, 4},
