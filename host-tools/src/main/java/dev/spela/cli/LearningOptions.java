@@ -234,7 +234,7 @@ public final class LearningOptions {
     if (binaryWeights) {
       return "--binary-weights";
     }
-    if (recipe != null && !recipe.equalsIgnoreCase(Recipe.PAPER.name())) {
+    if (recipe != null && recipe.trim().equalsIgnoreCase(Recipe.AUTHORS_CODE.name())) {
       return "--recipe " + recipe;
     }
     return null;
