@@ -32,7 +32,10 @@ public final class AgentConfig {
   int trainChunk = 32;
   long maxReconnectMillis = 5_000;
   long newLifeId;
-  int recordBuffer = 64;
+  /** Records the device's telemetry buffer holds unless configured otherwise. */
+  public static final int DEFAULT_RECORD_BUFFER = 64;
+
+  int recordBuffer = DEFAULT_RECORD_BUFFER;
 
   /** Device id and group (the topics it uses) and the host id whose STATE it waits for. */
   public AgentConfig identity(Name deviceId, Name group, Name hostId) {
