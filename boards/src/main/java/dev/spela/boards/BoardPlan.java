@@ -197,7 +197,9 @@ public record BoardPlan(
               update));
     }
 
-    long image = ModelImage.imageSize(model.inputSize(), model.classes(), outputs, count);
+    // The largest image of this model: with input statistics (standardised inputs).
+    long image =
+        ModelImage.imageSize(model.inputSize(), model.classes(), outputs, count, ModelImage.FLAG_INPUT_STATISTICS);
     Ram ram = ram(board, model, target);
     // A checkpoint area holds a header and the image; slots are the same size.
     long slot = roundUp(image + Checkpoints.IMAGE_OFFSET, board.flashSectorBytes());

@@ -67,7 +67,8 @@ class BoardPlanTest {
     assertEquals(ram.device() + NRF.reservedRamBytes(), ram.total());
     assertEquals(256 * 1024, ram.capacity());
 
-    int image = ModelImage.imageSize(784, 10, new int[] {128, 34}, 2);
+    // the largest image of the model: with input statistics
+    int image = ModelImage.imageSize(784, 10, new int[] {128, 34}, 2, ModelImage.FLAG_INPUT_STATISTICS);
     assertEquals(image, plan.flash().image());
     assertEquals((image + 80 + 4095) / 4096 * 4096, plan.flash().slot(), "image and checkpoint header");
     assertEquals(plan.flash().slot(), plan.flash().checkpoint());

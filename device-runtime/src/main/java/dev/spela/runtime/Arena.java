@@ -39,7 +39,13 @@ final class Arena {
   static final int BEST_COSINE = 1;
   static final int SECOND_COSINE = 2;
   static final int LOSS = 3;
-  static final int RESULT_FIELDS = 4;
+
+  /** The class with the largest sum of the cosines of layers 0..k (the combined prediction). */
+  static final int COMBINED_PREDICTED = 4;
+
+  static final int COMBINED_BEST = 5;
+  static final int COMBINED_SECOND = 6;
+  static final int RESULT_FIELDS = 7;
 
   /**
    * Packed input-pair weight rows (DenseKernels), each its own array so that the kernels' inner
@@ -84,6 +90,9 @@ final class Arena {
   final int[] layerInfo;
   final int[] results;
 
+  /** Each class's cosines summed over the layers run so far in the step (combined prediction). */
+  final int[] classScores;
+
   Arena(MemoryPlan plan) {
     weights = new int[plan.weightRows()][];
     int row = 0;
@@ -102,6 +111,7 @@ final class Arena {
     noiseWindow = new int[plan.noiseWindowElements()];
     layerInfo = new int[plan.layerInfoElements()];
     results = new int[plan.resultElements()];
+    classScores = new int[plan.classes()];
   }
 
   /** Index of trainable capacity layer k's first weight row. */

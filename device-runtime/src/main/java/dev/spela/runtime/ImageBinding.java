@@ -12,6 +12,7 @@ import dev.spela.protocols.image.ModelImageWriter;
 import dev.spela.protocols.storage.FlashRegion;
 import dev.spela.protocols.storage.FlashStatus;
 import dev.spela.runtime.kernels.DenseKernels;
+import dev.spela.runtime.kernels.InputStatistics;
 
 /**
  * The runtime's tie to its model image in flash (the allocator's side, as TFLite Micro separates it
@@ -36,6 +37,9 @@ final class ImageBinding {
   private FlashRegion source;
   private int sourceOffset;
   private boolean compareFailed;
+
+  /** Where the source's input statistics lie, or -1 if it has none (inputs are pixels / 255). */
+  private int statisticsAt = -1;
 
   ImageBinding(MemoryPlan capacity, Arena arena) {
     this.capacity = capacity;
@@ -80,6 +84,7 @@ final class ImageBinding {
   int bind(MemoryPlan model) {
     source = decoder.reader().region();
     sourceOffset = decoder.reader().offset();
+    statisticsAt = decoder.hasInputStatistics() ? decoder.inputStatisticsOffset() : -1;
     int biasOffset = 0;
     int priorOffset = 0;
     for (int k = 0; k < model.layers(); k++) {
@@ -173,6 +178,32 @@ final class ImageBinding {
     return status;
   }
 
+  /** True if the model's inputs are preprocessed with the input statistics of its image. */
+  boolean hasInputStatistics() {
+    return statisticsAt >= 0;
+  }
+
+  /**
+   * The preprocessed inputs of {@code n} pixels from {@code pixels[offset..]} into {@code
+   * dst[0..n)}, the statistics read from the source a row buffer at a time, scaled to the runtime's
+   * input range.
+   *
+   * @return {@link FlashStatus#OK} or a failed read
+   */
+  int preprocess(byte[] pixels, int offset, int n, int[] dst) {
+    int chunk = row.length >> 2;
+    for (int first = 0; first < n; first += chunk) {
+      int count = Math.min(chunk, n - first);
+      int status = source.read(sourceOffset + statisticsAt + 4 * first, row, 0, 4 * count);
+      if (status != FlashStatus.OK) {
+        return status;
+      }
+      InputStatistics.apply(pixels, offset + first, row, count, dst, first);
+    }
+    InputStatistics.fitToInputRange(dst, n);
+    return FlashStatus.OK;
+  }
+
   /** Class c's prior vector of layer k into {@code dst[0..out)}, read from the source. */
   int readPrior(int k, int c, short[] dst) {
     int out = arena.info(k, OUTPUTS);
@@ -193,7 +224,8 @@ final class ImageBinding {
 
   /**
    * Streams every section of {@code model} in canonical order: trainable weights from the arena,
-   * frozen weights and priors copied from the source, biases from the arena.
+   * frozen weights and priors copied from the source, biases from the arena; then the input
+   * statistics, if any, copied from the source.
    *
    * @return {@link FlashStatus#OK} or a failed read of the source
    */
@@ -221,7 +253,9 @@ final class ImageBinding {
         return status;
       }
     }
-    return FlashStatus.OK;
+    return hasInputStatistics()
+        ? copySection(statisticsAt, (int) ModelImage.inputStatisticsLength(model.inputSize()))
+        : FlashStatus.OK;
   }
 
   /** Layer k's packed rows as the image's input-major int16 weights. */
@@ -272,7 +306,14 @@ final class ImageBinding {
     boolean same =
         decoder.layerCount() == model.layers()
             && decoder.classCount() == model.classes()
-            && decoder.inputSize() == model.inputSize();
+            && decoder.inputSize() == model.inputSize()
+            && decoder.hasInputStatistics() == hasInputStatistics()
+            && (!hasInputStatistics()
+                || sameBytes(
+                    statisticsAt,
+                    region,
+                    offset + decoder.inputStatisticsOffset(),
+                    (int) ModelImage.inputStatisticsLength(model.inputSize())));
     for (int k = 0; same && k < model.layers(); k++) {
       int in = model.inputs(k);
       int out = model.outputs(k);
@@ -303,6 +344,9 @@ final class ImageBinding {
     for (int k = 0; k < model.layers(); k++) {
       arena.setInfo(k, WEIGHTS_AT, decoder.weightsOffset(k));
       arena.setInfo(k, PRIORS_AT, decoder.priorsOffset(k));
+    }
+    if (hasInputStatistics()) {
+      statisticsAt = decoder.inputStatisticsOffset();
     }
     source = region;
     sourceOffset = offset;

@@ -348,11 +348,12 @@ public final class MemoryPlan {
   }
 
   /**
-   * Per-layer metadata, per-layer results of the last step, and the table of weight rows (one
-   * 32-bit reference per row, the size of a reference on a 32-bit device).
+   * Per-layer metadata, per-layer results of the last step, each class's combined score, and the
+   * table of weight rows (one 32-bit reference per row, the size of a reference on a 32-bit
+   * device).
    */
   public long bookkeepingBytes() {
-    return 4L * (layerInfoElements() + resultElements() + weightRows());
+    return 4L * (layerInfoElements() + resultElements() + classes + weightRows());
   }
 
   /**
@@ -409,7 +410,7 @@ public final class MemoryPlan {
    * is their elements' bytes.
    */
   public int arrayCount() {
-    return 1 + weightRows() + 10 + 6 + FIXED_ARRAYS;
+    return 1 + weightRows() + 11 + 6 + FIXED_ARRAYS;
   }
 
   /** Objects other than arrays a runtime allocates (for a VM's per-object header). */

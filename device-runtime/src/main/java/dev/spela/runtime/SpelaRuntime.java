@@ -12,6 +12,8 @@ import dev.spela.protocols.storage.FlashStatus;
 import dev.spela.protocols.subset.InitPhase;
 import dev.spela.protocols.subset.SteadyState;
 import dev.spela.runtime.kernels.DenseKernels;
+import dev.spela.runtime.kernels.InputStatistics;
+import dev.spela.runtime.kernels.RateSchedule;
 import dev.spela.runtime.kernels.Softmax;
 
 /**
@@ -66,6 +68,13 @@ public final class SpelaRuntime {
   private int roundingMode;
   private int lossKind;
   private int inverseTemperature;
+  private int flags;
+  private int scheduleKind;
+  private int scheduleSteps;
+
+  /** The rate of the step being taken: the learning rate, or the schedule's at this step. */
+  private int stepRate;
+
   private long seed;
   private long samplesSeen;
   private int exitLayer = -1;
@@ -125,6 +134,9 @@ public final class SpelaRuntime {
     roundingMode = header.roundingMode();
     lossKind = header.lossKind();
     inverseTemperature = header.inverseTemperature();
+    flags = header.flags();
+    scheduleKind = header.scheduleKind();
+    scheduleSteps = header.scheduleSteps();
     seed = header.rngSeed();
     samplesSeen = header.samplesSeen();
     fillNoise();
@@ -169,7 +181,7 @@ public final class SpelaRuntime {
       return RuntimeStatus.NO_MODEL;
     }
     return ModelImage.imageSize(
-        model.inputSize(), model.classes(), model.outputsArray(), model.layers());
+        model.inputSize(), model.classes(), model.outputsArray(), model.layers(), flags);
   }
 
   /**
@@ -194,7 +206,8 @@ public final class SpelaRuntime {
             model.inputSize(),
             model.classes(),
             model.outputsArray(),
-            model.layers());
+            model.layers(),
+            flags);
     if (begun < 0) {
       return RuntimeStatus.BUFFER_TOO_SMALL;
     }
@@ -204,6 +217,7 @@ public final class SpelaRuntime {
         .earlyExitMargin(earlyExitMargin)
         .roundingMode(roundingMode)
         .loss(lossKind, inverseTemperature)
+        .schedule(scheduleKind, scheduleSteps)
         .rngSeed(seed)
         .samplesSeen(samplesSeen);
     for (int k = 0; k < model.layers(); k++) {
@@ -254,6 +268,7 @@ public final class SpelaRuntime {
       return RuntimeStatus.BAD_LABEL;
     }
     int rng = stepRandomState();
+    stepRate = scheduledRate();
     loadInput(pixels, offset);
     for (int k = 0; k < model.layers(); k++) {
       rng = runLayer(k, label, rng);
@@ -262,7 +277,10 @@ public final class SpelaRuntime {
     return readStatus;
   }
 
-  /** The class layer {@code layer} predicts (layers 0 .. layer run), or a negative status. */
+  /**
+   * The class layer {@code layer} predicts (layers 0 .. layer run; with the image's {@link
+   * ModelImage#FLAG_COMBINED_PREDICTION}, from the sum of their cosines), or a negative status.
+   */
   public int predict(byte[] pixels, int offset, int layer) {
     int status = checkInput(pixels, offset);
     if (status != RuntimeStatus.OK) {
@@ -276,12 +294,38 @@ public final class SpelaRuntime {
       runLayer(k, -1, 0);
     }
     exitLayer = layer;
-    return readStatus != ImageStatus.OK ? readStatus : arena.result(layer, PREDICTED);
+    return readStatus != ImageStatus.OK ? readStatus : answer(layer);
+  }
+
+  /**
+   * Layer k's answer: its own prediction, or with {@link ModelImage#FLAG_COMBINED_PREDICTION} the
+   * combined prediction of layers 0..k.
+   */
+  private int answer(int k) {
+    return arena.result(k, combines() ? COMBINED_PREDICTED : PREDICTED);
+  }
+
+  private boolean combines() {
+    return (flags & ModelImage.FLAG_COMBINED_PREDICTION) != 0;
+  }
+
+  /**
+   * Whether layer k is sure enough to answer early: its best cosine leads the runner-up by the
+   * margin; combined, the best sum of k + 1 layers' cosines leads by k + 1 margins.
+   */
+  private boolean confident(int k) {
+    if (combines()) {
+      long lead = (long) arena.result(k, COMBINED_BEST) - arena.result(k, COMBINED_SECOND);
+      return lead >= (long) earlyExitMargin * (k + 1);
+    }
+    return arena.result(k, BEST_COSINE) - arena.result(k, SECOND_COSINE) >= earlyExitMargin;
   }
 
   /**
    * The class from the first layer whose best cosine beats its second best by at least the
    * early-exit margin, else from the last layer; {@link #exitLayer()} tells which layer answered.
+   * With the image's {@link ModelImage#FLAG_COMBINED_PREDICTION}, layer k answers with the combined
+   * prediction of layers 0..k, once its best sum of cosines leads by k + 1 margins.
    */
   public int predictEarlyExit(byte[] pixels, int offset) {
     int status = checkInput(pixels, offset);
@@ -292,14 +336,25 @@ public final class SpelaRuntime {
     int last = model.layers() - 1;
     for (int k = 0; k < last; k++) {
       runLayer(k, -1, 0);
-      if (arena.result(k, BEST_COSINE) - arena.result(k, SECOND_COSINE) >= earlyExitMargin) {
+      if (confident(k)) {
         exitLayer = k;
-        return readStatus != ImageStatus.OK ? readStatus : arena.result(k, PREDICTED);
+        return readStatus != ImageStatus.OK ? readStatus : answer(k);
       }
     }
     runLayer(last, -1, 0);
     exitLayer = last;
-    return readStatus != ImageStatus.OK ? readStatus : arena.result(last, PREDICTED);
+    return readStatus != ImageStatus.OK ? readStatus : answer(last);
+  }
+
+  /**
+   * The rate of the step about to be taken (step {@code samplesSeen}): the learning rate, or under
+   * the image's cosine schedule that rate decayed along it (0 once the schedule has ended: the step
+   * then updates nothing).
+   */
+  private int scheduledRate() {
+    return scheduleKind == ModelImage.SCHEDULE_COSINE
+        ? RateSchedule.cosine(learningRate, samplesSeen, scheduleSteps)
+        : learningRate;
   }
 
   /**
@@ -320,6 +375,10 @@ public final class SpelaRuntime {
   private void loadInput(byte[] pixels, int offset) {
     int[] vector = arena.vector;
     int n = model.inputSize();
+    if (image.hasInputStatistics()) {
+      readFailed(image.preprocess(pixels, offset, n, vector));
+      return;
+    }
     for (int i = 0; i < n; i++) {
       vector[i] = (pixels[offset + i] & 0xFF) << PIXEL_SHIFT;
     }
@@ -344,19 +403,31 @@ public final class SpelaRuntime {
         vector[j] = 0;
       }
       setResults(k, 0, 0, 0, 0);
+      recordCombined(k, true);
       return rng;
     }
     int pairs = DenseKernels.pairs(in);
+    // Preprocessed inputs may be negative: the first layer then finds its non-zero inputs and
+    // their largest magnitude with the signed kernels.
+    boolean signed = k == 0 && image.hasInputStatistics();
     int active = 0;
     int maxInput = 0;
     if (arena.info(k, FROZEN) != 0) {
-      forwardFromFlash(k, pairs, out, biasOffset);
+      forwardFromFlash(k, pairs, out, biasOffset, signed);
     } else if (capacity.outputMajor(k)) {
       DenseKernels.forwardOutputMajor(
           arena.weights, firstRow, pairs, out, arena.normalised, arena.biases, biasOffset, acc);
-      maxInput = label < 0 ? 0 : DenseKernels.largestInput(arena.normalised, pairs);
+      if (label >= 0) {
+        maxInput =
+            signed
+                ? InputStatistics.largestMagnitude(arena.normalised, pairs)
+                : DenseKernels.largestInput(arena.normalised, pairs);
+      }
     } else {
-      active = DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
+      active =
+          signed
+              ? InputStatistics.nonZeroPairs(arena.normalised, pairs, arena.activePairs)
+              : DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
       maxInput =
           DenseKernels.forward(
               arena.weights,
@@ -368,10 +439,14 @@ public final class SpelaRuntime {
               arena.biases,
               biasOffset,
               acc);
+      if (signed && label >= 0) {
+        maxInput = InputStatistics.largestMagnitude(arena.normalised, pairs);
+      }
     }
     int outputShift = DenseKernels.reluScaled(acc, out, vector);
     if (outputShift == DenseKernels.NO_ACTIVITY) {
       setResults(k, 0, 0, 0, 0);
+      recordCombined(k, true);
       return rng;
     }
     int norm = DenseKernels.norm(vector, out);
@@ -390,6 +465,7 @@ public final class SpelaRuntime {
         readFailed(image.readPrior(k, c, priorRow));
         cosine = DenseKernels.cosine(vector, out, reciprocal, priorRow, 0);
       }
+      arena.classScores[c] = k == 0 ? cosine : arena.classScores[c] + cosine;
       if (cosine > bestCosine) {
         secondCosine = bestCosine;
         bestCosine = cosine;
@@ -405,15 +481,16 @@ public final class SpelaRuntime {
       }
     }
     setResults(k, best, bestCosine, secondCosine, label < 0 ? 0 : -labelCosine);
-    if (label < 0 || arena.info(k, FROZEN) != 0) {
+    recordCombined(k, false);
+    if (label < 0 || arena.info(k, FROZEN) != 0 || stepRate == 0) {
       return rng;
     }
     int maxDirection;
-    long rate = learningRate;
+    long rate = stepRate;
     if (lossKind == ModelImage.LOSS_SOFTMAX) {
       maxDirection = softmaxDirection(k, out, reciprocal, norm, bestCosine, label);
       // The softmax's gradient carries 1 / T (NUMERICS.md, "Softmax over cosines").
-      rate = ((long) learningRate * inverseTemperature + (1 << 7)) >> 8;
+      rate = ((long) stepRate * inverseTemperature + (1 << 7)) >> 8;
     } else {
       maxDirection =
           priorsInRam
@@ -490,16 +567,50 @@ public final class SpelaRuntime {
    * A frozen layer's forward pass, its weights read from the image an input pair at a time (only
    * the pairs with a non-zero input): the input-major kernel on one packed row per pair.
    */
-  private void forwardFromFlash(int k, int pairs, int out, int biasOffset) {
+  private void forwardFromFlash(int k, int pairs, int out, int biasOffset, boolean signed) {
     int[] acc = arena.accumulator;
     System.arraycopy(arena.biases, biasOffset, acc, 0, out);
-    int active = DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
+    int active =
+        signed
+            ? InputStatistics.nonZeroPairs(arena.normalised, pairs, arena.activePairs)
+            : DenseKernels.activePairs(arena.normalised, pairs, arena.activePairs);
     for (int a = 0; a < active; a++) {
       int p = arena.activePairs[a];
       readFailed(image.readPackedPair(k, p, frozenRow));
       int x = arena.normalised[p];
       DenseKernels.forwardRow(frozenRow, out, DenseKernels.low(x), DenseKernels.high(x), acc);
     }
+  }
+
+  /**
+   * Records the combined prediction of layers 0..k: the class with the largest sum of their cosines
+   * (the lowest on ties, as argmax), with the best and second-best sums. A layer with no output
+   * ({@code silent}) adds cosines of 0.
+   */
+  private void recordCombined(int k, boolean silent) {
+    int[] scores = arena.classScores;
+    int classes = model.classes();
+    if (silent && k == 0) {
+      for (int c = 0; c < classes; c++) {
+        scores[c] = 0;
+      }
+    }
+    int best = 0;
+    int bestScore = Integer.MIN_VALUE;
+    int secondScore = Integer.MIN_VALUE;
+    for (int c = 0; c < classes; c++) {
+      int score = scores[c];
+      if (score > bestScore) {
+        secondScore = bestScore;
+        bestScore = score;
+        best = c;
+      } else if (score > secondScore) {
+        secondScore = score;
+      }
+    }
+    arena.setResult(k, COMBINED_PREDICTED, best);
+    arena.setResult(k, COMBINED_BEST, bestScore);
+    arena.setResult(k, COMBINED_SECOND, secondScore);
   }
 
   /** Keeps the first failed flash read of a step (the step returns it). */
@@ -780,8 +891,19 @@ public final class SpelaRuntime {
     return model.inputSize();
   }
 
+  /** The base learning rate, Q24 (a schedule decays it step by step: {@link #scheduledRate}). */
   public int learningRate() {
     return learningRate;
+  }
+
+  /** {@link ModelImage#SCHEDULE_CONSTANT} or {@link ModelImage#SCHEDULE_COSINE}, from the image. */
+  public int scheduleKind() {
+    return scheduleKind;
+  }
+
+  /** Steps of the image's cosine schedule (0 with a constant rate). */
+  public int scheduleSteps() {
+    return scheduleSteps;
   }
 
   public int earlyExitMargin() {
@@ -806,6 +928,14 @@ public final class SpelaRuntime {
   /** Class predicted by layer k in the last step. */
   public int layerPrediction(int k) {
     return hasLayer(k) ? arena.result(k, PREDICTED) : RuntimeStatus.BAD_LAYER;
+  }
+
+  /**
+   * Class with the largest sum of the cosines of layers 0..k in the last step (the combined
+   * prediction, whatever the image's prediction flag).
+   */
+  public int layerCombinedPrediction(int k) {
+    return hasLayer(k) ? arena.result(k, COMBINED_PREDICTED) : RuntimeStatus.BAD_LAYER;
   }
 
   /** Q15 cosine of layer k's output with its predicted class's prior in the last step. */

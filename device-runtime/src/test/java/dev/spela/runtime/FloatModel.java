@@ -25,6 +25,17 @@ public final class FloatModel {
   /** 0: the cosine loss; else the softmax loss with this 1 / T in Q8 (the image's field). */
   int inverseTemperatureQ8;
   boolean[] frozen;
+  /** Header flags besides the input statistics' (e.g. combined prediction). */
+  int flags;
+  /** 0: a constant rate; else the image's cosine schedule over this many steps. */
+  int cosineSteps;
+  /**
+   * Null: inputs are pixels / 255; else input i is {@code (p * 128 - inputOffset[i]) *
+   * inputScale[i]} (the image's input statistics, MODEL_FORMAT.md), normalised like any input.
+   */
+  int[] inputOffset;
+
+  int[] inputScale;
 
   FloatModel(int inputSize, int classes, int[] outputs) {
     this.inputSize = inputSize;
@@ -108,15 +119,32 @@ public final class FloatModel {
     }
   }
 
+  /** Random input statistics: offsets over the whole pixel range, scales from 0.5 to 10. */
+  FloatModel withInputStatistics(long statisticsSeed) {
+    Random random = new Random(statisticsSeed);
+    inputOffset = new int[inputSize];
+    inputScale = new int[inputSize];
+    for (int i = 0; i < inputSize; i++) {
+      inputOffset[i] = random.nextInt(ModelImage.MAX_INPUT_OFFSET + 1);
+      inputScale[i] = 2048 + random.nextInt(40960 - 2048);
+    }
+    return this;
+  }
+
   public byte[] toImage() {
-    int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length);
+    int flags = this.flags | (inputOffset == null ? 0 : ModelImage.FLAG_INPUT_STATISTICS);
+    int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length, flags);
     byte[] image = new byte[size];
     ModelImageEncoder e = new ModelImageEncoder().wrap(image, 0, size);
-    e.layout(inputSize, classes, outputs, outputs.length);
+    e.layout(inputSize, classes, outputs, outputs.length, flags);
+    for (int i = 0; inputOffset != null && i < inputSize; i++) {
+      e.inputStatistic(i, inputOffset[i], inputScale[i]);
+    }
     e.learningRate((int) Math.round(learningRate * (1 << 24)))
         .earlyExitMargin((int) Math.round(margin * 32768))
         .roundingMode(rounding)
         .loss(inverseTemperatureQ8 == 0 ? ModelImage.LOSS_COSINE : ModelImage.LOSS_SOFTMAX, inverseTemperatureQ8)
+        .schedule(cosineSteps == 0 ? ModelImage.SCHEDULE_CONSTANT : ModelImage.SCHEDULE_COSINE, cosineSteps)
         .rngSeed(seed)
         .samplesSeen(0);
     for (int k = 0; k < outputs.length; k++) {
@@ -155,6 +183,14 @@ public final class FloatModel {
     }
     FloatModel m = new FloatModel(d.inputSize(), d.classCount(), outputs);
     m.learningRate = d.learningRate() / (double) (1 << 24);
+    if (d.hasInputStatistics()) {
+      m.inputOffset = new int[m.inputSize];
+      m.inputScale = new int[m.inputSize];
+      for (int i = 0; i < m.inputSize; i++) {
+        m.inputOffset[i] = d.inputOffset(i);
+        m.inputScale[i] = d.inputScale(i);
+      }
+    }
     for (int k = 0; k < outputs.length; k++) {
       double ws = Math.pow(2, d.weightExponent(k));
       double bs = Math.pow(2, d.biasExponent(k));
@@ -178,7 +214,8 @@ public final class FloatModel {
   double[][] step(byte[] pixels, int label) {
     double[] x = new double[inputSize];
     for (int i = 0; i < inputSize; i++) {
-      x[i] = (pixels[i] & 0xFF) / 255.0;
+      int p = pixels[i] & 0xFF;
+      x[i] = inputOffset == null ? p / 255.0 : (p * 128.0 - inputOffset[i]) * inputScale[i];
     }
     double[][] hs = new double[outputs.length][];
     for (int k = 0; k < outputs.length; k++) {
@@ -221,6 +258,16 @@ public final class FloatModel {
       x = h;
     }
     return hs;
+  }
+
+  /** Cosine of layer k's output {@code h} with class c's vector (0 for a zero output). */
+  double cosine(double[] h, int k, int c) {
+    double n = norm(h);
+    double s = 0;
+    for (int j = 0; j < outputs[k]; j++) {
+      s += h[j] * v[k][c * outputs[k] + j];
+    }
+    return n == 0 ? 0 : s / n;
   }
 
   int predict(double[] h, int k) {

@@ -38,10 +38,11 @@ class MemoryPlanTest {
     assertEquals(4L * (1024 + 128 + 128), plan.noiseBytes());
     assertEquals(4L * 784 + 2L * 784 + 4L * 392 + 4L * 128, plan.activationBytes(0));
     assertEquals(4L * 128 + 2L * 128 + 4L * 64 + 4L * 34, plan.activationBytes(1));
-    // layer info, results, and one row reference per output of layer 1 (narrow: output-major)
+    // layer info, results, each class's combined score, and one row reference per output of layer 1
+    // (narrow: output-major)
     assertEquals(34, plan.weightRows());
     assertEquals(
-        4L * (2 * Arena.LAYER_FIELDS + 2 * Arena.RESULT_FIELDS + 34), plan.bookkeepingBytes());
+        4L * (2 * Arena.LAYER_FIELDS + 2 * Arena.RESULT_FIELDS + 10 + 34), plan.bookkeepingBytes());
     assertEquals(
         plan.weightBytes()
             + plan.biasBytes()

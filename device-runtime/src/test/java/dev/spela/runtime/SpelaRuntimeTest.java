@@ -67,7 +67,16 @@ class SpelaRuntimeTest {
 
   @Test
   void oneStepMatchesTheFloatAlgorithm() {
-    FloatModel initial = model(3);
+    oneStepMatchesTheFloatAlgorithm(model(3));
+  }
+
+  /** Inputs of either sign, from the image's statistics: the first layer's signed path. */
+  @Test
+  void oneStepWithInputStatisticsMatchesTheFloatAlgorithm() {
+    oneStepMatchesTheFloatAlgorithm(model(3).withInputStatistics(21));
+  }
+
+  private static void oneStepMatchesTheFloatAlgorithm(FloatModel initial) {
     initial.rounding = ModelImage.ROUNDING_NEAREST;
     byte[] image = initial.toImage();
     SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
@@ -195,6 +204,126 @@ class SpelaRuntimeTest {
     fresh.writeImage(new ArrayFlash(b), 0);
     assertArrayEquals(a, b);
     assertTrue(!java.util.Arrays.equals(a, image));
+  }
+
+  @Test
+  void inputStatisticsTravelWithTheImageAndTrainAsWellAsFloat() {
+    FloatModel initial = model(15).withInputStatistics(16);
+    byte[] image = initial.toImage();
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+    assertNotNull(runtime);
+    byte[] written = new byte[runtime.imageSize()];
+    assertEquals(image.length, written.length);
+    assertEquals(image.length, runtime.writeImage(new ArrayFlash(written), 0));
+    assertArrayEquals(image, written);
+    FloatModel reference = FloatModel.fromImage(image);
+    Prototypes data = new Prototypes(64, 4, 17);
+    byte[] x = new byte[64];
+    for (int n = 0; n < 600; n++) {
+      data.sample(data.label(n), x, 0);
+      assertEquals(RuntimeStatus.OK, runtime.train(x, 0, data.label(n)));
+      reference.step(x, data.label(n));
+    }
+    int correct = 0;
+    int floatCorrect = 0;
+    for (int n = 0; n < 400; n++) {
+      data.sample(data.label(n), x, 0);
+      correct += runtime.predict(x, 0, 1) == data.label(n) ? 1 : 0;
+      floatCorrect += reference.predict(reference.step(x, -1)[1], 1) == data.label(n) ? 1 : 0;
+    }
+    assertTrue(correct >= 390 && Math.abs(correct - floatCorrect) <= 4, "fixed " + correct + " float " + floatCorrect);
+    // The written-back image keeps the statistics, and a checkpoint of it is where the model can move.
+    runtime.writeImage(new ArrayFlash(written), 0);
+    assertEquals(ImageStatus.OK, new dev.spela.protocols.image.ModelImageValidator().validate(written, 0, written.length));
+    assertArrayEquals(initial.inputScale, FloatModel.fromImage(written).inputScale);
+    assertEquals(ImageStatus.OK, runtime.rebase(new ArrayFlash(written), 0, written.length));
+    byte[] plain = model(15).toImage();
+    assertEquals(RuntimeStatus.DIFFERENT_IMAGE, runtime.rebase(new ArrayFlash(plain), 0, plain.length));
+  }
+
+  @Test
+  void theCombinedPredictionSumsTheLayersCosinesAndAnswersWhenTheImageSaysSo() {
+    FloatModel initial = model(19);
+    initial.flags = ModelImage.FLAG_COMBINED_PREDICTION;
+    byte[] image = initial.toImage();
+    SpelaRuntime runtime = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+    FloatModel reference = FloatModel.fromImage(image);
+    Prototypes data = new Prototypes(64, 4, 20);
+    byte[] x = new byte[64];
+    int agree = 0;
+    int differFromLayer1 = 0;
+    for (int n = 0; n < 200; n++) {
+      data.sample(data.label(n), x, 0);
+      int answer = runtime.predict(x, 0, 1);
+      assertEquals(runtime.layerCombinedPrediction(1), answer);
+      assertEquals(runtime.layerPrediction(0), runtime.layerCombinedPrediction(0));
+      differFromLayer1 += answer != runtime.layerPrediction(1) ? 1 : 0;
+      double[][] h = reference.step(x, -1);
+      int best = 0;
+      double bestScore = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < 4; c++) {
+        double score = reference.cosine(h[0], 0, c) + reference.cosine(h[1], 1, c);
+        if (score > bestScore) {
+          bestScore = score;
+          best = c;
+        }
+      }
+      agree += best == answer ? 1 : 0;
+    }
+    // Untrained, the layers disagree often, so the sum is a different answer; float's sum agrees.
+    assertTrue(differFromLayer1 >= 10, "combined differs from layer 1 on " + differFromLayer1);
+    assertTrue(agree >= 196, "agrees with float's combined prediction on " + agree + " of 200");
+    assertEquals(RuntimeStatus.OK, runtime.setEarlyExitMargin(0));
+    assertEquals(runtime.layerPrediction(0), runtime.predictEarlyExit(x, 0));
+    assertEquals(0, runtime.exitLayer());
+    byte[] written = new byte[image.length];
+    runtime.writeImage(new ArrayFlash(written), 0);
+    assertEquals(ModelImage.FLAG_COMBINED_PREDICTION,
+        new dev.spela.protocols.image.ModelImageDecoder().wrap(written, 0, written.length).flags());
+  }
+
+  @Test
+  void theImagesCosineScheduleDecaysTheRateAndEndsLearningAndCheckpointsResumeIt() {
+    FloatModel initial = model(23);
+    initial.cosineSteps = 60;
+    byte[] image = initial.toImage();
+    Prototypes data = new Prototypes(64, 4, 24);
+    byte[][] samples = new byte[80][64];
+    for (int n = 0; n < 80; n++) {
+      data.sample(data.label(n), samples[n], 0);
+    }
+    SpelaRuntime straight = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+    assertEquals(ModelImage.SCHEDULE_COSINE, straight.scheduleKind());
+    byte[] atEnd = null;
+    for (int n = 0; n < 80; n++) {
+      straight.train(samples[n], 0, data.label(n));
+      if (n == 59) {
+        atEnd = new byte[straight.imageSize()];
+        straight.writeImage(new ArrayFlash(atEnd), 0);
+      }
+    }
+    byte[] after = new byte[straight.imageSize()];
+    straight.writeImage(new ArrayFlash(after), 0);
+    FloatModel end = FloatModel.fromImage(atEnd);
+    FloatModel later = FloatModel.fromImage(after);
+    assertArrayEquals(end.w[0], later.w[0], "no update once the schedule has ended");
+    assertArrayEquals(end.b[1], later.b[1]);
+    assertTrue(!java.util.Arrays.equals(FloatModel.fromImage(image).w[0], end.w[0]));
+    // A checkpoint at step 30 resumes the schedule where it was.
+    SpelaRuntime first = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+    for (int n = 0; n < 30; n++) {
+      first.train(samples[n], 0, data.label(n));
+    }
+    byte[] checkpoint = new byte[first.imageSize()];
+    first.writeImage(new ArrayFlash(checkpoint), 0);
+    SpelaRuntime resumed = SpelaRuntime.forImage(new ArrayFlash(checkpoint), 0, checkpoint.length);
+    assertEquals(60, resumed.scheduleSteps());
+    for (int n = 30; n < 80; n++) {
+      resumed.train(samples[n], 0, data.label(n));
+    }
+    byte[] resumedImage = new byte[resumed.imageSize()];
+    resumed.writeImage(new ArrayFlash(resumedImage), 0);
+    assertArrayEquals(after, resumedImage);
   }
 
   @Test

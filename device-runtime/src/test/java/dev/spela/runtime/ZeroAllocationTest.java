@@ -99,8 +99,15 @@ class ZeroAllocationTest {
       Case.of("softmax loss, input-major", softmax(FloatModel.kaiming(64, 10, new int[] {32, 10}, 4)), 16);
   private static final Case SOFTMAX_OUTPUT_MAJOR =
       Case.of("softmax loss, 128-128-34", softmax(mnistShaped()), 17);
+  private static final Case STANDARDISED =
+      Case.of("input statistics and a cosine schedule, input-major", scheduled(softmax(FloatModel.kaiming(64, 10, new int[] {32, 10}, 6).withInputStatistics(6))), 18);
+  private static final Case STANDARDISED_OUTPUT_MAJOR =
+      Case.of("input statistics, output-major first layer 128-16-10", FloatModel.kaiming(128, 10, new int[] {16, 10}, 7).withInputStatistics(7), 19);
+  private static final Case STANDARDISED_FROZEN =
+      Case.of("input statistics, frozen first layer", frozen().withInputStatistics(8), 20);
   private static final List<Case> CASES =
-      List.of(INPUT_MAJOR, OUTPUT_MAJOR, FROZEN, GROWING, TOP_EXPONENT, SOFTMAX, SOFTMAX_OUTPUT_MAJOR);
+      List.of(INPUT_MAJOR, OUTPUT_MAJOR, FROZEN, GROWING, TOP_EXPONENT, SOFTMAX, SOFTMAX_OUTPUT_MAJOR,
+          STANDARDISED, STANDARDISED_OUTPUT_MAJOR, STANDARDISED_FROZEN);
 
   private static final byte[] IMAGE = FloatModel.kaiming(64, 10, new int[] {32, 10}, 1).toImage();
   private static final byte[] OTHER_IMAGE =
@@ -124,6 +131,12 @@ class ZeroAllocationTest {
   /** The model with the softmax loss at temperature 0.05 (1 / T = 20, 5120 in Q8). */
   private static FloatModel softmax(FloatModel model) {
     model.inverseTemperatureQ8 = 5120;
+    return model;
+  }
+
+  /** The model with the cosine schedule over 150 steps: the warm steps run past its end too. */
+  private static FloatModel scheduled(FloatModel model) {
+    model.cosineSteps = 150;
     return model;
   }
 
@@ -189,6 +202,7 @@ class ZeroAllocationTest {
     assertTrue(!OUTPUT_MAJOR.runtime().capacity().outputMajor(0));
     assertTrue(OUTPUT_MAJOR.runtime().capacity().outputMajor(1), "784-128-34's last layer shape");
     assertTrue(!INPUT_MAJOR.runtime().capacity().outputMajor(1));
+    assertTrue(STANDARDISED_OUTPUT_MAJOR.runtime().capacity().outputMajor(0));
     assertEquals(ModelImage.MAX_WEIGHT_EXPONENT, TOP_EXPONENT.runtime().weightExponent(0));
     int growingExponent = GROWING.runtime().weightExponent(0);
     for (Case c : CASES) {
@@ -212,6 +226,13 @@ class ZeroAllocationTest {
       assertTrue(status[0] >= 0, c.name());
       assertAllocatesNothing(c.name() + ": first telemetry reads", () -> telemetry(runtime));
     }
+    SpelaRuntime standardised = STANDARDISED.runtime();
+    assertAllocatesNothing("first image with input statistics written", () -> status[0] = write(standardised));
+    assertEquals(standardised.imageSize(), status[0]);
+    assertAllocatesNothing(
+        "first move to the written image with input statistics",
+        () -> status[0] = standardised.rebase(WRITTEN, SLOT_OFFSET, standardised.imageSize()));
+    assertEquals(ImageStatus.OK, status[0]);
     SpelaRuntime runtime = INPUT_MAJOR.runtime();
     assertAllocatesNothing("first image written", () -> status[0] = write(runtime));
     assertEquals(IMAGE.length, status[0]);

@@ -83,6 +83,17 @@ public final class CompileCommand implements Runnable {
       description = "Rounding of weight updates on the device (default: ${DEFAULT-VALUE}).")
   Rounding rounding;
 
+  @Option(names = "--combined-prediction",
+      description = "The device answers with the layers' cosines summed (a layer with those of every layer up to it)"
+          + " instead of each layer's alone; spela train --json reports both as combinedAccuracy and layerAccuracy.")
+  boolean combinedPrediction;
+
+  @Option(names = "--cosine-steps", paramLabel = "N", defaultValue = "0",
+      description = "The device decays its learning rate along a cosine to 0 over its next N training steps (counted"
+          + " from the image's samples seen, 0 for a fresh model), then stops learning; 0 keeps the rate constant"
+          + " (default: ${DEFAULT-VALUE}).")
+  int cosineSteps;
+
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "IMAGE", description = "The image file to write.")
   Path output;
 
@@ -94,7 +105,8 @@ public final class CompileCommand implements Runnable {
     int mode = rounding == Rounding.NEAREST ? ModelImage.ROUNDING_NEAREST : ModelImage.ROUNDING_STOCHASTIC;
     byte[] image;
     try {
-      image = ImageCompiler.compile(network, new ImageCompiler.Settings(learningRate, margin, mode, rngSeed));
+      image = ImageCompiler.compile(network, new ImageCompiler.Settings(learningRate, margin, mode, rngSeed,
+          combinedPrediction, cosineSteps));
     } catch (IllegalArgumentException e) {
       throw from != null
           ? CliException.failure("cannot compile " + from + ": " + e.getMessage(), e)
@@ -120,6 +132,9 @@ public final class CompileCommand implements Runnable {
     }
     if (classes != null && dataset.given()) {
       throw CliException.usage("--classes and --dataset both set the class count: give one");
+    }
+    if (cosineSteps < 0) {
+      throw CliException.usage("--cosine-steps must be 0 (a constant rate) or more, got " + cosineSteps);
     }
     try {
       FixedEngine.learningRateQ24(learningRate);

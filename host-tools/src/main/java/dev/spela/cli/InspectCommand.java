@@ -57,7 +57,8 @@ public final class InspectCommand implements Runnable {
   /** Everything the command reports. */
   record Report(String file, long bytes, String sha256, int version, int classes, int inputSize, String inputFormat,
       double learningRate, int learningRateQ24, String rounding, double earlyExitMargin, int earlyExitMarginQ15,
-      long rngSeed, long samplesSeen, List<Layer> layers, Memory memory) {}
+      long rngSeed, long samplesSeen, int cosineSteps, boolean inputStatistics, boolean combinedPrediction,
+      List<Layer> layers, Memory memory) {}
 
   @Override
   public void run() {
@@ -93,7 +94,7 @@ public final class InspectCommand implements Runnable {
         d.inputSize(), "u8", d.learningRate() / (double) ModelImage.MAX_LEARNING_RATE, d.learningRate(),
         d.roundingMode() == ModelImage.ROUNDING_STOCHASTIC ? "stochastic" : "nearest",
         d.earlyExitMargin() / (double) ModelImage.Q15_ONE, d.earlyExitMargin(), d.rngSeed(), d.samplesSeen(),
-        layers, memory);
+        d.scheduleKind() == ModelImage.SCHEDULE_COSINE ? d.scheduleSteps() : 0, d.hasInputStatistics(), (d.flags() & ModelImage.FLAG_COMBINED_PREDICTION) != 0, layers, memory);
   }
 
   private static void print(Report r, PrintWriter out) {
@@ -103,10 +104,15 @@ public final class InspectCommand implements Runnable {
     }
     out.printf(Locale.ROOT, "%s: valid model image, format version %d, %,d bytes%n", r.file(), r.version(), r.bytes());
     out.printf(Locale.ROOT, "  file SHA-256  %s%n", r.sha256());
-    out.printf(Locale.ROOT, "  network       %s, %d classes, input %d unsigned bytes (value / 255)%n",
-        shape, r.classes(), r.inputSize());
-    out.printf(Locale.ROOT, "  training      learning rate %s (Q24 %d), %s rounding, rounding seed %d%n",
-        number(r.learningRate()), r.learningRateQ24(), r.rounding(), r.rngSeed());
+    out.printf(Locale.ROOT, "  network       %s, %d classes, input %d unsigned bytes (%s)%n", shape, r.classes(),
+        r.inputSize(), r.inputStatistics() ? "minus their training mean, times a scale: the image's statistics"
+            : "value / 255");
+    out.printf(Locale.ROOT, "  prediction    %s%n", r.combinedPrediction()
+        ? "combined: a layer answers with the cosines of the layers up to it summed" : "each layer alone");
+    out.printf(Locale.ROOT, "  training      learning rate %s (Q24 %d)%s, %s rounding, rounding seed %d%n",
+        number(r.learningRate()), r.learningRateQ24(), r.cosineSteps() == 0 ? ""
+            : String.format(Locale.ROOT, " decaying along a cosine to 0 at step %,d", r.cosineSteps()),
+        r.rounding(), r.rngSeed());
     out.printf(Locale.ROOT, "  early exit    margin %s (Q15 %d)%n", number(r.earlyExitMargin()), r.earlyExitMarginQ15());
     out.printf(Locale.ROOT, "  samples seen  %,d%n", r.samplesSeen());
     out.println();

@@ -228,16 +228,13 @@ public final class LearningOptions {
     if (loss != null && loss != LocalLoss.COSINE && loss != LocalLoss.SOFTMAX) {
       return "--loss " + loss.name().toLowerCase(Locale.ROOT) + " (it trains with the cosine and softmax losses only)";
     }
-    if (preprocess != null && preprocess != Preprocessing.Kind.NONE) {
-      return "--preprocess " + preprocess.name().toLowerCase(Locale.ROOT);
-    }
     if (layerInputs != null && layerInputs.equalsIgnoreCase("raw")) {
       return "--layer-inputs raw";
     }
     if (binaryWeights) {
       return "--binary-weights";
     }
-    if (recipe != null && !recipe.equalsIgnoreCase(Recipe.PAPER.name())) {
+    if (recipe != null && recipe.trim().equalsIgnoreCase(Recipe.AUTHORS_CODE.name())) {
       return "--recipe " + recipe;
     }
     return null;

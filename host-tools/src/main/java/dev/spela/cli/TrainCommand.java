@@ -398,7 +398,12 @@ public final class TrainCommand implements Runnable {
     if (engineKind == EngineKind.FLOAT) {
       return network;
     }
-    return fixedEngine(network, schedule.baseRate(0), seed);
+    ImageCompiler.Settings settings = ImageCompiler.Settings.of(schedule.baseRate(0), seed);
+    if (devicesSchedule(schedule)) {
+      // The device follows the cosine itself (the image says so), as it would fine-tuning alone.
+      settings = settings.withCosineSchedule(Math.toIntExact(Math.min(Integer.MAX_VALUE, (long) epochs * train.count())));
+    }
+    return fixedEngine(network, settings);
   }
 
   /** The --conv stage for square images of sizes[0] pixels, its class vectors from the seed. */
@@ -437,10 +442,24 @@ public final class TrainCommand implements Runnable {
     }
   }
 
+  /**
+   * Whether the device runtime can follow {@code schedule} itself: one rate decaying along a cosine
+   * over the whole run (other schedules the host follows by setting the rate at every step).
+   */
+  private static boolean devicesSchedule(Schedule schedule) {
+    return schedule.decay() == Schedule.Decay.COSINE && schedule.rates().length == 1 && schedule.warmupEpochs() == 0
+        && schedule.windows() == null && !schedule.summed();
+  }
+
   /** The fixed engine starting from {@code network}'s weights and priors, quantised. */
   static FixedEngine fixedEngine(SpelaNetwork network, float rate, long seed) {
+    return fixedEngine(network, ImageCompiler.Settings.of(rate, seed));
+  }
+
+  /** The fixed engine starting from {@code network}'s weights and priors, quantised with {@code settings}. */
+  static FixedEngine fixedEngine(SpelaNetwork network, ImageCompiler.Settings settings) {
     try {
-      return new FixedEngine(ImageCompiler.compile(network, ImageCompiler.Settings.of(rate, seed)));
+      return new FixedEngine(ImageCompiler.compile(network, settings));
     } catch (IllegalArgumentException e) {
       throw CliException.usage("cannot run this network on the fixed engine: " + e.getMessage());
     }

@@ -7,6 +7,7 @@ import dev.spela.protocols.image.ModelImageValidator;
 import dev.spela.train.DenseLayer;
 import dev.spela.train.FixedEngine;
 import dev.spela.train.LocalLoss;
+import dev.spela.train.Preprocessing;
 import dev.spela.train.SpelaNetwork;
 import java.util.Locale;
 
@@ -28,8 +29,23 @@ public final class ImageCompiler {
    * @param earlyExitMargin real cosine difference, stored in Q15 (0 .. 2.0)
    * @param roundingMode {@link ModelImage#ROUNDING_NEAREST} or {@link ModelImage#ROUNDING_STOCHASTIC}
    * @param seed the stochastic-rounding generator's seed
+   * @param combinedPrediction whether a layer answers with the sum of the cosines of the layers up
+   *     to it ({@link ModelImage#FLAG_COMBINED_PREDICTION})
+   * @param cosineSteps 0 for a constant rate; else the device decays the rate along a cosine to 0
+   *     over this many steps ({@link ModelImage#SCHEDULE_COSINE})
    */
-  public record Settings(double learningRate, double earlyExitMargin, int roundingMode, long seed) {
+  public record Settings(double learningRate, double earlyExitMargin, int roundingMode, long seed,
+      boolean combinedPrediction, int cosineSteps) {
+    /** Each layer answering alone, a constant rate. */
+    public Settings(double learningRate, double earlyExitMargin, int roundingMode, long seed) {
+      this(learningRate, earlyExitMargin, roundingMode, seed, false, 0);
+    }
+
+    /** These settings with the rate decaying along a cosine over {@code steps} steps. */
+    public Settings withCosineSchedule(int steps) {
+      return new Settings(learningRate, earlyExitMargin, roundingMode, seed, combinedPrediction, steps);
+    }
+
     /** Stochastic rounding and the default margin: what a fresh model trains with. */
     public static Settings of(double learningRate, long seed) {
       return new Settings(learningRate, DEFAULT_EARLY_EXIT_MARGIN, ModelImage.ROUNDING_STOCHASTIC, seed);
@@ -63,7 +79,10 @@ public final class ImageCompiler {
     }
     int inputSize = network.inputSize();
     int classes = network.classes();
-    int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length);
+    Preprocessing preprocessing = network.preprocessing();
+    int flags = (preprocessing.kind() == Preprocessing.Kind.NONE ? 0 : ModelImage.FLAG_INPUT_STATISTICS)
+        | (settings.combinedPrediction() ? ModelImage.FLAG_COMBINED_PREDICTION : 0);
+    int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length, flags);
     if (size < 0) {
       throw new IllegalArgumentException(String.format(Locale.ROOT,
           "a model image holds 1..%d layers of 1..%d units and %d..%d classes; this network has %d layers,"
@@ -72,12 +91,17 @@ public final class ImageCompiler {
     }
     byte[] image = new byte[size];
     ModelImageEncoder encoder = new ModelImageEncoder().wrap(image, 0, size);
-    encoder.layout(inputSize, classes, outputs, outputs.length);
+    encoder.layout(inputSize, classes, outputs, outputs.length, flags);
+    if (flags != 0) {
+      putInputStatistics(encoder, preprocessing);
+    }
     encoder.learningRate(FixedEngine.learningRateQ24(settings.learningRate()))
         .earlyExitMargin(marginQ15(settings.earlyExitMargin()))
         .roundingMode(settings.roundingMode())
         .loss(network.loss() == LocalLoss.SOFTMAX ? ModelImage.LOSS_SOFTMAX : ModelImage.LOSS_COSINE,
             network.loss() == LocalLoss.SOFTMAX ? inverseTemperatureQ8(network.settings().temperature()) : 0)
+        .schedule(settings.cosineSteps() > 0 ? ModelImage.SCHEDULE_COSINE : ModelImage.SCHEDULE_CONSTANT,
+            settings.cosineSteps())
         .rngSeed(settings.seed())
         .samplesSeen(0);
     for (int k = 0; k < layers.length; k++) {
@@ -124,13 +148,31 @@ public final class ImageCompiler {
     if (!network.settings().normaliseInputs()) {
       return "raw layer inputs (every layer normalises its input)";
     }
-    if (network.preprocessing().kind() != dev.spela.train.Preprocessing.Kind.NONE) {
-      return "input preprocessing (" + network.preprocessing() + ")";
-    }
     if (network.rawInputLayers() > 0 || network.layers()[0].binarised()) {
       return "layers taken from backpropagation or binarised weights";
     }
     return null;
+  }
+
+  /**
+   * Each input's offset (its mean in 1/128 pixel units) and scale (12 fraction bits), rounded to
+   * nearest (MODEL_FORMAT.md, "Input statistics").
+   */
+  private static void putInputStatistics(ModelImageEncoder encoder, Preprocessing preprocessing) {
+    float[] offset = preprocessing.offset();
+    float[] scale = preprocessing.scale();
+    double pixelUnits = 255 << 7;
+    double scaleUnits = 1 << ModelImage.INPUT_SCALE_FRAC_BITS;
+    for (int i = 0; i < offset.length; i++) {
+      double q = Math.rint(offset[i] * pixelUnits);
+      double r = Math.rint(scale[i] * scaleUnits);
+      if (!(q >= 0 && q <= ModelImage.MAX_INPUT_OFFSET && r >= 0 && r <= 0xFFFF)) {
+        throw new IllegalArgumentException(String.format(Locale.ROOT,
+            "input %d's preprocessing (offset %s, scale %s) is outside what a model image holds (offset 0..1,"
+                + " scale 0..16)", i, offset[i], scale[i]));
+      }
+      encoder.inputStatistic(i, (int) q, (int) r);
+    }
   }
 
   /**

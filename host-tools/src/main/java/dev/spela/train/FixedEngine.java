@@ -121,10 +121,11 @@ public final class FixedEngine implements Engine {
         throw new IllegalArgumentException("the fixed engine trains every layer at the same rate");
       }
     }
-    // A schedule's rate that decays below the image's smallest (2^-24, at the end of a cosine
-    // decay) trains at that smallest rate: the host sets the rate per step as a device could.
+    // An image with a cosine schedule decays the rate itself, as a device fine-tuning alone does.
+    // Otherwise the host sets the rate per step as a device could, and a schedule's rate that
+    // decays below the image's smallest (2^-24) trains at that smallest rate.
     int rate = learningRate < SMALLEST_RATE ? 1 : learningRateQ24(learningRate);
-    if (rate != runtime.learningRate()) {
+    if (runtime.scheduleKind() == ModelImage.SCHEDULE_CONSTANT && rate != runtime.learningRate()) {
       check(runtime.setLearningRate(rate), "set the learning rate");
     }
     int sample = order[from];
@@ -143,7 +144,8 @@ public final class FixedEngine implements Engine {
 
   /**
    * Runs every sample through all layers once; each layer's prediction of that pass counts for
-   * that layer.
+   * that layer, and its combined prediction (the sum of the cosines of the layers up to it) for the
+   * combined accuracy.
    */
   @Override
   public Accuracy accuracy(Samples data, ParallelRanges pool) {
@@ -152,6 +154,7 @@ public final class FixedEngine implements Engine {
     int last = layers - 1;
     int inputs = data.inputSize();
     int[][] correct = new int[pool.threads()][layers];
+    int[][] combined = new int[pool.threads()][layers];
     pool.run(data.count(), (worker, from, to) -> {
       SpelaRuntime evaluator = worker == 0 ? runtime : evaluators[worker - 1];
       for (int sample = from; sample < to; sample++) {
@@ -160,10 +163,13 @@ public final class FixedEngine implements Engine {
           if (evaluator.layerPrediction(k) == data.label(sample)) {
             correct[worker][k]++;
           }
+          if (evaluator.layerCombinedPrediction(k) == data.label(sample)) {
+            combined[worker][k]++;
+          }
         }
       }
     });
-    return new Accuracy(Trainer.fractions(correct, data.count()), null);
+    return new Accuracy(Trainer.fractions(correct, data.count()), Trainer.fractions(combined, data.count()));
   }
 
   /** Loads the current model into one evaluation runtime per extra thread. */

@@ -123,10 +123,21 @@ class ImageCommandsTest {
     assertEquals(0, spela("compile", "--from", weights.toString(), "-o", image.toString()), err.toString());
     assertEquals(3, inspect(image).get("rngSeed").asLong(), "the seed comes from the weights file");
 
+    assertFalse(inspect(image).get("inputStatistics").asBoolean());
+    // The edge recipe's standardised inputs travel in the image, with the combined prediction asked for.
     Path edge = dir.resolve("edge.splw");
     assertEquals(0, spela(withData("train", "--layers", "784,20,12", "--save", edge.toString())), err.toString());
-    assertOneLineError(1, spela("compile", "--from", edge.toString(), "-o", dir.resolve("edge.img").toString()),
-        "--recipe paper");
+    Path edgeImage = dir.resolve("edge.img");
+    assertEquals(0, spela("compile", "--from", edge.toString(), "--combined-prediction", "--cosine-steps", "1000",
+        "-o", edgeImage.toString()), err.toString());
+    assertEquals(1000, inspect(edgeImage).get("cosineSteps").asInt());
+    assertTrue(inspect(edgeImage).get("inputStatistics").asBoolean());
+    assertTrue(inspect(edgeImage).get("combinedPrediction").asBoolean());
+    Path logcos = dir.resolve("logcos.splw");
+    assertEquals(0, spela(withData("train", "--layers", "784,20,12", "--loss", "logcos", "--save",
+        logcos.toString())), err.toString());
+    assertOneLineError(1, spela("compile", "--from", logcos.toString(), "-o", dir.resolve("logcos.img").toString()),
+        "cosine or the softmax loss");
 
     Path bp = dir.resolve("bp.splw");
     assertEquals(0, spela(withData("train", "--layers", "784,16,10", "--algo", "bp", "--save", bp.toString())),

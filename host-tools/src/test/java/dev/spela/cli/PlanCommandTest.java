@@ -74,8 +74,8 @@ class PlanCommandTest {
     assertEquals(ram.get("device").asLong() + system, ram.get("total").asLong());
     assertEquals(262144, ram.get("capacity").asLong());
     assertEquals(
-        ModelImage.imageSize(784, 10, new int[] {96, 34}, 2),
-        json.get("flash").get("image").asLong());
+        ModelImage.imageSize(784, 10, new int[] {96, 34}, 2, ModelImage.FLAG_INPUT_STATISTICS),
+        json.get("flash").get("image").asLong(), "the model's largest image: with input statistics");
     assertEquals(model.backpropBytes(), json.get("backprop").get("model").asLong());
     assertEquals(2, json.get("layers").size());
     assertEquals(784L * 96 + 10 * 96, json.get("layers").get(0).get("forwardMacs").asLong());

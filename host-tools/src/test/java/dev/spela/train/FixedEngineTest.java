@@ -62,6 +62,33 @@ class FixedEngineTest {
   }
 
   @Test
+  void withStandardisedInputsFixedAndFloatLearnTheSameAndTheImageCarriesTheStatistics() {
+    Samples train = ToyData.blocks(600, 64, 4, 1);
+    Samples test = ToyData.blocks(200, 64, 4, 2);
+    SpelaNetwork network = ToyData.spela(SIZES, 4, 3);
+    Preprocessing standardise = Preprocessing.fit(Preprocessing.Kind.STANDARDISE, train);
+    network.preprocessing(standardise);
+    FixedEngine fixed = fixed(network);
+    byte[] image = fixed.image();
+    ModelImageDecoder decoder = new ModelImageDecoder().wrap(image, 0, image.length);
+    assertTrue(decoder.hasInputStatistics());
+    for (int i = 0; i < 64; i++) {
+      assertEquals(standardise.offset()[i] * 255 * 128, decoder.inputOffset(i), 0.5, "offset " + i);
+      assertEquals(standardise.scale()[i] * 4096, decoder.inputScale(i), 0.5, "scale " + i);
+    }
+    List<EpochReport> fixedReports = train(fixed, train, test, 3, 1);
+    List<EpochReport> floatReports = train(network, train, test, 3, 1);
+    // The first layer's inputs, centred and scaled from the image's statistics, are float's.
+    for (int e = 0; e < 3; e++) {
+      assertEquals(floatReports.get(e).trainLoss()[0], fixedReports.get(e).trainLoss()[0], 0.005, "epoch " + e);
+    }
+    assertArrayEquals(new double[] {1.0, 1.0}, fixedReports.get(2).layerAccuracy());
+    assertArrayEquals(floatReports.get(2).combinedAccuracy(), fixedReports.get(2).combinedAccuracy(), 0.01,
+        "the combined prediction, as float's");
+    assertTrue(new ModelImageDecoder().wrap(fixed.image(), 0, image.length).hasInputStatistics());
+  }
+
+  @Test
   void aScheduleSetsTheRateOfEveryStepDownToTheImagesSmallest() {
     Samples train = ToyData.blocks(300, 64, 4, 1);
     Samples test = ToyData.blocks(100, 64, 4, 2);
@@ -75,6 +102,29 @@ class FixedEngineTest {
     Schedule tooSmall = Schedule.withDecay(Schedule.constant(1e-6f), "cosine");
     new Trainer(ending, train, test, new TrainingOptions(1, tooSmall, 1, 7, 1, true, null)).run(r -> { });
     assertEquals(1, ending.runtime().learningRate(), "rates below 2^-24 train at 2^-24");
+  }
+
+  @Test
+  void anImageWithTheCosineScheduleDecaysItsOwnRateAsFloatsSchedule() {
+    Samples train = ToyData.blocks(300, 64, 4, 1);
+    Samples test = ToyData.blocks(100, 64, 4, 2);
+    SpelaNetwork network = ToyData.spela(SIZES, 4, 3);
+    FixedEngine fixed = new FixedEngine(
+        ImageCompiler.compile(network, ImageCompiler.Settings.of(0.03, 5).withCosineSchedule(3 * 300)));
+    Schedule cosine = Schedule.withDecay(Schedule.constant(0.03f), "cosine");
+    List<EpochReport> fixedReports = new ArrayList<>();
+    List<EpochReport> floatReports = new ArrayList<>();
+    new Trainer(fixed, train, test, new TrainingOptions(3, cosine, 1, 7, 1, true, null)).run(fixedReports::add);
+    new Trainer(network, train, test, new TrainingOptions(3, cosine, 1, 7, 1, true, null)).run(floatReports::add);
+    for (int e = 0; e < 3; e++) {
+      assertEquals(floatReports.get(e).trainLoss()[0], fixedReports.get(e).trainLoss()[0], 0.005, "epoch " + e);
+    }
+    // The host left the rate alone: the runtime decayed it from the image's base rate.
+    assertEquals(FixedEngine.learningRateQ24(0.03), fixed.runtime().learningRate());
+    ModelImageDecoder image = new ModelImageDecoder().wrap(fixed.image(), 0, fixed.image().length);
+    assertEquals(ModelImage.SCHEDULE_COSINE, image.scheduleKind());
+    assertEquals(900, image.scheduleSteps());
+    assertEquals(900, image.samplesSeen());
   }
 
   @Test

@@ -56,8 +56,8 @@ public record BoardLimits(BoardProfile board) {
   public Layout layout(MemoryPlan capacity) {
     long sector = board.flashSectorBytes();
     long free = flashBudget();
-    long needed = ModelImage.imageSize(capacity.inputSize(), capacity.classes(), outputs(capacity), capacity.layers())
-        + Checkpoints.IMAGE_OFFSET;
+    long needed = ModelImage.imageSize(capacity.inputSize(), capacity.classes(), outputs(capacity), capacity.layers(),
+        ModelImage.FLAG_INPUT_STATISTICS) + Checkpoints.IMAGE_OFFSET;
     long four = free / 4 - free / 4 % sector;
     if (four >= needed) {
       return new Layout((int) Math.min(Integer.MAX_VALUE - sector, four), 2);

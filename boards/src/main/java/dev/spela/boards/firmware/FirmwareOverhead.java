@@ -14,7 +14,7 @@ import dev.spela.runtime.MemoryPlan;
 public final class FirmwareOverhead {
 
   /** .data: TeaVM's class structures, string pool and static fields, newlib's state. */
-  public static final long DATA_BYTES = 8072;
+  public static final long DATA_BYTES = 8352;
 
   /** .bss: static fields, the GC's and TeaVM's own tables, the instruction meter. */
   public static final long BSS_BYTES = 1456;

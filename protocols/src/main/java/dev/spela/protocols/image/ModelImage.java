@@ -34,13 +34,14 @@ public final class ModelImage {
   public static final int OFF_INPUT_FORMAT = 28;
   public static final int OFF_ROUNDING_MODE = 29;
   public static final int OFF_LOSS_KIND = 30;
-  public static final int OFF_RESERVED_31 = 31;
+  public static final int OFF_SCHEDULE_KIND = 31;
   public static final int OFF_LEARNING_RATE = 32;
   public static final int OFF_EARLY_EXIT_MARGIN = 36;
   public static final int OFF_RNG_SEED = 40;
   public static final int OFF_SAMPLES_SEEN = 48;
   public static final int OFF_INVERSE_TEMPERATURE = 56;
   public static final int OFF_RESERVED_58 = 58;
+  public static final int OFF_SCHEDULE_STEPS = 60;
 
   // Layer entry fields, relative to the entry.
   public static final int L_INPUTS = 0;
@@ -104,6 +105,36 @@ public final class ModelImage {
   /** Local loss: cross-entropy of a softmax over the cosines divided by a temperature. */
   public static final int LOSS_SOFTMAX = 1;
 
+  /** Learning-rate schedule: the header's rate at every step. */
+  public static final int SCHEDULE_CONSTANT = 0;
+
+  /**
+   * Learning-rate schedule: the header's rate times {@code (1 + cos(pi * n / N)) / 2} at step n =
+   * samplesSeen, N = scheduleSteps; no update once n >= N.
+   */
+  public static final int SCHEDULE_COSINE = 1;
+
+  /**
+   * Header flag: the image carries per-input preprocessing statistics (MODEL_FORMAT.md, "Input
+   * statistics"), in the {@link #inputStatisticsLength} bytes right before the digest.
+   */
+  public static final int FLAG_INPUT_STATISTICS = 1;
+
+  /**
+   * Header flag: a layer answers with the combined prediction, the class with the largest sum of
+   * the cosines of the layers up to it, instead of its own cosines alone.
+   */
+  public static final int FLAG_COMBINED_PREDICTION = 2;
+
+  /** Every header flag this version defines; any other bit is UNSUPPORTED_FLAGS. */
+  public static final int KNOWN_FLAGS = FLAG_INPUT_STATISTICS | FLAG_COMBINED_PREDICTION;
+
+  /** Input statistics: the largest offset, 255 pixels in 1/128 units (an input's mean of 1.0). */
+  public static final int MAX_INPUT_OFFSET = 255 << 7;
+
+  /** Input statistics: fraction bits of an input's scale (u16, so scales up to 16). */
+  public static final int INPUT_SCALE_FRAC_BITS = 12;
+
   /** The softmax's 1 / temperature is stored in Q8; at least 1.0 (a temperature of at most 1). */
   public static final int MIN_INVERSE_TEMPERATURE = 1 << 8;
 
@@ -143,6 +174,19 @@ public final class ModelImage {
    *     read
    */
   public static int imageSize(int inputSize, int classes, int[] outputs, int layers) {
+    return imageSize(inputSize, classes, outputs, layers, 0);
+  }
+
+  /** Bytes of the input statistics section: an (offset u16, scale u16) pair per input. */
+  public static long inputStatisticsLength(int inputSize) {
+    return 4L * inputSize;
+  }
+
+  /**
+   * As {@link #imageSize(int, int, int[], int)} for an image with header {@code flags}: {@link
+   * #FLAG_INPUT_STATISTICS} adds the input statistics section.
+   */
+  public static int imageSize(int inputSize, int classes, int[] outputs, int layers, int flags) {
     if (layers < 1
         || layers > MAX_LAYERS
         || inputSize < 1
@@ -163,6 +207,9 @@ public final class ModelImage {
               + align(biasesLength(out))
               + align(priorsLength(classes, out));
       inputs = out;
+    }
+    if ((flags & FLAG_INPUT_STATISTICS) != 0) {
+      size += inputStatisticsLength(inputSize);
     }
     size += DIGEST_LENGTH;
     return size > Integer.MAX_VALUE ? -1 : (int) size;

@@ -140,7 +140,17 @@ public final class ModelImageDecoder {
   }
 
   public boolean headerReservedClear() {
-    return reader.u8(OFF_RESERVED_31) == 0 && reader.u16(OFF_RESERVED_58) == 0 && reader.i32(OFF_RESERVED_58 + 2) == 0;
+    return reader.u16(OFF_RESERVED_58) == 0;
+  }
+
+  /** {@link ModelImage#SCHEDULE_CONSTANT} or {@link ModelImage#SCHEDULE_COSINE} (others are invalid). */
+  public int scheduleKind() {
+    return reader.u8(OFF_SCHEDULE_KIND);
+  }
+
+  /** Steps over which the cosine schedule goes to 0 (a u32; negative here if 2^31 or more). */
+  public int scheduleSteps() {
+    return reader.i32(OFF_SCHEDULE_STEPS);
   }
 
   public int inputs(int layer) {
@@ -212,13 +222,53 @@ public final class ModelImageDecoder {
     return reader.i32(entry(layer) + L_PRIORS_LENGTH);
   }
 
-  /** Offset of section {@code section} = 3 * layer + kind (kind 0 weights, 1 biases, 2 priors). */
+  /**
+   * Number of sections: 3 per layer, and the input statistics section last if the header's {@link
+   * ModelImage#FLAG_INPUT_STATISTICS} is set.
+   */
+  public int sectionCount() {
+    return 3 * layerCount() + (hasInputStatistics() ? 1 : 0);
+  }
+
+  /**
+   * Offset of section {@code section} = 3 * layer + kind (kind 0 weights, 1 biases, 2 priors), or
+   * the input statistics for {@code section == 3 * layerCount()}.
+   */
   public int sectionOffset(int section) {
+    if (section == 3 * layerCount()) {
+      return inputStatisticsOffset();
+    }
     return reader.i32(entry(section / 3) + L_WEIGHTS_OFFSET + 8 * (section % 3));
   }
 
   public int sectionLength(int section) {
+    if (section == 3 * layerCount()) {
+      return (int) inputStatisticsLength(inputSize());
+    }
     return reader.i32(entry(section / 3) + L_WEIGHTS_LENGTH + 8 * (section % 3));
+  }
+
+  /** True if the header says the image carries input statistics. */
+  public boolean hasInputStatistics() {
+    return (flags() & FLAG_INPUT_STATISTICS) != 0;
+  }
+
+  /**
+   * Where the input statistics lie: the {@code 4 * inputSize} bytes right before the digest (a
+   * negative value or one inside the header for a malformed image, which the validator rejects).
+   */
+  public int inputStatisticsOffset() {
+    return (int) (imageLength() - (long) DIGEST_LENGTH - inputStatisticsLength(inputSize()));
+  }
+
+  /** Input i's offset (its training mean in 1/128 pixel units), from the input statistics. */
+  public int inputOffset(int input) {
+    return reader.u16(inputStatisticsOffset() + 4 * input);
+  }
+
+  /** Input i's scale (1 / its deviation, 12 fraction bits), from the input statistics. */
+  public int inputScale(int input) {
+    return reader.u16(inputStatisticsOffset() + 4 * input + 2);
   }
 
   /** Weight {@code index = i * outputs + j} (input-major) of a layer. */

@@ -45,8 +45,18 @@ public final class ModelImageEncoder {
    * @return the image size, or -1 if the shape is invalid or the wrapped length is not exactly it
    */
   public int layout(int inputSize, int classes, int[] outputs, int layers) {
-    int size = imageSize(inputSize, classes, outputs, layers);
-    if (size < 0 || size != length || layoutHeader(inputSize, classes, outputs, layers) != size) {
+    return layout(inputSize, classes, outputs, layers, 0);
+  }
+
+  /**
+   * As {@link #layout(int, int, int[], int)} for an image with header {@code flags} ({@link
+   * ModelImage#FLAG_INPUT_STATISTICS}: room for the input statistics, before the digest).
+   */
+  public int layout(int inputSize, int classes, int[] outputs, int layers, int flags) {
+    int size = imageSize(inputSize, classes, outputs, layers, flags);
+    if (size < 0
+        || size != length
+        || layoutHeader(inputSize, classes, outputs, layers, flags) != size) {
       return -1;
     }
     for (int k = headerLength(layers); k < size; k++) {
@@ -62,7 +72,12 @@ public final class ModelImageEncoder {
    * @return the size of the whole image, or -1 if the shape is invalid or the header does not fit
    */
   public int layoutHeader(int inputSize, int classes, int[] outputs, int layers) {
-    int size = imageSize(inputSize, classes, outputs, layers);
+    return layoutHeader(inputSize, classes, outputs, layers, 0);
+  }
+
+  /** As {@link #layoutHeader(int, int, int[], int)} with header {@code flags}. */
+  public int layoutHeader(int inputSize, int classes, int[] outputs, int layers, int flags) {
+    int size = imageSize(inputSize, classes, outputs, layers, flags);
     int headerLength = headerLength(layers);
     if (size < 0 || headerLength > length) {
       return -1;
@@ -72,6 +87,7 @@ public final class ModelImageEncoder {
     }
     LittleEndian.put32(buffer, base + OFF_MAGIC, MAGIC);
     LittleEndian.put16(buffer, base + OFF_VERSION, VERSION);
+    LittleEndian.put16(buffer, base + OFF_FLAGS, flags);
     LittleEndian.put32(buffer, base + OFF_HEADER_LENGTH, headerLength);
     LittleEndian.put32(buffer, base + OFF_IMAGE_LENGTH, size);
     LittleEndian.put16(buffer, base + OFF_LAYER_COUNT, layers);
@@ -135,6 +151,16 @@ public final class ModelImageEncoder {
     return this;
   }
 
+  /**
+   * The learning-rate schedule: {@link ModelImage#SCHEDULE_CONSTANT} with 0 steps, or {@link
+   * ModelImage#SCHEDULE_COSINE} over {@code steps} steps (1 .. 2^31 - 1).
+   */
+  public ModelImageEncoder schedule(int kind, int steps) {
+    LittleEndian.put8(buffer, base + OFF_SCHEDULE_KIND, kind);
+    LittleEndian.put32(buffer, base + OFF_SCHEDULE_STEPS, steps);
+    return this;
+  }
+
   public ModelImageEncoder rngSeed(long seed) {
     LittleEndian.put64(buffer, base + OFF_RNG_SEED, seed);
     return this;
@@ -147,6 +173,19 @@ public final class ModelImageEncoder {
 
   public ModelImageEncoder weight(int layer, int index, int q) {
     LittleEndian.put16(buffer, base + field(layer, L_WEIGHTS_OFFSET) + 2 * index, q);
+    return this;
+  }
+
+  /**
+   * Input i's statistics (the image must have been laid out with {@link
+   * ModelImage#FLAG_INPUT_STATISTICS}): its offset (0 .. {@link ModelImage#MAX_INPUT_OFFSET}) and
+   * scale (u16).
+   */
+  public ModelImageEncoder inputStatistic(int input, int offset, int scale) {
+    int at = base + LittleEndian.i32(buffer, base + OFF_IMAGE_LENGTH) - DIGEST_LENGTH;
+    at -= (int) inputStatisticsLength(LittleEndian.i32(buffer, base + OFF_INPUT_SIZE));
+    LittleEndian.put16(buffer, at + 4 * input, offset);
+    LittleEndian.put16(buffer, at + 4 * input + 2, scale);
     return this;
   }
 

@@ -23,6 +23,8 @@ public final class ModelImageValidator {
 
   private static final int WEIGHTS = 0;
   private static final int BIASES = 1;
+  private static final int PRIORS = 2;
+  private static final int INPUT_STATISTICS = 3;
 
   // What hashRange feeds its bytes to.
   private static final int HEADER_CRC = 0;
@@ -140,7 +142,7 @@ public final class ModelImageValidator {
     if (image.version() != VERSION) {
       return ImageStatus.UNSUPPORTED_VERSION;
     }
-    if (image.flags() != 0) {
+    if ((image.flags() & ~KNOWN_FLAGS) != 0) {
       return ImageStatus.UNSUPPORTED_FLAGS;
     }
     int layers = image.layerCount();
@@ -188,7 +190,8 @@ public final class ModelImageValidator {
         || margin < 0
         || margin > MAX_EARLY_EXIT_MARGIN
         || image.samplesSeen() < 0
-        || !lossValid(image.lossKind(), image.inverseTemperature())) {
+        || !lossValid(image.lossKind(), image.inverseTemperature())
+        || !scheduleValid(image.scheduleKind(), image.scheduleSteps())) {
       return ImageStatus.BAD_PARAMETER;
     }
     return ImageStatus.OK;
@@ -202,6 +205,11 @@ public final class ModelImageValidator {
     return kind == LOSS_SOFTMAX
         && inverseTemperatureQ8 >= MIN_INVERSE_TEMPERATURE
         && inverseTemperatureQ8 <= MAX_INVERSE_TEMPERATURE;
+  }
+
+  /** A constant rate has no length; the cosine schedule runs over 1 .. 2^31 - 1 steps. */
+  public static boolean scheduleValid(int kind, int steps) {
+    return kind == SCHEDULE_CONSTANT ? steps == 0 : kind == SCHEDULE_COSINE && steps >= 1;
   }
 
   private int checkLayers() {
@@ -252,6 +260,15 @@ public final class ModelImageValidator {
       }
       inputs = out;
     }
+    if (image.hasInputStatistics()
+        && !sectionInBody(
+            image.inputStatisticsOffset(),
+            (int) inputStatisticsLength(image.inputSize()),
+            inputStatisticsLength(image.inputSize()),
+            headerLength,
+            bodyEnd)) {
+      return ImageStatus.BAD_SECTION;
+    }
     return ImageStatus.OK;
   }
 
@@ -263,9 +280,12 @@ public final class ModelImageValidator {
         && (long) offset + length <= bodyEnd;
   }
 
-  /** Pairwise check over the 3 * layers sections (at most 192, so at most 18,336 comparisons). */
+  /**
+   * Pairwise check over the 3 * layers sections and the input statistics (at most 193, so at most
+   * 18,528 comparisons).
+   */
   private int checkSectionsDisjoint() {
-    int sections = 3 * image.layerCount();
+    int sections = image.sectionCount();
     for (int a = 0; a < sections; a++) {
       long startA = image.sectionOffset(a);
       long endA = startA + image.sectionLength(a);
@@ -292,7 +312,7 @@ public final class ModelImageValidator {
     sha.reset();
     valuesStatus = ImageStatus.OK;
     int position = 0;
-    int sections = checkValues ? 3 * image.layerCount() : 0;
+    int sections = checkValues ? image.sectionCount() : 0;
     while (position < bodyEnd) {
       int next = nextSection(position, sections);
       int start = next < 0 ? bodyEnd : image.sectionOffset(next);
@@ -333,9 +353,9 @@ public final class ModelImageValidator {
   }
 
   private void beginValues(int section, int start) {
-    sectionKind = section % 3;
+    sectionKind = section == 3 * image.layerCount() ? INPUT_STATISTICS : section % 3;
     sectionStart = start;
-    if (sectionKind != WEIGHTS && sectionKind != BIASES) {
+    if (sectionKind == PRIORS) {
       priorWidth = image.outputs(section / 3);
       priorSumSquares = 0;
       priorTolerance = (long) Q15_ONE * (ceilSqrt(priorWidth) + 2);
@@ -386,6 +406,13 @@ public final class ModelImageValidator {
       for (int i = index; i < end; i += 4) {
         int q = LittleEndian.i32(buffer, i);
         if (q > MAX_ABS_BIAS || q < -MAX_ABS_BIAS) {
+          valuesStatus = ImageStatus.BAD_VALUES;
+          return;
+        }
+      }
+    } else if (sectionKind == INPUT_STATISTICS) {
+      for (int i = index; i < end; i += 4) {
+        if (LittleEndian.u16(buffer, i) > MAX_INPUT_OFFSET) {
           valuesStatus = ImageStatus.BAD_VALUES;
           return;
         }

@@ -58,10 +58,26 @@ public final class ModelImageWriter {
    */
   public int begin(
       FlashRegion target, int offset, int inputSize, int classes, int[] outputs, int layers) {
+    return begin(target, offset, inputSize, classes, outputs, layers, 0);
+  }
+
+  /**
+   * As {@link #begin(FlashRegion, int, int, int, int[], int)} for an image with header {@code
+   * flags}: with {@link ModelImage#FLAG_INPUT_STATISTICS} the caller writes the input statistics
+   * after the last layer's sections.
+   */
+  public int begin(
+      FlashRegion target,
+      int offset,
+      int inputSize,
+      int classes,
+      int[] outputs,
+      int layers,
+      int flags) {
     this.target = null;
     status = ImageStatus.BAD_SHAPE;
     header.wrap(buffer, 0, buffer.length);
-    int imageSize = header.layoutHeader(inputSize, classes, outputs, layers);
+    int imageSize = header.layoutHeader(inputSize, classes, outputs, layers, flags);
     if (imageSize < 0) {
       return status;
     }

@@ -69,7 +69,7 @@ class CodecZeroAllocationTest {
       edited(
           ImageStatus.UNSUPPORTED_FLAGS,
           false,
-          b -> LittleEndian.put16(b, ModelImage.OFF_FLAGS, 1)),
+          b -> LittleEndian.put16(b, ModelImage.OFF_FLAGS, 4)),
       edited(
           ImageStatus.BAD_LAYER_COUNT,
           false,

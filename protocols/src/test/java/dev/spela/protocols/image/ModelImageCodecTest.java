@@ -56,9 +56,66 @@ class ModelImageCodecTest {
   }
 
   @Test
+  void inputStatisticsLieBeforeTheDigestAndAreValidatedAndTheOtherFlagIsCombinedPrediction() {
+    int plain = imageSize(12, 3, new int[] {8, 4}, 2);
+    assertEquals(plain + 4 * 12, imageSize(12, 3, new int[] {8, 4}, 2, FLAG_INPUT_STATISTICS));
+    byte[] image = TestImages.build(12, 3, new int[] {8, 4}, 5, FLAG_INPUT_STATISTICS);
+    assertEquals(ImageStatus.OK, validator.validate(image, 0, image.length));
+    ModelImageDecoder d = new ModelImageDecoder().wrap(image, 0, image.length);
+    assertTrue(d.hasInputStatistics());
+    assertEquals(7, d.sectionCount());
+    assertEquals(image.length - 32 - 48, d.inputStatisticsOffset());
+    assertEquals(LittleEndian.u16(image, image.length - 32 - 2), d.inputScale(11));
+    new ModelImageEncoder().wrap(image, 0, image.length).inputStatistic(11, MAX_INPUT_OFFSET, 65535);
+    TestImages.reseal(image);
+    assertEquals(ImageStatus.OK, validator.validate(image, 0, image.length));
+    assertEquals(MAX_INPUT_OFFSET, d.inputOffset(11));
+    assertEquals(65535, d.inputScale(11));
+    LittleEndian.put16(image, d.inputStatisticsOffset() + 4 * 11, MAX_INPUT_OFFSET + 1);
+    TestImages.reseal(image);
+    assertEquals(ImageStatus.BAD_VALUES, validator.validate(image, 0, image.length));
+    // The flag on an image without room for them: the statistics would overlap the last priors.
+    byte[] flagged = TestImages.small(5);
+    LittleEndian.put16(flagged, OFF_FLAGS, FLAG_INPUT_STATISTICS);
+    TestImages.reseal(flagged);
+    assertEquals(ImageStatus.BAD_SECTION, validator.validate(flagged, 0, flagged.length));
+    LittleEndian.put16(flagged, OFF_FLAGS, FLAG_COMBINED_PREDICTION);
+    TestImages.reseal(flagged);
+    assertEquals(ImageStatus.OK, validator.validate(flagged, 0, flagged.length));
+    LittleEndian.put16(flagged, OFF_FLAGS, 4);
+    TestImages.reseal(flagged);
+    assertEquals(ImageStatus.UNSUPPORTED_FLAGS, validator.validate(flagged, 0, flagged.length));
+  }
+
+  @Test
+  void theScheduleFieldsAreValidatedAndRead() {
+    int[][] cases = {
+      // kind, steps, expected status
+      {SCHEDULE_CONSTANT, 0, ImageStatus.OK},
+      {SCHEDULE_COSINE, 1, ImageStatus.OK},
+      {SCHEDULE_COSINE, 1_200_000, ImageStatus.OK},
+      {SCHEDULE_COSINE, Integer.MAX_VALUE, ImageStatus.OK},
+      {SCHEDULE_COSINE, 0, ImageStatus.BAD_PARAMETER},
+      {SCHEDULE_COSINE, Integer.MIN_VALUE, ImageStatus.BAD_PARAMETER},
+      {SCHEDULE_CONSTANT, 5, ImageStatus.BAD_PARAMETER},
+      {2, 5, ImageStatus.BAD_PARAMETER},
+    };
+    for (int[] c : cases) {
+      byte[] image = TestImages.small(7);
+      new ModelImageEncoder().wrap(image, 0, image.length).schedule(c[0], c[1]);
+      TestImages.reseal(image);
+      assertEquals(ImageStatus.name(c[2]), ImageStatus.name(validator.validate(image, 0, image.length)),
+          Arrays.toString(c));
+      ModelImageDecoder d = new ModelImageDecoder().wrap(image, 0, image.length);
+      assertEquals(c[0], d.scheduleKind());
+      assertEquals(c[1], d.scheduleSteps());
+    }
+  }
+
+  @Test
   void theLossFieldsAreValidatedAndRead() {
     int[][] cases = {
-      // lossKind, inverse temperature, reserved byte 31, expected status
+      // lossKind, inverse temperature, reserved byte 58, expected status
       {LOSS_COSINE, 0, 0, ImageStatus.OK},
       {LOSS_SOFTMAX, 5120, 0, ImageStatus.OK},
       {LOSS_SOFTMAX, MIN_INVERSE_TEMPERATURE, 0, ImageStatus.OK},
@@ -73,7 +130,7 @@ class ModelImageCodecTest {
       byte[] image = TestImages.small(6);
       LittleEndian.put8(image, OFF_LOSS_KIND, c[0]);
       LittleEndian.put16(image, OFF_INVERSE_TEMPERATURE, c[1]);
-      LittleEndian.put8(image, OFF_RESERVED_31, c[2]);
+      LittleEndian.put8(image, OFF_RESERVED_58, c[2]);
       TestImages.reseal(image);
       assertEquals(ImageStatus.name(c[3]), ImageStatus.name(validator.validate(image, 0, image.length)),
           Arrays.toString(c));
@@ -130,7 +187,7 @@ class ModelImageCodecTest {
     assertReject(ImageStatus.BAD_HEADER_CHECKSUM, flip(good, 70), false);
     assertReject(ImageStatus.BAD_MAGIC, flip(good, 1), true);
     assertReject(ImageStatus.UNSUPPORTED_VERSION, set16(good, OFF_VERSION, 2), true);
-    assertReject(ImageStatus.UNSUPPORTED_FLAGS, set16(good, OFF_FLAGS, 1), true);
+    assertReject(ImageStatus.UNSUPPORTED_FLAGS, set16(good, OFF_FLAGS, 4), true);
     assertReject(ImageStatus.BAD_LAYER_COUNT, set16(good, OFF_LAYER_COUNT, 0), true);
     assertReject(ImageStatus.BAD_HEADER_LENGTH, set16(good, OFF_LAYER_COUNT, 3), true);
     assertReject(ImageStatus.BAD_SHAPE, set16(good, OFF_CLASS_COUNT, 1), true);

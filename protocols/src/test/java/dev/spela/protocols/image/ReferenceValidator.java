@@ -47,7 +47,7 @@ final class ReferenceValidator {
     if (image.version() != VERSION) {
       return ImageStatus.UNSUPPORTED_VERSION;
     }
-    if (image.flags() != 0) {
+    if ((image.flags() & ~(FLAG_INPUT_STATISTICS | FLAG_COMBINED_PREDICTION)) != 0) {
       return ImageStatus.UNSUPPORTED_FLAGS;
     }
     int layers = image.layerCount();
@@ -107,6 +107,12 @@ final class ReferenceValidator {
     if (!cosine && !softmax) {
       return ImageStatus.BAD_PARAMETER;
     }
+    int steps = image.scheduleSteps();
+    boolean constant = image.scheduleKind() == SCHEDULE_CONSTANT && steps == 0;
+    boolean decaying = image.scheduleKind() == SCHEDULE_COSINE && steps > 0;
+    if (!constant && !decaying) {
+      return ImageStatus.BAD_PARAMETER;
+    }
     return ImageStatus.OK;
   }
 
@@ -158,7 +164,21 @@ final class ReferenceValidator {
       }
       inputs = out;
     }
+    if (statistics()
+        && !sectionInBody(
+            statisticsOffset(), 4 * image.inputSize(), 4L * image.inputSize(), headerLength, bodyEnd)) {
+      return ImageStatus.BAD_SECTION;
+    }
     return ImageStatus.OK;
+  }
+
+  private boolean statistics() {
+    return (image.flags() & FLAG_INPUT_STATISTICS) != 0;
+  }
+
+  /** The input statistics lie right before the digest. */
+  private int statisticsOffset() {
+    return (int) (image.imageLength() - DIGEST_LENGTH - 4L * image.inputSize());
   }
 
   private static boolean sectionInBody(
@@ -169,9 +189,9 @@ final class ReferenceValidator {
         && (long) offset + length <= bodyEnd;
   }
 
-  /** Pairwise check over the 3 * layers sections (at most 192, so at most 18,336 comparisons). */
+  /** Pairwise check over the 3 * layers sections and the input statistics. */
   private int checkSectionsDisjoint() {
-    int sections = 3 * image.layerCount();
+    int sections = 3 * image.layerCount() + (statistics() ? 1 : 0);
     for (int a = 0; a < sections; a++) {
       long startA = sectionOffset(a);
       long endA = startA + sectionLength(a);
@@ -186,11 +206,11 @@ final class ReferenceValidator {
   }
 
   private int sectionOffset(int section) {
-    return image.sectionOffset(section);
+    return section == 3 * image.layerCount() ? statisticsOffset() : image.sectionOffset(section);
   }
 
   private int sectionLength(int section) {
-    return image.sectionLength(section);
+    return section == 3 * image.layerCount() ? 4 * image.inputSize() : image.sectionLength(section);
   }
 
   private int checkValues() {
@@ -222,6 +242,11 @@ final class ReferenceValidator {
         if (error > tolerance || error < -tolerance) {
           return ImageStatus.BAD_VALUES;
         }
+      }
+    }
+    for (int i = 0; statistics() && i < image.inputSize(); i++) {
+      if (image.reader().u16(statisticsOffset() + 4 * i) > 32640) {
+        return ImageStatus.BAD_VALUES;
       }
     }
     return ImageStatus.OK;

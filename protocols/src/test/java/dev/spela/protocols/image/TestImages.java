@@ -15,12 +15,23 @@ public final class TestImages {
   }
 
   public static byte[] build(int inputSize, int classes, int[] outputs, long seed) {
+    return build(inputSize, classes, outputs, seed, 0);
+  }
+
+  /**
+   * As {@link #build(int, int, int[], long)} with header {@code flags}: with {@link
+   * ModelImage#FLAG_INPUT_STATISTICS}, random input statistics.
+   */
+  public static byte[] build(int inputSize, int classes, int[] outputs, long seed, int flags) {
     Random random = new Random(seed);
-    int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length);
+    int size = ModelImage.imageSize(inputSize, classes, outputs, outputs.length, flags);
     byte[] image = new byte[size];
     ModelImageEncoder encoder = new ModelImageEncoder().wrap(image, 0, size);
-    if (encoder.layout(inputSize, classes, outputs, outputs.length) != size) {
+    if (encoder.layout(inputSize, classes, outputs, outputs.length, flags) != size) {
       throw new IllegalStateException("layout");
+    }
+    for (int i = 0; (flags & ModelImage.FLAG_INPUT_STATISTICS) != 0 && i < inputSize; i++) {
+      encoder.inputStatistic(i, random.nextInt(ModelImage.MAX_INPUT_OFFSET + 1), random.nextInt(65536));
     }
     encoder
         .learningRate(167772)

@@ -20,7 +20,9 @@ import net.jqwik.api.statistics.Statistics;
  */
 class ValidatorPropertiesTest {
 
-  private static final byte[] GOOD = TestImages.build(12, 3, new int[] {8, 5, 4}, 21);
+  /** With input statistics, so that their section and flag are mutated too. */
+  private static final byte[] GOOD =
+      TestImages.build(12, 3, new int[] {8, 5, 4}, 21, ModelImage.FLAG_INPUT_STATISTICS);
   private final ReferenceValidator reference = new ReferenceValidator();
   private static final int[] BLOCK_BYTES = {ModelImageDecoder.DEFAULT_BLOCK_BYTES, 8, 40};
   private final ModelImageValidator[] validators = new ModelImageValidator[BLOCK_BYTES.length];
@@ -62,7 +64,9 @@ class ValidatorPropertiesTest {
       {ModelImage.OFF_EARLY_EXIT_MARGIN, 4},
       {ModelImage.OFF_SAMPLES_SEEN, 4},
       {ModelImage.OFF_SAMPLES_SEEN + 4, 4},
-      {ModelImage.OFF_INVERSE_TEMPERATURE, 4}
+      {ModelImage.OFF_INVERSE_TEMPERATURE, 4},
+      {ModelImage.OFF_SCHEDULE_KIND, 1},
+      {ModelImage.OFF_SCHEDULE_STEPS, 4}
     };
     int[][] entry = {
       {ModelImage.L_INPUTS, 4},
@@ -159,6 +163,10 @@ class ValidatorPropertiesTest {
       d.copyBiases(k, new int[out], 0);
       d.copyPriors(k, new short[d.classCount() * out], 0);
       inputs = out;
+    }
+    for (int i = 0; d.hasInputStatistics() && i < d.inputSize(); i++) {
+      assertTrue(d.inputOffset(i) <= ModelImage.MAX_INPUT_OFFSET);
+      d.inputScale(i);
     }
     assertEquals(ImageStatus.OK, d.reader().status(), "every read inside the image");
   }

@@ -1,0 +1,1 @@
+spela train --dataset fashion-mnist --data-dir ../shared/datasets/fashion-mnist --layers 784,107,34 --recipe paper --loss softmax --temperature 0.05 --priors binary --lr 0.03 --schedule cosine --preprocess standardise --engine fixed --epochs 20 --seed 2 --threads 1 --evaluate-every 5 --json
