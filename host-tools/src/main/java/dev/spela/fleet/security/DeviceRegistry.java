@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -59,6 +60,11 @@ public final class DeviceRegistry {
       id.append(BASE32[RANDOM.nextInt(BASE32.length)]);
     }
     return id.toString();
+  }
+
+  /** Every provisioned device. */
+  public synchronized List<Device> all() {
+    return List.copyOf(byClaim.values());
   }
 
   public synchronized Optional<Device> byClaim(String claimId) {

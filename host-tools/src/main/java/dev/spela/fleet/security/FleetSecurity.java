@@ -218,10 +218,21 @@ public final class FleetSecurity {
             Files.readAllBytes(authority.caCertificateFile()));
   }
 
-  /** How host tools connect: the host account over TLS trusting the fleet CA. */
+  /**
+   * How host tools connect: the host account over TLS trusting the fleet CA, authenticating
+   * messages with the fleet's keys.
+   */
   public ClientSecurity hostClient() throws IOException {
     return new ClientSecurity(
-        HOST_USERNAME, hostPassword(), BrokerTrust.socketFactory(authority.caCertificateFile()));
+        HOST_USERNAME,
+        hostPassword(),
+        BrokerTrust.socketFactory(authority.caCertificateFile()),
+        messageKeys());
+  }
+
+  /** The host key and the device keys of PROTOCOL.md section 5. */
+  public MessageKeys messageKeys() throws IOException {
+    return new MessageKeys(hostKey(), folder.resolve(DEVICES));
   }
 
   /** The host account's password, made (and its hash registered) the first time. */
