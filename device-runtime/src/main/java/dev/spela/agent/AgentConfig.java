@@ -38,6 +38,9 @@ public final class AgentConfig {
   final byte[] deviceKey = new byte[MessageAuthenticator.KEY_LENGTH];
   final byte[] hostPublicKey = new byte[Ed25519Verifier.PUBLIC_KEY_LENGTH];
   boolean secured;
+  long checkpointIntervalMillis = 30_000;
+  long evaluateIntervalMillis = 5_000;
+  int commandBurst = 10;
 
   /** Device id and group (the topics it uses) and the host id whose STATE it waits for. */
   public AgentConfig identity(Name deviceId, Name group, Name hostId) {
@@ -123,6 +126,19 @@ public final class AgentConfig {
    */
   public AgentConfig recordBuffer(int records) {
     recordBuffer = records;
+    return this;
+  }
+
+  /**
+   * Rate limits of the commands that wear the flash or take the processor (PROTOCOL.md section 8):
+   * {@code burst} CHECKPOINTs and EVALUATEs at once, then one per interval each; more are answered
+   * {@code RATE_LIMITED}. Reference: 10 at once, then one CHECKPOINT per 30 s and one EVALUATE per
+   * 5 s.
+   */
+  public AgentConfig commandLimits(long checkpointIntervalMillis, long evaluateIntervalMillis, int burst) {
+    this.checkpointIntervalMillis = checkpointIntervalMillis;
+    this.evaluateIntervalMillis = evaluateIntervalMillis;
+    this.commandBurst = burst;
     return this;
   }
 

@@ -90,6 +90,8 @@ public final class DeviceAgent {
   private final DeviceSession session = new DeviceSession();
   /** PROTOCOL.md section 5: seals what the device sends, checks what its host sends. */
   private final DeviceAuthentication authentication = new DeviceAuthentication();
+  private final RateLimit checkpoints;
+  private final RateLimit evaluations;
   private final ImageReceiver receiver;
   private final DropCounters drops = new DropCounters();
   private final RecordRing records;
@@ -185,6 +187,8 @@ public final class DeviceAgent {
             FleetProtocol.HEADER_LENGTH
                 + DataMessage.LAYERS
                 + DataMessage.LAYER_LENGTH * Math.max(1, config.capacity.layers()));
+    checkpoints = new RateLimit(config.checkpointIntervalMillis, config.commandBurst);
+    evaluations = new RateLimit(config.evaluateIntervalMillis, config.commandBurst);
     if (config.secured) {
       authentication.keys(config.deviceKey, 0, config.hostPublicKey, 0);
     }
@@ -566,10 +570,13 @@ public final class DeviceAgent {
             ? AckMessage.OK
             : AckMessage.BAD_ARGUMENT;
       case CommandMessage.EVALUATE:
-        return evaluate(argument);
+        return !evaluations.take(now) ? AckMessage.RATE_LIMITED : evaluate(argument);
       case CommandMessage.CHECKPOINT:
         if (!model) {
           return AckMessage.NO_MODEL;
+        }
+        if (!checkpoints.take(now)) {
+          return AckMessage.RATE_LIMITED;
         }
         return board.checkpoint() == 0 ? AckMessage.OK : AckMessage.FAILED;
       case CommandMessage.REBOOT:
