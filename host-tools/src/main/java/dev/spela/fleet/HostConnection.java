@@ -124,10 +124,18 @@ public final class HostConnection implements AutoCloseable {
   /** MQTT 5 DISCONNECT reason code 0x8E. */
   private static final int SESSION_TAKEN_OVER = 0x8E;
 
-  private final MqttAsyncClient client;
+  /**
+   * The current Paho client: replaced after a failed reconnection attempt, because Paho can stay
+   * "connecting" for good after one (every later attempt: "Connect already in progress").
+   */
+  private volatile MqttAsyncClient client;
   private final ExecutorService worker;
-  /** Sized at connection from the broker's Receive Maximum (Mosquitto: 20), never above ours. */
-  private final Semaphore inFlight = new Semaphore(0);
+  /**
+   * Publishes the broker may still take on this connection: sized at each connection from the
+   * broker's Receive Maximum (Mosquitto: 20), never above ours; a new one per connection, so that
+   * the late callbacks of a dropped connection's publishes cannot add permits to the next.
+   */
+  private volatile Semaphore inFlight = new Semaphore(0);
   private final Handler handler;
   private final List<MqttSubscription> subscriptions = new CopyOnWriteArrayList<>();
   /** Received and not yet acknowledged, in arrival order; emptied when the connection drops. */
@@ -138,8 +146,7 @@ public final class HostConnection implements AutoCloseable {
   private MqttConnectionOptions options;
   private volatile boolean closing;
 
-  private HostConnection(MqttAsyncClient client, Handler handler, String clientId, String brokerUrl) {
-    this.client = client;
+  private HostConnection(Handler handler, String clientId, String brokerUrl) {
     this.handler = handler;
     this.clientId = clientId;
     this.brokerUrl = brokerUrl;
@@ -190,15 +197,12 @@ public final class HostConnection implements AutoCloseable {
    */
   public static HostConnection connect(String brokerUrl, Session session, Will will, Handler handler,
       ClientSecurity security) throws IOException {
-    MqttAsyncClient client;
+    HostConnection connection = new HostConnection(handler, session.clientId(), brokerUrl);
     try {
-      client = new MqttAsyncClient(brokerUrl, session.clientId(), new MemoryPersistence());
+      connection.client = connection.newClient();
     } catch (MqttException | IllegalArgumentException e) {
       throw new IOException("bad broker URL '" + brokerUrl + "': " + e.getMessage(), e);
     }
-    HostConnection connection = new HostConnection(client, handler, session.clientId(), brokerUrl);
-    client.setCallback(connection.new Callback());
-    client.setManualAcks(true);
     MqttConnectionOptions options = new MqttConnectionOptions();
     options.setCleanStart(!session.persistent());
     if (session.persistent()) {
@@ -226,17 +230,30 @@ public final class HostConnection implements AutoCloseable {
     }
     connection.options = options;
     try {
-      IMqttToken token = client.connect(options);
-      token.waitForCompletion(TIMEOUT_MS);
-      // Paho refuses a publish beyond the broker's window ("too many publishes in progress").
-      Integer brokerWindow = token.getResponseProperties() == null ? null
-          : token.getResponseProperties().getReceiveMaximum();
-      connection.inFlight.release(brokerWindow == null ? MAX_IN_FLIGHT : Math.min(MAX_IN_FLIGHT, brokerWindow));
+      connection.connectClient();
     } catch (MqttException e) {
       connection.closeClient();
       throw new IOException("cannot connect to MQTT broker " + brokerUrl + ": " + describe(e), e);
     }
     return connection;
+  }
+
+  /** A Paho client for this connection's id, whose callbacks go to this connection while current. */
+  private MqttAsyncClient newClient() throws MqttException {
+    MqttAsyncClient next = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
+    next.setCallback(new Callback(next));
+    next.setManualAcks(true);
+    return next;
+  }
+
+  /** Connects the current client and opens the publish window the broker grants. */
+  private void connectClient() throws MqttException {
+    IMqttToken token = client.connect(options);
+    token.waitForCompletion(TIMEOUT_MS);
+    // Paho refuses a publish beyond the broker's window ("too many publishes in progress").
+    Integer brokerWindow = token.getResponseProperties() == null ? null
+        : token.getResponseProperties().getReceiveMaximum();
+    inFlight = new Semaphore(brokerWindow == null ? MAX_IN_FLIGHT : Math.min(MAX_IN_FLIGHT, brokerWindow));
   }
 
   /** Subscribes and waits for the broker's acknowledgement; renewed after every reconnect. */
@@ -264,8 +281,9 @@ public final class HostConnection implements AutoCloseable {
    * @throws IOException if the client is disconnected or interrupted
    */
   public void publish(String topic, byte[] payload, int qos, boolean retained) throws IOException {
+    Semaphore window = inFlight;
     try {
-      if (!inFlight.tryAcquire(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+      if (!window.tryAcquire(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
         throw new IOException("publish to " + topic + " timed out: broker not acknowledging");
       }
     } catch (InterruptedException e) {
@@ -273,9 +291,9 @@ public final class HostConnection implements AutoCloseable {
       throw new IOException("interrupted while publishing to " + topic, e);
     }
     try {
-      client.publish(topic, payload, qos, retained, null, new Release());
+      client.publish(topic, payload, qos, retained, null, new Release(window));
     } catch (MqttException e) {
-      inFlight.release();
+      window.release();
       throw new IOException("cannot publish to " + topic + ": " + describe(e), e);
     }
   }
@@ -359,15 +377,41 @@ public final class HostConnection implements AutoCloseable {
       return;
     }
     try {
-      client.connect(options).waitForCompletion(TIMEOUT_MS);
+      connectClient();
     } catch (MqttException e) {
       Logger.debug("reconnecting to {}: {}", brokerUrl, describe(e));
+      replaceClient();
       reconnectAfter(Math.min(MAX_RECONNECT_DELAY_MS, delayMs * 2));
       return;
     }
     forgetUnacknowledged();
     Logger.info("MQTT reconnected to {}", brokerUrl);
     worker.execute(this::resubscribe);
+  }
+
+  /**
+   * After a failed attempt Paho's client may be stuck "connecting" (an attempt that timed out
+   * while a broker restarted never ended, and a monitor stayed away for good): the next attempt
+   * gets a new client, and the old one is closed without waiting.
+   */
+  private void replaceClient() {
+    MqttAsyncClient failed = client;
+    try {
+      client = newClient();
+    } catch (MqttException e) {
+      Logger.debug("new MQTT client: {}", describe(e)); // the old one tries again
+      return;
+    }
+    try {
+      failed.disconnectForcibly(0, 0, false);
+    } catch (MqttException e) {
+      // not connected: nothing to end
+    }
+    try {
+      failed.close(true);
+    } catch (MqttException e) {
+      Logger.debug("MQTT close: {}", describe(e));
+    }
   }
 
   /** A clean session forgets subscriptions: take them again, then tell the handler. */
@@ -388,23 +432,36 @@ public final class HostConnection implements AutoCloseable {
     return cause == null || cause.getMessage() == null ? message : message + " (" + cause.getMessage() + ")";
   }
 
-  private final class Release implements MqttActionListener {
+  /** Gives a publish's permit back to the window of the connection it was sent on. */
+  private record Release(Semaphore window) implements MqttActionListener {
     @Override
     public void onSuccess(IMqttToken token) {
-      inFlight.release();
+      window.release();
     }
 
     @Override
     public void onFailure(IMqttToken token, Throwable exception) {
-      inFlight.release();
+      window.release();
       Logger.debug("publish failed: {}", exception == null ? "?" : exception.getMessage());
     }
   }
 
-  /** Paho's single callback: copies nothing, blocks on nothing, hands the message to the worker. */
+  /**
+   * Paho's single callback: copies nothing, blocks on nothing, hands the message to the worker. A
+   * replaced client's late events are ignored (what it received unacknowledged, the broker keeps).
+   */
   private final class Callback implements MqttCallback {
+    private final MqttAsyncClient owner;
+
+    Callback(MqttAsyncClient owner) {
+      this.owner = owner;
+    }
+
     @Override
     public void messageArrived(String topic, MqttMessage message) {
+      if (owner != client) {
+        return;
+      }
       byte[] payload = message.getPayload();
       Delivery delivery = new Delivery(message.getId(), message.getQos(), message.isRetained());
       synchronized (unacknowledged) {
@@ -424,6 +481,9 @@ public final class HostConnection implements AutoCloseable {
 
     @Override
     public void disconnected(MqttDisconnectResponse response) {
+      if (owner != client) {
+        return;
+      }
       forgetUnacknowledged();
       if (response.getReturnCode() == SESSION_TAKEN_OVER) {
         // Another client connected with our id: reconnecting would take it back, for ever.
