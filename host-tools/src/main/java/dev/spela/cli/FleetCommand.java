@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
       "  spela fleet checkpoint --all",
       "  spela fleet reboot --device vd-1 --device vd-2",
       "  spela fleet simulate --devices 64   (64 virtual devices in one process)",
-      "  spela fleet revoke dev-9f2kq4m7x1c8b3zt5wvd   (its accounts and key leave the fleet)"
+      "  spela fleet revoke vd-3   (its accounts and key leave the fleet)"
     })
 public final class FleetCommand implements Runnable {
 
