@@ -1,7 +1,9 @@
 package dev.spela.boards;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.spela.agent.AgentConfig;
 import dev.spela.agent.Checkpoints;
+import dev.spela.agent.DeviceAgent;
 import dev.spela.boards.firmware.FirmwareOverhead;
 import dev.spela.protocols.image.ModelImage;
 import dev.spela.runtime.MemoryPlan;
@@ -80,8 +82,10 @@ public record BoardPlan(
    * RAM in bytes. {@code weights} counts trainable layers only; the arena parts and {@code
    * ioBuffers} come from {@link MemoryPlan}, {@code runtimeFixed} is {@link
    * MemoryPlan#FIXED_BYTES}; {@code firmwareBuffers} are the firmware program's own (a sample, a
-   * block to read its written image back); {@code protocolBuffers} the fleet protocol's (the
-   * embedded-JVM target, which carries the fleet agent). The VM: {@code vmHeaders} (a header on
+   * block to read its written image back); {@code protocolBuffers} the fleet protocol's and {@code
+   * telemetryBuffer} the agent's store-and-forward records (the embedded-JVM target, which carries
+   * the fleet agent: {@link AgentConfig#DEFAULT_RECORD_BUFFER} records, PROTOCOL.md section 9). The
+   * VM: {@code vmHeaders} (a header on
    * every array and object), {@code vmObjects} (objects besides the runtime's arrays), {@code
    * vmHeap} (the heap's own bookkeeping), {@code vmStatic} (the VM's engine, or TeaVM's class
    * structures and static data) and {@code stack}. {@code system} is the board's reservation;
@@ -98,6 +102,7 @@ public record BoardPlan(
       long runtimeFixed,
       long firmwareBuffers,
       long protocolBuffers,
+      long telemetryBuffer,
       long vmHeaders,
       long vmObjects,
       long vmHeap,
@@ -260,6 +265,7 @@ public record BoardPlan(
     long system = board.reservedRamBytes();
     long firmwareBuffers;
     long protocol;
+    long telemetry;
     long headers;
     long objects;
     long heap;
@@ -269,6 +275,7 @@ public record BoardPlan(
       FirmwareOverhead.Lines vm = FirmwareOverhead.lines(model, model.inputSize());
       firmwareBuffers = vm.buffers();
       protocol = 0; // the firmware does not carry the fleet agent yet
+      telemetry = 0;
       headers = vm.arrayHeaders();
       objects = vm.objects();
       heap = vm.heap();
@@ -278,8 +285,9 @@ public record BoardPlan(
       BoardProfile.Jvm jvm = board.jvm();
       firmwareBuffers = 0;
       protocol = board.protocolBuffers().bytes();
+      telemetry = DeviceAgent.telemetryBufferBytes(AgentConfig.DEFAULT_RECORD_BUFFER, model.layers());
       headers =
-          (long) jvm.arrayHeaderBytes() * model.arrayCount()
+          (long) jvm.arrayHeaderBytes() * (model.arrayCount() + TELEMETRY_ARRAYS)
               + (long) jvm.objectHeaderBytes() * model.objectCount();
       objects = jvm.applicationObjectsBytes();
       heap = 0;
@@ -290,6 +298,7 @@ public record BoardPlan(
         model.ramBytes()
             + firmwareBuffers
             + protocol
+            + telemetry
             + headers
             + objects
             + heap
@@ -306,6 +315,7 @@ public record BoardPlan(
         MemoryPlan.FIXED_BYTES,
         firmwareBuffers,
         protocol,
+        telemetry,
         headers,
         objects,
         heap,
@@ -317,6 +327,9 @@ public record BoardPlan(
         board.sramBytes(),
         total <= board.sramBytes());
   }
+
+  /** The telemetry buffer's arrays: its slots and their lengths. */
+  private static final int TELEMETRY_ARRAYS = 2;
 
   private static long roundUp(long bytes, long unit) {
     return (bytes + unit - 1) / unit * unit;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.agent.DeviceAgent;
 import dev.spela.boards.firmware.FirmwareOverhead;
 import dev.spela.firmware.FirmwareMemory;
 import dev.spela.protocols.image.ImageStatus;
@@ -53,12 +54,16 @@ class BoardPlanTest {
             + ram.ioBuffers()
             + ram.runtimeFixed());
     assertEquals(1024 + 256, ram.protocolBuffers());
+    // The agent's 64 records of telemetry: each slot the longest DATA message of two layers.
+    assertEquals(64 * DeviceAgent.recordSlotBytes(2) + 64 * 4, ram.telemetryBuffer());
     assertEquals(NRF.reservedRamBytes(), ram.system());
-    // The embedded JVM: 12 bytes on each array, 8 on each object, its engine, stack and objects.
-    assertEquals(12L * model.arrayCount() + 8L * model.objectCount(), ram.vmHeaders());
+    // The embedded JVM: 12 bytes on each array (the runtime's and the telemetry buffer's two), 8 on
+    // each object, its engine, stack and objects.
+    assertEquals(12L * (model.arrayCount() + 2) + 8L * model.objectCount(), ram.vmHeaders());
     assertEquals(NRF.jvm().fixedBytes(), ram.vmObjects() + ram.vmStatic() + ram.stack());
     assertEquals(
-        model.ramBytes() + 1280 + ram.vmHeaders() + NRF.jvm().fixedBytes(), ram.device());
+        model.ramBytes() + 1280 + ram.telemetryBuffer() + ram.vmHeaders() + NRF.jvm().fixedBytes(),
+        ram.device());
     assertEquals(ram.device() + NRF.reservedRamBytes(), ram.total());
     assertEquals(256 * 1024, ram.capacity());
 

@@ -34,7 +34,10 @@ public final class AgentConfig {
   int trainChunk = 32;
   long maxReconnectMillis = 5_000;
   long newLifeId;
-  int recordBuffer = 64;
+  /** Records the device's telemetry buffer holds unless configured otherwise. */
+  public static final int DEFAULT_RECORD_BUFFER = 64;
+
+  int recordBuffer = DEFAULT_RECORD_BUFFER;
   final byte[] deviceKey = new byte[MessageAuthenticator.KEY_LENGTH];
   final byte[] hostPublicKey = new byte[Ed25519Verifier.PUBLIC_KEY_LENGTH];
   boolean secured;

@@ -54,8 +54,12 @@ public final class DeviceAgent {
 
   private static final long NONE = Long.MIN_VALUE;
 
-  /** The telemetry window grows to at most 2^this times the configured one under backpressure. */
-  static final int MAX_WINDOW_SHIFT = 6;
+  /**
+   * The telemetry window grows to at most 2^this times the configured one under backpressure: a
+   * fast learner (tens of thousands of steps a second on a desktop JVM) keeps a full minute's
+   * outage in its 64 records.
+   */
+  static final int MAX_WINDOW_SHIFT = 12;
 
   /** QoS 1 publishes whose acknowledgements the agent can attribute (DATA or not) at a time. */
   private static final int TRACKED_PUBLISHES = 256;
@@ -181,12 +185,7 @@ public final class DeviceAgent {
     int slotBytes = board.imageSlotBytes();
     maxBlockLog2 = slotBytes > 0 ? config.maxBlockLog2 : 0;
     receiver = new ImageReceiver(slotBytes, maxBlockLog2);
-    records =
-        new RecordRing(
-            config.recordBuffer,
-            FleetProtocol.HEADER_LENGTH
-                + DataMessage.LAYERS
-                + DataMessage.LAYER_LENGTH * Math.max(1, config.capacity.layers()));
+    records = new RecordRing(config.recordBuffer, recordSlotBytes(config.capacity.layers()));
     checkpoints = new RateLimit(config.checkpointIntervalMillis, config.commandBurst);
     evaluations = new RateLimit(config.evaluateIntervalMillis, config.commandBurst);
     if (config.secured) {
@@ -198,6 +197,21 @@ public final class DeviceAgent {
             | (slotBytes > 0 ? BirthMessage.CAN_RECEIVE_IMAGES : 0)
             | (config.wallClock ? BirthMessage.HAS_WALL_CLOCK : 0)
             | (sensor.heldOutCount() > 0 ? BirthMessage.CAN_EVALUATE : 0);
+  }
+
+  /** A record buffer slot: the longest DATA message of a model with {@code layers} layers. */
+  public static int recordSlotBytes(int layers) {
+    return FleetProtocol.HEADER_LENGTH
+        + DataMessage.LAYERS
+        + DataMessage.LAYER_LENGTH * Math.max(1, layers);
+  }
+
+  /**
+   * RAM of the telemetry buffer (PROTOCOL.md section 9) of {@code records} records for a model
+   * with {@code layers} layers: its slots and their lengths, without the VM's array headers.
+   */
+  public static int telemetryBufferBytes(int records, int layers) {
+    return RecordRing.bytes(records, recordSlotBytes(layers));
   }
 
   // ------------------------------------------------------------------ driving
@@ -697,7 +711,7 @@ public final class DeviceAgent {
    * buffer, halved when they fill under a quarter (records in flight are not a backlog).
    */
   private int window() {
-    return recordEvery << windowShift;
+    return (int) Math.min(Integer.MAX_VALUE, (long) recordEvery << windowShift);
   }
 
   private void adaptWindow() {

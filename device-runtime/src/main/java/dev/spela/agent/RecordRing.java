@@ -32,6 +32,12 @@ final class RecordRing {
     lengths = new int[this.capacity];
   }
 
+  /** The bytes of the two arrays a ring of {@code capacity} slots of {@code slotLength} holds. */
+  static int bytes(int capacity, int slotLength) {
+    int records = Math.max(1, capacity);
+    return records * Math.max(1, slotLength) + 4 * records;
+  }
+
   int capacity() {
     return capacity;
   }

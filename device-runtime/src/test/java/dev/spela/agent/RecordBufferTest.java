@@ -43,6 +43,16 @@ class RecordBufferTest {
   }
 
   @Test
+  void thePlansTelemetryBufferIsTheRingsArrays() {
+    int slot = DeviceAgent.recordSlotBytes(3);
+    RecordRing ring = new RecordRing(AgentConfig.DEFAULT_RECORD_BUFFER, slot);
+    assertEquals(
+        ring.buffer().length + 4 * ring.capacity(),
+        DeviceAgent.telemetryBufferBytes(AgentConfig.DEFAULT_RECORD_BUFFER, 3));
+    assertEquals(AgentConfig.DEFAULT_RECORD_BUFFER * slot, ring.buffer().length);
+  }
+
+  @Test
   void unacknowledgedRecordsAreSentAgainAfterALostConnection() {
     TestDevice device = trainingDevice(64);
     FakeTransport transport = device.transport;

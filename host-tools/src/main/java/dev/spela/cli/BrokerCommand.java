@@ -4,6 +4,7 @@ import dev.spela.fleet.EmbeddedBroker;
 import dev.spela.fleet.security.FleetSecurity;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -18,10 +19,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Run an MQTT broker for the fleet until Ctrl-C.",
-      "HiveMQ CE, embedded, MQTT 3.1.1 and 5, everything in memory. It serves TLS",
-      "with the fleet's broker certificate and admits only the fleet's accounts, each",
-      "device to its own topics (the fleet folder is created on first use). With",
-      "--insecure: plain TCP on 127.0.0.1, anyone on this machine may connect.",
+      "HiveMQ CE, embedded, MQTT 3.1.1 and 5. It serves TLS with the fleet's broker",
+      "certificate and admits only the fleet's accounts, each device to its own topics",
+      "(the fleet folder is created on first use). It keeps retained messages,",
+      "sessions and their queued telemetry in the fleet folder's broker-data, so a",
+      "restart loses nothing a monitor's session holds (--in-memory: forget them).",
+      "With --insecure: plain TCP on 127.0.0.1, in memory, anyone on this machine",
+      "may connect.",
       "The fleet commands work with any other MQTT broker too (see their --broker)."
     },
     footerHeading = "%nExamples:%n",
@@ -47,6 +51,10 @@ public final class BrokerCommand implements Runnable {
       description = "Address to listen on, with TLS (default: ${DEFAULT-VALUE}; 0.0.0.0: every interface).")
   String bind;
 
+  @Option(names = "--in-memory",
+      description = "Keep sessions and queued messages in memory only: a restart forgets them.")
+  boolean inMemory;
+
   @Override
   public void run() {
     boolean secure = !mode.insecure;
@@ -62,8 +70,9 @@ public final class BrokerCommand implements Runnable {
     try {
       if (secure) {
         FleetSecurity fleet = fleetFolder.open();
+        Path data = inMemory ? null : fleet.folder().resolve("broker-data");
         broker = chosen == 0 && bind.equals("127.0.0.1")
-            ? EmbeddedBroker.startSecure(fleet) : EmbeddedBroker.startSecure(chosen, bind, fleet);
+            ? EmbeddedBroker.startSecure(fleet, data) : EmbeddedBroker.startSecure(chosen, bind, fleet, data);
         out.println("fleet folder " + fleet.folder() + " (devices trust " + fleet.authority().caCertificateFile() + ")");
       } else {
         BrokerOptions.warnInsecure(spec.commandLine().getErr(), "127.0.0.1:" + chosen);

@@ -1,5 +1,6 @@
 package dev.spela.cli;
 
+import dev.spela.agent.AgentConfig;
 import dev.spela.boards.BoardPlan;
 import dev.spela.boards.BoardProfile;
 import dev.spela.boards.LargestModel;
@@ -286,6 +287,10 @@ public final class PlanCommand implements Runnable {
               "%,d-byte image block, %,d-byte telemetry",
               board.protocolBuffers().imageBlockBytes(),
               board.protocolBuffers().telemetryBytes()));
+    }
+    if (ram.telemetryBuffer() > 0) {
+      line(out, "telemetry buffer", ram.telemetryBuffer(), String.format(Locale.ROOT,
+          "%d records kept while no host takes them", AgentConfig.DEFAULT_RECORD_BUFFER));
     }
     boolean firmware = plan.target() == BoardPlan.Target.FIRMWARE;
     line(out, "VM: array and object headers", ram.vmHeaders(),

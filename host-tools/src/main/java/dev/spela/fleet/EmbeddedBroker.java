@@ -24,9 +24,11 @@ import java.util.stream.Stream;
 import org.tinylog.Logger;
 
 /**
- * An MQTT 3.1.1 / 5 broker (HiveMQ Community Edition, embedded), keeping everything in memory. Its
- * configuration, data and extension folders live in a temporary directory that is removed on
- * {@link #close()}. Packets above {@link #MAX_PACKET_BYTES} are refused (the client is
+ * An MQTT 3.1.1 / 5 broker (HiveMQ Community Edition, embedded). It keeps everything in memory,
+ * or, given a data folder, on disk: then a restart keeps retained messages, sessions and what they
+ * queued (a monitor's persistent session loses no telemetry while the broker restarts). Its
+ * configuration and extension folders (and the data, when in memory) live in a temporary
+ * directory that is removed on {@link #close()}. Packets above {@link #MAX_PACKET_BYTES} are refused (the client is
  * disconnected).
  *
  * <p>Two modes. {@link #startSecure}: a TLS listener with the fleet's broker certificate, and the
@@ -65,7 +67,12 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   /** Starts a secured broker (see {@link #startSecure(int, String, FleetSecurity)}) on a free loopback port. */
   public static EmbeddedBroker startSecure(FleetSecurity fleet) throws IOException {
-    return onFreePort(port -> startSecure(port, LOOPBACK, fleet));
+    return startSecure(fleet, null);
+  }
+
+  /** As {@link #startSecure(FleetSecurity)}, keeping what the broker keeps in {@code dataFolder}. */
+  public static EmbeddedBroker startSecure(FleetSecurity fleet, Path dataFolder) throws IOException {
+    return onFreePort(port -> startSecure(port, LOOPBACK, fleet, dataFolder));
   }
 
   private interface Starter {
@@ -90,28 +97,32 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @throws IOException if the port cannot be bound or the broker does not start
    */
   public static EmbeddedBroker start(int port) throws IOException {
-    return start(port, LOOPBACK, null);
+    return start(port, LOOPBACK, null, null);
   }
 
   /**
    * Starts a secured broker on {@code bindAddress:port}: TLS with the fleet's broker certificate,
    * every client authenticated and authorised by the fleet's accounts and policy. Returns once it
-   * accepts connections; {@link #url()} is then {@code ssl://HOST:PORT}.
+   * accepts connections; {@link #url()} is then {@code ssl://HOST:PORT}. With a {@code dataFolder},
+   * what it keeps (retained messages, sessions, queues) is on disk there and survives a restart;
+   * null keeps it in memory.
    */
-  public static EmbeddedBroker startSecure(int port, String bindAddress, FleetSecurity fleet) throws IOException {
-    return start(port, bindAddress, fleet);
+  public static EmbeddedBroker startSecure(int port, String bindAddress, FleetSecurity fleet, Path dataFolder)
+      throws IOException {
+    return start(port, bindAddress, fleet, dataFolder);
   }
 
-  private static EmbeddedBroker start(int port, String bindAddress, FleetSecurity fleet) throws IOException {
+  private static EmbeddedBroker start(int port, String bindAddress, FleetSecurity fleet, Path dataFolder)
+      throws IOException {
     Path home = Files.createTempDirectory("spela-broker-");
     try {
       Path config = Files.createDirectories(home.resolve("conf"));
       String listener = fleet == null ? tcpListener(port, bindAddress) : tlsListener(port, bindAddress, fleet, home);
-      Files.writeString(config.resolve("config.xml"), configXml(listener), StandardCharsets.UTF_8);
+      Files.writeString(config.resolve("config.xml"), configXml(listener, dataFolder != null), StandardCharsets.UTF_8);
       EmbeddedHiveMQBuilder builder =
           EmbeddedHiveMQ.builder()
               .withConfigurationFolder(config)
-              .withDataFolder(Files.createDirectories(home.resolve("data")))
+              .withDataFolder(Files.createDirectories(dataFolder != null ? dataFolder : home.resolve("data")))
               .withExtensionsFolder(Files.createDirectories(home.resolve("extensions")))
               .withoutLoggingBootstrap();
       if (fleet != null) {
@@ -210,7 +221,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         """.formatted(port, bindAddress, keyStore, password, password);
   }
 
-  static String configXml(String listener) {
+  static String configXml(String listener, boolean onDisk) {
     return """
         <?xml version="1.0"?>
         <hivemq>
@@ -231,7 +242,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             </session-expiry>
           </mqtt>
           <persistence>
-            <mode>in-memory</mode>
+            <mode>%s</mode>
           </persistence>
           <anonymous-usage-statistics>
             <enabled>false</enabled>
@@ -241,7 +252,7 @@ public final class EmbeddedBroker implements AutoCloseable {
           </general>
         </hivemq>
         """
-        .formatted(listener, MAX_PACKET_BYTES);
+        .formatted(listener, MAX_PACKET_BYTES, onDisk ? "file" : "in-memory");
   }
 
   /** A port that was free a moment ago (the kernel picks it). */

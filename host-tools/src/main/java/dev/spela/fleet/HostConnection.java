@@ -145,6 +145,8 @@ public final class HostConnection implements AutoCloseable {
   private final ScheduledExecutorService reconnector;
   private MqttConnectionOptions options;
   private volatile boolean closing;
+  /** A reconnection is under way: one at a time, or one attempt could replace another's client. */
+  private final AtomicBoolean reconnecting = new AtomicBoolean();
 
   private HostConnection(Handler handler, String clientId, String brokerUrl) {
     this.handler = handler;
@@ -359,6 +361,13 @@ public final class HostConnection implements AutoCloseable {
     }
   }
 
+  /** Starts reconnecting unless a reconnection is under way. */
+  private void startReconnecting() {
+    if (reconnecting.compareAndSet(false, true)) {
+      reconnectAfter(FIRST_RECONNECT_DELAY_MS);
+    }
+  }
+
   /**
    * Connects again after {@code delayMs}, then twice as long after each failure (at most {@value
    * #MAX_RECONNECT_DELAY_MS} ms), with the first connection's options: its will, and its session
@@ -385,6 +394,11 @@ public final class HostConnection implements AutoCloseable {
       return;
     }
     forgetUnacknowledged();
+    reconnecting.set(false);
+    if (!client.isConnected()) {
+      startReconnecting(); // lost again before the flag was down: its callback did not start one
+      return;
+    }
     Logger.info("MQTT reconnected to {}", brokerUrl);
     worker.execute(this::resubscribe);
   }
@@ -414,7 +428,11 @@ public final class HostConnection implements AutoCloseable {
     }
   }
 
-  /** A clean session forgets subscriptions: take them again, then tell the handler. */
+  /**
+   * A clean session forgets subscriptions: take them again, then tell the handler. If that fails,
+   * the connection is dropped so that the next one tries again (a connection without its
+   * subscriptions would hear nothing, for good).
+   */
   private void resubscribe() {
     try {
       for (MqttSubscription subscription : subscriptions) {
@@ -422,7 +440,13 @@ public final class HostConnection implements AutoCloseable {
       }
       handler.onReconnected();
     } catch (IOException e) {
-      Logger.warn("after reconnecting: {}", e.getMessage());
+      Logger.warn("after reconnecting: {}; connecting again", e.getMessage());
+      try {
+        client.disconnectForcibly(0, 0, false); // no callback follows a disconnection of our own
+      } catch (MqttException notConnected) {
+        // lost already
+      }
+      startReconnecting();
     }
   }
 
@@ -494,7 +518,7 @@ public final class HostConnection implements AutoCloseable {
         String why = response.getException() != null ? response.getException().getMessage()
             : response.getReasonString();
         Logger.warn("MQTT connection to {} lost ({}), reconnecting", brokerUrl, why == null ? "closed" : why);
-        reconnectAfter(FIRST_RECONNECT_DELAY_MS);
+        startReconnecting();
       }
     }
 

@@ -66,7 +66,7 @@ class PlanCommandTest {
     long system = BoardCatalogue.standard().byId("nrf52840").reservedRamBytes();
     assertEquals(system, ram.get("system").asLong());
     long vm = 0;
-    for (String line : List.of("firmwareBuffers", "protocolBuffers", "vmHeaders", "vmObjects",
+    for (String line : List.of("firmwareBuffers", "protocolBuffers", "telemetryBuffer", "vmHeaders", "vmObjects",
         "vmHeap", "vmStatic", "stack")) {
       vm += ram.get(line).asLong();
     }

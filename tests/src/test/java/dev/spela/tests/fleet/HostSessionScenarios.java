@@ -20,6 +20,8 @@ import dev.spela.fleet.TelemetryStore;
 import dev.spela.protocols.fleet.CommandMessage;
 import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.HostStateMessage;
+import dev.spela.fleet.security.FleetSecurity;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,8 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Sessions that cannot go stale (issue 8 item 1, PROTOCOL.md section 7): a training device keeps
  * sending telemetry to its monitor (the primary host) whatever short commands (secondary hosts)
  * run before, between and after broker restarts and monitor restarts, and a primary whose clock
- * is behind the session on its STATE topic takes a newer one. Every step waits for more records
- * in the monitor's store; none sleeps.
+ * is behind the session on its STATE topic takes a newer one; and a monitor with a persistent
+ * session stores every record through monitor and broker restarts. Every step waits for more
+ * records in the monitor's store; none sleeps. The brokers are secured as spela sets them up by
+ * default (TLS, accounts, and what they keep on disk).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class HostSessionScenarios {
@@ -48,12 +52,13 @@ abstract class HostSessionScenarios {
   private Dataset mnist;
   private TestBroker broker;
 
-  abstract TestBroker broker(Path dir) throws Exception;
+  /** Starts the broker, secured by {@code fleet} as the fleet commands set it up by default. */
+  abstract TestBroker broker(FleetSecurity fleet, Path dir) throws Exception;
 
   @BeforeAll
   void setUp(@TempDir Path dir) throws Exception {
     mnist = Dataset.read("mnist", FleetScenarios.sharedMnist());
-    broker = broker(dir);
+    broker = broker(FleetSecurity.open(dir.resolve("fleet")), dir);
   }
 
   @AfterAll
@@ -79,7 +84,7 @@ abstract class HostSessionScenarios {
       this.options = options;
       store = TelemetryStore.open(TelemetryStore.sqliteUrl(run));
       monitor = new FleetMonitor(store, new LiveFleet("sessions", store.url(), new ModelCatalogue(List.of())), false);
-      host = FleetHost.open(broker.url(), hostId, options, monitor);
+      host = open(hostId, options, monitor);
     }
 
     /** Waits until {@link #MORE} more records than now are stored. */
@@ -96,7 +101,7 @@ abstract class HostSessionScenarios {
     /** A monitor restart: the same store, a new primary host program. */
     void restart(String hostId) throws Exception {
       host.close();
-      host = FleetHost.open(broker.url(), hostId, options, monitor);
+      host = open(hostId, options, monitor);
     }
 
     @Override
@@ -109,16 +114,23 @@ abstract class HostSessionScenarios {
     }
   }
 
+  /** A host program on the broker, logged in as the fleet's host. */
+  private FleetHost open(String hostId, FleetHost.Options options, FleetHost.Listener... listeners)
+      throws IOException {
+    return FleetHost.open(broker.hostUrl(), hostId, options, broker.hostLogin(), listeners);
+  }
+
   private VirtualDevice trainingDevice(Path dir, String id, String hostId) throws Exception {
     BoardLimits limits = new BoardLimits(BoardCatalogue.standard().byId("nrf52840"));
     VirtualDevice.program(dir, id, limits, FleetDemo.untrainedImage(SMALL_MODEL, 10, 0.01, 5));
-    return VirtualDevice.start(new VirtualDevice.Config(id, "lab", hostId, broker.url(), dir, limits,
-        FleetData.shard(mnist, 0, 16, 600, 10), 50, 1_000, 0));
+    VirtualDevice.Config config = new VirtualDevice.Config(id, "lab", hostId, broker.url(), dir, limits,
+        FleetData.shard(mnist, 0, 16, 600, 10), 50, 1_000, 0);
+    return VirtualDevice.start(config.secured(broker.enrol(id, "lab", dir)));
   }
 
   /** A short command ({@code spela devices}, {@code fleet}): a secondary host that sees the device. */
   private void shortCommand(String hostId, String deviceId, int command) throws Exception {
-    try (FleetHost secondary = FleetHost.open(broker.url(), hostId, FleetHost.Options.secondary())) {
+    try (FleetHost secondary = open(hostId, FleetHost.Options.secondary())) {
       assertTrue(secondary.awaitDevice(deviceId, d -> true, WAIT).isPresent(), "the device answers a short command");
       if (command != 0) {
         assertTrue(secondary.command(deviceId, command, 0, WAIT).ok());
@@ -158,32 +170,63 @@ abstract class HostSessionScenarios {
   @Test
   void recordsTakenWhileTheMonitorRestartsWaitOnTheDeviceAndNoneIsLost(@TempDir Path dir) throws Exception {
     String hostId = "host-buffer";
-    String id = "vd-buffer";
-    FleetHost.Options persistent = FleetHost.Options.primary(true, null)
-        .withSession(HostConnection.Session.persistent("buffer-monitor", 600, FleetMonitor.RECEIVE_MAXIMUM));
-    try (VirtualDevice device = trainingDevice(dir, id, hostId);
-        Monitor monitor = new Monitor(dir.resolve("run"), hostId, persistent)) {
-      assertTrue(monitor.host.awaitDevice(id, d -> true, WAIT).isPresent());
-      assertTrue(monitor.host.command(id, CommandMessage.START, 0, WAIT).ok());
-      monitor.awaitMoreRecords("training");
+    try (Monitor monitor = new Monitor(dir.resolve("run"), hostId, persistentSession("buffer-monitor"));
+        VirtualDevice device = startTraining(monitor, dir, "vd-buffer", hostId)) {
       for (int restart = 0; restart < 3; restart++) {
         monitor.restart(hostId); // STATE offline: the device keeps its records until the primary is back
         monitor.awaitMoreRecords("after monitor restart " + (restart + 1));
       }
-      assertTrue(monitor.host.command(id, CommandMessage.STOP, 0, WAIT).ok());
-      // The record of the stop is the device's last; the buffer sends oldest first.
-      assertTrue(monitor.host.await(h -> {
-        TelemetryRecord latest = monitor.monitor.fleet().latest(id);
-        return latest != null && latest.trainingState() == 0;
-      }, WAIT), "the record of the stop arrives");
-      assertTrue(monitor.monitor.flush(WAIT.toMillis()));
-      long last = monitor.store.stored();
-      try (TelemetryReader reader = monitor.store.reader()) {
-        List<TelemetryReader.SessionCount> boots = reader.sessions();
-        assertEquals(1, boots.size(), boots.toString());
-        assertEquals(0, boots.get(0).missing(), "no record lost: " + boots.get(0));
-        assertEquals(last, boots.get(0).records());
+      assertEveryRecordStored(monitor, "vd-buffer");
+    }
+  }
+
+  /**
+   * Issue 8's broker restart: the broker keeps the monitor's session and what it queued on disk
+   * (spela broker's broker-data, the persistence of spela mosquitto-config), and records the broker
+   * had not acknowledged stay on the device and go again: none is lost.
+   */
+  @Test
+  void recordsTakenWhileTheBrokerRestartsAreAllStored(@TempDir Path dir) throws Exception {
+    String hostId = "host-restarts";
+    try (Monitor monitor = new Monitor(dir.resolve("run"), hostId, persistentSession("restarts-monitor"));
+        VirtualDevice device = startTraining(monitor, dir, "vd-restarts", hostId)) {
+      for (int restart = 0; restart < 2; restart++) {
+        broker.restart();
+        monitor.awaitMoreRecords("after broker restart " + (restart + 1));
       }
+      assertEveryRecordStored(monitor, "vd-restarts");
+    }
+  }
+
+  private static FleetHost.Options persistentSession(String clientId) {
+    return FleetHost.Options.primary(true, null)
+        .withSession(HostConnection.Session.persistent(clientId, 600, FleetMonitor.RECEIVE_MAXIMUM));
+  }
+
+  /** A device that trains and reports to {@code monitor}, started by it. */
+  private VirtualDevice startTraining(Monitor monitor, Path dir, String id, String hostId) throws Exception {
+    VirtualDevice device = trainingDevice(dir, id, hostId);
+    assertTrue(monitor.host.awaitDevice(id, d -> true, WAIT).isPresent());
+    assertTrue(monitor.host.command(id, CommandMessage.START, 0, WAIT).ok());
+    monitor.awaitMoreRecords("training");
+    return device;
+  }
+
+  /** Stops the device: its records of this boot, up to the stop's, are all in the store. */
+  private void assertEveryRecordStored(Monitor monitor, String id) throws Exception {
+    assertTrue(monitor.host.command(id, CommandMessage.STOP, 0, WAIT).ok());
+    // The record of the stop is the device's last; the buffer sends oldest first.
+    assertTrue(monitor.host.await(h -> {
+      TelemetryRecord latest = monitor.monitor.fleet().latest(id);
+      return latest != null && latest.trainingState() == 0;
+    }, WAIT), "the record of the stop arrives");
+    assertTrue(monitor.monitor.flush(WAIT.toMillis()));
+    long last = monitor.store.stored();
+    try (TelemetryReader reader = monitor.store.reader()) {
+      List<TelemetryReader.SessionCount> boots = reader.sessions();
+      assertEquals(1, boots.size(), boots.toString());
+      assertEquals(0, boots.get(0).missing(), "no record lost: " + boots.get(0));
+      assertEquals(last, boots.get(0).records());
     }
   }
 
@@ -192,7 +235,7 @@ abstract class HostSessionScenarios {
     String hostId = "host-flash";
     String id = "vd-flash";
     try (VirtualDevice device = trainingDevice(dir, id, hostId);
-        FleetHost flash = FleetHost.open(broker.url(), hostId, FleetHost.Options.secondary())) {
+        FleetHost flash = open(hostId, FleetHost.Options.secondary())) {
       assertTrue(flash.awaitDevice(id, d -> true, WAIT).isPresent());
       // The device reboots into the image on trial; it hears the secondary's STATE again (not
       // retained: the host repeats it while the device is away) and reports its VERDICT.
@@ -212,7 +255,8 @@ abstract class HostSessionScenarios {
     HostStateMessage message = new HostStateMessage();
     message.wrapForEncode(state, 0, state.length, 0, 0);
     message.state(true, HostStateMessage.PRIMARY, ahead);
-    try (HostConnection earlier = HostConnection.connect(broker.url(), "earlier-primary", null, (t, p) -> {})) {
+    try (HostConnection earlier =
+        HostConnection.connect(broker.hostUrl(), "earlier-primary", null, (t, p) -> {}, broker.hostLogin())) {
       earlier.publish("spela/v2/STATE/" + hostId, state, 1, true);
     }
     try (VirtualDevice device = trainingDevice(dir, id, hostId)) {

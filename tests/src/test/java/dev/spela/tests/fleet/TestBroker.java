@@ -46,8 +46,9 @@ interface TestBroker extends AutoCloseable {
   default void reloadAccounts() throws IOException {}
 
   /**
-   * Stops the broker and starts it again on the same port: clients lose their connections, and
-   * everything the broker kept in memory (retained messages, sessions) is gone.
+   * Stops the broker and starts it again on the same port: clients lose their connections. A
+   * plain broker forgets everything (retained messages, sessions); a secured one keeps them on
+   * disk, as spela sets brokers up.
    */
   void restart() throws IOException, InterruptedException;
 
@@ -102,8 +103,9 @@ interface TestBroker extends AutoCloseable {
 
   /** The embedded broker as spela broker runs it by default: TLS, the fleet's accounts and policy. */
   static TestBroker secureEmbedded(FleetSecurity fleet) throws IOException {
+    Path data = fleet.folder().resolve("broker-data");
     return new Secured(fleet) {
-      private EmbeddedBroker broker = EmbeddedBroker.startSecure(fleet);
+      private EmbeddedBroker broker = EmbeddedBroker.startSecure(fleet, data);
 
       @Override
       public String url() {
@@ -114,7 +116,7 @@ interface TestBroker extends AutoCloseable {
       public void restart() throws IOException {
         int port = broker.port();
         broker.close();
-        broker = EmbeddedBroker.startSecure(port, "127.0.0.1", fleet);
+        broker = EmbeddedBroker.startSecure(port, "127.0.0.1", fleet, data);
       }
 
       @Override
