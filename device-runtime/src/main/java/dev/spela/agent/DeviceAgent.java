@@ -381,6 +381,11 @@ public final class DeviceAgent {
     return trainingState;
   }
 
+  /** DATA records still on the device: waiting to be sent, or sent and not yet acknowledged. */
+  public int bufferedRecords() {
+    return records.size();
+  }
+
   /** Messages dropped with this status. */
   public int dropped(int status) {
     return drops.count(status);

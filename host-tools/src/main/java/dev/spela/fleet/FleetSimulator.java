@@ -185,11 +185,13 @@ public final class FleetSimulator implements AutoCloseable {
   }
 
   /**
-   * True once every device has trained its epochs and the broker acknowledged all it sent, or
-   * failed (never with epochs 0: the devices train until stopped).
+   * True once every device has trained its epochs and the broker acknowledged every record it
+   * took (none waits in its buffer, say for a broker that restarts), or failed (never with epochs
+   * 0: the devices train until stopped).
    */
   public boolean finished() {
-    return settings.epochs() > 0 && devices.stream().allMatch(d -> d.failed() || done(d) && d.inFlight() == 0);
+    return settings.epochs() > 0 && devices.stream()
+        .allMatch(d -> d.failed() || done(d) && d.bufferedRecords() == 0 && d.inFlight() == 0);
   }
 
   private boolean done(VirtualDevice device) {

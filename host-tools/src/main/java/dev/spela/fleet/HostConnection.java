@@ -385,6 +385,10 @@ public final class HostConnection implements AutoCloseable {
     if (closing) {
       return;
     }
+    // Before connecting: a resumed session's messages arrive as soon as the broker accepts the
+    // connection, and forgetting them then would leave them unacknowledged for good (once they
+    // fill the Receive Maximum, the broker sends nothing more).
+    forgetUnacknowledged();
     try {
       connectClient();
     } catch (MqttException e) {
@@ -393,7 +397,6 @@ public final class HostConnection implements AutoCloseable {
       reconnectAfter(Math.min(MAX_RECONNECT_DELAY_MS, delayMs * 2));
       return;
     }
-    forgetUnacknowledged();
     reconnecting.set(false);
     if (!client.isConnected()) {
       startReconnecting(); // lost again before the flag was down: its callback did not start one

@@ -108,6 +108,7 @@ public final class VirtualDevice implements AutoCloseable {
   private volatile boolean connected;
   private volatile int trainingState;
   private volatile int epoch;
+  private volatile int bufferedRecords;
 
   private VirtualDevice(Config config, DeviceFlash flash, MemoryPlan capacity,
       Function<DeviceLink.Events, DeviceLink> network, DeviceScheduler scheduler, boolean ownScheduler) {
@@ -287,6 +288,11 @@ public final class VirtualDevice implements AutoCloseable {
     return transport.records();
   }
 
+  /** DATA records still on the device (unsent, or not yet acknowledged), as its task saw it last. */
+  public int bufferedRecords() {
+    return bufferedRecords;
+  }
+
   /** QoS 1 messages the broker has not acknowledged yet. */
   public int inFlight() {
     return transport.inFlight();
@@ -397,6 +403,7 @@ public final class VirtualDevice implements AutoCloseable {
         connected = agent.connected();
         trainingState = agent.trainingState();
         epoch = agent.board().epoch();
+        bufferedRecords = agent.bufferedRecords();
       }
       if (stopping) {
         end(null);

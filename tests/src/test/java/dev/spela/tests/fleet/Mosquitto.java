@@ -34,12 +34,20 @@ final class Mosquitto implements AutoCloseable {
   }
 
   static Mosquitto start(Path dir) throws IOException, InterruptedException {
+    return start(dir, false);
+  }
+
+  /**
+   * As {@link #start(Path)}; {@code persistent}: it keeps retained messages, sessions and their
+   * queues in {@code dir} through a restart, as {@code spela mosquitto-config} sets it up.
+   */
+  static Mosquitto start(Path dir, boolean persistent) throws IOException, InterruptedException {
     int port = freePort();
     Path conf = dir.resolve("mosquitto.conf");
     Files.writeString(conf, String.join("\n",
         "listener " + port + " 127.0.0.1",
         "allow_anonymous true",
-        "persistence false",
+        persistent ? "persistence true\npersistence_location " + dir.toAbsolutePath() + "/" : "persistence false",
         "log_dest stderr",
         "log_type error",
         "log_type warning",
@@ -100,7 +108,13 @@ final class Mosquitto implements AutoCloseable {
 
   /** Stops this broker and starts it again on the same port and configuration (a broker restart). */
   Mosquitto restart() throws IOException, InterruptedException {
+    return restart(0);
+  }
+
+  /** As {@link #restart()}, with the broker down for {@code outageSeconds} (a benchmark's fault). */
+  Mosquitto restart(long outageSeconds) throws IOException, InterruptedException {
     close();
+    TimeUnit.SECONDS.sleep(outageSeconds); // the outage itself, not a synchronisation
     return start(conf, port);
   }
 

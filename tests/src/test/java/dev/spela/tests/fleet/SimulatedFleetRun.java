@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,9 +35,69 @@ import java.util.regex.Pattern;
  */
 record SimulatedFleetRun(int devices, int records, int recordEvery, String layers, String heap) {
 
+  /**
+   * A fault injected while the simulator runs (a benchmark's): it may kill, pause and restart the
+   * monitors through {@code monitors}.
+   */
+  interface Fault {
+    void inject(Monitors monitors) throws Exception;
+  }
+
+  /** The run's monitor processes, for a {@link Fault}; each restarts with its own arguments. */
+  static final class Monitors {
+    private final List<SpelaProcess> processes;
+    private final List<String[]> arguments;
+    private final Path dir;
+    private final String database;
+
+    private Monitors(Path dir, String database, List<SpelaProcess> processes, List<String[]> arguments) {
+      this.dir = dir;
+      this.database = database;
+      this.processes = processes;
+      this.arguments = arguments;
+    }
+
+    /** Waits until the store holds at least {@code records} rows. */
+    void awaitStored(long records) throws Exception {
+      FakeFleet.awaitStored(database, records);
+    }
+
+    /** Waits until the store holds {@code more} rows more than now. */
+    void awaitMoreStored(long more) throws Exception {
+      FakeFleet.awaitStored(database, rows(database) + more);
+    }
+
+    /** kill -9 of monitor {@code k}, then a new one with the same client id (it resumes the session). */
+    void killAndRestart(int k) throws Exception {
+      processes.get(k).kill();
+      SpelaProcess next = SpelaProcess.start(dir, "monitor-" + (k + 1) + "-" + System.nanoTime(), arguments.get(k));
+      processes.set(k, next);
+      next.awaitLine("monitoring ", FakeFleet.WAIT_SECONDS);
+    }
+
+    /** kill -9 of monitor {@code k} for good. */
+    void kill(int k) throws Exception {
+      processes.get(k).kill();
+    }
+
+    /** Stops monitor {@code k} (SIGSTOP) for {@code seconds}, then lets it go on (SIGCONT). */
+    void pause(int k, long seconds) throws Exception {
+      signal("-STOP", processes.get(k).pid());
+      TimeUnit.SECONDS.sleep(seconds); // the fault is the pause itself
+      signal("-CONT", processes.get(k).pid());
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+      Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new AssertionError("kill " + signal + " " + pid + " failed");
+      }
+    }
+  }
+
   /** What was counted. */
-  record Counts(long sent, long received, long receivedUnique, long stored, long storedUnique, String monitorSummary,
-      String simulatorSummary, String host, double monitorRecordsPerSecond) {
+  record Counts(long sent, long received, long receivedUnique, long stored, long storedUnique, long lost,
+      String monitorSummary, String simulatorSummary, String host, double monitorRecordsPerSecond) {
 
     long duplicatesReceived() {
       return received - receivedUnique;
@@ -45,8 +106,9 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
     /** A records' line for docs/results.md. */
     String describe(String broker, int devices) throws Exception {
       return String.format(Locale.ROOT, "%s, %d devices: %d sent, %d received by a third party (%d duplicates),"
-          + " %d stored (%d distinct); monitor: %s; monitor stored %.0f records/s; simulator: %s; %s; load average %s",
-          broker, devices, sent, received, duplicatesReceived(), stored, storedUnique, monitorSummary,
+          + " %d stored (%d distinct, %d lost: holes in the record numbers); monitor: %s; monitor stored %.0f"
+          + " records/s; simulator: %s; %s; load average %s",
+          broker, devices, sent, received, duplicatesReceived(), stored, storedUnique, lost, monitorSummary,
           monitorRecordsPerSecond, simulatorSummary, host, Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
     }
   }
@@ -55,7 +117,7 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
 
   /** Counts a run with one monitor storing into SQLite in {@code dir}. */
   Counts run(Path dir, String brokerUrl) throws Exception {
-    return run(dir, brokerUrl, null, 1);
+    return run(dir, brokerUrl, null, 1, null);
   }
 
   /**
@@ -63,9 +125,15 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
    * the PostgreSQL database {@code postgresUrl}, or one monitor into SQLite if it is null.
    */
   Counts run(Path dir, String brokerUrl, String postgresUrl, int collectors) throws Exception {
+    return run(dir, brokerUrl, postgresUrl, collectors, null);
+  }
+
+  /** As {@link #run(Path, String, String, int)}, with {@code fault} injected while devices train. */
+  Counts run(Path dir, String brokerUrl, String postgresUrl, int collectors, Fault fault) throws Exception {
     int port = URI.create(brokerUrl).getPort();
     String database = postgresUrl != null ? postgresUrl : "jdbc:sqlite:" + dir.resolve("run-1").resolve("telemetry.db");
     List<SpelaProcess> monitors = new ArrayList<>();
+    List<String[]> arguments = new ArrayList<>();
     try (MosquittoSub thirdParty = MosquittoSub.start(port, "spela/v2/+/DATA/+")) {
       for (int k = 1; k <= collectors; k++) {
         // Plain MQTT (--insecure) on purpose: this run counts records under load on a plain broker;
@@ -75,19 +143,20 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
         if (postgresUrl != null) {
           args.addAll(List.of("--store", postgresUrl, "--shared", "collectors"));
         }
-        monitors.add(SpelaProcess.start(dir, "monitor-" + k, args.toArray(String[]::new)));
+        arguments.add(args.toArray(String[]::new));
+        monitors.add(SpelaProcess.start(dir, "monitor-" + k, arguments.get(k - 1)));
       }
       for (SpelaProcess monitor : monitors) {
         monitor.awaitLine("monitoring ", FakeFleet.WAIT_SECONDS);
       }
-      return run(dir, brokerUrl, database, monitors, thirdParty);
+      return run(dir, brokerUrl, database, new Monitors(dir, database, monitors, arguments), thirdParty, fault);
     } finally {
       monitors.forEach(SpelaProcess::close);
     }
   }
 
-  private Counts run(Path dir, String brokerUrl, String database, List<SpelaProcess> monitors,
-      MosquittoSub thirdParty) throws Exception {
+  private Counts run(Path dir, String brokerUrl, String database, Monitors monitors, MosquittoSub thirdParty,
+      Fault fault) throws Exception {
     List<String> args = new ArrayList<>(List.of("fleet", "simulate", "--insecure", "--broker", brokerUrl, "--host-id",
         "sim-host", "--devices", Integer.toString(devices), "--data-dir", FleetScenarios.sharedMnist().toString(),
         "--max-train", Integer.toString(records * recordEvery), "--record-every", Integer.toString(recordEvery),
@@ -97,7 +166,10 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
     }
     try (SpelaProcess simulator = SpelaProcess.start(dir, "simulator", List.of("-Xmx" + heap),
         args.toArray(String[]::new))) {
-      int exit = simulator.awaitExit(600);
+      if (fault != null) {
+        fault.inject(monitors);
+      }
+      int exit = simulator.awaitExit(3600);
       List<String> output = simulator.output();
       assertEquals(0, exit, "fleet simulate exited with " + exit + ": " + output + "\n"
           + Files.readString(dir.resolve("simulator.log")));
@@ -106,17 +178,53 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
       sentMatch.matches();
       long sent = Long.parseLong(sentMatch.group(1).replace(",", ""));
       String host = line(output, Pattern.compile("^host: .*"));
-      List<MosquittoSub.Received> received = thirdParty.awaitReceived((int) sent, FakeFleet.WAIT_SECONDS);
-      FakeFleet.awaitStored(database, sent);
+      List<MosquittoSub.Received> received;
+      if (fault == null) {
+        received = thirdParty.awaitReceived((int) sent, FakeFleet.WAIT_SECONDS);
+        FakeFleet.awaitStored(database, sent);
+      } else {
+        // "sent" counts records sent again after a fault too, and backpressure makes fewer, wider
+        // records: the devices are done and the broker has all they took; wait until the monitor
+        // has stored what the broker holds for it (no new row for 5 s), then count the holes.
+        awaitQuiet(database);
+        received = thirdParty.received();
+      }
       List<String> summaries = new ArrayList<>();
-      for (SpelaProcess monitor : monitors) {
-        monitor.stop();
-        summaries.add(monitor.awaitLine(devices + " devices seen", 10));
+      for (SpelaProcess monitor : monitors.processes) {
+        if (monitor.alive()) {
+          monitor.stop();
+          summaries.add(monitor.awaitLine(devices + " devices seen", 10));
+        }
       }
       String monitorSummary = String.join(" | ", summaries);
       long[] store = store(database);
-      return new Counts(sent, received.size(), unique(received), store[0], store[1], monitorSummary, summary, host,
-          store[0] / (Math.max(1, store[2]) / 1000.0));
+      return new Counts(sent, received.size(), unique(received), store[0], store[1], store[3], monitorSummary, summary,
+          host, store[0] / (Math.max(1, store[2]) / 1000.0));
+    }
+  }
+
+  private static void awaitQuiet(String database) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(FakeFleet.WAIT_SECONDS);
+    long rows = -1;
+    long since = System.nanoTime();
+    while (System.nanoTime() < deadline) {
+      long now = rows(database);
+      if (now != rows) {
+        rows = now;
+        since = System.nanoTime();
+      } else if (System.nanoTime() - since > TimeUnit.SECONDS.toNanos(5)) {
+        return;
+      }
+      TimeUnit.MILLISECONDS.sleep(200); // polling the database for quiet, with a deadline
+    }
+  }
+
+  private static long rows(String database) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(database);
+        Statement statement = connection.createStatement();
+        ResultSet count = statement.executeQuery("SELECT COUNT(*) FROM telemetry_record")) {
+      count.next();
+      return count.getLong(1);
     }
   }
 
@@ -137,14 +245,19 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
     return keys.size();
   }
 
-  /** {rows, distinct keys, milliseconds from the first commit to the last}. */
+  /**
+   * {rows, distinct keys, milliseconds from the first commit to the last, records missing below
+   * each boot's largest record number}.
+   */
   private static long[] store(String database) throws SQLException {
     try (Connection connection = DriverManager.getConnection(database);
         Statement statement = connection.createStatement();
         ResultSet row = statement.executeQuery("SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT device, life,"
-            + " bd_seq, record FROM telemetry_record) AS k), MAX(stored_ms) - MIN(stored_ms) FROM telemetry_record")) {
+            + " boot_count, record FROM telemetry_record) AS k), MAX(stored_ms) - MIN(stored_ms), (SELECT"
+            + " COALESCE(SUM(last + 1 - n), 0) FROM (SELECT MAX(record) AS last, COUNT(*) AS n FROM telemetry_record"
+            + " GROUP BY device, life, boot_count) AS b) FROM telemetry_record")) {
       row.next();
-      return new long[] {row.getLong(1), row.getLong(2), row.getLong(3)};
+      return new long[] {row.getLong(1), row.getLong(2), row.getLong(3), row.getLong(4)};
     }
   }
 }

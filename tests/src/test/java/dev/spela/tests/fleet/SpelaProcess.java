@@ -71,6 +71,15 @@ final class SpelaProcess implements AutoCloseable {
     return Files.exists(output) ? Files.readAllLines(output, StandardCharsets.UTF_8) : List.of();
   }
 
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  /** The operating system's process id (for kill -STOP and -CONT). */
+  long pid() {
+    return process.pid();
+  }
+
   /** kill -9: no shutdown hook runs, nothing is flushed. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Issue 8's faults at fleet scale (docs/results.md, "Faults at fleet scale"): `spela fleet simulate`
+# with DEVICES devices, a `spela monitor` process with a persistent session and a third-party
+# subscriber, while the monitor is killed ten times, paused for 15 s, or the broker is down for 5 s
+# and 60 s (FleetFaultBenchmark); one line of figures per run, with the records lost.
+#
+#   tests/bench/faults.sh                                  # every fault, 16 devices x 400 records
+#   DEVICES=64 TESTS=mosquittoDownFiveSeconds tests/bench/faults.sh
+#
+# Runs at low priority (nice): the machine is shared. Prints the revision and the load average.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+echo "revision $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (modified)'), load average" \
+  "$(cut -d' ' -f1-3 /proc/loadavg), $(nproc) processors"
+log="$(mktemp --suffix=-faults.log)"
+if ! nice mvn -B -q -o -pl tests -am verify -Dtest="FleetFaultBenchmark${TESTS:+#$TESTS}" -Dsurefire.excludedTags=zero-allocation \
+  -Dsurefire.failIfNoSpecifiedTests=false -Dbench.devices="${DEVICES:-16}" -Dbench.records="${RECORDS:-400}" \
+  -Dbench.recordEvery="${RECORD_EVERY:-10}" -Dbench.layers="${LAYERS:-784,32,16}" -Dbench.heap="${HEAP:-2g}" \
+  > "$log" 2>&1; then
+  echo "the benchmark failed (Maven's output: $log)"
+fi
+grep -oE '(embedded HiveMQ CE|Mosquitto)[^,]*, [^:]*: .* sent, .*' "$log" || true

@@ -1,0 +1,97 @@
+package dev.spela.tests.fleet;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 8's faults at fleet scale (docs/results.md, "Faults at fleet scale"): {@code spela fleet
+ * simulate} with N devices, a {@code spela monitor} process with a persistent session and a
+ * third-party subscriber, while a fault is injected: the monitor killed with SIGKILL ten times in a
+ * row, the monitor paused for 15 s, the broker down for 5 s and for 60 s. Prints one line of
+ * figures per run: records stored, and records lost (holes in each boot's record numbers, which
+ * include what devices dropped from a full buffer). Run by {@code tests/bench/faults.sh}.
+ */
+@Tag("benchmark")
+class FleetFaultBenchmark {
+
+  private static final SimulatedFleetRun RUN = new SimulatedFleetRun(
+      Integer.getInteger("bench.devices", 16),
+      Integer.getInteger("bench.records", 400),
+      Integer.getInteger("bench.recordEvery", 10),
+      System.getProperty("bench.layers", "784,32,16"),
+      System.getProperty("bench.heap", "2g"));
+  private static final long TOTAL = (long) RUN.devices() * RUN.records();
+
+  @Test
+  void embeddedBrokerMonitorKilledTenTimes(@TempDir Path dir) throws Exception {
+    try (TestBroker broker = TestBroker.embedded()) {
+      report("embedded HiveMQ CE, monitor kill -9 x 10", RUN.run(dir, broker.url(), null, 1, this::killTenTimes));
+    }
+  }
+
+  @Test
+  void mosquittoMonitorKilledTenTimes(@TempDir Path dir) throws Exception {
+    try (TestBroker broker = TestBroker.mosquitto(dir)) {
+      report("Mosquitto, monitor kill -9 x 10", RUN.run(dir, broker.url(), null, 1, this::killTenTimes));
+    }
+  }
+
+  @Test
+  void embeddedBrokerMonitorPaused(@TempDir Path dir) throws Exception {
+    try (TestBroker broker = TestBroker.embedded()) {
+      report("embedded HiveMQ CE, monitor paused 15 s", RUN.run(dir, broker.url(), null, 1, this::pause));
+    }
+  }
+
+  @Test
+  void mosquittoMonitorPaused(@TempDir Path dir) throws Exception {
+    try (TestBroker broker = TestBroker.mosquitto(dir)) {
+      report("Mosquitto, monitor paused 15 s", RUN.run(dir, broker.url(), null, 1, this::pause));
+    }
+  }
+
+  @Test
+  void mosquittoDownFiveSeconds(@TempDir Path dir) throws Exception {
+    brokerDown(dir, 5);
+  }
+
+  @Test
+  void mosquittoDownOneMinute(@TempDir Path dir) throws Exception {
+    brokerDown(dir, 60);
+  }
+
+  /** A persistent Mosquitto (as spela mosquitto-config writes it) stopped for {@code seconds}. */
+  private void brokerDown(Path dir, long seconds) throws Exception {
+    Mosquitto[] mosquitto = {Mosquitto.start(dir, true)};
+    try {
+      report("Mosquitto (persistent), down " + seconds + " s", RUN.run(dir, mosquitto[0].url(), null, 1, monitors -> {
+        monitors.awaitStored(TOTAL / 8);
+        mosquitto[0] = mosquitto[0].restart(seconds);
+      }));
+    } finally {
+      mosquitto[0].close();
+    }
+  }
+
+  /**
+   * Ten kills, each once the new monitor stored two more records a device (devices hold records
+   * and widen their windows while it is away, so a run makes fewer records than without faults).
+   */
+  private void killTenTimes(SimulatedFleetRun.Monitors monitors) throws Exception {
+    for (int kill = 1; kill <= 10; kill++) {
+      monitors.awaitMoreStored(2L * RUN.devices());
+      monitors.killAndRestart(0);
+    }
+  }
+
+  private void pause(SimulatedFleetRun.Monitors monitors) throws Exception {
+    monitors.awaitStored(TOTAL / 8);
+    monitors.pause(0, 15);
+  }
+
+  private static void report(String fault, SimulatedFleetRun.Counts counts) throws Exception {
+    System.out.println(counts.describe(fault, RUN.devices()));
+  }
+}
