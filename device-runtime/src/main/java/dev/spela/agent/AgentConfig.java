@@ -1,6 +1,8 @@
 package dev.spela.agent;
 
+import dev.spela.protocols.crypto.Ed25519Verifier;
 import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.MessageAuthenticator;
 import dev.spela.protocols.fleet.Name;
 import dev.spela.runtime.MemoryPlan;
 
@@ -36,12 +38,31 @@ public final class AgentConfig {
   public static final int DEFAULT_RECORD_BUFFER = 64;
 
   int recordBuffer = DEFAULT_RECORD_BUFFER;
+  final byte[] deviceKey = new byte[MessageAuthenticator.KEY_LENGTH];
+  final byte[] hostPublicKey = new byte[Ed25519Verifier.PUBLIC_KEY_LENGTH];
+  boolean secured;
+  long checkpointIntervalMillis = 30_000;
+  long evaluateIntervalMillis = 5_000;
+  int commandBurst = 10;
 
   /** Device id and group (the topics it uses) and the host id whose STATE it waits for. */
   public AgentConfig identity(Name deviceId, Name group, Name hostId) {
     this.deviceId.set(deviceId);
     this.group.set(group);
     this.hostId.set(hostId);
+    return this;
+  }
+
+  /**
+   * The keys provisioning gave the device (PROTOCOL.md section 5): its device key and the fleet's
+   * host key (Ed25519 public key). With them the agent seals everything it publishes and acts only
+   * on host messages it can authenticate; without them (a fleet run with {@code --insecure}) it
+   * does neither.
+   */
+  public AgentConfig keys(byte[] deviceKey, byte[] hostPublicKey) {
+    System.arraycopy(deviceKey, 0, this.deviceKey, 0, this.deviceKey.length);
+    System.arraycopy(hostPublicKey, 0, this.hostPublicKey, 0, this.hostPublicKey.length);
+    secured = true;
     return this;
   }
 
@@ -108,6 +129,19 @@ public final class AgentConfig {
    */
   public AgentConfig recordBuffer(int records) {
     recordBuffer = records;
+    return this;
+  }
+
+  /**
+   * Rate limits of the commands that wear the flash or take the processor (PROTOCOL.md section 8):
+   * {@code burst} CHECKPOINTs and EVALUATEs at once, then one per interval each; more are answered
+   * {@code RATE_LIMITED}. Reference: 10 at once, then one CHECKPOINT per 30 s and one EVALUATE per
+   * 5 s.
+   */
+  public AgentConfig commandLimits(long checkpointIntervalMillis, long evaluateIntervalMillis, int burst) {
+    this.checkpointIntervalMillis = checkpointIntervalMillis;
+    this.evaluateIntervalMillis = evaluateIntervalMillis;
+    this.commandBurst = burst;
     return this;
   }
 

@@ -11,6 +11,7 @@ import dev.spela.protocols.fleet.BlockRequestMessage;
 import dev.spela.protocols.fleet.CommandMessage;
 import dev.spela.protocols.fleet.DataMessage;
 import dev.spela.protocols.fleet.DeathMessage;
+import dev.spela.protocols.fleet.DeviceAuthentication;
 import dev.spela.protocols.fleet.DeviceSession;
 import dev.spela.protocols.fleet.DropCounters;
 import dev.spela.protocols.fleet.FleetProtocol;
@@ -91,6 +92,10 @@ public final class DeviceAgent {
   private final long maxReconnectMillis;
 
   private final DeviceSession session = new DeviceSession();
+  /** PROTOCOL.md section 5: seals what the device sends, checks what its host sends. */
+  private final DeviceAuthentication authentication = new DeviceAuthentication();
+  private final RateLimit checkpoints;
+  private final RateLimit evaluations;
   private final ImageReceiver receiver;
   private final DropCounters drops = new DropCounters();
   private final RecordRing records;
@@ -101,7 +106,10 @@ public final class DeviceAgent {
   // answer a repeated command and executing the command may publish meanwhile.
   private final byte[] out = new byte[FleetProtocol.MAX_MESSAGE_LENGTH];
   private final byte[] ackBuffer =
-      new byte[FleetProtocol.HEADER_LENGTH + AckMessage.MAX_BODY_LENGTH];
+      new byte[
+          FleetProtocol.HEADER_LENGTH
+              + AckMessage.MAX_BODY_LENGTH
+              + FleetProtocol.trailerLength(FleetProtocol.ACK)];
   private final byte[] topicBytes = new byte[Topic.MAX_LENGTH];
   private final byte[] sha = new byte[32];
   private final Topic topic = new Topic();
@@ -140,7 +148,7 @@ public final class DeviceAgent {
   private int recordsSinceCheckpoint;
   private long windowStartMicros;
   private int lastCommandId;
-  private int lastAckLength;
+  private boolean ackKept;
   private int requestWindowEnd;
   private long lastBlockAt;
   private int blockRetries;
@@ -178,6 +186,11 @@ public final class DeviceAgent {
     maxBlockLog2 = slotBytes > 0 ? config.maxBlockLog2 : 0;
     receiver = new ImageReceiver(slotBytes, maxBlockLog2);
     records = new RecordRing(config.recordBuffer, recordSlotBytes(config.capacity.layers()));
+    checkpoints = new RateLimit(config.checkpointIntervalMillis, config.commandBurst);
+    evaluations = new RateLimit(config.evaluateIntervalMillis, config.commandBurst);
+    if (config.secured) {
+      authentication.keys(config.deviceKey, 0, config.hostPublicKey, 0);
+    }
     capabilities =
         BirthMessage.CAN_TRAIN
             | BirthMessage.CAN_CHECKPOINT
@@ -214,7 +227,7 @@ public final class DeviceAgent {
     board.restoreTransfer(receiver);
     board.closeWindow();
     windowStartMicros = clock.micros();
-    lastAckLength = 0;
+    ackKept = false;
     connected = false;
     connecting = false;
     hostGone();
@@ -312,7 +325,10 @@ public final class DeviceAgent {
     reconnectDelay = Math.min(maxReconnectMillis, reconnectDelay * 2);
   }
 
-  /** A message arrived on {@code topic[0, topicLength)}; it is checked completely before use. */
+  /**
+   * A message arrived on {@code topic[0, topicLength)}; it is checked completely before use, and
+   * in a secured fleet (keys in the config) authenticated before it may change anything.
+   */
   public void onMessage(byte[] topicName, int topicLength, byte[] payload, int length) {
     int status = topic.parse(topicName, 0, topicLength);
     if (status == FleetStatus.OK && !addressedToMe()) {
@@ -324,16 +340,16 @@ public final class DeviceAgent {
             : status;
     switch (type) {
       case FleetProtocol.HOST_STATE:
-        onHostState(payload, length);
+        onHostState(topicName, topicLength, payload, length);
         break;
       case FleetProtocol.COMMAND:
-        onCommand(payload, length);
+        onCommand(topicName, topicLength, payload, length);
         break;
       case FleetProtocol.OFFER:
-        onOffer(payload, length);
+        onOffer(topicName, topicLength, payload, length);
         break;
       case FleetProtocol.BLOCK:
-        onBlock(payload, length);
+        onBlock(topicName, topicLength, payload, length);
         break;
       default:
         drop(type < 0 ? type : FleetStatus.BAD_TOPIC);
@@ -383,11 +399,13 @@ public final class DeviceAgent {
 
   private void connect() {
     session.begin(board.nextSession());
+    authentication.begin(session.bdSeq());
     hostGone();
     forgetPublishes();
     death.wrapForEncode(out, 0, out.length, 0, session.bdSeq());
     death.reason(DeathMessage.CONNECTION_LOST);
     int topicLength = Topic.write(topicBytes, 0, Topic.DEATH, group, deviceId);
+    authentication.sealWill(topicBytes, topicLength, death);
     connecting = transport.connect(topicBytes, topicLength, out, death.encodedLength()) == 0;
     if (!connecting) {
       onConnectionLost();
@@ -433,9 +451,16 @@ public final class DeviceAgent {
     reports.report(AgentEvent.MESSAGE_DROPPED, status, 0);
   }
 
-  /** Decodes into {@code message}; host messages other than STATE must address this session. */
-  private boolean decode(Message message, byte[] payload, int length) {
+  /**
+   * Decodes into {@code message} and authenticates it (PROTOCOL.md section 5: after decoding,
+   * before any other rule); host messages other than STATE must address this session.
+   */
+  private boolean decode(
+      Message message, byte[] topicName, int topicLength, byte[] payload, int length) {
     int status = message.wrap(payload, 0, length);
+    if (status == FleetStatus.OK) {
+      status = authentication.check(topicName, topicLength, message);
+    }
     if (status == FleetStatus.OK
         && message.type() != FleetProtocol.HOST_STATE
         && message.bdSeq() != session.bdSeq()) {
@@ -449,8 +474,8 @@ public final class DeviceAgent {
   }
 
   /** PROTOCOL.md section 7, "Device": the primary's session rules; a secondary asks a BIRTH. */
-  private void onHostState(byte[] payload, int length) {
-    if (!decode(hostState, payload, length)) {
+  private void onHostState(byte[] topicName, int topicLength, byte[] payload, int length) {
+    if (!decode(hostState, topicName, topicLength, payload, length)) {
       return;
     }
     if (hostState.role() == HostStateMessage.SECONDARY) {
@@ -519,21 +544,20 @@ public final class DeviceAgent {
 
   // ------------------------------------------------------------------ commands
 
-  private void onCommand(byte[] payload, int length) {
-    if (!decode(command, payload, length) || !hostHeard()) {
+  private void onCommand(byte[] topicName, int topicLength, byte[] payload, int length) {
+    if (!decode(command, topicName, topicLength, payload, length) || !hostHeard()) {
       return;
     }
     int id = command.commandId();
-    if (lastAckLength > 0 && id == lastCommandId) {
-      ackBuffer[FleetProtocol.H_SEQ] = (byte) session.nextSeq();
-      send(Topic.ACK, ackBuffer, 0, lastAckLength, 1);
+    if (ackKept && id == lastCommandId) {
+      publish(Topic.ACK, ack); // the kept ACK (the flyweight stays on its buffer), sealed anew
       return;
     }
     int code = command.code();
     ack.wrapForEncode(ackBuffer, 0, ackBuffer.length, 0, session.bdSeq());
     ack.answer(id, code, execute(code, command.argument()));
     lastCommandId = id;
-    lastAckLength = ack.encodedLength();
+    ackKept = true;
     publish(Topic.ACK, ack);
     if (code == CommandMessage.REBIRTH) {
       publishBirth();
@@ -565,10 +589,13 @@ public final class DeviceAgent {
             ? AckMessage.OK
             : AckMessage.BAD_ARGUMENT;
       case CommandMessage.EVALUATE:
-        return evaluate(argument);
+        return !evaluations.take(now) ? AckMessage.RATE_LIMITED : evaluate(argument);
       case CommandMessage.CHECKPOINT:
         if (!model) {
           return AckMessage.NO_MODEL;
+        }
+        if (!checkpoints.take(now)) {
+          return AckMessage.RATE_LIMITED;
         }
         return board.checkpoint() == 0 ? AckMessage.OK : AckMessage.FAILED;
       case CommandMessage.REBOOT:
@@ -719,7 +746,7 @@ public final class DeviceAgent {
       int length = records.nextUnsentLength();
       System.arraycopy(records.buffer(), records.nextUnsentOffset(), out, 0, length);
       records.markSent();
-      if (data.wrap(out, 0, length) != FleetStatus.OK) {
+      if (data.wrap(out, 0, length) != FleetStatus.OK || data.room(out.length) != FleetStatus.OK) {
         continue; // cannot happen: the agent encoded it; not sent, acknowledged never
       }
       data.bdSeq(session.bdSeq()); // the session it is sent in; the buffer's counts as of now
@@ -833,8 +860,8 @@ public final class DeviceAgent {
     return receiver.transferId() != 0 && !receiver.complete();
   }
 
-  private void onOffer(byte[] payload, int length) {
-    if (!decode(offer, payload, length) || !hostHeard()) {
+  private void onOffer(byte[] topicName, int topicLength, byte[] payload, int length) {
+    if (!decode(offer, topicName, topicLength, payload, length) || !hostHeard()) {
       return;
     }
     int id = offer.transferId();
@@ -889,8 +916,8 @@ public final class DeviceAgent {
     publish(Topic.IMAGE_REPLY, blockRequest);
   }
 
-  private void onBlock(byte[] payload, int length) {
-    if (!decode(block, payload, length)) {
+  private void onBlock(byte[] topicName, int topicLength, byte[] payload, int length) {
+    if (!decode(block, topicName, topicLength, payload, length)) {
       return;
     }
     int status = receiver.accept(block);
@@ -933,23 +960,29 @@ public final class DeviceAgent {
 
   // ------------------------------------------------------------------ publishing
 
-  /** Publishes the message just encoded on this device's topic of {@code kind}. */
+  /**
+   * Publishes the message just encoded on this device's topic of {@code kind}, with its {@code seq}
+   * and, in a secured fleet, sealed with the session's next counter.
+   */
   private void publish(int kind, Message message) {
+    if (!connected) {
+      return;
+    }
     int type = message.type();
     message.seq(
         type == FleetProtocol.BIRTH
             ? session.birthSeq()
             : type == FleetProtocol.DEATH ? 0 : session.nextSeq());
-    send(
-        kind, message.buffer(), message.offset(), message.encodedLength(), FleetProtocol.qos(type));
-  }
-
-  private void send(int kind, byte[] payload, int offset, int length, int qos) {
-    if (connected) {
-      int topicLength = Topic.write(topicBytes, 0, kind, group, deviceId);
-      if (transport.publish(topicBytes, topicLength, payload, offset, length, qos) == 0 && qos > 0) {
-        trackPublish(kind == Topic.DATA);
-      }
+    int topicLength = Topic.write(topicBytes, 0, kind, group, deviceId);
+    if (authentication.seal(topicBytes, topicLength, message) != FleetStatus.OK) {
+      return; // cannot happen: every buffer has room for its trailer
+    }
+    int qos = FleetProtocol.qos(type);
+    if (transport.publish(
+                topicBytes, topicLength, message.buffer(), message.offset(), message.encodedLength(), qos)
+            == 0
+        && qos > 0) {
+      trackPublish(kind == Topic.DATA);
     }
   }
 }

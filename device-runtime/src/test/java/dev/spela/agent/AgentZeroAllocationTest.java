@@ -7,6 +7,7 @@ import dev.spela.protocols.fleet.BlockMessage;
 import dev.spela.protocols.fleet.CommandMessage;
 import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.HostStateMessage;
+import dev.spela.protocols.fleet.Message;
 import dev.spela.protocols.fleet.OfferMessage;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.image.LittleEndian;
@@ -69,10 +70,10 @@ class AgentZeroAllocationTest {
   private final byte[] commandTopic = topic(Topic.COMMAND, "vd-1");
   private final byte[] imageTopic = topic(Topic.IMAGE, "vd-1");
   private final CountingTransport transport = new CountingTransport();
-  private final byte[] state = new byte[FleetProtocol.HEADER_LENGTH + 12];
-  private final HostStateMessage online = new HostStateMessage();
   private long hostSession = 1_700_000_000_000L;
   private DeviceAgent agent;
+  /** Host messages are sealed with these in the secured run (PROTOCOL.md section 5). */
+  private HostKeys keys;
 
   private static byte[] topic(int kind, String id) {
     byte[] topic = new byte[Topic.MAX_LENGTH];
@@ -87,13 +88,24 @@ class AgentZeroAllocationTest {
     return THREADS.getCurrentThreadAllocatedBytes();
   }
 
-  /** A new host session says online: the agent answers with a BIRTH (and any VERDICT). */
-  private void hostOnline() {
+  /** A new host session's STATE online: the agent answers with a BIRTH (and any VERDICT). */
+  private byte[] hostOnline() {
+    byte[] state = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH + 72];
+    HostStateMessage online = new HostStateMessage();
     online.wrapForEncode(state, 0, state.length, 0, 0);
     online.state(true, HostStateMessage.PRIMARY, hostSession++);
+    return finish(stateTopic, online);
+  }
+
+  /** The bytes of an encoded host message, sealed in the secured run. */
+  private byte[] finish(byte[] topic, Message message) {
+    return keys != null
+        ? keys.seal(topic, topic.length, message)
+        : java.util.Arrays.copyOf(message.buffer(), message.encodedLength());
   }
 
   private byte[][] commands(int firstId, int session) {
+    // In the secured run, the repeat (2) is a host's retry: the same id with a new counter.
     int[][] list = {
       {CommandMessage.START, 0},
       {CommandMessage.PAUSE, 0},
@@ -107,36 +119,38 @@ class AgentZeroAllocationTest {
     };
     byte[][] payloads = new byte[list.length][];
     for (int c = 0; c < list.length; c++) {
-      payloads[c] = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH];
+      byte[] buffer = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH + 24];
       CommandMessage command = new CommandMessage();
-      command.wrapForEncode(payloads[c], 0, payloads[c].length, 0, session);
+      command.wrapForEncode(buffer, 0, buffer.length, 0, session);
       command.command(firstId + (c == 2 ? 1 : c), list[c][0], list[c][1]); // 2: a repeat
+      payloads[c] = finish(commandTopic, command);
     }
     return payloads;
   }
 
   /** An OFFER of {@code image} and its blocks, for the session {@code session}. */
-  private static byte[][] transfer(int id, byte[] image, int session) throws Exception {
+  private byte[][] transfer(int id, byte[] image, int session) throws Exception {
     byte[] sha = MessageDigest.getInstance("SHA-256").digest(image);
     int blocks = (image.length + 1023) / 1024;
     byte[][] payloads = new byte[blocks + 1][];
-    payloads[0] = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH];
     OfferMessage offer = new OfferMessage();
-    offer.wrapForEncode(payloads[0], 0, payloads[0].length, 0, session);
+    byte[] buffer = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH + 24];
+    offer.wrapForEncode(buffer, 0, buffer.length, 0, session);
     offer.offer(id, image.length, 10, sha, 0);
+    payloads[0] = finish(imageTopic, offer);
     for (int b = 0; b < blocks; b++) {
       int length = Math.min(1024, image.length - b * 1024);
-      payloads[b + 1] = new byte[FleetProtocol.HEADER_LENGTH + BlockMessage.DATA + length];
       BlockMessage block = new BlockMessage();
-      block.wrapForEncode(payloads[b + 1], 0, payloads[b + 1].length, 0, session);
+      byte[] bytes = new byte[FleetProtocol.HEADER_LENGTH + BlockMessage.DATA + length + 24];
+      block.wrapForEncode(bytes, 0, bytes.length, 0, session);
       block.block(id, b * 1024, image, b * 1024, length);
+      payloads[b + 1] = finish(imageTopic, block);
     }
     return payloads;
   }
 
   /** Host STATE, the commands (with training in between), then the transfer and the reboot. */
-  private void session(byte[][] commands, byte[][] transfer) {
-    hostOnline();
+  private void session(byte[] state, byte[][] commands, byte[][] transfer) {
     agent.onMessage(stateTopic, stateTopic.length, state, state.length);
     for (byte[] command : commands) {
       agent.onMessage(commandTopic, commandTopic.length, command, command.length);
@@ -153,7 +167,19 @@ class AgentZeroAllocationTest {
 
   @Test
   void theAgentAllocatesNothingInSteadyState() throws Exception {
-    TestDevice fixture = new TestDevice().program(TestDevice.image(1, 32, 8));
+    run(new TestDevice());
+  }
+
+  /** The same with keys: every message sealed, every host message's MAC or signature checked. */
+  @Test
+  void theSecuredAgentAllocatesNothingInSteadyState() throws Exception {
+    keys = new HostKeys(3);
+    run(new TestDevice().secured(keys));
+    assertEquals(0, agent.droppedTotal(), "every host message authenticated");
+  }
+
+  private void run(TestDevice device) throws Exception {
+    TestDevice fixture = device.program(TestDevice.image(1, 32, 8));
     agent =
         new DeviceAgent(
             fixture.config,
@@ -166,8 +192,9 @@ class AgentZeroAllocationTest {
     agent.doWork(0);
     agent.onConnected();
     int first = transport.bdSeq;
-    session(commands(1, first), transfer(7, TestDevice.image(2, 16, 8), first));
+    session(hostOnline(), commands(1, first), transfer(7, TestDevice.image(2, 16, 8), first));
     int second = transport.bdSeq;
+    byte[] state = hostOnline();
     byte[][] commands = commands(20, second);
     byte[][] transfer = transfer(8, TestDevice.image(3, 32, 8), second);
     int published = transport.published;
@@ -175,7 +202,7 @@ class AgentZeroAllocationTest {
     overhead += allocated();
 
     long before = allocated();
-    session(commands, transfer);
+    session(state, commands, transfer);
     long bytes = allocated() - before - overhead;
 
     assertEquals(0, bytes, "bytes allocated by a session of commands, training and a transfer");

@@ -45,6 +45,10 @@ final class TestDevice {
   long now = 1_000;
   long hostSession = 1_700_000_000_000L;
   int commandId = 100;
+  /** Set by {@link #secured}: host messages are sealed with these keys before delivery. */
+  HostKeys keys;
+  /** The last payload delivered, as delivered (for replays). */
+  byte[] lastDelivered;
 
   TestDevice() {
     this(2, new int[] {32, 8});
@@ -94,6 +98,13 @@ final class TestDevice {
   /** The factory programmer: {@code image} into the active slot. */
   TestDevice program(byte[] image) {
     assertEquals(0, Board.program(flash, image, 0, image.length, this::report));
+    return this;
+  }
+
+  /** Gives the device keys from provisioning (PROTOCOL.md section 5); call before {@link #power}. */
+  TestDevice secured(HostKeys keys) {
+    this.keys = keys;
+    config.keys(keys.deviceKey, keys.hostPublicKey);
     return this;
   }
 
@@ -153,11 +164,11 @@ final class TestDevice {
   }
 
   void hostState(boolean online, int role, long session) {
-    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH];
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH + 72];
     HostStateMessage state = new HostStateMessage();
     state.wrapForEncode(payload, 0, payload.length, 0, 0);
     state.state(online, role, session);
-    deliver(Topic.STATE, payload);
+    deliver(Topic.STATE, state);
   }
 
   /** Sends a command to the current session; returns its id. */
@@ -166,31 +177,31 @@ final class TestDevice {
   }
 
   int command(int id, int code, int argument, int bdSeq) {
-    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH];
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH + 24];
     CommandMessage command = new CommandMessage();
     command.wrapForEncode(payload, 0, payload.length, 0, bdSeq);
     command.command(id, code, argument);
-    deliver(Topic.COMMAND, payload);
+    deliver(Topic.COMMAND, command);
     return id;
   }
 
   void offer(int transferId, byte[] image, int blockLog2, byte[] sha) {
-    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH];
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH + 24];
     OfferMessage offer = new OfferMessage();
     offer.wrapForEncode(payload, 0, payload.length, 0, transport.bdSeq());
     offer.offer(transferId, image.length, blockLog2, sha, 0);
-    deliver(Topic.IMAGE, payload);
+    deliver(Topic.IMAGE, offer);
   }
 
   void block(int transferId, byte[] image, int offset, int length, boolean corrupt) {
-    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + BlockMessage.DATA + length];
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + BlockMessage.DATA + length + 24];
     BlockMessage block = new BlockMessage();
     block.wrapForEncode(payload, 0, payload.length, 0, transport.bdSeq());
     block.block(transferId, offset, image, offset, length);
     if (corrupt) {
       payload[block.dataOffset() + length / 2] ^= 0x20;
     }
-    deliver(Topic.IMAGE, payload);
+    deliver(Topic.IMAGE, block);
   }
 
   /**
@@ -216,19 +227,28 @@ final class TestDevice {
     }
   }
 
-  private void deliver(int kind, byte[] payload) {
+  /** Delivers an encoded host message, sealed first if the device is {@link #secured}. */
+  private void deliver(int kind, Message message) {
     byte[] topic = new byte[Topic.MAX_LENGTH];
     int length =
         kind == Topic.STATE
             ? Topic.write(topic, 0, kind, null, name("host-1"))
             : Topic.write(topic, 0, kind, name("lab"), name("vd-1"));
+    byte[] payload =
+        keys != null
+            ? keys.seal(topic, length, message)
+            : Arrays.copyOf(message.buffer(), message.encodedLength());
+    lastDelivered = payload;
     agent.onMessage(topic, length, payload, payload.length);
   }
 
   /** Replays a message as a payload of another length (for malformed-input cases). */
   void deliverRaw(int kind, byte[] payload, int length) {
     byte[] topic = new byte[Topic.MAX_LENGTH];
-    int topicLength = Topic.write(topic, 0, kind, name("lab"), name("vd-1"));
+    int topicLength =
+        kind == Topic.STATE
+            ? Topic.write(topic, 0, kind, null, name("host-1"))
+            : Topic.write(topic, 0, kind, name("lab"), name("vd-1"));
     agent.onMessage(topic, topicLength, Arrays.copyOf(payload, length), length);
   }
 

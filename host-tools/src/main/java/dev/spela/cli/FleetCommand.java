@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "fleet",
     mixinStandardHelpOptions = true,
-    subcommands = {FleetSimulateCommand.class},
+    subcommands = {FleetSimulateCommand.class, FleetRevokeCommand.class},
     description = {
       "Start, pause, resume, stop, evaluate, checkpoint or reboot devices.",
       "Each device answers with an ACK; eval prints the held-out accuracy of",
@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
       "  spela fleet eval --device vd-1 --samples 500",
       "  spela fleet checkpoint --all",
       "  spela fleet reboot --device vd-1 --device vd-2",
-      "  spela fleet simulate --devices 64   (64 virtual devices in one process)"
+      "  spela fleet simulate --devices 64   (64 virtual devices in one process)",
+      "  spela fleet revoke vd-3   (its accounts and key leave the fleet)"
     })
 public final class FleetCommand implements Runnable {
 

@@ -15,15 +15,20 @@ import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.HostStateMessage;
 import dev.spela.protocols.fleet.Message;
+import dev.spela.protocols.fleet.MessageAuthenticator;
 import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.fleet.ReplayWindow;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.fleet.VerdictMessage;
 import dev.spela.fleet.security.ClientSecurity;
+import dev.spela.fleet.security.MessageKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -136,6 +141,8 @@ public final class FleetHost implements AutoCloseable {
   }
 
   private final HostConnection connection;
+  /** PROTOCOL.md section 5's keys; null in an {@code --insecure} fleet (nothing sealed or checked). */
+  private final MessageKeys keys;
   private final Name hostName;
   private final HostRole role;
   private final Options options;
@@ -163,6 +170,11 @@ public final class FleetHost implements AutoCloseable {
   private final BlockRequestMessage blockRequest = new BlockRequestMessage();
   private final VerdictMessage verdict = new VerdictMessage();
   private final HostStateMessage stateIn = new HostStateMessage();
+  /** Per device: the key its messages were last checked with and their counters (worker only). */
+  private final Map<String, DeviceCounters> counters = new HashMap<>();
+
+  /** A device's key as last used, and the counters accepted under it. */
+  private record DeviceCounters(byte[] key, MessageAuthenticator mac, ReplayWindow window) {}
 
   /** Opens once the connection is assigned: a resumed session delivers messages at once. */
   private final CountDownLatch ready = new CountDownLatch(1);
@@ -171,12 +183,15 @@ public final class FleetHost implements AutoCloseable {
       Listener... listeners)
       throws IOException {
     this.hostName = Names.of(hostId);
+    this.keys = security.keys();
     this.options = options;
     // Only a host that gets all of a device's messages can tell a loss from one it never asked for.
     this.sessions = new DeviceSessions(options.telemetry() && options.sharedGroup() == null);
     this.listeners.addAll(List.of(listeners));
     String stateTopic = topic(Topic.STATE, null, hostName);
-    this.role = options.primary() ? HostRole.primary(stateTopic, newerThan) : HostRole.secondary(stateTopic);
+    this.role = options.primary()
+        ? HostRole.primary(stateTopic, keys, newerThan)
+        : HostRole.secondary(stateTopic, keys);
     HostConnection.Session mqttSession =
         options.session() != null ? options.session() : HostConnection.Session.clean(clientId(hostId));
     this.connection = HostConnection.connect(brokerUrl, mqttSession, role.will(), new Router(), security);
@@ -421,11 +436,7 @@ public final class FleetHost implements AutoCloseable {
       if (device == null || !device.online()) {
         throw new IOException("device " + deviceId + " is not online");
       }
-      byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH];
-      CommandMessage cmd = new CommandMessage();
-      cmd.wrapForEncode(payload, 0, payload.length, 0, (int) device.bdSeq());
-      cmd.command((int) commandId, code, argument);
-      connection.publish(topic(Topic.COMMAND, Names.of(device.group()), Names.of(deviceId)), payload, 1, false);
+      connection.publish(commandTopic(device), command(device, device.bdSeq(), commandId, code, argument), 1, false);
       long until = Math.min(deadline, System.nanoTime() + resendNanos);
       synchronized (changes) {
         while (true) {
@@ -475,23 +486,61 @@ public final class FleetHost implements AutoCloseable {
 
   void publishOffer(ImageTransfer transfer) throws IOException {
     DeviceView device = devices.getOrDefault(transfer.deviceId(), transfer.device());
-    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH];
     OfferMessage offer = new OfferMessage();
-    offer.wrapForEncode(payload, 0, payload.length, 0, (int) device.bdSeq());
+    offer.wrapForEncode(messageBuffer(FleetProtocol.OFFER, OfferMessage.BODY_LENGTH), 0,
+        messageLength(FleetProtocol.OFFER, OfferMessage.BODY_LENGTH), 0, (int) device.bdSeq());
     offer.offer((int) transfer.transferId(), transfer.image().length, transfer.blockLog2(), transfer.sha256(), 0);
-    connection.publish(imageTopic(device), payload, 1, false);
+    String topic = imageTopic(device);
+    connection.publish(topic, sealed(topic, device.id(), offer), 1, false);
   }
 
   void publishBlock(ImageTransfer transfer, long bdSeq, int offset, byte[] data, int length) throws IOException {
-    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + BlockMessage.DATA + length];
     BlockMessage message = new BlockMessage();
-    message.wrapForEncode(payload, 0, payload.length, 0, (int) bdSeq);
+    int body = BlockMessage.DATA + length;
+    message.wrapForEncode(messageBuffer(FleetProtocol.BLOCK, body), 0, messageLength(FleetProtocol.BLOCK, body), 0,
+        (int) bdSeq);
     message.block((int) transfer.transferId(), offset, transfer.image(), offset, length);
     if (data != transfer.image()) {
       // A tampered copy: the CRC above is of the true data, the bytes sent are not.
-      System.arraycopy(data, 0, payload, message.dataOffset(), length);
+      System.arraycopy(data, 0, message.buffer(), message.dataOffset(), length);
     }
-    connection.publish(imageTopic(transfer.device()), payload, 0, false);
+    String topic = imageTopic(transfer.device());
+    connection.publish(topic, sealed(topic, transfer.deviceId(), message), 0, false);
+  }
+
+  /** A CMD to a device's session, sealed in a secured fleet. */
+  private byte[] command(DeviceView device, long bdSeq, long commandId, int code, int argument) throws IOException {
+    CommandMessage cmd = new CommandMessage();
+    cmd.wrapForEncode(messageBuffer(FleetProtocol.COMMAND, CommandMessage.BODY_LENGTH), 0,
+        messageLength(FleetProtocol.COMMAND, CommandMessage.BODY_LENGTH), 0, (int) bdSeq);
+    cmd.command((int) commandId, code, argument);
+    return sealed(commandTopic(device), device.id(), cmd);
+  }
+
+  private static int messageLength(int type, int body) {
+    return FleetProtocol.HEADER_LENGTH + body + FleetProtocol.trailerLength(type);
+  }
+
+  private static byte[] messageBuffer(int type, int body) {
+    return new byte[messageLength(type, body)];
+  }
+
+  /**
+   * The bytes to publish of a host message just encoded: in a secured fleet with the trailer
+   * (PROTOCOL.md section 5), the host's next counter and the MAC with the device's key.
+   *
+   * @throws IOException if the fleet has no key for the device (it was never provisioned here)
+   */
+  private byte[] sealed(String topicName, String deviceId, Message message) throws IOException {
+    if (keys != null) {
+      keys.seal(topicName, deviceId, message);
+    }
+    return Arrays.copyOf(message.buffer(), message.encodedLength());
+  }
+
+
+  private String commandTopic(DeviceView device) {
+    return topic(Topic.COMMAND, Names.of(device.group()), Names.of(device.id()));
   }
 
   void finished(ImageTransfer transfer) {
@@ -594,11 +643,62 @@ public final class FleetHost implements AutoCloseable {
 
   private boolean decode(Message message, String topicName, byte[] payload) {
     int status = message.wrap(payload, 0, payload.length);
+    if (status == FleetStatus.OK && keys != null) {
+      status = !message.authenticated() ? FleetStatus.UNAUTHENTICATED
+          : keys.signedByHost(topicName.getBytes(StandardCharsets.US_ASCII), payload, message.signedLength(),
+              message.tagOffset()) ? FleetStatus.OK : FleetStatus.BAD_MAC;
+    }
     if (status != FleetStatus.OK) {
       drop(topicName, status);
       return false;
     }
     return true;
+  }
+
+  /**
+   * Decodes a device's message and, in a secured fleet, authenticates it (PROTOCOL.md section 5):
+   * the MAC with that device's key, a counter whose high half is the header's bdSeq, and one not
+   * accepted before ({@link ReplayWindow}, per device for as long as its key stays the same).
+   */
+  private boolean decode(Message message, String topicName, byte[] payload, String deviceId) {
+    int status = message.wrap(payload, 0, payload.length);
+    if (status == FleetStatus.OK && keys != null) {
+      status = authenticate(message, topicName, deviceId);
+    }
+    if (status != FleetStatus.OK) {
+      drop(topicName, status);
+      return false;
+    }
+    return true;
+  }
+
+  private int authenticate(Message message, String topicName, String deviceId) {
+    if (!message.authenticated()) {
+      return FleetStatus.UNAUTHENTICATED;
+    }
+    Optional<byte[]> key = keys.deviceKey(deviceId);
+    if (key.isEmpty()) {
+      return FleetStatus.UNAUTHENTICATED; // not a device of this fleet
+    }
+    DeviceCounters known = counters.get(deviceId);
+    if (known == null || !Arrays.equals(known.key(), key.get())) {
+      MessageAuthenticator mac = new MessageAuthenticator();
+      mac.key(key.get(), 0);
+      known = new DeviceCounters(key.get(), mac, new ReplayWindow()); // a new key counts afresh
+      counters.put(deviceId, known);
+    }
+    byte[] t = topicName.getBytes(StandardCharsets.US_ASCII);
+    int status = known.mac().verify(t, 0, t.length, message);
+    if (status != FleetStatus.OK) {
+      return status;
+    }
+    if (message.counter() >>> 32 != (message.bdSeq() & 0xFFFFFFFFL)) {
+      return FleetStatus.BAD_FIELD; // a device numbers its messages within its session
+    }
+    // DATA is stored idempotently by its key (PROTOCOL.md section 9), so a copy is harmless, and
+    // the broker must be able to deliver again what a collector did not acknowledge (after a
+    // restart of either): only the other types go through the replay window.
+    return message.type() == FleetProtocol.DATA ? FleetStatus.OK : known.window().accept(message.counter());
   }
 
   /**
@@ -624,23 +724,22 @@ public final class FleetHost implements AutoCloseable {
   }
 
   private void askRebirth(DeviceView device, long bdSeq) {
-    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH];
-    CommandMessage cmd = new CommandMessage();
-    cmd.wrapForEncode(payload, 0, payload.length, 0, (int) bdSeq);
-    cmd.command(nextCommandId.getAndIncrement(), CommandMessage.REBIRTH, 0);
     try {
-      connection.publish(topic(Topic.COMMAND, Names.of(device.group()), Names.of(device.id())), payload, 1, false);
+      byte[] payload = command(device, bdSeq, nextCommandId.getAndIncrement(), CommandMessage.REBIRTH, 0);
+      connection.publish(commandTopic(device), payload, 1, false);
     } catch (IOException e) {
       Logger.debug("asking {} for a BIRTH: {}", device.id(), e.getMessage());
     }
   }
 
-  /** Our STATE topic: a primary answers a report of itself offline ({@link HostRole#onState}). */
+  /**
+   * Our STATE topic: a primary answers a report of itself offline ({@link HostRole#onState}), and
+   * anything there it cannot take (malformed, unsigned, a bad signature), which someone with broker
+   * rights may have left retained in place of its own, with its own STATE again.
+   */
   private void onHostState(String topicName, byte[] payload) {
-    if (!decode(stateIn, topicName, payload)) {
-      return;
-    }
-    if (role.onState(stateIn) && !closing) {
+    boolean valid = decode(stateIn, topicName, payload);
+    if ((valid ? role.onState(stateIn) : options.primary()) && !closing) {
       try {
         announce();
       } catch (IOException e) {
@@ -650,7 +749,7 @@ public final class FleetHost implements AutoCloseable {
   }
 
   private void onBirth(String topicName, byte[] payload, String deviceId, String group) {
-    if (!decode(birth, topicName, payload)) {
+    if (!decode(birth, topicName, payload, deviceId)) {
       return;
     }
     birth.boardId(name);
@@ -672,7 +771,7 @@ public final class FleetHost implements AutoCloseable {
   }
 
   private void onDeath(String topicName, byte[] payload, String deviceId) {
-    if (!decode(death, topicName, payload)) {
+    if (!decode(death, topicName, payload, deviceId)) {
       return;
     }
     DeviceView device = devices.get(deviceId);
@@ -689,7 +788,7 @@ public final class FleetHost implements AutoCloseable {
 
   private void onData(
       String topicName, byte[] payload, String deviceId, String group, HostConnection.Delivery delivery) {
-    if (!decode(data, topicName, payload)) {
+    if (!decode(data, topicName, payload, deviceId)) {
       return;
     }
     inSession(data, topicName, deviceId); // stored either way: its key does not need the BIRTH
@@ -707,10 +806,12 @@ public final class FleetHost implements AutoCloseable {
   }
 
   private void onAck(String topicName, byte[] payload, String deviceId) {
-    if (!decode(ack, topicName, payload)) {
+    if (!decode(ack, topicName, payload, deviceId)) {
       return;
     }
-    inSession(ack, topicName, deviceId);
+    if (!inSession(ack, topicName, deviceId)) {
+      return; // accepted only for a session whose BIRTH this host saw (PROTOCOL.md section 7)
+    }
     int[] accuracy = new int[ack.layerCount()];
     for (int k = 0; k < accuracy.length; k++) {
       accuracy[k] = ack.accuracy(k);
@@ -728,7 +829,7 @@ public final class FleetHost implements AutoCloseable {
   }
 
   private void onBlockRequest(String topicName, byte[] payload, String deviceId) {
-    if (!decode(blockRequest, topicName, payload)) {
+    if (!decode(blockRequest, topicName, payload, deviceId)) {
       return;
     }
     inSession(blockRequest, topicName, deviceId); // answered with the request's own bdSeq
@@ -753,10 +854,12 @@ public final class FleetHost implements AutoCloseable {
   }
 
   private void onVerdict(String topicName, byte[] payload, String deviceId) {
-    if (!decode(verdict, topicName, payload)) {
+    if (!decode(verdict, topicName, payload, deviceId)) {
       return;
     }
-    inSession(verdict, topicName, deviceId);
+    if (!inSession(verdict, topicName, deviceId)) {
+      return; // as ACKs
+    }
     byte[] sha = new byte[32];
     verdict.runningSha256(sha, 0);
     Verdict result = new Verdict(verdict.transferId() & 0xFFFFFFFFL, verdict.outcome(), verdict.reason(),

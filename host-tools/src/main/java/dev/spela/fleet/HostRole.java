@@ -1,8 +1,11 @@
 package dev.spela.fleet;
 
+import dev.spela.fleet.security.MessageKeys;
 import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.HostStateMessage;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,25 +23,30 @@ import org.tinylog.Logger;
 final class HostRole {
 
   private final String topic;
+  private final MessageKeys keys;
   private final boolean primary;
   private final long session;
   private final AtomicLong largestSeen = new AtomicLong(Long.MIN_VALUE);
   private final CountDownLatch echo = new CountDownLatch(1);
   private final AtomicBoolean takenOver = new AtomicBoolean();
 
-  private HostRole(String topic, boolean primary, long session) {
+  private HostRole(String topic, MessageKeys keys, boolean primary, long session) {
     this.topic = topic;
+    this.keys = keys;
     this.primary = primary;
     this.session = session;
   }
 
-  /** A primary with a session after both now and {@code newerThan} (a session already seen). */
-  static HostRole primary(String topic, long newerThan) {
-    return new HostRole(topic, true, Math.max(System.currentTimeMillis(), newerThan + 1));
+  /**
+   * A primary with a session after both now and {@code newerThan} (a session already seen); its
+   * STATE is signed with {@code keys}' host key (null: unsigned, an {@code --insecure} fleet).
+   */
+  static HostRole primary(String topic, MessageKeys keys, long newerThan) {
+    return new HostRole(topic, keys, true, Math.max(System.currentTimeMillis(), newerThan + 1));
   }
 
-  static HostRole secondary(String topic) {
-    return new HostRole(topic, false, System.currentTimeMillis());
+  static HostRole secondary(String topic, MessageKeys keys) {
+    return new HostRole(topic, keys, false, System.currentTimeMillis());
   }
 
   String topic() {
@@ -66,12 +74,22 @@ final class HostRole {
     return state(false);
   }
 
+  /** A STATE, signed (PROTOCOL.md section 5; the counter is the signing time) in a secured fleet. */
   private byte[] state(boolean online) {
-    byte[] buffer = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH];
+    byte[] buffer =
+        new byte[
+            FleetProtocol.HEADER_LENGTH
+                + HostStateMessage.BODY_LENGTH
+                + FleetProtocol.trailerLength(FleetProtocol.HOST_STATE)];
     HostStateMessage state = new HostStateMessage();
     state.wrapForEncode(buffer, 0, buffer.length, 0, 0);
     state.state(online, primary ? HostStateMessage.PRIMARY : HostStateMessage.SECONDARY, session);
-    return buffer;
+    if (keys != null) {
+      state.authenticate(keys.nextCounter());
+      byte[] signature = keys.sign(topic.getBytes(StandardCharsets.US_ASCII), buffer, state.signedLength());
+      System.arraycopy(signature, 0, buffer, state.tagOffset(), signature.length);
+    }
+    return Arrays.copyOf(buffer, state.encodedLength());
   }
 
   /** The largest primary session seen on the topic other than this host's (MIN_VALUE: none). */

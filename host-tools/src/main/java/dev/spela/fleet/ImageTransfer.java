@@ -59,6 +59,8 @@ public final class ImageTransfer {
   private final CompletableFuture<FleetHost.Verdict> verdict = new CompletableFuture<>();
   private final AtomicLong confirmed = new AtomicLong();
   private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong blocksWithheld = new AtomicLong();
+  private final BlockBudget budget;
   private volatile long lastHeardNanos = System.nanoTime();
   private volatile ScheduledFuture<?> watchdog;
 
@@ -69,6 +71,7 @@ public final class ImageTransfer {
     this.tamper = tamper == null ? NONE : tamper;
     this.sha256 = this.tamper.announcedSha256(sha256(image));
     this.blockLog2 = blockLog2;
+    this.budget = new BlockBudget((image.length + (1 << blockLog2) - 1) >> blockLog2);
     // One id names one image (PROTOCOL.md): derived from its digest, so offering the same image
     // again, from this or another host command, resumes the device's transfer.
     long id = ((sha256[0] & 0xFFL) << 24 | (sha256[1] & 0xFFL) << 16 | (sha256[2] & 0xFFL) << 8 | (sha256[3] & 0xFFL));
@@ -95,7 +98,10 @@ public final class ImageTransfer {
     }
   }
 
-  /** Answers a BLOCK_REQUEST with its blocks; returns a drop status for a bad request. */
+  /**
+   * Answers a BLOCK_REQUEST with its blocks, each at most as often as its {@link BlockBudget}
+   * allows; returns a drop status for a bad request.
+   */
   int serve(long bdSeq, int offset, int blockCount) {
     int block = 1 << blockLog2;
     if (offset < 0 || offset >= image.length || (offset & (block - 1)) != 0
@@ -105,7 +111,12 @@ public final class ImageTransfer {
     lastHeardNanos = System.nanoTime();
     confirmed.accumulateAndGet(offset, Math::max);
     try {
+      long now = System.nanoTime();
       for (int k = 0, at = offset; k < blockCount && at < image.length; k++, at += block) {
+        if (!budget.take(at >> blockLog2, now)) {
+          blocksWithheld.incrementAndGet();
+          continue;
+        }
         int length = Math.min(block, image.length - at);
         host.publishBlock(this, bdSeq, at, tamper.block(at, image, length), length);
         bytesSent.addAndGet(length);
@@ -155,6 +166,11 @@ public final class ImageTransfer {
   /** Bytes the device has confirmed writing (the offset of its latest request). */
   public long confirmedBytes() {
     return confirmed.get();
+  }
+
+  /** Blocks asked for again too soon and not sent (PROTOCOL.md section 10: no amplification). */
+  public long blocksWithheld() {
+    return blocksWithheld.get();
   }
 
   /** Block data bytes sent so far, repeats included. */

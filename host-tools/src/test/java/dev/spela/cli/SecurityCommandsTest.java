@@ -24,6 +24,16 @@ class SecurityCommandsTest {
   }
 
   @Test
+  void fleetRevokeRemovesTheDeviceOrSaysItIsUnknown(@TempDir Path dir) throws Exception {
+    Path fleet = dir.resolve("fleet");
+    dev.spela.fleet.security.FleetSecurity.open(fleet).enrolDevice("vd-9", "lab");
+    assertEquals(0, run("fleet", "revoke", "vd-9", "--fleet", fleet.toString()), err.toString());
+    assertTrue(out.toString().contains("revoked vd-9: account removed, device key forgotten"), out.toString());
+    assertEquals(1, run("fleet", "revoke", "vd-9", "--fleet", fleet.toString()));
+    assertEquals("spela: no device vd-9 in the fleet folder " + fleet + "\n", err.toString());
+  }
+
+  @Test
   void mosquittoConfigWritesListenersAccountsAndAclFromTheFleetFolder(@TempDir Path dir)
       throws Exception {
     Path fleet = dir.resolve("fleet");

@@ -142,6 +142,9 @@ public final class VirtualDevice implements AutoCloseable {
         .wallClock(true)
         .telemetry(config.recordEvery(), config.checkpointEvery(), config.epochs())
         .newLifeId(newLifeId());
+    if (config.credentials() != null) {
+      agentConfig.keys(config.credentials().deviceKey(), config.credentials().hostPublicKey());
+    }
     agent = new DeviceAgent(agentConfig, flash, transport, new DatasetSensor(config.data()), new SystemClock(),
         new DeviceLog(deviceId, config.brokerUrl()));
   }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -61,6 +62,11 @@ public final class DeviceRegistry {
     return id.toString();
   }
 
+  /** Every provisioned device. */
+  public synchronized List<Device> all() {
+    return List.copyOf(byClaim.values());
+  }
+
   public synchronized Optional<Device> byClaim(String claimId) {
     return Optional.ofNullable(byClaim.get(claimId));
   }
@@ -91,6 +97,22 @@ public final class DeviceRegistry {
     return save(new Device(deviceId, deviceId, group, newDeviceKey()));
   }
 
+  /** The device with this device id, if the fleet provisioned it. */
+  public synchronized Optional<Device> byDevice(String deviceId) {
+    return byClaim.values().stream().filter(d -> d.deviceId().equals(deviceId)).findFirst();
+  }
+
+  /** Forgets a device and its key; saved before it returns. False if it was not there. */
+  public synchronized boolean remove(String deviceId) throws IOException {
+    Optional<Device> device = byDevice(deviceId);
+    if (device.isEmpty()) {
+      return false;
+    }
+    byClaim.remove(device.get().claimId());
+    write();
+    return true;
+  }
+
   private static byte[] newDeviceKey() {
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
@@ -99,6 +121,11 @@ public final class DeviceRegistry {
 
   private Device save(Device device) throws IOException {
     byClaim.put(device.claimId(), device);
+    write();
+    return device;
+  }
+
+  private void write() throws IOException {
     StringBuilder text =
         new StringBuilder(
             "# spela provisioned devices: claimId deviceId group deviceKey (secret)\n");
@@ -113,6 +140,5 @@ public final class DeviceRegistry {
           .append('\n');
     }
     SecureFiles.writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8), true);
-    return device;
   }
 }

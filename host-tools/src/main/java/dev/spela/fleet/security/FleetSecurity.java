@@ -166,6 +166,32 @@ public final class FleetSecurity {
     });
   }
 
+  /** What {@link #revoke} removed: the device's account, its claim account, its key. */
+  public record Revoked(boolean account, boolean claimAccount, boolean key) {
+    public boolean any() {
+      return account || claimAccount || key;
+    }
+  }
+
+  /**
+   * Revokes a device (SECURITY.md, "Revoking a device"): removes its broker account and, if it
+   * was claimed, its claim account (so the unit cannot claim a new identity), and forgets its
+   * device key, so that host tools drop its messages and send it nothing. The embedded broker
+   * refuses its next login at once; Mosquitto after its configuration is written again and
+   * reloaded.
+   */
+  public Revoked revoke(String deviceId) throws IOException {
+    return whileLocked(() -> {
+      DeviceRegistry registry = devices();
+      Optional<DeviceRegistry.Device> device = registry.byDevice(deviceId);
+      boolean claimAccount = device.isPresent() && !device.get().claimId().equals(deviceId)
+          && accounts.remove(device.get().claimId());
+      boolean account = accounts.remove(deviceId);
+      boolean key = registry.remove(deviceId);
+      return new Revoked(account, claimAccount, key);
+    });
+  }
+
   /** Work on the fleet folder's files that must not interleave with another writer's. */
   interface FolderWork<T> {
     T run() throws IOException;
@@ -218,10 +244,21 @@ public final class FleetSecurity {
             Files.readAllBytes(authority.caCertificateFile()));
   }
 
-  /** How host tools connect: the host account over TLS trusting the fleet CA. */
+  /**
+   * How host tools connect: the host account over TLS trusting the fleet CA, authenticating
+   * messages with the fleet's keys.
+   */
   public ClientSecurity hostClient() throws IOException {
     return new ClientSecurity(
-        HOST_USERNAME, hostPassword(), BrokerTrust.socketFactory(authority.caCertificateFile()));
+        HOST_USERNAME,
+        hostPassword(),
+        BrokerTrust.socketFactory(authority.caCertificateFile()),
+        messageKeys());
+  }
+
+  /** The host key and the device keys of PROTOCOL.md section 5. */
+  public MessageKeys messageKeys() throws IOException {
+    return new MessageKeys(hostKey(), folder.resolve(DEVICES));
   }
 
   /** The host account's password, made (and its hash registered) the first time. */

@@ -56,6 +56,25 @@ class FleetSecurityTest {
   }
 
   @Test
+  void aRevokedDeviceLosesItsAccountsAndItsKeyAndHostsForgetIt(@TempDir Path dir) throws Exception {
+    FleetSecurity fleet = FleetSecurity.open(dir.resolve("fleet"));
+    MessageKeys keys = fleet.messageKeys();
+    fleet.enrolDevice("vd-1", "lab");
+    FleetSecurity.Issued claimed = fleet.issueToClaim("SN-7", "lab");
+    fleet.accounts().put(new FleetAccounts.Account("SN-7", FleetAccounts.Role.CLAIM, null, PasswordHash.of("x")));
+    String device = claimed.device().deviceId();
+    assertTrue(keys.deviceKey(device).isPresent());
+
+    assertEquals(new FleetSecurity.Revoked(true, true, true), fleet.revoke(device));
+    assertTrue(fleet.accounts().find(device).isEmpty(), "its login is refused");
+    assertTrue(fleet.accounts().find("SN-7").isEmpty(), "and it cannot claim a new identity");
+    assertTrue(fleet.devices().byDevice(device).isEmpty());
+    assertTrue(keys.deviceKey(device).isEmpty(), "a running host re-reads the keys: messages dropped");
+    assertTrue(keys.deviceKey("vd-1").isPresent(), "the others stay");
+    assertFalse(fleet.revoke(device).any(), "nothing left to revoke");
+  }
+
+  @Test
   void aLocalDeviceIsEnrolledOnceAndKeepsItsCredentialsWhileTheFleetAdmitsThem(@TempDir Path dir)
       throws Exception {
     FleetSecurity fleet = FleetSecurity.open(dir.resolve("fleet"));

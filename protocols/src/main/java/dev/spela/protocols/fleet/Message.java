@@ -165,6 +165,19 @@ public abstract class Message {
     return FleetStatus.OK;
   }
 
+  /**
+   * Lets a message that {@link #wrap} accepted (a stored one about to be sent again) grow to
+   * {@code capacity} bytes from its offset, so that {@link #authenticate} can append a trailer.
+   * {@link FleetStatus#BAD_ARGUMENT} if the buffer does not have them or nothing is wrapped.
+   */
+  public final int room(int capacity) {
+    if (buffer == null || capacity < 0 || offset > buffer.length - capacity) {
+      return FleetStatus.BAD_ARGUMENT;
+    }
+    limit = Math.min(capacity, HEADER_LENGTH + maxBody + (authenticates(type) ? trailerLength(type) : 0));
+    return FleetStatus.OK;
+  }
+
   /** True if the message carries the authentication trailer. */
   public final boolean authenticated() {
     return LittleEndian.u8(buffer, offset + H_FLAGS) == FLAG_AUTHENTICATED;

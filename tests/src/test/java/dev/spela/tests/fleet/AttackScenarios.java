@@ -15,11 +15,13 @@ import dev.spela.fleet.FleetData;
 import dev.spela.fleet.FleetDemo;
 import dev.spela.fleet.FleetHost;
 import dev.spela.fleet.HostConnection;
+import dev.spela.fleet.security.ClientSecurity;
 import dev.spela.fleet.security.FleetSecurity;
 import dev.spela.fleet.security.PasswordHash;
 import dev.spela.protocols.fleet.BlockRequestMessage;
 import dev.spela.protocols.fleet.CommandMessage;
 import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.HostStateMessage;
 import dev.spela.protocols.fleet.OfferMessage;
 import dev.spela.protocols.fleet.VerdictMessage;
@@ -53,8 +55,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the legitimate operation it imitates, which must succeed; it also orders things: what the
  * broker accepted before it would have reached the spy, the host and the device by then.
  *
- * <p>Not covered yet (SECURITY.md section 3): a party with host rights on the broker (message
- * authentication, PROTOCOL.md section 5, is not wired into the agent and hosts), signed images.
+ * <p>A third attacker has <em>host rights on the broker</em> (a stolen host password, the broker's
+ * operator) but not the fleet's keys: PROTOCOL.md section 5's MACs and signatures stop it at the
+ * device and at the host. Not covered yet (SECURITY.md section 3): signed images.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class AttackScenarios {
@@ -70,6 +73,8 @@ abstract class AttackScenarios {
   /** Every payload the spy saw, as topic + hex. */
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final List<Long> blockRequests = Collections.synchronizedList(new ArrayList<>());
+  /** The last payload the spy saw on each topic. */
+  private final java.util.Map<String, byte[]> lastSeen = new ConcurrentHashMap<>();
   private FleetSecurity fleet;
   private TestBroker broker;
   private FleetHost host;
@@ -84,7 +89,10 @@ abstract class AttackScenarios {
     fleet = FleetSecurity.open(dir.resolve("fleet"));
     broker = startBroker(fleet, dir);
     spy = HostConnection.connect(broker.hostUrl(), "spy", null,
-        (topic, payload) -> seen.add(topic + " " + HexFormat.of().formatHex(payload)), broker.hostLogin());
+        (topic, payload) -> {
+          seen.add(topic + " " + HexFormat.of().formatHex(payload));
+          lastSeen.put(topic, payload);
+        }, broker.hostLogin());
     spy.subscribe("spela/#", 1);
     host = FleetHost.open(broker.hostUrl(), HOST_ID, FleetHost.Options.primary(false, null), broker.hostLogin(),
         new FleetHost.Listener() {
@@ -190,6 +198,69 @@ abstract class AttackScenarios {
         "the victim runs the host's image");
   }
 
+  // ------------------------------------------------------------------ broker rights without keys
+
+  /**
+   * A client logged in with the host account but without the fleet's keys (PROTOCOL.md section 5)
+   * commands the victim (unsealed STOP, a learning rate of 1.0, REBOOT; a genuine CHECKPOINT
+   * replayed byte for byte), offers it an image, leaves an unsigned retained STATE with an absurd
+   * session, and forges the victim's DEATH, BIRTH, ACK, VERDICT and BLOCK_REQUEST and a ghost's
+   * BIRTH: the
+   * victim and the host drop all of it, and the host's own command and image right after work.
+   */
+  @Test
+  void aPartyWithHostRightsButNoKeysCannotCommandFlashSilenceOrForge() throws Exception {
+    DeviceView before = victimView();
+    int session = (int) before.bdSeq();
+    FleetHost.Ack genuine = host.command(VICTIM, CommandMessage.CHECKPOINT, 0, WAIT);
+    assertTrue(genuine.ok(), genuine.statusName());
+    String cmd = topic("CMD", VICTIM);
+    byte[] captured = awaitCommand(cmd, genuine.commandId());
+    ClientSecurity login = broker.hostLogin();
+    int victimDrops = victim.droppedTotal();
+    int hostDrops = host.droppedTotal();
+    int forgedTransfer = 0x5EC1;
+    try (HostConnection operator = HostConnection.connect(broker.hostUrl(), "operator", null, (t, p) -> {},
+        new ClientSecurity(login.username(), login.password(), login.socketFactory()))) {
+      // To the victim: 6 messages, each dropped (UNAUTHENTICATED, REPLAYED).
+      operator.publish(cmd, command(session, CommandMessage.STOP, 0), 1, false);
+      operator.publish(cmd, command(session, CommandMessage.SET_LEARNING_RATE, 1 << 24), 1, false);
+      operator.publish(cmd, command(session, CommandMessage.REBOOT, 0), 1, false);
+      operator.publish(cmd, captured, 1, false);
+      operator.publish(topic("IMG", VICTIM), offer(session, forgedTransfer), 1, false);
+      // (Not the bytes another test forges: the spy must be able to tell them apart.)
+      operator.publish("spela/v2/STATE/" + HOST_ID, state(Long.MAX_VALUE - 1), 1, true);
+      // To the host (which does not subscribe to DATA): 6 messages, each dropped.
+      operator.publish(topic("DEATH", VICTIM), message(FleetProtocol.DEATH, session, 8), 1, false);
+      operator.publish(topic("BIRTH", VICTIM), message(FleetProtocol.BIRTH, session + 1, 160), 1, false);
+      operator.publish(topic("BIRTH", "dev-ghost"), message(FleetProtocol.BIRTH, 1, 160), 1, false);
+      operator.publish(topic("ACK", VICTIM), message(FleetProtocol.ACK, session, 16), 1, false);
+      operator.publish(topic("IMGRSP", VICTIM), message(FleetProtocol.VERDICT, session, 48), 1, false);
+      operator.publish(topic("IMGRSP", VICTIM), blockRequest(session, forgedTransfer), 1, false);
+    }
+    assertTrue(awaitAtLeast(() -> victim.droppedTotal(), victimDrops + 6), "the victim dropped the forgeries: "
+        + (victim.droppedTotal() - victimDrops));
+    assertTrue(awaitAtLeast(() -> host.droppedTotal(), hostDrops + 7), "the host dropped the forgeries and the"
+        + " unsigned STATE: " + (host.droppedTotal() - hostDrops));
+    assertTrue(victim.dropped(FleetStatus.REPLAYED) > 0, "the replayed genuine command was recognised");
+
+    FleetHost.Ack ack = host.command(VICTIM, CommandMessage.CHECKPOINT, 0, WAIT);
+    assertTrue(ack.ok(), "the host's command still works: " + ack.statusName());
+    DeviceView after = victimView();
+    assertTrue(after.online(), "the victim is still online for the host");
+    assertEquals(session, after.bdSeq(), "no reboot");
+    assertEquals(before.trainingState(), after.trainingState(), "not stopped");
+    assertEquals(before.learningRateQ24(), after.learningRateQ24(), "learning rate unchanged");
+    assertFalse(blockRequests.contains((long) forgedTransfer), "the host served no forged block request");
+    assertEquals(List.of(VICTIM), host.devices().stream().map(DeviceView::id).toList(), "no ghost device");
+
+    // The primary put its own STATE back over the unsigned one: the victim, rebooting into the
+    // host's image, hears its host again.
+    FleetHost.Verdict verdict = host.offer(VICTIM, image(3), 12, null).await(WAIT);
+    assertEquals(VerdictMessage.CONFIRMED, verdict.outcome(), "the host's image still installs: " + verdict.describe());
+    assertTrue(host.awaitDevice(VICTIM, d -> d.bdSeq() > session, WAIT).isPresent(), "the victim came back");
+  }
+
   // ------------------------------------------------------------------ attacks 3, 4, 7
 
   /**
@@ -250,6 +321,29 @@ abstract class AttackScenarios {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** The genuine CMD {@code commandId} as the spy saw it on {@code topic}. */
+  private byte[] awaitCommand(String topic, long commandId) throws InterruptedException {
+    java.util.function.IntSupplier seenIt = () -> {
+      byte[] last = lastSeen.get(topic);
+      return last != null && (ByteBuffer.wrap(last).order(ByteOrder.LITTLE_ENDIAN)
+          .getInt(FleetProtocol.HEADER_LENGTH) & 0xFFFFFFFFL) == commandId ? 1 : 0;
+    };
+    assertTrue(awaitAtLeast(seenIt, 1), "the spy saw the host's command");
+    return lastSeen.get(topic);
+  }
+
+  /** Waits until {@code count} reaches {@code at least}, polling with a deadline. */
+  private static boolean awaitAtLeast(java.util.function.IntSupplier count, int atLeast) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (count.getAsInt() < atLeast) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      LockSupport.parkNanos(10_000_000); // polling a condition, with a deadline
+    }
+    return true;
+  }
 
   private DeviceView victimView() {
     return host.device(VICTIM).orElseThrow();

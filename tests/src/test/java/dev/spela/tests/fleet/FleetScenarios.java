@@ -23,19 +23,24 @@ import dev.spela.fleet.TelemetryRecord;
 import dev.spela.fleet.TelemetryStore;
 import dev.spela.fleet.security.ClaimRateLimiter;
 import dev.spela.fleet.security.FleetSecurity;
+import dev.spela.fleet.security.MessageKeys;
 import dev.spela.fleet.security.SecureProvisioner;
 import dev.spela.protocols.fleet.BlockMessage;
 import dev.spela.protocols.fleet.CommandMessage;
 import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.FleetStatus;
+import dev.spela.protocols.fleet.Message;
+import dev.spela.protocols.fleet.MessageAuthenticator;
 import dev.spela.protocols.fleet.OfferMessage;
 import dev.spela.protocols.fleet.VerdictMessage;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -92,6 +97,40 @@ abstract class FleetScenarios {
   private FleetHost open(String hostId, FleetHost.Options options, FleetHost.Listener... listeners)
       throws Exception {
     return FleetHost.open(broker.hostUrl(), hostId, options, broker.hostLogin(), listeners);
+  }
+
+  /**
+   * A host message as the fleet's hosts seal it (PROTOCOL.md section 5) when the broker is secured
+   * (a raw client has the broker rights, the keys come from the fleet folder); as is otherwise.
+   */
+  private byte[] asHost(String topic, String deviceId, byte[] payload) throws IOException {
+    MessageKeys keys = broker.hostLogin().keys();
+    if (keys == null) {
+      return payload;
+    }
+    byte[] buffer = Arrays.copyOf(payload, FleetProtocol.MAX_MESSAGE_LENGTH);
+    Message message = switch (payload[1]) {
+      case (byte) FleetProtocol.COMMAND -> new CommandMessage();
+      case (byte) FleetProtocol.OFFER -> new OfferMessage();
+      default -> new BlockMessage();
+    };
+    assertEquals(FleetStatus.OK, message.wrap(buffer, 0, payload.length));
+    assertEquals(FleetStatus.OK, message.room(buffer.length));
+    keys.seal(topic, deviceId, message);
+    return Arrays.copyOf(buffer, message.encodedLength());
+  }
+
+  /** A device's message with a counter of its session, as the device seals it, when the broker is secured. */
+  private byte[] asDevice(String topic, String deviceId, Message message, long n) throws IOException {
+    MessageKeys keys = broker.hostLogin().keys();
+    if (keys != null) {
+      MessageAuthenticator mac = new MessageAuthenticator();
+      mac.key(keys.deviceKey(deviceId).orElseThrow(), 0);
+      byte[] t = topic.getBytes(StandardCharsets.US_ASCII);
+      assertEquals(FleetStatus.OK, message.authenticate(((long) message.bdSeq() << 32) | n));
+      assertEquals(FleetStatus.OK, mac.seal(t, 0, t.length, message));
+    }
+    return Arrays.copyOf(message.buffer(), message.encodedLength());
   }
 
   /** A raw MQTT 5 client with host rights, for messages the host tools would never send. */
@@ -251,14 +290,15 @@ abstract class FleetScenarios {
             ByteBuffer b = ByteBuffer.wrap(m.payload()).order(ByteOrder.LITTLE_ENDIAN);
             assertEquals(2, b.get(0), "version");
             long bdSeq = b.getInt(4) & 0xFFFFFFFFL;
-            assertEquals(m.payload().length, 12 + b.getInt(8), "bodyLength");
+            int trailer = b.get(3) == FleetProtocol.FLAG_AUTHENTICATED ? FleetProtocol.trailerLength(b.get(1) & 0xFF) : 0;
+            assertEquals(m.payload().length, 12 + b.getInt(8) + trailer, "bodyLength");
             if (m.topic().equals("spela/v2/e2e/BIRTH/" + id) && bdSeq == session) {
               assertEquals(0x01, b.get(1));
               board = new String(m.payload(), 12, 8, StandardCharsets.US_ASCII);
             } else if (m.topic().equals("spela/v2/e2e/DATA/" + id) && bdSeq == session) {
               assertEquals(0x03, b.get(1));
               assertEquals(2, b.getShort(12 + 6), "layerCount");
-              assertEquals(m.payload().length, 12 + 64 + 16 * 2);
+              assertEquals(m.payload().length, 12 + 64 + 16 * 2 + trailer);
               long record = b.getInt(12) & 0xFFFFFFFFL;
               long samples = b.getLong(12 + 16);
               assertEquals(100 * (record + 1), samples, "samplesSeen of record " + record);
@@ -458,21 +498,21 @@ abstract class FleetScenarios {
         unknownType[1] = 0x7F;
         raw.publish(cmd, unknownType, 1, false);
         raw.publish(cmd, new byte[FleetProtocol.MAX_MESSAGE_LENGTH + 1], 1, false);
-        raw.publish(cmd, command(bdSeq + 1, 3, CommandMessage.REBIRTH), 1, false);
+        raw.publish(cmd, asHost(cmd, "junk-1", command(bdSeq + 1, 3, CommandMessage.REBIRTH)), 1, false);
         // A transfer, then a block beyond the device's progress.
         byte[] offer = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH];
         OfferMessage o = new OfferMessage();
         o.wrapForEncode(offer, 0, offer.length, 0, bdSeq);
         o.offer(77, 3000, 10, new byte[32], 0);
-        raw.publish(img, offer, 1, false);
+        raw.publish(img, asHost(img, "junk-1", offer), 1, false);
         assertEquals(FleetProtocol.BLOCK_REQUEST, replies.poll(60, TimeUnit.SECONDS)[1]);
         byte[] block = new byte[FleetProtocol.HEADER_LENGTH + BlockMessage.DATA + 1024];
         BlockMessage b = new BlockMessage();
         b.wrapForEncode(block, 0, block.length, 0, bdSeq);
         b.block(77, 2048, new byte[1024], 0, 1024);
-        raw.publish(img, block, 1, false);
+        raw.publish(img, asHost(img, "junk-1", block), 1, false);
         // A valid command on the same connection: once it is answered, everything before it was handled.
-        raw.publish(cmd, command(bdSeq, 4, CommandMessage.CHECKPOINT), 1, false);
+        raw.publish(cmd, asHost(cmd, "junk-1", command(bdSeq, 4, CommandMessage.CHECKPOINT)), 1, false);
         byte[] ack = replies.poll(60, TimeUnit.SECONDS);
         assertEquals(FleetProtocol.ACK, ack[1]);
         assertEquals(1, device.dropped(FleetStatus.TRUNCATED));
@@ -514,7 +554,8 @@ abstract class FleetScenarios {
         DeviceView born = births.poll(60, TimeUnit.SECONDS);
         int bdSeq = (int) born.bdSeq();
         // Once a command is answered the device is settled: any BIRTH after this one is a re-birth.
-        raw.publish("spela/v2/e2e/CMD/gap-1", command(bdSeq, 1, CommandMessage.CHECKPOINT), 1, false);
+        String cmd = "spela/v2/e2e/CMD/gap-1";
+        raw.publish(cmd, asHost(cmd, "gap-1", command(bdSeq, 1, CommandMessage.CHECKPOINT)), 1, false);
         assertEquals(FleetProtocol.ACK, acks.poll(60, TimeUnit.SECONDS)[1]);
         births.clear();
         assertEquals(0, fleet.gaps());
@@ -525,7 +566,8 @@ abstract class FleetScenarios {
         data.wrapForEncode(buffer, 0, buffer.length, 12, bdSeq);
         data.record(1_000, 0, 0).progress(0, 0, 0, 0, born.learningRateQ24());
         assertEquals(FleetStatus.OK, data.layerCount(born.layers()));
-        raw.publish("spela/v2/e2e/DATA/gap-1", java.util.Arrays.copyOf(buffer, data.encodedLength()), 1, false);
+        String dataTopic = "spela/v2/e2e/DATA/gap-1";
+        raw.publish(dataTopic, asDevice(dataTopic, "gap-1", data, 0xFFFF_0000L), 1, false);
 
         DeviceView reborn = births.poll(60, TimeUnit.SECONDS);
         assertTrue(reborn != null, "no re-birth after a gap");

@@ -12,6 +12,7 @@ import dev.spela.fleet.FleetDemo;
 import dev.spela.fleet.FleetHost;
 import dev.spela.fleet.FleetMonitor;
 import dev.spela.fleet.HostConnection;
+import dev.spela.fleet.security.MessageKeys;
 import dev.spela.fleet.LiveFleet;
 import dev.spela.fleet.ModelCatalogue;
 import dev.spela.fleet.TelemetryReader;
@@ -23,8 +24,10 @@ import dev.spela.protocols.fleet.HostStateMessage;
 import dev.spela.fleet.security.FleetSecurity;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -251,13 +254,20 @@ abstract class HostSessionScenarios {
     String id = "vd-ahead";
     // A primary that ran on a clock an hour ahead left its retained STATE online.
     long ahead = System.currentTimeMillis() + Duration.ofHours(1).toMillis();
-    byte[] state = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH];
+    String topic = "spela/v2/STATE/" + hostId;
+    byte[] state = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH + 72];
     HostStateMessage message = new HostStateMessage();
     message.wrapForEncode(state, 0, state.length, 0, 0);
     message.state(true, HostStateMessage.PRIMARY, ahead);
+    MessageKeys keys = broker.hostLogin().keys();
+    if (keys != null) { // signed by the fleet's host key, as that primary did (PROTOCOL.md section 5)
+      message.authenticate(keys.nextCounter());
+      byte[] signature = keys.sign(topic.getBytes(StandardCharsets.US_ASCII), state, message.signedLength());
+      System.arraycopy(signature, 0, state, message.tagOffset(), signature.length);
+    }
     try (HostConnection earlier =
         HostConnection.connect(broker.hostUrl(), "earlier-primary", null, (t, p) -> {}, broker.hostLogin())) {
-      earlier.publish("spela/v2/STATE/" + hostId, state, 1, true);
+      earlier.publish(topic, Arrays.copyOf(state, message.encodedLength()), 1, true);
     }
     try (VirtualDevice device = trainingDevice(dir, id, hostId)) {
       shortCommand(hostId, id, CommandMessage.START);

@@ -1,0 +1,151 @@
+package dev.spela.agent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.spela.protocols.fleet.AckMessage;
+import dev.spela.protocols.fleet.BirthMessage;
+import dev.spela.protocols.fleet.CommandMessage;
+import dev.spela.protocols.fleet.DataMessage;
+import dev.spela.protocols.fleet.DeathMessage;
+import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.FleetStatus;
+import dev.spela.protocols.fleet.HostStateMessage;
+import dev.spela.protocols.fleet.Message;
+import dev.spela.protocols.fleet.Topic;
+import dev.spela.protocols.fleet.VerdictMessage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A device with keys from provisioning (PROTOCOL.md section 5): it seals everything it publishes
+ * and acts only on host messages it can authenticate; forged, replayed and re-addressed ones
+ * change nothing, while the genuine ones next to them still work.
+ */
+class AuthenticatedAgentTest {
+
+  private final HostKeys keys = new HostKeys(1);
+
+  private TestDevice device() {
+    return new TestDevice().program(TestDevice.image(2, 32, 8)).secured(keys).power();
+  }
+
+  private static long counter(FakeTransport.Sent sent, Message flyweight) {
+    assertEquals(FleetStatus.OK, flyweight.wrap(sent.payload(), 0, sent.payload().length));
+    assertTrue(flyweight.authenticated(), "sealed");
+    return flyweight.counter();
+  }
+
+  @Test
+  void everythingTheDeviceSendsIsSealedWithItsKeyAndCountedInItsSession() {
+    TestDevice device = device();
+    device.work(0);
+    FakeTransport transport = device.transport;
+    long session = (long) transport.bdSeq() << 32;
+    DeathMessage will = new DeathMessage();
+    assertTrue(keys.verify(transport.willTopic, transport.will, will), "the will's MAC");
+    assertEquals(session | 0xFFFFFFFFL, will.counter(), "the will is the session's last message");
+    transport.connecting = false;
+    device.agent.onConnected();
+    device.hostState(true);
+    device.command(CommandMessage.START, 0);
+    device.rounds(40);
+    device.work(0);
+    long previous = -1;
+    int data = 0;
+    for (FakeTransport.Sent sent : transport.sent) {
+      Message flyweight =
+          sent.type() == FleetProtocol.BIRTH
+              ? new BirthMessage()
+              : sent.type() == FleetProtocol.ACK ? new AckMessage() : new DataMessage();
+      assertTrue(keys.verify(sent.topic(), sent.payload(), flyweight), sent.topic());
+      long counter = counter(sent, flyweight);
+      assertEquals(session | (previous + 1), counter, "counted from 0 in the session");
+      previous = counter - session;
+      data += sent.type() == FleetProtocol.DATA ? 1 : 0;
+    }
+    assertTrue(data > 0, "DATA records were sent");
+  }
+
+  @Test
+  void unsignedOrForeignStateChangesNothing() {
+    TestDevice device = device();
+    device.work(0);
+    device.transport.connecting = false;
+    device.agent.onConnected();
+    // Unsigned (a host without keys, or a party with broker rights): dropped, no BIRTH.
+    byte[] state = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH];
+    HostStateMessage unsigned = new HostStateMessage();
+    unsigned.wrapForEncode(state, 0, state.length, 0, 0);
+    unsigned.state(true, HostStateMessage.PRIMARY, Long.MAX_VALUE);
+    device.deliverRaw(Topic.STATE, state, state.length);
+    assertEquals(1, device.agent.dropped(FleetStatus.UNAUTHENTICATED));
+    // Signed by another key: dropped as a bad tag.
+    HostKeys foreign = new HostKeys(1);
+    TestDevice impostor = device;
+    impostor.keys = foreign;
+    impostor.hostState(true, HostStateMessage.PRIMARY, Long.MAX_VALUE);
+    assertEquals(1, device.agent.dropped(FleetStatus.BAD_MAC));
+    assertTrue(device.transport.sent(FleetProtocol.BIRTH).isEmpty(), "no BIRTH for a forged STATE");
+    // The genuine host is still followed: its session was not overtaken by the forgeries.
+    device.keys = keys;
+    device.hostState(true);
+    assertEquals(1, device.transport.sent(FleetProtocol.BIRTH).size());
+    assertEquals(device.hostSession, device.agent.board().primarySession());
+  }
+
+  @Test
+  void forgedAndReplayedCommandsAreDroppedAndGenuineOnesRun() {
+    TestDevice device = device().online();
+    FakeTransport transport = device.transport;
+    // Without a trailer, and with a MAC of another key.
+    byte[] forged = new byte[FleetProtocol.HEADER_LENGTH + CommandMessage.BODY_LENGTH];
+    CommandMessage command = new CommandMessage();
+    command.wrapForEncode(forged, 0, forged.length, 0, transport.bdSeq());
+    command.command(9, CommandMessage.START, 0);
+    device.deliverRaw(Topic.COMMAND, forged, forged.length);
+    assertEquals(1, device.agent.dropped(FleetStatus.UNAUTHENTICATED));
+    device.keys = new HostKeys(77);
+    device.command(CommandMessage.START, 0);
+    assertEquals(1, device.agent.dropped(FleetStatus.BAD_MAC));
+    assertTrue(transport.sent(FleetProtocol.ACK).isEmpty(), "no forged command answered");
+    assertEquals(BirthMessage.STOPPED, device.agent.trainingState());
+    // The genuine command runs; the same bytes again are a replay.
+    device.keys = keys;
+    device.command(CommandMessage.START, 0);
+    assertEquals(BirthMessage.TRAINING, device.agent.trainingState());
+    byte[] genuine = device.lastDelivered;
+    device.command(CommandMessage.PAUSE, 0);
+    device.deliverRaw(Topic.COMMAND, genuine, genuine.length);
+    assertEquals(1, device.agent.dropped(FleetStatus.REPLAYED));
+    assertEquals(BirthMessage.PAUSED, device.agent.trainingState(), "the replayed START did nothing");
+    assertEquals(2, transport.sent(FleetProtocol.ACK).size());
+    // A genuine command copied to the IMG topic fails its MAC (the topic is covered).
+    device.deliverRaw(Topic.IMAGE, genuine, genuine.length);
+    assertEquals(2, device.agent.dropped(FleetStatus.BAD_MAC) + device.agent.dropped(FleetStatus.BAD_TOPIC));
+  }
+
+  @Test
+  void aForgedOfferStartsNothingAndAGenuineTransferCompletes() throws Exception {
+    TestDevice device = device().online();
+    FakeTransport transport = device.transport;
+    byte[] next = TestDevice.image(5, 16, 8);
+    device.keys = new HostKeys(99);
+    device.offer(7, next, 10, TestDevice.sha256(next));
+    assertTrue(transport.sent(FleetProtocol.BLOCK_REQUEST).isEmpty(), "a forged OFFER moves no block");
+    assertTrue(transport.sent(FleetProtocol.VERDICT).isEmpty());
+    device.keys = keys;
+    device.offer(7, next, 10, TestDevice.sha256(next));
+    device.serve(7, next, 10);
+    device.online();
+    VerdictMessage verdict = new VerdictMessage();
+    FakeTransport.Sent sent = transport.last(FleetProtocol.VERDICT);
+    assertTrue(keys.verify(sent.topic(), sent.payload(), verdict));
+    assertEquals(VerdictMessage.CONFIRMED, verdict.outcome());
+    byte[] running = new byte[32];
+    verdict.runningSha256(running, 0);
+    assertArrayEquals(TestDevice.sha256(next), running);
+    assertFalse(device.reported(AgentEvent.IMAGE_REFUSED));
+  }
+}
