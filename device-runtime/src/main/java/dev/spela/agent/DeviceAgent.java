@@ -745,14 +745,18 @@ public final class DeviceAgent {
         && trackedCount < TRACKED_PUBLISHES) {
       int length = records.nextUnsentLength();
       System.arraycopy(records.buffer(), records.nextUnsentOffset(), out, 0, length);
-      records.markSent();
       if (data.wrap(out, 0, length) != FleetStatus.OK || data.room(out.length) != FleetStatus.OK) {
+        records.markSent();
         continue; // cannot happen: the agent encoded it; not sent, acknowledged never
       }
       data.bdSeq(session.bdSeq()); // the session it is sent in; the buffer's counts as of now
       data.origin(
-          data.lifeId(), data.bootCount(), data.windowSamples(), recordsDropped, records.unsent());
-      publish(Topic.DATA, data);
+          data.lifeId(), data.bootCount(), data.windowSamples(), recordsDropped, records.unsent() - 1);
+      if (!publish(Topic.DATA, data)) {
+        break; // the connection is going: the record waits for the next one
+      }
+      // Sent and tracked: the acknowledgements of later publishes must not take it for another.
+      records.markSent();
       sent++;
     }
     return sent;
@@ -964,9 +968,9 @@ public final class DeviceAgent {
    * Publishes the message just encoded on this device's topic of {@code kind}, with its {@code seq}
    * and, in a secured fleet, sealed with the session's next counter.
    */
-  private void publish(int kind, Message message) {
+  private boolean publish(int kind, Message message) {
     if (!connected) {
-      return;
+      return false;
     }
     int type = message.type();
     message.seq(
@@ -975,14 +979,17 @@ public final class DeviceAgent {
             : type == FleetProtocol.DEATH ? 0 : session.nextSeq());
     int topicLength = Topic.write(topicBytes, 0, kind, group, deviceId);
     if (authentication.seal(topicBytes, topicLength, message) != FleetStatus.OK) {
-      return; // cannot happen: every buffer has room for its trailer
+      return false; // cannot happen: every buffer has room for its trailer
     }
     int qos = FleetProtocol.qos(type);
     if (transport.publish(
-                topicBytes, topicLength, message.buffer(), message.offset(), message.encodedLength(), qos)
-            == 0
-        && qos > 0) {
+            topicBytes, topicLength, message.buffer(), message.offset(), message.encodedLength(), qos)
+        != 0) {
+      return false;
+    }
+    if (qos > 0) {
       trackPublish(kind == Topic.DATA);
     }
+    return true;
   }
 }
