@@ -229,6 +229,10 @@ public final class FleetHost implements AutoCloseable {
     Options options = host.options;
     try {
       HostConnection c = host.connection;
+      // Our STATE topic first: its retained STATE (a session this primary must beat) comes after
+      // the subscription's acknowledgement, and the other subscriptions give it time to arrive
+      // before our own STATE's echo ends the wait for it (brokers do not order the two).
+      c.subscribe(host.role.topic(), 1);
       for (String token : new String[] {"BIRTH", "DEATH", "ACK", "IMGRSP"}) {
         c.subscribe("spela/v2/+/" + token + "/+", 1);
       }
@@ -236,7 +240,6 @@ public final class FleetHost implements AutoCloseable {
         String filter = "spela/v2/+/DATA/+";
         c.subscribe(options.sharedGroup() == null ? filter : "$share/" + options.sharedGroup() + "/" + filter, 1);
       }
-      c.subscribe(host.role.topic(), 1);
       host.announce();
       host.role.awaitOwnState(ANNOUNCE_ECHO);
       if (!options.primary()) {
