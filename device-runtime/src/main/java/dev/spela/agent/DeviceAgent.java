@@ -269,6 +269,7 @@ public final class DeviceAgent {
     if (sendRecords() > 0) {
       work++;
     }
+    narrowWindow();
     return work;
   }
 
@@ -706,25 +707,33 @@ public final class DeviceAgent {
       }
       records.add(data.encodedLength());
     }
-    adaptWindow();
+    widenWindow();
     board.closeWindow();
     windowStartMicros = clock.micros();
   }
 
   /**
-   * Training steps per record: doubled while the records waiting to be sent fill over half the
-   * buffer, halved when they fill under a quarter (records in flight are not a backlog).
+   * Training steps per record: doubled at each record while the records waiting to be sent fill
+   * over half the buffer, halved at each turn of the work loop while they fill under a quarter
+   * (records in flight are not a backlog).
    */
   private int window() {
     return (int) Math.min(Integer.MAX_VALUE, (long) recordEvery << windowShift);
   }
 
-  private void adaptWindow() {
-    int buffered = records.unsent();
-    int capacity = records.capacity();
-    if (buffered * 2 > capacity && windowShift < MAX_WINDOW_SHIFT) {
+  private void widenWindow() {
+    if (records.unsent() * 2 > records.capacity() && windowShift < MAX_WINDOW_SHIFT) {
       windowShift++;
-    } else if (buffered * 4 < capacity && windowShift > 0) {
+    }
+  }
+
+  /**
+   * Not at a record only: a window widened 4096-fold during an outage would otherwise wait that
+   * long for its next record before it could narrow (a fleet's telemetry stalled for minutes after
+   * a monitor restart).
+   */
+  private void narrowWindow() {
+    if (records.unsent() * 4 < records.capacity() && windowShift > 0) {
       windowShift--;
     }
   }
