@@ -26,7 +26,7 @@ class HelpTextTest {
 
   /** A name in capitals (N, FILE, CLAIM_ID, I/N) or the literal choices (riesz|random). */
   private static final Pattern PLACEHOLDER =
-      Pattern.compile("[A-Z][A-Z0-9_]*(/[A-Z]+)?|[a-z0-9]+(\\|[a-z0-9]+)+");
+      Pattern.compile("[A-Z][A-Z0-9_]*(/[A-Z]+)?|[a-z0-9-]+(\\|[a-z0-9-]+)+");
 
   /** Every command and subcommand but picocli's own {@code help}. */
   private static List<CommandLine> commands() {
