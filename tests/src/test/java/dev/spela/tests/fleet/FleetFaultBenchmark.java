@@ -28,29 +28,28 @@ class FleetFaultBenchmark {
 
   @Test
   void embeddedBrokerMonitorKilledTenTimes(@TempDir Path dir) throws Exception {
-    try (TestBroker broker = TestBroker.embedded()) {
-      report("embedded HiveMQ CE, monitor kill -9 x 10", RUN.run(dir, broker.url(), null, 1, this::killTenTimes));
-    }
+    run(TestBroker.embedded(), dir, "embedded HiveMQ CE, monitor kill -9 x 10", this::killTenTimes);
   }
 
   @Test
   void mosquittoMonitorKilledTenTimes(@TempDir Path dir) throws Exception {
-    try (TestBroker broker = TestBroker.mosquitto(dir)) {
-      report("Mosquitto, monitor kill -9 x 10", RUN.run(dir, broker.url(), null, 1, this::killTenTimes));
-    }
+    run(TestBroker.mosquitto(dir), dir, "Mosquitto, monitor kill -9 x 10", this::killTenTimes);
   }
 
   @Test
   void embeddedBrokerMonitorPaused(@TempDir Path dir) throws Exception {
-    try (TestBroker broker = TestBroker.embedded()) {
-      report("embedded HiveMQ CE, monitor paused 15 s", RUN.run(dir, broker.url(), null, 1, this::pause));
-    }
+    run(TestBroker.embedded(), dir, "embedded HiveMQ CE, monitor paused 15 s", this::pause);
   }
 
   @Test
   void mosquittoMonitorPaused(@TempDir Path dir) throws Exception {
-    try (TestBroker broker = TestBroker.mosquitto(dir)) {
-      report("Mosquitto, monitor paused 15 s", RUN.run(dir, broker.url(), null, 1, this::pause));
+    run(TestBroker.mosquitto(dir), dir, "Mosquitto, monitor paused 15 s", this::pause);
+  }
+
+  /** One run on {@code broker} (closed after it) with {@code fault}, reported as {@code name}. */
+  private static void run(TestBroker broker, Path dir, String name, SimulatedFleetRun.Fault fault) throws Exception {
+    try (broker) {
+      report(name, RUN.run(dir, broker.url(), null, 1, fault));
     }
   }
 
