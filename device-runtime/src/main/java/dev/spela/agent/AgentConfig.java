@@ -60,8 +60,13 @@ public final class AgentConfig {
    * does neither.
    */
   public AgentConfig keys(byte[] deviceKey, byte[] hostPublicKey) {
-    System.arraycopy(deviceKey, 0, this.deviceKey, 0, this.deviceKey.length);
-    System.arraycopy(hostPublicKey, 0, this.hostPublicKey, 0, this.hostPublicKey.length);
+    return keys(deviceKey, 0, hostPublicKey, 0);
+  }
+
+  /** As {@link #keys(byte[], byte[])}, each key read at its offset (say from a settings page). */
+  public AgentConfig keys(byte[] deviceKey, int deviceKeyOffset, byte[] hostPublicKey, int hostKeyOffset) {
+    System.arraycopy(deviceKey, deviceKeyOffset, this.deviceKey, 0, this.deviceKey.length);
+    System.arraycopy(hostPublicKey, hostKeyOffset, this.hostPublicKey, 0, this.hostPublicKey.length);
     secured = true;
     return this;
   }

@@ -13,8 +13,8 @@ import dev.spela.protocols.subset.InitPhase;
  * <pre>
  * offset  type     field
  *   0     u32      magic "SPAG" (0x47415053)
- *   4     u16      version 1
- *   6     u16      length 176
+ *   4     u16      version 2
+ *   6     u16      length 240
  *   8     u8[32]   device id (a Name field: ASCII, zero-padded)
  *  40     u8[32]   group
  *  72     u8[32]   host id whose STATE it waits for
@@ -25,13 +25,15 @@ import dev.spela.protocols.subset.InitPhase;
  * 152     i32      epochs after which training stops (0: never)
  * 156     i32      log2 of the largest image block it takes
  * 160     i32[4]   RAM budget and use, flash budget and use (bytes, for BIRTH)
+ * 176     u8[32]   device key (PROTOCOL.md section 5; all zero: an --insecure fleet, no keys)
+ * 208     u8[32]   the fleet's host public key (Ed25519)
  * </pre>
  */
 public final class AgentSettings {
 
   public static final int MAGIC = 0x47415053;
-  public static final int VERSION = 1;
-  public static final int LENGTH = 176;
+  public static final int VERSION = 2;
+  public static final int LENGTH = 240;
 
   public static final int DEVICE_ID_OFFSET = 8;
   public static final int GROUP_OFFSET = 40;
@@ -43,8 +45,10 @@ public final class AgentSettings {
   public static final int EPOCHS_OFFSET = 152;
   public static final int MAX_BLOCK_LOG2_OFFSET = 156;
   public static final int MEMORY_OFFSET = 160;
+  public static final int DEVICE_KEY_OFFSET = 176;
+  public static final int HOST_KEY_OFFSET = 208;
 
-  /** {@link #read}: the settings are missing or not version 1 of this layout. */
+  /** {@link #read}: the settings are missing or not version 2 of this layout. */
   public static final int BAD_SETTINGS = -1;
 
   private AgentSettings() {}
@@ -85,6 +89,18 @@ public final class AgentSettings {
             LittleEndian.i32(settings, MEMORY_OFFSET + 8),
             LittleEndian.i32(settings, MEMORY_OFFSET + 12))
         .wallClock(false);
+    if (anyNonZero(settings, DEVICE_KEY_OFFSET, LENGTH)) {
+      config.keys(settings, DEVICE_KEY_OFFSET, settings, HOST_KEY_OFFSET);
+    }
     return 0;
+  }
+
+  private static boolean anyNonZero(byte[] bytes, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (bytes[i] != 0) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -74,7 +74,7 @@ public final class FirmwareMemory {
    * heap's high-water mark after boot, less {@link #javaHeapBytes} and the parts below, with the
    * allocator's slack).
    */
-  public static final int AGENT_FIXED_HEAP_BYTES = 21112;
+  public static final int AGENT_FIXED_HEAP_BYTES = 27220;
 
   /**
    * Java heap bytes the agent firmware needs for a capacity of this plan: what the plain firmware

@@ -90,7 +90,7 @@ public final class AgentFirmware implements AutoCloseable {
     }
     Path qemuBinary = Toolchain.requireEmulator();
     try (ServerSocket uart = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Files.write(dir.resolve("agent.cfg"), settingsFile(manifest, settings));
+      Files.write(dir.resolve("agent.cfg"), settingsFile(manifest, settings, account));
       Process qemu = new ProcessBuilder(List.of(
           qemuBinary.toString(), "-M", manifest.qemuMachine(), "-display", "none", "-monitor", "none",
           "-serial", "tcp:127.0.0.1:" + uart.getLocalPort(),
@@ -190,8 +190,11 @@ public final class AgentFirmware implements AutoCloseable {
     }
   }
 
-  /** {@code agent.cfg} (dev.spela.firmware.AgentSettings) for this firmware and these settings. */
-  static byte[] settingsFile(FirmwareManifest manifest, Settings settings) {
+  /**
+   * {@code agent.cfg} (dev.spela.firmware.AgentSettings) for this firmware and these settings, with
+   * the message keys of {@code account} (none when it is null: an insecure fleet).
+   */
+  static byte[] settingsFile(FirmwareManifest manifest, Settings settings, DeviceCredentials account) {
     byte[] file = new byte[AgentSettings.LENGTH];
     LittleEndian.put32(file, 0, AgentSettings.MAGIC);
     LittleEndian.put16(file, 4, AgentSettings.VERSION);
@@ -215,6 +218,10 @@ public final class AgentFirmware implements AutoCloseable {
         (int) (FirmwareOverhead.DATA_BYTES + FirmwareOverhead.BSS_BYTES + layout.mallocBytes() + layout.stackBytes()));
     LittleEndian.put32(file, AgentSettings.MEMORY_OFFSET + 8, (int) layout.flashBytes());
     LittleEndian.put32(file, AgentSettings.MEMORY_OFFSET + 12, (int) (3 * layout.slotBytes()));
+    if (account != null) {
+      System.arraycopy(account.deviceKey(), 0, file, AgentSettings.DEVICE_KEY_OFFSET, 32);
+      System.arraycopy(account.hostPublicKey(), 0, file, AgentSettings.HOST_KEY_OFFSET, 32);
+    }
     return file;
   }
 
