@@ -835,6 +835,7 @@ public final class DeviceAgent {
       birth.image(BirthMessage.IMAGE_CONFIRMED, board.runningSlot(), board.runningLength(), sha, 0);
       birth.model(
           runtime.layers(), runtime.classes(), runtime.learningRate(), runtime.samplesSeen());
+      birth.imageSecurityCounter(board.securityCounter());
     }
     if (transferUnfinished()) {
       birth.pendingTransfer(receiver.transferId(), receiver.nextOffset());
@@ -895,6 +896,10 @@ public final class DeviceAgent {
     }
     if (decision == ImageReceiver.REFUSE) {
       publishVerdict(id, VerdictMessage.REFUSED, receiver.refusal(), 0);
+    } else if (authentication.secured()
+        && Board.below(offer.securityCounter(), board.securityCounter())) {
+      board.restoreTransfer(receiver); // refused before any block moves; keep an unfinished one
+      publishVerdict(id, VerdictMessage.REFUSED, VerdictMessage.DOWNGRADE, 0);
     } else if (decision == ImageReceiver.RESUME) {
       reports.report(AgentEvent.TRANSFER_RESUMED, id, receiver.nextOffset());
       startRequests();
@@ -961,7 +966,7 @@ public final class DeviceAgent {
 
   private void finishTransfer() {
     int id = receiver.transferId();
-    int reason = board.install(receiver);
+    int reason = board.install(receiver, authentication);
     receiver.clear();
     if (reason != VerdictMessage.NONE) {
       reports.report(AgentEvent.IMAGE_REFUSED, reason, board.lastStatus());

@@ -83,8 +83,11 @@ public final class ImageSignature {
     return verifier.finish() ? OK : BAD_SIGNATURE;
   }
 
-  /** The security counter (u32) of the trailer at {@code trailer[offset..]}. */
+  /** The security counter (u32) of the trailer at {@code trailer[offset..]}; 0 if it is not there. */
   public static int counter(byte[] trailer, int offset) {
+    if (!Bounds.within(trailer, offset, TRAILER_LENGTH)) {
+      return 0;
+    }
     return LittleEndian.i32(trailer, offset + COUNTER_OFFSET);
   }
 
