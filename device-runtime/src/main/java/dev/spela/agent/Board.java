@@ -23,6 +23,9 @@ public final class Board {
 
   private static final int NO_SLOT = DeviceState.NO_SLOT;
 
+  /** Where {@link #chunk} holds the installed image's SHA-256 while its trailer is checked. */
+  private static final int SIGNED_SHA_AT = 128;
+
   private final DeviceFlash flash;
   private final DeviceState state;
   private final Checkpoints checkpoints;
@@ -32,8 +35,6 @@ public final class Board {
   private final byte[] sample;
   private final byte[] chunk = new byte[256];
   private final byte[] runningSha256 = new byte[32];
-  /** A received model image's SHA-256 (its name), the start of the message its signature covers. */
-  private final byte[] receivedSha256 = new byte[32];
   private final long[] lossSum;
   private final int[] correct;
   private final int[] evaluated;
@@ -46,8 +47,6 @@ public final class Board {
   private int epoch;
   private int resumedFrom = -1;
   private int lastStatus;
-  /** The verified security counter of the image being installed. */
-  private int receivedCounter;
 
   public Board(DeviceFlash flash, Sensor sensor, Reports reports, AgentConfig config) {
     this.flash = flash;
@@ -409,7 +408,7 @@ public final class Board {
     int length = state.transferLength;
     FlashRegion region = flash.slot(slot);
     lastStatus = 0;
-    receivedCounter = 0; // an image taken without keys leaves the stored counter as it is
+    state.trialSecurityCounter = 0; // an image taken without keys leaves the stored counter as it is
     // The model image ends where its header says; what follows is its signature trailer, if any.
     int declared = runtime.imageLengthAt(region, 0);
     boolean trailer = declared > 0 && declared == length - ImageSignature.TRAILER_LENGTH;
@@ -438,6 +437,7 @@ public final class Board {
     }
     int transferId = state.transferId;
     if (reason != VerdictMessage.NONE) {
+      state.trialSecurityCounter = 0;
       abandonTransfer();
       return reason;
     }
@@ -445,14 +445,13 @@ public final class Board {
     state.clearTransfer();
     state.trialSlot = slot;
     state.trialTransferId = transferId;
-    state.trialSecurityCounter = receivedCounter;
     state.trialStarted = false;
     persist();
     return VerdictMessage.NONE;
   }
 
   /**
-   * The signature and counter check of {@link #install}: sets {@link #receivedCounter} and returns {@link VerdictMessage#NONE}, BAD_SIGNATURE (detail: {@link ImageSignature}'s status),
+   * The signature and counter check of {@link #install}: sets the trial's security counter and returns {@link VerdictMessage#NONE}, BAD_SIGNATURE (detail: {@link ImageSignature}'s status),
    * DOWNGRADE or WRITE_FAILED.
    */
   private int checkSignature(
@@ -468,13 +467,15 @@ public final class Board {
     if (region.read(modelLength, chunk, 0, ImageSignature.TRAILER_LENGTH) != FlashStatus.OK) {
       return VerdictMessage.WRITE_FAILED;
     }
-    receiver.sha256(receivedSha256, 0);
-    lastStatus = authentication.checkImage(chunk, 0, receivedSha256, 0);
+    // The image's name (the offer's SHA-256, just checked) beside the trailer: no buffer of its own
+    // (the agent firmware's heap is planned to the byte).
+    receiver.sha256(chunk, SIGNED_SHA_AT);
+    lastStatus = authentication.checkImage(chunk, 0, chunk, SIGNED_SHA_AT);
     if (lastStatus != ImageSignature.OK) {
       return VerdictMessage.BAD_SIGNATURE;
     }
-    receivedCounter = ImageSignature.counter(chunk, 0);
-    return below(receivedCounter, state.securityCounter)
+    state.trialSecurityCounter = ImageSignature.counter(chunk, 0);
+    return below(state.trialSecurityCounter, state.securityCounter)
         ? VerdictMessage.DOWNGRADE
         : VerdictMessage.NONE;
   }
