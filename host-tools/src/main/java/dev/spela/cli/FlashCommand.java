@@ -60,7 +60,7 @@ public final class FlashCommand implements Runnable {
   int blockLog2;
 
   @Option(names = "--security-counter", paramLabel = "N",
-      description = "Sign the image with security counter N, 0..4294967295 (default: 0 for an unsigned image).")
+      description = "Sign the image with security counter N (0 to 2^32 - 1; default: 0 for an unsigned image).")
   Long securityCounter;
 
   @Option(names = "--timeout", defaultValue = "300", paramLabel = "S",
