@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * Store and forward on the device (PROTOCOL.md section 9): records wait in a bounded buffer while
  * they cannot be sent, leave it only when the broker acknowledges them, are sent again after a
  * lost connection, and when the buffer is full the oldest is dropped and counted; the telemetry
- * window doubles while the buffer is over half full.
+ * window doubles while the records waiting fill over half the slots that records in flight leave.
  */
 class RecordBufferTest {
 
@@ -97,5 +97,38 @@ class RecordBufferTest {
     assertEquals(0, newest.bufferedRecords());
     assertTrue(newest.windowSamples() > 50, "a wider window under backpressure: " + newest.windowSamples());
     assertTrue(newest.windowSamples() <= 50 << DeviceAgent.MAX_WINDOW_SHIFT);
+  }
+
+  /**
+   * A broker that dies without closing the connection (a restart) leaves a full window of records
+   * in flight, holding their slots until the loss is noticed: the window widens for the backlog in
+   * the slots that are left, so the buffer does not overflow (it did at 32 in flight and 32 waiting,
+   * before the window had widened once: records were lost in broker restarts).
+   */
+  @Test
+  void recordsInFlightToASilentBrokerLeaveRoomForTheBacklogToWidenTheWindow() {
+    TestDevice device = trainingDevice(64);
+    FakeTransport transport = device.transport;
+    transport.silent = true;
+    device.rounds(2_000);
+    assertEquals(32, transport.inFlight, "a full window of publishes in flight");
+    device.agent.onConnectionLost();
+    transport.silent = false;
+    transport.inFlight = 0;
+    device.now += 10_000;
+    device.rounds(1);
+    transport.connecting = false;
+    device.agent.onConnected();
+    transport.sent.clear();
+    device.hostState(true);
+    device.rounds(1);
+    List<FakeTransport.Sent> sent = transport.sent(FleetProtocol.DATA);
+    List<Integer> numbers = numbers(sent);
+    DataMessage newest = data(sent.get(sent.size() - 1));
+    assertEquals(0, newest.recordsDropped(), "no record dropped: " + numbers);
+    assertTrue(newest.windowSamples() > 50, "a wider window under backpressure: " + newest.windowSamples());
+    for (int n = 0; n < numbers.size(); n++) {
+      assertEquals(n, numbers.get(n), "every record sent again, oldest first: " + numbers);
+    }
   }
 }
