@@ -42,6 +42,22 @@ class RecordBufferTest {
     return device;
   }
 
+  /**
+   * The connection drops with what it had in flight unacknowledged; the device connects again, and
+   * its primary is online (what it publishes from then on is in {@code transport.sent}).
+   */
+  private static void reconnect(TestDevice device) {
+    FakeTransport transport = device.transport;
+    device.agent.onConnectionLost();
+    transport.inFlight = 0;
+    device.now += 10_000;
+    device.rounds(1);
+    transport.connecting = false;
+    device.agent.onConnected();
+    transport.sent.clear();
+    device.hostState(true);
+  }
+
   @Test
   void thePlansTelemetryBufferIsTheRingsArrays() {
     int slot = DeviceAgent.recordSlotBytes(3);
@@ -59,14 +75,7 @@ class RecordBufferTest {
     transport.inFlight = 3; // the broker has not acknowledged the next three publishes
     device.rounds(6); // records 0, 1, 2
     assertEquals(List.of(0, 1, 2), numbers(transport.sent(FleetProtocol.DATA)));
-    device.agent.onConnectionLost();
-    transport.inFlight = 0;
-    device.now += 10_000;
-    device.rounds(1);
-    transport.connecting = false;
-    device.agent.onConnected();
-    transport.sent.clear();
-    device.hostState(true);
+    reconnect(device);
     BirthMessage birth = new BirthMessage();
     byte[] b = transport.last(FleetProtocol.BIRTH).payload();
     assertEquals(FleetStatus.OK, birth.wrap(b, 0, b.length));
@@ -112,15 +121,8 @@ class RecordBufferTest {
     transport.silent = true;
     device.rounds(2_000);
     assertEquals(32, transport.inFlight, "a full window of publishes in flight");
-    device.agent.onConnectionLost();
     transport.silent = false;
-    transport.inFlight = 0;
-    device.now += 10_000;
-    device.rounds(1);
-    transport.connecting = false;
-    device.agent.onConnected();
-    transport.sent.clear();
-    device.hostState(true);
+    reconnect(device);
     device.rounds(1);
     List<FakeTransport.Sent> sent = transport.sent(FleetProtocol.DATA);
     List<Integer> numbers = numbers(sent);
