@@ -9,10 +9,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 8's faults at fleet scale (docs/results.md, "Faults at fleet scale"): {@code spela fleet
  * simulate} with N devices, a {@code spela monitor} process with a persistent session and a
  * third-party subscriber, while a fault is injected: the monitor killed with SIGKILL ten times in a
- * row, the monitor paused for 15 s, the broker down for 5 s and for 60 s. Prints one line of
- * figures per run (devices train several epochs, so that ten monitor restarts fit in a run):
- * records stored, and records lost (holes in each boot's record numbers, which
- * include what devices dropped from a full buffer). Run by {@code tests/bench/faults.sh}.
+ * row, one of two collectors sharing the subscription killed, the monitor paused for 15 s, the
+ * broker down for 5 s and for 60 s. Prints one line of figures per run: records stored, and records
+ * lost (holes in each boot's record numbers, which include what devices dropped from a full
+ * buffer). Devices train a few epochs, or, for the faults that take longer, until the fault is
+ * over. Run by {@code tests/bench/faults.sh}.
  */
 @Tag("benchmark")
 class FleetFaultBenchmark {
@@ -46,6 +47,30 @@ class FleetFaultBenchmark {
   @Test
   void mosquittoMonitorPaused(@TempDir Path dir) throws Exception {
     run(TestBroker.mosquitto(dir), dir, "Mosquitto, monitor paused 15 s", this::pause);
+  }
+
+  @Test
+  void embeddedBrokerSharedCollectorKilled(@TempDir Path dir) throws Exception {
+    sharedCollectorKilled(TestBroker.embedded(), dir, "embedded HiveMQ CE");
+  }
+
+  @Test
+  void mosquittoSharedCollectorKilled(@TempDir Path dir) throws Exception {
+    sharedCollectorKilled(TestBroker.mosquitto(dir), dir, "Mosquitto");
+  }
+
+  /**
+   * Two collectors sharing the subscription ({@code --shared}) into PostgreSQL; one is killed with
+   * SIGKILL for good once an eighth of an epoch is stored, and the other goes on alone.
+   */
+  private static void sharedCollectorKilled(TestBroker broker, Path dir, String name) throws Exception {
+    try (broker; Postgres postgres = Postgres.start(true)) {
+      report(name + ", one of 2 shared collectors killed", RUN.untilFaultIsOver().run(dir, broker.url(),
+          postgres.url(), 2, monitors -> {
+            monitors.awaitStored(TOTAL / 8);
+            monitors.kill(0);
+          }));
+    }
   }
 
   /** One run on {@code broker} (closed after it) with {@code fault}, reported as {@code name}. */
