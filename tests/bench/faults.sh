@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Issue 8's faults at fleet scale (docs/results.md, "Faults at fleet scale"): `spela fleet simulate`
 # with DEVICES devices, a `spela monitor` process with a persistent session and a third-party
-# subscriber, while the monitor is killed ten times, paused for 15 s, or the broker is down for 5 s
-# and 60 s (Mosquitto) or 5 s (the embedded broker on disk) (FleetFaultBenchmark); one line of
-# figures per run, with the records lost.
+# subscriber, while the monitor is killed ten times, one of two shared collectors (PostgreSQL) is
+# killed, the monitor is paused for 15 s, or the broker is down for 5 s and 60 s (Mosquitto) or
+# 5 s (the embedded broker on disk) (FleetFaultBenchmark); one line of figures per run, with the
+# records lost.
 #
 #   tests/bench/faults.sh                                  # every fault, 16 devices, 5 epochs of 400 records
+#   TESTS='*KilledTenTimes' tests/bench/faults.sh          # devices train until the ten kills are over
 #   DEVICES=64 TESTS=mosquittoDownFiveSeconds tests/bench/faults.sh
 #
 # Runs at low priority (nice): the machine is shared. Prints the revision and the load average.

@@ -725,15 +725,22 @@ public final class FleetHost implements AutoCloseable {
 
   /**
    * Session and sequence checks for device messages other than BIRTH and DEATH ({@link
-   * DeviceSessions}). Returns false for a message of another session (counted STALE_SESSION); its
-   * content may still be used by the caller. Asks for a REBIRTH when the rules say so.
+   * DeviceSessions}). Returns false for a message of another session, counted as dropped
+   * (STALE_SESSION; a BLOCK_REQUEST is answered anyway). Asks for a REBIRTH when the rules say so.
    */
   private boolean inSession(Message message, String topicName, String deviceId) {
+    boolean inSession = checkSession(message, deviceId);
+    if (!inSession) {
+      drop(topicName, FleetStatus.STALE_SESSION);
+    }
+    return inSession;
+  }
+
+  /** As {@link #inSession}, for a message used either way: not counted as dropped. */
+  private boolean checkSession(Message message, String deviceId) {
     long bdSeq = message.bdSeq() & 0xFFFFFFFFL;
     DeviceSessions.Check check = sessions.message(deviceId, bdSeq, message.seq());
-    if (!check.inSession()) {
-      drop(topicName, FleetStatus.STALE_SESSION);
-    } else if (check.missing() > 0) {
+    if (check.missing() > 0) {
       int missing = check.missing();
       Logger.debug("{}: {} message(s) missing before seq {}", deviceId, missing, message.seq());
       listeners.forEach(l -> l.onSequenceGap(deviceId, bdSeq, missing));
@@ -813,7 +820,9 @@ public final class FleetHost implements AutoCloseable {
     if (!decode(data, topicName, payload, deviceId)) {
       return;
     }
-    inSession(data, topicName, deviceId); // stored either way: its key does not need the BIRTH
+    // Stored either way (its key does not need the BIRTH), so not counted as dropped: a restarted
+    // monitor gets what its session queued, sent in sessions before the BIRTH it sees.
+    checkSession(data, deviceId);
     List<TelemetryRecord.Layer> layers = new ArrayList<>(data.layerCount());
     for (int k = 0; k < data.layerCount(); k++) {
       layers.add(new TelemetryRecord.Layer(data.accuracy(k), data.loss(k), data.weightNorm(k)));

@@ -9,11 +9,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 8's faults at fleet scale (docs/results.md, "Faults at fleet scale"): {@code spela fleet
  * simulate} with N devices, a {@code spela monitor} process with a persistent session and a
  * third-party subscriber, while a fault is injected: the monitor killed with SIGKILL ten times in a
- * row, the monitor paused for 15 s, the broker down for 5 s and for 60 s (Mosquitto), and for 5 s
- * (the embedded broker with its file persistence). Prints one line of figures per run (devices
- * train several epochs, so that ten monitor restarts fit in a run): records stored, and records
- * lost (holes in each boot's record numbers, which include what devices dropped from a full
- * buffer). Run by {@code tests/bench/faults.sh}.
+ * row, one of two collectors sharing the subscription killed, the monitor paused for 15 s, the
+ * broker down for 5 s and for 60 s (Mosquitto), and for 5 s (the embedded broker with its file
+ * persistence). Prints one line of figures per run: records stored, and records lost (holes in each
+ * boot's record numbers, which include what devices dropped from a full buffer). Devices train a
+ * few epochs, or, for the faults that take longer, until the fault is over. Run by {@code
+ * tests/bench/faults.sh}.
  */
 @Tag("benchmark")
 class FleetFaultBenchmark {
@@ -29,12 +30,14 @@ class FleetFaultBenchmark {
 
   @Test
   void embeddedBrokerMonitorKilledTenTimes(@TempDir Path dir) throws Exception {
-    run(TestBroker.embedded(), dir, "embedded HiveMQ CE, monitor kill -9 x 10", this::killTenTimes);
+    run(TestBroker.embedded(), dir, "embedded HiveMQ CE, monitor kill -9 x 10", RUN.untilFaultIsOver(),
+        this::killTenTimes);
   }
 
   @Test
   void mosquittoMonitorKilledTenTimes(@TempDir Path dir) throws Exception {
-    run(TestBroker.mosquitto(dir), dir, "Mosquitto, monitor kill -9 x 10", this::killTenTimes);
+    run(TestBroker.mosquitto(dir), dir, "Mosquitto, monitor kill -9 x 10", RUN.untilFaultIsOver(),
+        this::killTenTimes);
   }
 
   @Test
@@ -47,10 +50,40 @@ class FleetFaultBenchmark {
     run(TestBroker.mosquitto(dir), dir, "Mosquitto, monitor paused 15 s", this::pause);
   }
 
+  @Test
+  void embeddedBrokerSharedCollectorKilled(@TempDir Path dir) throws Exception {
+    sharedCollectorKilled(TestBroker.embedded(), dir, "embedded HiveMQ CE");
+  }
+
+  @Test
+  void mosquittoSharedCollectorKilled(@TempDir Path dir) throws Exception {
+    sharedCollectorKilled(TestBroker.mosquitto(dir), dir, "Mosquitto");
+  }
+
+  /**
+   * Two collectors sharing the subscription ({@code --shared}) into PostgreSQL; one is killed with
+   * SIGKILL for good once an eighth of an epoch is stored, and the other goes on alone.
+   */
+  private static void sharedCollectorKilled(TestBroker broker, Path dir, String name) throws Exception {
+    try (broker; Postgres postgres = Postgres.start(true)) {
+      report(name + ", one of 2 shared collectors killed", RUN.untilFaultIsOver().run(dir, broker.url(),
+          postgres.url(), 2, monitors -> {
+            monitors.awaitStored(TOTAL / 8);
+            monitors.kill(0);
+          }));
+    }
+  }
+
   /** One run on {@code broker} (closed after it) with {@code fault}, reported as {@code name}. */
   private static void run(TestBroker broker, Path dir, String name, SimulatedFleetRun.Fault fault) throws Exception {
+    run(broker, dir, name, RUN, fault);
+  }
+
+  /** As above, with {@code run}'s devices. */
+  private static void run(TestBroker broker, Path dir, String name, SimulatedFleetRun run,
+      SimulatedFleetRun.Fault fault) throws Exception {
     try (broker) {
-      report(name, RUN.run(dir, broker.url(), null, 1, fault));
+      report(name, run.run(dir, broker.url(), null, 1, fault));
     }
   }
 
@@ -82,7 +115,9 @@ class FleetFaultBenchmark {
 
   /**
    * Ten kills, each once the new monitor stored two more records a device (devices hold records
-   * and widen their windows while it is away, so a run makes fewer records than without faults).
+   * and widen their windows while it is away). The devices train until the kills are over: with
+   * five epochs they were done after a few restarts (each a JVM start, 5 to 20 s on a loaded
+   * machine, while their windows widened), and the run waited for records no device would make.
    */
   private void killTenTimes(SimulatedFleetRun.Monitors monitors) throws Exception {
     for (int kill = 1; kill <= 10; kill++) {

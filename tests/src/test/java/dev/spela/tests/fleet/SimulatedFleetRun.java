@@ -32,13 +32,20 @@ import java.util.regex.Pattern;
  * @param devices virtual devices
  * @param records DATA records each device sends in an epoch (its shard of {@code records *
  *     recordEvery} samples)
- * @param epochs passes over the shard
+ * @param epochs passes over the shard; 0: devices train until the fault is over and every device
+ *     stored two more records, then the simulator is stopped as Ctrl-C would (devices that learn
+ *     at desktop speed finish a few epochs before ten monitor restarts, each a JVM start, are over)
  */
 record SimulatedFleetRun(int devices, int records, int recordEvery, String layers, String heap, int epochs) {
 
   /** One epoch. */
   SimulatedFleetRun(int devices, int records, int recordEvery, String layers, String heap) {
     this(devices, records, recordEvery, layers, heap, 1);
+  }
+
+  /** This run with devices that train until the fault is over (epochs 0). */
+  SimulatedFleetRun untilFaultIsOver() {
+    return new SimulatedFleetRun(devices, records, recordEvery, layers, heap, 0);
   }
 
   /**
@@ -175,10 +182,16 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
       if (fault != null) {
         fault.inject(monitors);
       }
-      int exit = simulator.awaitExit(3600);
+      int exit;
+      if (epochs == 0) {
+        monitors.awaitMoreStored(2L * devices); // the fleet is back: every device stored records again
+        exit = simulator.terminate();
+      } else {
+        exit = simulator.awaitExit(3600);
+      }
       List<String> output = simulator.output();
-      assertEquals(0, exit, "fleet simulate exited with " + exit + ": " + output + "\n"
-          + Files.readString(dir.resolve("simulator.log")));
+      assertEquals(epochs == 0 ? SpelaProcess.TERMINATED : 0, exit, "fleet simulate exited with " + exit + ": "
+          + output + "\n" + Files.readString(dir.resolve("simulator.log")));
       String summary = line(output, SENT);
       Matcher sentMatch = SENT.matcher(summary);
       sentMatch.matches();
@@ -191,8 +204,10 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
       } else {
         // "sent" counts records sent again after a fault too, and backpressure makes fewer, wider
         // records: the devices are done and the broker has all they took; wait until the monitor
-        // has stored what the broker holds for it (no new row for 5 s), then count the holes.
-        awaitQuiet(database);
+        // has stored what the broker holds for it (after ten monitor restarts, minutes of records
+        // on a broker that takes the devices' records faster than a monitor stores them), then
+        // count the holes, and what the third party received that is not stored.
+        awaitStoredWhileGrowing(database, unique(thirdParty.received()));
         received = thirdParty.received();
       }
       List<String> summaries = new ArrayList<>();
@@ -209,21 +224,29 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
     }
   }
 
-  private static void awaitQuiet(String database) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(FakeFleet.WAIT_SECONDS);
+  /**
+   * Waits until the store holds {@code records} rows, or has not grown for {@value #QUIET_SECONDS}
+   * s (what it holds then is what is counted).
+   */
+  private static void awaitStoredWhileGrowing(String database, long records) throws Exception {
     long rows = -1;
     long since = System.nanoTime();
-    while (System.nanoTime() < deadline) {
+    while (true) {
       long now = rows(database);
+      if (now >= records) {
+        return;
+      }
       if (now != rows) {
         rows = now;
         since = System.nanoTime();
-      } else if (System.nanoTime() - since > TimeUnit.SECONDS.toNanos(5)) {
+      } else if (System.nanoTime() - since > TimeUnit.SECONDS.toNanos(QUIET_SECONDS)) {
         return;
       }
-      TimeUnit.MILLISECONDS.sleep(200); // polling the database for quiet, with a deadline
+      TimeUnit.MILLISECONDS.sleep(200); // polling the database for a count, ended by quiet
     }
   }
+
+  private static final long QUIET_SECONDS = 15;
 
   private static long rows(String database) throws SQLException {
     try (Connection connection = DriverManager.getConnection(database);

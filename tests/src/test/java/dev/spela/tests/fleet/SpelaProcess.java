@@ -86,6 +86,9 @@ final class SpelaProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** The exit code of a JVM ended by SIGTERM (128 + 15), once its shutdown hooks are done. */
+  static final int TERMINATED = 143;
+
   /** Ctrl-C (SIGTERM): the shutdown hook stores what arrived and writes the report. */
   void stop() throws InterruptedException {
     process.destroy();
@@ -93,6 +96,12 @@ final class SpelaProcess implements AutoCloseable {
       process.destroyForcibly();
       throw new AssertionError("spela did not stop within 60 s");
     }
+  }
+
+  /** As {@link #stop()}; returns the exit code ({@link #TERMINATED} for a clean stop). */
+  int terminate() throws InterruptedException {
+    stop();
+    return process.exitValue();
   }
 
   @Override
