@@ -2,7 +2,8 @@
 # Issue 8's faults at fleet scale (docs/results.md, "Faults at fleet scale"): `spela fleet simulate`
 # with DEVICES devices, a `spela monitor` process with a persistent session and a third-party
 # subscriber, while the monitor is killed ten times, paused for 15 s, or the broker is down for 5 s
-# and 60 s (FleetFaultBenchmark); one line of figures per run, with the records lost.
+# and 60 s (Mosquitto) or 5 s (the embedded broker on disk) (FleetFaultBenchmark); one line of
+# figures per run, with the records lost.
 #
 #   tests/bench/faults.sh                                  # every fault, 16 devices, 5 epochs of 400 records
 #   DEVICES=64 TESTS=mosquittoDownFiveSeconds tests/bench/faults.sh

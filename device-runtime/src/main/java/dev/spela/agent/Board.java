@@ -1,7 +1,9 @@
 package dev.spela.agent;
 
+import dev.spela.protocols.fleet.DeviceAuthentication;
 import dev.spela.protocols.fleet.ImageReceiver;
 import dev.spela.protocols.fleet.VerdictMessage;
+import dev.spela.protocols.image.ImageSignature;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.storage.FlashRegion;
 import dev.spela.protocols.storage.FlashStatus;
@@ -20,6 +22,9 @@ import dev.spela.runtime.SpelaRuntime;
 public final class Board {
 
   private static final int NO_SLOT = DeviceState.NO_SLOT;
+
+  /** Where {@link #chunk} holds the installed image's SHA-256 while its trailer is checked. */
+  private static final int SIGNED_SHA_AT = 128;
 
   private final DeviceFlash flash;
   private final DeviceState state;
@@ -107,6 +112,9 @@ public final class Board {
     state.trialSlot = NO_SLOT;
     state.trialStarted = false;
     state.trainingState = 0;
+    if (below(state.securityCounter, state.trialSecurityCounter)) {
+      state.securityCounter = state.trialSecurityCounter; // raised once confirmed, as MCUboot does
+    }
     state.pendingVerdict(transferId, VerdictMessage.CONFIRMED, VerdictMessage.NONE, 0);
     checkpoints.eraseAll();
     persist();
@@ -383,32 +391,44 @@ public final class Board {
   }
 
   /**
-   * Checks a completely received image (PROTOCOL.md, "Complete"): its SHA-256 against the offer's,
-   * that it is a valid model image and that it fits the arena. If so, checkpoints the running model
-   * (its progress survives a rollback) and marks the slot for a trial boot: the caller then
-   * reboots. Otherwise the transfer is forgotten, its slot erased, the running model untouched.
+   * Checks a completely received image (PROTOCOL.md, "Complete"): the SHA-256 of its model image
+   * against the offer's; in a secured fleet ({@code authentication} has keys) its signature trailer
+   * (MODEL_FORMAT.md, "Signed images") against the fleet's host key and its security counter
+   * against the stored one; that it is a valid model image that fits the arena. If so, checkpoints
+   * the running model (its progress survives a rollback) and marks the slot for a trial boot: the
+   * caller then reboots. Otherwise the transfer is forgotten, its slot erased, the running model
+   * untouched. Without keys a trailer is ignored.
    *
    * @return {@link VerdictMessage#NONE} (reboot now), or the refusal reason (BAD_DIGEST,
-   *     INVALID_IMAGE, DOES_NOT_FIT, WRITE_FAILED) with {@link #lastStatus} as its detail
+   *     BAD_SIGNATURE, DOWNGRADE, INVALID_IMAGE, DOES_NOT_FIT, WRITE_FAILED) with {@link
+   *     #lastStatus} as its detail
    */
-  public int install(ImageReceiver receiver) {
+  public int install(ImageReceiver receiver, DeviceAuthentication authentication) {
     int slot = state.transferSlot;
     int length = state.transferLength;
     FlashRegion region = flash.slot(slot);
     lastStatus = 0;
+    state.trialSecurityCounter = 0; // an image taken without keys leaves the stored counter as it is
+    // The model image ends where its header says; what follows is its signature trailer, if any.
+    int declared = runtime.imageLengthAt(region, 0);
+    boolean trailer = declared > 0 && declared == length - ImageSignature.TRAILER_LENGTH;
+    int modelLength = trailer ? declared : length;
     int reason = VerdictMessage.NONE;
-    for (int at = 0; at < length && reason == VerdictMessage.NONE; at += chunk.length) {
-      int n = Math.min(chunk.length, length - at);
+    for (int at = 0; at < modelLength && reason == VerdictMessage.NONE; at += chunk.length) {
+      int n = Math.min(chunk.length, modelLength - at);
       if (region.read(at, chunk, 0, n) != FlashStatus.OK) {
         reason = VerdictMessage.WRITE_FAILED;
       } else {
         receiver.hash(chunk, 0, n);
       }
     }
-    if (reason == VerdictMessage.NONE && !receiver.hashMatches()) {
+    if (reason == VerdictMessage.NONE && !receiver.hashMatches(modelLength)) {
       reason = VerdictMessage.BAD_DIGEST;
-    } else if (reason == VerdictMessage.NONE) {
-      lastStatus = runtime.validate(region, 0, length);
+    } else if (reason == VerdictMessage.NONE && authentication.secured()) {
+      reason = checkSignature(receiver, region, trailer, modelLength, authentication);
+    }
+    if (reason == VerdictMessage.NONE) {
+      lastStatus = runtime.validate(region, 0, modelLength);
       if (lastStatus == ImageStatus.DOES_NOT_FIT) {
         reason = VerdictMessage.DOES_NOT_FIT;
       } else if (lastStatus != ImageStatus.OK) {
@@ -417,6 +437,7 @@ public final class Board {
     }
     int transferId = state.transferId;
     if (reason != VerdictMessage.NONE) {
+      state.trialSecurityCounter = 0;
       abandonTransfer();
       return reason;
     }
@@ -427,6 +448,46 @@ public final class Board {
     state.trialStarted = false;
     persist();
     return VerdictMessage.NONE;
+  }
+
+  /**
+   * The signature and counter check of {@link #install}: sets the trial's security counter and returns {@link VerdictMessage#NONE}, BAD_SIGNATURE (detail: {@link ImageSignature}'s status),
+   * DOWNGRADE or WRITE_FAILED.
+   */
+  private int checkSignature(
+      ImageReceiver receiver,
+      FlashRegion region,
+      boolean trailer,
+      int modelLength,
+      DeviceAuthentication authentication) {
+    if (!trailer) {
+      lastStatus = ImageSignature.NOT_SIGNED;
+      return VerdictMessage.BAD_SIGNATURE;
+    }
+    if (region.read(modelLength, chunk, 0, ImageSignature.TRAILER_LENGTH) != FlashStatus.OK) {
+      return VerdictMessage.WRITE_FAILED;
+    }
+    // The image's name (the offer's SHA-256, just checked) beside the trailer: no buffer of its own
+    // (the agent firmware's heap is planned to the byte).
+    receiver.sha256(chunk, SIGNED_SHA_AT);
+    lastStatus = authentication.checkImage(chunk, 0, chunk, SIGNED_SHA_AT);
+    if (lastStatus != ImageSignature.OK) {
+      return VerdictMessage.BAD_SIGNATURE;
+    }
+    state.trialSecurityCounter = ImageSignature.counter(chunk, 0);
+    return below(state.trialSecurityCounter, state.securityCounter)
+        ? VerdictMessage.DOWNGRADE
+        : VerdictMessage.NONE;
+  }
+
+  /** Whether u32 counter {@code a} is below {@code b}. */
+  static boolean below(int a, int b) {
+    return (a & 0xFFFFFFFFL) < (b & 0xFFFFFFFFL);
+  }
+
+  /** The security counter of the images confirmed so far (u32; 0 before the first signed one). */
+  public int securityCounter() {
+    return state.securityCounter;
   }
 
   /**

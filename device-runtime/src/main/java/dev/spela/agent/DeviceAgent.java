@@ -714,17 +714,27 @@ public final class DeviceAgent {
 
   /**
    * Training steps per record: doubled at each record while the records waiting to be sent fill
-   * over half the buffer, halved at each turn of the work loop while they fill under a quarter
-   * (records in flight are not a backlog).
+   * over half the {@linkplain #backlogRoom room left to them}, halved at each turn of the work loop
+   * while they fill under a quarter (records in flight are not a backlog).
    */
   private int window() {
     return (int) Math.min(Integer.MAX_VALUE, (long) recordEvery << windowShift);
   }
 
   private void widenWindow() {
-    if (records.unsent() * 2 > records.capacity() && windowShift < MAX_WINDOW_SHIFT) {
+    if (records.unsent() * 2 > backlogRoom() && windowShift < MAX_WINDOW_SHIFT) {
       windowShift++;
     }
+  }
+
+  /**
+   * The slots records waiting to be sent may fill: those in flight keep theirs until the broker
+   * acknowledges them. A broker that dies without closing the connection leaves a full window in
+   * flight: measured against the whole buffer, the backlog filled the rest before the window had
+   * widened once, and the buffer dropped records.
+   */
+  private int backlogRoom() {
+    return records.capacity() - (records.size() - records.unsent());
   }
 
   /**
@@ -733,7 +743,7 @@ public final class DeviceAgent {
    * a monitor restart).
    */
   private void narrowWindow() {
-    if (records.unsent() * 4 < records.capacity() && windowShift > 0) {
+    if (records.unsent() * 4 < backlogRoom() && windowShift > 0) {
       windowShift--;
     }
   }
@@ -835,6 +845,7 @@ public final class DeviceAgent {
       birth.image(BirthMessage.IMAGE_CONFIRMED, board.runningSlot(), board.runningLength(), sha, 0);
       birth.model(
           runtime.layers(), runtime.classes(), runtime.learningRate(), runtime.samplesSeen());
+      birth.imageSecurityCounter(board.securityCounter());
     }
     if (transferUnfinished()) {
       birth.pendingTransfer(receiver.transferId(), receiver.nextOffset());
@@ -895,6 +906,10 @@ public final class DeviceAgent {
     }
     if (decision == ImageReceiver.REFUSE) {
       publishVerdict(id, VerdictMessage.REFUSED, receiver.refusal(), 0);
+    } else if (authentication.secured()
+        && Board.below(offer.securityCounter(), board.securityCounter())) {
+      board.restoreTransfer(receiver); // refused before any block moves; keep an unfinished one
+      publishVerdict(id, VerdictMessage.REFUSED, VerdictMessage.DOWNGRADE, 0);
     } else if (decision == ImageReceiver.RESUME) {
       reports.report(AgentEvent.TRANSFER_RESUMED, id, receiver.nextOffset());
       startRequests();
@@ -961,7 +976,7 @@ public final class DeviceAgent {
 
   private void finishTransfer() {
     int id = receiver.transferId();
-    int reason = board.install(receiver);
+    int reason = board.install(receiver, authentication);
     receiver.clear();
     if (reason != VerdictMessage.NONE) {
       reports.report(AgentEvent.IMAGE_REFUSED, reason, board.lastStatus());

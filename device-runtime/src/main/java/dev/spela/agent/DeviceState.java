@@ -8,7 +8,7 @@ import dev.spela.protocols.storage.FlashStatus;
 /**
  * The state a device keeps across power cuts: session counter, boot count, which slot runs and
  * which is on trial, the image transfer in progress, a verdict not yet reported, the training
- * state. Held here as fields; persisted as a 96-byte record (little-endian, CRC-32 at the end)
+ * state, the security counter. Held here as fields; persisted as a 96-byte record (little-endian, CRC-32 at the end)
  * written alternately to the two state areas with a sequence number, so that a power cut during a
  * write leaves the previous copy intact: at boot the valid copy with the larger sequence wins.
  *
@@ -21,7 +21,8 @@ import dev.spela.protocols.storage.FlashStatus;
  * 36 u32 transferLength   40 u32 transferOffset (bytes written)   44 u8[32] transferSha256
  * 76 u32 verdictTransferId (0: none)   80 u8 verdictOutcome   81 u8 verdictReason
  * 82 i16 verdictDetail   84 u64 lifeId (0: none yet)   92 i64 primarySession (0: none yet)
- * 100 u8[8] reserved 0   108 u32 CRC-32 of bytes [0, 108)
+ * 100 u32 securityCounter (of the images confirmed: never goes down)
+ * 104 u32 trialSecurityCounter (of the image on trial)   108 u32 CRC-32 of bytes [0, 108)
  * </pre>
  */
 public final class DeviceState {
@@ -54,6 +55,8 @@ public final class DeviceState {
   static final int VERDICT_DETAIL_OFFSET = 82;
   static final int LIFE_ID_OFFSET = 84;
   static final int PRIMARY_SESSION_OFFSET = 92;
+  static final int SECURITY_COUNTER_OFFSET = 100;
+  static final int TRIAL_SECURITY_COUNTER_OFFSET = 104;
   static final int CRC_OFFSET = 108;
 
   /** {@link #load} found both copies blank: a new device. */
@@ -88,6 +91,8 @@ public final class DeviceState {
   int verdictDetail;
   long lifeId;
   long primarySession;
+  int securityCounter;
+  int trialSecurityCounter;
 
   public DeviceState(DeviceFlash flash) {
     this.flash = flash;
@@ -202,6 +207,8 @@ public final class DeviceState {
     verdictDetail = LittleEndian.i16(record, VERDICT_DETAIL_OFFSET);
     lifeId = LittleEndian.i64(record, LIFE_ID_OFFSET);
     primarySession = LittleEndian.i64(record, PRIMARY_SESSION_OFFSET);
+    securityCounter = record(SECURITY_COUNTER_OFFSET);
+    trialSecurityCounter = record(TRIAL_SECURITY_COUNTER_OFFSET);
   }
 
   private void encode(int nextSequence) {
@@ -231,6 +238,8 @@ public final class DeviceState {
     LittleEndian.put16(record, VERDICT_DETAIL_OFFSET, verdictDetail);
     LittleEndian.put64(record, LIFE_ID_OFFSET, lifeId);
     LittleEndian.put64(record, PRIMARY_SESSION_OFFSET, primarySession);
+    LittleEndian.put32(record, SECURITY_COUNTER_OFFSET, securityCounter);
+    LittleEndian.put32(record, TRIAL_SECURITY_COUNTER_OFFSET, trialSecurityCounter);
     crc.reset();
     crc.update(record, 0, CRC_OFFSET);
     LittleEndian.put32(record, CRC_OFFSET, crc.value());
@@ -253,6 +262,8 @@ public final class DeviceState {
     verdictDetail = 0;
     lifeId = 0;
     primarySession = 0;
+    securityCounter = 0;
+    trialSecurityCounter = 0;
   }
 
   void clearTransfer() {
@@ -322,6 +333,11 @@ public final class DeviceState {
   /** The device's life (PROTOCOL.md section 2): set once when the state is created, 0 before. */
   public long lifeId() {
     return lifeId;
+  }
+
+  /** The security counter of the images confirmed so far (u32): a new image may not be below. */
+  public int securityCounter() {
+    return securityCounter;
   }
 
   /** The primary host session the device follows (PROTOCOL.md section 7), 0 if none yet. */

@@ -129,14 +129,16 @@ class AgentZeroAllocationTest {
   }
 
   /** An OFFER of {@code image} and its blocks, for the session {@code session}. */
-  private byte[][] transfer(int id, byte[] image, int session) throws Exception {
-    byte[] sha = MessageDigest.getInstance("SHA-256").digest(image);
+  /** The messages of a transfer of {@code model}: signed (counter {@code id}) with keys. */
+  private byte[][] transfer(int id, byte[] model, int session) throws Exception {
+    byte[] sha = MessageDigest.getInstance("SHA-256").digest(model);
+    byte[] image = keys == null ? model : keys.signImage(model, id); // the verify path too
     int blocks = (image.length + 1023) / 1024;
     byte[][] payloads = new byte[blocks + 1][];
     OfferMessage offer = new OfferMessage();
     byte[] buffer = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH + 24];
     offer.wrapForEncode(buffer, 0, buffer.length, 0, session);
-    offer.offer(id, image.length, 10, sha, 0);
+    offer.offer(id, image.length, 10, sha, 0).securityCounter(keys == null ? 0 : id);
     payloads[0] = finish(imageTopic, offer);
     for (int b = 0; b < blocks; b++) {
       int length = Math.min(1024, image.length - b * 1024);

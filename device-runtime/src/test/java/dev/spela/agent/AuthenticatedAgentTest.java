@@ -16,6 +16,7 @@ import dev.spela.protocols.fleet.HostStateMessage;
 import dev.spela.protocols.fleet.Message;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.fleet.VerdictMessage;
+import dev.spela.protocols.image.ImageSignature;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -130,13 +131,14 @@ class AuthenticatedAgentTest {
   void aForgedOfferStartsNothingAndAGenuineTransferCompletes() throws Exception {
     TestDevice device = device().online();
     FakeTransport transport = device.transport;
-    byte[] next = TestDevice.image(5, 16, 8);
+    byte[] model = TestDevice.image(5, 16, 8);
+    byte[] next = keys.signImage(model, 0);
     device.keys = new HostKeys(99);
-    device.offer(7, next, 10, TestDevice.sha256(next));
+    device.offer(7, next, 10, TestDevice.sha256(model));
     assertTrue(transport.sent(FleetProtocol.BLOCK_REQUEST).isEmpty(), "a forged OFFER moves no block");
     assertTrue(transport.sent(FleetProtocol.VERDICT).isEmpty());
     device.keys = keys;
-    device.offer(7, next, 10, TestDevice.sha256(next));
+    device.offer(7, next, 10, TestDevice.sha256(model));
     device.serve(7, next, 10);
     device.online();
     VerdictMessage verdict = new VerdictMessage();
@@ -145,7 +147,85 @@ class AuthenticatedAgentTest {
     assertEquals(VerdictMessage.CONFIRMED, verdict.outcome());
     byte[] running = new byte[32];
     verdict.runningSha256(running, 0);
-    assertArrayEquals(TestDevice.sha256(next), running);
+    assertArrayEquals(TestDevice.sha256(model), running, "an image is named by its model image");
     assertFalse(device.reported(AgentEvent.IMAGE_REFUSED));
+  }
+
+  /** Transfers {@code image} (named by {@code model}) and returns the VERDICT that follows. */
+  private static VerdictMessage flash(TestDevice device, int transferId, byte[] model, byte[] image)
+      throws Exception {
+    FakeTransport transport = device.transport;
+    int verdicts = transport.sent(FleetProtocol.VERDICT).size();
+    device.offer(transferId, image, 10, TestDevice.sha256(model));
+    device.serve(transferId, image, 10);
+    if (transport.sent(FleetProtocol.VERDICT).size() == verdicts) {
+      device.online(); // installed: the VERDICT follows the trial boot's BIRTH
+    }
+    VerdictMessage verdict = new VerdictMessage();
+    assertEquals(FleetStatus.OK, verdict.wrap(transport.last(FleetProtocol.VERDICT).payload(), 0,
+        transport.last(FleetProtocol.VERDICT).payload().length));
+    assertEquals(transferId, verdict.transferId());
+    return verdict;
+  }
+
+  @Test
+  void unsignedForeignAndOlderImagesAreRefusedAndTheDeviceKeepsTraining() throws Exception {
+    TestDevice device = device().online();
+    device.command(CommandMessage.START, 0);
+    byte[] model = TestDevice.image(5, 32, 8);
+    byte[] running = new byte[32];
+    device.agent.board().runningSha256(running, 0);
+
+    VerdictMessage unsigned = flash(device, 11, model, model);
+    assertEquals(VerdictMessage.BAD_SIGNATURE, unsigned.reason());
+    assertEquals(ImageSignature.NOT_SIGNED, unsigned.detail());
+    VerdictMessage foreign = flash(device, 12, model, new HostKeys(99).signImage(model, 9));
+    assertEquals(VerdictMessage.BAD_SIGNATURE, foreign.reason());
+    assertEquals(ImageSignature.UNKNOWN_KEY, foreign.detail());
+    byte[] forged = keys.signImage(model, 9);
+    forged[forged.length - 1] ^= 1;
+    assertEquals(ImageSignature.BAD_SIGNATURE, flash(device, 13, model, forged).detail());
+    byte[] still = new byte[32];
+    device.agent.board().runningSha256(still, 0);
+    assertArrayEquals(running, still, "the device keeps its model");
+    long samples = device.agent.board().cursor();
+    device.rounds(5);
+    assertTrue(device.agent.board().cursor() > samples, "and keeps training");
+
+    VerdictMessage raised = flash(device, 14, model, keys.signImage(model, 5));
+    assertEquals(VerdictMessage.CONFIRMED, raised.outcome());
+    assertEquals(5, device.agent.board().securityCounter(), "raised once confirmed");
+    BirthMessage birth = new BirthMessage();
+    byte[] birthPayload = device.transport.last(FleetProtocol.BIRTH).payload();
+    assertEquals(FleetStatus.OK, birth.wrap(birthPayload, 0, birthPayload.length));
+    assertEquals(5, birth.imageSecurityCounter());
+
+    byte[] older = TestDevice.image(6, 32, 8);
+    int blocksBefore = device.transport.sent(FleetProtocol.BLOCK_REQUEST).size();
+    VerdictMessage announced = flash(device, 15, older, keys.signImage(older, 4));
+    assertEquals(VerdictMessage.DOWNGRADE, announced.reason());
+    assertEquals(blocksBefore, device.transport.sent(FleetProtocol.BLOCK_REQUEST).size(),
+        "a downgrade announced in the OFFER moves no block");
+    // An OFFER that announces more than the image's signed counter: caught once the image is in.
+    byte[] signedOlder = keys.signImage(older, 4);
+    device.offer(16, signedOlder, 10, TestDevice.sha256(older), 5);
+    device.serve(16, signedOlder, 10);
+    assertEquals(16, lastVerdict(device).transferId());
+    assertEquals(VerdictMessage.DOWNGRADE, lastVerdict(device).reason());
+
+    device.power().online(); // the counter survives a power cycle
+    assertEquals(5, device.agent.board().securityCounter());
+    VerdictMessage same = flash(device, 17, older, keys.signImage(older, 5));
+    assertEquals(VerdictMessage.CONFIRMED, same.outcome(), "an equal counter is no downgrade");
+    VerdictMessage newer = flash(device, 18, model, keys.signImage(model, 6));
+    assertEquals(VerdictMessage.CONFIRMED, newer.outcome());
+    assertEquals(6, device.agent.board().securityCounter());
+  }
+
+  private static VerdictMessage lastVerdict(TestDevice device) {
+    VerdictMessage verdict = new VerdictMessage();
+    byte[] payload = device.transport.last(FleetProtocol.VERDICT).payload();
+    assertEquals(FleetStatus.OK, verdict.wrap(payload, 0, payload.length));
+    return verdict;
   }
 }

@@ -38,6 +38,8 @@ final class FakeTransport implements Transport {
   int connects;
   int disconnects;
   int inFlight;
+  /** The broker has stopped acknowledging: every QoS 1 publish from now on stays in flight. */
+  boolean silent;
 
   @Override
   public int connect(byte[] willTopic, int willTopicLength, byte[] willPayload, int willLength) {
@@ -63,6 +65,9 @@ final class FakeTransport implements Transport {
             new String(topic, 0, topicLength, StandardCharsets.US_ASCII),
             Arrays.copyOfRange(payload, offset, offset + length),
             qos));
+    if (silent && qos > 0) {
+      inFlight++;
+    }
     return 0;
   }
 

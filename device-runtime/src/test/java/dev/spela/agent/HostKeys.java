@@ -6,7 +6,9 @@ import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.FleetStatus;
 import dev.spela.protocols.fleet.Message;
 import dev.spela.protocols.fleet.MessageAuthenticator;
+import dev.spela.protocols.image.ImageSignature;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
@@ -60,6 +62,26 @@ final class HostKeys {
       assertEquals(FleetStatus.OK, mac.seal(topic, 0, topicLength, message));
     }
     return Arrays.copyOfRange(message.buffer(), message.offset(), message.offset() + message.encodedLength());
+  }
+
+  /**
+   * {@code model} signed with the host key and {@code securityCounter} (MODEL_FORMAT.md, "Signed
+   * images"), as the host's ImageSigner does.
+   */
+  byte[] signImage(byte[] model, int securityCounter) {
+    byte[] signed = Arrays.copyOf(model, model.length + ImageSignature.TRAILER_LENGTH);
+    ImageSignature.header(securityCounter, hostPublicKey, signed, model.length);
+    try {
+      Signature signature = Signature.getInstance("Ed25519");
+      signature.initSign(hostKey.getPrivate());
+      signature.update(MessageDigest.getInstance("SHA-256").digest(model));
+      signature.update(signed, model.length, ImageSignature.SIGNATURE_OFFSET);
+      byte[] tag = signature.sign();
+      System.arraycopy(tag, 0, signed, model.length + ImageSignature.SIGNATURE_OFFSET, tag.length);
+      return signed;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Whether a device message published on {@code topic} carries a valid MAC of the device key. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * Store and forward on the device (PROTOCOL.md section 9): records wait in a bounded buffer while
  * they cannot be sent, leave it only when the broker acknowledges them, are sent again after a
  * lost connection, and when the buffer is full the oldest is dropped and counted; the telemetry
- * window doubles while the buffer is over half full.
+ * window doubles while the records waiting fill over half the slots that records in flight leave.
  */
 class RecordBufferTest {
 
@@ -42,6 +42,22 @@ class RecordBufferTest {
     return device;
   }
 
+  /**
+   * The connection drops with what it had in flight unacknowledged; the device connects again, and
+   * its primary is online (what it publishes from then on is in {@code transport.sent}).
+   */
+  private static void reconnect(TestDevice device) {
+    FakeTransport transport = device.transport;
+    device.agent.onConnectionLost();
+    transport.inFlight = 0;
+    device.now += 10_000;
+    device.rounds(1);
+    transport.connecting = false;
+    device.agent.onConnected();
+    transport.sent.clear();
+    device.hostState(true);
+  }
+
   @Test
   void thePlansTelemetryBufferIsTheRingsArrays() {
     int slot = DeviceAgent.recordSlotBytes(3);
@@ -59,14 +75,7 @@ class RecordBufferTest {
     transport.inFlight = 3; // the broker has not acknowledged the next three publishes
     device.rounds(6); // records 0, 1, 2
     assertEquals(List.of(0, 1, 2), numbers(transport.sent(FleetProtocol.DATA)));
-    device.agent.onConnectionLost();
-    transport.inFlight = 0;
-    device.now += 10_000;
-    device.rounds(1);
-    transport.connecting = false;
-    device.agent.onConnected();
-    transport.sent.clear();
-    device.hostState(true);
+    reconnect(device);
     BirthMessage birth = new BirthMessage();
     byte[] b = transport.last(FleetProtocol.BIRTH).payload();
     assertEquals(FleetStatus.OK, birth.wrap(b, 0, b.length));
@@ -97,5 +106,31 @@ class RecordBufferTest {
     assertEquals(0, newest.bufferedRecords());
     assertTrue(newest.windowSamples() > 50, "a wider window under backpressure: " + newest.windowSamples());
     assertTrue(newest.windowSamples() <= 50 << DeviceAgent.MAX_WINDOW_SHIFT);
+  }
+
+  /**
+   * A broker that dies without closing the connection (a restart) leaves a full window of records
+   * in flight, holding their slots until the loss is noticed: the window widens for the backlog in
+   * the slots that are left, so the buffer does not overflow (it did at 32 in flight and 32 waiting,
+   * before the window had widened once: records were lost in broker restarts).
+   */
+  @Test
+  void recordsInFlightToASilentBrokerLeaveRoomForTheBacklogToWidenTheWindow() {
+    TestDevice device = trainingDevice(64);
+    FakeTransport transport = device.transport;
+    transport.silent = true;
+    device.rounds(2_000);
+    assertEquals(32, transport.inFlight, "a full window of publishes in flight");
+    transport.silent = false;
+    reconnect(device);
+    device.rounds(1);
+    List<FakeTransport.Sent> sent = transport.sent(FleetProtocol.DATA);
+    List<Integer> numbers = numbers(sent);
+    DataMessage newest = data(sent.get(sent.size() - 1));
+    assertEquals(0, newest.recordsDropped(), "no record dropped: " + numbers);
+    assertTrue(newest.windowSamples() > 50, "a wider window under backpressure: " + newest.windowSamples());
+    for (int n = 0; n < numbers.size(); n++) {
+      assertEquals(n, numbers.get(n), "every record sent again, oldest first: " + numbers);
+    }
   }
 }

@@ -10,6 +10,7 @@ import dev.spela.protocols.fleet.HostStateMessage;
 import dev.spela.protocols.fleet.Message;
 import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.image.ImageSignature;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.storage.ArrayFlash;
 import dev.spela.runtime.FloatModel;
@@ -186,10 +187,17 @@ final class TestDevice {
   }
 
   void offer(int transferId, byte[] image, int blockLog2, byte[] sha) {
+    int model = ImageSignature.modelLength(image, image.length);
+    offer(transferId, image, blockLog2, sha, model == image.length ? 0 : ImageSignature.counter(image, model));
+  }
+
+  /** An OFFER announcing {@code securityCounter}, whatever the image carries. */
+  void offer(int transferId, byte[] image, int blockLog2, byte[] sha, int securityCounter) {
     byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + OfferMessage.BODY_LENGTH + 24];
     OfferMessage offer = new OfferMessage();
     offer.wrapForEncode(payload, 0, payload.length, 0, transport.bdSeq());
     offer.offer(transferId, image.length, blockLog2, sha, 0);
+    offer.securityCounter(securityCounter);
     deliver(Topic.IMAGE, offer);
   }
 

@@ -26,14 +26,21 @@ import picocli.CommandLine.Spec;
     description = {
       "Send a model image to a device over the air and report its verdict.",
       "The device pulls the image block by block into its inactive flash slot,",
-      "checks each block's CRC-32 and the image's SHA-256, boots it on trial and",
-      "confirms it or rolls back. A transfer cut by a disconnection resumes where",
-      "it stopped. Exit 0 if the device confirmed the image, 1 otherwise."
+      "checks each block's CRC-32, the image's SHA-256 and its signature, boots it",
+      "on trial and confirms it or rolls back. A transfer cut by a disconnection",
+      "resumes where it stopped. Exit 0 if the device confirmed the image, 1 otherwise.",
+      "",
+      "In a secured fleet devices take only images signed with the fleet's key and",
+      "never one whose security counter is below the highest they confirmed: flash",
+      "signs what it sends (with --security-counter, else 0 for an unsigned image;",
+      "an image signed already is sent as it is). Raise the counter to stop devices",
+      "from ever going back to older images."
     },
     footerHeading = "%nExamples:%n",
     footer = {
       "  spela compile --layers 784,128,34 -o model.img",
       "  spela flash --device vd-1 model.img",
+      "  spela flash --device vd-1 model.img --security-counter 3",
       "  spela flash --device vd-1 model.img --block-log2 10 --timeout 600"
     })
 public final class FlashCommand implements Runnable {
@@ -52,6 +59,10 @@ public final class FlashCommand implements Runnable {
       description = "Blocks of 2^B bytes, 10..12, at most what the device takes (default: ${DEFAULT-VALUE}).")
   int blockLog2;
 
+  @Option(names = "--security-counter", paramLabel = "N",
+      description = "Sign the image with security counter N (0 to 2^32 - 1; default: 0 for an unsigned image).")
+  Long securityCounter;
+
   @Option(names = "--timeout", defaultValue = "300", paramLabel = "S",
       description = "Give up after S seconds (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
@@ -61,12 +72,18 @@ public final class FlashCommand implements Runnable {
     if (blockLog2 < 10 || blockLog2 > 12) {
       throw CliException.usage("--block-log2 must be 10, 11 or 12, got " + blockLog2);
     }
+    if (securityCounter != null && (securityCounter < 0 || securityCounter > 0xFFFFFFFFL)) {
+      throw CliException.usage("--security-counter must be 0..4294967295, got " + securityCounter);
+    }
     byte[] image = ImageArguments.readValid(imageFile);
     PrintWriter out = spec.commandLine().getOut();
     try (FleetHost host = broker.open(FleetHost.Options.secondary())) {
       Duration timeout = Duration.ofSeconds(timeoutSeconds);
       if (host.awaitDevice(device, d -> true, Duration.ofSeconds(20)).isEmpty()) {
         throw CliException.failure("device " + device + " did not answer on " + broker.url());
+      }
+      if (securityCounter != null) {
+        image = host.sign(image, securityCounter);
       }
       long start = System.nanoTime();
       ImageTransfer transfer = host.offer(device, image, blockLog2, null);
@@ -95,6 +112,12 @@ public final class FlashCommand implements Runnable {
 
   /** The VERDICT's detail with its status name (PROTOCOL.md, VERDICT), or nothing when it has none. */
   private static String detail(FleetHost.Verdict verdict) {
+    if (verdict.reason() == VerdictMessage.DOWNGRADE) {
+      return ": sign it with a higher --security-counter";
+    }
+    if (verdict.reason() == VerdictMessage.BAD_SIGNATURE) {
+      return ""; // the description says why
+    }
     return verdict.detail() == 0 ? "" : " (detail " + verdict.detail() + ", " + RuntimeStatus.name(verdict.detail()) + ")";
   }
 

@@ -101,6 +101,14 @@ public final class EmbeddedBroker implements AutoCloseable {
   }
 
   /**
+   * As {@link #start(int)}, keeping what the broker keeps (retained messages, sessions, queues) in
+   * {@code dataFolder}, so that a broker started again on it has them.
+   */
+  public static EmbeddedBroker start(int port, Path dataFolder) throws IOException {
+    return start(port, LOOPBACK, null, dataFolder);
+  }
+
+  /**
    * Starts a secured broker on {@code bindAddress:port}: TLS with the fleet's broker certificate,
    * every client authenticated and authorised by the fleet's accounts and policy. Returns once it
    * accepts connections; {@link #url()} is then {@code ssl://HOST:PORT}. With a {@code dataFolder},

@@ -22,6 +22,7 @@ import dev.spela.protocols.fleet.ReplayWindow;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.fleet.VerdictMessage;
 import dev.spela.fleet.security.ClientSecurity;
+import dev.spela.fleet.security.ImageSigner;
 import dev.spela.fleet.security.MessageKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -133,10 +134,16 @@ public final class FleetHost implements AutoCloseable {
       return outcome == VerdictMessage.CONFIRMED;
     }
 
+    /** The outcome and reason, and for a refused signature or counter why, in one line. */
     public String describe() {
-      return reason == VerdictMessage.NONE
+      String code = reason == VerdictMessage.NONE
           ? CodeNames.outcome(outcome)
           : CodeNames.outcome(outcome) + "/" + CodeNames.reason(reason);
+      return switch (reason) {
+        case VerdictMessage.BAD_SIGNATURE -> code + " (" + CodeNames.signatureStatus(detail) + ")";
+        case VerdictMessage.DOWNGRADE -> code + " (its security counter is below the device's)";
+        default -> code;
+      };
     }
   }
 
@@ -466,7 +473,8 @@ public final class FleetHost implements AutoCloseable {
 
   /**
    * Offers an image to a device and serves its block requests until its VERDICT. One transfer per
-   * device at a time; a new one replaces it.
+   * device at a time; a new one replaces it. In a secured fleet an unsigned image is signed first
+   * (security counter 0: {@link #sign} for another); a signed one is sent as it is.
    */
   public ImageTransfer offer(String deviceId, byte[] image, int blockLog2, ImageTransfer.Tamper tamper)
       throws IOException {
@@ -478,7 +486,8 @@ public final class FleetHost implements AutoCloseable {
       throw new IOException("device " + deviceId + " cannot receive images");
     }
     int log2 = Math.min(blockLog2, device.maxBlockLog2());
-    ImageTransfer transfer = new ImageTransfer(this, device, image, log2, tamper);
+    byte[] sent = keys != null && !ImageSigner.signed(image) ? keys.signImage(image, 0) : image;
+    ImageTransfer transfer = new ImageTransfer(this, device, sent, log2, tamper);
     ImageTransfer previous = transfers.put(deviceId, transfer);
     if (previous != null) {
       previous.cancel();
@@ -487,12 +496,22 @@ public final class FleetHost implements AutoCloseable {
     return transfer;
   }
 
+  /**
+   * {@code image} signed with the fleet's key and {@code securityCounter} (MODEL_FORMAT.md, "Signed
+   * images"; a trailer it has is replaced); the image as it is in an {@code --insecure} fleet, whose
+   * devices check no signatures.
+   */
+  public byte[] sign(byte[] image, long securityCounter) {
+    return keys == null ? image : keys.signImage(image, securityCounter);
+  }
+
   void publishOffer(ImageTransfer transfer) throws IOException {
     DeviceView device = devices.getOrDefault(transfer.deviceId(), transfer.device());
     OfferMessage offer = new OfferMessage();
     offer.wrapForEncode(messageBuffer(FleetProtocol.OFFER, OfferMessage.BODY_LENGTH), 0,
         messageLength(FleetProtocol.OFFER, OfferMessage.BODY_LENGTH), 0, (int) device.bdSeq());
-    offer.offer((int) transfer.transferId(), transfer.image().length, transfer.blockLog2(), transfer.sha256(), 0);
+    offer.offer((int) transfer.transferId(), transfer.image().length, transfer.blockLog2(), transfer.sha256(), 0)
+        .securityCounter((int) transfer.securityCounter());
     String topic = imageTopic(device);
     connection.publish(topic, sealed(topic, device.id(), offer), 1, false);
   }
@@ -870,6 +889,9 @@ public final class FleetHost implements AutoCloseable {
     ImageTransfer transfer = transfers.get(deviceId);
     if (transfer != null && transfer.transferId() == result.transferId()) {
       transfer.complete(result);
+    }
+    if (result.reason() == VerdictMessage.BAD_SIGNATURE || result.reason() == VerdictMessage.DOWNGRADE) {
+      Logger.warn("{} refused image transfer {}: {}", deviceId, result.transferId(), result.describe());
     }
     listeners.forEach(l -> l.onVerdict(deviceId, result));
     changed();

@@ -124,10 +124,7 @@ public final class HostConnection implements AutoCloseable {
   /** MQTT 5 DISCONNECT reason code 0x8E. */
   private static final int SESSION_TAKEN_OVER = 0x8E;
 
-  /**
-   * The current Paho client: replaced after a failed reconnection attempt, because Paho can stay
-   * "connecting" for good after one (every later attempt: "Connect already in progress").
-   */
+  /** The current Paho client: a new one for every reconnection attempt (see {@link #reconnect}). */
   private volatile MqttAsyncClient client;
   private final ExecutorService worker;
   /**
@@ -389,11 +386,11 @@ public final class HostConnection implements AutoCloseable {
     // connection, and forgetting them then would leave them unacknowledged for good (once they
     // fill the Receive Maximum, the broker sends nothing more).
     forgetUnacknowledged();
+    replaceClient();
     try {
       connectClient();
     } catch (MqttException e) {
       Logger.debug("reconnecting to {}: {}", brokerUrl, describe(e));
-      replaceClient();
       reconnectAfter(Math.min(MAX_RECONNECT_DELAY_MS, delayMs * 2));
       return;
     }
@@ -407,12 +404,19 @@ public final class HostConnection implements AutoCloseable {
   }
 
   /**
-   * After a failed attempt Paho's client may be stuck "connecting" (an attempt that timed out
-   * while a broker restarted never ended, and a monitor stayed away for good): the next attempt
-   * gets a new client, and the old one is closed without waiting.
+   * Every reconnection attempt gets a new client, and the old one is closed without waiting. Paho
+   * 1.2.5 sends the publishes a dropped connection had in flight again on the next connection of
+   * the same client, with the topic alias it gave them on the old one and no topic
+   * (eclipse-paho/paho.mqtt.java#1104): a broker that restarted knows no such alias and drops the
+   * connection as a protocol error (0x82), at every reconnection while they stay in flight
+   * (Mosquitto's log: "disconnected due to protocol error" right after the CONNACK, the monitor's
+   * session away for 20 s). And after a failed attempt Paho may stay "connecting" for good (every
+   * later attempt: "Connect already in progress"). A new client forgets those publishes: callers
+   * repeat what matters (STATE is announced again after a reconnection, commands are resent until
+   * acknowledged); the persistent session, which the broker keeps, is resumed all the same.
    */
   private void replaceClient() {
-    MqttAsyncClient failed = client;
+    MqttAsyncClient previous = client;
     try {
       client = newClient();
     } catch (MqttException e) {
@@ -420,12 +424,12 @@ public final class HostConnection implements AutoCloseable {
       return;
     }
     try {
-      failed.disconnectForcibly(0, 0, false);
+      previous.disconnectForcibly(0, 0, false);
     } catch (MqttException e) {
       // not connected: nothing to end
     }
     try {
-      failed.close(true);
+      previous.close(true);
     } catch (MqttException e) {
       Logger.debug("MQTT close: {}", describe(e));
     }

@@ -1,10 +1,9 @@
 package dev.spela.fleet;
 
+import dev.spela.fleet.security.ImageSigner;
 import dev.spela.protocols.fleet.BlockRequestMessage;
 import dev.spela.protocols.fleet.FleetStatus;
 import java.io.IOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -35,6 +34,11 @@ public final class ImageTransfer {
     default byte[] announcedSha256(byte[] real) {
       return real;
     }
+
+    /** The image to transfer in place of the (signed) one given, say without its signature. */
+    default byte[] image(byte[] signed) {
+      return signed;
+    }
   }
 
   /** No tampering. */
@@ -53,6 +57,7 @@ public final class ImageTransfer {
   private final DeviceView device;
   private final byte[] image;
   private final byte[] sha256;
+  private final long securityCounter;
   private final int blockLog2;
   private final long transferId;
   private final Tamper tamper;
@@ -67,11 +72,13 @@ public final class ImageTransfer {
   ImageTransfer(FleetHost host, DeviceView device, byte[] image, int blockLog2, Tamper tamper) {
     this.host = host;
     this.device = device;
-    this.image = image;
     this.tamper = tamper == null ? NONE : tamper;
-    this.sha256 = this.tamper.announcedSha256(sha256(image));
+    this.securityCounter = ImageSigner.securityCounter(image); // announced even if tampered with
+    this.image = this.tamper.image(image);
+    // An image is named by its model image's SHA-256, signed or not (PROTOCOL.md, OFFER).
+    this.sha256 = this.tamper.announcedSha256(ImageSigner.name(this.image));
     this.blockLog2 = blockLog2;
-    this.budget = new BlockBudget((image.length + (1 << blockLog2) - 1) >> blockLog2);
+    this.budget = new BlockBudget((this.image.length + (1 << blockLog2) - 1) >> blockLog2);
     // One id names one image (PROTOCOL.md): derived from its digest, so offering the same image
     // again, from this or another host command, resumes the device's transfer.
     long id = ((sha256[0] & 0xFFL) << 24 | (sha256[1] & 0xFFL) << 16 | (sha256[2] & 0xFFL) << 8 | (sha256[3] & 0xFFL));
@@ -199,15 +206,13 @@ public final class ImageTransfer {
     return sha256;
   }
 
+  /** The security counter the OFFER announces: the signed image's (0 for an unsigned one). */
+  long securityCounter() {
+    return securityCounter;
+  }
+
   public int blockLog2() {
     return blockLog2;
   }
 
-  static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -77,6 +77,11 @@ public final class MessageKeys {
     }
   }
 
+  /** {@code image} signed with the fleet's host key (MODEL_FORMAT.md, "Signed images"). */
+  public byte[] signImage(byte[] image, long securityCounter) {
+    return new ImageSigner(hostKey).sign(image, securityCounter);
+  }
+
   /** Whether {@code tag} (64 bytes from {@code tagOffset}) is the host key's signature of a STATE. */
   public boolean signedByHost(byte[] topic, byte[] payload, int length, int tagOffset) {
     try {

@@ -1,5 +1,7 @@
 package dev.spela.protocols.fleet;
 
+import dev.spela.protocols.image.ImageSignature;
+
 /**
  * Names of the fleet protocol's VERDICT outcomes and reasons and ACK statuses, for logs and reports
  * (as {@link FleetStatus#name} names drop statuses). Not for the steady state: a name is a string.
@@ -17,6 +19,20 @@ public final class CodeNames {
         return "ROLLED_BACK";
       case VerdictMessage.REFUSED:
         return "REFUSED";
+      default:
+        return "UNKNOWN";
+    }
+  }
+
+  /** What a BAD_SIGNATURE VERDICT's detail ({@link ImageSignature}'s status) says. */
+  public static String signatureStatus(int status) {
+    switch (status) {
+      case ImageSignature.NOT_SIGNED:
+        return "the image is not signed";
+      case ImageSignature.UNKNOWN_KEY:
+        return "signed with a key the device does not trust";
+      case ImageSignature.BAD_SIGNATURE:
+        return "the signature does not verify";
       default:
         return "UNKNOWN";
     }

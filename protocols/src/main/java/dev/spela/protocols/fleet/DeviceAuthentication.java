@@ -2,6 +2,7 @@ package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.Bounds;
 import dev.spela.protocols.crypto.Ed25519Verifier;
+import dev.spela.protocols.image.ImageSignature;
 import dev.spela.protocols.subset.SteadyState;
 
 /**
@@ -91,6 +92,19 @@ public final class DeviceAuthentication {
     }
     int status = mac.verify(topic, 0, topicLength, message);
     return status != FleetStatus.OK ? status : hostCounters.accept(message.counter());
+  }
+
+  /**
+   * Checks a signed image's trailer ({@code trailer[offset..]}, MODEL_FORMAT.md "Signed images")
+   * for the model image whose SHA-256 is {@code imageSha256[shaOffset..]}: signed by the fleet's
+   * host key, the one key a device trusts for images. {@link ImageSignature#OK} or its failure;
+   * {@link ImageSignature#UNKNOWN_KEY} without keys.
+   */
+  public int checkImage(byte[] trailer, int offset, byte[] imageSha256, int shaOffset) {
+    if (!secured) {
+      return ImageSignature.UNKNOWN_KEY;
+    }
+    return ImageSignature.check(verifier, hostKey, 0, trailer, offset, imageSha256, shaOffset);
   }
 
   private boolean signedByHost(byte[] topic, int topicLength, Message message) {

@@ -2,6 +2,7 @@ package dev.spela.protocols.fleet;
 
 import dev.spela.protocols.Bounds;
 import dev.spela.protocols.checksum.Sha256;
+import dev.spela.protocols.image.ImageSignature;
 import dev.spela.protocols.subset.SteadyState;
 
 /**
@@ -137,8 +138,8 @@ public final class ImageReceiver {
   }
 
   /**
-   * Feeds the slot's bytes, in order, to the whole-image check: all {@link #imageLength} of them,
-   * in as many calls as convenient (a flash slot is read in chunks).
+   * Feeds the slot's bytes, in order, to the whole-image check: those of the model image (see
+   * {@link #hashMatches}), in as many calls as convenient (a flash slot is read in chunks).
    */
   public void hash(byte[] data, int offset, int length) {
     if (!Bounds.within(data, offset, length)) {
@@ -149,11 +150,14 @@ public final class ImageReceiver {
   }
 
   /**
-   * True if exactly {@link #imageLength} bytes were fed and their SHA-256 is the offered one;
-   * starts a new check.
+   * True if exactly {@code length} bytes were fed and their SHA-256 is the offered one; starts a
+   * new check. {@code length} is the model image's part of the transfer: all {@link #imageLength}
+   * bytes, or all but a signature trailer (MODEL_FORMAT.md, "Signed images"), which its signature
+   * protects instead.
    */
-  public boolean hashMatches() {
-    boolean matches = digest.finishAndCompare(sha, 0) && hashed == imageLength;
+  public boolean hashMatches(int length) {
+    boolean whole = length == imageLength || length == imageLength - ImageSignature.TRAILER_LENGTH;
+    boolean matches = digest.finishAndCompare(sha, 0) && hashed == length && whole;
     hashed = 0;
     return matches;
   }

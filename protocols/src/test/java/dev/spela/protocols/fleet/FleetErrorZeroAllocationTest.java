@@ -234,7 +234,7 @@ class FleetErrorZeroAllocationTest {
     results[r++] = receiver.request(request, 0);
     results[r++] = receiver.restore(0, 10, 10, SampleMessages.SHA, 0, 0);
     receiver.hash(image, 0, 100);
-    results[r++] = receiver.hashMatches() ? 1 : -1;
+    results[r++] = receiver.hashMatches(100) ? 1 : -1;
     // Authentication failures: the trailer's MAC, claims and replies.
     plainCommand.wrap(command, 0, command.length);
     results[r++] = unkeyed.seal(topicBytes, 0, 5, plainCommand);

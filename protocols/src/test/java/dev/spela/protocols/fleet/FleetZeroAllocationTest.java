@@ -156,7 +156,7 @@ class FleetZeroAllocationTest {
       failures |= drops.drop(receiver.accept(block)) == FleetStatus.DUPLICATE ? 0 : 1;
     }
     receiver.hash(slot, 0, IMAGE.length);
-    failures |= receiver.complete() && receiver.hashMatches() ? 0 : 1;
+    failures |= receiver.complete() && receiver.hashMatches(IMAGE.length) ? 0 : 1;
     // Provisioning: sign a claim, check a reply.
     failures |= Topic.write(topicBytes, 0, Topic.CLAIM_REQUEST, null, claimId) > 0 ? 0 : 1;
     failures |= claim.wrapForEncode(out, 0, out.length, 0, 0);

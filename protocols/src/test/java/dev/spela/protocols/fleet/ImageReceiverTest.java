@@ -108,7 +108,7 @@ class ImageReceiverTest {
     assertEquals(FleetStatus.DUPLICATE, receiver.accept(block(7, IMAGE, 0, BLOCK_LOG2)));
 
     receiver.hash(slot, 0, IMAGE.length);
-    assertTrue(receiver.hashMatches());
+    assertTrue(receiver.hashMatches(IMAGE.length));
     assertArrayEquals(IMAGE, Arrays.copyOf(slot, IMAGE.length));
     assertEquals(ImageStatus.OK, new ModelImageValidator().validate(slot, 0, IMAGE.length));
   }
@@ -143,7 +143,7 @@ class ImageReceiverTest {
     }
     after.hash(slot, 0, 5000);
     after.hash(slot, 5000, IMAGE.length - 5000);
-    assertTrue(after.hashMatches());
+    assertTrue(after.hashMatches(IMAGE.length));
   }
 
   @Test
@@ -160,11 +160,11 @@ class ImageReceiverTest {
         write(b);
       }
       receiver.hash(slot, 0, IMAGE.length);
-      assertFalse(receiver.hashMatches(), "flipped byte " + position);
+      assertFalse(receiver.hashMatches(IMAGE.length), "flipped byte " + position);
       receiver.hash(IMAGE, 0, IMAGE.length);
-      assertTrue(receiver.hashMatches(), "the check starts over");
+      assertTrue(receiver.hashMatches(IMAGE.length), "the check starts over");
       receiver.hash(IMAGE, 0, IMAGE.length - 1);
-      assertFalse(receiver.hashMatches(), "too few bytes");
+      assertFalse(receiver.hashMatches(IMAGE.length), "too few bytes");
     }
   }
 

@@ -15,8 +15,10 @@ import dev.spela.fleet.FleetData;
 import dev.spela.fleet.FleetDemo;
 import dev.spela.fleet.FleetHost;
 import dev.spela.fleet.HostConnection;
+import dev.spela.fleet.ImageTransfer;
 import dev.spela.fleet.security.ClientSecurity;
 import dev.spela.fleet.security.FleetSecurity;
+import dev.spela.fleet.security.ImageSigner;
 import dev.spela.fleet.security.PasswordHash;
 import dev.spela.protocols.fleet.BlockRequestMessage;
 import dev.spela.protocols.fleet.CommandMessage;
@@ -28,6 +30,7 @@ import dev.spela.protocols.fleet.VerdictMessage;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,7 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>A third attacker has <em>host rights on the broker</em> (a stolen host password, the broker's
  * operator) but not the fleet's keys: PROTOCOL.md section 5's MACs and signatures stop it at the
- * device and at the host. Not covered yet (SECURITY.md section 3): signed images.
+ * device and at the host. A fourth can offer images but not sign them: the images' signatures and
+ * security counter stop it (MODEL_FORMAT.md, "Signed images").
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class AttackScenarios {
@@ -81,6 +85,8 @@ abstract class AttackScenarios {
   private HostConnection spy;
   private VirtualDevice victim;
   private DeviceCredentials rogue;
+  /** The highest security counter the victim may have confirmed: the host signs with it. */
+  private long securityCounter;
 
   abstract TestBroker startBroker(FleetSecurity fleet, Path dir) throws Exception;
 
@@ -129,6 +135,65 @@ abstract class AttackScenarios {
 
   private static byte[] image(long seed) {
     return FleetDemo.untrainedImage(new int[] {784, 32, 16}, 10, 0.01, seed);
+  }
+
+  /** {@code image} signed by the fleet with the victim's current security counter. */
+  private byte[] signed(byte[] image) {
+    return host.sign(image, securityCounter);
+  }
+
+  // ------------------------------------------------------------------ attack 2: images
+
+  /**
+   * Someone who can offer images (the host's MACs pass) but not sign them sends the victim an
+   * unsigned image, one signed by another key, and a genuine image older than the running one (a
+   * lower security counter): each is refused with its reason, the victim keeps its model and keeps
+   * training, and a genuine newer image right after installs.
+   */
+  @Test
+  void unsignedForeignAndOlderImagesAreRefused() throws Exception {
+    long start = victimView().bdSeq();
+    securityCounter += 5;
+    FleetHost.Verdict raised = host.offer(VICTIM, signed(image(20)), 12, null).await(WAIT);
+    assertEquals(VerdictMessage.CONFIRMED, raised.outcome(), raised.describe());
+    assertTrue(host.awaitDevice(VICTIM, d -> d.bdSeq() > start && d.layers() == 2, WAIT).isPresent(),
+        "the victim runs the image with the raised counter");
+    FleetHost.Ack training = host.command(VICTIM, CommandMessage.START, 0, WAIT);
+    assertTrue(training.ok(), training.statusName());
+    DeviceView before = victimView();
+    int records = (int) victim.recordsSent();
+
+    ImageTransfer.Tamper stripSignature = new ImageTransfer.Tamper() {
+      @Override
+      public byte[] image(byte[] signed) {
+        return ImageSigner.modelImage(signed);
+      }
+    };
+    FleetHost.Verdict unsigned = host.offer(VICTIM, signed(image(21)), 12, stripSignature).await(WAIT);
+    assertRefused(VerdictMessage.BAD_SIGNATURE, "the image is not signed", unsigned);
+    byte[] foreign = new ImageSigner(KeyPairGenerator.getInstance("Ed25519").generateKeyPair())
+        .sign(image(22), securityCounter + 1);
+    assertRefused(VerdictMessage.BAD_SIGNATURE, "signed with a key the device does not trust",
+        host.offer(VICTIM, foreign, 12, null).await(WAIT));
+    byte[] older = host.sign(image(23), securityCounter - 1);
+    assertRefused(VerdictMessage.DOWNGRADE, "its security counter is below the device's",
+        host.offer(VICTIM, older, 12, null).await(WAIT));
+
+    DeviceView after = victimView();
+    assertEquals(before.bdSeq(), after.bdSeq(), "no reboot");
+    assertEquals(before.imageSha256(), after.imageSha256(), "the victim keeps its model");
+    assertTrue(awaitAtLeast(() -> (int) victim.recordsSent(), records + 2), "and keeps training");
+
+    securityCounter++;
+    FleetHost.Verdict newer = host.offer(VICTIM, signed(image(24)), 12, null).await(WAIT);
+    assertEquals(VerdictMessage.CONFIRMED, newer.outcome(), "a genuine newer image installs: " + newer.describe());
+    assertTrue(host.awaitDevice(VICTIM, d -> d.bdSeq() > after.bdSeq(), WAIT).isPresent(), "the victim came back");
+  }
+
+  private static void assertRefused(int reason, String why, FleetHost.Verdict verdict) {
+    assertEquals(VerdictMessage.REFUSED, verdict.outcome(), verdict.describe());
+    assertEquals(reason, verdict.reason(), verdict.describe());
+    assertTrue(verdict.describe().contains(why), "the host's one-line message says why: " + verdict.describe());
   }
 
   // ------------------------------------------------------------------ attack 8 (and 1): outsiders
@@ -192,7 +257,7 @@ abstract class AttackScenarios {
     assertFalse(blockRequests.contains((long) forgedTransfer), "the host served no forged block request");
 
     byte[] genuine = image(2);
-    FleetHost.Verdict verdict = host.offer(VICTIM, genuine, 12, null).await(WAIT);
+    FleetHost.Verdict verdict = host.offer(VICTIM, signed(genuine), 12, null).await(WAIT);
     assertEquals(VerdictMessage.CONFIRMED, verdict.outcome(), "the host's image still installs: " + verdict.describe());
     assertTrue(host.awaitDevice(VICTIM, d -> d.layers() == 2 && d.bdSeq() > session, WAIT).isPresent(),
         "the victim runs the host's image");
@@ -256,7 +321,7 @@ abstract class AttackScenarios {
 
     // The primary put its own STATE back over the unsigned one: the victim, rebooting into the
     // host's image, hears its host again.
-    FleetHost.Verdict verdict = host.offer(VICTIM, image(3), 12, null).await(WAIT);
+    FleetHost.Verdict verdict = host.offer(VICTIM, signed(image(3)), 12, null).await(WAIT);
     assertEquals(VerdictMessage.CONFIRMED, verdict.outcome(), "the host's image still installs: " + verdict.describe());
     assertTrue(host.awaitDevice(VICTIM, d -> d.bdSeq() > session, WAIT).isPresent(), "the victim came back");
   }

@@ -9,10 +9,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 8's faults at fleet scale (docs/results.md, "Faults at fleet scale"): {@code spela fleet
  * simulate} with N devices, a {@code spela monitor} process with a persistent session and a
  * third-party subscriber, while a fault is injected: the monitor killed with SIGKILL ten times in a
- * row, the monitor paused for 15 s, the broker down for 5 s and for 60 s. Prints one line of
- * figures per run (devices train several epochs, so that ten monitor restarts fit in a run):
- * records stored, and records lost (holes in each boot's record numbers, which
- * include what devices dropped from a full buffer). Run by {@code tests/bench/faults.sh}.
+ * row, the monitor paused for 15 s, the broker down for 5 s and for 60 s (Mosquitto), and for 5 s
+ * (the embedded broker with its file persistence). Prints one line of figures per run (devices
+ * train several epochs, so that ten monitor restarts fit in a run): records stored, and records
+ * lost (holes in each boot's record numbers, which include what devices dropped from a full
+ * buffer). Run by {@code tests/bench/faults.sh}.
  */
 @Tag("benchmark")
 class FleetFaultBenchmark {
@@ -55,24 +56,27 @@ class FleetFaultBenchmark {
 
   @Test
   void mosquittoDownFiveSeconds(@TempDir Path dir) throws Exception {
-    brokerDown(dir, 5);
+    brokerDown(TestBroker.persistentMosquitto(dir, 5), dir, "Mosquitto (persistent), down 5 s");
   }
 
   @Test
   void mosquittoDownOneMinute(@TempDir Path dir) throws Exception {
-    brokerDown(dir, 60);
+    brokerDown(TestBroker.persistentMosquitto(dir, 60), dir, "Mosquitto (persistent), down 60 s");
   }
 
-  /** A persistent Mosquitto (as spela mosquitto-config writes it) stopped for {@code seconds}. */
-  private void brokerDown(Path dir, long seconds) throws Exception {
-    Mosquitto[] mosquitto = {Mosquitto.start(dir, true)};
-    try {
-      report("Mosquitto (persistent), down " + seconds + " s", RUN.run(dir, mosquitto[0].url(), null, 1, monitors -> {
+  @Test
+  void embeddedBrokerDownFiveSeconds(@TempDir Path dir) throws Exception {
+    brokerDown(TestBroker.embeddedOnDisk(dir.resolve("broker-data"), 5), dir,
+        "embedded HiveMQ CE (file persistence), down 5 s");
+  }
+
+  /** A broker that keeps sessions on disk (as spela sets brokers up) restarted with an outage. */
+  private void brokerDown(TestBroker broker, Path dir, String name) throws Exception {
+    try (broker) {
+      report(name, RUN.run(dir, broker.url(), null, 1, monitors -> {
         monitors.awaitStored(TOTAL / 8);
-        mosquitto[0] = mosquitto[0].restart(seconds);
+        broker.restart();
       }));
-    } finally {
-      mosquitto[0].close();
     }
   }
 

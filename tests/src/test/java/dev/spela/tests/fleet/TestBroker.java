@@ -8,6 +8,7 @@ import dev.spela.fleet.security.MosquittoConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A broker an end-to-end test runs against: the embedded HiveMQ CE, or a real Mosquitto; secured
@@ -75,6 +76,61 @@ interface TestBroker extends AutoCloseable {
       @Override
       public void close() {
         broker.close();
+      }
+    };
+  }
+
+  /**
+   * The embedded broker, plain and anonymous, keeping sessions and queues in {@code data} (as
+   * {@code spela broker} does): a restart keeps them, with the broker down for {@code
+   * outageSeconds} (a benchmark's fault).
+   */
+  static TestBroker embeddedOnDisk(Path data, long outageSeconds) throws IOException {
+    int port = Mosquitto.freePort();
+    return new TestBroker() {
+      private EmbeddedBroker broker = EmbeddedBroker.start(port, data);
+
+      @Override
+      public String url() {
+        return broker.url();
+      }
+
+      @Override
+      public void restart() throws IOException, InterruptedException {
+        broker.close();
+        TimeUnit.SECONDS.sleep(outageSeconds); // the outage itself, not a synchronisation
+        broker = EmbeddedBroker.start(port, data);
+      }
+
+      @Override
+      public void close() {
+        broker.close();
+      }
+    };
+  }
+
+  /**
+   * Mosquitto, plain and anonymous, keeping sessions and queues in {@code dir} as {@code spela
+   * mosquitto-config} sets it up: a restart keeps them, with the broker down for {@code
+   * outageSeconds} (a benchmark's fault).
+   */
+  static TestBroker persistentMosquitto(Path dir, long outageSeconds) throws IOException, InterruptedException {
+    return new TestBroker() {
+      private Mosquitto mosquitto = Mosquitto.start(dir, true);
+
+      @Override
+      public String url() {
+        return mosquitto.url();
+      }
+
+      @Override
+      public void restart() throws IOException, InterruptedException {
+        mosquitto = mosquitto.restart(outageSeconds);
+      }
+
+      @Override
+      public void close() {
+        mosquitto.close();
       }
     };
   }
