@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Prints the cells of docs/results.md section 8.13 from the raw runs in this folder (and sweep/).
+"""Prints the cells of docs/results.md sections 8.13 and 8.14 from the raw runs in this folder,
+sweep/ and rates/, or in the folders given as arguments (e.g. docs/runs/paper-model).
 
-Each NAME-fixed-sSEED.jsonl is one `spela train --engine fixed --json` run, its command in
-NAME-fixed-sSEED.jsonl.cmd beside it.
+Each NAME-sSEED.jsonl is one `spela train --json` run, its command in NAME-sSEED.jsonl.cmd beside
+it. A cell is the last evaluated epoch, so a run that was stopped early shows where it got to.
+
+    python3 docs/runs/fixed-std/summarise.py [FOLDER...]
 """
 import glob
 import json
 import os
 import statistics
+import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 
@@ -15,11 +19,12 @@ here = os.path.dirname(os.path.abspath(__file__))
 def last(path):
     runs = [json.loads(line) for line in open(path) if line.strip()]
     evaluated = [r for r in runs if r.get("layerAccuracy")]
-    return runs[-1]["epoch"], evaluated[-1] if evaluated else None
+    return (evaluated[-1]["epoch"], evaluated[-1]) if evaluated else (runs[-1]["epoch"], None)
 
 
 def main():
-    for folder in (here, os.path.join(here, "sweep")):
+    folders = sys.argv[1:] or [here] + [os.path.join(here, sub) for sub in ("sweep", "rates")]
+    for folder in folders:
         names = sorted({os.path.basename(p).rsplit("-s", 1)[0] for p in glob.glob(os.path.join(folder, "*.jsonl"))})
         for name in names:
             cells = {}

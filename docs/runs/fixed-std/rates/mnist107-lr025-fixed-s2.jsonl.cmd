@@ -1,0 +1,1 @@
+spela train --dataset mnist --data-dir ../shared/datasets/mnist --recipe paper --loss softmax --temperature 0.05 --priors binary --schedule cosine --preprocess standardise --engine fixed --epochs 20 --threads 1 --evaluate-every 5 --json --layers 784,107,34 --lr 0.025 --seed 2
