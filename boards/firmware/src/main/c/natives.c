@@ -100,6 +100,10 @@ int32_t spela_settings_read(int8_t* buffer, int32_t buffer_offset, int32_t lengt
   return semihosting_read_file("agent.cfg", buffer + buffer_offset, (size_t) length);
 }
 
+int32_t spela_image_key_read(int8_t* buffer, int32_t buffer_offset, int32_t length) {
+  return semihosting_read_file("image.key", buffer + buffer_offset, (size_t) length);
+}
+
 void spela_report_memory(void) {
   board_report_memory();
 }

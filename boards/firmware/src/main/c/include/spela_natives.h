@@ -53,5 +53,10 @@ void spela_event(int32_t event, int32_t a, int32_t b);
  * bytes; returns the bytes read, or -1 if there is no such file. */
 int32_t spela_settings_read(int8_t* buffer, int32_t buffer_offset, int32_t length);
 
+/* Reads the trusted public key of the signed image in slot A (the host file image.key,
+ * semihosting) into buffer[buffer_offset..], at most `length` bytes; returns the bytes read, or -1
+ * if there is no such file. */
+int32_t spela_image_key_read(int8_t* buffer, int32_t buffer_offset, int32_t length);
+
 /* Prints the memory line "S ..." now (the agent firmware never ends by itself). */
 void spela_report_memory(void);

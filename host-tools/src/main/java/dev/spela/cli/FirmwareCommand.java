@@ -13,6 +13,8 @@ import dev.spela.boards.firmware.SensorData;
 import dev.spela.data.Dataset;
 import dev.spela.data.DatasetCatalogue;
 import dev.spela.data.Split;
+import dev.spela.fleet.security.FleetSecurity;
+import dev.spela.fleet.security.ImageSigner;
 import dev.spela.protocols.storage.ArrayFlash;
 import dev.spela.runtime.MemoryPlan;
 import java.io.IOException;
@@ -69,6 +71,7 @@ public final class FirmwareCommand implements Runnable {
         "  spela firmware build --board nrf52840 --image m.img -o fw",
         "  spela firmware build --board stm32f746 --image m.img --samples 1000 -o fw",
         "  spela firmware build --board nrf52840 --image m.img --agent -o fw",
+        "  spela firmware build --board nrf52840 --image m.img --signed -o fw",
         "  spela firmware build --board-file my-board.json --image m.img -o fw"
       })
   static final class Build implements Runnable {
@@ -113,14 +116,30 @@ public final class FirmwareCommand implements Runnable {
             + " (spela firmware run DIR --broker URL), the image its factory image.")
     boolean agent;
 
+    @Option(names = "--signed",
+        description = "Sign the image with the fleet's host key (as spela flash does; a signed"
+            + " image keeps its security counter): the firmware checks the signature before it"
+            + " loads the model, and stops if it does not verify ('verify' in spela firmware run).")
+    boolean signed;
+
+    @Option(names = "--fleet", paramLabel = "DIR",
+        description = "With --signed: the fleet folder whose host key signs"
+            + " (default: $SPELA_FLEET, else ~/.spela/fleet).")
+    Path fleet;
+
     @Override
     public void run() {
       BoardProfile profile = profile();
       byte[] bytes = ImageArguments.readValid(image);
+      byte[] modelImage = ImageSigner.modelImage(bytes);
       MemoryPlan model = new MemoryPlan();
-      model.setFromImage(new ArrayFlash(bytes), 0, bytes.length);
+      model.setFromImage(new ArrayFlash(modelImage), 0, modelImage.length);
       if (samples < 1 || heldOut < 0) {
         throw CliException.usage("--samples must be at least 1 and --held-out not negative");
+      }
+      if (signed && agent) {
+        throw CliException.usage("--signed is for the firmware that trains; the agent firmware"
+            + " verifies the images it is sent");
       }
       Dataset dataset = DatasetOptions.load(DatasetCatalogue.standard(), data, dataDir);
       if (dataset.train().pixelsPerSample() != model.inputSize()) {
@@ -136,7 +155,9 @@ public final class FirmwareCommand implements Runnable {
       err.flush();
       FirmwareManifest manifest;
       try {
-        manifest = FirmwareBuilder.build(profile, bytes, training, held, agent, output);
+        manifest = signed
+            ? signedBuild(profile, bytes, training, held)
+            : FirmwareBuilder.build(profile, modelImage, training, held, agent, output);
       } catch (FirmwareException e) {
         throw CliException.failure(e.getMessage(), e);
       }
@@ -146,6 +167,20 @@ public final class FirmwareCommand implements Runnable {
           output.resolve("firmware.elf"), manifest.model(), manifest.board(),
           manifest.trainingSamples(), manifest.heldOutSamples(), manifest.layout().javaHeapBytes());
       out.flush();
+    }
+
+    private FirmwareManifest signedBuild(
+        BoardProfile profile, byte[] bytes, SensorData training, SensorData held) {
+      Path folder = fleet != null ? fleet : FleetSecurity.defaultFolder();
+      try {
+        FleetSecurity security = FleetSecurity.open(folder);
+        byte[] signedImage =
+            new ImageSigner(security.hostKey()).sign(bytes, ImageSigner.securityCounter(bytes));
+        return FirmwareBuilder.buildSigned(
+            profile, signedImage, security.hostPublicKey(), training, held, output);
+      } catch (IOException e) {
+        throw CliException.failure("cannot open the fleet folder " + folder + ": " + e.getMessage(), e);
+      }
     }
 
     private BoardProfile profile() {
@@ -316,8 +351,9 @@ public final class FirmwareCommand implements Runnable {
       FirmwareRun.Instructions i = r.instructions();
       out.printf(Locale.ROOT,
           "instructions: training step %,d, prediction %,d, early exit %,d, load %,d,"
-              + " write-back %,d%n", i.trainStep(), i.prediction(), i.earlyExit(), i.load(),
-          i.writeBack());
+              + " write-back %,d%s%n", i.trainStep(), i.prediction(), i.earlyExit(), i.load(),
+          i.writeBack(), i.verify() == 0 ? ""
+              : String.format(Locale.ROOT, ", signature check %,d", i.verify()));
       FirmwareRun.Ram ram = r.ram();
       out.printf(Locale.ROOT,
           "RAM: peak %,d of %,d bytes (.data %,d, .bss %,d, heap %,d with a Java heap of %,d,"

@@ -42,22 +42,43 @@ public final class FirmwareMain {
   /** Allocates everything the model needs (or fails, naming the shortfall), then runs. */
   @InitPhase
   public static void main(String[] args) {
+    FirmwareMain firmware = allocate(0);
+    if (firmware != null) {
+      firmware.run();
+    }
+  }
+
+  /**
+   * Checks the model in slot A against the Java heap, which must also hold {@code moreHeapBytes}
+   * of the caller's objects, and allocates everything it needs: the firmware ready to run, or null
+   * once the failure is reported.
+   */
+  @InitPhase
+  static FirmwareMain allocate(int moreHeapBytes) {
     FlashRegion slot = new NativeFlash(Natives.SLOT_A);
     MemoryPlan plan = new MemoryPlan();
     int imageBytes = planOfImage(slot, plan);
     if (imageBytes < 0) {
       Natives.fail(FirmwareRecord.FAIL_IMAGE, imageBytes, 0);
-      return;
+      return null;
     }
     int sampleBytes = Natives.sampleSize();
-    long needed = FirmwareMemory.javaHeapBytes(plan, sampleBytes);
+    long needed = FirmwareMemory.javaHeapBytes(plan, sampleBytes) + moreHeapBytes;
     int available = Natives.javaHeapBytes();
     Natives.report(FirmwareRecord.HEAP, (int) needed, available, 0);
     if (needed > available) {
       Natives.fail(FirmwareRecord.FAIL_DOES_NOT_FIT, (int) needed, available);
-      return;
+      return null;
     }
-    new FirmwareMain(new SpelaRuntime(plan), slot, imageBytes, new byte[sampleBytes]).run();
+    return new FirmwareMain(new SpelaRuntime(plan), slot, imageBytes, new byte[sampleBytes]);
+  }
+
+  /**
+   * Checks the signature trailer after the model image in slot A with {@code check}, through this
+   * firmware's buffers (its read-back block, SHA-256 and digest): an ImageSignature status.
+   */
+  int checkSignature(SignedFirmwareMain check) {
+    return check.check(slot, imageBytes, block, sha, digest);
   }
 
   /**
@@ -84,7 +105,7 @@ public final class FirmwareMain {
         | (header[at + 3] & 0xFF) << 24;
   }
 
-  private void run() {
+  void run() {
     Natives.meter(FirmwareRecord.PHASE_LOAD, 1);
     int status = runtime.load(slot, 0, imageBytes);
     Natives.meter(FirmwareRecord.PHASE_LOAD, 0);

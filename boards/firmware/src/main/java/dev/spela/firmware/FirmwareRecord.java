@@ -47,6 +47,12 @@ public final class FirmwareRecord {
   /** The agent firmware's settings (agent.cfg) are missing or bad: a = bytes read. */
   public static final int FAIL_SETTINGS = 6;
 
+  /**
+   * The signed image in slot A failed its signature check: a = its ImageSignature status, or
+   * ImageSignature.NOT_SIGNED when the trusted key (image.key) could not be read.
+   */
+  public static final int FAIL_SIGNATURE = 7;
+
   /** Meter phase: validating and loading the image from flash. */
   public static final int PHASE_LOAD = 0;
 
@@ -61,6 +67,9 @@ public final class FirmwareRecord {
 
   /** Meter phase: writing the trained image to flash. */
   public static final int PHASE_WRITE = 4;
+
+  /** Meter phase: checking the signature trailer of the image in slot A (a signed firmware). */
+  public static final int PHASE_VERIFY = 5;
 
   private FirmwareRecord() {}
 }

@@ -103,6 +103,11 @@ final class Natives {
   @Include(value = HEADER, isSystem = false)
   static native int settingsRead(byte[] buffer, int bufferOffset, int length);
 
+  /** Reads the trusted key of the signed image in slot A: bytes read, -1 if there is none. */
+  @Import(name = "spela_image_key_read")
+  @Include(value = HEADER, isSystem = false)
+  static native int imageKeyRead(byte[] buffer, int bufferOffset, int length);
+
   @Import(name = "spela_report_memory")
   @Include(value = HEADER, isSystem = false)
   static native void reportMemory();

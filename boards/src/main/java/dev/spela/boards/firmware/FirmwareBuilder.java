@@ -6,6 +6,8 @@ import dev.spela.boards.BoardPlan;
 import dev.spela.boards.BoardProfile;
 import dev.spela.boards.device.BoardLimits;
 import dev.spela.firmware.FirmwareMain;
+import dev.spela.protocols.crypto.Ed25519Verifier;
+import dev.spela.protocols.image.ImageSignature;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.protocols.storage.ArrayFlash;
 import dev.spela.protocols.image.ModelImage;
@@ -64,6 +66,9 @@ public final class FirmwareBuilder {
   private static final Pattern OVERFLOW =
       Pattern.compile("region `(\\w+)' overflowed by (\\d+) bytes");
 
+  /** The trusted key of a signed image, read by the firmware (natives.c). */
+  static final String IMAGE_KEY = "image.key";
+
   private FirmwareBuilder() {}
 
   /**
@@ -85,20 +90,51 @@ public final class FirmwareBuilder {
    */
   public static FirmwareManifest build(BoardProfile board, byte[] image, SensorData training,
       SensorData heldOut, boolean agent, Path dir) {
+    MemoryPlan model = checkedPlan(board, image, image.length,
+        agent ? BoardPlan.Target.FIRMWARE_AGENT : BoardPlan.Target.FIRMWARE);
+    FirmwareLayout layout = agent
+        ? FirmwareOverhead.agentLayout(board, model, image.length, training.sampleBytes())
+        : FirmwareOverhead.layout(board, model, image.length, training.sampleBytes());
+    return build(new FirmwareSpec(board, image, training, heldOut, layout, agent, null), dir);
+  }
+
+  /**
+   * As {@link #build(BoardProfile, byte[], SensorData, SensorData, Path)} for a signed image (a
+   * model image and its signature trailer, MODEL_FORMAT.md): the firmware checks the trailer
+   * under {@code trustedKey} (a raw Ed25519 public key) before it loads the model, metered, and
+   * stops if it does not verify; its heap is planned for the verifier too.
+   */
+  public static FirmwareManifest buildSigned(BoardProfile board, byte[] signedImage,
+      byte[] trustedKey, SensorData training, SensorData heldOut, Path dir) {
+    int modelBytes = ImageSignature.modelLength(signedImage, signedImage.length);
+    if (modelBytes == signedImage.length) {
+      throw new FirmwareException("not a signed image: no signature trailer after the model image");
+    }
+    if (trustedKey.length != Ed25519Verifier.PUBLIC_KEY_LENGTH) {
+      throw new FirmwareException("an Ed25519 public key has " + Ed25519Verifier.PUBLIC_KEY_LENGTH
+          + " bytes, got " + trustedKey.length);
+    }
+    MemoryPlan model = checkedPlan(board, signedImage, modelBytes, BoardPlan.Target.FIRMWARE);
+    FirmwareLayout layout = FirmwareOverhead.signedLayout(
+        board, model, signedImage.length, training.sampleBytes());
+    return build(
+        new FirmwareSpec(board, signedImage, training, heldOut, layout, false, trustedKey), dir);
+  }
+
+  /** The model's plan, from the model image in {@code image[0, modelBytes)}, if it fits. */
+  private static MemoryPlan checkedPlan(
+      BoardProfile board, byte[] image, int modelBytes, BoardPlan.Target target) {
     MemoryPlan model = new MemoryPlan();
-    int status = model.setFromImage(new ArrayFlash(image), 0, image.length);
+    int status = model.setFromImage(new ArrayFlash(image), 0, modelBytes);
     if (status != ImageStatus.OK) {
       throw new FirmwareException("not a valid model image: " + ImageStatus.name(status));
     }
-    BoardPlan plan = BoardPlan.of(board, model, agent ? BoardPlan.Target.FIRMWARE_AGENT : BoardPlan.Target.FIRMWARE);
+    BoardPlan plan = BoardPlan.of(board, model, target);
     if (!plan.fits()) {
       throw new FirmwareException(
           plan.model() + " does not fit " + board.id() + " as firmware: " + plan.reason());
     }
-    FirmwareLayout layout = agent
-        ? FirmwareOverhead.agentLayout(board, model, image.length, training.sampleBytes())
-        : FirmwareOverhead.layout(board, model, image.length, training.sampleBytes());
-    return build(new FirmwareSpec(board, image, training, heldOut, layout, agent), dir);
+    return model;
   }
 
   /**
@@ -181,6 +217,12 @@ public final class FirmwareBuilder {
     Path payload = dir.resolve("payload");
     Files.createDirectories(payload);
     Files.write(payload.resolve("model.img"), spec.image());
+    Path key = dir.resolve(IMAGE_KEY); // beside the firmware: QEMU's semihosting reads it there
+    if (spec.imageKey() == null) {
+      Files.deleteIfExists(key);
+    } else {
+      Files.write(key, spec.imageKey());
+    }
     Files.write(payload.resolve("train.pix"), spec.training().pixels());
     Files.write(payload.resolve("train.lab"), spec.training().labels());
     Files.write(payload.resolve("test.pix"), spec.heldOut().pixels());
@@ -393,8 +435,8 @@ public final class FirmwareBuilder {
   }
 
   private static String modelName(byte[] image) {
-    var decoder =
-        new dev.spela.protocols.image.ModelImageDecoder().wrap(image, 0, image.length);
+    var decoder = new dev.spela.protocols.image.ModelImageDecoder()
+        .wrap(image, 0, ImageSignature.modelLength(image, image.length));
     StringBuilder name = new StringBuilder().append(decoder.inputSize());
     for (int k = 0; k < decoder.layerCount(); k++) {
       name.append('-').append(decoder.outputs(k));

@@ -80,15 +80,38 @@ public final class FirmwareOverhead {
   /** The layout of a firmware for this model on this board. */
   public static FirmwareLayout layout(
       BoardProfile board, MemoryPlan model, int imageBytes, int sampleBytes) {
-    long javaHeap = FirmwareMemory.javaHeapBytes(model, sampleBytes);
-    long slot = roundUp(imageBytes, board.flashSectorBytes());
+    return layout(board, imageBytes, FirmwareMemory.javaHeapBytes(model, sampleBytes));
+  }
+
+  /**
+   * The layout of a firmware that checks the signature of its image ({@code imageBytes}: the
+   * model image and its trailer) before it loads it: its heap has the verifier too.
+   */
+  public static FirmwareLayout signedLayout(
+      BoardProfile board, MemoryPlan model, int imageBytes, int sampleBytes) {
+    return layout(board, imageBytes, FirmwareMemory.javaHeapBytes(model, sampleBytes)
+        + FirmwareMemory.SIGNATURE_CHECK_HEAP_BYTES, SIGNED_MALLOC_BYTES);
+  }
+
+  /**
+   * TeaVM's other mallocs in the signed firmware: the verifier's classes' static GC roots
+   * (measured: it stops 32 bytes short without them).
+   */
+  public static final long SIGNED_MALLOC_BYTES = 32;
+
+  private static FirmwareLayout layout(BoardProfile board, int imageBytes, long javaHeap) {
+    return layout(board, imageBytes, javaHeap, 0);
+  }
+
+  private static FirmwareLayout layout(
+      BoardProfile board, int imageBytes, long javaHeap, long moreMalloc) {
     return new FirmwareLayout(
         ramBytes(board),
         board.flashBytes(),
         board.flashSectorBytes(),
-        slot,
+        roundUp(imageBytes, board.flashSectorBytes()),
         javaHeap,
-        mallocBytes(javaHeap),
+        mallocBytes(javaHeap) + moreMalloc,
         STACK_BYTES);
   }
 

@@ -26,10 +26,11 @@ public record FirmwareRun(
   /**
    * Instructions executed (QEMU counts them: -icount shift=0, read through a 25 MHz timer, so
    * to 40 instructions): loading and validating the image, and per training step, per prediction
-   * through every layer, per prediction with early exit (means), and writing the image back.
+   * through every layer, per prediction with early exit (means), writing the image back, and
+   * checking the image's signature trailer (a signed firmware's; 0 for an unsigned one).
    */
   public record Instructions(
-      long load, long trainStep, long prediction, long earlyExit, long writeBack) {}
+      long load, long trainStep, long prediction, long earlyExit, long writeBack, long verify) {}
 
   /**
    * RAM in bytes: {@code data} and {@code bss} (TeaVM's class structures and runtime data, libc),

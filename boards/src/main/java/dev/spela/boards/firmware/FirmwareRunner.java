@@ -3,6 +3,7 @@ package dev.spela.boards.firmware;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.spela.firmware.FirmwareRecord;
+import dev.spela.protocols.fleet.CodeNames;
 import dev.spela.protocols.image.ImageStatus;
 import dev.spela.runtime.RuntimeStatus;
 import java.io.BufferedReader;
@@ -168,7 +169,8 @@ public final class FirmwareRunner {
               mean(FirmwareRecord.PHASE_TRAIN),
               mean(FirmwareRecord.PHASE_PREDICT),
               mean(FirmwareRecord.PHASE_EARLY_EXIT),
-              total(FirmwareRecord.PHASE_WRITE)),
+              total(FirmwareRecord.PHASE_WRITE),
+              total(FirmwareRecord.PHASE_VERIFY)),
           new FirmwareRun.Ram(
               memory[0], memory[1], memory[2], memory[3], memory[4], stack, peak,
               manifest.layout().ramBytes()),
@@ -203,6 +205,9 @@ public final class FirmwareRunner {
             "prediction failed at held-out sample " + a + ": " + RuntimeStatus.name((int) b);
         case FirmwareRecord.FAIL_WRITE ->
             "writing the trained image to flash failed: " + RuntimeStatus.name((int) a);
+        case FirmwareRecord.FAIL_SIGNATURE ->
+            "the firmware refused the signed image in flash: "
+                + CodeNames.signatureStatus((int) a);
         default -> "the firmware failed (reason " + reason + ")";
       };
     }

@@ -41,6 +41,9 @@ final class TeaVmCompiler {
   /** The firmware's program: train, evaluate and report ({@code spela firmware build}). */
   static final String MAIN_CLASS = "dev.spela.firmware.FirmwareMain";
 
+  /** The signed firmware's program: checks its image's signature first ({@code --signed}). */
+  static final String SIGNED_MAIN_CLASS = "dev.spela.firmware.SignedFirmwareMain";
+
   /** The agent firmware's program: a fleet member over the UART ({@code --agent}). */
   static final String AGENT_MAIN_CLASS = "dev.spela.firmware.AgentMain";
 
