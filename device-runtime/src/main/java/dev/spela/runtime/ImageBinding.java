@@ -242,10 +242,27 @@ final class ImageBinding {
     int out = arena.info(k, OUTPUTS);
     int at = sourceOffset + arena.info(k, PRIORS_AT) + 2 * c * out;
     int status = source.read(at, row, 0, 2 * out);
-    for (int j = 0; j < out; j++) {
-      dst[j] = LittleEndian.i16(row, 2 * j);
-    }
+    readShorts(row, out, dst);
     return status;
+  }
+
+  /**
+   * The first {@code count} little-endian int16 of {@code src} into {@code dst}: in a step's
+   * instructions on the firmware (a prior per class and layer), so shaped as {@link #packRow}.
+   */
+  private static void readShorts(byte[] src, int count, short[] dst) {
+    int srcLength = src.length;
+    int dstLength = dst.length;
+    if (count > dstLength || count > srcLength >> 1) {
+      return;
+    }
+    for (int j = 0; j < count; j++) {
+      int a = 2 * j;
+      int a1 = a + 1;
+      if (j > -1 && a > -1 && a1 > -1 && j < dstLength && a < srcLength && a1 < srcLength) {
+        dst[j] = (short) ((src[a] & 0xFF) | src[a1] << 8);
+      }
+    }
   }
 
   // ------------------------------------------------------------------ writing

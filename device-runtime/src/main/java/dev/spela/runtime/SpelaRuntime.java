@@ -395,8 +395,18 @@ public final class SpelaRuntime {
       readFailed(image.preprocess(pixels, offset, n, vector));
       return;
     }
+    // the firmware's loop shape (NUMERICS.md, "Kernels on the firmware"); checkInput made the
+    // early return impossible
+    int vectorLength = vector.length;
+    int pixelsLength = pixels.length;
+    if (n > vectorLength || offset < 0 || offset > pixelsLength - n) {
+      return;
+    }
     for (int i = 0; i < n; i++) {
-      vector[i] = (pixels[offset + i] & 0xFF) << PIXEL_SHIFT;
+      int at = offset + i;
+      if (i > -1 && at > -1 && i < vectorLength && at < pixelsLength) {
+        vector[i] = (pixels[at] & 0xFF) << PIXEL_SHIFT;
+      }
     }
   }
 

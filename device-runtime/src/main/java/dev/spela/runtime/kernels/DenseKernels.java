@@ -85,8 +85,14 @@ public final class DenseKernels {
     return (int) norm;
   }
 
-  /** {@code v * reciprocal * 2^-shift} rounded to nearest, at most 32767. */
+  /**
+   * {@code v * reciprocal * 2^-shift} rounded to nearest, at most 32767; 0 without the long
+   * arithmetic for v = 0 (most pixels; the ReLU units that are off), which is what it gives.
+   */
   private static int quantise(int v, long reciprocal, int shift) {
+    if (v == 0) {
+      return 0;
+    }
     return (int) Math.min((v * reciprocal + (1L << (shift - 1))) >> shift, Short.MAX_VALUE);
   }
 
@@ -293,9 +299,19 @@ public final class DenseKernels {
    * sum-of-squares rule) and prior {@code c}: {@code (h . v_c) / (norm * 2^15) * 2^15}.
    */
   public static int cosine(int[] h, int out, long reciprocalNorm, short[] priors, int priorOffset) {
+    // the return (never taken: the callers' contract) and the guard for the firmware, as in
+    // forwardRows
+    int hLength = h.length;
+    int priorsLength = priors.length;
+    if (out > hLength || priorOffset < 0 || priorOffset > priorsLength - out) {
+      return 0;
+    }
     long dot = 0;
     for (int j = 0; j < out; j++) {
-      dot += (long) h[j] * priors[priorOffset + j];
+      int at = priorOffset + j;
+      if (j > -1 && at > -1 && j < hLength && at < priorsLength) {
+        dot += (long) h[j] * priors[at];
+      }
     }
     // |dot| <= norm * 2^15 (Cauchy-Schwarz), so dot * (2^45 / norm) stays below 2^61.
     return (int) ((dot * reciprocalNorm + (1L << (RECIPROCAL_BITS - 1))) >> RECIPROCAL_BITS);
