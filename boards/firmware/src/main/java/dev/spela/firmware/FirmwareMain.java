@@ -57,7 +57,9 @@ public final class FirmwareMain {
       Natives.fail(FirmwareRecord.FAIL_DOES_NOT_FIT, (int) needed, available);
       return;
     }
-    new FirmwareMain(new SpelaRuntime(plan), slot, imageBytes, new byte[sampleBytes]).run();
+    SpelaRuntime runtime = new SpelaRuntime(plan);
+    runtime.updateLiveOutputsOnly(); // a core without vector units
+    new FirmwareMain(runtime, slot, imageBytes, new byte[sampleBytes]).run();
   }
 
   /**
