@@ -123,13 +123,14 @@ final class ImageBinding {
       if (status != FlashStatus.OK) {
         return status;
       }
+      boolean hasOdd = 2 * p + 1 < in;
+      if (!outputMajor) {
+        maxAbs = Math.max(maxAbs, packRow(row, out, hasOdd, arena.weights[firstRow + p]));
+        continue;
+      }
       for (int j = 0; j < out; j++) {
-        int packed = packed(j, out, 2 * p + 1 < in);
-        if (outputMajor) {
-          arena.weights[firstRow + j][p] = packed;
-        } else {
-          arena.weights[firstRow + p][j] = packed;
-        }
+        int packed = packed(j, out, hasOdd);
+        arena.weights[firstRow + j][p] = packed;
         maxAbs =
             Math.max(
                 maxAbs,
@@ -155,6 +156,38 @@ final class ImageBinding {
     int rows = Math.min(2, in - 2 * p);
     int at = sourceOffset + arena.info(k, WEIGHTS_AT) + 4 * p * out;
     return source.read(at, row, 0, 2 * rows * out);
+  }
+
+  /**
+   * Packs the pair's two rows of int16 weights in {@code src} (input 2p's {@code out} weights,
+   * then input 2p + 1's, absent unless {@code hasOdd}) into {@code dst[0..out)}, as {@link #packed}
+   * does one at a time, and returns their largest |weight|. Most of a load's instructions were
+   * here: the loop has the firmware's shape (NUMERICS.md, "Kernels on the firmware"), an early
+   * return that is never taken (the row buffer holds two rows of the widest layer) and an always
+   * true guard that lets TeaVM prove every index in bounds.
+   */
+  private static int packRow(byte[] src, int out, boolean hasOdd, int[] dst) {
+    int srcLength = src.length;
+    int dstLength = dst.length;
+    if (out > dstLength || out > srcLength >> 2) {
+      return 0;
+    }
+    int oddMask = hasOdd ? -1 : 0;
+    int max = 0;
+    for (int j = 0; j < out; j++) {
+      int a = 2 * j;
+      int a1 = a + 1;
+      int b = a + 2 * out;
+      int b1 = b + 1;
+      if (j > -1 && j < dstLength && a > -1 && a1 > -1 && b > -1 && b1 > -1 && a < srcLength
+          && a1 < srcLength && b < srcLength && b1 < srcLength) {
+        int low = (src[a] & 0xFF) | src[a1] << 8;
+        int high = ((src[b] & 0xFF) | src[b1] << 8) & oddMask;
+        dst[j] = DenseKernels.pack(low, high);
+        max = Math.max(max, Math.max(Math.abs(low), Math.abs(high)));
+      }
+    }
+    return max;
   }
 
   /** Output j of the pair in {@link #row} as a packed weight (the odd input's is 0 if absent). */
@@ -209,10 +242,27 @@ final class ImageBinding {
     int out = arena.info(k, OUTPUTS);
     int at = sourceOffset + arena.info(k, PRIORS_AT) + 2 * c * out;
     int status = source.read(at, row, 0, 2 * out);
-    for (int j = 0; j < out; j++) {
-      dst[j] = LittleEndian.i16(row, 2 * j);
-    }
+    readShorts(row, out, dst);
     return status;
+  }
+
+  /**
+   * The first {@code count} little-endian int16 of {@code src} into {@code dst}: in a step's
+   * instructions on the firmware (a prior per class and layer), so shaped as {@link #packRow}.
+   */
+  private static void readShorts(byte[] src, int count, short[] dst) {
+    int srcLength = src.length;
+    int dstLength = dst.length;
+    if (count > dstLength || count > srcLength >> 1) {
+      return;
+    }
+    for (int j = 0; j < count; j++) {
+      int a = 2 * j;
+      int a1 = a + 1;
+      if (j > -1 && a > -1 && a1 > -1 && j < dstLength && a < srcLength && a1 < srcLength) {
+        dst[j] = (short) ((src[a] & 0xFF) | src[a1] << 8);
+      }
+    }
   }
 
   // ------------------------------------------------------------------ writing

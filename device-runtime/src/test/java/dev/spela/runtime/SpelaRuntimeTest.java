@@ -207,6 +207,29 @@ class SpelaRuntimeTest {
   }
 
   @Test
+  void updatingOnlyTheLiveOutputsWritesTheSameImage() {
+    for (FloatModel initial : new FloatModel[] {model(27), model(29).withInputStatistics(16)}) {
+      byte[] image = initial.toImage();
+      Prototypes data = new Prototypes(64, 4, 29);
+      byte[] sample = new byte[64];
+      SpelaRuntime dense = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+      SpelaRuntime live = SpelaRuntime.forImage(new ArrayFlash(image), 0, image.length);
+      live.updateLiveOutputsOnly();
+      for (int n = 0; n < 100; n++) {
+        data.sample(data.label(n), sample, 0);
+        assertEquals(RuntimeStatus.OK, dense.train(sample, 0, data.label(n)));
+        assertEquals(RuntimeStatus.OK, live.train(sample, 0, data.label(n)));
+      }
+      byte[] a = new byte[dense.imageSize()];
+      byte[] b = new byte[live.imageSize()];
+      dense.writeImage(new ArrayFlash(a), 0);
+      live.writeImage(new ArrayFlash(b), 0);
+      assertArrayEquals(a, b);
+      assertTrue(!java.util.Arrays.equals(a, image));
+    }
+  }
+
+  @Test
   void inputStatisticsTravelWithTheImageAndTrainAsWellAsFloat() {
     FloatModel initial = model(15).withInputStatistics(16);
     byte[] image = initial.toImage();

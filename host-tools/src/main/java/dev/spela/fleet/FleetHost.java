@@ -768,12 +768,23 @@ public final class FleetHost implements AutoCloseable {
    */
   private void onHostState(String topicName, byte[] payload) {
     boolean valid = decode(stateIn, topicName, payload);
-    if ((valid ? role.onState(stateIn) : options.primary()) && !closing) {
-      try {
-        announce();
-      } catch (IOException e) {
-        Logger.warn("re-announcing host: {}", e.getMessage());
-      }
+    HostRole.Answer answer = valid ? role.onState(stateIn)
+        : options.primary() ? HostRole.Answer.ANNOUNCE : HostRole.Answer.NOTHING;
+    if (closing || answer == HostRole.Answer.NOTHING) {
+      return;
+    }
+    if (answer == HostRole.Answer.TAKE_OVER) {
+      long left = stateIn.session();
+      role.takeOverFrom(left);
+      Logger.info("the primary host of session {} left {}: taking its devices back with session {}",
+          left, topicName, role.session());
+      connection.reconnectWithWill(role.will()); // announces once connected (Router.onReconnected)
+      return;
+    }
+    try {
+      announce();
+    } catch (IOException e) {
+      Logger.warn("re-announcing host: {}", e.getMessage());
     }
   }
 

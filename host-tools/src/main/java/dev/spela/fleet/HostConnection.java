@@ -358,6 +358,21 @@ public final class HostConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Ends this connection and connects again with {@code will} instead of the first connection's
+   * (a will is fixed for the life of a connection); the session is kept, and the handler hears
+   * {@link Handler#onReconnected} as after any reconnection.
+   */
+  public void reconnectWithWill(Will will) {
+    options.setWill(will.topic(), new MqttMessage(will.payload(), 1, will.retained(), null));
+    try {
+      client.disconnect(0).waitForCompletion(TIMEOUT_MS); // a normal disconnection: no will sent
+    } catch (MqttException e) {
+      Logger.debug("MQTT disconnect: {}", describe(e)); // dropped already: reconnecting anyway
+    }
+    startReconnecting();
+  }
+
   /** Starts reconnecting unless a reconnection is under way. */
   private void startReconnecting() {
     if (reconnecting.compareAndSet(false, true)) {

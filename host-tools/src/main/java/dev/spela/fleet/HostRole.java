@@ -17,6 +17,8 @@ import org.tinylog.Logger;
  * retained STATE and its will, with a session newer than any seen on its topic; it keeps that
  * session for the life of the program (an automatic reconnection re-sends the same will) and
  * announces itself again when its topic reports it offline (a late will, an old retained message).
+ * When a newer primary of its host id that had taken over leaves (its STATE offline, a session
+ * after this one's), it takes the devices back with a session after that one.
  * A <em>secondary</em> (a short command) announces itself online, not retained, with no will,
  * never offline: devices answer with a BIRTH and keep following their primary.
  */
@@ -25,7 +27,7 @@ final class HostRole {
   private final String topic;
   private final MessageKeys keys;
   private final boolean primary;
-  private final long session;
+  private volatile long session;
   private final AtomicLong largestSeen = new AtomicLong(Long.MIN_VALUE);
   private final CountDownLatch echo = new CountDownLatch(1);
   private final AtomicBoolean takenOver = new AtomicBoolean();
@@ -107,29 +109,54 @@ final class HostRole {
     }
   }
 
+  /** What a host must do about a STATE on its topic ({@link #onState}). */
+  enum Answer {
+    NOTHING,
+    /** Publish its STATE online again: it was reported offline (a late will, an old message). */
+    ANNOUNCE,
+    /**
+     * A newer primary of this host id left: take a session after its own, with a will naming that
+     * session, and announce it (the devices follow the newest session only).
+     */
+    TAKE_OVER
+  }
+
   /**
-   * Takes a STATE from the topic (decoded); returns true if the host must announce itself again:
-   * a primary reported offline with a session not after its own.
+   * A session after {@code left} (the session of a newer primary that left) and after now: this
+   * host's session from here on; its will must name it.
    */
-  boolean onState(HostStateMessage state) {
+  void takeOverFrom(long left) {
+    session = Math.max(System.currentTimeMillis(), left + 1);
+    takenOver.set(false);
+  }
+
+  /** Takes a STATE from the topic (decoded) and says what this host must do about it. */
+  Answer onState(HostStateMessage state) {
     int role = state.role();
     boolean own = role == (primary ? HostStateMessage.PRIMARY : HostStateMessage.SECONDARY)
         && state.session() == session;
     if (own && state.online()) {
       echo.countDown();
-      return false;
+      return Answer.NOTHING;
     }
     if (!primary || role != HostStateMessage.PRIMARY) {
-      return false;
+      return Answer.NOTHING;
     }
     if (!own) {
       largestSeen.accumulateAndGet(state.session(), Math::max);
     }
     if (state.online() && state.session() > session && echo.getCount() == 0
         && takenOver.compareAndSet(false, true)) {
-      Logger.error("another primary host took over {} (session {}): devices follow it now; stop this one",
+      Logger.warn("another primary host took over {} (session {}): devices follow it until it leaves",
           topic, state.session());
     }
-    return !state.online() && state.session() <= session;
+    if (state.online()) {
+      return Answer.NOTHING;
+    }
+    if (state.session() <= session) {
+      return Answer.ANNOUNCE;
+    }
+    // Before its own STATE came back, a larger session is the opening's to beat (FleetHost.open).
+    return echo.getCount() == 0 ? Answer.TAKE_OVER : Answer.NOTHING;
   }
 }

@@ -70,15 +70,30 @@ public final class FirmwareMain {
       Natives.fail(FirmwareRecord.FAIL_DOES_NOT_FIT, (int) needed, available);
       return null;
     }
-    return new FirmwareMain(new SpelaRuntime(plan), slot, imageBytes, new byte[sampleBytes]);
+    SpelaRuntime runtime = new SpelaRuntime(plan);
+    runtime.updateLiveOutputsOnly(); // a core without vector units
+    return new FirmwareMain(runtime, slot, imageBytes, new byte[sampleBytes]);
   }
 
   /**
-   * Checks the signature trailer after the model image in slot A with {@code check}, through this
-   * firmware's buffers (its read-back block, SHA-256 and digest): an ImageSignature status.
+   * Checks the signature trailer after the model image in slot A with {@code check}, given the
+   * model image's SHA-256 (hashed from flash here) and this firmware's read-back block: an
+   * ImageSignature status.
    */
   int checkSignature(SignedFirmwareMain check) {
-    return check.check(slot, imageBytes, block, sha, digest);
+    hash(slot, imageBytes);
+    return check.check(slot, imageBytes, block, digest);
+  }
+
+  /** The SHA-256 of {@code region[0, length)} into {@link #digest}, read a block at a time. */
+  private void hash(FlashRegion region, int length) {
+    sha.reset();
+    for (int at = 0; at < length; at += block.length) {
+      int part = Math.min(block.length, length - at);
+      region.read(at, block, 0, part);
+      sha.update(block, 0, part);
+    }
+    sha.finish(digest, 0);
   }
 
   /**
@@ -189,13 +204,7 @@ public final class FirmwareMain {
       return;
     }
     Natives.report(FirmwareRecord.WRITTEN, written, 0, 0);
-    sha.reset();
-    for (int at = 0; at < written; at += block.length) {
-      int length = Math.min(block.length, written - at);
-      checkpoint.read(at, block, 0, length);
-      sha.update(block, 0, length);
-    }
-    sha.finish(digest, 0);
+    hash(checkpoint, written);
     for (int w = 0; w < Sha256.DIGEST_LENGTH / 4; w++) {
       int at = 4 * w;
       int word =

@@ -1,6 +1,5 @@
 package dev.spela.firmware;
 
-import dev.spela.protocols.checksum.Sha256;
 import dev.spela.protocols.crypto.Ed25519Verifier;
 import dev.spela.protocols.image.ImageSignature;
 import dev.spela.protocols.storage.FlashRegion;
@@ -38,25 +37,19 @@ public final class SignedFirmwareMain {
   }
 
   /**
-   * Checks the trailer at {@code slot[imageBytes..]} with the firmware's buffers ({@code block} of
-   * at least a trailer's length, a SHA-256 and its digest): an {@link ImageSignature} status.
+   * Checks the trailer at {@code slot[imageBytes..]} of the model image whose SHA-256 is {@code
+   * imageSha256}, read through {@code block} (at least a trailer's length): an {@link
+   * ImageSignature} status.
    */
   @InitPhase
-  int check(FlashRegion slot, int imageBytes, byte[] block, Sha256 sha, byte[] digest) {
+  int check(FlashRegion slot, int imageBytes, byte[] block, byte[] imageSha256) {
     if (Natives.imageKeyRead(key, 0, key.length) != key.length
         || imageBytes + ImageSignature.TRAILER_LENGTH > slot.size()) {
       return ImageSignature.NOT_SIGNED;
     }
-    sha.reset();
-    for (int at = 0; at < imageBytes; at += block.length) {
-      int length = Math.min(block.length, imageBytes - at);
-      slot.read(at, block, 0, length);
-      sha.update(block, 0, length);
-    }
-    sha.finish(digest, 0);
     slot.read(imageBytes, block, 0, ImageSignature.TRAILER_LENGTH);
     Natives.meter(FirmwareRecord.PHASE_VERIFY, 1);
-    int status = ImageSignature.check(verifier, key, 0, block, 0, digest, 0);
+    int status = ImageSignature.check(verifier, key, 0, block, 0, imageSha256, 0);
     Natives.meter(FirmwareRecord.PHASE_VERIFY, 0);
     return status;
   }

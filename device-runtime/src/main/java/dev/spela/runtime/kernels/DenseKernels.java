@@ -85,8 +85,14 @@ public final class DenseKernels {
     return (int) norm;
   }
 
-  /** {@code v * reciprocal * 2^-shift} rounded to nearest, at most 32767. */
+  /**
+   * {@code v * reciprocal * 2^-shift} rounded to nearest, at most 32767; 0 without the long
+   * arithmetic for v = 0 (most pixels; the ReLU units that are off), which is what it gives.
+   */
   private static int quantise(int v, long reciprocal, int shift) {
+    if (v == 0) {
+      return 0;
+    }
     return (int) Math.min((v * reciprocal + (1L << (shift - 1))) >> shift, Short.MAX_VALUE);
   }
 
@@ -293,9 +299,19 @@ public final class DenseKernels {
    * sum-of-squares rule) and prior {@code c}: {@code (h . v_c) / (norm * 2^15) * 2^15}.
    */
   public static int cosine(int[] h, int out, long reciprocalNorm, short[] priors, int priorOffset) {
+    // the return (never taken: the callers' contract) and the guard for the firmware, as in
+    // forwardRows
+    int hLength = h.length;
+    int priorsLength = priors.length;
+    if (out > hLength || priorOffset < 0 || priorOffset > priorsLength - out) {
+      return 0;
+    }
     long dot = 0;
     for (int j = 0; j < out; j++) {
-      dot += (long) h[j] * priors[priorOffset + j];
+      int at = priorOffset + j;
+      if (j > -1 && at > -1 && j < hLength && at < priorsLength) {
+        dot += (long) h[j] * priors[at];
+      }
     }
     // |dot| <= norm * 2^15 (Cauchy-Schwarz), so dot * (2^45 / norm) stays below 2^61.
     return (int) ((dot * reciprocalNorm + (1L << (RECIPROCAL_BITS - 1))) >> RECIPROCAL_BITS);
@@ -452,6 +468,103 @@ public final class DenseKernels {
         int d1 = (gj * x1 + ((r + t1) >>> noiseShift)) >> shift;
         int v = row[j];
         row[j] = ((v & HIGH_MASK) + (d1 << 16)) | ((v + d0) & LOW_MASK);
+      }
+    }
+  }
+
+  /**
+   * Lists the outputs whose coefficient {@code g[j]} is not zero, in order, as {@code live[m] =
+   * (g[j] << 16) | j} ({@code live} at least {@code out} long; |g| <= 2^14 and j < 2^16, the
+   * model format's widths), and moves their rounding words to the front of {@code noise}, {@code
+   * noise[m] = noise[j]} (in place: the window is no longer the same afterwards), for {@link
+   * #updateLive}. An output with a zero coefficient is left unchanged by the update: {@code (0 * x
+   * + r) >> shift = 0} as {@code r < 2^shift}.
+   *
+   * @return the number of outputs listed
+   */
+  public static int liveOutputs(int[] g, int out, int[] live, int[] noise) {
+    int count = 0;
+    for (int j = 0; j < out; j++) {
+      int gj = g[j];
+      if (gj != 0) {
+        live[count] = (gj << 16) | j;
+        noise[count] = noise[j];
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /**
+   * {@link #update} over only the {@code liveCount} outputs listed by {@link #liveOutputs} (with
+   * the noise it moved): the same weights, bit for bit (the others would not change), the same
+   * random state. For cores without vector units, where a step costs its number of multiply-adds
+   * and about half the units of a ReLU layer are off; a vectorising JIT runs the dense rows of
+   * {@link #update} faster.
+   *
+   * @return the advanced xorshift state
+   */
+  public static int updateLive(
+      int[][] rows,
+      int firstRow,
+      int[] active,
+      int count,
+      int[] live,
+      int liveCount,
+      int[] x,
+      int shift,
+      int[] liveNoise,
+      int rotationMask,
+      int rng) {
+    int state = rng;
+    int noiseShift = 32 - shift;
+    for (int k = 0; k < count; k++) {
+      int p = active[k];
+      int xp = x[p];
+      state = xorshift(state);
+      int t0 = state & rotationMask;
+      state = xorshift(state);
+      int t1 = state & rotationMask;
+      updateLiveRow(rows[firstRow + p], live, liveCount, xp, shift, liveNoise, t0, t1, noiseShift);
+    }
+    return state;
+  }
+
+  /**
+   * The inner loop of {@link #updateLive}: {@link #updateRow} at the listed outputs. The guards
+   * are for TeaVM's bounds proof (NUMERICS.md, "Kernels on the firmware"): gcc folds the list's
+   * after the early return, not the row's (its index comes from the list).
+   */
+  private static void updateLiveRow(
+      int[] row,
+      int[] live,
+      int liveCount,
+      int xp,
+      int shift,
+      int[] liveNoise,
+      int t0,
+      int t1,
+      int noiseShift) {
+    int rowLength = row.length;
+    int liveLength = live.length;
+    int noiseLength = liveNoise.length;
+    if (liveCount > liveLength || liveCount > noiseLength) {
+      return;
+    }
+    int x0 = low(xp);
+    int x1 = high(xp);
+    for (int k = 0; k < liveCount; k++) {
+      if (k > -1 && k < liveLength && k < noiseLength) {
+        int entry = live[k];
+        int r = liveNoise[k];
+        int j = entry & LOW_MASK;
+        if (j > -1 && j < rowLength) {
+          int gj = entry >> 16;
+          int d0 = (gj * x0 + ((r + t0) >>> noiseShift)) >> shift;
+          int d1 = (gj * x1 + ((r + t1) >>> noiseShift)) >> shift;
+          int v = row[j];
+          row[j] = ((v & HIGH_MASK) + (d1 << 16)) | ((v + d0) & LOW_MASK);
+        }
       }
     }
   }

@@ -244,6 +244,59 @@ class DenseKernelsTest {
   }
 
   @Test
+  void updatingOnlyTheLiveOutputsChangesWhatTheDenseUpdateChanges() {
+    Random random = new Random(11);
+    int pairs = 40;
+    int out = 33;
+    for (int shift : new int[] {1, 9, DenseKernels.MAX_SHIFT}) {
+      for (boolean stochastic : new boolean[] {true, false}) {
+        int[][] dense = new int[pairs][out + 2]; // rows longer than the layer, as in an arena
+        int[][] live = new int[pairs][out + 2];
+        for (int p = 0; p < pairs; p++) {
+          for (int j = 0; j < out + 2; j++) {
+            dense[p][j] = DenseKernels.pack(random.nextInt(16001) - 8000, random.nextInt(16001) - 8000);
+            live[p][j] = dense[p][j];
+          }
+        }
+        short[] inputs = new short[2 * pairs];
+        for (int i = 0; i < inputs.length; i++) {
+          inputs[i] = (short) (i % 5 == 0 ? 0 : random.nextInt(1 << 15));
+        }
+        int[] x = packPairs(inputs);
+        int[] active = new int[pairs];
+        int count = DenseKernels.activePairs(x, pairs, active);
+        // about half the coefficients zero (units that are off), the others up to |g| = 2^14
+        int[] g = new int[out];
+        for (int j = 0; j < out; j++) {
+          g[j] = random.nextBoolean() ? 0 : random.nextInt((1 << 15) + 1) - (1 << 14);
+        }
+        g[0] = 1 << 14;
+        g[out - 1] = -(1 << 14);
+        int[] noise = stochastic ? uniformNoise(out, shift) : new int[out];
+        if (!stochastic) {
+          java.util.Arrays.fill(noise, DenseKernels.NEAREST_NOISE);
+        }
+        int rotation = stochastic ? DenseKernels.STOCHASTIC_ROTATION : 0;
+        int[] list = new int[out];
+        int[] liveNoise = noise.clone();
+        int listed = DenseKernels.liveOutputs(g, out, list, liveNoise);
+        int denseState = DenseKernels.update(dense, 0, active, count, out, x, g, shift, noise, rotation, 7);
+        int liveState =
+            DenseKernels.updateLive(
+                live, 0, active, count, list, listed, x, shift, liveNoise, rotation, 7);
+        assertEquals(denseState, liveState);
+        assertTrue(listed < out);
+        for (int p = 0; p < pairs; p++) {
+          assertEquals(
+              java.util.Arrays.toString(dense[p]),
+              java.util.Arrays.toString(live[p]),
+              "shift " + shift + ", row " + p);
+        }
+      }
+    }
+  }
+
+  @Test
   void outputMajorStochasticRoundingIsUnbiased() {
     // 1 * 16 / 2^10 = 1/64 LSB per step on every weight of one output, with a constant noise table
     int pairs = 16;

@@ -111,17 +111,18 @@ public final class Sha256 extends BlockDigest {
     final int[] h = this.h;
     final int wLength = w.length;
     final int kLength = k.length;
-    if (wLength != 64 || kLength != 64 || h.length != 8) {
+    final int srcLength = src.length;
+    if (wLength != 64 || kLength != 64 || h.length != 8 || at < 0 || at > srcLength - 64) {
       return;
     }
     for (int t = 0; t < 16; t++) {
       int p = at + 4 * t;
-      if (t > -1 && t < wLength) {
-        w[t] =
-            src[p] << 24
-                | (src[p + 1] & 0xFF) << 16
-                | (src[p + 2] & 0xFF) << 8
-                | (src[p + 3] & 0xFF);
+      int p1 = p + 1;
+      int p2 = p + 2;
+      int p3 = p + 3;
+      if (t > -1 && t < wLength && p > -1 && p1 > -1 && p2 > -1 && p3 > -1 && p < srcLength
+          && p1 < srcLength && p2 < srcLength && p3 < srcLength) {
+        w[t] = src[p] << 24 | (src[p1] & 0xFF) << 16 | (src[p2] & 0xFF) << 8 | (src[p3] & 0xFF);
       }
     }
     // w[t] from w[t - 16], w[t - 15], w[t - 7] and w[t - 2]
@@ -130,8 +131,8 @@ public final class Sha256 extends BlockDigest {
       int t15 = t - 15;
       int t7 = t - 7;
       int t2 = t - 2;
-      if (t16 > -1 && t < wLength && t16 < wLength && t15 < wLength && t7 < wLength
-          && t2 < wLength) {
+      if (t16 > -1 && t15 > -1 && t7 > -1 && t2 > -1 && t < wLength && t16 < wLength
+          && t15 < wLength && t7 < wLength && t2 < wLength) {
         int x = w[t15];
         int y = w[t2];
         int s0 = (x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ (x >>> 3);
@@ -147,22 +148,46 @@ public final class Sha256 extends BlockDigest {
     int f = h[5];
     int g = h[6];
     int hh = h[7];
-    for (int t = 0; t < 64; t++) {
-      if (t > -1 && t < wLength && t < kLength) {
-        int s1 = (e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7);
-        int ch = (e & f) ^ (~e & g);
-        int t1 = hh + s1 + ch + k[t] + w[t];
-        int s0 = (a >>> 2 | a << 30) ^ (a >>> 13 | a << 19) ^ (a >>> 22 | a << 10);
-        int maj = (a & b) ^ (a & c) ^ (b & c);
-        int t2 = s0 + maj;
-        hh = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
+    // Eight rounds a pass, each naming the variables where they now are, so none is moved: a round
+    // changes only two of them (d + t1 and t1 + t2). r <= 7 tells gcc every index is below 64.
+    for (int r = 0; r < 8; r++) {
+      int t = r << 3;
+      int t1 = t + 1;
+      int t2 = t + 2;
+      int t3 = t + 3;
+      int t4 = t + 4;
+      int t5 = t + 5;
+      int t6 = t + 6;
+      int t7 = t + 7;
+      if (t > -1 && t7 < wLength && t7 < kLength && t < wLength && t < kLength && t1 < wLength
+          && t1 < kLength && t2 < wLength && t2 < kLength && t3 < wLength && t3 < kLength
+          && t4 < wLength && t4 < kLength && t5 < wLength && t5 < kLength && t6 < wLength
+          && t6 < kLength && t1 > -1 && t2 > -1 && t3 > -1 && t4 > -1 && t5 > -1 && t6 > -1
+          && t7 > -1) {
+        int x = hh + sigma1(e) + choose(e, f, g) + k[t] + w[t];
+        d += x;
+        hh = x + sigma0(a) + majority(a, b, c);
+        x = g + sigma1(d) + choose(d, e, f) + k[t1] + w[t1];
+        c += x;
+        g = x + sigma0(hh) + majority(hh, a, b);
+        x = f + sigma1(c) + choose(c, d, e) + k[t2] + w[t2];
+        b += x;
+        f = x + sigma0(g) + majority(g, hh, a);
+        x = e + sigma1(b) + choose(b, c, d) + k[t3] + w[t3];
+        a += x;
+        e = x + sigma0(f) + majority(f, g, hh);
+        x = d + sigma1(a) + choose(a, b, c) + k[t4] + w[t4];
+        hh += x;
+        d = x + sigma0(e) + majority(e, f, g);
+        x = c + sigma1(hh) + choose(hh, a, b) + k[t5] + w[t5];
+        g += x;
+        c = x + sigma0(d) + majority(d, e, f);
+        x = b + sigma1(g) + choose(g, hh, a) + k[t6] + w[t6];
+        f += x;
+        b = x + sigma0(c) + majority(c, d, e);
+        x = a + sigma1(f) + choose(f, g, hh) + k[t7] + w[t7];
+        e += x;
+        a = x + sigma0(b) + majority(b, c, d);
       }
     }
     h[0] += a;
@@ -173,5 +198,21 @@ public final class Sha256 extends BlockDigest {
     h[5] += f;
     h[6] += g;
     h[7] += hh;
+  }
+
+  private static int sigma0(int a) {
+    return (a >>> 2 | a << 30) ^ (a >>> 13 | a << 19) ^ (a >>> 22 | a << 10);
+  }
+
+  private static int sigma1(int e) {
+    return (e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7);
+  }
+
+  private static int choose(int e, int f, int g) {
+    return (e & f) ^ (~e & g);
+  }
+
+  private static int majority(int a, int b, int c) {
+    return (a & b) ^ (a & c) ^ (b & c);
   }
 }

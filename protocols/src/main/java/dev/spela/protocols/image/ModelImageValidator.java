@@ -395,12 +395,8 @@ public final class ModelImageValidator {
   private void checkValues(byte[] buffer, int index, int count, int sectionOffset) {
     int end = index + count;
     if (sectionKind == WEIGHTS) {
-      for (int i = index; i < end; i += 2) {
-        int q = LittleEndian.i16(buffer, i);
-        if (q > MAX_ABS_WEIGHT || q < -MAX_ABS_WEIGHT) {
-          valuesStatus = ImageStatus.BAD_VALUES;
-          return;
-        }
+      if (!weightsInRange(buffer, index, end)) {
+        valuesStatus = ImageStatus.BAD_VALUES;
       }
     } else if (sectionKind == BIASES) {
       for (int i = index; i < end; i += 4) {
@@ -436,5 +432,29 @@ public final class ModelImageValidator {
         }
       }
     }
+  }
+
+  /**
+   * True if every int16 weight in {@code buffer[from, to)} is within +-{@link
+   * ModelImage#MAX_ABS_WEIGHT}. Branch-free over the block, and shaped for the firmware (most of a
+   * load's values are weights): the early return (never taken: the reader's block) and the guard
+   * (always true after it) let TeaVM prove the indices in bounds (NUMERICS.md, "Kernels on the
+   * firmware").
+   */
+  private static boolean weightsInRange(byte[] buffer, int from, int to) {
+    int length = buffer.length;
+    if (from < 0 || to > length) {
+      return false;
+    }
+    int outside = 0;
+    for (int i = from; i < to; i += 2) {
+      int i1 = i + 1;
+      if (i > -1 && i1 > -1 && i < length && i1 < length) {
+        int q = (buffer[i] & 0xFF) | buffer[i1] << 8;
+        // negative exactly when q > MAX_ABS_WEIGHT or q < -MAX_ABS_WEIGHT
+        outside |= (MAX_ABS_WEIGHT - q) | (q + MAX_ABS_WEIGHT);
+      }
+    }
+    return outside >= 0;
   }
 }

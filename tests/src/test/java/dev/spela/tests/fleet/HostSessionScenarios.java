@@ -254,6 +254,31 @@ abstract class HostSessionScenarios {
     }
   }
 
+  /**
+   * Two primaries of one host id (as two {@code spela monitor --shared} collectors are): the devices
+   * follow the newer; when it leaves, its STATE offline must not silence them while the older runs
+   * (PROTOCOL.md section 7, primary step 6).
+   */
+  @Test
+  void whenANewerPrimaryLeavesTheOlderTakesTheDevicesBack(@TempDir Path dir) throws Exception {
+    String hostId = "host-two";
+    try (Monitor older = new Monitor(dir.resolve("run"), hostId);
+        VirtualDevice device = startTraining(older, dir, "vd-two", hostId)) {
+      long newerSession;
+      try (FleetHost newer = open(hostId, FleetHost.Options.primary(false, null))) {
+        newerSession = newer.session();
+        assertTrue(newerSession > older.host.session());
+        older.awaitMoreRecords("a newer primary of the same host id runs");
+      } // leaves: STATE offline with its session, which the device follows
+      long sentWhenItLeft = device.recordsSent();
+      assertTrue(older.host.await(h -> device.recordsSent() >= sentWhenItLeft + 4 * MORE, WAIT),
+          "the device sends again after the newer primary left (" + device.recordsSent() + " sent)");
+      older.awaitMoreRecords("the newer primary left");
+      assertTrue(older.host.session() > newerSession,
+          "session " + older.host.session() + " after the one that left, " + newerSession);
+    }
+  }
+
   @Test
   void aPrimaryBehindTheSessionOnItsTopicTakesANewerOne(@TempDir Path dir) throws Exception {
     String hostId = "host-ahead";
