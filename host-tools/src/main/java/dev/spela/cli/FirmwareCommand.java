@@ -123,8 +123,8 @@ public final class FirmwareCommand implements Runnable {
     boolean signed;
 
     @Option(names = "--fleet", paramLabel = "DIR",
-        description = "With --signed: the fleet folder whose host key signs"
-            + " (default: $SPELA_FLEET, else ~/.spela/fleet).")
+        description = "With --signed: the fleet folder whose host key signs the image"
+            + " (default: ~/.spela/fleet, or $SPELA_FLEET).")
     Path fleet;
 
     @Override
