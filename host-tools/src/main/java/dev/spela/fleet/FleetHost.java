@@ -486,7 +486,7 @@ public final class FleetHost implements AutoCloseable {
       throw new IOException("device " + deviceId + " cannot receive images");
     }
     int log2 = Math.min(blockLog2, device.maxBlockLog2());
-    byte[] sent = keys != null && !ImageSigner.signed(image) ? keys.signImage(image, 0) : image;
+    byte[] sent = ImageSigner.signed(image) ? image : sign(image, 0);
     ImageTransfer transfer = new ImageTransfer(this, device, sent, log2, tamper);
     ImageTransfer previous = transfers.put(deviceId, transfer);
     if (previous != null) {

@@ -382,8 +382,9 @@ public final class HostConnection implements AutoCloseable {
 
   /**
    * Connects again after {@code delayMs}, then twice as long after each failure (at most {@value
-   * #MAX_RECONNECT_DELAY_MS} ms), with the first connection's options: its will, and its session
-   * (a persistent one resumes).
+   * #MAX_RECONNECT_DELAY_MS} ms), with this connection's options: its will (the first
+   * connection's, or the one {@link #reconnectWithWill} gave), and its session (a persistent one
+   * resumes).
    */
   private void reconnectAfter(long delayMs) {
     try {
