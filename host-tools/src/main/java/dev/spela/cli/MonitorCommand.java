@@ -77,7 +77,8 @@ public final class MonitorCommand implements Runnable {
 
   @Option(names = "--shared", paramLabel = "GROUP",
       description = "Receive telemetry through the MQTT 5 shared subscription $share/GROUP/..., so that"
-          + " several collectors share the load.")
+          + " several collectors share the load; when one leaves, another stores what the broker kept in"
+          + " its session.")
   String shared;
 
   @Option(names = "--client-id", paramLabel = "ID",

@@ -39,6 +39,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.tinylog.Logger;
 
@@ -58,6 +59,13 @@ import org.tinylog.Logger;
 public final class FleetHost implements AutoCloseable {
 
   public static final String DEFAULT_HOST_ID = "spela-host";
+
+  /**
+   * MQTT 5 user properties of a shared collector's STATE offline and will: its MQTT client id and
+   * its share name (PROTOCOL.md section 7, "Collectors sharing DATA").
+   */
+  static final String COLLECTOR_PROPERTY = "spela-collector";
+  static final String SHARE_PROPERTY = "spela-share";
 
   /** Receives fleet events on the connection's worker thread; must not block. */
   public interface Listener {
@@ -153,6 +161,13 @@ public final class FleetHost implements AutoCloseable {
   private final Name hostName;
   private final HostRole role;
   private final Options options;
+  private final String brokerUrl;
+  private final String hostId;
+  private final ClientSecurity security;
+  /** A shared collector's watch over the other collectors of its group; null otherwise. */
+  private final LeftCollectors leftCollectors;
+  /** Messages received (a drained session's progress). */
+  private final AtomicLong received = new AtomicLong();
   private final Map<String, DeviceView> devices = new ConcurrentHashMap<>();
   private final DeviceSessions sessions;
   private final Map<String, ImageTransfer> transfers = new ConcurrentHashMap<>();
@@ -192,6 +207,9 @@ public final class FleetHost implements AutoCloseable {
     this.hostName = Names.of(hostId);
     this.keys = security.keys();
     this.options = options;
+    this.brokerUrl = brokerUrl;
+    this.hostId = hostId;
+    this.security = security;
     // Only a host that gets all of a device's messages can tell a loss from one it never asked for.
     this.sessions = new DeviceSessions(options.telemetry() && options.sharedGroup() == null);
     this.listeners.addAll(List.of(listeners));
@@ -201,8 +219,76 @@ public final class FleetHost implements AutoCloseable {
         : HostRole.secondary(stateTopic, keys);
     HostConnection.Session mqttSession =
         options.session() != null ? options.session() : HostConnection.Session.clean(clientId(hostId));
-    this.connection = HostConnection.connect(brokerUrl, mqttSession, role.will(), new Router(), security);
+    this.leftCollectors = sharedCollector(options)
+        ? new LeftCollectors(mqttSession.clientId(), options.sharedGroup(), this::drainer) : null;
+    this.connection = HostConnection.connect(brokerUrl, mqttSession, will(), new Router(), security);
     ready.countDown();
+  }
+
+  /** A primary that collects DATA through a shared subscription in a persistent session. */
+  private static boolean sharedCollector(Options options) {
+    return options.primary() && options.telemetry() && options.sharedGroup() != null && options.session() != null
+        && options.session().persistent();
+  }
+
+  /** Names a shared collector's session on its STATE offline and will; none for other hosts. */
+  private Map<String, String> collectorProperties() {
+    return leftCollectors == null ? Map.of()
+        : Map.of(COLLECTOR_PROPERTY, options.session().clientId(), SHARE_PROPERTY, options.sharedGroup());
+  }
+
+  private HostConnection.Will will() {
+    HostConnection.Will will = role.will();
+    return will == null ? null
+        : new HostConnection.Will(will.topic(), will.payload(), will.retained(), collectorProperties());
+  }
+
+  /**
+   * A host in the session of the shared collector {@code clientId} that left this one's group,
+   * passing the records the broker kept there to this host's listeners ({@link LeftCollectors}).
+   */
+  private FleetHost drainer(String clientId) throws IOException {
+    HostConnection.Session session = HostConnection.Session.persistent(clientId, options.session().expirySeconds(),
+        options.session().receiveMaximum());
+    Listener telemetry = new Listener() {
+      @Override
+      public void onTelemetry(TelemetryRecord record, HostConnection.Delivery delivery) {
+        listeners.forEach(l -> l.onTelemetry(record, delivery));
+      }
+    };
+    return new FleetHost(brokerUrl, hostId, new Options(false, true, options.sharedGroup(), session), 0, security,
+        telemetry);
+  }
+
+  /**
+   * In a left collector's session ({@link #drainer}): stops the broker giving the session more of
+   * the shared DATA, takes what it kept there, and ends the session once all of it is stored. The
+   * end is known from a STATE of this host's own (SECONDARY, not retained) published after the
+   * unsubscription: the broker sends a session's messages in the order it queued them, so it
+   * arrives after everything kept before it.
+   *
+   * @return the messages received from the session, or -1 if it was not ended (another client
+   *     took it, say the collector itself came back, or it stalled; the broker keeps the rest)
+   */
+  long drainLeftSession(Duration stall) throws IOException, InterruptedException {
+    if (connection.sessionPresent()) {
+      connection.unsubscribe("$share/" + options.sharedGroup() + "/spela/v2/+/DATA/+");
+      connection.subscribe(role.topic(), 1); // kept in the session; again in case it was not
+      announce();
+      long seen = -1;
+      while (!role.awaitOwnState(stall)) {
+        if (connection.takenOver() || received.get() == seen) {
+          return -1;
+        }
+        seen = received.get();
+      }
+      if (!connection.awaitAcknowledged(stall.toMillis()) || connection.takenOver()) {
+        return -1;
+      }
+    }
+    closing = true;
+    connection.closeAndEndSession();
+    return received.get();
   }
 
   /**
@@ -330,9 +416,12 @@ public final class FleetHost implements AutoCloseable {
     closing = true;
     changed();
     transfers.values().forEach(ImageTransfer::cancel);
+    if (leftCollectors != null) {
+      leftCollectors.close();
+    }
     if (options.primary()) {
       try {
-        connection.publish(role.topic(), role.offline(), 1, true);
+        connection.publish(role.topic(), role.offline(), 1, true, collectorProperties());
       } catch (IOException e) {
         Logger.debug("publishing STATE offline: {}", e.getMessage());
       }
@@ -603,6 +692,7 @@ public final class FleetHost implements AutoCloseable {
   }
 
   private void receive(String topicName, byte[] payload, HostConnection.Delivery delivery) {
+    received.incrementAndGet();
     byte[] t = topicName.getBytes(StandardCharsets.UTF_8);
     int status = topic.parse(t, 0, t.length);
     if (status != FleetStatus.OK) {
@@ -615,7 +705,7 @@ public final class FleetHost implements AutoCloseable {
       return;
     }
     if (type == FleetProtocol.HOST_STATE) {
-      onHostState(topicName, payload);
+      onHostState(topicName, payload, delivery);
       return;
     }
     if (!FleetProtocol.fromDevice(type) || type == FleetProtocol.CLAIM) {
@@ -766,8 +856,11 @@ public final class FleetHost implements AutoCloseable {
    * anything there it cannot take (malformed, unsigned, a bad signature), which someone with broker
    * rights may have left retained in place of its own, with its own STATE again.
    */
-  private void onHostState(String topicName, byte[] payload) {
+  private void onHostState(String topicName, byte[] payload, HostConnection.Delivery delivery) {
     boolean valid = decode(stateIn, topicName, payload);
+    if (valid && leftCollectors != null && !closing) {
+      leftCollectors.onState(stateIn, delivery);
+    }
     HostRole.Answer answer = valid ? role.onState(stateIn)
         : options.primary() ? HostRole.Answer.ANNOUNCE : HostRole.Answer.NOTHING;
     if (closing || answer == HostRole.Answer.NOTHING) {
@@ -778,7 +871,7 @@ public final class FleetHost implements AutoCloseable {
       role.takeOverFrom(left);
       Logger.info("the primary host of session {} left {}: taking its devices back with session {}",
           left, topicName, role.session());
-      connection.reconnectWithWill(role.will()); // announces once connected (Router.onReconnected)
+      connection.reconnectWithWill(will()); // announces once connected (Router.onReconnected)
       return;
     }
     try {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,6 +26,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.tinylog.Logger;
 
 /**
@@ -61,8 +63,15 @@ public final class HostConnection implements AutoCloseable {
     default void onReconnected() {}
   }
 
-  /** A last-will message (topic, payload, QoS 1, retained or not). */
-  public record Will(String topic, byte[] payload, boolean retained) {}
+  /**
+   * A last-will message (topic, payload, QoS 1, retained or not), with MQTT 5 user properties
+   * (none: an empty map).
+   */
+  public record Will(String topic, byte[] payload, boolean retained, Map<String, String> properties) {
+    public Will(String topic, byte[] payload, boolean retained) {
+      this(topic, payload, retained, Map.of());
+    }
+  }
 
   /**
    * The MQTT session: a clean one that ends with the connection, or a persistent one (Clean
@@ -89,18 +98,30 @@ public final class HostConnection implements AutoCloseable {
     private final int messageId;
     private final int qos;
     private final boolean retained;
+    private final List<UserProperty> properties;
     private int holds = 1; // the handler's own, released when it returns
     private boolean handled;
 
-    private Delivery(int messageId, int qos, boolean retained) {
+    private Delivery(int messageId, int qos, boolean retained, List<UserProperty> properties) {
       this.messageId = messageId;
       this.qos = qos;
       this.retained = retained;
+      this.properties = properties;
     }
 
     /** True if the broker sent it from its store of retained messages (not as it was published). */
     public boolean retained() {
       return retained;
+    }
+
+    /** The value of the message's MQTT 5 user property {@code key} (the first), or null. */
+    public String property(String key) {
+      for (UserProperty property : properties) {
+        if (property.getKey().equals(key)) {
+          return property.getValue();
+        }
+      }
+      return null;
     }
 
     /** Keeps the message unacknowledged until the returned action runs (the first run counts). */
@@ -142,6 +163,10 @@ public final class HostConnection implements AutoCloseable {
   private final ScheduledExecutorService reconnector;
   private MqttConnectionOptions options;
   private volatile boolean closing;
+  /** Another client connected with this id and took the session (MQTT 5 reason 0x8E). */
+  private volatile boolean takenOver;
+  /** Whether the broker had a session for this client id at the first connection. */
+  private boolean sessionPresent;
   /** A reconnection is under way: one at a time, or one attempt could replace another's client. */
   private final AtomicBoolean reconnecting = new AtomicBoolean();
 
@@ -223,13 +248,12 @@ public final class HostConnection implements AutoCloseable {
       options.setSocketFactory(security.socketFactory());
       options.setHttpsHostnameVerificationEnabled(true);
     }
-    if (will != null) {
-      MqttMessage message = new MqttMessage(will.payload(), 1, will.retained(), null);
-      options.setWill(will.topic(), message);
-    }
     connection.options = options;
+    if (will != null) {
+      connection.setWill(will);
+    }
     try {
-      connection.connectClient();
+      connection.sessionPresent = connection.connectClient();
     } catch (MqttException e) {
       connection.closeClient();
       throw new IOException("cannot connect to MQTT broker " + brokerUrl + ": " + describe(e), e);
@@ -245,14 +269,41 @@ public final class HostConnection implements AutoCloseable {
     return next;
   }
 
-  /** Connects the current client and opens the publish window the broker grants. */
-  private void connectClient() throws MqttException {
+  /**
+   * Connects the current client and opens the publish window the broker grants.
+   *
+   * @return true if the broker resumed a session it had for this client id
+   */
+  private boolean connectClient() throws MqttException {
     IMqttToken token = client.connect(options);
     token.waitForCompletion(TIMEOUT_MS);
     // Paho refuses a publish beyond the broker's window ("too many publishes in progress").
     Integer brokerWindow = token.getResponseProperties() == null ? null
         : token.getResponseProperties().getReceiveMaximum();
     inFlight = new Semaphore(brokerWindow == null ? MAX_IN_FLIGHT : Math.min(MAX_IN_FLIGHT, brokerWindow));
+    return token.getSessionPresent();
+  }
+
+  /** The will of this connection's next CONNECT, with its user properties. */
+  private void setWill(Will will) {
+    options.setWill(will.topic(), new MqttMessage(will.payload(), 1, will.retained(), null));
+    MqttProperties properties = new MqttProperties();
+    properties.setUserProperties(userProperties(will.properties()));
+    options.setWillMessageProperties(properties);
+  }
+
+  private static List<UserProperty> userProperties(Map<String, String> properties) {
+    return properties.entrySet().stream().map(e -> new UserProperty(e.getKey(), e.getValue())).toList();
+  }
+
+  /** True if the broker resumed a session it kept for this client id when this connection opened. */
+  public boolean sessionPresent() {
+    return sessionPresent;
+  }
+
+  /** True once another client connected with this id and took the session over. */
+  public boolean takenOver() {
+    return takenOver;
   }
 
   /** Subscribes and waits for the broker's acknowledgement; renewed after every reconnect. */
@@ -274,12 +325,28 @@ public final class HostConnection implements AutoCloseable {
     }
   }
 
+  /** Unsubscribes (and waits for the broker's acknowledgement); not renewed after a reconnect. */
+  public void unsubscribe(String filter) throws IOException {
+    subscriptions.removeIf(s -> s.getTopic().equals(filter));
+    try {
+      client.unsubscribe(filter).waitForCompletion(TIMEOUT_MS);
+    } catch (MqttException e) {
+      throw new IOException("cannot unsubscribe from " + filter + ": " + describe(e), e);
+    }
+  }
+
   /**
    * Publishes, waiting while the broker's window (at most {@value #MAX_IN_FLIGHT}) is full.
    *
    * @throws IOException if the client is disconnected or interrupted
    */
   public void publish(String topic, byte[] payload, int qos, boolean retained) throws IOException {
+    publish(topic, payload, qos, retained, Map.of());
+  }
+
+  /** As {@link #publish(String, byte[], int, boolean)}, with MQTT 5 user properties. */
+  public void publish(String topic, byte[] payload, int qos, boolean retained, Map<String, String> properties)
+      throws IOException {
     Semaphore window = inFlight;
     try {
       if (!window.tryAcquire(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
@@ -289,8 +356,14 @@ public final class HostConnection implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while publishing to " + topic, e);
     }
+    MqttMessage message = new MqttMessage(payload, qos, retained, null);
+    if (!properties.isEmpty()) {
+      MqttProperties mqttProperties = new MqttProperties();
+      mqttProperties.setUserProperties(userProperties(properties));
+      message.setProperties(mqttProperties);
+    }
     try {
-      client.publish(topic, payload, qos, retained, null, new Release(window));
+      client.publish(topic, message, null, new Release(window));
     } catch (MqttException e) {
       window.release();
       throw new IOException("cannot publish to " + topic + ": " + describe(e), e);
@@ -301,10 +374,46 @@ public final class HostConnection implements AutoCloseable {
   /** Disconnects (flushing what is in flight, bounded), closes the client and stops the worker. */
   @Override
   public void close() {
+    close(null);
+  }
+
+  /**
+   * Waits until every message received so far is handled and acknowledged, at most {@code
+   * timeoutMs}.
+   *
+   * @return false if some were not within the time, or the connection dropped meanwhile
+   */
+  public boolean awaitAcknowledged(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    synchronized (unacknowledged) {
+      while (!unacknowledged.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        unacknowledged.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      }
+    }
+    return client.isConnected();
+  }
+
+  /**
+   * As {@link #close()}, and the broker discards this client's session at once (MQTT 5
+   * DISCONNECT with Session Expiry Interval 0): what it still queued for the session is gone.
+   */
+  public void closeAndEndSession() {
+    MqttProperties properties = new MqttProperties();
+    properties.setSessionExpiryInterval(0L);
+    close(properties);
+  }
+
+  private void close(MqttProperties disconnectProperties) {
     closing = true;
     try {
       if (client.isConnected()) {
-        client.disconnect(5_000).waitForCompletion(TIMEOUT_MS);
+        IMqttToken token = disconnectProperties == null ? client.disconnect(5_000)
+            : client.disconnect(5_000, null, null, 0, disconnectProperties);
+        token.waitForCompletion(TIMEOUT_MS);
       }
     } catch (MqttException e) {
       Logger.debug("MQTT disconnect: {}", describe(e));
@@ -344,6 +453,7 @@ public final class HostConnection implements AutoCloseable {
           }
         }
       }
+      unacknowledged.notifyAll();
     }
   }
 
@@ -355,6 +465,7 @@ public final class HostConnection implements AutoCloseable {
     synchronized (unacknowledged) {
       unacknowledged.forEach(d -> d.handled = true); // a late release must not acknowledge it
       unacknowledged.clear();
+      unacknowledged.notifyAll();
     }
   }
 
@@ -364,7 +475,7 @@ public final class HostConnection implements AutoCloseable {
    * {@link Handler#onReconnected} as after any reconnection.
    */
   public void reconnectWithWill(Will will) {
-    options.setWill(will.topic(), new MqttMessage(will.payload(), 1, will.retained(), null));
+    setWill(will);
     try {
       client.disconnect(0).waitForCompletion(TIMEOUT_MS); // a normal disconnection: no will sent
     } catch (MqttException e) {
@@ -510,7 +621,10 @@ public final class HostConnection implements AutoCloseable {
         return;
       }
       byte[] payload = message.getPayload();
-      Delivery delivery = new Delivery(message.getId(), message.getQos(), message.isRetained());
+      List<UserProperty> properties = message.getProperties() == null ? null
+          : message.getProperties().getUserProperties();
+      Delivery delivery = new Delivery(message.getId(), message.getQos(), message.isRetained(),
+          properties == null ? List.of() : properties);
       synchronized (unacknowledged) {
         unacknowledged.addLast(delivery);
       }
@@ -533,6 +647,7 @@ public final class HostConnection implements AutoCloseable {
       }
       forgetUnacknowledged();
       if (response.getReturnCode() == SESSION_TAKEN_OVER) {
+        takenOver = true;
         // Another client connected with our id: reconnecting would take it back, for ever.
         Logger.error("another MQTT client connected as {} and took over this session: give each one its own"
             + " client id; not reconnecting", clientId);

@@ -102,11 +102,15 @@ final class HostRole {
   /**
    * Waits until this host's own online STATE has come back on its topic (a retained STATE there
    * arrives before it), at most {@code timeout}.
+   *
+   * @return false if it had not within the time
    */
-  void awaitOwnState(Duration timeout) throws InterruptedException {
+  boolean awaitOwnState(Duration timeout) throws InterruptedException {
     if (!echo.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       Logger.debug("own STATE not seen on {} within {} s", topic, timeout.toSeconds());
+      return false;
     }
+    return true;
   }
 
   /** What a host must do about a STATE on its topic ({@link #onState}). */

@@ -1,0 +1,11 @@
+package dev.spela.tests.fleet;
+
+import java.nio.file.Path;
+
+/** A shared collector killed, on a real Mosquitto 2 broker. */
+class MosquittoSharedCollectorTest extends SharedCollectorScenarios {
+  @Override
+  TestBroker broker(Path dir) throws Exception {
+    return TestBroker.mosquitto(dir);
+  }
+}
