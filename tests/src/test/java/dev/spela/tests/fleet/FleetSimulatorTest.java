@@ -3,6 +3,9 @@ package dev.spela.tests.fleet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.spela.fleet.TelemetryReader;
+import dev.spela.fleet.TelemetryRecord;
+import dev.spela.fleet.TelemetryStore;
 import dev.spela.fleet.security.FleetSecurity;
 import dev.spela.protocols.fleet.DeathMessage;
 import dev.spela.protocols.fleet.FleetStatus;
@@ -24,9 +27,11 @@ class FleetSimulatorTest {
 
   @Test
   void everyRecordOfSixteenSimulatedDevicesIsStoredExactlyOnce(@TempDir Path dir) throws Exception {
+    long start = System.currentTimeMillis();
     try (TestBroker broker = TestBroker.embedded()) {
       SimulatedFleetRun.Counts counts = new SimulatedFleetRun(DEVICES, RECORDS, 2, "784,32,16", "512m")
           .run(dir, broker.url());
+      long end = System.currentTimeMillis();
       long expected = (long) DEVICES * RECORDS;
       assertEquals(expected, counts.sent(), counts.simulatorSummary());
       assertEquals(expected, counts.received(), "third-party subscriber");
@@ -35,6 +40,16 @@ class FleetSimulatorTest {
       assertEquals(expected, counts.storedUnique(), "distinct records in the monitor's store");
       assertTrue(counts.monitorSummary().contains(expected + " records stored, 0 duplicates ignored; 0 records lost"),
           counts.monitorSummary());
+      // Each record carries its device's wall clock when it was taken (a simulated device has one,
+      // PROTOCOL.md DATA's deviceTimeMs), stored as the 64-bit value: not a clamp to 32 bits, not 0.
+      try (TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(dir.resolve("run-1")));
+          TelemetryReader reader = store.reader()) {
+        for (TelemetryRecord record : reader.records()) {
+          assertTrue(record.deviceTimeMs() >= start && record.deviceTimeMs() <= end,
+              "device time " + record.deviceTimeMs() + " of " + record.device() + " record " + record.recordCounter()
+                  + " outside the run, " + start + " .. " + end);
+        }
+      }
     }
   }
 
