@@ -67,6 +67,7 @@ class DeviceFaultBenchmark {
     String database = "jdbc:sqlite:" + dir.resolve("run-1").resolve("telemetry.db");
     try (broker) {
       SimulatedFleetRun.Counts counts = RUN.run(dir, broker.url(), null, 1, monitors -> {
+        monitors.addDevices(PROCESSES);
         try (DeviceProcesses devices = new DeviceProcesses(dir, broker.url(), database)) {
           devices.start("proc-kill", 0);
           devices.start("proc-wipe", 1);

@@ -62,12 +62,19 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
     private final List<String[]> arguments;
     private final Path dir;
     private final String database;
+    /** Devices the fault runs beside the simulator's, which the monitors see too. */
+    private int otherDevices;
 
     private Monitors(Path dir, String database, List<SpelaProcess> processes, List<String[]> arguments) {
       this.dir = dir;
       this.database = database;
       this.processes = processes;
       this.arguments = arguments;
+    }
+
+    /** The fault runs {@code devices} more devices of its own beside the simulator's. */
+    void addDevices(int devices) {
+      otherDevices += devices;
     }
 
     /** Waits until the store holds at least {@code records} rows. */
@@ -214,7 +221,7 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
       for (SpelaProcess monitor : monitors.processes) {
         if (monitor.alive()) {
           monitor.stop();
-          summaries.add(monitor.awaitLine(devices + " devices seen", 10));
+          summaries.add(monitor.awaitLine(devices + monitors.otherDevices + " devices seen", 10));
         }
       }
       String monitorSummary = String.join(" | ", summaries);
