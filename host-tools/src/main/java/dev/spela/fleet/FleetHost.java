@@ -225,6 +225,12 @@ public final class FleetHost implements AutoCloseable {
     ready.countDown();
   }
 
+  /** Every device's DATA, through the shared subscription of the collectors' group if it has one. */
+  private String dataFilter() {
+    String filter = "spela/v2/+/DATA/+";
+    return options.sharedGroup() == null ? filter : "$share/" + options.sharedGroup() + "/" + filter;
+  }
+
   /** A primary that collects DATA through a shared subscription in a persistent session. */
   private static boolean sharedCollector(Options options) {
     return options.primary() && options.telemetry() && options.sharedGroup() != null && options.session() != null
@@ -272,7 +278,7 @@ public final class FleetHost implements AutoCloseable {
    */
   long drainLeftSession(Duration stall) throws IOException, InterruptedException {
     if (connection.sessionPresent()) {
-      connection.unsubscribe("$share/" + options.sharedGroup() + "/spela/v2/+/DATA/+");
+      connection.unsubscribe(dataFilter());
       connection.subscribe(role.topic(), 1); // kept in the session; again in case it was not
       announce();
       long seen = -1;
@@ -330,8 +336,7 @@ public final class FleetHost implements AutoCloseable {
         c.subscribe("spela/v2/+/" + token + "/+", 1);
       }
       if (options.telemetry()) {
-        String filter = "spela/v2/+/DATA/+";
-        c.subscribe(options.sharedGroup() == null ? filter : "$share/" + options.sharedGroup() + "/" + filter, 1);
+        c.subscribe(host.dataFilter(), 1);
       }
       host.announce();
       host.role.awaitOwnState(ANNOUNCE_ECHO);
