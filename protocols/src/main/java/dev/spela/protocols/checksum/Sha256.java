@@ -101,8 +101,10 @@ public final class Sha256 extends BlockDigest {
    * the arrays are read into locals once and their lengths checked once (the early return, never
    * taken); every index is compared with its array's length in a guard that is always true after
    * that, which makes TeaVM prove the index in bounds and lets gcc drop the guard (NUMERICS.md,
-   * "Kernels on the firmware"); rotations are spelled out because every Integer.rotateRight call
-   * checks that Integer is initialised.
+   * "Kernels on the firmware"); each guard opens with {@code wLength == 64}, which proves nothing
+   * but is not the first comparison TeaVM would otherwise ignore (the lower bound of the index
+   * that opened the guard kept its check and call-site store); rotations are spelled out because
+   * every Integer.rotateRight call checks that Integer is initialised.
    */
   @Override
   protected void compress(byte[] src, int at) {
@@ -120,8 +122,8 @@ public final class Sha256 extends BlockDigest {
       int p1 = p + 1;
       int p2 = p + 2;
       int p3 = p + 3;
-      if (t > -1 && t < wLength && p > -1 && p1 > -1 && p2 > -1 && p3 > -1 && p < srcLength
-          && p1 < srcLength && p2 < srcLength && p3 < srcLength) {
+      if (wLength == 64 && t > -1 && t < wLength && p > -1 && p1 > -1 && p2 > -1 && p3 > -1
+          && p < srcLength && p1 < srcLength && p2 < srcLength && p3 < srcLength) {
         w[t] = src[p] << 24 | (src[p1] & 0xFF) << 16 | (src[p2] & 0xFF) << 8 | (src[p3] & 0xFF);
       }
     }
@@ -131,8 +133,8 @@ public final class Sha256 extends BlockDigest {
       int t15 = t - 15;
       int t7 = t - 7;
       int t2 = t - 2;
-      if (t16 > -1 && t15 > -1 && t7 > -1 && t2 > -1 && t < wLength && t16 < wLength
-          && t15 < wLength && t7 < wLength && t2 < wLength) {
+      if (wLength == 64 && t > -1 && t16 > -1 && t15 > -1 && t7 > -1 && t2 > -1 && t < wLength
+          && t16 < wLength && t15 < wLength && t7 < wLength && t2 < wLength) {
         int x = w[t15];
         int y = w[t2];
         int s0 = (x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ (x >>> 3);
@@ -159,11 +161,11 @@ public final class Sha256 extends BlockDigest {
       int t5 = t + 5;
       int t6 = t + 6;
       int t7 = t + 7;
-      if (t > -1 && t7 < wLength && t7 < kLength && t < wLength && t < kLength && t1 < wLength
-          && t1 < kLength && t2 < wLength && t2 < kLength && t3 < wLength && t3 < kLength
-          && t4 < wLength && t4 < kLength && t5 < wLength && t5 < kLength && t6 < wLength
-          && t6 < kLength && t1 > -1 && t2 > -1 && t3 > -1 && t4 > -1 && t5 > -1 && t6 > -1
-          && t7 > -1) {
+      if (wLength == 64 && t > -1 && t7 < wLength && t7 < kLength && t < wLength && t < kLength
+          && t1 < wLength && t1 < kLength && t2 < wLength && t2 < kLength && t3 < wLength
+          && t3 < kLength && t4 < wLength && t4 < kLength && t5 < wLength && t5 < kLength
+          && t6 < wLength && t6 < kLength && t1 > -1 && t2 > -1 && t3 > -1 && t4 > -1 && t5 > -1
+          && t6 > -1 && t7 > -1) {
         int x = hh + sigma1(e) + choose(e, f, g) + k[t] + w[t];
         d += x;
         hh = x + sigma0(a) + majority(a, b, c);
