@@ -9,20 +9,17 @@ import dev.spela.fleet.FleetHost;
 import dev.spela.fleet.FleetDemo;
 import dev.spela.protocols.fleet.BirthMessage;
 import dev.spela.protocols.fleet.CommandMessage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -159,46 +156,20 @@ class DeviceFaultBenchmark {
     }
 
     /** Deletes the device's state folder (flash, identity, counters). */
-    void wipe(String id) throws Exception {
-      try (Stream<Path> files = Files.walk(stateDir().resolve(id))) {
-        for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(file);
-        }
-      }
+    void wipe(String id) throws IOException {
+      FleetScenarios.wipe(stateDir().resolve(id));
     }
 
     /** Waits until the store holds {@code records} records of the device's boot {@code boot}. */
     void awaitRecords(String id, int boot, int records) throws Exception {
-      await(id + " boot " + boot, "SELECT COUNT(*) FROM telemetry_record WHERE device = ? AND boot_count = " + boot,
-          id, records);
+      FakeFleet.awaitCount(database, id + " boot " + boot,
+          "SELECT COUNT(*) FROM telemetry_record WHERE device = ? AND boot_count = " + boot, id, records);
     }
 
     /** Waits until the store holds {@code records} records of a second life of the device. */
     void awaitNewLife(String id, int records) throws Exception {
-      await(id + ", a new life", "SELECT COUNT(*) FROM telemetry_record WHERE device = ? AND life <> (SELECT life"
-          + " FROM telemetry_record WHERE device = ? ORDER BY stored_ms LIMIT 1)", id, records);
-    }
-
-    private void await(String what, String query, String id, long records) throws Exception {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(FakeFleet.WAIT_SECONDS);
-      long stored = 0;
-      while (System.nanoTime() < deadline) {
-        try (Connection connection = DriverManager.getConnection(database);
-            PreparedStatement statement = connection.prepareStatement(query)) {
-          for (int p = 1; p <= statement.getParameterMetaData().getParameterCount(); p++) {
-            statement.setString(p, id);
-          }
-          try (ResultSet count = statement.executeQuery()) {
-            count.next();
-            stored = count.getLong(1);
-          }
-        }
-        if (stored >= records) {
-          return;
-        }
-        TimeUnit.MILLISECONDS.sleep(100); // polling the database for a condition, with a deadline
-      }
-      throw new AssertionError(what + ": " + stored + " records stored, not " + records);
+      FakeFleet.awaitCount(database, id + ", a new life", "SELECT COUNT(*) FROM telemetry_record WHERE device = ?"
+          + " AND life <> (SELECT life FROM telemetry_record WHERE device = ? ORDER BY stored_ms LIMIT 1)", id, records);
     }
 
     /** Stops the processes still running as Ctrl-C would (clean shutdown, DEATH). */

@@ -21,12 +21,10 @@ import dev.spela.protocols.fleet.CommandMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,7 +71,7 @@ class DeviceLifeTest {
             assertTrue(host.command(id, CommandMessage.START, 0, WAIT).ok());
             assertTrue(trained.get().await(WAIT.toSeconds(), TimeUnit.SECONDS), "one epoch trained");
           }
-          wipe(dir.resolve(id)); // a factory reset: the device's whole flash is gone
+          FleetScenarios.wipe(dir.resolve(id)); // a factory reset: the device's whole flash is gone
         }
         assertTrue(monitor.flush(WAIT.toMillis()));
         assertNotEquals(lives[0], lives[1], "a wiped device starts a new life");
@@ -93,14 +91,6 @@ class DeviceLifeTest {
           assertEquals(boots.get(0).records() + boots.get(1).records(), reader.records().size());
         }
         assertEquals(0, store.duplicates(), "no record of the new life taken for one of the old");
-      }
-    }
-  }
-
-  private static void wipe(Path flash) throws Exception {
-    try (Stream<Path> files = Files.walk(flash)) {
-      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(file);
       }
     }
   }

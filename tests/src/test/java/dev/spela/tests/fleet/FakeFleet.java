@@ -14,9 +14,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -116,14 +116,28 @@ final class FakeFleet implements AutoCloseable {
    * plain JDBC (no migration), while the monitor writes.
    */
   static long awaitStored(String database, long records) throws Exception {
+    return awaitCount(database, "the database", "SELECT COUNT(*) FROM telemetry_record", null, records);
+  }
+
+  /**
+   * Waits until {@code countQuery} (a {@code SELECT COUNT(*)}, each of its parameters set to
+   * {@code parameter}) gives at least {@code records}; returns the count. {@code what} names what
+   * is counted in the failure's message.
+   */
+  static long awaitCount(String database, String what, String countQuery, String parameter, long records)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
     long stored = 0;
     while (System.nanoTime() < deadline) {
       try (Connection connection = DriverManager.getConnection(database);
-          Statement statement = connection.createStatement();
-          ResultSet count = statement.executeQuery("SELECT COUNT(*) FROM telemetry_record")) {
-        count.next();
-        stored = count.getLong(1);
+          PreparedStatement statement = connection.prepareStatement(countQuery)) {
+        for (int p = 1; p <= statement.getParameterMetaData().getParameterCount(); p++) {
+          statement.setString(p, parameter);
+        }
+        try (ResultSet count = statement.executeQuery()) {
+          count.next();
+          stored = count.getLong(1);
+        }
         if (stored >= records) {
           return stored;
         }
@@ -132,7 +146,7 @@ final class FakeFleet implements AutoCloseable {
       }
       TimeUnit.MILLISECONDS.sleep(20); // polling the database for a condition, with a deadline
     }
-    throw new AssertionError("the database holds " + stored + " records, not " + records + ", after "
+    throw new AssertionError(what + " holds " + stored + " records, not " + records + ", after "
         + WAIT_SECONDS + " s");
   }
 }

@@ -37,10 +37,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -52,6 +54,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -136,6 +139,15 @@ abstract class FleetScenarios {
   /** A raw MQTT 5 client with host rights, for messages the host tools would never send. */
   private HostConnection raw(String clientId, HostConnection.Handler handler) throws Exception {
     return HostConnection.connect(broker.hostUrl(), clientId, null, handler, broker.hostLogin());
+  }
+
+  /** Deletes a device's state folder and all in it, as a factory reset (or a replaced unit) would. */
+  static void wipe(Path stateDir) throws IOException {
+    try (Stream<Path> files = Files.walk(stateDir)) {
+      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(file);
+      }
+    }
   }
 
   static Path sharedMnist() {
