@@ -121,8 +121,16 @@ class FleetErrorZeroAllocationTest {
               FleetStatus.OVERSIZED));
       all.add(new Malformed(reader(type), longerBody, 0, ok.length, FleetStatus.TRUNCATED));
       all.add(new Malformed(reader(type), shorterBody, 0, ok.length, FleetStatus.LENGTH_MISMATCH));
-      all.add(new Malformed(reader(type), allOnes, 0, ok.length, 0));
+      if (type != FleetProtocol.RECEIPT) { // every RECEIPT body with a non-zero bitmap is valid
+        all.add(new Malformed(reader(type), allOnes, 0, ok.length, 0));
+      }
     }
+    byte[] emptyReceipt = SampleMessages.sample(FleetProtocol.RECEIPT);
+    int bitmap = HEADER + ReceiptMessage.BITMAP;
+    Arrays.fill(emptyReceipt, bitmap, bitmap + 4, (byte) 0);
+    all.add(
+        new Malformed(
+            reader(FleetProtocol.RECEIPT), emptyReceipt, 0, emptyReceipt.length, FleetStatus.BAD_FIELD));
     // Body rules of the variable-length types, once their lengths agree.
     all.add(bodyRule(FleetProtocol.DATA, DataMessage.RESERVED_5, 1));
     all.add(bodyRule(FleetProtocol.ACK, AckMessage.RESERVED_5, 1));
