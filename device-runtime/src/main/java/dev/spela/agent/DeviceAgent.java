@@ -403,6 +403,11 @@ public final class DeviceAgent {
     return records.inFlight();
   }
 
+  /** Training steps the current telemetry window covers: wider under backpressure. */
+  public int telemetryWindow() {
+    return window();
+  }
+
   /** Records of this boot dropped from the full buffer (never sent), as DATA reports them. */
   public int recordsDropped() {
     return recordsDropped;
