@@ -65,6 +65,16 @@ public final class DeviceAgent {
   /** QoS 1 publishes whose acknowledgements the agent can attribute (DATA or not) at a time. */
   private static final int TRACKED_PUBLISHES = 256;
 
+  /**
+   * With receipts, records in flight and no receipt releasing one for this long are sent again
+   * (PROTOCOL.md section 9): a receipt lost on its way would otherwise hold them until the next
+   * reconnection. Doubled at each such re-send up to {@link #MAX_RECEIPT_SILENCE_MILLIS}, so that a
+   * paused collector's queue gets few copies.
+   */
+  static final long RECEIPT_SILENCE_MILLIS = 30_000;
+
+  static final long MAX_RECEIPT_SILENCE_MILLIS = 600_000;
+
   /** How often a device with records to send and a full window looks for acknowledgements. */
   private static final long DRAIN_POLL_MILLIS = 20;
 
@@ -147,6 +157,9 @@ public final class DeviceAgent {
   private int acknowledgedSeen;
   private boolean trackingLost;
   private long reconnectAt;
+  /** Since when records in flight wait for a receipt; the silence after which they go again. */
+  private long receiptWaitSince;
+  private long receiptSilence = RECEIPT_SILENCE_MILLIS;
   private long reconnectDelay = FIRST_RECONNECT_MILLIS;
   private boolean unreachableReported;
   private int trainingState;
@@ -267,6 +280,11 @@ public final class DeviceAgent {
       requestBlocks();
       work++;
     }
+    if (receiptsSilent()) {
+      sendAgain();
+      receiptSilence = Math.min(MAX_RECEIPT_SILENCE_MILLIS, receiptSilence * 2);
+      work++;
+    }
     if (trainingState == TRAINING && board.running()) {
       trainChunk();
       work++;
@@ -295,6 +313,9 @@ public final class DeviceAgent {
     }
     if (connected && primaryOnline && records.unsent() > 0) {
       wait = Math.min(wait, DRAIN_POLL_MILLIS); // acknowledgements come without an event
+    }
+    if (awaitingReceipts()) {
+      wait = Math.min(wait, receiptWaitSince + receiptSilence - nowMillis);
     }
     return Math.max(0, wait);
   }
@@ -546,7 +567,18 @@ public final class DeviceAgent {
       drop(FleetStatus.STALE_SESSION);
       return;
     }
-    records.stored(receipt);
+    if (records.stored(receipt) > 0) {
+      receiptWaitSince = now;
+      receiptSilence = RECEIPT_SILENCE_MILLIS;
+    }
+  }
+
+  private boolean awaitingReceipts() {
+    return connected && primaryOnline && primaryReceipts && records.inFlight() > 0;
+  }
+
+  private boolean receiptsSilent() {
+    return awaitingReceipts() && now - receiptWaitSince >= receiptSilence;
   }
 
   /** A secondary host (a short command): a BIRTH for its device table, at most one per interval. */
@@ -832,6 +864,9 @@ public final class DeviceAgent {
         break; // the connection is going: the record waits for the next one
       }
       // Sent and tracked: the acknowledgements of later publishes must not take it for another.
+      if (records.inFlight() == 0) {
+        receiptWaitSince = now; // the first record in flight starts the wait for receipts
+      }
       records.markSent();
       sent++;
     }
@@ -877,6 +912,7 @@ public final class DeviceAgent {
    */
   private void sendAgain() {
     records.sendAgain();
+    receiptWaitSince = now;
     for (int k = 0; k < TRACKED_PUBLISHES; k++) {
       trackedIsData[k] = false;
     }

@@ -149,6 +149,32 @@ class ReceiptsTest {
   }
 
   @Test
+  void recordsGoAgainAfterASilenceWhoseLengthDoublesUntilAReceiptReleasesOne() {
+    TestDevice device = receiptingDevice(64);
+    device.rounds(3_000);
+    device.command(CommandMessage.PAUSE, 0);
+    device.transport.sent.clear();
+    device.now += DeviceAgent.RECEIPT_SILENCE_MILLIS - 1;
+    device.rounds(1);
+    assertTrue(numbers(device.transport).isEmpty(), "not yet");
+    device.now += 1;
+    device.rounds(1);
+    assertEquals(range(0, 32), numbers(device.transport), "a receipt may have been lost: sent again");
+    device.transport.sent.clear();
+    device.now += DeviceAgent.RECEIPT_SILENCE_MILLIS;
+    device.rounds(1);
+    assertTrue(numbers(device.transport).isEmpty(), "the next silence is twice as long");
+    device.now += DeviceAgent.RECEIPT_SILENCE_MILLIS;
+    device.rounds(1);
+    assertEquals(range(0, 32), numbers(device.transport));
+    device.receipt(0, 1); // a receipt releases a record: the silence is short again
+    device.transport.sent.clear();
+    device.now += DeviceAgent.RECEIPT_SILENCE_MILLIS;
+    device.rounds(1);
+    assertEquals(range(1, 33), numbers(device.transport));
+  }
+
+  @Test
   void withoutTheAnnouncementTheBrokersAcknowledgementReleasesAndReceiptsAreIgnored() {
     TestDevice device = receiptingDevice(64);
     device.receipts = false;
