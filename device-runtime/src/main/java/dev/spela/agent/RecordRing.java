@@ -19,9 +19,10 @@ import dev.spela.protocols.subset.SteadyState;
  *
  * A record leaves when it is released: by a receipt that names it, in any order (its slot is
  * marked in the sign bit of its length, and the head advances over marked slots), or, without
- * receipts, by the broker's acknowledgement of the oldest publish in flight. When the ring is full
- * the oldest record never sent is dropped, so that a record the collector may have stored is never
- * counted as dropped. Device code: allocates only when built.
+ * receipts, by the broker's acknowledgement of the oldest publish in flight. When the ring is full,
+ * a stored record still behind an unreleased one gives up its slot; failing that the oldest record
+ * never sent is dropped, so that a record the collector may have stored is never counted as
+ * dropped. Device code: allocates only when built.
  */
 @SteadyState
 final class RecordRing {
@@ -86,19 +87,35 @@ final class RecordRing {
   }
 
   /**
-   * Makes room for a record at the tail. Returns 0 if there was room, 1 if the oldest record never
-   * sent was dropped for it, -1 if every record was sent at least once (none may be dropped): then
-   * the new record is the one dropped, and must not be added.
+   * Makes room for a record at the tail. Returns 0 if there was room, or a stored record waiting
+   * behind an unreleased one gave up its slot; 1 if the oldest record never sent was dropped for
+   * it; -1 if every record left the device at least once and none is stored (none may be dropped):
+   * then the new record is the one dropped, and must not be added.
    */
   int makeRoom() {
     if (size < capacity) {
       return 0;
     }
+    for (int k = 1; k < everSent; k++) { // the head is never stored: it would have left
+      if (lengths[slot(head + k)] < 0) {
+        remove(k);
+        everSent--;
+        if (k < sent) {
+          sent--;
+        }
+        return 0;
+      }
+    }
     if (everSent >= size) {
       return -1;
     }
-    // Drop logical slot everSent: move the records before it one slot towards the tail.
-    for (int k = everSent; k > 0; k--) {
+    remove(everSent);
+    return 1;
+  }
+
+  /** Removes the record at {@code index} from the head: those before it move one slot on. */
+  private void remove(int index) {
+    for (int k = index; k > 0; k--) {
       int to = slot(head + k);
       int from = slot(head + k - 1);
       System.arraycopy(slots, from * slotLength, slots, to * slotLength, slotLength);
@@ -106,7 +123,6 @@ final class RecordRing {
     }
     head = next(head);
     size--;
-    return 1;
   }
 
   /** Where the next record goes (after {@link #makeRoom} returned 0 or 1). */

@@ -92,6 +92,39 @@ class ReceiptsTest {
     assertEquals(2, device.agent.recordsInFlight(), "32 and 33");
   }
 
+  /**
+   * A collector that never stores one record (a share of a dead collector's session, waiting for
+   * its drain) while the others are receipted: the stored records behind it give up their slots,
+   * so records keep flowing and none is dropped.
+   */
+  @Test
+  void storedRecordsBehindAnUnreleasedOneGiveUpTheirSlotsWhenTheRingIsFull() {
+    TestDevice device = receiptingDevice(40);
+    TreeSet<Integer> sent = new TreeSet<>();
+    for (int round = 0; round < 40; round++) {
+      device.rounds(100);
+      for (FakeTransport.Sent s : device.transport.sent(FleetProtocol.DATA)) {
+        int n = data(s).recordCounter();
+        sent.add(n);
+        if (n != 0) {
+          device.receipt(n, 1); // record 0 stays in flight
+        }
+      }
+      device.transport.sent.clear();
+    }
+    assertTrue(sent.last() > 100, "records kept flowing past the ring's 40 slots: " + sent.last());
+    assertEquals(0, device.agent.recordsDropped());
+    assertEquals(1, device.agent.recordsInFlight());
+    assertEquals(range(0, sent.last() + 1), new ArrayList<>(sent));
+    device.command(CommandMessage.PAUSE, 0);
+    device.receipt(0, 1);
+    device.rounds(1);
+    for (FakeTransport.Sent s : device.transport.sent(FleetProtocol.DATA)) {
+      device.receipt(data(s).recordCounter(), 1);
+    }
+    assertEquals(0, device.agent.bufferedRecords(), "record 0 leaves, and every stored one after it");
+  }
+
   @Test
   void receiptsOfAnotherSessionBootOrLifeChangeNothing() {
     TestDevice device = receiptingDevice(64);

@@ -96,6 +96,17 @@ abstract class ReceiptScenarios {
     return FleetHost.open(broker.url(), HOST, FleetHost.Options.primary(true, null).withSession(session), listeners);
   }
 
+  /** Starts the devices (added to {@code devices}), then their training, until records flow. */
+  private void startTraining(FleetHost host, Path dir, String prefix, List<VirtualDevice> devices)
+      throws Exception {
+    devices.addAll(startDevices(dir, prefix));
+    for (VirtualDevice device : devices) {
+      host.awaitDevice(device.id(), d -> true, WAIT).orElseThrow();
+    }
+    command(host, devices, CommandMessage.START);
+    awaitAll(devices, d -> d.recordsSent() >= 5, "records flow");
+  }
+
   private List<VirtualDevice> startDevices(Path dir, String prefix) throws Exception {
     Dataset mnist = Dataset.read("mnist", FleetScenarios.sharedMnist());
     BoardLimits limits = new BoardLimits(BoardCatalogue.standard().byId("nrf52840"));
@@ -160,12 +171,7 @@ abstract class ReceiptScenarios {
             new ModelCatalogue(List.of())), false);
         FleetHost host = monitorHost("receipts-paused", gate, monitor)) {
       try {
-        devices.addAll(startDevices(dir, "vd-paused"));
-        for (VirtualDevice device : devices) {
-          host.awaitDevice(device.id(), d -> true, WAIT).orElseThrow();
-        }
-        command(host, devices, CommandMessage.START);
-        awaitAll(devices, d -> d.recordsSent() >= 5, "records flow");
+        startTraining(host, dir, "vd-paused", devices);
 
         gate.close();
         // Over 16 records waiting (half the places the 32 in flight leave) widen the window.
@@ -194,12 +200,7 @@ abstract class ReceiptScenarios {
             new ModelCatalogue(List.of())), false);
         FleetHost first = monitorHost("receipts-lost", gate, lost)) {
       try {
-        devices.addAll(startDevices(dir, "vd-resent"));
-        for (VirtualDevice device : devices) {
-          first.awaitDevice(device.id(), d -> true, WAIT).orElseThrow();
-        }
-        command(first, devices, CommandMessage.START);
-        awaitAll(devices, d -> d.recordsSent() >= 5, "records flow");
+        startTraining(first, dir, "vd-resent", devices);
         gate.close(); // what the broker queues for this session from now on is never stored
         awaitAll(devices, d -> d.mostRecordsInFlight() == IN_FLIGHT, "32 records in flight to the lost session");
         try (FleetMonitor second = new FleetMonitor(store, new LiveFleet("second", store.url(),
