@@ -144,9 +144,15 @@ public final class BrokerOptions {
 
   /** Connects as a host; a one-line failure if the broker cannot be reached. */
   FleetHost open(FleetHost.Options options, FleetHost.Listener... listeners) {
+    return open(url(), options, listeners);
+  }
+
+  /** As {@link #open(FleetHost.Options, FleetHost.Listener...)}, at {@code hostUrl} (a hosts' listener). */
+  FleetHost open(String hostUrl, FleetHost.Options options, FleetHost.Listener... listeners) {
     ClientSecurity login = hostLogin();
+    refusePlainUnlessInsecure(hostUrl, insecure);
     try {
-      return FleetHost.open(url(), hostId, options, login, listeners);
+      return FleetHost.open(hostUrl, hostId, options, login, listeners);
     } catch (IOException e) {
       throw CliException.failure(e.getMessage(), e);
     } catch (IllegalArgumentException e) {

@@ -35,7 +35,11 @@ import picocli.CommandLine.Spec;
       "told to start training. Prints progress, then a summary of the records sent",
       "and of the memory and threads the devices took. Ends when every device has",
       "trained its epochs and the broker has every record, or at Ctrl-C (devices",
-      "checkpoint and say goodbye). Exit 1 if a device failed or refused to start."
+      "checkpoint and say goodbye). Exit 1 if a device failed or refused to start.",
+      "Devices log in over TLS, each enrolled in the fleet folder on its first run",
+      "(a Mosquitto then needs spela mosquitto-config and SIGHUP, and this",
+      "command's host connection its hosts' listener: --host-broker). Plain MQTT",
+      "without logins only with --insecure."
     },
     footerHeading = "%nExamples:%n",
     footer = {
@@ -92,6 +96,11 @@ final class FleetSimulateCommand implements Runnable {
       description = "Device ids are PREFIX-01, PREFIX-02, ... (default: ${DEFAULT-VALUE}).")
   String idPrefix;
 
+  @Option(names = "--host-broker", paramLabel = "URL", converter = BrokerOptions.UrlConverter.class,
+      description = "Where this command's own host connection goes, which starts the devices (default: --broker):"
+          + " Mosquitto as spela mosquitto-config sets it up serves hosts on a listener of their own.")
+  String hostBroker;
+
   @Option(names = "--threads", paramLabel = "T",
       description = "Scheduler threads driving the devices (default: one per processor).")
   Integer threads;
@@ -114,7 +123,7 @@ final class FleetSimulateCommand implements Runnable {
         schedulerThreads, fleet.learningRate(), broker.insecure() ? null : broker.fleet());
     PrintWriter out = spec.commandLine().getOut();
     // The host connection first: it sees every device's first BIRTH.
-    try (FleetHost host = broker.open(FleetHost.Options.secondary())) {
+    try (FleetHost host = broker.open(hostBroker != null ? hostBroker : broker.url(), FleetHost.Options.secondary())) {
       HostFootprint before = HostFootprint.measure(); // the dataset and the host connection, no device yet
       FleetSimulator simulator = start(settings);
       CtrlC ctrlC = new CtrlC("simulate-shutdown", 60);

@@ -233,6 +233,9 @@ public final class FleetHost implements AutoCloseable {
         : HostRole.secondary(stateTopic, keys);
     HostConnection.Session mqttSession =
         options.session() != null ? options.session() : HostConnection.Session.clean(clientId(hostId));
+    if (options.primary() && mqttSession.persistent()) {
+      mqttSession = mqttSession.reclaiming(); // a collector goes on collecting after a drain took its session
+    }
     this.leftCollectors = sharedCollector(options)
         ? new LeftCollectors(mqttSession.clientId(), options.sharedGroup(), this::drainer) : null;
     this.connection = HostConnection.connect(brokerUrl, mqttSession, will(), new Router(), security);

@@ -158,7 +158,7 @@ public final class FleetSimulator implements AutoCloseable {
   }
 
   /** Device {@code i} of {@code n}: PREFIX-0001 (as many digits as the largest needs, at least 2). */
-  static String id(String prefix, int i, int n) {
+  public static String id(String prefix, int i, int n) {
     int digits = Math.max(2, Integer.toString(n).length());
     return String.format(Locale.ROOT, "%s-%0" + digits + "d", prefix, i + 1);
   }

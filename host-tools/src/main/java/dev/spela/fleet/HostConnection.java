@@ -79,14 +79,27 @@ public final class HostConnection implements AutoCloseable {
    * client's messages, and resumes when a client connects with the same id.
    *
    * @param receiveMaximum QoS 1 messages the broker may send before one is acknowledged
+   * @param reclaims whether the connection takes its session back once when another client takes
+   *     it over (see {@link #reclaiming()})
    */
-  public record Session(String clientId, boolean persistent, long expirySeconds, int receiveMaximum) {
+  public record Session(String clientId, boolean persistent, long expirySeconds, int receiveMaximum,
+      boolean reclaims) {
     public static Session clean(String clientId) {
-      return new Session(clientId, false, 0, MAX_IN_FLIGHT);
+      return new Session(clientId, false, 0, MAX_IN_FLIGHT, false);
     }
 
     public static Session persistent(String clientId, long expirySeconds, int receiveMaximum) {
-      return new Session(clientId, expirySeconds > 0, expirySeconds, receiveMaximum);
+      return new Session(clientId, expirySeconds > 0, expirySeconds, receiveMaximum, false);
+    }
+
+    /**
+     * This session, taken back once, 5 s after another client takes it over: a collector whose
+     * session another member of its group drains (PROTOCOL.md section 7) must go on collecting,
+     * while two programs given one client id must not take it from each other for ever, so a
+     * second take-over within 60 s ends the connection.
+     */
+    public Session reclaiming() {
+      return new Session(clientId, persistent, expirySeconds, receiveMaximum, true);
     }
   }
 
@@ -144,6 +157,9 @@ public final class HostConnection implements AutoCloseable {
   private static final long MAX_RECONNECT_DELAY_MS = 5_000;
   /** MQTT 5 DISCONNECT reason code 0x8E. */
   private static final int SESSION_TAKEN_OVER = 0x8E;
+  /** As long as a collector waits before draining a left member's session (LeftCollectors). */
+  private static final long RECLAIM_DELAY_MS = 5_000;
+  private static final long RECLAIM_WINDOW_MS = 60_000;
 
   /** The current Paho client: a new one for every reconnection attempt (see {@link #reconnect}). */
   private volatile MqttAsyncClient client;
@@ -163,16 +179,21 @@ public final class HostConnection implements AutoCloseable {
   private final ScheduledExecutorService reconnector;
   private MqttConnectionOptions options;
   private volatile boolean closing;
-  /** Another client connected with this id and took the session (MQTT 5 reason 0x8E). */
+  /** Another client connected with this id and took the session (MQTT 5 reason 0x8E) for good. */
   private volatile boolean takenOver;
+  private final boolean reclaims;
+  /** When this connection last took its session back ({@link System#nanoTime}), if it ever did. */
+  private long reclaimedNanos;
+  private boolean reclaimed;
   /** Whether the broker had a session for this client id at the first connection. */
   private boolean sessionPresent;
   /** A reconnection is under way: one at a time, or one attempt could replace another's client. */
   private final AtomicBoolean reconnecting = new AtomicBoolean();
 
-  private HostConnection(Handler handler, String clientId, String brokerUrl) {
+  private HostConnection(Handler handler, Session session, String brokerUrl) {
     this.handler = handler;
-    this.clientId = clientId;
+    this.clientId = session.clientId();
+    this.reclaims = session.reclaims();
     this.brokerUrl = brokerUrl;
     this.reconnector = Executors.newSingleThreadScheduledExecutor(daemon("mqtt-reconnect-" + clientId));
     this.worker = Executors.newSingleThreadExecutor(daemon("mqtt-" + clientId));
@@ -221,7 +242,7 @@ public final class HostConnection implements AutoCloseable {
    */
   public static HostConnection connect(String brokerUrl, Session session, Will will, Handler handler,
       ClientSecurity security) throws IOException {
-    HostConnection connection = new HostConnection(handler, session.clientId(), brokerUrl);
+    HostConnection connection = new HostConnection(handler, session, brokerUrl);
     try {
       connection.client = connection.newClient();
     } catch (MqttException | IllegalArgumentException e) {
@@ -484,6 +505,17 @@ public final class HostConnection implements AutoCloseable {
     startReconnecting();
   }
 
+  /** True once per {@value #RECLAIM_WINDOW_MS} ms for a reclaiming session; records the attempt. */
+  private synchronized boolean mayReclaim() {
+    long now = System.nanoTime();
+    if (!reclaims || reclaimed && now - reclaimedNanos < TimeUnit.MILLISECONDS.toNanos(RECLAIM_WINDOW_MS)) {
+      return false;
+    }
+    reclaimed = true;
+    reclaimedNanos = now;
+    return true;
+  }
+
   /** Starts reconnecting unless a reconnection is under way. */
   private void startReconnecting() {
     if (reconnecting.compareAndSet(false, true)) {
@@ -646,7 +678,13 @@ public final class HostConnection implements AutoCloseable {
         return;
       }
       forgetUnacknowledged();
-      if (response.getReturnCode() == SESSION_TAKEN_OVER) {
+      if (response.getReturnCode() == SESSION_TAKEN_OVER && mayReclaim()) {
+        Logger.warn("another MQTT client connected as {} and took over this session (another collector"
+            + " draining it?): taking it back in {} s", clientId, RECLAIM_DELAY_MS / 1000);
+        if (reconnecting.compareAndSet(false, true)) {
+          reconnectAfter(RECLAIM_DELAY_MS);
+        }
+      } else if (response.getReturnCode() == SESSION_TAKEN_OVER) {
         takenOver = true;
         // Another client connected with our id: reconnecting would take it back, for ever.
         Logger.error("another MQTT client connected as {} and took over this session: give each one its own"

@@ -90,6 +90,7 @@ public final class VirtualDevice implements AutoCloseable {
   private static final long MAX_IDLE_MILLIS = 1_000;
   private static final long CLOCK_ORIGIN = System.nanoTime();
   private static final SecureRandom LIFE_IDS = new SecureRandom();
+  private static final String FIRST_SLOT = "slot0.bin";
 
   private final String deviceId;
   private final Queue<Event> events = new ConcurrentLinkedQueue<>();
@@ -193,7 +194,9 @@ public final class VirtualDevice implements AutoCloseable {
     DataShard data = config.data();
     MemoryPlan capacity = capacity(config.limits(), data.train().inputSize(), classes(data));
     Path dir = config.stateDir() == null ? null : config.stateDir().resolve(config.deviceId());
-    boolean fresh = dir == null || !Files.exists(dir);
+    // A new flash has no slot file yet; its folder may exist already, holding the credentials a
+    // secured device was enrolled with.
+    boolean fresh = dir == null || !Files.exists(dir.resolve(FIRST_SLOT));
     DeviceFlash flash = openFlash(dir, config.limits(), capacity);
     if (fresh && factoryImage != null) {
       program(flash, config.deviceId(), factoryImage);
@@ -228,7 +231,7 @@ public final class VirtualDevice implements AutoCloseable {
     int slot = layout.slotBytes();
     int state = BoardLimits.STATE_AREA_BYTES;
     return new DeviceFlash(
-        area(dir, "slot0.bin", slot, sector),
+        area(dir, FIRST_SLOT, slot, sector),
         area(dir, "slot1.bin", slot, sector),
         area(dir, "checkpoint0.bin", slot, sector),
         layout.checkpoints() > 1 ? area(dir, "checkpoint1.bin", slot, sector) : null,

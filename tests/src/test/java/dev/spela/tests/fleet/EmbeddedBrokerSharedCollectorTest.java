@@ -1,5 +1,6 @@
 package dev.spela.tests.fleet;
 
+import dev.spela.fleet.security.FleetSecurity;
 import java.nio.file.Path;
 
 /** A shared collector killed, on the embedded HiveMQ CE broker that spela broker runs. */
@@ -7,5 +8,10 @@ class EmbeddedBrokerSharedCollectorTest extends SharedCollectorScenarios {
   @Override
   TestBroker broker(Path dir) throws Exception {
     return TestBroker.embedded();
+  }
+
+  @Override
+  TestBroker securedBroker(FleetSecurity fleet, Path dir) throws Exception {
+    return TestBroker.secureEmbedded(fleet);
   }
 }

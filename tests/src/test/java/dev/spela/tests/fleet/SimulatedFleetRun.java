@@ -2,8 +2,12 @@ package dev.spela.tests.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.spela.fleet.FleetSimulator;
+import dev.spela.fleet.security.ClientSecurity;
+import dev.spela.fleet.security.FleetSecurity;
 import dev.spela.protocols.fleet.DataMessage;
 import dev.spela.protocols.fleet.FleetStatus;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,6 +139,41 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
 
   private static final Pattern SENT = Pattern.compile("^([0-9,]+) records? sent in .*");
 
+  /**
+   * How the run's programs reach the broker: plain MQTT ({@code --insecure}), or secured by a
+   * fleet folder as by default (TLS, the host account for the monitors and the third party, the
+   * simulated devices enrolled beforehand so that the broker knows their accounts).
+   */
+  record Access(String deviceUrl, String hostUrl, int hostPort, ClientSecurity hostLogin, TestBroker broker,
+      FleetSecurity fleet) {
+
+    static Access plain(String url) {
+      return new Access(url, url, URI.create(url).getPort(), ClientSecurity.NONE, null, null);
+    }
+
+    static Access secured(TestBroker broker, FleetSecurity fleet) {
+      return new Access(broker.url(), broker.hostUrl(), broker.hostPort(), broker.hostLogin(), broker, fleet);
+    }
+
+    private List<String> securityOptions() {
+      return fleet == null ? List.of("--insecure") : List.of("--fleet", fleet.folder().toString());
+    }
+
+    private Path caFile() {
+      return fleet == null ? null : fleet.authority().caCertificateFile();
+    }
+
+    /** Enrols the simulator's devices in their state folders under {@code stateDir} (secured only). */
+    private void enrol(int devices, Path stateDir) throws IOException {
+      for (int i = 0; fleet != null && i < devices; i++) {
+        String id = FleetSimulator.id(ID_PREFIX, i, devices);
+        broker.enrol(id, FleetSimulator.GROUP, stateDir.resolve(id));
+      }
+    }
+  }
+
+  private static final String ID_PREFIX = "sim";
+
   /** Counts a run with one monitor storing into SQLite in {@code dir}. */
   Counts run(Path dir, String brokerUrl) throws Exception {
     return run(dir, brokerUrl, null, 1, null);
@@ -150,15 +189,20 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
 
   /** As {@link #run(Path, String, String, int)}, with {@code fault} injected while devices train. */
   Counts run(Path dir, String brokerUrl, String postgresUrl, int collectors, Fault fault) throws Exception {
-    int port = URI.create(brokerUrl).getPort();
+    return run(dir, Access.plain(brokerUrl), postgresUrl, collectors, fault);
+  }
+
+  /** As {@link #run(Path, String, String, int, Fault)}, reaching the broker as {@code access} says. */
+  Counts run(Path dir, Access access, String postgresUrl, int collectors, Fault fault) throws Exception {
     String database = postgresUrl != null ? postgresUrl : "jdbc:sqlite:" + dir.resolve("run-1").resolve("telemetry.db");
     List<SpelaProcess> monitors = new ArrayList<>();
     List<String[]> arguments = new ArrayList<>();
-    try (MosquittoSub thirdParty = MosquittoSub.start(port, "spela/v2/+/DATA/+")) {
+    try (MosquittoSub thirdParty = MosquittoSub.start(access.hostPort(), access.hostLogin(), access.caFile(),
+        "spela/v2/+/DATA/+")) {
       for (int k = 1; k <= collectors; k++) {
-        // Plain MQTT (--insecure) on purpose: this run counts records under load on a plain broker;
-        // the secured simulator is FleetSimulatorTest.ctrlCStopsEveryDeviceCleanly.
-        List<String> args = new ArrayList<>(List.of("monitor", "--insecure", "--broker", brokerUrl, "--host-id", "sim-host", "--run",
+        List<String> args = new ArrayList<>(List.of("monitor"));
+        args.addAll(access.securityOptions());
+        args.addAll(List.of("--broker", access.hostUrl(), "--host-id", "sim-host", "--run",
             dir.resolve("run-" + k).toString(), "--client-id", "sim-monitor-" + k, "--session-expiry", "3600"));
         if (postgresUrl != null) {
           args.addAll(List.of("--store", postgresUrl, "--shared", "collectors"));
@@ -169,16 +213,20 @@ record SimulatedFleetRun(int devices, int records, int recordEvery, String layer
       for (SpelaProcess monitor : monitors) {
         monitor.awaitLine("monitoring ", FakeFleet.WAIT_SECONDS);
       }
-      return run(dir, brokerUrl, database, new Monitors(dir, database, monitors, arguments), thirdParty, fault);
+      return run(dir, access, database, new Monitors(dir, database, monitors, arguments), thirdParty, fault);
     } finally {
       monitors.forEach(SpelaProcess::close);
     }
   }
 
-  private Counts run(Path dir, String brokerUrl, String database, Monitors monitors, MosquittoSub thirdParty,
+  private Counts run(Path dir, Access access, String database, Monitors monitors, MosquittoSub thirdParty,
       Fault fault) throws Exception {
-    List<String> args = new ArrayList<>(List.of("fleet", "simulate", "--insecure", "--broker", brokerUrl, "--host-id",
-        "sim-host", "--devices", Integer.toString(devices), "--data-dir", FleetScenarios.sharedMnist().toString(),
+    access.enrol(devices, dir.resolve("devices"));
+    List<String> args = new ArrayList<>(List.of("fleet", "simulate"));
+    args.addAll(access.securityOptions());
+    args.addAll(List.of("--broker", access.deviceUrl(), "--host-broker", access.hostUrl(), "--host-id", "sim-host",
+        "--id-prefix", ID_PREFIX,
+        "--devices", Integer.toString(devices), "--data-dir", FleetScenarios.sharedMnist().toString(),
         "--max-train", Integer.toString(records * recordEvery), "--record-every", Integer.toString(recordEvery),
         "--epochs", Integer.toString(epochs), "--state-dir", dir.resolve("devices").toString()));
     if (layers != null) {
