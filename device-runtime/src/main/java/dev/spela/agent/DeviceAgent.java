@@ -816,9 +816,10 @@ public final class DeviceAgent {
 
   /**
    * The slots records waiting to be sent may fill: those in flight keep theirs until they are
-   * released (a stored record waiting behind one gives its slot up when the ring is full). A broker that dies without closing the connection leaves a full window in
-   * flight: measured against the whole buffer, the backlog filled the rest before the window had
-   * widened once, and the buffer dropped records.
+   * released (a stored record waiting behind one gives its slot up when the ring is full). A
+   * broker that dies without closing the connection leaves a full window in flight: measured
+   * against the whole buffer, the backlog filled the rest before the window had widened once, and
+   * the buffer dropped records.
    */
   private int backlogRoom() {
     return records.capacity() - records.inFlight();

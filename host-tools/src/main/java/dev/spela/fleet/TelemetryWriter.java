@@ -14,8 +14,9 @@ import org.tinylog.Logger;
  * waiting when a batch begins goes into it (group commit): one record at a time when the fleet is
  * quiet, larger transactions under load. After the commit, each record's acknowledgement runs (the
  * MQTT PUBACK, see {@link HostConnection.Delivery#hold()}) and the listener learns what was
- * committed and which records were new. If the database fails, the batch is retried until it commits: nothing is acknowledged
- * meanwhile, so the broker keeps the records (and stops sending once its window is full).
+ * committed and which records were new. If the database fails, the batch is retried until it
+ * commits: nothing is acknowledged meanwhile, so the broker keeps the records (and stops sending
+ * once its window is full).
  */
 public final class TelemetryWriter implements AutoCloseable {
 
