@@ -21,6 +21,7 @@ import dev.spela.protocols.fleet.ImageReceiver;
 import dev.spela.protocols.fleet.Message;
 import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.fleet.ReceiptMessage;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.fleet.VerdictMessage;
 import dev.spela.protocols.storage.FlashStatus;
@@ -63,6 +64,16 @@ public final class DeviceAgent {
 
   /** QoS 1 publishes whose acknowledgements the agent can attribute (DATA or not) at a time. */
   private static final int TRACKED_PUBLISHES = 256;
+
+  /**
+   * With receipts, records in flight and no receipt releasing one for this long are sent again
+   * (PROTOCOL.md section 9): a receipt lost on its way would otherwise hold them until the next
+   * reconnection. Doubled at each such re-send up to {@link #MAX_RECEIPT_SILENCE_MILLIS}, so that a
+   * paused collector's queue gets few copies.
+   */
+  static final long RECEIPT_SILENCE_MILLIS = 30_000;
+
+  static final long MAX_RECEIPT_SILENCE_MILLIS = 600_000;
 
   /** How often a device with records to send and a full window looks for acknowledgements. */
   private static final long DRAIN_POLL_MILLIS = 20;
@@ -118,6 +129,7 @@ public final class DeviceAgent {
   private final DataMessage data = new DataMessage();
   private final AckMessage ack = new AckMessage();
   private final CommandMessage command = new CommandMessage();
+  private final ReceiptMessage receipt = new ReceiptMessage();
   private final HostStateMessage hostState = new HostStateMessage();
   private final OfferMessage offer = new OfferMessage();
   private final BlockMessage block = new BlockMessage();
@@ -130,6 +142,9 @@ public final class DeviceAgent {
   // PROTOCOL.md section 7: DATA flows only while the primary host is online; commands and image
   // transfers are served for any host heard on this connection (a secondary one too).
   private boolean primaryOnline;
+  // PROTOCOL.md section 9: the primary's collectors receipt what they store, so a record stays
+  // until a receipt names it; otherwise it leaves when the broker acknowledges it.
+  private boolean primaryReceipts;
   private boolean secondaryHeard;
   private long lastBirthAt = NONE;
   private long birthDueAt = NONE;
@@ -142,6 +157,9 @@ public final class DeviceAgent {
   private int acknowledgedSeen;
   private boolean trackingLost;
   private long reconnectAt;
+  /** Since when records in flight wait for a receipt; the silence after which they go again. */
+  private long receiptWaitSince;
+  private long receiptSilence = RECEIPT_SILENCE_MILLIS;
   private long reconnectDelay = FIRST_RECONNECT_MILLIS;
   private boolean unreachableReported;
   private int trainingState;
@@ -262,6 +280,11 @@ public final class DeviceAgent {
       requestBlocks();
       work++;
     }
+    if (receiptsSilent()) {
+      sendAgain();
+      receiptSilence = Math.min(MAX_RECEIPT_SILENCE_MILLIS, receiptSilence * 2);
+      work++;
+    }
     if (trainingState == TRAINING && board.running()) {
       trainChunk();
       work++;
@@ -290,6 +313,9 @@ public final class DeviceAgent {
     }
     if (connected && primaryOnline && records.unsent() > 0) {
       wait = Math.min(wait, DRAIN_POLL_MILLIS); // acknowledgements come without an event
+    }
+    if (awaitingReceipts()) {
+      wait = Math.min(wait, receiptWaitSince + receiptSilence - nowMillis);
     }
     return Math.max(0, wait);
   }
@@ -346,6 +372,9 @@ public final class DeviceAgent {
       case FleetProtocol.COMMAND:
         onCommand(topicName, topicLength, payload, length);
         break;
+      case FleetProtocol.RECEIPT:
+        onReceipt(topicName, topicLength, payload, length);
+        break;
       case FleetProtocol.OFFER:
         onOffer(topicName, topicLength, payload, length);
         break;
@@ -382,9 +411,27 @@ public final class DeviceAgent {
     return trainingState;
   }
 
-  /** DATA records still on the device: waiting to be sent, or sent and not yet acknowledged. */
+  /** DATA records still on the device: waiting to be sent, or sent and not yet released. */
   public int bufferedRecords() {
     return records.size();
+  }
+
+  /**
+   * DATA records sent on this connection and not yet released (by a receipt, or without receipts
+   * by the broker's acknowledgement): at most {@code maxDataInFlight}.
+   */
+  public int recordsInFlight() {
+    return records.inFlight();
+  }
+
+  /** Training steps the current telemetry window covers: wider under backpressure. */
+  public int telemetryWindow() {
+    return window();
+  }
+
+  /** Records of this boot dropped from the full buffer (never sent), as DATA reports them. */
+  public int recordsDropped() {
+    return recordsDropped;
   }
 
   /** Messages dropped with this status. */
@@ -495,12 +542,43 @@ public final class DeviceAgent {
       }
       return;
     }
-    if (!primaryOnline || seen > kept) {
+    if (!primaryOnline || seen > kept || hostState.receipts() != primaryReceipts) {
       board.primarySession(seen);
       boolean greeted = hostHeard();
       primaryOnline = true;
+      primaryReceipts = hostState.receipts();
       greet(greeted);
+      sendAgain(); // a new or returning collector may not have what was sent (section 9)
     }
+  }
+
+  /**
+   * PROTOCOL.md section 9, "Receipts": records the collector committed leave the buffer, in any
+   * order. A receipt of another session, boot or life, or one a collector sends while the primary
+   * does not announce receipts, changes nothing.
+   */
+  private void onReceipt(byte[] topicName, int topicLength, byte[] payload, int length) {
+    if (!decode(receipt, topicName, topicLength, payload, length)) {
+      return;
+    }
+    if (!primaryReceipts
+        || receipt.lifeId() != board.lifeId()
+        || receipt.bootCount() != board.state().bootCount()) {
+      drop(FleetStatus.STALE_SESSION);
+      return;
+    }
+    if (records.stored(receipt) > 0) {
+      receiptWaitSince = now;
+      receiptSilence = RECEIPT_SILENCE_MILLIS;
+    }
+  }
+
+  private boolean awaitingReceipts() {
+    return connected && primaryOnline && primaryReceipts && records.inFlight() > 0;
+  }
+
+  private boolean receiptsSilent() {
+    return awaitingReceipts() && now - receiptWaitSince >= receiptSilence;
   }
 
   /** A secondary host (a short command): a BIRTH for its device table, at most one per interval. */
@@ -669,8 +747,9 @@ public final class DeviceAgent {
 
   /**
    * Takes the window's DATA record into the record buffer (PROTOCOL.md section 9), dropping the
-   * oldest if it is full (counted in {@code recordsDropped}, a hole in the boot's record numbers),
-   * and adapts the window to how full the buffer is. {@link #sendRecords} sends it.
+   * oldest record never sent if it is full, or this one if every record there was sent (counted in
+   * {@code recordsDropped}, a hole in the boot's record numbers), and adapts the window to how full
+   * the buffer is. {@link #sendRecords} sends it.
    */
   private void endWindow() {
     int samples = board.windowSamples();
@@ -679,9 +758,20 @@ public final class DeviceAgent {
     }
     int record = session.nextRecord();
     long elapsed = clock.micros() - windowStartMicros;
-    if (records.makeRoom()) {
+    int room = records.makeRoom();
+    if (room != 0) {
       recordsDropped++;
     }
+    if (room >= 0) {
+      takeRecord(record, samples, elapsed);
+    }
+    widenWindow();
+    board.closeWindow();
+    windowStartMicros = clock.micros();
+  }
+
+  /** Encodes the window's record {@code record} at the buffer's tail and adds it. */
+  private void takeRecord(int record, int samples, long elapsed) {
     SpelaRuntime runtime = board.runtime();
     int layers = runtime.layers();
     int n = samples;
@@ -707,9 +797,6 @@ public final class DeviceAgent {
       }
       records.add(data.encodedLength());
     }
-    widenWindow();
-    board.closeWindow();
-    windowStartMicros = clock.micros();
   }
 
   /**
@@ -728,13 +815,14 @@ public final class DeviceAgent {
   }
 
   /**
-   * The slots records waiting to be sent may fill: those in flight keep theirs until the broker
-   * acknowledges them. A broker that dies without closing the connection leaves a full window in
-   * flight: measured against the whole buffer, the backlog filled the rest before the window had
-   * widened once, and the buffer dropped records.
+   * The slots records waiting to be sent may fill: those in flight keep theirs until they are
+   * released (a stored record waiting behind one gives its slot up when the ring is full). A
+   * broker that dies without closing the connection leaves a full window in flight: measured
+   * against the whole buffer, the backlog filled the rest before the window had widened once, and
+   * the buffer dropped records.
    */
   private int backlogRoom() {
-    return records.capacity() - (records.size() - records.unsent());
+    return records.capacity() - records.inFlight();
   }
 
   /**
@@ -750,7 +838,8 @@ public final class DeviceAgent {
 
   /**
    * Sends buffered records, oldest first, while connected with the primary online and the window
-   * of QoS 1 publishes has room; a record leaves the buffer when the broker acknowledges it.
+   * of records in flight (and of QoS 1 publishes) has room; a record leaves the buffer when it is
+   * released (a receipt, or without receipts the broker's acknowledgement).
    *
    * @return records sent
    */
@@ -759,7 +848,8 @@ public final class DeviceAgent {
     int sent = 0;
     while (connected
         && primaryOnline
-        && records.unsent() > 0
+        && records.hasUnsent()
+        && (!primaryReceipts || records.inFlight() < maxDataInFlight) // else PUBACK bounds
         && transport.inFlight() < maxDataInFlight
         && trackedCount < TRACKED_PUBLISHES) {
       int length = records.nextUnsentLength();
@@ -775,6 +865,9 @@ public final class DeviceAgent {
         break; // the connection is going: the record waits for the next one
       }
       // Sent and tracked: the acknowledgements of later publishes must not take it for another.
+      if (records.inFlight() == 0) {
+        receiptWaitSince = now; // the first record in flight starts the wait for receipts
+      }
       records.markSent();
       sent++;
     }
@@ -814,9 +907,21 @@ public final class DeviceAgent {
     }
   }
 
-  /** A new or lost connection: unacknowledged records are sent again on the next one. */
+  /**
+   * Records sent and not released go again, oldest first, on this connection: the acknowledgements
+   * still to come for their earlier publishes release nothing.
+   */
+  private void sendAgain() {
+    records.sendAgain();
+    receiptWaitSince = now;
+    for (int k = 0; k < TRACKED_PUBLISHES; k++) {
+      trackedIsData[k] = false;
+    }
+  }
+
+  /** A new or lost connection: records not released are sent again on the next one. */
   private void forgetPublishes() {
-    records.connectionLost();
+    records.sendAgain();
     trackedHead = 0;
     trackedCount = 0;
     qos1Published = 0;
@@ -1012,7 +1117,7 @@ public final class DeviceAgent {
       return false;
     }
     if (qos > 0) {
-      trackPublish(kind == Topic.DATA);
+      trackPublish(kind == Topic.DATA && !primaryReceipts); // with receipts, PUBACK releases none
     }
     return true;
   }

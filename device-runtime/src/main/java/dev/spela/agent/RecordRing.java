@@ -1,17 +1,37 @@
 package dev.spela.agent;
 
+import dev.spela.protocols.fleet.DataMessage;
+import dev.spela.protocols.fleet.FleetProtocol;
+import dev.spela.protocols.fleet.ReceiptMessage;
+import dev.spela.protocols.image.LittleEndian;
 import dev.spela.protocols.subset.SteadyState;
 
 /**
  * The device's bounded buffer of DATA records (PROTOCOL.md section 9, "Store and forward"): a ring
- * of fixed-size slots, each holding one encoded DATA message. Records are taken at the tail; the
- * oldest are sent first; a record leaves the ring when the broker has acknowledged it. Records
- * [head, head + sent) are published on the current connection and wait for their acknowledgement;
- * [head + sent, tail) wait to be sent. When the ring is full, the oldest record is dropped (the
- * caller counts it). Device code: allocates only when built.
+ * of fixed-size slots, each holding one encoded DATA message, taken at the tail and sent oldest
+ * first. In ring order from the head:
+ *
+ * <pre>
+ *   [0, sent)        sent on this connection: in flight, or already stored (a receipt named it)
+ *   [sent, everSent) sent on an earlier connection (or before a re-send), not released: to send again
+ *   [everSent, size) never sent
+ * </pre>
+ *
+ * A record leaves when it is released: by a receipt that names it, in any order (its slot is
+ * marked in the sign bit of its length, and the head advances over marked slots), or, without
+ * receipts, by the broker's acknowledgement of the oldest publish in flight. When the ring is full,
+ * a stored record still behind an unreleased one gives up its slot; failing that the oldest record
+ * never sent is dropped, so that a record the collector may have stored is never counted as
+ * dropped. Device code: allocates only when built.
  */
 @SteadyState
 final class RecordRing {
+
+  /** Marks a slot whose record a receipt named: it leaves once the records before it have. */
+  private static final int STORED = Integer.MIN_VALUE;
+
+  private static final int RECORD_COUNTER =
+      FleetProtocol.HEADER_LENGTH + DataMessage.RECORD_COUNTER;
 
   private final byte[] slots;
   private final int[] lengths;
@@ -21,8 +41,9 @@ final class RecordRing {
   private int head;
   private int size;
   private int sent;
-  /** Sent records dropped (the ring was full) whose acknowledgements are still to come. */
-  private int droppedInFlight;
+  private int everSent;
+  /** Records of [0, sent) not marked stored: those the broker or the collector still has to take. */
+  private int inFlight;
 
   /** A ring of {@code capacity} (at least 1) records of at most {@code slotLength} bytes each. */
   RecordRing(int capacity, int slotLength) {
@@ -42,7 +63,7 @@ final class RecordRing {
     return capacity;
   }
 
-  /** Records in the ring, sent or not. */
+  /** Records in the ring, sent or not (stored ones behind an unreleased one included). */
   int size() {
     return size;
   }
@@ -50,6 +71,11 @@ final class RecordRing {
   /** Records not yet sent on this connection. */
   int unsent() {
     return size - sent;
+  }
+
+  /** Records sent on this connection and not yet released. */
+  int inFlight() {
+    return inFlight;
   }
 
   byte[] buffer() {
@@ -61,23 +87,45 @@ final class RecordRing {
   }
 
   /**
-   * Makes room for a record at the tail, dropping the oldest if the ring is full; returns true if
-   * one was dropped. The record is written at {@link #tailOffset} and added by {@link #add}.
+   * Makes room for a record at the tail. Returns 0 if there was room, or a stored record waiting
+   * behind an unreleased one gave up its slot; 1 if the oldest record never sent was dropped for
+   * it; -1 if every record left the device at least once and none is stored (none may be dropped):
+   * then the new record is the one dropped, and must not be added.
    */
-  boolean makeRoom() {
+  int makeRoom() {
     if (size < capacity) {
-      return false;
+      return 0;
     }
-    if (sent > 0) {
-      sent--;
-      droppedInFlight++;
+    for (int k = 1; k < everSent; k++) { // the head is never stored: it would have left
+      if (lengths[slot(head + k)] < 0) {
+        remove(k);
+        everSent--;
+        if (k < sent) {
+          sent--;
+        }
+        return 0;
+      }
+    }
+    if (everSent >= size) {
+      return -1;
+    }
+    remove(everSent);
+    return 1;
+  }
+
+  /** Removes the record at {@code index} from the head: those before it move one slot on. */
+  private void remove(int index) {
+    for (int k = index; k > 0; k--) {
+      int to = slot(head + k);
+      int from = slot(head + k - 1);
+      System.arraycopy(slots, from * slotLength, slots, to * slotLength, slotLength);
+      lengths[to] = lengths[from];
     }
     head = next(head);
     size--;
-    return true;
   }
 
-  /** Where the next record goes (after {@link #makeRoom}). */
+  /** Where the next record goes (after {@link #makeRoom} returned 0 or 1). */
   int tailOffset() {
     return slot(head + size) * slotLength;
   }
@@ -90,7 +138,18 @@ final class RecordRing {
     }
   }
 
-  /** Where the oldest record not yet sent is; call only while {@link #unsent} is above 0. */
+  /**
+   * True if a record waits to be sent on this connection; skips those stored meanwhile (a receipt
+   * that came after they were sent on an earlier connection).
+   */
+  boolean hasUnsent() {
+    while (sent < size && lengths[slot(head + sent)] < 0) {
+      advanceSent();
+    }
+    return sent < size;
+  }
+
+  /** Where the oldest record not yet sent is; call only after {@link #hasUnsent} returned true. */
   int nextUnsentOffset() {
     return slot(head + sent) * slotLength;
   }
@@ -99,21 +158,61 @@ final class RecordRing {
     return lengths[slot(head + sent)];
   }
 
-  /** The record at {@link #nextUnsentOffset} was published. */
+  /** The record at {@link #nextUnsentOffset} was published: it is in flight. */
   void markSent() {
     if (sent < size) {
-      sent++;
+      advanceSent();
+      inFlight++;
     }
   }
 
-  /** The broker acknowledged the oldest DATA publish still unacknowledged. */
+  private void advanceSent() {
+    sent++;
+    if (everSent < sent) {
+      everSent = sent;
+    }
+  }
+
+  /** Without receipts: the broker acknowledged the oldest DATA publish of this connection. */
   void acknowledged() {
-    if (droppedInFlight > 0) {
-      droppedInFlight--;
-    } else if (sent > 0) {
+    if (inFlight > 0) {
+      lengths[head] |= STORED; // the head is that publish: stored ones never stay at the head
+      inFlight--;
+      releaseStored();
+    }
+  }
+
+  /**
+   * A receipt of this boot: marks every record it names that left the device, wherever it is in
+   * the ring, and releases the stored ones at the head.
+   *
+   * @return records newly marked
+   */
+  int stored(ReceiptMessage receipt) {
+    int marked = 0;
+    for (int k = 0; k < everSent; k++) {
+      int index = slot(head + k);
+      if (lengths[index] >= 0
+          && receipt.names(LittleEndian.i32(slots, index * slotLength + RECORD_COUNTER))) {
+        lengths[index] |= STORED;
+        marked++;
+        if (k < sent) {
+          inFlight--;
+        }
+      }
+    }
+    releaseStored();
+    return marked;
+  }
+
+  private void releaseStored() {
+    while (size > 0 && lengths[head] < 0) {
       head = next(head);
       size--;
-      sent--;
+      everSent--;
+      if (sent > 0) {
+        sent--;
+      }
     }
   }
 
@@ -122,13 +221,17 @@ final class RecordRing {
     head = 0;
     size = 0;
     sent = 0;
-    droppedInFlight = 0;
+    everSent = 0;
+    inFlight = 0;
   }
 
-  /** The connection is gone: what was sent and not acknowledged is sent again on the next one. */
-  void connectionLost() {
+  /**
+   * The connection is gone, or the collector may have lost what was sent: every record sent and
+   * not released is sent again, oldest first.
+   */
+  void sendAgain() {
     sent = 0;
-    droppedInFlight = 0;
+    inFlight = 0;
   }
 
   private int next(int index) {

@@ -9,6 +9,7 @@ import dev.spela.protocols.fleet.FleetProtocol;
 import dev.spela.protocols.fleet.HostStateMessage;
 import dev.spela.protocols.fleet.Message;
 import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.fleet.ReceiptMessage;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.image.LittleEndian;
 import java.lang.management.ManagementFactory;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent allocates nothing in steady state: the host's STATE and the BIRTH it answers, commands
- * and their ACKs, training with its DATA records and checkpoints, an evaluation, and a whole image
+ * and their ACKs, training with its DATA records and checkpoints, the collector's receipts for
+ * them (out of order), an evaluation, and a whole image
  * transfer through the reboot, the trial boot and the BIRTH and VERDICT after it. Run under -Xint,
  * with a transport that keeps nothing. Each sequence runs once before it is measured: the first run
  * loads classes (a JVM allocates their mirrors on first use; an ahead-of-time compiled firmware has
@@ -93,7 +95,7 @@ class AgentZeroAllocationTest {
     byte[] state = new byte[FleetProtocol.HEADER_LENGTH + HostStateMessage.BODY_LENGTH + 72];
     HostStateMessage online = new HostStateMessage();
     online.wrapForEncode(state, 0, state.length, 0, 0);
-    online.state(true, HostStateMessage.PRIMARY, hostSession++);
+    online.state(true, HostStateMessage.PRIMARY, hostSession++).stateFlags(HostStateMessage.RECEIPTS);
     return finish(stateTopic, online);
   }
 
@@ -128,7 +130,23 @@ class AgentZeroAllocationTest {
     return payloads;
   }
 
-  /** An OFFER of {@code image} and its blocks, for the session {@code session}. */
+  /**
+   * Receipts for the records of the boot the agent runs now, sent in {@code session}: odd numbers
+   * first, then every one of the first 64 (out of order, and repeated).
+   */
+  private byte[][] receipts(int session) {
+    int[][] list = {{0, 0xAAAAAAAA}, {0, -1}, {32, -1}};
+    byte[][] payloads = new byte[list.length][];
+    for (int r = 0; r < list.length; r++) {
+      byte[] buffer = new byte[FleetProtocol.HEADER_LENGTH + ReceiptMessage.BODY_LENGTH + 24];
+      ReceiptMessage receipt = new ReceiptMessage();
+      receipt.wrapForEncode(buffer, 0, buffer.length, 0, session);
+      receipt.receipt(agent.board().lifeId(), agent.board().state().bootCount(), list[r][0], list[r][1]);
+      payloads[r] = finish(commandTopic, receipt);
+    }
+    return payloads;
+  }
+
   /** The messages of a transfer of {@code model}: signed (counter {@code id}) with keys. */
   private byte[][] transfer(int id, byte[] model, int session) throws Exception {
     byte[] sha = MessageDigest.getInstance("SHA-256").digest(model);
@@ -152,13 +170,17 @@ class AgentZeroAllocationTest {
   }
 
   /** Host STATE, the commands (with training in between), then the transfer and the reboot. */
-  private void session(byte[] state, byte[][] commands, byte[][] transfer) {
+  private void session(byte[] state, byte[][] commands, byte[][] receipts, byte[][] transfer) {
     agent.onMessage(stateTopic, stateTopic.length, state, state.length);
     for (byte[] command : commands) {
       agent.onMessage(commandTopic, commandTopic.length, command, command.length);
       for (int n = 0; n < 30; n++) {
         agent.doWork(n);
       }
+    }
+    for (byte[] receipt : receipts) {
+      agent.onMessage(commandTopic, commandTopic.length, receipt, receipt.length);
+      agent.doWork(30);
     }
     for (byte[] message : transfer) {
       agent.onMessage(imageTopic, imageTopic.length, message, message.length);
@@ -177,7 +199,7 @@ class AgentZeroAllocationTest {
   void theSecuredAgentAllocatesNothingInSteadyState() throws Exception {
     keys = new HostKeys(3);
     run(new TestDevice().secured(keys));
-    assertEquals(0, agent.droppedTotal(), "every host message authenticated");
+    assertEquals(0, agent.droppedTotal(), "every host message authenticated, every receipt taken");
   }
 
   private void run(TestDevice device) throws Exception {
@@ -194,17 +216,18 @@ class AgentZeroAllocationTest {
     agent.doWork(0);
     agent.onConnected();
     int first = transport.bdSeq;
-    session(hostOnline(), commands(1, first), transfer(7, TestDevice.image(2, 16, 8), first));
+    session(hostOnline(), commands(1, first), receipts(first), transfer(7, TestDevice.image(2, 16, 8), first));
     int second = transport.bdSeq;
     byte[] state = hostOnline();
     byte[][] commands = commands(20, second);
+    byte[][] receipts = receipts(second);
     byte[][] transfer = transfer(8, TestDevice.image(3, 32, 8), second);
     int published = transport.published;
     long overhead = -allocated();
     overhead += allocated();
 
     long before = allocated();
-    session(state, commands, transfer);
+    session(state, commands, receipts, transfer);
     long bytes = allocated() - before - overhead;
 
     assertEquals(0, bytes, "bytes allocated by a session of commands, training and a transfer");

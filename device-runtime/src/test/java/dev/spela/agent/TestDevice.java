@@ -10,6 +10,7 @@ import dev.spela.protocols.fleet.HostStateMessage;
 import dev.spela.protocols.fleet.Message;
 import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.fleet.ReceiptMessage;
 import dev.spela.protocols.image.ImageSignature;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.storage.ArrayFlash;
@@ -45,6 +46,8 @@ final class TestDevice {
   DeviceAgent agent;
   long now = 1_000;
   long hostSession = 1_700_000_000_000L;
+  /** The primary's STATE announces RECEIPTS (PROTOCOL.md section 9). */
+  boolean receipts;
   int commandId = 100;
   /** Set by {@link #secured}: host messages are sealed with these keys before delivery. */
   HostKeys keys;
@@ -169,6 +172,9 @@ final class TestDevice {
     HostStateMessage state = new HostStateMessage();
     state.wrapForEncode(payload, 0, payload.length, 0, 0);
     state.state(online, role, session);
+    if (receipts && role == HostStateMessage.PRIMARY) {
+      state.stateFlags(HostStateMessage.RECEIPTS);
+    }
     deliver(Topic.STATE, state);
   }
 
@@ -184,6 +190,19 @@ final class TestDevice {
     command.command(id, code, argument);
     deliver(Topic.COMMAND, command);
     return id;
+  }
+
+  /** A RECEIPT to the current session for records of the running boot. */
+  void receipt(int firstRecord, int bitmap) {
+    receipt(agent.board().lifeId(), agent.board().state().bootCount(), firstRecord, bitmap, transport.bdSeq());
+  }
+
+  void receipt(long lifeId, int bootCount, int firstRecord, int bitmap, int bdSeq) {
+    byte[] payload = new byte[FleetProtocol.HEADER_LENGTH + ReceiptMessage.BODY_LENGTH + 24];
+    ReceiptMessage receipt = new ReceiptMessage();
+    receipt.wrapForEncode(payload, 0, payload.length, 0, bdSeq);
+    receipt.receipt(lifeId, bootCount, firstRecord, bitmap);
+    deliver(Topic.COMMAND, receipt);
   }
 
   void offer(int transferId, byte[] image, int blockLog2, byte[] sha) {

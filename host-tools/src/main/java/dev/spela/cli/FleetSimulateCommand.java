@@ -191,9 +191,11 @@ final class FleetSimulateCommand implements Runnable {
     refused.forEach(line -> out.println("not started: " + line));
     double seconds = (System.nanoTime() - start) / 1e9;
     FleetSimulator.Progress p = simulator.progress();
-    out.printf(Locale.ROOT, "%s sent in %.1f s (%,.0f records/s) by %s; %s done, %d in flight, %d failed%n",
+    out.printf(Locale.ROOT, "%s sent in %.1f s (%,.0f records/s) by %s; %s done, %d in flight, %d failed;"
+            + " at most %d records in flight on a device, %d dropped from full buffers%n",
         Plural.of(p.recordsSent(), "record"), seconds, p.recordsSent() / Math.max(1e-9, seconds),
-        Plural.of(p.devices(), "device"), Plural.of(p.finished(), "device"), p.inFlight(), p.failed());
+        Plural.of(p.devices(), "device"), Plural.of(p.finished(), "device"), p.inFlight(), p.failed(),
+        p.mostRecordsInFlight(), p.recordsDropped());
     return refused;
   }
 

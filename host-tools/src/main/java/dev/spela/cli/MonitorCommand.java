@@ -91,6 +91,12 @@ public final class MonitorCommand implements Runnable {
           + " disconnection (default: ${DEFAULT-VALUE}; 0: a clean session, nothing kept).")
   long sessionExpiry;
 
+  @Option(names = "--no-receipts",
+      description = "Send devices no receipts for the records stored: they then release a record once the"
+          + " broker has it, not once it is stored (for devices built before receipts; a slow or paused"
+          + " monitor no longer slows the devices down).")
+  boolean noReceipts;
+
   @Option(names = "--http", paramLabel = "ADDRESS", converter = HttpAddressConverter.class,
       description = "Serve the live dashboard at ADDRESS, [HOST:]PORT (a port alone: on 127.0.0.1 only; port 0: any free port).")
   InetSocketAddress http;
@@ -146,7 +152,7 @@ public final class MonitorCommand implements Runnable {
     FleetMonitor monitor;
     FleetHost host;
     try {
-      monitor = new FleetMonitor(telemetry, fleet, shared != null);
+      monitor = new FleetMonitor(telemetry, fleet, shared != null, !noReceipts);
     } catch (IOException e) {
       folder.discard();
       throw CliException.failure(e.getMessage(), e);

@@ -18,6 +18,7 @@ import dev.spela.protocols.fleet.Message;
 import dev.spela.protocols.fleet.MessageAuthenticator;
 import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.fleet.ReceiptMessage;
 import dev.spela.protocols.fleet.ReplayWindow;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.fleet.VerdictMessage;
@@ -101,6 +102,18 @@ public final class FleetHost implements AutoCloseable {
     default void onBlockRequest(String device, long transferId, long offset, long imageLength) {}
 
     default void onVerdict(String device, Verdict verdict) {}
+
+    /**
+     * True for a listener that stores telemetry and, after each commit, hands what it committed
+     * to {@link #sendReceipts}: a primary host with such a listener announces RECEIPTS in its
+     * STATE, and devices then keep each record until a receipt names it (PROTOCOL.md section 9).
+     */
+    default boolean sendsReceipts() {
+      return false;
+    }
+
+    /** The host this listener was given to, before any message arrives (for its receipts). */
+    default void attached(FleetHost host) {}
   }
 
   /**
@@ -214,8 +227,9 @@ public final class FleetHost implements AutoCloseable {
     this.sessions = new DeviceSessions(options.telemetry() && options.sharedGroup() == null);
     this.listeners.addAll(List.of(listeners));
     String stateTopic = topic(Topic.STATE, null, hostName);
+    boolean receipts = options.telemetry() && this.listeners.stream().anyMatch(Listener::sendsReceipts);
     this.role = options.primary()
-        ? HostRole.primary(stateTopic, keys, newerThan)
+        ? HostRole.primary(stateTopic, keys, newerThan, receipts)
         : HostRole.secondary(stateTopic, keys);
     HostConnection.Session mqttSession =
         options.session() != null ? options.session() : HostConnection.Session.clean(clientId(hostId));
@@ -225,6 +239,7 @@ public final class FleetHost implements AutoCloseable {
     this.leftCollectors = sharedCollector(options)
         ? new LeftCollectors(mqttSession.clientId(), options.sharedGroup(), this::drainer) : null;
     this.connection = HostConnection.connect(brokerUrl, mqttSession, will(), new Router(), security);
+    this.listeners.forEach(l -> l.attached(this)); // messages wait for ready
     ready.countDown();
   }
 
@@ -564,6 +579,52 @@ public final class FleetHost implements AutoCloseable {
             + timeout.toSeconds() + " s");
       }
     }
+  }
+
+  // ------------------------------------------------------------------ receipts
+
+  /**
+   * Tells the devices which of their records are committed (PROTOCOL.md section 9, "Receipts"):
+   * one RECEIPT per run of at most 32 record numbers of a device's boot and session, with a bit
+   * for each record of {@code committed} (new or already stored). Call only once they are all
+   * committed. A receipt that cannot be sent is logged: the device sends the records again after
+   * its next reconnection or this host's next announcement.
+   */
+  public void sendReceipts(List<TelemetryRecord> committed) {
+    Map<ReceiptKey, List<Long>> byBoot = new HashMap<>();
+    for (TelemetryRecord r : committed) {
+      byBoot.computeIfAbsent(new ReceiptKey(r.device(), r.group(), r.life(), r.bootCount(), r.bdSeq()),
+          k -> new ArrayList<>()).add(r.recordCounter());
+    }
+    byBoot.forEach((key, numbers) -> {
+      numbers.sort(null);
+      int k = 0;
+      while (k < numbers.size()) {
+        long first = numbers.get(k);
+        int bitmap = 0;
+        for (; k < numbers.size() && numbers.get(k) - first < ReceiptMessage.SPAN; k++) {
+          bitmap |= 1 << (int) (numbers.get(k) - first);
+        }
+        try {
+          publishReceipt(key, first, bitmap);
+        } catch (IOException e) {
+          Logger.debug("receipt to {}: {}", key.device(), e.getMessage());
+        }
+      }
+    });
+  }
+
+  /** The records a receipt can cover: one device's boot, sent in one session. */
+  private record ReceiptKey(String device, String group, String life, long bootCount, long bdSeq) {}
+
+  private void publishReceipt(ReceiptKey key, long first, int bitmap) throws IOException {
+    ReceiptMessage receipt = new ReceiptMessage();
+    receipt.wrapForEncode(messageBuffer(FleetProtocol.RECEIPT, ReceiptMessage.BODY_LENGTH), 0,
+        messageLength(FleetProtocol.RECEIPT, ReceiptMessage.BODY_LENGTH), 0, (int) key.bdSeq());
+    long lifeId = key.life().isEmpty() ? 0 : Long.parseUnsignedLong(key.life(), 16);
+    receipt.receipt(lifeId, (int) key.bootCount(), (int) first, bitmap);
+    String topic = topic(Topic.COMMAND, Names.of(key.group()), Names.of(key.device()));
+    connection.publish(topic, sealed(topic, key.device(), receipt), 1, false);
   }
 
   // ------------------------------------------------------------------ image transfers

@@ -2,6 +2,7 @@ package dev.spela.fleet;
 
 import dev.spela.protocols.fleet.CommandMessage;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +13,9 @@ import org.tinylog.Logger;
  * picture up to date. Every record goes through a {@link TelemetryWriter}: its MQTT delivery is
  * held until the batch that holds it is committed, so the broker redelivers anything this process
  * did not store (after a crash, with a persistent session). Device sessions (from BIRTH) and
- * held-out evaluations (EVALUATE acknowledgements) are stored as they arrive. Once a second, the
+ * held-out evaluations (EVALUATE acknowledgements) are stored as they arrive. After each commit, the
+ * devices get a RECEIPT for every record of it (PROTOCOL.md section 9), so that they keep a record
+ * until it is stored, and slow down when this process falls behind. Once a second, the
  * records missing from each session are counted in the database: the loss by record counter, which
  * holds across collectors sharing the store.
  */
@@ -29,6 +32,9 @@ public final class FleetMonitor implements FleetHost.Listener, AutoCloseable {
   private final TelemetryStore store;
   private final LiveFleet fleet;
   private final boolean sharedTelemetry;
+  private final boolean receipts;
+  /** The host whose connection carries the receipts (set before its first message). */
+  private volatile FleetHost host;
   private final TelemetryWriter writer;
   private final TelemetryReader reader;
   private final ScheduledExecutorService ticker;
@@ -38,17 +44,45 @@ public final class FleetMonitor implements FleetHost.Listener, AutoCloseable {
    *     only part of each device's messages, so sequence gaps are not raised as alerts
    */
   public FleetMonitor(TelemetryStore store, LiveFleet fleet, boolean sharedTelemetry) throws IOException {
+    this(store, fleet, sharedTelemetry, true);
+  }
+
+  /**
+   * @param receipts false: send no receipts and do not announce them (devices then release a
+   *     record when the broker has it, as devices built before receipts expect)
+   */
+  public FleetMonitor(TelemetryStore store, LiveFleet fleet, boolean sharedTelemetry, boolean receipts)
+      throws IOException {
     this.store = store;
     this.fleet = fleet;
     this.sharedTelemetry = sharedTelemetry;
+    this.receipts = receipts;
     this.reader = store.reader();
-    this.writer = new TelemetryWriter(store, fresh -> fleet.stored(fresh, fresh.size()));
+    this.writer = new TelemetryWriter(store, this::committed);
     ticker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "monitor-losses");
       thread.setDaemon(true);
       return thread;
     });
     ticker.scheduleWithFixedDelay(this::countLosses, LOSS_CHECK_MS, LOSS_CHECK_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private void committed(List<TelemetryRecord> committed, List<TelemetryRecord> fresh) {
+    fleet.stored(fresh, fresh.size());
+    FleetHost receiptsHost = host;
+    if (receipts && receiptsHost != null) {
+      receiptsHost.sendReceipts(committed);
+    }
+  }
+
+  @Override
+  public boolean sendsReceipts() {
+    return receipts;
+  }
+
+  @Override
+  public void attached(FleetHost host) {
+    this.host = host;
   }
 
   public TelemetryStore store() {

@@ -76,9 +76,14 @@ public final class FleetSimulator implements AutoCloseable {
         : settings.fleet().enrolDevice(id, GROUP);
   }
 
-  /** The fleet at a glance, from the devices' own counters (not the host's view). */
+  /**
+   * The fleet at a glance, from the devices' own counters (not the host's view); {@code
+   * mostRecordsInFlight}: the most DATA records one device had in flight at once (PROTOCOL.md
+   * section 9: what the broker may hold of its records for a collector), {@code recordsDropped}:
+   * records the devices' full buffers dropped in their current boots.
+   */
   public record Progress(int devices, int connected, int training, int finished, int failed, long recordsSent,
-      long inFlight) {}
+      long inFlight, int mostRecordsInFlight, long recordsDropped) {}
 
   private final Settings settings;
   private final DeviceScheduler scheduler;
@@ -173,6 +178,8 @@ public final class FleetSimulator implements AutoCloseable {
     int failed = 0;
     long sent = 0;
     long inFlight = 0;
+    int mostRecordsInFlight = 0;
+    long recordsDropped = 0;
     for (VirtualDevice device : devices) {
       connected += device.connected() ? 1 : 0;
       training += device.trainingState() == BirthMessage.TRAINING ? 1 : 0;
@@ -180,8 +187,11 @@ public final class FleetSimulator implements AutoCloseable {
       failed += device.failed() ? 1 : 0;
       sent += device.recordsSent();
       inFlight += device.inFlight();
+      mostRecordsInFlight = Math.max(mostRecordsInFlight, device.mostRecordsInFlight());
+      recordsDropped += device.recordsDropped();
     }
-    return new Progress(devices.size(), connected, training, finished, failed, sent, inFlight);
+    return new Progress(devices.size(), connected, training, finished, failed, sent, inFlight, mostRecordsInFlight,
+        recordsDropped);
   }
 
   /**

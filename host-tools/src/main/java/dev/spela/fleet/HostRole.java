@@ -27,28 +27,32 @@ final class HostRole {
   private final String topic;
   private final MessageKeys keys;
   private final boolean primary;
+  /** A primary whose collectors send RECEIPTs: its STATE says so (PROTOCOL.md section 9). */
+  private final boolean receipts;
   private volatile long session;
   private final AtomicLong largestSeen = new AtomicLong(Long.MIN_VALUE);
   private final CountDownLatch echo = new CountDownLatch(1);
   private final AtomicBoolean takenOver = new AtomicBoolean();
 
-  private HostRole(String topic, MessageKeys keys, boolean primary, long session) {
+  private HostRole(String topic, MessageKeys keys, boolean primary, boolean receipts, long session) {
     this.topic = topic;
     this.keys = keys;
     this.primary = primary;
+    this.receipts = receipts;
     this.session = session;
   }
 
   /**
    * A primary with a session after both now and {@code newerThan} (a session already seen); its
-   * STATE is signed with {@code keys}' host key (null: unsigned, an {@code --insecure} fleet).
+   * STATE is signed with {@code keys}' host key (null: unsigned, an {@code --insecure} fleet) and
+   * announces {@code receipts}.
    */
-  static HostRole primary(String topic, MessageKeys keys, long newerThan) {
-    return new HostRole(topic, keys, true, Math.max(System.currentTimeMillis(), newerThan + 1));
+  static HostRole primary(String topic, MessageKeys keys, long newerThan, boolean receipts) {
+    return new HostRole(topic, keys, true, receipts, Math.max(System.currentTimeMillis(), newerThan + 1));
   }
 
   static HostRole secondary(String topic, MessageKeys keys) {
-    return new HostRole(topic, keys, false, System.currentTimeMillis());
+    return new HostRole(topic, keys, false, false, System.currentTimeMillis());
   }
 
   String topic() {
@@ -85,7 +89,8 @@ final class HostRole {
                 + FleetProtocol.trailerLength(FleetProtocol.HOST_STATE)];
     HostStateMessage state = new HostStateMessage();
     state.wrapForEncode(buffer, 0, buffer.length, 0, 0);
-    state.state(online, primary ? HostStateMessage.PRIMARY : HostStateMessage.SECONDARY, session);
+    state.state(online, primary ? HostStateMessage.PRIMARY : HostStateMessage.SECONDARY, session)
+        .stateFlags(receipts ? HostStateMessage.RECEIPTS : 0);
     if (keys != null) {
       state.authenticate(keys.nextCounter());
       byte[] signature = keys.sign(topic.getBytes(StandardCharsets.US_ASCII), buffer, state.signedLength());

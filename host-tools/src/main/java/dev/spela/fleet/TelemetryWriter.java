@@ -13,15 +13,16 @@ import org.tinylog.Logger;
  * Stores records in batches on a thread of its own, and only then acknowledges them. Whatever is
  * waiting when a batch begins goes into it (group commit): one record at a time when the fleet is
  * quiet, larger transactions under load. After the commit, each record's acknowledgement runs (the
- * MQTT PUBACK, see {@link HostConnection.Delivery#hold()}) and the listener learns which records
- * were new. If the database fails, the batch is retried until it commits: nothing is acknowledged
- * meanwhile, so the broker keeps the records (and stops sending once its window is full).
+ * MQTT PUBACK, see {@link HostConnection.Delivery#hold()}) and the listener learns what was
+ * committed and which records were new. If the database fails, the batch is retried until it
+ * commits: nothing is acknowledged meanwhile, so the broker keeps the records (and stops sending
+ * once its window is full).
  */
 public final class TelemetryWriter implements AutoCloseable {
 
-  /** Learns what a committed batch added. */
+  /** Learns what a batch committed (every record of it) and which of its records were new. */
   public interface Listener {
-    void stored(List<TelemetryRecord> fresh);
+    void stored(List<TelemetryRecord> committed, List<TelemetryRecord> fresh);
   }
 
   private static final int MAX_BATCH = 2_000;
@@ -122,7 +123,7 @@ public final class TelemetryWriter implements AutoCloseable {
       }
     }
     try {
-      listener.stored(fresh);
+      listener.stored(records, fresh);
     } catch (RuntimeException e) {
       Logger.warn(e, "after storing telemetry");
     }

@@ -24,6 +24,7 @@ import dev.spela.protocols.fleet.Message;
 import dev.spela.protocols.fleet.MessageAuthenticator;
 import dev.spela.protocols.fleet.Name;
 import dev.spela.protocols.fleet.OfferMessage;
+import dev.spela.protocols.fleet.ReceiptMessage;
 import dev.spela.protocols.fleet.Topic;
 import dev.spela.protocols.fleet.VerdictMessage;
 import dev.spela.protocols.image.ImageReader;
@@ -162,7 +163,8 @@ class OutOfRangeArgumentsTest {
           () -> encoded(new CommandMessage()),
           () -> encoded(new OfferMessage()),
           () -> encoded(new BlockMessage()),
-          () -> encoded(new ClaimReplyMessage()));
+          () -> encoded(new ClaimReplyMessage()),
+          () -> encoded(new ReceiptMessage()));
 
   private static <M extends Message> M encoded(M message) {
     check(message.wrapForEncode(new byte[BUFFER], 0, BUFFER, 1, 2));

@@ -80,9 +80,11 @@ public final class FirmwareMemory {
    * difference between its start-up objects and the plain firmware's (measured: the painted
    * heap's high-water mark after boot, less {@link #javaHeapBytes} and the parts below, with the
    * allocator's slack): 27,220 measured before signed images, + 16 for the state record's two
-   * security counters (8 bytes; 8 to spare, not measured again).
+   * security counters (8 bytes; 8 to spare, not measured again), + 96 for receipts (the RECEIPT
+   * flyweight, the agent's receipt timer and mode, the ring's two counters: about 60 bytes, with
+   * the allocator's slack; estimated, not measured).
    */
-  public static final int AGENT_FIXED_HEAP_BYTES = 27236;
+  public static final int AGENT_FIXED_HEAP_BYTES = 27332;
 
   /**
    * Java heap bytes the agent firmware needs for a capacity of this plan: what the plain firmware

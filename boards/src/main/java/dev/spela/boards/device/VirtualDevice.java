@@ -110,6 +110,9 @@ public final class VirtualDevice implements AutoCloseable {
   private volatile int trainingState;
   private volatile int epoch;
   private volatile int bufferedRecords;
+  private volatile int mostRecordsInFlight;
+  private volatile int recordsDropped;
+  private volatile int widestWindow;
 
   private VirtualDevice(Config config, DeviceFlash flash, MemoryPlan capacity,
       Function<DeviceLink.Events, DeviceLink> network, DeviceScheduler scheduler, boolean ownScheduler) {
@@ -291,9 +294,27 @@ public final class VirtualDevice implements AutoCloseable {
     return transport.records();
   }
 
-  /** DATA records still on the device (unsent, or not yet acknowledged), as its task saw it last. */
+  /** DATA records still on the device (unsent, or not yet released), as its task saw it last. */
   public int bufferedRecords() {
     return bufferedRecords;
+  }
+
+  /**
+   * The most DATA records this device had in flight at once (sent, not yet released: PROTOCOL.md
+   * section 9), since it started.
+   */
+  public int mostRecordsInFlight() {
+    return mostRecordsInFlight;
+  }
+
+  /** Records of this boot dropped from the full buffer, as its task saw it last. */
+  public int recordsDropped() {
+    return recordsDropped;
+  }
+
+  /** The widest telemetry window (training steps per record) since the device started. */
+  public int widestWindow() {
+    return widestWindow;
   }
 
   /** QoS 1 messages the broker has not acknowledged yet. */
@@ -407,6 +428,10 @@ public final class VirtualDevice implements AutoCloseable {
         trainingState = agent.trainingState();
         epoch = agent.board().epoch();
         bufferedRecords = agent.bufferedRecords();
+        // Records go in flight only in doWork: the largest count after it is the largest there was.
+        mostRecordsInFlight = Math.max(mostRecordsInFlight, agent.recordsInFlight());
+        recordsDropped = agent.recordsDropped();
+        widestWindow = Math.max(widestWindow, agent.telemetryWindow());
       }
       if (stopping) {
         end(null);

@@ -48,6 +48,7 @@ public final class FleetProtocol {
   public static final int OFFER = 0x83;
   public static final int BLOCK = 0x84;
   public static final int CLAIM_REPLY = 0x85;
+  public static final int RECEIPT = 0x86;
 
   /** Per-layer arrays (telemetry, evaluation) hold at most this many layers, as model images. */
   public static final int MAX_LAYERS = ModelImage.MAX_LAYERS;
@@ -64,9 +65,9 @@ public final class FleetProtocol {
 
   private FleetProtocol() {}
 
-  /** True for the twelve v2 message types. */
+  /** True for the thirteen v2 message types. */
   public static boolean isKnownType(int type) {
-    return type >= BIRTH && type <= CLAIM || type >= HOST_STATE && type <= CLAIM_REPLY;
+    return type >= BIRTH && type <= CLAIM || type >= HOST_STATE && type <= RECEIPT;
   }
 
   /** True for messages a device sends. */
@@ -129,6 +130,7 @@ public final class FleetProtocol {
       case HOST_STATE:
         return Topic.STATE;
       case COMMAND:
+      case RECEIPT:
         return Topic.COMMAND;
       case OFFER:
       case BLOCK:

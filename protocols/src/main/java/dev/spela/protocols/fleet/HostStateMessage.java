@@ -14,6 +14,7 @@ public final class HostStateMessage extends Message {
 
   public static final int ONLINE = 0;
   public static final int ROLE = 1;
+  public static final int STATE_FLAGS = 2;
   public static final int SESSION = 4;
   public static final int BODY_LENGTH = 12;
 
@@ -26,6 +27,12 @@ public final class HostStateMessage extends Message {
    */
   public static final int SECONDARY = 2;
 
+  /**
+   * Flag of a PRIMARY STATE: the primary's collectors send RECEIPTs for the DATA they store, so a
+   * device keeps each record until one names it (PROTOCOL.md section 9).
+   */
+  public static final int RECEIPTS = 1;
+
   public HostStateMessage() {
     super(FleetProtocol.HOST_STATE, BODY_LENGTH, BODY_LENGTH);
   }
@@ -36,7 +43,8 @@ public final class HostStateMessage extends Message {
     return require(
         u8(ONLINE) <= 1
             && (role == PRIMARY || role == SECONDARY && online())
-            && zeros(ROLE + 1, 2));
+            && (stateFlags() == 0 || stateFlags() == RECEIPTS && role == PRIMARY)
+            && zeros(STATE_FLAGS + 1, 1));
   }
 
   public boolean online() {
@@ -48,6 +56,16 @@ public final class HostStateMessage extends Message {
     return u8(ROLE);
   }
 
+  /** {@link #RECEIPTS} or 0. */
+  public int stateFlags() {
+    return u8(STATE_FLAGS);
+  }
+
+  /** True if the host's collectors send receipts (a PRIMARY STATE only). */
+  public boolean receipts() {
+    return (stateFlags() & RECEIPTS) != 0;
+  }
+
   public long session() {
     return i64(SESSION);
   }
@@ -56,6 +74,12 @@ public final class HostStateMessage extends Message {
     put8(ONLINE, online ? 1 : 0);
     put8(ROLE, role);
     put64(SESSION, session);
+    return this;
+  }
+
+  /** Sets the flags ({@link #RECEIPTS} or 0) after {@link #state}. */
+  public HostStateMessage stateFlags(int flags) {
+    put8(STATE_FLAGS, flags);
     return this;
   }
 }

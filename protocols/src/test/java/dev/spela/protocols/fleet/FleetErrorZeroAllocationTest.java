@@ -121,17 +121,15 @@ class FleetErrorZeroAllocationTest {
               FleetStatus.OVERSIZED));
       all.add(new Malformed(reader(type), longerBody, 0, ok.length, FleetStatus.TRUNCATED));
       all.add(new Malformed(reader(type), shorterBody, 0, ok.length, FleetStatus.LENGTH_MISMATCH));
-      all.add(new Malformed(reader(type), allOnes, 0, ok.length, 0));
+      if (type != FleetProtocol.RECEIPT) { // every RECEIPT body with a non-zero bitmap is valid
+        all.add(new Malformed(reader(type), allOnes, 0, ok.length, 0));
+      }
     }
+    all.add(zeroU32(FleetProtocol.RECEIPT, ReceiptMessage.BITMAP));
     // Body rules of the variable-length types, once their lengths agree.
     all.add(bodyRule(FleetProtocol.DATA, DataMessage.RESERVED_5, 1));
     all.add(bodyRule(FleetProtocol.ACK, AckMessage.RESERVED_5, 1));
-    byte[] noTransfer = SampleMessages.sample(FleetProtocol.BLOCK);
-    int transfer = HEADER + BlockMessage.TRANSFER_ID;
-    Arrays.fill(noTransfer, transfer, transfer + 4, (byte) 0);
-    all.add(
-        new Malformed(
-            reader(FleetProtocol.BLOCK), noTransfer, 0, noTransfer.length, FleetStatus.BAD_FIELD));
+    all.add(zeroU32(FleetProtocol.BLOCK, BlockMessage.TRANSFER_ID));
     return all.toArray(new Malformed[0]);
   }
 
@@ -146,6 +144,13 @@ class FleetErrorZeroAllocationTest {
   }
 
   /** A sample whose body byte {@code field} is set to {@code value}: BAD_FIELD by a body rule. */
+  /** The sample of {@code type} with the u32 at body offset {@code field} zeroed: a BAD_FIELD. */
+  private static Malformed zeroU32(int type, int field) {
+    byte[] bytes = SampleMessages.sample(type);
+    Arrays.fill(bytes, HEADER + field, HEADER + field + 4, (byte) 0);
+    return new Malformed(reader(type), bytes, 0, bytes.length, FleetStatus.BAD_FIELD);
+  }
+
   private static Malformed bodyRule(int type, int field, int value) {
     return malformed(type, SampleMessages.sample(type), HEADER + field, value, FleetStatus.BAD_FIELD);
   }

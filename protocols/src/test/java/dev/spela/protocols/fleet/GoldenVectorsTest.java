@@ -79,6 +79,8 @@ class GoldenVectorsTest {
     all.put("block", hostMessage(Topic.IMAGE, new BlockMessage(), 1700000000300000L,
         m -> check(((BlockMessage) m).block(0x1001, 53248, ascii("SPELA v2"), 0, 8))));
     all.put("claim-reply", claimReply());
+    all.put("receipt", hostMessage(Topic.COMMAND, new ReceiptMessage(), 1700000000400000L,
+        m -> ((ReceiptMessage) m).receipt(LIFE, 7, 260, 0x0B)));
     return all;
   }
 
@@ -142,7 +144,7 @@ class GoldenVectorsTest {
     byte[] buffer = new byte[FleetProtocol.MAX_MESSAGE_LENGTH];
     HostStateMessage state = new HostStateMessage();
     check(state.wrapForEncode(buffer, 0, buffer.length, 0, 0));
-    state.state(true, HostStateMessage.PRIMARY, 1700000000000L);
+    state.state(true, HostStateMessage.PRIMARY, 1700000000000L).stateFlags(HostStateMessage.RECEIPTS);
     check(state.authenticate(1700000000000000L));
     String topic = topic(Topic.STATE, "spela-host");
     byte[] signature = sign(topic, buffer, state.signedLength());

@@ -19,7 +19,7 @@ class MessageCodecTest {
 
   @Test
   void everyTypeRoundTripsThroughItsGettersAndHasTheSpecifiedLength() {
-    int[] bodyLengths = {160, 4, 64 + 3 * 16, 16 + 2 * 4, 12, 40, 112, 12, 12, 52, 16 + 1000, 116};
+    int[] bodyLengths = {160, 4, 64 + 3 * 16, 16 + 2 * 4, 12, 40, 112, 12, 12, 52, 16 + 1000, 116, 20};
     for (int i = 0; i < TYPES.length; i++) {
       int type = TYPES[i];
       byte[] bytes = sample(type);
@@ -37,6 +37,31 @@ class MessageCodecTest {
       assertEquals(0x01020304, decoded.bdSeq());
       assertArrayEquals(bytes, reencode(decoded), "type " + type);
     }
+  }
+
+  @Test
+  void aReceiptNamesTheRecordsOfItsBitmapOnly() {
+    ReceiptMessage receipt = new ReceiptMessage();
+    byte[] bytes = sample(FleetProtocol.RECEIPT); // first record 260, bits 0, 1, 3 and 31
+    assertEquals(FleetStatus.OK, receipt.wrap(bytes, 0, bytes.length));
+    assertEquals(-2L, receipt.lifeId());
+    assertEquals(7, receipt.bootCount());
+    for (int record = 250; record < 300; record++) {
+      boolean named = record == 260 || record == 261 || record == 263 || record == 291;
+      assertEquals(named, receipt.names(record), "record " + record);
+    }
+    byte[] wrapping = with32(bytes.clone(), FleetProtocol.HEADER_LENGTH + ReceiptMessage.FIRST_RECORD, -1);
+    assertEquals(FleetStatus.OK, receipt.wrap(wrapping, 0, wrapping.length));
+    assertTrue(receipt.names(-1));
+    assertTrue(receipt.names(0)); // counters wrap modulo 2^32
+    assertFalse(receipt.names(-2));
+    assertTrue(receipt.names(30));
+    assertFalse(receipt.names(31));
+
+    HostStateMessage state = new HostStateMessage();
+    bytes = sample(FleetProtocol.HOST_STATE);
+    assertEquals(FleetStatus.OK, state.wrap(bytes, 0, bytes.length));
+    assertTrue(state.receipts());
   }
 
   @Test
@@ -209,6 +234,16 @@ class MessageCodecTest {
     byte[] secondaryOffline = with(sample(FleetProtocol.HOST_STATE), body, 0);
     secondaryOffline[body + HostStateMessage.ROLE] = HostStateMessage.SECONDARY;
     assertBad(FleetProtocol.HOST_STATE, secondaryOffline);
+    byte[] secondaryWithReceipts = sample(FleetProtocol.HOST_STATE);
+    secondaryWithReceipts[body + HostStateMessage.ROLE] = HostStateMessage.SECONDARY;
+    assertBad(FleetProtocol.HOST_STATE, secondaryWithReceipts);
+    assertBad(
+        FleetProtocol.HOST_STATE,
+        with(sample(FleetProtocol.HOST_STATE), body + HostStateMessage.STATE_FLAGS, 2));
+    assertBad(
+        FleetProtocol.HOST_STATE,
+        with(sample(FleetProtocol.HOST_STATE), body + HostStateMessage.STATE_FLAGS + 1, 1));
+    assertBad(FleetProtocol.RECEIPT, with32(sample(FleetProtocol.RECEIPT), body + ReceiptMessage.BITMAP, 0));
     assertBad(
         FleetProtocol.OFFER,
         with(sample(FleetProtocol.OFFER), body + OfferMessage.RESERVED_48, 1));

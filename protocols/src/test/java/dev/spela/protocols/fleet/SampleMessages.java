@@ -22,7 +22,8 @@ final class SampleMessages {
     FleetProtocol.COMMAND,
     FleetProtocol.OFFER,
     FleetProtocol.BLOCK,
-    FleetProtocol.CLAIM_REPLY
+    FleetProtocol.CLAIM_REPLY,
+    FleetProtocol.RECEIPT
   };
   static final byte[] SECRET = ascii("batch-7 claim secret");
   static final byte[] SHA = new byte[32];
@@ -85,6 +86,8 @@ final class SampleMessages {
         return new BlockMessage();
       case FleetProtocol.CLAIM_REPLY:
         return new ClaimReplyMessage();
+      case FleetProtocol.RECEIPT:
+        return new ReceiptMessage();
       default:
         throw new IllegalArgumentException("type " + type);
     }
@@ -137,7 +140,7 @@ final class SampleMessages {
     } else if (message instanceof ClaimMessage m) {
       m.claim(name("SN-000417"), name("virtual-m4"), NONCE, 0, mac());
     } else if (message instanceof HostStateMessage m) {
-      m.state(true, HostStateMessage.PRIMARY, 1700000000000L);
+      m.state(true, HostStateMessage.PRIMARY, 1700000000000L).stateFlags(HostStateMessage.RECEIPTS);
     } else if (message instanceof CommandMessage m) {
       m.command(12, CommandMessage.SET_LEARNING_RATE, 83886);
     } else if (message instanceof OfferMessage m) {
@@ -150,6 +153,8 @@ final class SampleMessages {
       check(m.block(99, 4096, data, 0, data.length));
     } else if (message instanceof ClaimReplyMessage m) {
       m.accept(NONCE, 0, name("vd-0417"), name("lab"), mac());
+    } else if (message instanceof ReceiptMessage m) {
+      m.receipt(-2L, 7, 260, 0x8000000B);
     }
   }
 
@@ -214,7 +219,9 @@ final class SampleMessages {
       ((ClaimMessage) m).claim(a, b, nonce, 0, mac());
       copyBody(decoded, out, ClaimMessage.MAC, 32);
     } else if (decoded instanceof HostStateMessage d) {
-      ((HostStateMessage) m).state(d.online(), d.role(), d.session());
+      ((HostStateMessage) m).state(d.online(), d.role(), d.session()).stateFlags(d.stateFlags());
+    } else if (decoded instanceof ReceiptMessage d) {
+      ((ReceiptMessage) m).receipt(d.lifeId(), d.bootCount(), d.firstRecord(), d.bitmap());
     } else if (decoded instanceof CommandMessage d) {
       ((CommandMessage) m).command(d.commandId(), d.code(), d.argument());
     } else if (decoded instanceof OfferMessage d) {

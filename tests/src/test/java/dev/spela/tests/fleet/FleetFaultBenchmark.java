@@ -75,6 +75,22 @@ class FleetFaultBenchmark {
   }
 
   /** One run on {@code broker} (closed after it) with {@code fault}, reported as {@code name}. */
+  /**
+   * A pause long enough to overflow the devices' buffers: with receipts they stop after 32 records
+   * in flight and widen their windows, and past what their 64 records hold they drop the oldest
+   * never sent; the holes are then the records the devices dropped. Give the devices epochs enough
+   * to overflow ({@code EPOCHS=100}): the run ends once every device has trained them and its
+   * buffer is empty, so that every record a device kept is counted (devices stopped while their
+   * buffers still held a backlog would hide the holes above the last record stored).
+   */
+  @Test
+  void mosquittoMonitorPausedThreeMinutes(@TempDir Path dir) throws Exception {
+    run(TestBroker.mosquitto(dir), dir, "Mosquitto, monitor paused 180 s", monitors -> {
+      monitors.awaitStored(TOTAL / 8);
+      monitors.pause(0, 180);
+    });
+  }
+
   private static void run(TestBroker broker, Path dir, String name, SimulatedFleetRun.Fault fault) throws Exception {
     run(broker, dir, name, RUN, fault);
   }

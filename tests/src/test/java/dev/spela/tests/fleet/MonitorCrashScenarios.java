@@ -103,7 +103,8 @@ abstract class MonitorCrashScenarios {
    * The same at fleet scale, small: {@code spela fleet simulate} with four devices that train until
    * their monitor was killed three times and restarted (FleetFaultBenchmark kills it ten times
    * among 16 devices). Each record the devices numbered is stored once, with no hole, and matches
-   * what a third-party subscriber received.
+   * what a third-party subscriber received (which gets the records sent again to each new monitor
+   * session twice).
    */
   @Test
   void simulatedDevicesLoseNothingWhileTheirMonitorIsKilledThreeTimes(@TempDir Path dir) throws Exception {
@@ -118,7 +119,9 @@ abstract class MonitorCrashScenarios {
     String figures = counts.describe("three monitor kills", devices);
     assertEquals(0, counts.lost(), figures);
     assertEquals(counts.stored(), counts.storedUnique(), figures);
-    assertEquals(0, counts.duplicatesReceived(), figures);
+    // Each new monitor session gets the devices' records in flight again (PROTOCOL.md section 9,
+    // "Receipts"): at most 32 a device a restart reach the third party twice; the store keeps one.
+    assertTrue(counts.duplicatesReceived() <= 3L * devices * 32, figures);
     assertEquals(counts.receivedUnique(), counts.storedUnique(), figures);
     assertTrue(counts.monitorSummary().contains("; 0 records lost"), figures);
     // What the monitor's session queued while it was away is stored, not counted as dropped.
