@@ -2,8 +2,8 @@
 # Issue 8's faults at fleet scale (docs/results.md, "Faults at fleet scale"): `spela fleet simulate`
 # with DEVICES devices, a `spela monitor` process with a persistent session and a third-party
 # subscriber, while the monitor is killed ten times, one of two shared collectors (PostgreSQL) is
-# killed, the monitor is paused for 15 s, or the broker is down for 5 s and 60 s (Mosquitto) or
-# 5 s (the embedded broker on disk) (FleetFaultBenchmark), or one device process killed -9 and
+# killed, the monitor is paused for 15 s, or the broker is down for 5 s and 60 s (Mosquitto, and
+# the embedded broker on disk) (FleetFaultBenchmark), or one device process killed -9 and
 # restarted and another restarted with its state deleted (DeviceFaultBenchmark); one line of
 # figures per run, with the records lost.
 #

@@ -74,7 +74,6 @@ class FleetFaultBenchmark {
     }
   }
 
-  /** One run on {@code broker} (closed after it) with {@code fault}, reported as {@code name}. */
   /**
    * A pause long enough to overflow the devices' buffers: with receipts they stop after 32 records
    * in flight and widen their windows, and past what their 64 records hold they drop the oldest
@@ -91,6 +90,7 @@ class FleetFaultBenchmark {
     });
   }
 
+  /** One run on {@code broker} (closed after it) with {@code fault}, reported as {@code name}. */
   private static void run(TestBroker broker, Path dir, String name, SimulatedFleetRun.Fault fault) throws Exception {
     run(broker, dir, name, RUN, fault);
   }
@@ -117,6 +117,12 @@ class FleetFaultBenchmark {
   void embeddedBrokerDownFiveSeconds(@TempDir Path dir) throws Exception {
     brokerDown(TestBroker.embeddedOnDisk(dir.resolve("broker-data"), 5), dir,
         "embedded HiveMQ CE (file persistence), down 5 s");
+  }
+
+  @Test
+  void embeddedBrokerDownOneMinute(@TempDir Path dir) throws Exception {
+    brokerDown(TestBroker.embeddedOnDisk(dir.resolve("broker-data"), 60), dir,
+        "embedded HiveMQ CE (file persistence), down 60 s");
   }
 
   /** A broker that keeps sessions on disk (as spela sets brokers up) restarted with an outage. */
