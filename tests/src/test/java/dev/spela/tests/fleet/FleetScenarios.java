@@ -473,8 +473,9 @@ abstract class FleetScenarios {
         TelemetryRecord firstAfter = records.stream().filter(r -> r.bdSeq() == reborn.bdSeq()).findFirst().orElseThrow();
         assertEquals(0, firstAfter.recordCounter(), "the boot's first record arrives first");
         assertEquals(2, firstAfter.bootCount());
+        // Checkpoints follow every second record, not a 200-sample grid: a window that narrows while
+        // open closes with the samples it has (a CI run restarted from 5,160).
         long checkpoint = firstAfter.samplesSeen() - 100;
-        assertEquals(0, checkpoint % 200, "checkpoints are taken every 2 records of 100 samples: " + checkpoint);
         // The device had trained at least as far as its last record that reached the host, so its
         // last checkpoint is at most one checkpoint interval behind that. (How far ahead it was
         // when it died depends on the records still in flight, which a kill loses.)
