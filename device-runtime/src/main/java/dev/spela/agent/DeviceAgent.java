@@ -62,6 +62,13 @@ public final class DeviceAgent {
    */
   static final int MAX_WINDOW_SHIFT = 12;
 
+  /**
+   * While the record buffer is full the window stays open, up to this many training steps (the
+   * window's counters are 32-bit): the record taken once a slot frees covers them all, where a
+   * dropped record would have left a hole (PROTOCOL.md section 9, "Backpressure").
+   */
+  static final int MAX_HELD_WINDOW = 1 << 30;
+
   /** QoS 1 publishes whose acknowledgements the agent can attribute (DATA or not) at a time. */
   private static final int TRACKED_PUBLISHES = 256;
 
@@ -721,7 +728,8 @@ public final class DeviceAgent {
   // ------------------------------------------------------------------ training and telemetry
 
   private void trainChunk() {
-    int n = Math.min(trainChunk, window() - board.windowSamples());
+    int end = records.hasRoom() ? window() : MAX_HELD_WINDOW;
+    int n = Math.min(trainChunk, end - board.windowSamples());
     if (epochs > 0) {
       long remaining = (long) epochs * board.sensor().trainingCount() - board.cursor();
       n = (int) Math.min(n, remaining);
@@ -736,7 +744,7 @@ public final class DeviceAgent {
       train(STOPPED);
       return;
     }
-    if (board.windowSamples() >= window()) {
+    if (board.windowSamples() >= end) {
       endWindow();
       if (++recordsSinceCheckpoint >= checkpointEvery) {
         recordsSinceCheckpoint = 0;
@@ -746,10 +754,12 @@ public final class DeviceAgent {
   }
 
   /**
-   * Takes the window's DATA record into the record buffer (PROTOCOL.md section 9), dropping the
-   * oldest record never sent if it is full, or this one if every record there was sent (counted in
-   * {@code recordsDropped}, a hole in the boot's record numbers), and adapts the window to how full
-   * the buffer is. {@link #sendRecords} sends it.
+   * Takes the window's DATA record into the record buffer (PROTOCOL.md section 9) and adapts the
+   * window to how full the buffer is; {@link #sendRecords} sends it. Training holds its window
+   * open while the buffer is full, so a full buffer here means a record that cannot wait (a change
+   * of training state, a window of {@link #MAX_HELD_WINDOW} steps): the oldest record never sent
+   * is dropped for it, or this one if every record there was sent (counted in {@code
+   * recordsDropped}, a hole in the boot's record numbers).
    */
   private void endWindow() {
     int samples = board.windowSamples();

@@ -96,21 +96,35 @@ final class RecordRing {
     if (size < capacity) {
       return 0;
     }
-    for (int k = 1; k < everSent; k++) { // the head is never stored: it would have left
-      if (lengths[slot(head + k)] < 0) {
-        remove(k);
-        everSent--;
-        if (k < sent) {
-          sent--;
-        }
-        return 0;
+    int stored = firstStoredBehindHead();
+    if (stored > 0) {
+      remove(stored);
+      everSent--;
+      if (stored < sent) {
+        sent--;
       }
+      return 0;
     }
     if (everSent >= size) {
       return -1;
     }
     remove(everSent);
     return 1;
+  }
+
+  /** Whether a record can be added without dropping one ({@link #makeRoom} would return 0). */
+  boolean hasRoom() {
+    return size < capacity || firstStoredBehindHead() > 0;
+  }
+
+  /** The index from the head of the first stored record behind the head, or 0 if none. */
+  private int firstStoredBehindHead() {
+    for (int k = 1; k < everSent; k++) { // the head is never stored: it would have left
+      if (lengths[slot(head + k)] < 0) {
+        return k;
+      }
+    }
+    return 0;
   }
 
   /** Removes the record at {@code index} from the head: those before it move one slot on. */
