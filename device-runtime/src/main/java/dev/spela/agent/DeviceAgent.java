@@ -157,6 +157,8 @@ public final class DeviceAgent {
   private long birthDueAt = NONE;
   private int recordsDropped;
   private int windowShift;
+  /** A record the window owes (a change of training state) waits for a slot in the full buffer. */
+  private boolean recordOwed;
   private int trackedHead;
   private int trackedCount;
   /** QoS 1 publishes of this connection, and how many of them were seen acknowledged. */
@@ -247,6 +249,7 @@ public final class DeviceAgent {
     session.boot();
     recordsDropped = 0;
     windowShift = 0;
+    recordOwed = false;
     records.clear();
     trainingState = board.running() ? board.trainingState() : STOPPED;
     board.restoreTransfer(receiver);
@@ -295,6 +298,9 @@ public final class DeviceAgent {
     if (trainingState == TRAINING && board.running()) {
       trainChunk();
       work++;
+    } else if (recordOwed && records.hasRoom()) {
+      endWindow();
+      work++;
     }
     if (sendRecords() > 0) {
       work++;
@@ -318,7 +324,7 @@ public final class DeviceAgent {
     if (connected && birthDueAt != NONE) {
       wait = Math.min(wait, birthDueAt - nowMillis);
     }
-    if (connected && primaryOnline && records.unsent() > 0) {
+    if (connected && primaryOnline && (records.unsent() > 0 || recordOwed)) {
       wait = Math.min(wait, DRAIN_POLL_MILLIS); // acknowledgements come without an event
     }
     if (awaitingReceipts()) {
@@ -698,8 +704,10 @@ public final class DeviceAgent {
     trainingState = next;
     board.trainingState(next);
     if (next == TRAINING && previous != TRAINING) {
-      board.closeWindow();
-      windowStartMicros = clock.micros();
+      if (!recordOwed) { // else the window still open goes on: its record waits for a slot
+        board.closeWindow();
+        windowStartMicros = clock.micros();
+      }
     } else if (previous == TRAINING) {
       endWindow();
       board.checkpoint();
@@ -755,15 +763,20 @@ public final class DeviceAgent {
 
   /**
    * Takes the window's DATA record into the record buffer (PROTOCOL.md section 9) and adapts the
-   * window to how full the buffer is; {@link #sendRecords} sends it. Training holds its window
-   * open while the buffer is full, so a full buffer here means a record that cannot wait (a change
-   * of training state, a window of {@link #MAX_HELD_WINDOW} steps): the oldest record never sent
-   * is dropped for it, or this one if every record there was sent (counted in {@code
-   * recordsDropped}, a hole in the boot's record numbers).
+   * window to how full the buffer is; {@link #sendRecords} sends it. While the buffer is full the
+   * window stays open and the record is owed: {@link #doWork} takes it once a slot frees, with the
+   * training state of then. Only a window of {@link #MAX_HELD_WINDOW} steps cannot wait: the
+   * oldest record never sent is dropped for it, or this one if every record there was sent
+   * (counted in {@code recordsDropped}, a hole in the boot's record numbers).
    */
   private void endWindow() {
     int samples = board.windowSamples();
+    recordOwed = false;
     if (samples == 0 && trainingState == TRAINING) {
+      return;
+    }
+    if (samples < MAX_HELD_WINDOW && !records.hasRoom()) {
+      recordOwed = true;
       return;
     }
     int record = session.nextRecord();

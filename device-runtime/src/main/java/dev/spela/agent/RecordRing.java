@@ -20,7 +20,8 @@ import dev.spela.protocols.subset.SteadyState;
  * A record leaves when it is released: by a receipt that names it, in any order (its slot is
  * marked in the sign bit of its length, and the head advances over marked slots), or, without
  * receipts, by the broker's acknowledgement of the oldest publish in flight. When the ring is full,
- * a stored record still behind an unreleased one gives up its slot; failing that the oldest record
+ * a stored record still behind an unreleased one gives up its slot ({@link #hasRoom}: the agent
+ * holds its window open while there is none); for a record that cannot wait, the oldest record
  * never sent is dropped, so that a record the collector may have stored is never counted as
  * dropped. Device code: allocates only when built.
  */

@@ -139,4 +139,30 @@ class RecordBufferTest {
       assertEquals(n, numbers.get(n), "every record sent again, oldest first: " + numbers);
     }
   }
+
+  /**
+   * The one way a record leaves unsent (a window of {@link DeviceAgent#MAX_HELD_WINDOW} steps that
+   * finds the buffer full): the oldest record never sent goes, never one the collector may have
+   * stored; with every record sent, the new one is the one dropped.
+   */
+  @Test
+  void aFullRingDropsTheOldestRecordNeverSent() {
+    RecordRing ring = new RecordRing(4, 8);
+    for (int k = 0; k < 4; k++) {
+      assertTrue(ring.hasRoom());
+      assertEquals(0, ring.makeRoom());
+      ring.buffer()[ring.tailOffset()] = (byte) k;
+      ring.add(8);
+    }
+    assertEquals(false, ring.hasRoom());
+    ring.markSent(); // record 0 in flight
+    assertEquals(1, ring.makeRoom(), "the oldest never sent is dropped");
+    assertEquals(3, ring.size());
+    assertEquals(2, ring.buffer()[ring.nextUnsentOffset()], "record 1 went, record 0 in flight stays");
+    ring.add(8);
+    for (int k = 0; k < 4; k++) {
+      ring.markSent();
+    }
+    assertEquals(-1, ring.makeRoom(), "every record sent: the new one is dropped");
+  }
 }
