@@ -295,7 +295,7 @@ public final class PlanCommand implements Runnable {
     boolean agentFirmware = plan.target() == BoardPlan.Target.FIRMWARE_AGENT;
     if (ram.telemetryBuffer() > 0) {
       line(out, "telemetry buffer", ram.telemetryBuffer(), String.format(Locale.ROOT,
-          "%d records kept while no host takes them",
+          "%d records kept while no host takes them; full: the window stays open",
           agentFirmware ? FirmwareMemory.AGENT_RECORD_BUFFER : AgentConfig.DEFAULT_RECORD_BUFFER));
     }
     boolean firmware = plan.target() != BoardPlan.Target.JVM;

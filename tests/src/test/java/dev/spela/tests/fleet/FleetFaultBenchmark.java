@@ -75,12 +75,12 @@ class FleetFaultBenchmark {
   }
 
   /**
-   * A pause long enough to overflow the devices' buffers: with receipts they stop after 32 records
-   * in flight and widen their windows, and past what their 64 records hold they drop the oldest
-   * never sent; the holes are then the records the devices dropped. Give the devices epochs enough
-   * to overflow ({@code EPOCHS=100}): the run ends once every device has trained them and its
-   * buffer is empty, so that every record a device kept is counted (devices stopped while their
-   * buffers still held a backlog would hide the holes above the last record stored).
+   * A pause long enough to fill the devices' buffers: with receipts they stop after 32 records in
+   * flight and widen their windows, and once their 64 records are full they hold their windows
+   * open (before, they dropped the oldest never sent: holes). Give the devices epochs enough to
+   * fill them ({@code EPOCHS=100}): the run ends once every device has trained them and its buffer
+   * is empty, so that every record a device kept is counted (devices stopped while their buffers
+   * still held a backlog would hide holes above the last record stored).
    */
   @Test
   void mosquittoMonitorPausedThreeMinutes(@TempDir Path dir) throws Exception {
