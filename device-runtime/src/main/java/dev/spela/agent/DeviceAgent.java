@@ -944,7 +944,7 @@ public final class DeviceAgent {
 
   /** A new or lost connection: records not released are sent again on the next one. */
   private void forgetPublishes() {
-    records.sendAgain();
+    sendAgain();
     trackedHead = 0;
     trackedCount = 0;
     qos1Published = 0;
