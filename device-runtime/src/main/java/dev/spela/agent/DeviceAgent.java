@@ -893,6 +893,9 @@ public final class DeviceAgent {
       }
       records.markSent();
       sent++;
+      // The transport's count drops as acknowledgements arrive during the loop: settle them before
+      // the next send, or records released by the broker would still count in flight here.
+      settleAcknowledgements();
     }
     return sent;
   }

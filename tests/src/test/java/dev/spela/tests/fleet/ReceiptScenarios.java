@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * wider window; once it resumes, every record is stored exactly once. A monitor whose broker
  * session is lost to the devices (a new monitor with another client id takes over) still ends
  * with every record, because the devices send what was not receipted again to the new session.
+ * Without receipts ({@code --no-receipts}) the broker's acknowledgement releases records.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class ReceiptScenarios {
@@ -211,6 +212,43 @@ abstract class ReceiptScenarios {
           }
           drainAndCheck(next, second, devices, store);
         }
+      } finally {
+        gate.open();
+        devices.forEach(VirtualDevice::close);
+      }
+    }
+  }
+
+  /**
+   * {@code spela monitor --no-receipts} (for devices built before receipts): its STATE does not
+   * announce them, so the broker's acknowledgement releases a record. With the monitor stopped the
+   * devices go on sending past 32 records (the broker queues them for its persistent session)
+   * instead of waiting, and once it resumes every record is stored once.
+   */
+  @Test
+  void withoutReceiptsTheBrokersAcknowledgementReleasesAndEveryRecordIsStored(@TempDir Path dir)
+      throws Exception {
+    Path run = Files.createDirectories(dir.resolve("run"));
+    Gate gate = new Gate();
+    List<VirtualDevice> devices = new ArrayList<>();
+    try (TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(run));
+        FleetMonitor monitor = new FleetMonitor(store, new LiveFleet("no-receipts", store.url(),
+            new ModelCatalogue(List.of())), false, false);
+        FleetHost host = monitorHost("no-receipts", gate, monitor)) {
+      try {
+        startTraining(host, dir, "vd-acked", devices);
+        gate.close();
+        long[] before = new long[DEVICES];
+        for (int k = 0; k < DEVICES; k++) {
+          before[k] = devices.get(k).recordsSent();
+        }
+        for (int k = 0; k < DEVICES; k++) {
+          long from = before[k];
+          awaitAll(List.of(devices.get(k)), d -> d.recordsSent() > from + 2 * IN_FLIGHT,
+              "records flow past 32 while the monitor stores nothing");
+        }
+        gate.open();
+        drainAndCheck(host, monitor, devices, store);
       } finally {
         gate.open();
         devices.forEach(VirtualDevice::close);
