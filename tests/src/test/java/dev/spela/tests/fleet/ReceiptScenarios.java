@@ -48,6 +48,12 @@ abstract class ReceiptScenarios {
   private static final int DEVICES = 3;
   private static final int IN_FLIGHT = 32;
   private static final int RECORD_EVERY = 20;
+  /**
+   * Without receipts nothing slows the devices down: the broker queues all they make while the
+   * monitor stands still, and the monitor stores it all before the check (at 20 steps a record the
+   * embedded broker's run took 2 minutes on a busy machine).
+   */
+  private static final int RECORD_EVERY_WITHOUT_RECEIPTS = 400;
   private static final int[] SMALL_MODEL = {784, 32, 16};
   private static final String HOST = "receipts-host";
 
@@ -97,10 +103,18 @@ abstract class ReceiptScenarios {
     return FleetHost.open(broker.url(), HOST, FleetHost.Options.primary(true, null).withSession(session), listeners);
   }
 
-  /** Starts the devices (added to {@code devices}), then their training, until records flow. */
   private void startTraining(FleetHost host, Path dir, String prefix, List<VirtualDevice> devices)
       throws Exception {
-    devices.addAll(startDevices(dir, prefix));
+    startTraining(host, dir, prefix, RECORD_EVERY, devices);
+  }
+
+  /**
+   * Starts the devices (added to {@code devices}, a record every {@code recordEvery} steps), then
+   * their training, until records flow.
+   */
+  private void startTraining(FleetHost host, Path dir, String prefix, int recordEvery, List<VirtualDevice> devices)
+      throws Exception {
+    devices.addAll(startDevices(dir, prefix, recordEvery));
     for (VirtualDevice device : devices) {
       host.awaitDevice(device.id(), d -> true, WAIT).orElseThrow();
     }
@@ -108,7 +122,7 @@ abstract class ReceiptScenarios {
     awaitAll(devices, d -> d.recordsSent() >= 5, "records flow");
   }
 
-  private List<VirtualDevice> startDevices(Path dir, String prefix) throws Exception {
+  private List<VirtualDevice> startDevices(Path dir, String prefix, int recordEvery) throws Exception {
     Dataset mnist = Dataset.read("mnist", FleetScenarios.sharedMnist());
     BoardLimits limits = new BoardLimits(BoardCatalogue.standard().byId("nrf52840"));
     byte[] image = FleetDemo.untrainedImage(SMALL_MODEL, 10, 0.01, 3);
@@ -117,7 +131,7 @@ abstract class ReceiptScenarios {
       String id = prefix + "-" + k;
       VirtualDevice.program(dir, id, limits, image);
       devices.add(VirtualDevice.start(new VirtualDevice.Config(id, "lab", HOST, broker.url(), dir, limits,
-          FleetData.shard(mnist, k, DEVICES, 600, 10), RECORD_EVERY, 100_000, 0)));
+          FleetData.shard(mnist, k, DEVICES, 600, 10), recordEvery, 100_000, 0)));
     }
     return devices;
   }
@@ -161,28 +175,28 @@ abstract class ReceiptScenarios {
     }
   }
 
-  @Test
-  void aPausedMonitorStopsTheDevicesAt32RecordsInFlightAndGetsEveryRecordOnceItResumes(@TempDir Path dir)
-      throws Exception {
-    Path run = Files.createDirectories(dir.resolve("run"));
+  /** A monitor's parts and its devices, for one scenario. */
+  private record Run(TelemetryStore store, FleetMonitor monitor, FleetHost host, Gate gate, List<VirtualDevice> devices) {}
+
+  private interface Scenario {
+    void run(Run run) throws Exception;
+  }
+
+  /**
+   * Runs {@code scenario} with a monitor named {@code name} (its store, a persistent session of that
+   * client id, and a {@link Gate} before it) that sends receipts if {@code receipts}; opens the gate
+   * and closes the devices the scenario started, whatever happens.
+   */
+  private void withMonitor(Path dir, String name, boolean receipts, Scenario scenario) throws Exception {
+    Path runDir = Files.createDirectories(dir.resolve("run"));
     Gate gate = new Gate();
     List<VirtualDevice> devices = new ArrayList<>();
-    try (TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(run));
-        FleetMonitor monitor = new FleetMonitor(store, new LiveFleet("receipts", store.url(),
-            new ModelCatalogue(List.of())), false);
-        FleetHost host = monitorHost("receipts-paused", gate, monitor)) {
+    try (TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(runDir));
+        FleetMonitor monitor = new FleetMonitor(store, new LiveFleet(name, store.url(),
+            new ModelCatalogue(List.of())), false, receipts);
+        FleetHost host = monitorHost(name, gate, monitor)) {
       try {
-        startTraining(host, dir, "vd-paused", devices);
-
-        gate.close();
-        // Over 16 records waiting (half the places the 32 in flight leave) widen the window.
-        awaitAll(devices, d -> d.mostRecordsInFlight() == IN_FLIGHT && d.bufferedRecords() > IN_FLIGHT + 17,
-            "32 records in flight, the next ones waiting on the device");
-        for (VirtualDevice device : devices) {
-          assertTrue(device.widestWindow() > RECORD_EVERY, device.id() + ": a wider window while records wait");
-        }
-        gate.open();
-        drainAndCheck(host, monitor, devices, store);
+        scenario.run(new Run(store, monitor, host, gate, devices));
       } finally {
         gate.open();
         devices.forEach(VirtualDevice::close);
@@ -191,32 +205,38 @@ abstract class ReceiptScenarios {
   }
 
   @Test
+  void aPausedMonitorStopsTheDevicesAt32RecordsInFlightAndGetsEveryRecordOnceItResumes(@TempDir Path dir)
+      throws Exception {
+    withMonitor(dir, "receipts-paused", true, run -> {
+      startTraining(run.host(), dir, "vd-paused", run.devices());
+      run.gate().close();
+      // Over 16 records waiting (half the places the 32 in flight leave) widen the window.
+      awaitAll(run.devices(), d -> d.mostRecordsInFlight() == IN_FLIGHT && d.bufferedRecords() > IN_FLIGHT + 17,
+          "32 records in flight, the next ones waiting on the device");
+      for (VirtualDevice device : run.devices()) {
+        assertTrue(device.widestWindow() > RECORD_EVERY, device.id() + ": a wider window while records wait");
+      }
+      run.gate().open();
+      drainAndCheck(run.host(), run.monitor(), run.devices(), run.store());
+    });
+  }
+
+  @Test
   void aMonitorWhoseSessionIsLostToTheDevicesEndsWithEveryRecordThroughTheirResend(@TempDir Path dir)
       throws Exception {
-    Path run = Files.createDirectories(dir.resolve("run"));
-    Gate gate = new Gate();
-    List<VirtualDevice> devices = new ArrayList<>();
-    try (TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(run));
-        FleetMonitor lost = new FleetMonitor(store, new LiveFleet("lost", store.url(),
-            new ModelCatalogue(List.of())), false);
-        FleetHost first = monitorHost("receipts-lost", gate, lost)) {
-      try {
-        startTraining(first, dir, "vd-resent", devices);
-        gate.close(); // what the broker queues for this session from now on is never stored
-        awaitAll(devices, d -> d.mostRecordsInFlight() == IN_FLIGHT, "32 records in flight to the lost session");
-        try (FleetMonitor second = new FleetMonitor(store, new LiveFleet("second", store.url(),
-                new ModelCatalogue(List.of())), false);
-            FleetHost next = monitorHost("receipts-new", second)) {
-          for (VirtualDevice device : devices) {
-            next.awaitDevice(device.id(), d -> true, WAIT).orElseThrow(); // its BIRTH to the new primary
-          }
-          drainAndCheck(next, second, devices, store);
+    withMonitor(dir, "receipts-lost", true, run -> {
+      startTraining(run.host(), dir, "vd-resent", run.devices());
+      run.gate().close(); // what the broker queues for this session from now on is never stored
+      awaitAll(run.devices(), d -> d.mostRecordsInFlight() == IN_FLIGHT, "32 records in flight to the lost session");
+      try (FleetMonitor second = new FleetMonitor(run.store(), new LiveFleet("receipts-new", run.store().url(),
+              new ModelCatalogue(List.of())), false);
+          FleetHost next = monitorHost("receipts-new", second)) {
+        for (VirtualDevice device : run.devices()) {
+          next.awaitDevice(device.id(), d -> true, WAIT).orElseThrow(); // its BIRTH to the new primary
         }
-      } finally {
-        gate.open();
-        devices.forEach(VirtualDevice::close);
+        drainAndCheck(next, second, run.devices(), run.store());
       }
-    }
+    });
   }
 
   /**
@@ -228,31 +248,16 @@ abstract class ReceiptScenarios {
   @Test
   void withoutReceiptsTheBrokersAcknowledgementReleasesAndEveryRecordIsStored(@TempDir Path dir)
       throws Exception {
-    Path run = Files.createDirectories(dir.resolve("run"));
-    Gate gate = new Gate();
-    List<VirtualDevice> devices = new ArrayList<>();
-    try (TelemetryStore store = TelemetryStore.open(TelemetryStore.sqliteUrl(run));
-        FleetMonitor monitor = new FleetMonitor(store, new LiveFleet("no-receipts", store.url(),
-            new ModelCatalogue(List.of())), false, false);
-        FleetHost host = monitorHost("no-receipts", gate, monitor)) {
-      try {
-        startTraining(host, dir, "vd-acked", devices);
-        gate.close();
-        long[] before = new long[DEVICES];
-        for (int k = 0; k < DEVICES; k++) {
-          before[k] = devices.get(k).recordsSent();
-        }
-        for (int k = 0; k < DEVICES; k++) {
-          long from = before[k];
-          awaitAll(List.of(devices.get(k)), d -> d.recordsSent() > from + 2 * IN_FLIGHT,
-              "records flow past 32 while the monitor stores nothing");
-        }
-        gate.open();
-        drainAndCheck(host, monitor, devices, store);
-      } finally {
-        gate.open();
-        devices.forEach(VirtualDevice::close);
+    withMonitor(dir, "no-receipts", false, run -> {
+      startTraining(run.host(), dir, "vd-acked", RECORD_EVERY_WITHOUT_RECEIPTS, run.devices());
+      run.gate().close();
+      for (VirtualDevice device : run.devices()) {
+        long from = device.recordsSent();
+        awaitAll(List.of(device), d -> d.recordsSent() > from + 2 * IN_FLIGHT,
+            "records flow past 32 while the monitor stores nothing");
       }
-    }
+      run.gate().open();
+      drainAndCheck(run.host(), run.monitor(), run.devices(), run.store());
+    });
   }
 }
