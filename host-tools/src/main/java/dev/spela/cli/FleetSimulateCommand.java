@@ -127,19 +127,28 @@ final class FleetSimulateCommand implements Runnable {
       HostFootprint before = HostFootprint.measure(); // the dataset and the host connection, no device yet
       FleetSimulator simulator = start(settings);
       CtrlC ctrlC = new CtrlC("simulate-shutdown", 60);
+      long start = System.nanoTime();
       List<String> refused;
       try {
-        out.printf("simulating %s on %s (%s), waiting for host %s; flash %s; %s%n",
-            Plural.of(devices, "device"), broker.url(),
-            boards.stream().map(BoardProfile::id).collect(Collectors.joining(", ")), broker.hostId(),
-            memoryFlash ? "in memory" : "in " + stateDir, Plural.of(schedulerThreads, "scheduler thread"));
-        out.flush();
-        refused = simulate(out, host, simulator, ctrlC);
-        out.println("host: " + HostFootprint.measure().describe(before, devices));
+        String footprint;
+        try {
+          out.printf("simulating %s on %s (%s), waiting for host %s; flash %s; %s%n",
+              Plural.of(devices, "device"), broker.url(),
+              boards.stream().map(BoardProfile::id).collect(Collectors.joining(", ")), broker.hostId(),
+              memoryFlash ? "in memory" : "in " + stateDir, Plural.of(schedulerThreads, "scheduler thread"));
+          out.flush();
+          refused = simulate(out, host, simulator, ctrlC, start);
+          footprint = HostFootprint.measure().describe(before, devices); // with the devices still running
+        } finally {
+          simulator.close(); // every device checkpoints, says DEATH (SHUTDOWN) and disconnects
+        }
+        // Counted once the devices have stopped: until then they go on training and publishing (the
+        // summary read before close missed up to 157 publishes that a third party received).
+        printSummary(out, simulator.progress(), (System.nanoTime() - start) / 1e9);
+        out.println("host: " + footprint);
         out.flush();
       } finally {
-        simulator.close(); // every device checkpoints, says DEATH (SHUTDOWN) and disconnects
-        ctrlC.close();
+        ctrlC.close(); // after the summary: on Ctrl-C the JVM exits as soon as this returns
       }
       int failed = simulator.progress().failed();
       if (failed > 0 || !refused.isEmpty()) {
@@ -163,12 +172,11 @@ final class FleetSimulateCommand implements Runnable {
   }
 
   /**
-   * Starts training, prints progress until the epochs are done, --duration or Ctrl-C, then the
-   * summary; returns the devices that refused to start (or did not answer).
+   * Starts training and prints progress until the epochs are done, --duration or Ctrl-C; returns
+   * the devices that refused to start (or did not answer).
    */
-  private List<String> simulate(PrintWriter out, FleetHost host, FleetSimulator simulator, CtrlC ctrlC)
+  private List<String> simulate(PrintWriter out, FleetHost host, FleetSimulator simulator, CtrlC ctrlC, long start)
       throws InterruptedException {
-    long start = System.nanoTime();
     long deadline = durationSeconds > 0 ? start + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
     CompletableFuture<List<String>> started = simulator.startTraining(host, Duration.ofSeconds(60));
     long lastSent = 0;
@@ -189,14 +197,16 @@ final class FleetSimulateCommand implements Runnable {
     }
     List<String> refused = started.getNow(List.of()); // not all answered yet: stopped early
     refused.forEach(line -> out.println("not started: " + line));
-    double seconds = (System.nanoTime() - start) / 1e9;
-    FleetSimulator.Progress p = simulator.progress();
+    return refused;
+  }
+
+  /** The devices' totals (publishes of DATA, re-sends included) over {@code seconds}. */
+  private static void printSummary(PrintWriter out, FleetSimulator.Progress p, double seconds) {
     out.printf(Locale.ROOT, "%s sent in %.1f s (%,.0f records/s) by %s; %s done, %d in flight, %d failed;"
             + " at most %d records in flight on a device, %d dropped from full buffers%n",
         Plural.of(p.recordsSent(), "record"), seconds, p.recordsSent() / Math.max(1e-9, seconds),
         Plural.of(p.devices(), "device"), Plural.of(p.finished(), "device"), p.inFlight(), p.failed(),
         p.mostRecordsInFlight(), p.recordsDropped());
-    return refused;
   }
 
   private void printProgress(PrintWriter out, FleetHost host, FleetSimulator simulator, FleetSimulator.Progress p,

@@ -123,6 +123,10 @@ abstract class MonitorCrashScenarios {
     // "Receipts"): at most 32 a device a restart reach the third party twice; the store keeps one.
     assertTrue(counts.duplicatesReceived() <= 3L * devices * 32, figures);
     assertEquals(counts.receivedUnique(), counts.storedUnique(), figures);
+    // The simulator counts its publishes once its devices have stopped: the third party, on one
+    // connection to a broker that stays up, cannot have received more (the summary read before
+    // the devices stopped was up to 157 short).
+    assertTrue(counts.sent() >= counts.received(), figures);
     assertTrue(counts.monitorSummary().contains("; 0 records lost"), figures);
     // What the monitor's session queued while it was away is stored, not counted as dropped.
     assertTrue(counts.monitorSummary().endsWith(", 0 dropped"), figures);
