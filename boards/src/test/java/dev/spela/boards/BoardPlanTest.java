@@ -167,7 +167,7 @@ class BoardPlanTest {
     assertEquals(FirmwareMemory.agentBytes(model), agent.protocolBuffers() + agent.telemetryBuffer());
     assertEquals(javaHeap, model.ramBytes() + agent.firmwareBuffers() + agent.vmHeaders() + agent.vmObjects()
         + agent.protocolBuffers() + agent.telemetryBuffer());
-    assertEquals(FirmwareOverhead.AGENT_DATA_BYTES + FirmwareOverhead.BSS_BYTES, agent.vmStatic());
+    assertEquals(FirmwareOverhead.AGENT_DATA_BYTES + FirmwareOverhead.AGENT_BSS_BYTES, agent.vmStatic());
     assertEquals(FirmwareOverhead.mallocBytes(javaHeap) + FirmwareOverhead.AGENT_MALLOC_BYTES + agent.vmStatic()
         + agent.stack(), agent.device());
     assertTrue(agent.device() > plain.device());

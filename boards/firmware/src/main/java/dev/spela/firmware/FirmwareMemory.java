@@ -79,12 +79,10 @@ public final class FirmwareMemory {
    * buffers, the UART transport's frames, flyweights, the state and checkpoint records), with the
    * difference between its start-up objects and the plain firmware's (measured: the painted
    * heap's high-water mark after boot, less {@link #javaHeapBytes} and the parts below, with the
-   * allocator's slack): 27,220 measured before signed images, + 16 for the state record's two
-   * security counters (8 bytes; 8 to spare, not measured again), + 96 for receipts (the RECEIPT
-   * flyweight, the agent's receipt timer and mode, the ring's two counters: about 60 bytes, with
-   * the allocator's slack; estimated, not measured).
+   * allocator's slack): 27,288, measured with signed images, receipts and the held window
+   * (docs/results.md, "The agent firmware in the fleet"; 27,220 before signed images).
    */
-  public static final int AGENT_FIXED_HEAP_BYTES = 27332;
+  public static final int AGENT_FIXED_HEAP_BYTES = 27288;
 
   /**
    * Java heap bytes the agent firmware needs for a capacity of this plan: what the plain firmware
