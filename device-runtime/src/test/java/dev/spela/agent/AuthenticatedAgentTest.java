@@ -228,4 +228,33 @@ class AuthenticatedAgentTest {
     assertEquals(FleetStatus.OK, verdict.wrap(payload, 0, payload.length));
     return verdict;
   }
+
+  /**
+   * Collectors sharing DATA on machines whose clocks differ by 10 s (PROTOCOL.md sections 5 and
+   * 9): the receipts of the one behind still release records, the one ahead does not push the
+   * primary's commands out of the replay window, and a replayed receipt changes nothing.
+   */
+  @Test
+  void receiptsOfCollectorsOnClocksOutOfStepAreNotHeldToTheReplayWindow() {
+    TestDevice device = new TestDevice().program(TestDevice.image(2, 32, 8)).secured(keys);
+    device.receipts = true;
+    device.power().online();
+    device.command(CommandMessage.START, 0);
+    device.rounds(3_000);
+    assertEquals(32, device.agent.recordsInFlight());
+    keys.clockOffsetMicros = 10_000_000; // collector A, 10 s ahead, stores records 0 to 19
+    for (int record = 0; record < 20; record++) {
+      device.receipt(record, 1);
+    }
+    keys.clockOffsetMicros = -10_000_000; // collector B, 10 s behind, stores 20 and 21
+    device.receipt(20, 0b11);
+    byte[] replay = device.lastDelivered;
+    assertEquals(10, device.agent.recordsInFlight(), "both collectors' receipts released records");
+    keys.clockOffsetMicros = 0; // the primary's command, on its own clock
+    device.command(CommandMessage.PAUSE, 0);
+    assertEquals(BirthMessage.PAUSED, device.agent.trainingState(), "the primary's command ran");
+    device.deliverRaw(Topic.COMMAND, replay, replay.length);
+    assertEquals(0, device.agent.droppedTotal(), "nothing dropped");
+    assertEquals(10, device.agent.recordsInFlight(), "the replayed receipt released nothing more");
+  }
 }

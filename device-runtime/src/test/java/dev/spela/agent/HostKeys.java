@@ -24,6 +24,8 @@ final class HostKeys {
   final KeyPair hostKey;
   final byte[] hostPublicKey;
   private long counter = 1_700_000_000_000_000L;
+  /** Added to the counters it seals: a host program on a clock this far ahead (or behind). */
+  long clockOffsetMicros;
 
   HostKeys(int seed) {
     for (int k = 0; k < deviceKey.length; k++) {
@@ -43,7 +45,7 @@ final class HostKeys {
    * or for STATE the host key's signature; returns the bytes to deliver.
    */
   byte[] seal(byte[] topic, int topicLength, Message message) {
-    assertEquals(FleetStatus.OK, message.authenticate(++counter));
+    assertEquals(FleetStatus.OK, message.authenticate(++counter + clockOffsetMicros));
     if (message.type() == FleetProtocol.HOST_STATE) {
       try {
         Signature signature = Signature.getInstance("Ed25519");

@@ -76,8 +76,8 @@ public final class DeviceAuthentication {
    * Checks a host message received on {@code topic[0, topicLength)} that {@link Message#wrap}
    * accepted: {@link FleetStatus#OK}, or {@link FleetStatus#UNAUTHENTICATED} (no trailer), {@link
    * FleetStatus#BAD_MAC} (a wrong MAC or signature), {@link FleetStatus#REPLAYED} (a counter seen
-   * before in this session, or older than the ones kept). Only a message that passes may change
-   * anything.
+   * before in this session, or older than the ones kept; not for a RECEIPT, whose counter is
+   * neither checked nor kept). Only a message that passes may change anything.
    */
   public int check(byte[] topic, int topicLength, Message message) {
     if (!secured) {
@@ -91,7 +91,13 @@ public final class DeviceAuthentication {
       return signedByHost(topic, topicLength, message) ? FleetStatus.OK : FleetStatus.BAD_MAC;
     }
     int status = mac.verify(topic, 0, topicLength, message);
-    return status != FleetStatus.OK ? status : hostCounters.accept(message.counter());
+    if (status != FleetStatus.OK || message.type() == FleetProtocol.RECEIPT) {
+      // A receipt states what a collector stored: a copy releases nothing new. Held to the window,
+      // the receipts of collectors on other clocks were dropped, or pushed the primary's commands
+      // out of it (PROTOCOL.md section 5).
+      return status;
+    }
+    return hostCounters.accept(message.counter());
   }
 
   /**
