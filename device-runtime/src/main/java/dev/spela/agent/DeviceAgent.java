@@ -159,6 +159,8 @@ public final class DeviceAgent {
   private int windowShift;
   /** A record the window owes (a change of training state) waits for a slot in the full buffer. */
   private boolean recordOwed;
+  /** When training paused or stopped with a record owed: its window's time ends there. */
+  private long pausedAtMicros;
   private int trackedHead;
   private int trackedCount;
   /** QoS 1 publishes of this connection, and how many of them were seen acknowledged. */
@@ -704,11 +706,14 @@ public final class DeviceAgent {
     trainingState = next;
     board.trainingState(next);
     if (next == TRAINING && previous != TRAINING) {
-      if (!recordOwed) { // else the window still open goes on: its record waits for a slot
+      if (recordOwed) { // the window still open goes on, its record waiting for a slot
+        windowStartMicros += clock.micros() - pausedAtMicros; // the pause is no training time
+      } else {
         board.closeWindow();
         windowStartMicros = clock.micros();
       }
     } else if (previous == TRAINING) {
+      pausedAtMicros = clock.micros();
       endWindow();
       board.checkpoint();
     }
@@ -771,6 +776,8 @@ public final class DeviceAgent {
    */
   private void endWindow() {
     int samples = board.windowSamples();
+    // An owed record taken while training is paused or stopped: its window ended with training.
+    long end = recordOwed && trainingState != TRAINING ? pausedAtMicros : clock.micros();
     recordOwed = false;
     if (samples == 0 && trainingState == TRAINING) {
       return;
@@ -780,7 +787,7 @@ public final class DeviceAgent {
       return;
     }
     int record = session.nextRecord();
-    long elapsed = clock.micros() - windowStartMicros;
+    long elapsed = end - windowStartMicros;
     int room = records.makeRoom();
     if (room != 0) {
       recordsDropped++;

@@ -236,6 +236,7 @@ class ReceiptsTest {
     assertEquals(36, device.agent.bufferedRecords(), "the buffer is full");
     device.command(CommandMessage.PAUSE, 0);
     assertEquals(36, device.agent.bufferedRecords(), "the record of the pause waits");
+    device.clock.micros += 60_000_000; // a minute paused before a slot frees
     TreeSet<Integer> sent = new TreeSet<>();
     DataMessage last = null;
     for (int round = 0; round < 100 && device.agent.bufferedRecords() > 0; round++) {
@@ -254,5 +255,34 @@ class ReceiptsTest {
     assertEquals(0, device.agent.recordsDropped());
     assertEquals(0, last.recordsDropped());
     assertEquals(BirthMessage.PAUSED, last.trainingState(), "the last record is the pause's");
+    assertTrue((long) last.stepMicros() * last.windowSamples() < 10_000_000,
+        "the pause is not training time: " + last.stepMicros() + " us a step");
+  }
+
+  /**
+   * Training paused and resumed while the record of the pause waits: the window goes on, and the
+   * record that covers it counts the training time only.
+   */
+  @Test
+  void aPauseWhileTheRecordWaitsIsNotCountedAsTrainingTime() {
+    TestDevice device = receiptingDevice(36);
+    device.rounds(20_000);
+    assertEquals(36, device.agent.bufferedRecords(), "the buffer is full");
+    device.command(CommandMessage.PAUSE, 0);
+    device.clock.micros += 60_000_000;
+    device.command(CommandMessage.RESUME, 0);
+    device.rounds(100);
+    device.transport.sent.clear();
+    for (int record = 0; record < 36; record++) {
+      device.receipt(record, 1);
+    }
+    device.rounds(2);
+    List<Integer> sent = numbers(device.transport);
+    assertTrue(sent.contains(36), "the record after the full buffer's: " + sent);
+    DataMessage held = data(device.transport.sent(FleetProtocol.DATA).get(sent.indexOf(36)));
+    assertEquals(BirthMessage.TRAINING, held.trainingState());
+    assertTrue((long) held.stepMicros() * held.windowSamples() < 10_000_000,
+        "the pause is not training time: " + held.stepMicros() + " us a step over " + held.windowSamples());
+    assertEquals(0, device.agent.recordsDropped());
   }
 }
