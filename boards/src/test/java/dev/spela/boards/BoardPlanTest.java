@@ -170,6 +170,8 @@ class BoardPlanTest {
     assertEquals(FirmwareOverhead.AGENT_DATA_BYTES + FirmwareOverhead.AGENT_BSS_BYTES, agent.vmStatic());
     assertEquals(FirmwareOverhead.mallocBytes(javaHeap) + FirmwareOverhead.AGENT_MALLOC_BYTES + agent.vmStatic()
         + agent.stack(), agent.device());
+    // The RAM the agent firmware is told it uses (and reports) is the plan's.
+    assertEquals(agent.device(), FirmwareOverhead.agentRamBytes(FirmwareOverhead.agentLayout(NRF, model, 10_000, 784)));
     assertTrue(agent.device() > plain.device());
   }
 

@@ -215,8 +215,7 @@ public final class AgentFirmware implements AutoCloseable {
     FirmwareLayout layout = manifest.layout();
     LittleEndian.put32(file, AgentSettings.MEMORY_OFFSET, (int) layout.ramBytes());
     LittleEndian.put32(file, AgentSettings.MEMORY_OFFSET + 4,
-        (int) (FirmwareOverhead.AGENT_DATA_BYTES + FirmwareOverhead.AGENT_BSS_BYTES + layout.mallocBytes()
-            + layout.stackBytes()));
+        (int) FirmwareOverhead.agentRamBytes(layout));
     LittleEndian.put32(file, AgentSettings.MEMORY_OFFSET + 8, (int) layout.flashBytes());
     LittleEndian.put32(file, AgentSettings.MEMORY_OFFSET + 12, (int) (3 * layout.slotBytes()));
     if (account != null) {

@@ -157,6 +157,14 @@ public final class FirmwareOverhead {
         AGENT_STACK_BYTES);
   }
 
+  /**
+   * The RAM an agent firmware of this layout takes (its static data, what TeaVM's runtime takes
+   * with malloc, its stack): the plan's figure, which the firmware reports as its RAM used.
+   */
+  public static long agentRamBytes(FirmwareLayout layout) {
+    return AGENT_DATA_BYTES + AGENT_BSS_BYTES + layout.mallocBytes() + layout.stackBytes();
+  }
+
   private static long page(long bytes) {
     return roundUp(bytes, TEAVM_PAGE);
   }
